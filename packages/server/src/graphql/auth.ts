@@ -1,0 +1,51 @@
+import type { Scope } from '@tally/shared';
+import { Authorized, Directive, Extensions } from 'type-graphql';
+
+/**
+ * Declaring what a field needs, once. Each helper both feeds type-graphql's auth checker
+ * (`@Authorized`) and writes the matching directive into the SDL (`@requiresScopes`,
+ * `@authenticated`), so the enforced rule and the published rule cannot differ. The
+ * declaration is also kept in the field's extensions, where the deny-by-default test reads it.
+ */
+
+export type AuthDeclaration =
+  | { kind: 'scopes'; scopes: readonly Scope[] }
+  | { kind: 'authenticated' }
+  | { kind: 'public'; reason: string };
+
+export const AUTH_EXTENSION = 'tallyAuth';
+
+type MemberDecorator = (prototype: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => void;
+type TypeGraphqlMemberDecorator = PropertyDecorator & MethodDecorator;
+
+function combine(...decorators: TypeGraphqlMemberDecorator[]): MemberDecorator {
+  return (prototype, propertyKey, descriptor) => {
+    for (const decorate of decorators) {
+      if (descriptor) decorate(prototype, propertyKey, descriptor);
+      else decorate(prototype, propertyKey);
+    }
+  };
+}
+
+function declare(declaration: AuthDeclaration): TypeGraphqlMemberDecorator {
+  return Extensions({ [AUTH_EXTENSION]: declaration });
+}
+
+/** The caller must hold every scope in the field's workspace (from the parent or `workspaceId`). */
+export function RequiresScopes(...scopes: [Scope, ...Scope[]]): MemberDecorator {
+  return combine(
+    Authorized(...scopes),
+    Directive(`@requiresScopes(scopes: [${JSON.stringify(scopes)}])`),
+    declare({ kind: 'scopes', scopes }),
+  );
+}
+
+/** Any valid credential: a signed-in user or an API key. */
+export function Authenticated(): MemberDecorator {
+  return combine(Authorized(), Directive('@authenticated'), declare({ kind: 'authenticated' }));
+}
+
+/** Deliberately open; the reason is kept for review (and shows in the permission snapshot). */
+export function Public(reason: string): MemberDecorator {
+  return combine(declare({ kind: 'public', reason }));
+}

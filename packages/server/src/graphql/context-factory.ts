@@ -1,0 +1,60 @@
+import { scopesForMemberRole, type MemberRole, type Scope } from '@tally/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { MembershipService } from '../modules/members/membership.service';
+import type { Principal, RequestContext, SessionCookie, WorkspaceAccess } from './context';
+
+export interface ContextDeps {
+  memberships: MembershipService;
+  /** Builds the refresh cookie jar of a reply. */
+  sessionCookie(request: FastifyRequest, reply: FastifyReply): SessionCookie;
+}
+
+/** One map of scope sets per member role, built once: access checks share these sets. */
+const MEMBER_SCOPE_SETS = new Map<MemberRole, ReadonlySet<Scope>>();
+function memberAccess(role: MemberRole): WorkspaceAccess {
+  let scopes = MEMBER_SCOPE_SETS.get(role);
+  if (!scopes) {
+    scopes = new Set<Scope>(scopesForMemberRole(role));
+    MEMBER_SCOPE_SETS.set(role, scopes);
+  }
+  return { role, scopes };
+}
+
+export function createRequestContext(
+  deps: ContextDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal | null,
+): RequestContext {
+  const cache = new Map<string, Promise<WorkspaceAccess | null>>();
+
+  const resolve = async (workspaceId: string): Promise<WorkspaceAccess | null> => {
+    if (!principal) return null;
+    if (principal.kind === 'apiKey') {
+      return workspaceId === principal.workspaceId ? { role: null, scopes: principal.scopes } : null;
+    }
+    const role = await deps.memberships.roleOf(principal.userId, workspaceId);
+    return role ? memberAccess(role) : null;
+  };
+
+  return {
+    requestId: request.id,
+    log: request.log,
+    ip: request.ip,
+    principal,
+    access(workspaceId) {
+      let pending = cache.get(workspaceId);
+      if (!pending) {
+        pending = resolve(workspaceId);
+        cache.set(workspaceId, pending);
+      }
+      return pending;
+    },
+    primeAccess(workspaceId, role) {
+      if (principal?.kind === 'user' && !cache.has(workspaceId)) {
+        cache.set(workspaceId, Promise.resolve(memberAccess(role)));
+      }
+    },
+    sessionCookie: deps.sessionCookie(request, reply),
+  };
+}

@@ -1,0 +1,44 @@
+import { ApiKeyRole, ApiKeyStatus, InvitationStatus, MemberRole, WorkspaceKind } from '@tally/shared';
+import type { GraphQLSchema } from 'graphql';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { type ContainerType, buildSchema, registerEnumType } from 'type-graphql';
+import { AccountResolver } from '../modules/accounts/account.resolver';
+import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
+import { authChecker } from './auth-checker';
+import { SCHEMA_DIRECTIVES } from './directives';
+
+let enumsRegistered = false;
+function registerEnums(): void {
+  if (enumsRegistered) return;
+  enumsRegistered = true;
+  registerEnumType(MemberRole, { name: 'MemberRole' });
+  registerEnumType(ApiKeyRole, { name: 'ApiKeyRole' });
+  registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
+  registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
+  registerEnumType(WorkspaceKind, { name: 'WorkspaceKind' });
+}
+
+export const RESOLVERS = [AccountResolver, WorkspaceResolver] as const;
+
+/** JSON fields use this marker type; it maps to graphql-scalars' `JSON`. */
+export class JsonValue {}
+
+/**
+ * Builds the schema. Resolvers come from `container` (constructed with their services in
+ * server.ts); printing the schema needs none, so the printer passes an empty container.
+ */
+export function buildTallySchema(container: ContainerType): Promise<GraphQLSchema> {
+  registerEnums();
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    container,
+    authChecker,
+    authMode: 'error',
+    directives: SCHEMA_DIRECTIVES,
+    scalarsMap: [
+      { type: Date, scalar: DateTimeResolver },
+      { type: JsonValue, scalar: JSONResolver },
+    ],
+    validate: { forbidUnknownValues: false },
+  });
+}

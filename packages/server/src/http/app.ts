@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApolloServer } from '@apollo/server';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import type { RequestContext } from '../graphql/context';
+import { type ContextDeps, createRequestContext } from '../graphql/context-factory';
+import type { Authenticator } from './authenticate';
+
+export interface HttpDeps {
+  config: Config;
+  logger: FastifyBaseLogger;
+  db: DataSource;
+  authenticator: Authenticator;
+  contextDeps: ContextDeps;
+}
+
+/** The HTTP app: /graphql, health, and the built web app at /. */
+export async function buildHttpApp(
+  deps: HttpDeps,
+  apolloFor: (app: FastifyInstance) => Promise<ApolloServer<RequestContext>>,
+): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await deps.db.query('SELECT 1');
+      return { status: 'ready' };
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'readiness check failed');
+      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  const apollo = await apolloFor(app);
+  await apollo.start();
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request, reply) => {
+      try {
+        const principal = await deps.authenticator.authenticate(request.headers);
+        return createRequestContext(deps.contextDeps, request, reply, principal);
+      } catch (error) {
+        if (error instanceof AppError) {
+          throw new AppError(error.code, error.message, { ...error.details, http: { status: error.httpStatus } });
+        }
+        throw error;
+      }
+    },
+  });
+  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+
+  registerWebApp(app, config.webDistDir);
+  return app;
+}
+
+/** Serves the built dashboard; every unknown GET that wants HTML gets index.html (SPA routes). */
+function registerWebApp(app: FastifyInstance, distDir: string): void {
+  const hasWebApp = existsSync(join(distDir, 'index.html'));
+  if (hasWebApp) {
+    // wildcard: false registers one route per built file at start-up (no file-system walk per request).
+    void app.register(fastifyStatic, { root: distDir, wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const wantsHtml = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+    const apiPath = /^\/(graphql|v1|healthz|readyz|metrics)(\/|$)/.test(request.url);
+    if (hasWebApp && wantsHtml && !apiPath) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', distDir);
+    }
+    return reply.code(404).send({ error: 'NOT_FOUND', message: `No route for ${request.method} ${request.url}` });
+  });
+}

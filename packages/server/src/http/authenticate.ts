@@ -1,0 +1,46 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from '../graphql/context';
+import type { TokenService } from '../modules/accounts/tokens';
+import { unauthenticated } from '../errors';
+
+export const API_KEY_PREFIX = 'tly_';
+
+/** The single credential of a request, as sent; null when there is none. */
+export function readCredential(headers: IncomingHttpHeaders): string | null {
+  const authorization = headers.authorization;
+  const apiKeyHeader = headers['x-api-key'];
+  const apiKey = Array.isArray(apiKeyHeader) ? apiKeyHeader[0] : apiKeyHeader;
+  if (authorization !== undefined && apiKey !== undefined) {
+    throw unauthenticated('Send one credential: either Authorization or X-API-Key, not both.');
+  }
+  if (apiKey !== undefined) return apiKey.trim();
+  if (authorization === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) throw unauthenticated('The Authorization header must be "Bearer <token>".');
+  return match[1];
+}
+
+export interface ApiKeyVerifier {
+  verify(secret: string): Promise<Principal>;
+}
+
+/**
+ * Turns a request's headers into its principal. A present but bad, expired or revoked
+ * credential is UNAUTHENTICATED for the whole request; no credential is an anonymous caller.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly apiKeys: ApiKeyVerifier | null,
+  ) {}
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<Principal | null> {
+    const credential = readCredential(headers);
+    if (credential === null) return null;
+    if (credential.startsWith(API_KEY_PREFIX)) {
+      if (!this.apiKeys) throw unauthenticated('API keys are not accepted here.');
+      return this.apiKeys.verify(credential);
+    }
+    return { kind: 'user', userId: await this.tokens.verifyAccess(credential) };
+  }
+}

@@ -1,0 +1,170 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { LIMITS } from '@tally/shared';
+import { isEmail } from 'class-validator';
+import type { DataSource } from 'typeorm';
+import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../errors';
+import type { WorkspaceService } from '../workspaces/workspace.service';
+import type { LoginLimiter } from './login-limiter';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
+import { RefreshToken } from './refresh-token.entity';
+import { REFRESH_TOKEN_TTL_SECONDS, type TokenService, hashToken } from './tokens';
+import { User } from './user.entity';
+
+/** What a successful sign-up, log-in or refresh hands to the HTTP layer. */
+export interface Session {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+  refreshExpiresAt: Date;
+}
+
+export function normalizeEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+const INVALID_LOGIN = 'Invalid email or password.';
+const SESSION_ENDED = 'Your session has ended. Please log in again.';
+
+export class AccountService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly tokens: TokenService,
+    private readonly limiter: LoginLimiter,
+    private readonly workspaces: WorkspaceService,
+  ) {}
+
+  async signUp(input: { email: string; password: string; name: string }): Promise<Session> {
+    const email = normalizeEmail(input.email);
+    const name = input.name.trim();
+    if (!isEmail(email) || email.length > LIMITS.emailMaxLength) {
+      throw badInput('Enter a valid email address.', { field: 'email' });
+    }
+    if (input.password.length < LIMITS.passwordMinLength || input.password.length > LIMITS.passwordMaxLength) {
+      throw badInput(
+        `A password must be ${LIMITS.passwordMinLength} to ${LIMITS.passwordMaxLength} characters long.`,
+        { field: 'password' },
+      );
+    }
+    if (name.length === 0 || name.length > LIMITS.userNameMaxLength) {
+      throw badInput(`A name must be 1 to ${LIMITS.userNameMaxLength} characters.`, { field: 'name' });
+    }
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const user = await this.db.transaction(async (manager) => {
+        const created = await manager.save(manager.create(User, { email, name, passwordHash }));
+        await this.workspaces.createPersonal(manager, created.id);
+        return created;
+      });
+      return await this.startSession(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('An account with this email already exists.');
+      throw error;
+    }
+  }
+
+  /** Unknown email and wrong password give the same error, after the same work. */
+  async logIn(input: { email: string; password: string }, ip: string): Promise<Session> {
+    const email = normalizeEmail(input.email);
+    await this.limiter.assertAllowed(email, ip);
+    const user = await this.db
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.email = :email', { email })
+      .getOne();
+    const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
+    if (!user || !ok) {
+      await this.limiter.recordFailure(email, ip);
+      throw unauthenticated(INVALID_LOGIN);
+    }
+    await this.limiter.recordSuccess(email);
+    return this.startSession(user);
+  }
+
+  /**
+   * Rotates the refresh token. Presenting a token that was already rotated means it leaked
+   * (or was replayed): the whole family is revoked and both holders must log in again.
+   */
+  async refresh(refreshToken: string | undefined): Promise<Session> {
+    if (!refreshToken) throw unauthenticated('You are not logged in.');
+    const claims = await this.tokens.verifyRefresh(refreshToken);
+    const outcome = await this.db.transaction(async (manager) => {
+      const row = await manager.findOne(RefreshToken, {
+        where: { id: claims.tokenId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (
+        !row ||
+        row.userId !== claims.userId ||
+        row.familyId !== claims.familyId ||
+        !timingSafeEqual(row.tokenHash, hashToken(refreshToken)) ||
+        row.revokedAt
+      ) {
+        return { kind: 'invalid' as const };
+      }
+      if (row.rotatedAt) {
+        await manager.update(RefreshToken, { familyId: row.familyId }, { revokedAt: () => 'now()' });
+        return { kind: 'reused' as const };
+      }
+      const user = await manager.findOne(User, { where: { id: row.userId } });
+      if (!user) return { kind: 'invalid' as const };
+      await manager.update(RefreshToken, { id: row.id }, { rotatedAt: () => 'now()' });
+      const next = await this.issueRefresh(manager, user.id, row.familyId);
+      return { kind: 'ok' as const, user, ...next };
+    });
+    if (outcome.kind !== 'ok') throw unauthenticated(SESSION_ENDED);
+    return {
+      user: outcome.user,
+      accessToken: await this.tokens.signAccess(outcome.user.id),
+      refreshToken: outcome.token,
+      refreshExpiresAt: outcome.expiresAt,
+    };
+  }
+
+  /** Ends the login family of the presented token, if it is one of ours. */
+  async logOut(refreshToken: string | undefined): Promise<void> {
+    if (!refreshToken) return;
+    try {
+      const claims = await this.tokens.verifyRefresh(refreshToken);
+      await this.db
+        .getRepository(RefreshToken)
+        .createQueryBuilder()
+        .update()
+        .set({ revokedAt: () => 'now()' })
+        .where('family_id = :familyId AND user_id = :userId AND revoked_at IS NULL', {
+          familyId: claims.familyId,
+          userId: claims.userId,
+        })
+        .execute();
+    } catch {
+      // An invalid or expired cookie has nothing to end; logging out still clears it.
+    }
+  }
+
+  findUser(id: string): Promise<User | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.db.getRepository(User).findOne({ where: { id } });
+  }
+
+  private async startSession(user: User): Promise<Session> {
+    const next = await this.db.transaction((manager) => this.issueRefresh(manager, user.id, randomUUID()));
+    return {
+      user,
+      accessToken: await this.tokens.signAccess(user.id),
+      refreshToken: next.token,
+      refreshExpiresAt: next.expiresAt,
+    };
+  }
+
+  private async issueRefresh(
+    manager: import('typeorm').EntityManager,
+    userId: string,
+    familyId: string,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const tokenId = randomUUID();
+    const token = await this.tokens.signRefresh({ userId, tokenId, familyId });
+    const expiresAt = new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000);
+    await manager.insert(RefreshToken, { id: tokenId, userId, familyId, tokenHash: hashToken(token), expiresAt });
+    return { token, expiresAt };
+  }
+}

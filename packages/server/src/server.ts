@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import type { FastifyInstance } from 'fastify';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config';
+import { createDataSource } from './db/data-source';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded';
+import { migrate } from './db/migrate';
+import { createApollo } from './graphql/apollo';
+import { buildTallySchema } from './graphql/schema';
+import { buildHttpApp } from './http/app';
+import { Authenticator } from './http/authenticate';
+import { sessionCookieFor } from './http/session-cookie';
+import { createLogger } from './logger';
+import { AccountResolver } from './modules/accounts/account.resolver';
+import { AccountService } from './modules/accounts/account.service';
+import { LoginLimiter } from './modules/accounts/login-limiter';
+import { TokenService } from './modules/accounts/tokens';
+import { MembershipService } from './modules/members/membership.service';
+import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
+import { WorkspaceService } from './modules/workspaces/workspace.service';
+import { loadJwtSecret } from './secrets';
+
+export interface Tally {
+  config: Config;
+  app: FastifyInstance;
+  db: DataSource;
+  logger: Logger;
+  services: Services;
+  /** Starts listening; resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Drains in-flight requests, then closes the database (and the embedded server). */
+  close(): Promise<void>;
+}
+
+export interface Services {
+  tokens: TokenService;
+  accounts: AccountService;
+  workspaces: WorkspaceService;
+  memberships: MembershipService;
+}
+
+/** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
+export async function createTally(config: Config, options: { logger?: Logger } = {}): Promise<Tally> {
+  const logger = options.logger ?? createLogger(config);
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      persistent: true,
+      log: (message) => logger.debug({ component: 'embedded-postgres' }, message),
+    });
+    databaseUrl = embedded.url;
+    logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (set DATABASE_URL to use your own)');
+  }
+
+  const db = createDataSource(databaseUrl);
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  try {
+    await db.initialize();
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+
+    const tokens = new TokenService(await loadJwtSecret(config), config.publicUrl);
+    const memberships = new MembershipService(db);
+    const workspaces = new WorkspaceService(db);
+    const limiter = new LoginLimiter(pool, config.loginLimits);
+    const accounts = new AccountService(db, tokens, limiter, workspaces);
+    const services: Services = { tokens, accounts, workspaces, memberships };
+
+    const resolvers = new Map<unknown, unknown>([
+      [AccountResolver, new AccountResolver(accounts)],
+      [WorkspaceResolver, new WorkspaceResolver(workspaces)],
+    ]);
+    const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
+
+    const app = await buildHttpApp(
+      {
+        config,
+        logger,
+        db,
+        authenticator: new Authenticator(tokens, null),
+        contextDeps: {
+          memberships,
+          sessionCookie: sessionCookieFor(config.publicUrl.startsWith('https:')),
+        },
+      },
+      async (fastify) => createApollo(schema, { production: config.production, app: fastify }),
+    );
+
+    let closed: Promise<void> | undefined;
+    return {
+      config,
+      app,
+      db,
+      logger,
+      services,
+      async listen() {
+        await app.listen({ port: config.port, host: config.host });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+        return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      },
+      close() {
+        closed ??= (async () => {
+          await app.close();
+          await pool.end();
+          await db.destroy();
+          await embedded?.stop();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    if (db.isInitialized) await db.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { MemberRole } from '@tally/shared';
+import type { TestServer } from './harness';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  name: string;
+  password: string;
+  accessToken: string;
+  /** `tally_refresh=…`, ready for a Cookie header. */
+  refreshCookie: string;
+  personalWorkspaceId: string;
+}
+
+export const SIGN_UP = /* GraphQL */ `
+  mutation SignUp($email: String!, $password: String!, $name: String!) {
+    signUp(email: $email, password: $password, name: $name) { accessToken user { id email name createdAt } }
+  }`;
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomUUID().slice(0, 8)}@example.test`;
+}
+
+export function cookieFrom(setCookies: string[], name = 'tally_refresh'): string {
+  const found = setCookies.find((c) => c.startsWith(`${name}=`));
+  if (!found) throw new Error(`no ${name} cookie in ${JSON.stringify(setCookies)}`);
+  return found.split(';')[0] ?? '';
+}
+
+export async function createUser(server: TestServer, overrides: Partial<{ email: string; name: string; password: string }> = {}): Promise<TestUser> {
+  const email = overrides.email ?? uniqueEmail();
+  const password = overrides.password ?? 'correct horse battery';
+  const name = overrides.name ?? 'Test User';
+  const res = await server.gql<{ signUp: { accessToken: string; user: { id: string; email: string; name: string } } }>(
+    SIGN_UP,
+    { email, password, name },
+  );
+  if (!res.data?.signUp) throw new Error(`signUp failed: ${JSON.stringify(res.errors)}`);
+  const rows: Array<{ id: string }> = await server.tally.db.query(
+    `SELECT id FROM workspaces WHERE personal_owner_id = $1`,
+    [res.data.signUp.user.id],
+  );
+  const personal = rows[0];
+  if (!personal) throw new Error('no personal workspace');
+  return {
+    id: res.data.signUp.user.id,
+    email: res.data.signUp.user.email,
+    name,
+    password,
+    accessToken: res.data.signUp.accessToken,
+    refreshCookie: cookieFrom(res.setCookies),
+    personalWorkspaceId: personal.id,
+  };
+}
+
+/** A team workspace with the given members, written straight to the database. */
+export async function createTeamWithMembers(
+  server: TestServer,
+  name: string,
+  members: Array<{ user: TestUser; role: MemberRole }>,
+): Promise<string> {
+  const rows: Array<{ id: string }> = await server.tally.db.query(
+    `INSERT INTO workspaces (kind, name) VALUES ('TEAM', $1) RETURNING id`,
+    [name],
+  );
+  const id = rows[0]?.id;
+  if (!id) throw new Error('team insert failed');
+  for (const member of members) {
+    await server.tally.db.query(`INSERT INTO members (workspace_id, user_id, role) VALUES ($1, $2, $3)`, [
+      id,
+      member.user.id,
+      member.role,
+    ]);
+  }
+  return id;
+}

@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createDataSource } from '../src/db/data-source';
+import { startEmbeddedPostgres } from '../src/db/embedded';
+import { migrate } from '../src/db/migrate';
+import { withDatabase } from './database-url';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __TALLY_EMBEDDED_STOP__: (() => Promise<void>) | undefined;
+}
+
+/**
+ * A real PostgreSQL for the whole run: DATABASE_URL when set, else an embedded one (deleted
+ * afterwards). Migrations run once into a template database; every test file then gets a
+ * fresh copy of it (CREATE DATABASE … TEMPLATE), so files never see each other's rows.
+ */
+export default async function globalSetup(): Promise<void> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const embedded = await startEmbeddedPostgres({
+      dataDir: mkdtempSync(join(tmpdir(), 'tally-test-pg-')),
+      persistent: false,
+      database: 'postgres',
+    });
+    adminUrl = embedded.url;
+    globalThis.__TALLY_EMBEDDED_STOP__ = embedded.stop;
+  }
+  const template = `tally_test_template_${process.pid}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${template}`);
+    await admin.query(`CREATE DATABASE ${template}`);
+  } finally {
+    await admin.end();
+  }
+  const db = createDataSource(withDatabase(adminUrl, template), 2);
+  await db.initialize();
+  await migrate(db);
+  await db.destroy();
+
+  process.env.TALLY_TEST_ADMIN_URL = adminUrl;
+  process.env.TALLY_TEST_TEMPLATE = template;
+}

@@ -1,0 +1,133 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { type Config, loadConfig } from '../src/config';
+import { type Tally, createTally } from '../src/server';
+import { withDatabase } from './database-url';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  status: number;
+  data: T | null | undefined;
+  errors: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }> | undefined;
+  setCookies: string[];
+  headers: Headers;
+}
+
+export interface GqlOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  cookie?: string;
+}
+
+export interface TestServer {
+  url: string;
+  tally: Tally;
+  databaseUrl: string;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: GqlOptions,
+  ): Promise<GqlResponse<T>>;
+  close(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.TALLY_TEST_ADMIN_URL;
+  if (!url) throw new Error('TALLY_TEST_ADMIN_URL is not set: run the tests through jest (global setup).');
+  return url;
+}
+
+/** A fresh database copied from the migrated template, private to the caller. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const template = process.env.TALLY_TEST_TEMPLATE;
+  if (!template) throw new Error('TALLY_TEST_TEMPLATE is not set.');
+  const name = `tally_t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(adminUrl(), name),
+    async drop() {
+      const c = new Client({ connectionString: adminUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'tally-test-data-')),
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+}
+
+export async function gqlRequest<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: GqlOptions = {},
+): Promise<GqlResponse<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.cookie) headers.cookie = options.cookie;
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const text = await response.text();
+  let body: { data?: T | null; errors?: GqlResponse<T>['errors'] } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
+  }
+  return {
+    status: response.status,
+    data: body.data,
+    errors: body.errors,
+    setCookies: response.headers.getSetCookie(),
+    headers: response.headers,
+  };
+}
+
+/**
+ * Starts a real Tally (Fastify + Apollo + PostgreSQL) on a free port with its own database.
+ * `env` overrides settings the way the environment would.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const tally = await createTally(testConfig(database.url, env));
+  const url = await tally.listen();
+  return {
+    url,
+    tally,
+    databaseUrl: database.url,
+    gql: (query, variables, options) => gqlRequest(url, query, variables, options),
+    async close() {
+      await tally.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The first error's code, for assertions. */
+export function codeOf(response: { errors?: Array<{ extensions?: Record<string, unknown> }> }): unknown {
+  return response.errors?.[0]?.extensions?.['code'];
+}
