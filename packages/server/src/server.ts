@@ -58,6 +58,8 @@ export async function createTally(config: Config, options: { logger?: Logger } =
 
   const db = createDataSource(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  // An idle client whose server went away must not crash the process; the next query reconnects.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
     await db.initialize();
     const applied = await migrate(db);
@@ -87,7 +89,7 @@ export async function createTally(config: Config, options: { logger?: Logger } =
           sessionCookie: sessionCookieFor(config.publicUrl.startsWith('https:')),
         },
       },
-      async (fastify) => createApollo(schema, { production: config.production, app: fastify }),
+      createApollo(schema, { production: config.production }),
     );
 
     let closed: Promise<void> | undefined;

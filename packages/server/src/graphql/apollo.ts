@@ -1,7 +1,5 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context';
 import { createFormatError } from './errors';
@@ -10,7 +8,7 @@ import { errorLoggingPlugin, introspectionGatePlugin } from './plugins';
 
 export function createApollo(
   schema: GraphQLSchema,
-  options: { production: boolean; app: FastifyInstance },
+  options: { production: boolean },
 ): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
@@ -18,12 +16,13 @@ export function createApollo(
     introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns the signals: closing Fastify drains requests, then its onClose stops Apollo.
+    stopOnTerminationSignals: false,
     maxRecursiveSelections: true,
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [depthRule],
     formatError: createFormatError(options.production),
     plugins: [
-      fastifyApolloDrainPlugin(options.app),
       complexityPlugin(schema),
       introspectionGatePlugin(options.production),
       errorLoggingPlugin(),

@@ -49,7 +49,8 @@ export function createFormatError(production: boolean) {
     }
     const code = formatted.extensions?.['code'];
     if (typeof code === 'string' && isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      return { ...base, extensions: { code } };
+      const { stacktrace: _stacktrace, http: _http, ...extensions } = formatted.extensions ?? {};
+      return { ...base, extensions: { ...extensions, code } };
     }
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
       return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };

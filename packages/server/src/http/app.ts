@@ -25,7 +25,7 @@ export interface HttpDeps {
 /** The HTTP app: /graphql, health, and the built web app at /. */
 export async function buildHttpApp(
   deps: HttpDeps,
-  apolloFor: (app: FastifyInstance) => Promise<ApolloServer<RequestContext>>,
+  apollo: ApolloServer<RequestContext>,
 ): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -39,8 +39,16 @@ export async function buildHttpApp(
 
   await app.register(fastifyCookie);
   await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While draining, a finished response also ends its keep-alive connection, so close()
+    // waits for in-flight requests only, not for idle sockets.
+    if (closing) reply.header('connection', 'close');
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -54,8 +62,10 @@ export async function buildHttpApp(
     }
   });
 
-  const apollo = await apolloFor(app);
   await apollo.start();
+  app.addHook('onClose', async () => {
+    await apollo.stop();
+  });
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       try {
@@ -79,8 +89,7 @@ export async function buildHttpApp(
 function registerWebApp(app: FastifyInstance, distDir: string): void {
   const hasWebApp = existsSync(join(distDir, 'index.html'));
   if (hasWebApp) {
-    // wildcard: false registers one route per built file at start-up (no file-system walk per request).
-    void app.register(fastifyStatic, { root: distDir, wildcard: false, index: ['index.html'] });
+    void app.register(fastifyStatic, { root: distDir, index: ['index.html'] });
   }
   app.setNotFoundHandler((request, reply) => {
     const wantsHtml = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');

@@ -1,5 +1,13 @@
 /** The pages of a workspace, in navigation order; the path segment under /w/:workspaceId/. */
-export const WORKSPACE_SECTIONS = ['overview', 'sessions', 'tools', 'activity', 'teams', 'api-keys', 'settings'] as const;
+export const WORKSPACE_SECTIONS = [
+  'overview',
+  'sessions',
+  'tools',
+  'activity',
+  'teams',
+  'api-keys',
+  'settings',
+] as const;
 export type WorkspaceSection = (typeof WORKSPACE_SECTIONS)[number];
 
 export function isWorkspaceSection(value: unknown): value is WorkspaceSection {

@@ -4,9 +4,9 @@ import type { SessionState, SessionStore } from './session-store';
 
 export interface SessionActions {
   /** Starts a session from the payload of signUp or logIn. */
-  startSession(payload: AuthPayloadFieldsFragment): void;
+  startSession: (payload: AuthPayloadFieldsFragment) => void;
   /** Ends the session on the server (cookie) and here. Resolves false when the server was not reached. */
-  logOut(): Promise<boolean>;
+  logOut: () => Promise<boolean>;
 }
 
 export interface SessionContextValue extends SessionActions {

@@ -32,10 +32,10 @@ export function SessionProvider({ store, client, children }: SessionProviderProp
   const value = useMemo<SessionContextValue>(
     () => ({
       store,
-      startSession(payload: AuthPayloadFieldsFragment) {
+      startSession: (payload: AuthPayloadFieldsFragment) => {
         store.start(payload);
       },
-      async logOut() {
+      logOut: async () => {
         let reached = true;
         try {
           await client.mutate({ mutation: LogOutDocument });

@@ -126,9 +126,9 @@ export class SessionStore {
  * refresh tokens may treat the second use as theft. The Web Locks API (secure contexts only)
  * makes them take turns; the second tab then sends the cookie the first one received.
  */
-function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
-  if (typeof navigator !== 'undefined' && 'locks' in navigator && navigator.locks) {
-    return navigator.locks.request(REFRESH_LOCK, task);
-  }
-  return task();
+async function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
+  // Typed as always present, but undefined outside secure contexts (plain http on a LAN address).
+  const locks: LockManager | undefined = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (locks) return await locks.request(REFRESH_LOCK, task);
+  return await task();
 }

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Stack } from '@mantine/core';
 import { IconAlertCircle } from '@tabler/icons-react';
 import { describeError, type ErrorMessages } from '../graphql-errors';
 
@@ -34,13 +34,5 @@ export function ErrorState({ error, title = "This page couldn't be loaded", mess
         </Group>
       ) : null}
     </Stack>
-  );
-}
-
-export function InlineError({ children }: { children: string }) {
-  return (
-    <Text size="sm" c="red" role="alert">
-      {children}
-    </Text>
   );
 }

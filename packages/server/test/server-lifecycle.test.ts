@@ -1,0 +1,176 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config';
+import { loadJwtSecret } from '../src/secrets';
+import { SIGN_UP, uniqueEmail } from './factories';
+import { gqlRequest, startTestServer } from './harness';
+
+describe('health endpoints', () => {
+  it('answers /healthz and /readyz while the database is reachable', async () => {
+    const server = await startTestServer();
+    try {
+      const health = await fetch(`${server.url}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+      expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers unknown API paths with a JSON 404', async () => {
+    const server = await startTestServer();
+    try {
+      const res = await fetch(`${server.url}/v1/nothing-here`, { headers: { accept: 'text/html' } });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual(expect.objectContaining({ error: 'NOT_FOUND' }));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes a request already in flight before closing, and refuses new ones', async () => {
+    const server = await startTestServer();
+    const accounts = server.tally.services.accounts;
+    const original = accounts.signUp.bind(accounts);
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    accounts.signUp = async (input) => {
+      entered();
+      await gate;
+      return original(input);
+    };
+
+    const inFlight = server.gql(SIGN_UP, { email: uniqueEmail(), password: 'long enough password', name: 'Late' });
+    await inside; // the request is being handled now
+    const closing = server.tally.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const res = await inFlight;
+    await closing;
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await server.close();
+  });
+});
+
+describe('pnpm start on the embedded PostgreSQL', () => {
+  const main = join(__dirname, '..', 'dist', 'src', 'main.js');
+
+  /** Runs the built server as `pnpm start` does, without DATABASE_URL; resolves with its URL. */
+  function startBuilt(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first (pnpm test does).`);
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    delete env.JWT_SECRET;
+    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Promise((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`no URL printed in time:\n${output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /Tally is running:\s+(http:\/\/\S+)/.exec(output);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve({ url: match[1], child });
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code}:\n${output}`));
+      });
+    });
+  }
+
+  function stop(child: ChildProcess): Promise<number | null> {
+    return new Promise((resolve) => {
+      child.removeAllListeners('exit');
+      child.on('exit', (code) => resolve(code));
+      child.kill('SIGTERM');
+    });
+  }
+
+  it('initialises on first start, keeps data and secrets across a restart, and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-start-'));
+    const email = uniqueEmail('restart');
+    const first = await startBuilt(dataDir);
+    let token: string | undefined;
+    try {
+      const res = await gqlRequest<{ signUp: { accessToken: string } }>(first.url, SIGN_UP, {
+        email,
+        password: 'long enough password',
+        name: 'Restart',
+      });
+      expect(res.errors).toBeUndefined();
+      token = res.data?.signUp.accessToken;
+      const page = await fetch(first.url, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+    } finally {
+      expect(await stop(first.child)).toBe(0);
+    }
+    expect(existsSync(join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
+
+    const second = await startBuilt(dataDir);
+    try {
+      // The generated secret was kept: the old access token is still valid.
+      const me = await gqlRequest<{ me: { email: string } }>(second.url, '{ me { email } }', {}, { token });
+      expect(me.data).toEqual({ me: { email } });
+      const login = await gqlRequest(second.url, `mutation($e: String!) { logIn(email: $e, password: "long enough password") { user { email } } }`, { e: email });
+      expect(login.data).toEqual({ logIn: { user: { email } } });
+    } finally {
+      expect(await stop(second.child)).toBe(0);
+    }
+  }, 120_000);
+});
+
+describe('configuration', () => {
+  it('applies defaults', () => {
+    const config = loadConfig({});
+    expect(config).toEqual(
+      expect.objectContaining({ port: 4000, host: '127.0.0.1', production: false, databaseUrl: undefined, smtpUrl: undefined }),
+    );
+    expect(config.publicUrl).toBe('http://127.0.0.1:4000');
+    expect(config.corsOrigins).toEqual(['http://127.0.0.1:4000', 'https://studio.apollographql.com']);
+  });
+
+  it('names every bad setting in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', NODE_ENV: 'prod' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT/);
+    expect(problems).toMatch(/DATABASE_URL/);
+    expect(problems).toMatch(/JWT_SECRET/);
+    expect(problems).toMatch(/NODE_ENV/);
+  });
+
+  it('trims PUBLIC_URL and takes CORS_ORIGINS as a list', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://tally.example.com/', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(config.publicUrl).toBe('https://tally.example.com');
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('generates a JWT secret once and keeps it in DATA_DIR', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-secret-'));
+    const first = await loadJwtSecret({ dataDir, jwtSecret: undefined, jwtSecretFile: undefined });
+    const second = await loadJwtSecret({ dataDir, jwtSecret: undefined, jwtSecretFile: undefined });
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(second).toBe(first);
+  });
+});

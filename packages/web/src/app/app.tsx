@@ -1,0 +1,31 @@
+import type { ApolloClient } from '@apollo/client';
+import { ApolloProvider } from '@apollo/client/react';
+import { MantineProvider } from '@mantine/core';
+import { ModalsProvider } from '@mantine/modals';
+import { Notifications } from '@mantine/notifications';
+import { RouterProvider } from 'react-router';
+import type { createAppRouter } from './router';
+import { SessionProvider } from './session/session-provider';
+import type { SessionStore } from './session/session-store';
+import { theme } from './theme';
+
+interface AppProps {
+  session: SessionStore;
+  client: ApolloClient;
+  router: ReturnType<typeof createAppRouter>;
+}
+
+export function App({ session, client, router }: AppProps) {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <Notifications position="top-right" />
+      <ApolloProvider client={client}>
+        <SessionProvider store={session} client={client}>
+          <ModalsProvider>
+            <RouterProvider router={router} />
+          </ModalsProvider>
+        </SessionProvider>
+      </ApolloProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,56 @@
+import { NavLink, Stack } from '@mantine/core';
+import {
+  IconActivity,
+  IconKey,
+  IconLayoutDashboard,
+  IconListDetails,
+  IconSettings,
+  IconTool,
+  IconUsersGroup,
+  type Icon,
+} from '@tabler/icons-react';
+import { Link } from 'react-router';
+import { workspacePath, type WorkspaceSection } from '../paths';
+
+interface NavItem {
+  section: WorkspaceSection;
+  label: string;
+  icon: Icon;
+}
+
+/** The sidebar's pages, in the user guide's words and order. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { section: 'overview', label: 'Overview', icon: IconLayoutDashboard },
+  { section: 'sessions', label: 'Sessions', icon: IconListDetails },
+  { section: 'tools', label: 'Tools & Usage', icon: IconTool },
+  { section: 'activity', label: 'Activity', icon: IconActivity },
+  { section: 'teams', label: 'Teams', icon: IconUsersGroup },
+  { section: 'api-keys', label: 'API Keys', icon: IconKey },
+  { section: 'settings', label: 'Settings', icon: IconSettings },
+];
+
+interface MainNavProps {
+  workspaceId: string;
+  active: WorkspaceSection | null;
+  onNavigate?: () => void;
+}
+
+export function MainNav({ workspaceId, active, onNavigate }: MainNavProps) {
+  return (
+    <Stack gap={2}>
+      {NAV_ITEMS.map(({ section, label, icon: IconComponent }) => (
+        <NavLink
+          key={section}
+          component={Link}
+          to={workspacePath(workspaceId, section)}
+          label={label}
+          leftSection={<IconComponent size={18} stroke={1.6} aria-hidden />}
+          active={active === section}
+          aria-current={active === section ? 'page' : undefined}
+          onClick={onNavigate}
+          styles={{ root: { borderRadius: 'var(--mantine-radius-md)' } }}
+        />
+      ))}
+    </Stack>
+  );
+}

@@ -1,0 +1,60 @@
+import { Navigate, createBrowserRouter } from 'react-router';
+import { ActivityPage } from '../modules/analytics/activity-page';
+import { OverviewPage } from '../modules/analytics/overview-page';
+import { SessionsPage } from '../modules/analytics/sessions-page';
+import { ToolsUsagePage } from '../modules/analytics/tools-usage-page';
+import { ApiKeysPage } from '../modules/api-keys/api-keys-page';
+import { LogInPage } from '../modules/accounts/log-in-page';
+import { SignUpPage } from '../modules/accounts/sign-up-page';
+import { SettingsPage } from '../modules/workspaces/settings-page';
+import { TeamsPage } from '../modules/workspaces/teams-page';
+import { WorkspaceRedirect } from '../modules/workspaces/workspace-redirect';
+import { WorkspaceLayout } from './layout/workspace-layout';
+import { PublicOnly, RequireAuth } from './session/route-guards';
+import { NotFound, NotFoundPage } from './ui/not-found-page';
+import { RouteErrorPage } from './ui/route-error-page';
+
+/**
+ * /login, /signup                 for visitors (a signed-in user is sent on)
+ * /                               → the last workspace used, else the personal one
+ * /w/:workspaceId/<section>       the dashboard (sections: see paths.ts)
+ */
+export function createAppRouter() {
+  return createBrowserRouter([
+    {
+      errorElement: <RouteErrorPage />,
+      children: [
+        {
+          element: <PublicOnly />,
+          children: [
+            { path: 'login', element: <LogInPage /> },
+            { path: 'signup', element: <SignUpPage /> },
+          ],
+        },
+        {
+          element: <RequireAuth />,
+          children: [
+            { index: true, element: <WorkspaceRedirect /> },
+            { path: 'w', element: <Navigate to="/" replace /> },
+            {
+              path: 'w/:workspaceId',
+              element: <WorkspaceLayout />,
+              children: [
+                { index: true, element: <Navigate to="overview" replace /> },
+                { path: 'overview', element: <OverviewPage /> },
+                { path: 'sessions', element: <SessionsPage /> },
+                { path: 'tools', element: <ToolsUsagePage /> },
+                { path: 'activity', element: <ActivityPage /> },
+                { path: 'teams', element: <TeamsPage /> },
+                { path: 'api-keys', element: <ApiKeysPage /> },
+                { path: 'settings', element: <SettingsPage /> },
+                { path: '*', element: <NotFound to=".." linkLabel="Go to Overview" /> },
+              ],
+            },
+          ],
+        },
+        { path: '*', element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}

@@ -1,0 +1,21 @@
+import '@mantine/core/styles.css';
+import '@mantine/notifications/styles.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createApolloClient } from './app/apollo-client';
+import { App } from './app/app';
+import { createAppRouter } from './app/router';
+import { SessionStore } from './app/session/session-store';
+
+const container = document.getElementById('root');
+if (!container) throw new Error('index.html has no #root element.');
+
+const session = new SessionStore();
+const client = createApolloClient(session);
+const router = createAppRouter();
+
+createRoot(container).render(
+  <StrictMode>
+    <App session={session} client={client} router={router} />
+  </StrictMode>,
+);

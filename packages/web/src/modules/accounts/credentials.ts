@@ -1,0 +1,28 @@
+import { LIMITS } from '@tally/shared';
+
+/** Client-side checks that save a round trip; the server validates the same limits. */
+export function emailProblem(email: string): string | null {
+  const value = email.trim();
+  if (value === '') return 'Enter your email address.';
+  if (value.length > LIMITS.emailMaxLength || !/^[^\s@]+@[^\s@]+$/.test(value)) return 'Enter a valid email address.';
+  return null;
+}
+
+export function newPasswordProblem(password: string): string | null {
+  if (password.length < LIMITS.passwordMinLength) {
+    return `Use at least ${LIMITS.passwordMinLength} characters.`;
+  }
+  if (password.length > LIMITS.passwordMaxLength) {
+    return `Use at most ${LIMITS.passwordMaxLength} characters.`;
+  }
+  return null;
+}
+
+export function nameProblem(name: string): string | null {
+  const value = name.trim();
+  if (value === '') return 'Enter your name.';
+  if (value.length > LIMITS.userNameMaxLength) return `Use at most ${LIMITS.userNameMaxLength} characters.`;
+  return null;
+}
+
+export const PASSWORD_HINT = `At least ${LIMITS.passwordMinLength} characters.`;

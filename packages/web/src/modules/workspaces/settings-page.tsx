@@ -1,0 +1,107 @@
+import { useQuery } from '@apollo/client/react';
+import { Badge, Box, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Scope, WorkspaceKind, can } from '@tally/shared';
+import dayjs from 'dayjs';
+import type { ReactNode } from 'react';
+import { useCurrentWorkspace } from '../../app/layout/workspace-context';
+import { ErrorState } from '../../app/ui/error-state';
+import { NotFound } from '../../app/ui/not-found-page';
+import { PageHeader } from '../../app/ui/page-header';
+import { PageLoader } from '../../app/ui/page-loader';
+import { WorkspaceDocument } from '../../graphql/generated';
+import { RenameWorkspaceForm } from './rename-workspace-form';
+import { MEMBER_ROLE_LABEL, WORKSPACE_KIND_LABEL } from './workspace-list';
+
+function Detail({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <Box>
+      <Text component="dt" size="xs" c="dimmed" fw={600} tt="uppercase" lts="0.04em">
+        {term}
+      </Text>
+      <Text component="dd" m={0} mt={4} size="sm">
+        {children}
+      </Text>
+    </Box>
+  );
+}
+
+export function SettingsPage() {
+  const current = useCurrentWorkspace();
+  const { data, error, refetch } = useQuery(WorkspaceDocument, {
+    variables: { id: current.id },
+    fetchPolicy: 'cache-and-network',
+  });
+
+  const header = (
+    <PageHeader
+      title="Settings"
+      documentTitle={`Settings · ${current.name}`}
+      description="This workspace's name and your access to it."
+    />
+  );
+
+  if (!data && error) {
+    return (
+      <>
+        {header}
+        <ErrorState title="Settings couldn't be loaded" error={error} onRetry={() => void refetch()} />
+      </>
+    );
+  }
+  if (!data) {
+    return (
+      <>
+        {header}
+        <PageLoader />
+      </>
+    );
+  }
+  const workspace = data.workspace;
+  if (!workspace) {
+    return (
+      <NotFound
+        title="Workspace not found"
+        message="This workspace doesn't exist or you are no longer a member of it."
+      />
+    );
+  }
+
+  // Visibility follows the scopes the server reports for the caller, never a role name.
+  const canRename = can(workspace.viewerScopes, Scope.WORKSPACE_MANAGE);
+
+  return (
+    <>
+      {header}
+      <Stack gap="lg" maw={720}>
+        <Paper withBorder radius="md" p="lg">
+          <Title order={2} size="h4" mb="md">
+            Workspace details
+          </Title>
+          <SimpleGrid component="dl" cols={{ base: 1, xs: 2 }} spacing="lg" verticalSpacing="md" m={0}>
+            <Detail term="Name">{workspace.name}</Detail>
+            <Detail term="Kind">
+              <Badge size="sm" variant="light" color={workspace.kind === WorkspaceKind.PERSONAL ? 'gray' : 'indigo'}>
+                {WORKSPACE_KIND_LABEL[workspace.kind]}
+              </Badge>
+            </Detail>
+            <Detail term="Created">{dayjs(workspace.createdAt).format('D MMMM YYYY')}</Detail>
+            <Detail term="Your role">{workspace.viewerRole ? MEMBER_ROLE_LABEL[workspace.viewerRole] : '—'}</Detail>
+          </SimpleGrid>
+          {workspace.kind === WorkspaceKind.PERSONAL ? (
+            <Text size="sm" c="dimmed" mt="lg">
+              Your personal workspace is private: only you can see it, and it can&apos;t be left or deleted.
+            </Text>
+          ) : null}
+        </Paper>
+
+        {canRename ? (
+          <RenameWorkspaceForm key={workspace.id} workspace={workspace} />
+        ) : (
+          <Text size="sm" c="dimmed">
+            You can view this workspace&apos;s settings, but your role here doesn&apos;t allow changing them.
+          </Text>
+        )}
+      </Stack>
+    </>
+  );
+}
