@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../../server/test/harness';
+import { uniqueEmail } from '../../server/test/factories';
+import { launchChromium } from './browser';
+
+const DIST = join(__dirname, '..', 'dist');
+
+let server: TestServer;
+let browser: Browser;
+/** Uncaught errors in the page: every test must end with none. */
+const pageErrors: string[] = [];
+
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+
+beforeAll(async () => {
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error('packages/web/dist is missing: run `pnpm build` first.');
+  server = await startTestServer({ WEB_DIST_DIR: DIST });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ baseURL: server.url });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return page;
+}
+
+async function signUp(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill('Grace Hopper');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+}
+
+describe('the dashboard in Chromium', () => {
+  it('signs up and shows the personal workspace in the selector, with the navigation', async () => {
+    const page = await newPage();
+    const email = uniqueEmail('browser');
+    await signUp(page, email, 'a long enough password');
+
+    const selector = page.getByLabel('Workspace');
+    await selector.waitFor();
+    await expectSelected(page, 'Personal');
+    for (const item of ['Overview', 'Sessions', 'Tools & Usage', 'Activity', 'Teams', 'API Keys', 'Settings']) {
+      await page.getByRole('link', { name: item }).waitFor();
+    }
+    await page.screenshot({ path: join(__dirname, '..', 'test-results', 'signed-up.png'), fullPage: true });
+
+    // The account really exists, with its personal workspace.
+    const rows: Array<{ kind: string }> = await server.tally.db.query(
+      `SELECT w.kind FROM workspaces w JOIN users u ON u.id = w.personal_owner_id WHERE u.email = $1`,
+      [email],
+    );
+    expect(rows).toEqual([{ kind: 'PERSONAL' }]);
+
+    // The session survives a reload (refresh cookie → new access token).
+    await page.reload();
+    await page.getByLabel('Workspace').waitFor();
+    await expectSelected(page, 'Personal');
+    await page.context().close();
+  });
+
+  it('logs out, refuses a wrong password readably, and logs back in', async () => {
+    const page = await newPage();
+    const email = uniqueEmail('browser');
+    await signUp(page, email, 'a long enough password');
+    await page.getByLabel('Workspace').waitFor();
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText(/invalid email or password/i).waitFor();
+
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByLabel('Workspace').waitFor();
+    await expectSelected(page, 'Personal');
+    await page.context().close();
+  });
+
+  it('renames the workspace from Settings', async () => {
+    const page = await newPage();
+    await signUp(page, uniqueEmail('browser'), 'a long enough password');
+    await page.getByLabel('Workspace').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const name = page.getByLabel('Name');
+    await name.fill('My analytics');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await expectSelected(page, 'My analytics');
+    await page.context().close();
+  });
+});
+
+/** Waits until the workspace selector shows `label` as its selected option. */
+async function expectSelected(page: Page, label: string): Promise<void> {
+  const select = await page.getByLabel('Workspace').elementHandle();
+  await page.waitForFunction(
+    ([element, expected]) =>
+      element instanceof HTMLSelectElement && element.selectedOptions[0]?.textContent?.trim() === expected,
+    [select, label] as const,
+    { timeout: 10_000 },
+  );
+}
