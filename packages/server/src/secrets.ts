@@ -12,7 +12,8 @@ export async function loadJwtSecret(config: Pick<Config, 'jwtSecret' | 'jwtSecre
   if (config.jwtSecret) return config.jwtSecret;
   if (config.jwtSecretFile) {
     const secret = (await readFile(config.jwtSecretFile, 'utf8')).trim();
-    if (secret.length < 32) throw new Error(`JWT_SECRET_FILE ${config.jwtSecretFile} must hold at least 32 characters.`);
+    if (secret.length < 32)
+      throw new Error(`JWT_SECRET_FILE ${config.jwtSecretFile} must hold at least 32 characters.`);
     return secret;
   }
   const file = join(config.dataDir, 'jwt-secret');

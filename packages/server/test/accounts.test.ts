@@ -32,10 +32,9 @@ async function countRows(sql: string, params: unknown[]): Promise<number> {
 describe('signUp', () => {
   it('normalises the email, creates a personal workspace and starts a session', async () => {
     const raw = `  Mixed.Case-${Date.now()}@Example.TEST `;
-    const res = await server.gql<{ signUp: { accessToken: string; user: { id: string; email: string; name: string } } }>(
-      SIGN_UP,
-      { email: raw, password: 'long enough password', name: '  Ada  ' },
-    );
+    const res = await server.gql<{
+      signUp: { accessToken: string; user: { id: string; email: string; name: string } };
+    }>(SIGN_UP, { email: raw, password: 'long enough password', name: '  Ada  ' });
     expect(res.errors).toBeUndefined();
     const signUp = res.data?.signUp;
     expect(signUp?.user.email).toBe(raw.trim().toLowerCase());
@@ -76,7 +75,11 @@ describe('signUp', () => {
   it('refuses a duplicate email, whatever its case, with CONFLICT and creates nothing', async () => {
     const user = await createUser(server);
     const before = await countRows('SELECT count(*) AS n FROM workspaces', []);
-    const res = await server.gql(SIGN_UP, { email: user.email.toUpperCase(), password: 'another password!', name: 'X' });
+    const res = await server.gql(SIGN_UP, {
+      email: user.email.toUpperCase(),
+      password: 'another password!',
+      name: 'X',
+    });
     expect(codeOf(res)).toBe('CONFLICT');
     expect(res.data).toBeNull();
     expect(await countRows('SELECT count(*) AS n FROM workspaces', [])).toBe(before);
@@ -110,7 +113,11 @@ describe('logIn', () => {
 
   it('gives the same error for an unknown email and a wrong password', async () => {
     const user = await createUser(server);
-    const wrong = await server.gql(LOG_IN, { email: user.email, password: 'wrong password!' }, { headers: fromNewAddress() });
+    const wrong = await server.gql(
+      LOG_IN,
+      { email: user.email, password: 'wrong password!' },
+      { headers: fromNewAddress() },
+    );
     const unknown = await server.gql(
       LOG_IN,
       { email: uniqueEmail('nobody'), password: 'wrong password!' },
@@ -125,10 +132,18 @@ describe('logIn', () => {
   it('limits failed logins per account, even with the right password afterwards', async () => {
     const user = await createUser(server);
     for (let i = 0; i < 3; i += 1) {
-      const res = await server.gql(LOG_IN, { email: user.email, password: 'wrong password!' }, { headers: fromNewAddress() });
+      const res = await server.gql(
+        LOG_IN,
+        { email: user.email, password: 'wrong password!' },
+        { headers: fromNewAddress() },
+      );
       expect(codeOf(res)).toBe('UNAUTHENTICATED');
     }
-    const blocked = await server.gql(LOG_IN, { email: user.email, password: user.password }, { headers: fromNewAddress() });
+    const blocked = await server.gql(
+      LOG_IN,
+      { email: user.email, password: user.password },
+      { headers: fromNewAddress() },
+    );
     expect(codeOf(blocked)).toBe('RATE_LIMITED');
     expect(blocked.errors?.[0]?.extensions?.['retryAfterSeconds']).toEqual(expect.any(Number));
     expect(blocked.setCookies).toEqual([]);
@@ -159,13 +174,21 @@ describe('logIn', () => {
   it('limits failed logins per address across accounts', async () => {
     const address = fromNewAddress();
     for (let i = 0; i < 6; i += 1) {
-      const res = await server.gql(LOG_IN, { email: uniqueEmail('spray'), password: 'wrong password!' }, { headers: address });
+      const res = await server.gql(
+        LOG_IN,
+        { email: uniqueEmail('spray'), password: 'wrong password!' },
+        { headers: address },
+      );
       expect(codeOf(res)).toBe('UNAUTHENTICATED');
     }
     const user = await createUser(server);
     const blocked = await server.gql(LOG_IN, { email: user.email, password: user.password }, { headers: address });
     expect(codeOf(blocked)).toBe('RATE_LIMITED');
-    const elsewhere = await server.gql(LOG_IN, { email: user.email, password: user.password }, { headers: fromNewAddress() });
+    const elsewhere = await server.gql(
+      LOG_IN,
+      { email: user.email, password: user.password },
+      { headers: fromNewAddress() },
+    );
     expect(elsewhere.errors).toBeUndefined();
   });
 });
@@ -188,16 +211,66 @@ describe('access tokens', () => {
 
   it.each([
     ['tampered', async (token: string) => `${token.slice(0, -4)}AAAA`],
-    ['unsigned (alg: none)', async (_token: string, sub: string) =>
-      new UnsecuredJWT({ typ: 'access' }).setSubject(sub).setIssuer(issuer()).setAudience('tally').setJti('x').setExpirationTime('10m').encode()],
-    ['expired', async (_token: string, sub: string) =>
-      new SignJWT({ typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(issuer()).setAudience('tally').setJti('x').setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key)],
-    ['from another issuer', async (_token: string, sub: string) =>
-      new SignJWT({ typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer('https://evil.example').setAudience('tally').setJti('x').setExpirationTime('10m').sign(key)],
-    ['signed with another secret', async (_token: string, sub: string) =>
-      new SignJWT({ typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(issuer()).setAudience('tally').setJti('x').setExpirationTime('10m').sign(new TextEncoder().encode('x'.repeat(48)))],
-    ['of another typ (refresh)', async (_token: string, sub: string) =>
-      new SignJWT({ typ: 'refresh', fam: 'f' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(issuer()).setAudience('tally').setJti('x').setExpirationTime('10m').sign(key)],
+    [
+      'unsigned (alg: none)',
+      async (_token: string, sub: string) =>
+        new UnsecuredJWT({ typ: 'access' })
+          .setSubject(sub)
+          .setIssuer(issuer())
+          .setAudience('tally')
+          .setJti('x')
+          .setExpirationTime('10m')
+          .encode(),
+    ],
+    [
+      'expired',
+      async (_token: string, sub: string) =>
+        new SignJWT({ typ: 'access' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(sub)
+          .setIssuer(issuer())
+          .setAudience('tally')
+          .setJti('x')
+          .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+          .sign(key),
+    ],
+    [
+      'from another issuer',
+      async (_token: string, sub: string) =>
+        new SignJWT({ typ: 'access' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(sub)
+          .setIssuer('https://evil.example')
+          .setAudience('tally')
+          .setJti('x')
+          .setExpirationTime('10m')
+          .sign(key),
+    ],
+    [
+      'signed with another secret',
+      async (_token: string, sub: string) =>
+        new SignJWT({ typ: 'access' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(sub)
+          .setIssuer(issuer())
+          .setAudience('tally')
+          .setJti('x')
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode('x'.repeat(48))),
+    ],
+    [
+      'of another typ (refresh)',
+      async (_token: string, sub: string) =>
+        new SignJWT({ typ: 'refresh', fam: 'f' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(sub)
+          .setIssuer(issuer())
+          .setAudience('tally')
+          .setJti('x')
+          .setExpirationTime('10m')
+          .sign(key),
+    ],
   ])('are refused when %s, for the whole request (401)', async (_label, forge) => {
     const user = await createUser(server);
     const token = await forge(user.accessToken, user.id);
@@ -217,7 +290,11 @@ describe('access tokens', () => {
 describe('refreshSession', () => {
   it('rotates the refresh token and issues a new access token', async () => {
     const user = await createUser(server);
-    const res = await server.gql<{ refreshSession: { accessToken: string; user: { id: string } } }>(REFRESH, {}, { cookie: user.refreshCookie });
+    const res = await server.gql<{ refreshSession: { accessToken: string; user: { id: string } } }>(
+      REFRESH,
+      {},
+      { cookie: user.refreshCookie },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.refreshSession.user.id).toBe(user.id);
     const next = cookieFrom(res.setCookies);
@@ -245,8 +322,12 @@ describe('refreshSession', () => {
   it('refuses without a cookie, with a tampered cookie and with an access token as cookie', async () => {
     const user = await createUser(server);
     expect(codeOf(await server.gql(REFRESH))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await server.gql(REFRESH, {}, { cookie: `${user.refreshCookie.slice(0, -3)}xyz` }))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await server.gql(REFRESH, {}, { cookie: `tally_refresh=${user.accessToken}` }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await server.gql(REFRESH, {}, { cookie: `${user.refreshCookie.slice(0, -3)}xyz` }))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(codeOf(await server.gql(REFRESH, {}, { cookie: `tally_refresh=${user.accessToken}` }))).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('does not accept a refresh token as a bearer token', async () => {

@@ -15,8 +15,17 @@ export interface TestUser {
 
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($email: String!, $password: String!, $name: String!) {
-    signUp(email: $email, password: $password, name: $name) { accessToken user { id email name createdAt } }
-  }`;
+    signUp(email: $email, password: $password, name: $name) {
+      accessToken
+      user {
+        id
+        email
+        name
+        createdAt
+      }
+    }
+  }
+`;
 
 export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomUUID().slice(0, 8)}@example.test`;
@@ -28,7 +37,10 @@ export function cookieFrom(setCookies: string[], name = 'tally_refresh'): string
   return found.split(';')[0] ?? '';
 }
 
-export async function createUser(server: TestServer, overrides: Partial<{ email: string; name: string; password: string }> = {}): Promise<TestUser> {
+export async function createUser(
+  server: TestServer,
+  overrides: Partial<{ email: string; name: string; password: string }> = {},
+): Promise<TestUser> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? 'correct horse battery';
   const name = overrides.name ?? 'Test User';

@@ -9,7 +9,6 @@ import { migrate } from '../src/db/migrate';
 import { withDatabase } from './database-url';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __TALLY_EMBEDDED_STOP__: (() => Promise<void>) | undefined;
 }
 

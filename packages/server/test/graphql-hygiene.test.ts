@@ -24,7 +24,11 @@ describe('in production', () => {
 
   it('allows introspection with a credential', async () => {
     const user = await createUser(server);
-    const res = await server.gql<{ __schema: { queryType: { name: string } } }>(INTROSPECTION, {}, { token: user.accessToken });
+    const res = await server.gql<{ __schema: { queryType: { name: string } } }>(
+      INTROSPECTION,
+      {},
+      { token: user.accessToken },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.__schema.queryType.name).toBe('Query');
   });
@@ -119,7 +123,8 @@ describe('in development', () => {
   it('refuses fragment bombs (recursive selection limit)', async () => {
     const levels = 26;
     const fragments = [`fragment F0 on __Type { name }`];
-    for (let i = 1; i <= levels; i += 1) fragments.push(`fragment F${i} on __Type { ...F${i - 1} ofType { ...F${i - 1} } }`);
+    for (let i = 1; i <= levels; i += 1)
+      fragments.push(`fragment F${i} on __Type { ...F${i - 1} ofType { ...F${i - 1} } }`);
     const query = `{ __type(name: "Query") { ...F${levels} } } ${fragments.join(' ')}`;
     const res = await server.gql(query);
     expect(codeOf(res)).toBe('BAD_USER_INPUT');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   type GraphQLField,
   type GraphQLSchema,
+  type ValueNode,
   buildSchema,
   isEnumType,
   isInputObjectType,
@@ -95,7 +96,7 @@ function directivesOf(field: GraphQLField<unknown, unknown>): string[] {
   });
 }
 
-function valueOf(node: import('graphql').ValueNode): unknown {
+function valueOf(node: ValueNode): unknown {
   if (node.kind === 'ListValue') return node.values.map(valueOf);
   if (node.kind === 'StringValue') return node.value;
   return node.kind;
@@ -164,7 +165,8 @@ describe('the API contract', () => {
             }
             const expected = directivesOf(field as GraphQLField<unknown, unknown>);
             const actual = directivesOf(myField as GraphQLField<unknown, unknown>);
-            for (const d of expected) if (!actual.includes(d)) problems.push(`${key} lacks ${d} (has ${actual.join(' ') || 'none'})`);
+            for (const d of expected)
+              if (!actual.includes(d)) problems.push(`${key} lacks ${d} (has ${actual.join(' ') || 'none'})`);
           }
         }
       }
@@ -219,7 +221,9 @@ describe('authorization declarations', () => {
   });
 
   it('operation → required scopes (review every change to this snapshot)', () => {
-    const table = Object.fromEntries(guardedFields().map(([name, field]) => [name, describeDeclaration(declarationOf(field))]));
+    const table = Object.fromEntries(
+      guardedFields().map(([name, field]) => [name, describeDeclaration(declarationOf(field))]),
+    );
     expect(table).toMatchSnapshot();
   });
 });

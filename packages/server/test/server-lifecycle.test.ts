@@ -69,7 +69,13 @@ describe('pnpm start on the embedded PostgreSQL', () => {
   /** Runs the built server as `pnpm start` does, without DATABASE_URL; resolves with its URL. */
   function startBuilt(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first (pnpm test does).`);
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+    };
     delete env.DATABASE_URL;
     delete env.JWT_SECRET;
     const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -127,7 +133,11 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       // The generated secret was kept: the old access token is still valid.
       const me = await gqlRequest<{ me: { email: string } }>(second.url, '{ me { email } }', {}, { token });
       expect(me.data).toEqual({ me: { email } });
-      const login = await gqlRequest(second.url, `mutation($e: String!) { logIn(email: $e, password: "long enough password") { user { email } } }`, { e: email });
+      const login = await gqlRequest(
+        second.url,
+        `mutation($e: String!) { logIn(email: $e, password: "long enough password") { user { email } } }`,
+        { e: email },
+      );
       expect(login.data).toEqual({ logIn: { user: { email } } });
     } finally {
       expect(await stop(second.child)).toBe(0);
@@ -139,7 +149,13 @@ describe('configuration', () => {
   it('applies defaults', () => {
     const config = loadConfig({});
     expect(config).toEqual(
-      expect.objectContaining({ port: 4000, host: '127.0.0.1', production: false, databaseUrl: undefined, smtpUrl: undefined }),
+      expect.objectContaining({
+        port: 4000,
+        host: '127.0.0.1',
+        production: false,
+        databaseUrl: undefined,
+        smtpUrl: undefined,
+      }),
     );
     expect(config.publicUrl).toBe('http://127.0.0.1:4000');
     expect(config.corsOrigins).toEqual(['http://127.0.0.1:4000', 'https://studio.apollographql.com']);
@@ -161,7 +177,10 @@ describe('configuration', () => {
   });
 
   it('trims PUBLIC_URL and takes CORS_ORIGINS as a list', () => {
-    const config = loadConfig({ PUBLIC_URL: 'https://tally.example.com/', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    const config = loadConfig({
+      PUBLIC_URL: 'https://tally.example.com/',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
     expect(config.publicUrl).toBe('https://tally.example.com');
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });

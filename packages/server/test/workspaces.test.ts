@@ -66,10 +66,17 @@ describe('workspace(id)', () => {
       { user: owner, role: MemberRole.OWNER },
       { user: member, role: MemberRole.ADMIN },
     ]);
-    const before = await server.gql<{ workspace: { viewerRole: string } }>(WORKSPACE, { id: teamId }, { token: member.accessToken });
+    const before = await server.gql<{ workspace: { viewerRole: string } }>(
+      WORKSPACE,
+      { id: teamId },
+      { token: member.accessToken },
+    );
     expect(before.data?.workspace.viewerRole).toBe('ADMIN');
 
-    await server.tally.db.query(`UPDATE members SET role = 'VIEWER' WHERE workspace_id = $1 AND user_id = $2`, [teamId, member.id]);
+    await server.tally.db.query(`UPDATE members SET role = 'VIEWER' WHERE workspace_id = $1 AND user_id = $2`, [
+      teamId,
+      member.id,
+    ]);
     const after = await server.gql<{ workspace: { viewerRole: string; viewerScopes: string[] } }>(
       WORKSPACE,
       { id: teamId },
@@ -87,7 +94,11 @@ describe('workspace(id)', () => {
     const teamId = await createTeamWithMembers(server, 'Gone', [{ user: owner, role: MemberRole.OWNER }]);
     await server.tally.db.query(`UPDATE workspaces SET deleted_at = now() WHERE id = $1`, [teamId]);
     expect(codeOf(await server.gql(WORKSPACE, { id: teamId }, { token: owner.accessToken }))).toBe('NOT_FOUND');
-    const list = await server.gql<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, {}, { token: owner.accessToken });
+    const list = await server.gql<{ workspaces: Array<{ id: string }> }>(
+      `{ workspaces { id } }`,
+      {},
+      { token: owner.accessToken },
+    );
     expect(list.data?.workspaces.map((w) => w.id)).toEqual([owner.personalWorkspaceId]);
   });
 });
@@ -140,7 +151,11 @@ describe('renameWorkspace', () => {
     ['OWNER', () => owner],
     ['ADMIN', () => admin],
   ])('lets an %s rename (workspace.manage), trimming the name', async (_role, who) => {
-    const res = await server.gql(RENAME, { workspaceId: teamId, name: `  Renamed by ${_role} ` }, { token: who().accessToken });
+    const res = await server.gql(
+      RENAME,
+      { workspaceId: teamId, name: `  Renamed by ${_role} ` },
+      { token: who().accessToken },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ renameWorkspace: { id: teamId, name: `Renamed by ${_role}` } });
     expect(await nameOf(teamId)).toBe(`Renamed by ${_role}`);

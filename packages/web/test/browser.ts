@@ -8,7 +8,9 @@ export function chromiumPath(): string {
   );
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new Error('Chromium not found: run `node scripts/ensure-chromium.mjs` (pnpm test does) or set CHROMIUM_PATH.');
+    throw new Error(
+      'Chromium not found: run `node scripts/ensure-chromium.mjs` (pnpm test does) or set CHROMIUM_PATH.',
+    );
   }
   return found;
 }

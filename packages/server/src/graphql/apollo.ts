@@ -6,10 +6,7 @@ import { createFormatError } from './errors';
 import { complexityPlugin, depthRule } from './limits';
 import { errorLoggingPlugin, introspectionGatePlugin } from './plugins';
 
-export function createApollo(
-  schema: GraphQLSchema,
-  options: { production: boolean },
-): ApolloServer<RequestContext> {
+export function createApollo(schema: GraphQLSchema, options: { production: boolean }): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
     // Always on at the Apollo level; in production the gate plugin asks for a credential.

@@ -9,9 +9,7 @@ import { Authorized, Directive, Extensions } from 'type-graphql';
  */
 
 export type AuthDeclaration =
-  | { kind: 'scopes'; scopes: readonly Scope[] }
-  | { kind: 'authenticated' }
-  | { kind: 'public'; reason: string };
+  { kind: 'scopes'; scopes: readonly Scope[] } | { kind: 'authenticated' } | { kind: 'public'; reason: string };
 
 export const AUTH_EXTENSION = 'tallyAuth';
 

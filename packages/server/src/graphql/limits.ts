@@ -31,7 +31,14 @@ export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin<Requ
           if (complexity > MAX_COMPLEXITY) {
             throw new GraphQLError(
               `This query costs ${complexity}, more than the limit of ${MAX_COMPLEXITY}. Ask for fewer fields or smaller pages.`,
-              { extensions: { code: ErrorCode.BAD_USER_INPUT, complexity, maxComplexity: MAX_COMPLEXITY, http: { status: 400 } } },
+              {
+                extensions: {
+                  code: ErrorCode.BAD_USER_INPUT,
+                  complexity,
+                  maxComplexity: MAX_COMPLEXITY,
+                  http: { status: 400 },
+                },
+              },
             );
           }
         },

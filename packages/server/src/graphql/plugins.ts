@@ -35,7 +35,11 @@ export function errorLoggingPlugin(): ApolloServerPlugin<RequestContext> {
           for (const error of errors) {
             if (isExpectedError(error)) continue;
             const log = contextValue?.log;
-            if (log) log.error({ err: error.originalError ?? error, operationName, path: error.path }, 'unhandled GraphQL error');
+            if (log)
+              log.error(
+                { err: error.originalError ?? error, operationName, path: error.path },
+                'unhandled GraphQL error',
+              );
           }
         },
       };

@@ -23,10 +23,7 @@ export interface HttpDeps {
 }
 
 /** The HTTP app: /graphql, health, and the built web app at /. */
-export async function buildHttpApp(
-  deps: HttpDeps,
-  apollo: ApolloServer<RequestContext>,
-): Promise<FastifyInstance> {
+export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestContext>): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../errors';
 import type { WorkspaceService } from '../workspaces/workspace.service';
 import type { LoginLimiter } from './login-limiter';
@@ -40,10 +40,9 @@ export class AccountService {
       throw badInput('Enter a valid email address.', { field: 'email' });
     }
     if (input.password.length < LIMITS.passwordMinLength || input.password.length > LIMITS.passwordMaxLength) {
-      throw badInput(
-        `A password must be ${LIMITS.passwordMinLength} to ${LIMITS.passwordMaxLength} characters long.`,
-        { field: 'password' },
-      );
+      throw badInput(`A password must be ${LIMITS.passwordMinLength} to ${LIMITS.passwordMaxLength} characters long.`, {
+        field: 'password',
+      });
     }
     if (name.length === 0 || name.length > LIMITS.userNameMaxLength) {
       throw badInput(`A name must be 1 to ${LIMITS.userNameMaxLength} characters.`, { field: 'name' });
@@ -157,7 +156,7 @@ export class AccountService {
   }
 
   private async issueRefresh(
-    manager: import('typeorm').EntityManager,
+    manager: EntityManager,
     userId: string,
     familyId: string,
   ): Promise<{ token: string; expiresAt: Date }> {

@@ -84,7 +84,9 @@ export class TokenService {
       return { ...payload, sub: payload.sub };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
-        throw unauthenticated(typ === TokenType.ACCESS ? 'Your access token has expired.' : 'Your session has expired.');
+        throw unauthenticated(
+          typ === TokenType.ACCESS ? 'Your access token has expired.' : 'Your session has expired.',
+        );
       }
       if (error instanceof joseErrors.JOSEError) throw unauthenticated('The token is not valid.');
       throw error;
