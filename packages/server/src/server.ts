@@ -17,6 +17,11 @@ import { AccountResolver } from './modules/accounts/account.resolver';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { TokenService } from './modules/accounts/tokens';
+import { ApiKeyChangeListener } from './modules/api-keys/api-key-events';
+import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api-key.resolver';
+import { ApiKeyService } from './modules/api-keys/api-key.service';
+import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
+import { AuditService } from './modules/audit/audit.service';
 import { MembershipService } from './modules/members/membership.service';
 import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
@@ -39,10 +44,18 @@ export interface Services {
   accounts: AccountService;
   workspaces: WorkspaceService;
   memberships: MembershipService;
+  apiKeys: ApiKeyService;
+  apiKeyVerifier: ApiKeyVerifier;
+}
+
+export interface TallyOptions {
+  logger?: Logger;
+  /** Cache timings of the API key verifier (tests shorten them). */
+  verifier?: VerifierOptions;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
-export async function createTally(config: Config, options: { logger?: Logger } = {}): Promise<Tally> {
+export async function createTally(config: Config, options: TallyOptions = {}): Promise<Tally> {
   const logger = options.logger ?? createLogger(config);
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
@@ -58,6 +71,7 @@ export async function createTally(config: Config, options: { logger?: Logger } =
 
   const db = createDataSource(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  let listener: ApiKeyChangeListener | undefined;
   // An idle client whose server went away must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
@@ -66,15 +80,30 @@ export async function createTally(config: Config, options: { logger?: Logger } =
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
 
     const tokens = new TokenService(await loadJwtSecret(config), config.publicUrl);
+    const audit = new AuditService();
     const memberships = new MembershipService(db);
-    const workspaces = new WorkspaceService(db);
+    const workspaces = new WorkspaceService(db, audit);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const accounts = new AccountService(db, tokens, limiter, workspaces);
-    const services: Services = { tokens, accounts, workspaces, memberships };
+    const apiKeyVerifier = new ApiKeyVerifier(db, logger, options.verifier);
+    const apiKeys = new ApiKeyService(db, audit, (change) => apiKeyVerifier.invalidate(change));
+    listener = new ApiKeyChangeListener(
+      databaseUrl,
+      {
+        onChange: (change) => apiKeyVerifier.invalidate(change),
+        onReset: () => apiKeyVerifier.reset(),
+        onLost: () => apiKeyVerifier.distrust(),
+      },
+      logger,
+    );
+    await listener.start();
+    const services: Services = { tokens, accounts, workspaces, memberships, apiKeys, apiKeyVerifier };
 
     const resolvers = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(accounts)],
       [WorkspaceResolver, new WorkspaceResolver(workspaces)],
+      [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+      [WorkspaceApiKeysResolver, new WorkspaceApiKeysResolver(apiKeys)],
     ]);
     const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
 
@@ -83,9 +112,10 @@ export async function createTally(config: Config, options: { logger?: Logger } =
         config,
         logger,
         db,
-        authenticator: new Authenticator(tokens, null),
+        authenticator: new Authenticator(tokens, apiKeyVerifier),
         contextDeps: {
           memberships,
+          loadUsers: (ids) => accounts.findUsers(ids),
           sessionCookie: sessionCookieFor(config.publicUrl.startsWith('https:')),
         },
       },
@@ -109,6 +139,7 @@ export async function createTally(config: Config, options: { logger?: Logger } =
       close() {
         closed ??= (async () => {
           await app.close();
+          await listener?.stop();
           await pool.end();
           await db.destroy();
           await embedded?.stop();
@@ -117,6 +148,7 @@ export async function createTally(config: Config, options: { logger?: Logger } =
       },
     };
   } catch (error) {
+    await listener?.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

@@ -172,6 +172,23 @@ describe('renameWorkspace', () => {
     expect(await nameOf(teamId)).toBe(before);
   });
 
+  it('records team.renamed with the old and new name', async () => {
+    await server.gql(RENAME, { workspaceId: teamId, name: 'Before audit' }, { token: owner.accessToken });
+    await server.gql(RENAME, { workspaceId: teamId, name: 'After audit' }, { token: admin.accessToken });
+    const rows: Array<Record<string, unknown>> = await server.tally.db.query(
+      `SELECT action, actor_user_id, target_id, details FROM audit_entries WHERE workspace_id = $1 ORDER BY at DESC LIMIT 1`,
+      [teamId],
+    );
+    expect(rows).toEqual([
+      {
+        action: 'team.renamed',
+        actor_user_id: admin.id,
+        target_id: teamId,
+        details: { from: 'Before audit', to: 'After audit' },
+      },
+    ]);
+  });
+
   it('answers NOT_FOUND to a non-member and changes nothing', async () => {
     const before = await nameOf(teamId);
     const res = await server.gql(RENAME, { workspaceId: teamId, name: 'Hijacked' }, { token: stranger.accessToken });

@@ -3,10 +3,13 @@ import { RefreshToken } from '../modules/accounts/refresh-token.entity';
 import { User } from '../modules/accounts/user.entity';
 import { Membership } from '../modules/members/member.entity';
 import { Workspace } from '../modules/workspaces/workspace.entity';
+import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Init1763900000000 } from './migrations/1763900000000-init';
+import { ApiKeysAndAudit1763900000001 } from './migrations/1763900000001-api-keys-and-audit';
 
-export const ENTITIES = [User, RefreshToken, Workspace, Membership];
-export const MIGRATIONS = [Init1763900000000];
+export const ENTITIES = [User, RefreshToken, Workspace, Membership, ApiKey, AuditEntry];
+export const MIGRATIONS = [Init1763900000000, ApiKeysAndAudit1763900000001];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

@@ -1,12 +1,26 @@
 import { scopesForMemberRole, type MemberRole, type Scope } from '@tally/shared';
+import DataLoader from 'dataloader';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { User } from '../modules/accounts/user.entity';
 import type { MembershipService } from '../modules/members/membership.service';
-import type { Principal, RequestContext, SessionCookie, WorkspaceAccess } from './context';
+import type { Loaders, Principal, RequestContext, SessionCookie, WorkspaceAccess } from './context';
 
 export interface ContextDeps {
   memberships: MembershipService;
   /** Builds the refresh cookie jar of a reply. */
   sessionCookie(request: FastifyRequest, reply: FastifyReply): SessionCookie;
+  /** Users by id, in the order asked, null where none exists. */
+  loadUsers(ids: readonly string[]): Promise<Array<User | null>>;
+}
+
+function createLoaders(deps: ContextDeps): Loaders {
+  let users: DataLoader<string, User | null> | undefined;
+  return {
+    get users() {
+      users ??= new DataLoader((ids: readonly string[]) => deps.loadUsers(ids));
+      return users;
+    },
+  };
 }
 
 /** One map of scope sets per member role, built once: access checks share these sets. */
@@ -56,5 +70,6 @@ export function createRequestContext(
       }
     },
     sessionCookie: deps.sessionCookie(request, reply),
+    loaders: createLoaders(deps),
   };
 }

@@ -1,5 +1,7 @@
 import type { ApiKeyRole, MemberRole, Scope } from '@tally/shared';
+import type DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
+import type { User } from '../modules/accounts/user.entity';
 
 export type Principal =
   | { kind: 'user'; userId: string }
@@ -32,4 +34,10 @@ export interface RequestContext {
   /** Seeds the per-request cache from a query that already read the caller's role. */
   primeAccess(workspaceId: string, role: MemberRole): void;
   sessionCookie: SessionCookie;
+  /** Per-request batching loaders, created on first use. */
+  loaders: Loaders;
+}
+
+export interface Loaders {
+  readonly users: DataLoader<string, User | null>;
 }

@@ -21,13 +21,19 @@ export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin<Requ
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Invalid variables: execution refuses them next, with BAD_USER_INPUT and a clear message.
+            return;
+          }
           if (complexity > MAX_COMPLEXITY) {
             throw new GraphQLError(
               `This query costs ${complexity}, more than the limit of ${MAX_COMPLEXITY}. Ask for fewer fields or smaller pages.`,

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { type ContainerType, buildSchema, registerEnumType } from 'type-graphql';
 import { AccountResolver } from '../modules/accounts/account.resolver';
+import { ApiKeyResolver, WorkspaceApiKeysResolver } from '../modules/api-keys/api-key.resolver';
 import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
 import { authChecker } from './auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
@@ -18,7 +19,7 @@ function registerEnums(): void {
   registerEnumType(WorkspaceKind, { name: 'WorkspaceKind' });
 }
 
-export const RESOLVERS = [AccountResolver, WorkspaceResolver] as const;
+export const RESOLVERS = [AccountResolver, WorkspaceResolver, ApiKeyResolver, WorkspaceApiKeysResolver] as const;
 
 /** JSON fields use this marker type; it maps to graphql-scalars' `JSON`. */
 export class JsonValue {}

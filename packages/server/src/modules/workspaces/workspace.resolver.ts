@@ -61,8 +61,11 @@ export class WorkspaceResolver {
 
   @Mutation(() => Workspace)
   @RequiresScopes(Scope.WORKSPACE_MANAGE)
-  renameWorkspace(@Args(() => RenameWorkspaceArgs) args: RenameWorkspaceArgs): Promise<Workspace> {
-    return this.service.rename(args.workspaceId, args.name);
+  renameWorkspace(
+    @Args(() => RenameWorkspaceArgs) args: RenameWorkspaceArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Workspace> {
+    return this.service.rename(args.workspaceId, args.name, ctx.principal);
   }
 
   @FieldResolver(() => MemberRole, {

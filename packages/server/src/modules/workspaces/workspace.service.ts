@@ -1,6 +1,8 @@
 import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
+import type { Principal } from '../../graphql/context';
+import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from '../members/member.entity';
 import { Workspace } from './workspace.entity';
 
@@ -19,7 +21,10 @@ export function workspaceName(raw: string): string {
 }
 
 export class WorkspaceService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   /** A user's private workspace, created in the sign-up transaction. */
   async createPersonal(manager: EntityManager, userId: string): Promise<Workspace> {
@@ -65,13 +70,31 @@ export class WorkspaceService {
     return this.db.getRepository(Workspace).findOne({ where: { id: workspaceId, deletedAt: IsNull() } });
   }
 
-  async rename(workspaceId: string, rawName: string): Promise<Workspace> {
+  async rename(workspaceId: string, rawName: string, actor: Principal | null): Promise<Workspace> {
     const name = workspaceName(rawName);
-    const workspace = await this.findLive(workspaceId);
-    if (!workspace) throw notFound('Workspace');
-    workspace.name = name;
-    await this.db.getRepository(Workspace).update({ id: workspace.id }, { name });
-    return workspace;
+    if (!isUuid(workspaceId)) throw notFound('Workspace');
+    return this.db.transaction(async (manager) => {
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const previous = workspace.name;
+      if (previous === name) return workspace;
+      workspace.name = name;
+      await manager.update(Workspace, { id: workspace.id }, { name });
+      if (workspace.kind === WorkspaceKind.TEAM) {
+        await this.audit.record(manager, {
+          workspaceId,
+          action: AuditAction.TEAM_RENAMED,
+          actor,
+          targetType: 'workspace',
+          targetId: workspaceId,
+          details: { from: previous, to: name },
+        });
+      }
+      return workspace;
+    });
   }
 }
 

@@ -1,0 +1,65 @@
+import { ApiKeyRole, ApiKeyStatus, keyStatus, scopesForApiKeyRole } from '@tally/shared';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+/** An API key's metadata. The secret itself is never stored; `secretHash` never leaves the server. */
+@ObjectType('ApiKey')
+@Entity({ name: 'api_keys' })
+@Index('api_keys_prefix_idx', ['prefix'])
+export class ApiKey {
+  @PrimaryColumn({ name: 'workspace_id', type: 'uuid' })
+  workspaceId!: string;
+
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Field(() => String)
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Field(() => ApiKeyRole)
+  @Column({ type: 'text' })
+  role!: ApiKeyRole;
+
+  @Field(() => String, { description: 'The public start of the secret, enough to tell keys apart; never the secret.' })
+  @Column({ type: 'text' })
+  prefix!: string;
+
+  @Column({ name: 'secret_hash', type: 'bytea', select: false })
+  secretHash!: Buffer;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdById!: string | null;
+
+  @Field(() => Date)
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => [String])
+  get scopes(): string[] {
+    return [...scopesForApiKeyRole(this.role)];
+  }
+
+  /** Derived on every read, never stored. */
+  @Field(() => ApiKeyStatus)
+  get status(): ApiKeyStatus {
+    return keyStatus(this.revokedAt, this.expiresAt);
+  }
+}

@@ -1,0 +1,48 @@
+import { ApiKeyRole, LIMITS } from '@tally/shared';
+import { MaxLength } from 'class-validator';
+import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { ApiKey } from './api-key.entity';
+
+@InputType('CreateApiKeyInput')
+export class CreateApiKeyInput {
+  @Field(() => String)
+  @MaxLength(LIMITS.apiKeyNameMaxLength + 100)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(LIMITS.apiKeyDescriptionMaxLength + 100)
+  description?: string | null;
+
+  @Field(() => ApiKeyRole)
+  role!: ApiKeyRole;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt?: Date | null;
+}
+
+@ArgsType()
+export class CreateApiKeyArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => CreateApiKeyInput)
+  input!: CreateApiKeyInput;
+}
+
+@ArgsType()
+export class RevokeApiKeyArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  apiKeyId!: string;
+}
+
+@ObjectType('CreatedApiKey')
+export class CreatedApiKey {
+  @Field(() => ApiKey)
+  apiKey!: ApiKey;
+
+  @Field(() => String, { description: 'The full secret. Returned by createApiKey only; no query can read it again.' })
+  secret!: string;
+}

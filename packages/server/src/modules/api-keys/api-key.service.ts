@@ -1,0 +1,110 @@
+import { type ApiKeyRole, LIMITS } from '@tally/shared';
+import type { DataSource } from 'typeorm';
+import { badInput, isUuid, notFound } from '../../errors';
+import type { Principal } from '../../graphql/context';
+import { AuditAction, type AuditService } from '../audit/audit.service';
+import { API_KEY_CHANNEL, type ApiKeyChange, encodeChange } from './api-key-events';
+import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
+import { ApiKey } from './api-key.entity';
+
+export interface CreateApiKeyData {
+  name: string;
+  description?: string | null;
+  role: ApiKeyRole;
+  expiresAt?: Date | null;
+}
+
+export class ApiKeyService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly audit: AuditService,
+    /** Called after a commit that changed keys, so this instance forgets them at once. */
+    private readonly onChanged: (change: ApiKeyChange) => void,
+  ) {}
+
+  /** Every key of the workspace, newest first; metadata only. */
+  list(workspaceId: string): Promise<ApiKey[]> {
+    return this.db.getRepository(ApiKey).find({ where: { workspaceId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** Creates a key and returns its secret, the only time it is ever available. */
+  async create(
+    workspaceId: string,
+    actor: Principal | null,
+    data: CreateApiKeyData,
+  ): Promise<{ apiKey: ApiKey; secret: string }> {
+    const name = data.name.trim();
+    if (name.length === 0 || name.length > LIMITS.apiKeyNameMaxLength) {
+      throw badInput(`A key name must be 1 to ${LIMITS.apiKeyNameMaxLength} characters.`, { field: 'name' });
+    }
+    const description = data.description?.trim() || null;
+    if (description && description.length > LIMITS.apiKeyDescriptionMaxLength) {
+      throw badInput(`A description can be at most ${LIMITS.apiKeyDescriptionMaxLength} characters.`, {
+        field: 'description',
+      });
+    }
+    const expiresAt = data.expiresAt ?? null;
+    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      throw badInput('The expiry date must lie in the future.', { field: 'expiresAt' });
+    }
+
+    const secret = generateSecret();
+    const apiKey = await this.db.transaction(async (manager) => {
+      const created = await manager.save(
+        manager.create(ApiKey, {
+          workspaceId,
+          name,
+          description,
+          role: data.role,
+          prefix: displayPrefix(secret),
+          secretHash: hashSecret(secret),
+          createdById: actor?.kind === 'user' ? actor.userId : null,
+          expiresAt,
+        }),
+      );
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_CREATED,
+        actor,
+        targetType: 'api_key',
+        targetId: created.id,
+        details: { name, role: data.role, prefix: created.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+      });
+      return created;
+    });
+    return { apiKey: await this.reload(workspaceId, apiKey.id), secret };
+  }
+
+  /** Immediate and final; revoking a revoked key changes nothing and records nothing. */
+  async revoke(workspaceId: string, apiKeyId: string, actor: Principal | null): Promise<ApiKey> {
+    if (!isUuid(apiKeyId)) throw notFound('API key');
+    const changed = await this.db.transaction(async (manager) => {
+      const key = await manager.findOne(ApiKey, {
+        where: { workspaceId, id: apiKeyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!key) throw notFound('API key');
+      if (key.revokedAt) return false;
+      await manager.update(ApiKey, { workspaceId, id: apiKeyId }, { revokedAt: () => 'now()' });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_REVOKED,
+        actor,
+        targetType: 'api_key',
+        targetId: apiKeyId,
+        details: { name: key.name, prefix: key.prefix },
+      });
+      // Delivered to every instance when this transaction commits.
+      await manager.query('SELECT pg_notify($1, $2)', [API_KEY_CHANNEL, encodeChange({ kind: 'key', id: apiKeyId })]);
+      return true;
+    });
+    if (changed) this.onChanged({ kind: 'key', id: apiKeyId });
+    return this.reload(workspaceId, apiKeyId);
+  }
+
+  private async reload(workspaceId: string, id: string): Promise<ApiKey> {
+    const key = await this.db.getRepository(ApiKey).findOne({ where: { workspaceId, id } });
+    if (!key) throw notFound('API key');
+    return key;
+  }
+}

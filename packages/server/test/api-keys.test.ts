@@ -1,0 +1,572 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { API_KEY_ROLE_SCOPES, type ApiKeyRole, MemberRole } from '@tally/shared';
+import pino from 'pino';
+import { createTally, type Tally } from '../src/server';
+import { createTeamWithMembers, createUser, type TestUser } from './factories';
+import { codeOf, gqlRequest, startTestServer, testConfig, type TestServer } from './harness';
+
+const CREATE = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) {
+  createApiKey(workspaceId: $workspaceId, input: $input) {
+    secret
+    apiKey { id name description role scopes status prefix createdAt createdBy { id email } expiresAt lastUsedAt revokedAt }
+  }
+}`;
+const REVOKE = `mutation($workspaceId: ID!, $apiKeyId: ID!) {
+  revokeApiKey(workspaceId: $workspaceId, apiKeyId: $apiKeyId) { id status revokedAt }
+}`;
+const LIST = `query($id: ID) { workspace(id: $id) { apiKeys { id name role scopes status prefix lastUsedAt createdBy { email } } } }`;
+const OWN_WORKSPACE = `{ workspace { id name } }`;
+
+interface CreatedKey {
+  secret: string;
+  apiKey: { id: string; prefix: string; status: string; scopes: string[]; role: string; revokedAt: string | null };
+}
+
+let server: TestServer;
+let owner: TestUser;
+let admin: TestUser;
+let editor: TestUser;
+let viewer: TestUser;
+let stranger: TestUser;
+let teamId: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [owner, admin, editor, viewer, stranger] = await Promise.all([
+    createUser(server),
+    createUser(server),
+    createUser(server),
+    createUser(server),
+    createUser(server),
+  ]);
+  teamId = await createTeamWithMembers(server, 'Key Team', [
+    { user: owner, role: MemberRole.OWNER },
+    { user: admin, role: MemberRole.ADMIN },
+    { user: editor, role: MemberRole.EDITOR },
+    { user: viewer, role: MemberRole.VIEWER },
+  ]);
+});
+afterAll(() => server.close());
+
+async function createKey(
+  by: TestUser,
+  workspaceId: string,
+  input: Record<string, unknown> = {},
+  target: TestServer = server,
+): Promise<CreatedKey> {
+  const res = await target.gql<{ createApiKey: CreatedKey }>(
+    CREATE,
+    { workspaceId, input: { name: 'Key', role: 'VIEWER', ...input } },
+    { token: by.accessToken },
+  );
+  if (!res.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(res.errors)}`);
+  return res.data.createApiKey;
+}
+
+function withKey(secret: string, query = OWN_WORKSPACE, variables: Record<string, unknown> = {}, target = server) {
+  return target.gql(query, variables, { token: secret });
+}
+
+async function keyCount(workspaceId: string): Promise<number> {
+  const rows: Array<{ n: string }> = await server.tally.db.query(
+    'SELECT count(*) AS n FROM api_keys WHERE workspace_id = $1',
+    [workspaceId],
+  );
+  return Number(rows[0]?.n);
+}
+
+describe('createApiKey', () => {
+  it.each([
+    ['OWNER', () => owner],
+    ['ADMIN', () => admin],
+  ])('lets an %s create a key and returns its secret once', async (_role, who) => {
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await server.gql<{ createApiKey: CreatedKey & { apiKey: Record<string, unknown> } }>(
+      CREATE,
+      {
+        workspaceId: teamId,
+        input: { name: '  Reporting tool ', description: ' nightly export ', role: 'EDITOR', expiresAt },
+      },
+      { token: who().accessToken },
+    );
+    expect(res.errors).toBeUndefined();
+    const created = res.data?.createApiKey;
+    expect(created?.secret).toMatch(/^tly_[0-9A-Za-z]{49}$/);
+    expect(created?.apiKey).toEqual({
+      id: expect.any(String),
+      name: 'Reporting tool',
+      description: 'nightly export',
+      role: 'EDITOR',
+      scopes: [...API_KEY_ROLE_SCOPES.EDITOR],
+      status: 'ACTIVE',
+      prefix: created?.secret.slice(0, 12),
+      createdAt: expect.any(String),
+      createdBy: { id: who().id, email: who().email },
+      expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+  });
+
+  it('works in a personal workspace too', async () => {
+    const user = await createUser(server);
+    const key = await createKey(user, user.personalWorkspaceId, { role: 'ADMIN' });
+    const res = await withKey(key.secret);
+    expect(res.data).toEqual({ workspace: { id: user.personalWorkspaceId, name: 'Personal' } });
+  });
+
+  it('stores only the prefix and a SHA-256 hash, never the secret', async () => {
+    const key = await createKey(owner, teamId);
+    const rows: Array<Record<string, unknown>> = await server.tally.db.query(
+      'SELECT * FROM api_keys WHERE workspace_id = $1 AND id = $2',
+      [teamId, key.apiKey.id],
+    );
+    const row = rows[0] ?? {};
+    expect(row['prefix']).toBe(key.secret.slice(0, 12));
+    expect(row['secret_hash']).toEqual(createHash('sha256').update(key.secret).digest());
+    expect(JSON.stringify(row)).not.toContain(key.secret);
+  });
+
+  it('has no query that reads a secret again: ApiKey has no secret field', async () => {
+    const res = await server.gql(
+      `{ workspace(id: "${teamId}") { apiKeys { secret } } }`,
+      {},
+      { token: owner.accessToken },
+    );
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toMatch(/Cannot query field "secret" on type "ApiKey"/);
+  });
+
+  it.each([
+    ['EDITOR', () => editor],
+    ['VIEWER', () => viewer],
+  ])('refuses an %s with FORBIDDEN and creates nothing', async (_role, who) => {
+    const before = await keyCount(teamId);
+    const res = await server.gql(
+      CREATE,
+      { workspaceId: teamId, input: { name: 'x', role: 'VIEWER' } },
+      { token: who().accessToken },
+    );
+    expect(codeOf(res)).toBe('FORBIDDEN');
+    expect(await keyCount(teamId)).toBe(before);
+  });
+
+  it('answers NOT_FOUND in a workspace the caller is not in', async () => {
+    const before = await keyCount(teamId);
+    const res = await server.gql(
+      CREATE,
+      { workspaceId: teamId, input: { name: 'x', role: 'VIEWER' } },
+      { token: stranger.accessToken },
+    );
+    expect(codeOf(res)).toBe('NOT_FOUND');
+    expect(await keyCount(teamId)).toBe(before);
+  });
+
+  it.each([
+    ['an empty name', { name: '   ' }, 'name'],
+    ['a name over 100 characters', { name: 'n'.repeat(101) }, 'name'],
+    ['a description over 500 characters', { description: 'd'.repeat(501) }, 'description'],
+    ['an expiry in the past', { expiresAt: new Date(Date.now() - 1000).toISOString() }, 'expiresAt'],
+  ])('refuses %s with BAD_USER_INPUT and creates nothing', async (_label, input, field) => {
+    const before = await keyCount(teamId);
+    const res = await server.gql(
+      CREATE,
+      { workspaceId: teamId, input: { name: 'ok', role: 'VIEWER', ...input } },
+      { token: owner.accessToken },
+    );
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.extensions?.['field']).toBe(field);
+    expect(await keyCount(teamId)).toBe(before);
+  });
+
+  it('refuses the OWNER role for a key (not an ApiKeyRole)', async () => {
+    const res = await server.gql(
+      CREATE,
+      { workspaceId: teamId, input: { name: 'x', role: 'OWNER' } },
+      { token: owner.accessToken },
+    );
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+  });
+
+  it('records who created which key in the audit log', async () => {
+    const key = await createKey(admin, teamId, { name: 'Audited' });
+    const rows: Array<Record<string, unknown>> = await server.tally.db.query(
+      `SELECT action, actor_user_id, target_type, target_id, details FROM audit_entries WHERE workspace_id = $1 AND target_id = $2`,
+      [teamId, key.apiKey.id],
+    );
+    expect(rows).toEqual([
+      {
+        action: 'api_key.created',
+        actor_user_id: admin.id,
+        target_type: 'api_key',
+        target_id: key.apiKey.id,
+        details: { name: 'Audited', role: 'VIEWER', prefix: key.apiKey.prefix, expiresAt: null },
+      },
+    ]);
+  });
+});
+
+describe('Workspace.apiKeys', () => {
+  it.each([
+    ['OWNER', () => owner],
+    ['ADMIN', () => admin],
+    ['EDITOR', () => editor],
+    ['VIEWER', () => viewer],
+  ])('shows every key’s metadata to an %s (keys.read)', async (_role, who) => {
+    const key = await createKey(owner, teamId, { name: `Listed for ${_role}` });
+    const res = await server.gql<{ workspace: { apiKeys: Array<{ id: string; name: string; prefix: string }> } }>(
+      LIST,
+      { id: teamId },
+      { token: who().accessToken },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.workspace.apiKeys).toContainEqual(
+      expect.objectContaining({ id: key.apiKey.id, name: `Listed for ${_role}`, prefix: key.apiKey.prefix }),
+    );
+  });
+
+  it('lists only the workspace’s own keys', async () => {
+    const user = await createUser(server);
+    const mine = await createKey(user, user.personalWorkspaceId);
+    const res = await server.gql<{ workspace: { apiKeys: Array<{ id: string }> } }>(
+      LIST,
+      { id: user.personalWorkspaceId },
+      { token: user.accessToken },
+    );
+    expect(res.data?.workspace.apiKeys.map((k) => k.id)).toEqual([mine.apiKey.id]);
+  });
+});
+
+describe('revokeApiKey', () => {
+  it('revokes at once and for good; the key is refused on its next request', async () => {
+    const key = await createKey(owner, teamId);
+    expect((await withKey(key.secret)).data).toEqual({ workspace: { id: teamId, name: 'Key Team' } });
+
+    const res = await server.gql<{ revokeApiKey: { status: string; revokedAt: string } }>(
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: key.apiKey.id },
+      { token: admin.accessToken },
+    );
+    expect(res.data?.revokeApiKey.status).toBe('REVOKED');
+    expect(res.data?.revokeApiKey.revokedAt).toEqual(expect.any(String));
+
+    const refused = await withKey(key.secret);
+    expect(refused.status).toBe(401);
+    expect(codeOf(refused)).toBe('UNAUTHENTICATED');
+    expect(refused.errors?.[0]?.message).toMatch(/revoked/);
+
+    // Revoking again changes nothing and records nothing more.
+    const again = await server.gql<{ revokeApiKey: { revokedAt: string } }>(
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: key.apiKey.id },
+      { token: owner.accessToken },
+    );
+    expect(again.data?.revokeApiKey.revokedAt).toBe(res.data?.revokeApiKey.revokedAt);
+    const audit: Array<{ action: string; actor_user_id: string }> = await server.tally.db.query(
+      `SELECT action, actor_user_id FROM audit_entries WHERE workspace_id = $1 AND target_id = $2 ORDER BY at`,
+      [teamId, key.apiKey.id],
+    );
+    expect(audit).toEqual([
+      { action: 'api_key.created', actor_user_id: owner.id },
+      { action: 'api_key.revoked', actor_user_id: admin.id },
+    ]);
+  });
+
+  it.each([
+    ['EDITOR', () => editor],
+    ['VIEWER', () => viewer],
+  ])('refuses an %s with FORBIDDEN; the key keeps working', async (_role, who) => {
+    const key = await createKey(owner, teamId);
+    const res = await server.gql(
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: key.apiKey.id },
+      { token: who().accessToken },
+    );
+    expect(codeOf(res)).toBe('FORBIDDEN');
+    expect((await withKey(key.secret)).errors).toBeUndefined();
+  });
+
+  it('answers NOT_FOUND for another workspace’s key id, and leaves that key alone', async () => {
+    const other = await createUser(server);
+    const theirs = await createKey(other, other.personalWorkspaceId);
+    const res = await server.gql(
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: theirs.apiKey.id },
+      { token: owner.accessToken },
+    );
+    expect(codeOf(res)).toBe('NOT_FOUND');
+    expect((await withKey(theirs.secret)).errors).toBeUndefined();
+    expect(
+      codeOf(await server.gql(REVOKE, { workspaceId: teamId, apiKeyId: 'nope' }, { token: owner.accessToken })),
+    ).toBe('NOT_FOUND');
+  });
+});
+
+describe('authenticating with a key', () => {
+  it('accepts Authorization: Bearer and X-API-Key alike', async () => {
+    const key = await createKey(owner, teamId);
+    expect((await withKey(key.secret)).data).toEqual({ workspace: { id: teamId, name: 'Key Team' } });
+    const viaHeader = await server.gql(OWN_WORKSPACE, {}, { headers: { 'x-api-key': key.secret } });
+    expect(viaHeader.data).toEqual({ workspace: { id: teamId, name: 'Key Team' } });
+  });
+
+  it('refuses two credentials at once', async () => {
+    const key = await createKey(owner, teamId);
+    const res = await server.gql(OWN_WORKSPACE, {}, { token: owner.accessToken, headers: { 'x-api-key': key.secret } });
+    expect(res.status).toBe(401);
+    expect(codeOf(res)).toBe('UNAUTHENTICATED');
+  });
+
+  it.each(['ADMIN', 'EDITOR', 'VIEWER'] as const)(
+    'gives a %s key exactly its role’s scopes and no member role',
+    async (role: ApiKeyRole) => {
+      const key = await createKey(owner, teamId, { role });
+      const res = await withKey(key.secret, `{ workspace { id viewerRole viewerScopes } }`);
+      expect(res.data).toEqual({
+        workspace: { id: teamId, viewerRole: null, viewerScopes: [...API_KEY_ROLE_SCOPES[role]] },
+      });
+    },
+  );
+
+  it('reaches only its own workspace', async () => {
+    const key = await createKey(owner, teamId, { role: 'ADMIN' });
+    const other = await withKey(key.secret, `query($id: ID) { workspace(id: $id) { id } }`, {
+      id: owner.personalWorkspaceId,
+    });
+    expect(codeOf(other)).toBe('NOT_FOUND');
+    expect(other.data).toEqual({ workspace: null });
+    const list = await withKey(key.secret, `{ workspaces { id } }`);
+    expect(list.data).toEqual({ workspaces: [{ id: teamId }] });
+    const rename = await withKey(
+      key.secret,
+      `mutation($w: ID!) { renameWorkspace(workspaceId: $w, name: "x") { id } }`,
+      {
+        w: owner.personalWorkspaceId,
+      },
+    );
+    expect(codeOf(rename)).toBe('NOT_FOUND');
+  });
+
+  it('has no user: me is null', async () => {
+    const key = await createKey(owner, teamId);
+    const res = await withKey(key.secret, `{ me { id } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ me: null });
+  });
+
+  it('cannot read what its role lacks: an EDITOR key has no workspace.read', async () => {
+    const key = await createKey(owner, teamId, { role: 'EDITOR' });
+    const res = await withKey(key.secret, `{ workspace { id name } }`);
+    expect(codeOf(res)).toBe('FORBIDDEN');
+    expect(res.errors?.[0]?.path).toEqual(['workspace', 'name']);
+    expect(res.data).toEqual({ workspace: null });
+    expect((await withKey(key.secret, `{ workspace { id } }`)).data).toEqual({ workspace: { id: teamId } });
+  });
+
+  it('never manages keys, members or the workspace, even as ADMIN', async () => {
+    const key = await createKey(owner, teamId, { role: 'ADMIN' });
+    const create = await withKey(key.secret, CREATE, { workspaceId: teamId, input: { name: 'minted', role: 'ADMIN' } });
+    expect(codeOf(create)).toBe('FORBIDDEN');
+    const revoke = await withKey(key.secret, REVOKE, { workspaceId: teamId, apiKeyId: key.apiKey.id });
+    expect(codeOf(revoke)).toBe('FORBIDDEN');
+    const list = await withKey(key.secret, `{ workspace { apiKeys { id } } }`);
+    expect(codeOf(list)).toBe('FORBIDDEN');
+    const rename = await withKey(
+      key.secret,
+      `mutation($w: ID!) { renameWorkspace(workspaceId: $w, name: "x") { id } }`,
+      { w: teamId },
+    );
+    expect(codeOf(rename)).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    [
+      'signUp',
+      `mutation { signUp(email: "k@example.test", password: "long enough password", name: "K") { accessToken } }`,
+    ],
+    ['logIn', `mutation { logIn(email: "k@example.test", password: "long enough password") { accessToken } }`],
+    ['refreshSession', `mutation { refreshSession { accessToken } }`],
+    ['logOut', `mutation { logOut }`],
+  ])('is FORBIDDEN the user-only mutation %s', async (_name, mutation) => {
+    const key = await createKey(owner, teamId, { role: 'ADMIN' });
+    expect(codeOf(await withKey(key.secret, mutation))).toBe('FORBIDDEN');
+  });
+
+  describe('refusals (401 UNAUTHENTICATED)', () => {
+    let querySpy: jest.SpyInstance;
+    beforeEach(() => {
+      querySpy = jest.spyOn(server.tally.db, 'query');
+    });
+    afterEach(() => querySpy.mockRestore());
+
+    it('a wrong checksum or a malformed key, without touching the database', async () => {
+      const key = await createKey(owner, teamId);
+      querySpy.mockClear();
+      const last = key.secret.at(-1) === 'a' ? 'b' : 'a';
+      for (const bad of [`${key.secret.slice(0, -1)}${last}`, 'tly_short', `${key.secret}x`, 'tly_' + '!'.repeat(49)]) {
+        const res = await withKey(bad);
+        expect(res.status).toBe(401);
+        expect(codeOf(res)).toBe('UNAUTHENTICATED');
+      }
+      expect(querySpy).not.toHaveBeenCalled();
+    });
+
+    it('an unknown key, remembered so that repeats do not reach the database', async () => {
+      const key = await createKey(owner, teamId);
+      await server.tally.db.query('DELETE FROM api_keys WHERE workspace_id = $1 AND id = $2', [teamId, key.apiKey.id]);
+      const { generateSecret } = await import('../src/modules/api-keys/api-key-secret');
+      const unknown = generateSecret();
+      querySpy.mockClear();
+      for (let i = 0; i < 5; i += 1) expect(codeOf(await withKey(unknown))).toBe('UNAUTHENTICATED');
+      expect(querySpy).toHaveBeenCalledTimes(1);
+    });
+
+    it('an expired key, also when it was cached before it expired', async () => {
+      const key = await createKey(owner, teamId, { expiresAt: new Date(Date.now() + 1500).toISOString() });
+      expect((await withKey(key.secret)).errors).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      const res = await withKey(key.secret);
+      expect(res.status).toBe(401);
+      expect(res.errors?.[0]?.message).toMatch(/expired/);
+      const list = await server.gql<{ workspace: { apiKeys: Array<{ id: string; status: string }> } }>(
+        LIST,
+        { id: teamId },
+        { token: owner.accessToken },
+      );
+      expect(list.data?.workspace.apiKeys.find((k) => k.id === key.apiKey.id)?.status).toBe('EXPIRED');
+    });
+  });
+
+  it('answers a known key from memory: no query per request', async () => {
+    const key = await createKey(owner, teamId);
+    await withKey(key.secret, `{ workspace { id } }`);
+    const spy = jest.spyOn(server.tally.db, 'query');
+    try {
+      for (let i = 0; i < 5; i += 1) await withKey(key.secret, `{ workspace { id } }`);
+      const verifyQueries = spy.mock.calls.filter(([sql]) => String(sql).includes('FROM api_keys'));
+      expect(verifyQueries).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('lastUsedAt', () => {
+  it('follows real use with at most one write per key per minute', async () => {
+    const key = await createKey(owner, teamId);
+    const verifier = server.tally.services.apiKeyVerifier;
+    const before = verifier.lastUsedWrites;
+    for (let i = 0; i < 20; i += 1) await withKey(key.secret, `{ workspace { id } }`);
+    expect(verifier.lastUsedWrites - before).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const list = await server.gql<{ workspace: { apiKeys: Array<{ id: string; lastUsedAt: string | null }> } }>(
+      LIST,
+      { id: teamId },
+      { token: owner.accessToken },
+    );
+    const lastUsedAt = list.data?.workspace.apiKeys.find((k) => k.id === key.apiKey.id)?.lastUsedAt;
+    expect(Date.now() - new Date(lastUsedAt ?? 0).getTime()).toBeLessThan(10_000);
+  });
+
+  it('writes again once the interval has passed', async () => {
+    const tally = await createTally(testConfig(server.databaseUrl), { verifier: { lastUsedIntervalMs: 300 } });
+    const url = await tally.listen();
+    try {
+      const key = await createKey(owner, teamId);
+      const before = tally.services.apiKeyVerifier.lastUsedWrites;
+      for (let i = 0; i < 5; i += 1) await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
+      expect(tally.services.apiKeyVerifier.lastUsedWrites - before).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
+      expect(tally.services.apiKeyVerifier.lastUsedWrites - before).toBe(2);
+    } finally {
+      await tally.close();
+    }
+  });
+});
+
+describe('two server instances on one database', () => {
+  let second: Tally;
+  let secondUrl: string;
+  beforeAll(async () => {
+    second = await createTally(testConfig(server.databaseUrl));
+    secondUrl = await second.listen();
+  });
+  afterAll(() => second.close());
+
+  it('a revocation on one is honoured by the other on its very next request', async () => {
+    const key = await createKey(owner, teamId);
+    // Both instances have verified (and cached) the key.
+    expect((await withKey(key.secret)).errors).toBeUndefined();
+    expect((await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: key.secret })).errors).toBeUndefined();
+
+    const revoked = await server.gql(
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: key.apiKey.id },
+      { token: owner.accessToken },
+    );
+    expect(revoked.errors).toBeUndefined();
+
+    const onSecond = await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: key.secret });
+    expect(onSecond.status).toBe(401);
+    expect(codeOf(onSecond)).toBe('UNAUTHENTICATED');
+  });
+
+  it('a revocation on the other is honoured here too', async () => {
+    const key = await createKey(owner, teamId);
+    expect((await withKey(key.secret)).errors).toBeUndefined();
+    const revoked = await gqlRequest(
+      secondUrl,
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: key.apiKey.id },
+      { token: owner.accessToken },
+    );
+    expect(revoked.errors).toBeUndefined();
+    expect(codeOf(await withKey(key.secret))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('secrecy', () => {
+  it('never writes a secret or its hash to the logs', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ level: 'trace' }, sink);
+    const tally = await createTally(testConfig(server.databaseUrl, { LOG_LEVEL: 'trace' }), { logger });
+    const url = await tally.listen();
+    try {
+      const created = await gqlRequest<{ createApiKey: CreatedKey }>(
+        url,
+        CREATE,
+        { workspaceId: teamId, input: { name: 'Logged', role: 'VIEWER' } },
+        { token: owner.accessToken },
+      );
+      const secret = created.data?.createApiKey.secret ?? '';
+      expect(secret).not.toBe('');
+      await gqlRequest(url, OWN_WORKSPACE, {}, { token: secret });
+      await gqlRequest(url, OWN_WORKSPACE, {}, { headers: { 'x-api-key': secret } });
+      await gqlRequest(url, OWN_WORKSPACE, {}, { token: `${secret.slice(0, -1)}0` });
+      await gqlRequest(
+        url,
+        REVOKE,
+        { workspaceId: teamId, apiKeyId: created.data?.createApiKey.apiKey.id },
+        { token: owner.accessToken },
+      );
+      await gqlRequest(url, OWN_WORKSPACE, {}, { token: secret });
+      const hash = createHash('sha256').update(secret).digest();
+      const log = lines.join('');
+      expect(lines.length).toBeGreaterThan(5);
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain(secret.slice(12));
+      expect(log).not.toContain(hash.toString('hex'));
+      expect(log).not.toContain(hash.toString('base64'));
+    } finally {
+      await tally.close();
+    }
+  });
+});
