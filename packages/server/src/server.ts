@@ -17,7 +17,7 @@ import { AccountResolver } from './modules/accounts/account.resolver';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { TokenService } from './modules/accounts/tokens';
-import { ApiKeyChangeListener } from './modules/api-keys/api-key-events';
+import { ChangeFeed } from './db/change-feed';
 import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api-key.resolver';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
@@ -71,7 +71,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
 
   const db = createDataSource(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-  let listener: ApiKeyChangeListener | undefined;
+  const changes = new ChangeFeed(databaseUrl, logger);
   // An idle client whose server went away must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
@@ -82,21 +82,14 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const tokens = new TokenService(await loadJwtSecret(config), config.publicUrl);
     const audit = new AuditService();
     const memberships = new MembershipService(db);
-    const workspaces = new WorkspaceService(db, audit);
+    const workspaces = new WorkspaceService(db, audit, changes);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const accounts = new AccountService(db, tokens, limiter, workspaces);
     const apiKeyVerifier = new ApiKeyVerifier(db, logger, options.verifier);
-    const apiKeys = new ApiKeyService(db, audit, (change) => apiKeyVerifier.invalidate(change));
-    listener = new ApiKeyChangeListener(
-      databaseUrl,
-      {
-        onChange: (change) => apiKeyVerifier.invalidate(change),
-        onReset: () => apiKeyVerifier.reset(),
-        onLost: () => apiKeyVerifier.distrust(),
-      },
-      logger,
-    );
-    await listener.start();
+    const apiKeys = new ApiKeyService(db, audit, changes);
+    changes.subscribe(apiKeyVerifier.cache);
+    changes.subscribe(workspaces.cache);
+    await changes.start();
     const services: Services = { tokens, accounts, workspaces, memberships, apiKeys, apiKeyVerifier };
 
     const resolvers = new Map<unknown, unknown>([
@@ -139,7 +132,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       close() {
         closed ??= (async () => {
           await app.close();
-          await listener?.stop();
+          await changes.stop();
           await pool.end();
           await db.destroy();
           await embedded?.stop();
@@ -148,7 +141,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
     };
   } catch (error) {
-    await listener?.stop().catch(() => undefined);
+    await changes.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

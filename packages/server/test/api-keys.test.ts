@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { API_KEY_ROLE_SCOPES, type ApiKeyRole, MemberRole } from '@tally/shared';
 import pino from 'pino';
+import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { createTally, type Tally } from '../src/server';
 import { createTeamWithMembers, createUser, type TestUser } from './factories';
 import { codeOf, gqlRequest, startTestServer, testConfig, type TestServer } from './harness';
@@ -415,7 +416,6 @@ describe('authenticating with a key', () => {
     it('an unknown key, remembered so that repeats do not reach the database', async () => {
       const key = await createKey(owner, teamId);
       await server.tally.db.query('DELETE FROM api_keys WHERE workspace_id = $1 AND id = $2', [teamId, key.apiKey.id]);
-      const { generateSecret } = await import('../src/modules/api-keys/api-key-secret');
       const unknown = generateSecret();
       querySpy.mockClear();
       for (let i = 0; i < 5; i += 1) expect(codeOf(await withKey(unknown))).toBe('UNAUTHENTICATED');
@@ -511,6 +511,40 @@ describe('two server instances on one database', () => {
     const onSecond = await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: key.secret });
     expect(onSecond.status).toBe(401);
     expect(codeOf(onSecond)).toBe('UNAUTHENTICATED');
+  });
+
+  it('a rename on one shows in the other’s (cached) workspace on the next request', async () => {
+    const key = await createKey(owner, teamId);
+    const before = await gqlRequest<{ workspace: { name: string } }>(
+      secondUrl,
+      OWN_WORKSPACE,
+      {},
+      { token: key.secret },
+    );
+    expect(before.data?.workspace.name).toBe('Key Team');
+    try {
+      const renamed = await server.gql(
+        `mutation($w: ID!) { renameWorkspace(workspaceId: $w, name: "Renamed Key Team") { name } }`,
+        { w: teamId },
+        { token: owner.accessToken },
+      );
+      expect(renamed.errors).toBeUndefined();
+      const after = await gqlRequest<{ workspace: { name: string } }>(
+        secondUrl,
+        OWN_WORKSPACE,
+        {},
+        { token: key.secret },
+      );
+      expect(after.data?.workspace.name).toBe('Renamed Key Team');
+    } finally {
+      await server.gql(
+        `mutation($w: ID!) { renameWorkspace(workspaceId: $w, name: "Key Team") { name } }`,
+        { w: teamId },
+        {
+          token: owner.accessToken,
+        },
+      );
+    }
   });
 
   it('a revocation on the other is honoured here too', async () => {

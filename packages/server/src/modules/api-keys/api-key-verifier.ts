@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { unauthenticated } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
-import type { ApiKeyChange } from './api-key-events';
+import { InvalidatedCache } from '../../db/invalidated-cache';
 import { displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
@@ -52,14 +52,11 @@ export interface VerifierOptions {
  * every call from the cached expiry time.
  */
 export class ApiKeyVerifier implements Verifier {
-  private readonly positive: LRUCache<string, CachedKey>;
+  /** Verified keys by secret hash; subscribe it to the change feed. */
+  readonly cache: InvalidatedCache<CachedKey>;
   /** Unknown or revoked secrets (by hash) → the message to refuse them with. */
   private readonly negative: LRUCache<string, string>;
   private readonly recentlyTouched: LRUCache<string, true>;
-  /** Bumped by every change, so a lookup that raced a revocation is not cached. */
-  private generation = 0;
-  /** False while the change subscription is down: then nothing positive is cached. */
-  private trusted = false;
   /** How many `last_used_at` writes this instance issued (for tests and metrics). */
   lastUsedWrites = 0;
 
@@ -68,7 +65,13 @@ export class ApiKeyVerifier implements Verifier {
     private readonly log: FastifyBaseLogger,
     options: VerifierOptions = {},
   ) {
-    this.positive = new LRUCache({ max: 20_000, ttl: options.positiveTtlMs ?? 10 * 60_000 });
+    this.cache = new InvalidatedCache<CachedKey>({
+      max: 20_000,
+      ttlMs: options.positiveTtlMs ?? 10 * 60_000,
+      isStale: (change, _hash, entry) =>
+        (change.kind === 'api_key' && change.id === entry.principal.apiKeyId) ||
+        (change.kind === 'workspace_keys' && change.id === entry.principal.workspaceId),
+    });
     this.negative = new LRUCache({ max: 50_000, ttl: options.negativeTtlMs ?? 60_000 });
     this.recentlyTouched = new LRUCache({ max: 50_000, ttl: options.lastUsedIntervalMs ?? 60_000 });
   }
@@ -78,33 +81,8 @@ export class ApiKeyVerifier implements Verifier {
     const hash = hashSecret(secret);
     const cacheKey = hash.toString('base64');
 
-    let entry = this.trusted ? this.positive.get(cacheKey) : undefined;
-    if (!entry) {
-      const refused = this.negative.get(cacheKey);
-      if (refused) throw unauthenticated(refused);
-      const generation = this.generation;
-      const row = await this.load(displayPrefix(secret), hash);
-      if (!row) {
-        this.negative.set(cacheKey, INVALID);
-        throw unauthenticated(INVALID);
-      }
-      if (row.revoked_at) {
-        // Revocation is final, so remembering it can never be wrong.
-        this.negative.set(cacheKey, REVOKED);
-        throw unauthenticated(REVOKED);
-      }
-      entry = {
-        principal: {
-          kind: 'apiKey',
-          apiKeyId: row.id,
-          workspaceId: row.workspace_id,
-          role: row.role,
-          scopes: KEY_SCOPES[row.role],
-        },
-        expiresAtMs: row.expires_at ? row.expires_at.getTime() : null,
-      };
-      if (this.trusted && generation === this.generation) this.positive.set(cacheKey, entry);
-    }
+    const entry = await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey));
+    if (!entry) throw unauthenticated(this.negative.get(cacheKey) ?? INVALID);
 
     if (entry.expiresAtMs !== null && entry.expiresAtMs <= Date.now()) {
       throw unauthenticated('This API key has expired.');
@@ -113,43 +91,39 @@ export class ApiKeyVerifier implements Verifier {
     return entry.principal;
   }
 
-  /** A key or a whole workspace's keys changed somewhere: forget them here. */
-  invalidate(change: ApiKeyChange): void {
-    this.generation += 1;
-    for (const [cacheKey, entry] of this.positive.entries()) {
-      const match =
-        change.kind === 'key' ? entry.principal.apiKeyId === change.id : entry.principal.workspaceId === change.id;
-      if (match) this.positive.delete(cacheKey);
-    }
-  }
-
-  /** The change subscription (re)started: whatever was cached may be stale. */
-  reset(): void {
-    this.generation += 1;
-    this.positive.clear();
-    this.trusted = true;
-  }
-
-  /** The change subscription is down: verify against the database until it is back. */
-  distrust(): void {
-    this.generation += 1;
-    this.trusted = false;
-    this.positive.clear();
-  }
-
-  private async load(prefix: string, hash: Buffer): Promise<KeyRow | null> {
+  /** The key from the database; null (remembered as refused) when unknown or revoked. */
+  private async load(secret: string, hash: Buffer, cacheKey: string): Promise<CachedKey | null> {
+    if (this.negative.has(cacheKey)) return null;
     const rows: KeyRow[] = await this.db.query(
       `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at
          FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id AND w.deleted_at IS NULL
         WHERE k.prefix = $1`,
-      [prefix],
+      [displayPrefix(secret)],
     );
     // Compare every candidate, in constant time, without stopping at the first match.
-    let found: KeyRow | null = null;
-    for (const row of rows) {
-      if (row.secret_hash.length === hash.length && timingSafeEqual(row.secret_hash, hash)) found = row;
+    let row: KeyRow | null = null;
+    for (const candidate of rows) {
+      if (candidate.secret_hash.length === hash.length && timingSafeEqual(candidate.secret_hash, hash)) row = candidate;
     }
-    return found;
+    if (!row) {
+      this.negative.set(cacheKey, INVALID);
+      return null;
+    }
+    if (row.revoked_at) {
+      // Revocation is final, so remembering it can never be wrong.
+      this.negative.set(cacheKey, REVOKED);
+      return null;
+    }
+    return {
+      principal: {
+        kind: 'apiKey',
+        apiKeyId: row.id,
+        workspaceId: row.workspace_id,
+        role: row.role,
+        scopes: KEY_SCOPES[row.role],
+      },
+      expiresAtMs: row.expires_at ? row.expires_at.getTime() : null,
+    };
   }
 
   /** `last_used_at` follows real use, with at most one write per key per interval. */

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
-import { API_KEY_CHANNEL, type ApiKeyChange, encodeChange } from './api-key-events';
+import { type Change, announce } from '../../db/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
 import { ApiKey } from './api-key.entity';
 
@@ -18,8 +18,8 @@ export class ApiKeyService {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
-    /** Called after a commit that changed keys, so this instance forgets them at once. */
-    private readonly onChanged: (change: ApiKeyChange) => void,
+    /** Told after a commit that changed keys, so this instance forgets them at once. */
+    private readonly changes: { applyLocally(change: Change): void },
   ) {}
 
   /** Every key of the workspace, newest first; metadata only. */
@@ -95,10 +95,10 @@ export class ApiKeyService {
         details: { name: key.name, prefix: key.prefix },
       });
       // Delivered to every instance when this transaction commits.
-      await manager.query('SELECT pg_notify($1, $2)', [API_KEY_CHANNEL, encodeChange({ kind: 'key', id: apiKeyId })]);
+      await announce(manager, { kind: 'api_key', id: apiKeyId });
       return true;
     });
-    if (changed) this.onChanged({ kind: 'key', id: apiKeyId });
+    if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
     return this.reload(workspaceId, apiKeyId);
   }
 

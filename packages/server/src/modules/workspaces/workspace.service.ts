@@ -1,6 +1,8 @@
 import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
+import { type Change, announce } from '../../db/change-feed';
+import { InvalidatedCache } from '../../db/invalidated-cache';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from '../members/member.entity';
@@ -21,9 +23,20 @@ export function workspaceName(raw: string): string {
 }
 
 export class WorkspaceService {
+  /**
+   * Live workspaces by id. API-key requests read their workspace on every call; renames and
+   * deletions announce themselves on the change feed, so every instance drops stale rows.
+   */
+  readonly cache = new InvalidatedCache<Workspace>({
+    max: 10_000,
+    ttlMs: 10 * 60_000,
+    isStale: (change, id) => change.kind === 'workspace' && change.id === id,
+  });
+
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly changes: { applyLocally(change: Change): void },
   ) {}
 
   /** A user's private workspace, created in the sign-up transaction. */
@@ -64,16 +77,18 @@ export class WorkspaceService {
     return workspace ? { workspace, role: rowRole(rows.raw[0]) } : null;
   }
 
-  /** A live (not deleted) workspace by id. */
+  /** A live (not deleted) workspace by id, from the cache when it can be. */
   async findLive(workspaceId: string): Promise<Workspace | null> {
     if (!isUuid(workspaceId)) return null;
-    return this.db.getRepository(Workspace).findOne({ where: { id: workspaceId, deletedAt: IsNull() } });
+    return this.cache.getOrLoad(workspaceId, () =>
+      this.db.getRepository(Workspace).findOne({ where: { id: workspaceId, deletedAt: IsNull() } }),
+    );
   }
 
   async rename(workspaceId: string, rawName: string, actor: Principal | null): Promise<Workspace> {
     const name = workspaceName(rawName);
     if (!isUuid(workspaceId)) throw notFound('Workspace');
-    return this.db.transaction(async (manager) => {
+    const renamed = await this.db.transaction(async (manager) => {
       const workspace = await manager.findOne(Workspace, {
         where: { id: workspaceId, deletedAt: IsNull() },
         lock: { mode: 'pessimistic_write' },
@@ -83,6 +98,7 @@ export class WorkspaceService {
       if (previous === name) return workspace;
       workspace.name = name;
       await manager.update(Workspace, { id: workspace.id }, { name });
+      await announce(manager, { kind: 'workspace', id: workspace.id });
       if (workspace.kind === WorkspaceKind.TEAM) {
         await this.audit.record(manager, {
           workspaceId,
@@ -95,6 +111,8 @@ export class WorkspaceService {
       }
       return workspace;
     });
+    this.changes.applyLocally({ kind: 'workspace', id: renamed.id });
+    return renamed;
   }
 }
 
