@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode } from '@tally/shared';
-import { GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { RequestContext } from './context';
@@ -12,27 +12,43 @@ export const MAX_PAGE_SIZE = 200;
 
 export const depthRule: ValidationRule = depthLimit(MAX_DEPTH);
 
+/** How many variable sets per document keep their computed cost. */
+const COSTS_PER_DOCUMENT = 64;
+
 /**
  * Cost limit: each field costs 1 unless it declares `complexity` in its extensions (list
- * fields multiply by their page size). Computed once per operation, before execution.
+ * fields multiply by their page size). Checked before execution. Apollo hands repeated
+ * queries the same parsed document, so the cost is computed once per document and set of
+ * variables, not on every request (walking the document costs more than answering it).
  */
 export function complexityPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestContext> {
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let complexity: number;
-          try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Invalid variables: execution refuses them next, with BAD_USER_INPUT and a clear message.
-            return;
+          const key = `${request.operationName ?? ''}\u0000${request.variables ? JSON.stringify(request.variables) : ''}`;
+          let known = costs.get(document);
+          let complexity = known?.get(key);
+          if (complexity === undefined) {
+            try {
+              complexity = getComplexity({
+                schema,
+                query: document,
+                operationName: request.operationName ?? undefined,
+                variables: request.variables ?? {},
+                estimators,
+              });
+            } catch {
+              // Invalid variables: execution refuses them next, with BAD_USER_INPUT and a clear message.
+              return;
+            }
+            if (!known) {
+              known = new Map();
+              costs.set(document, known);
+            }
+            if (known.size < COSTS_PER_DOCUMENT) known.set(key, complexity);
           }
           if (complexity > MAX_COMPLEXITY) {
             throw new GraphQLError(

@@ -41,11 +41,12 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     closing = true;
     app.server.closeIdleConnections();
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     // While draining, a finished response also ends its keep-alive connection, so close()
     // waits for in-flight requests only, not for idle sockets.
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

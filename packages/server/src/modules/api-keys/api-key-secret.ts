@@ -26,8 +26,15 @@ function base62(value: bigint, length: number): string {
   return out.padStart(length, '0');
 }
 
+/** CRC32 in 6 base62 digits; plain number arithmetic (it runs on every key request). */
 function checksum(text: string): string {
-  return base62(BigInt(crc32(text)), CHECKSUM_LENGTH);
+  let rest = crc32(text);
+  let out = '';
+  for (let i = 0; i < CHECKSUM_LENGTH; i += 1) {
+    out = ALPHABET[rest % 62] + out;
+    rest = Math.floor(rest / 62);
+  }
+  return out;
 }
 
 export function generateSecret(): string {
