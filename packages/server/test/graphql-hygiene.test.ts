@@ -101,6 +101,24 @@ describe('in development', () => {
     expect(await allowed.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('admits the dashboard’s origin and Apollo Studio through CORS, and no one else', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      });
+    const studio = await preflight('https://studio.apollographql.com');
+    expect(studio.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+    const own = await preflight(new URL(server.tally.config.publicUrl).origin);
+    expect(own.headers.get('access-control-allow-origin')).toBe(new URL(server.tally.config.publicUrl).origin);
+    const evil = await preflight('https://evil.example');
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('refuses batched HTTP arrays', async () => {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',
