@@ -1,6 +1,6 @@
-import { scopesForMemberRole, type MemberRole, type Scope } from '@tally/shared';
+import { type MemberRole, type Scope, scopesForMemberRole } from '@tally/shared';
 import DataLoader from 'dataloader';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../modules/accounts/user.entity';
 import type { MembershipService } from '../modules/members/membership.service';
 import type { Loaders, Principal, RequestContext, SessionCookie, WorkspaceAccess } from './context';
@@ -13,63 +13,83 @@ export interface ContextDeps {
   loadUsers(ids: readonly string[]): Promise<Array<User | null>>;
 }
 
-function createLoaders(deps: ContextDeps): Loaders {
-  let users: DataLoader<string, User | null> | undefined;
-  return {
-    get users() {
-      users ??= new DataLoader((ids: readonly string[]) => deps.loadUsers(ids));
-      return users;
-    },
-  };
-}
-
-/** One map of scope sets per member role, built once: access checks share these sets. */
-const MEMBER_SCOPE_SETS = new Map<MemberRole, ReadonlySet<Scope>>();
+/** One scope set per member role, built once: every access check shares these sets. */
+const MEMBER_ACCESS = new Map<MemberRole, WorkspaceAccess>();
 function memberAccess(role: MemberRole): WorkspaceAccess {
-  let scopes = MEMBER_SCOPE_SETS.get(role);
-  if (!scopes) {
-    scopes = new Set<Scope>(scopesForMemberRole(role));
-    MEMBER_SCOPE_SETS.set(role, scopes);
+  let access = MEMBER_ACCESS.get(role);
+  if (!access) {
+    access = { role, scopes: new Set<Scope>(scopesForMemberRole(role)) };
+    MEMBER_ACCESS.set(role, access);
   }
-  return { role, scopes };
+  return access;
 }
 
-export function createRequestContext(
-  deps: ContextDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  principal: Principal | null,
-): RequestContext {
-  const cache = new Map<string, Promise<WorkspaceAccess | null>>();
+class RequestLoaders implements Loaders {
+  readonly users: DataLoader<string, User | null>;
 
-  const resolve = async (workspaceId: string): Promise<WorkspaceAccess | null> => {
+  constructor(deps: ContextDeps) {
+    this.users = new DataLoader((ids: readonly string[]) => deps.loadUsers(ids));
+  }
+}
+
+/**
+ * The per-request context. A class, so that the one allocation per request carries no
+ * closures; loaders and the cookie jar are made only by the fields that use them.
+ */
+export class TallyContext implements RequestContext {
+  private readonly accessByWorkspace = new Map<string, Promise<WorkspaceAccess | null>>();
+  private requestLoaders: RequestLoaders | undefined;
+
+  constructor(
+    private readonly deps: ContextDeps,
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    readonly principal: Principal | null,
+  ) {}
+
+  get requestId(): string {
+    return this.request.id;
+  }
+
+  get log(): FastifyBaseLogger {
+    return this.request.log;
+  }
+
+  get ip(): string {
+    return this.request.ip;
+  }
+
+  get sessionCookie(): SessionCookie {
+    return this.deps.sessionCookie(this.request, this.reply);
+  }
+
+  get loaders(): Loaders {
+    this.requestLoaders ??= new RequestLoaders(this.deps);
+    return this.requestLoaders;
+  }
+
+  access(workspaceId: string): Promise<WorkspaceAccess | null> {
+    let pending = this.accessByWorkspace.get(workspaceId);
+    if (!pending) {
+      pending = this.resolveAccess(workspaceId);
+      this.accessByWorkspace.set(workspaceId, pending);
+    }
+    return pending;
+  }
+
+  primeAccess(workspaceId: string, role: MemberRole): void {
+    if (this.principal?.kind === 'user' && !this.accessByWorkspace.has(workspaceId)) {
+      this.accessByWorkspace.set(workspaceId, Promise.resolve(memberAccess(role)));
+    }
+  }
+
+  private async resolveAccess(workspaceId: string): Promise<WorkspaceAccess | null> {
+    const principal = this.principal;
     if (!principal) return null;
     if (principal.kind === 'apiKey') {
       return workspaceId === principal.workspaceId ? { role: null, scopes: principal.scopes } : null;
     }
-    const role = await deps.memberships.roleOf(principal.userId, workspaceId);
+    const role = await this.deps.memberships.roleOf(principal.userId, workspaceId);
     return role ? memberAccess(role) : null;
-  };
-
-  return {
-    requestId: request.id,
-    log: request.log,
-    ip: request.ip,
-    principal,
-    access(workspaceId) {
-      let pending = cache.get(workspaceId);
-      if (!pending) {
-        pending = resolve(workspaceId);
-        cache.set(workspaceId, pending);
-      }
-      return pending;
-    },
-    primeAccess(workspaceId, role) {
-      if (principal?.kind === 'user' && !cache.has(workspaceId)) {
-        cache.set(workspaceId, Promise.resolve(memberAccess(role)));
-      }
-    },
-    sessionCookie: deps.sessionCookie(request, reply),
-    loaders: createLoaders(deps),
-  };
+  }
 }

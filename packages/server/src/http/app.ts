@@ -11,7 +11,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
-import { type ContextDeps, createRequestContext } from '../graphql/context-factory';
+import { type ContextDeps, TallyContext } from '../graphql/context-factory';
 import type { Authenticator } from './authenticate';
 
 export interface HttpDeps {
@@ -34,7 +34,8 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     return503OnClosing: true,
   });
 
-  await app.register(fastifyCookie);
+  // Cookies are parsed only where they are read (the refresh cookie), not on every request.
+  await app.register(fastifyCookie, { hook: false });
   await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
   let closing = false;
   app.addHook('preClose', async () => {
@@ -68,7 +69,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     context: async (request, reply) => {
       try {
         const principal = await deps.authenticator.authenticate(request.headers);
-        return createRequestContext(deps.contextDeps, request, reply, principal);
+        return new TallyContext(deps.contextDeps, request, reply, principal);
       } catch (error) {
         if (error instanceof AppError) {
           throw new AppError(error.code, error.message, { ...error.details, http: { status: error.httpStatus } });

@@ -10,12 +10,19 @@ export const REFRESH_COOKIE = 'tally_refresh';
 export function sessionCookieFor(secure: boolean) {
   const base = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/graphql' };
   return (request: FastifyRequest, reply: FastifyReply): SessionCookie => ({
-    read: () => request.cookies[REFRESH_COOKIE],
+    read: () => {
+      const header = request.headers.cookie;
+      return header ? request.server.parseCookie(header)[REFRESH_COOKIE] : undefined;
+    },
+    // @fastify/cookie runs without hooks (see app.ts), so the header is written here.
     set: (token, expiresAt) => {
-      reply.setCookie(REFRESH_COOKIE, token, { ...base, expires: expiresAt });
+      reply.header(
+        'set-cookie',
+        request.server.serializeCookie(REFRESH_COOKIE, token, { ...base, expires: expiresAt }),
+      );
     },
     clear: () => {
-      reply.clearCookie(REFRESH_COOKIE, base);
+      reply.header('set-cookie', request.server.serializeCookie(REFRESH_COOKIE, '', { ...base, expires: new Date(0) }));
     },
   });
 }
