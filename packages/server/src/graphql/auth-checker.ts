@@ -1,18 +1,36 @@
-import type { AuthCheckerFn } from 'type-graphql';
+import { ErrorCode, type Scope } from '@tally/shared';
+import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, isObjectType } from 'graphql';
 import { AppError, notFound, unauthenticated } from '../errors';
 import { Workspace } from '../modules/workspaces/workspace.entity';
-import type { RequestContext } from './context';
-import { ErrorCode, isScope } from '@tally/shared';
+import { AUTH_EXTENSION, type AuthDeclaration } from './auth';
+import type { RequestContext, WorkspaceAccess } from './context';
+
+function assertScopes(access: WorkspaceAccess | null, required: readonly Scope[]): void {
+  if (!access) throw notFound('Workspace');
+  for (const scope of required) {
+    if (!access.scopes.has(scope)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `This needs the ${scope} scope in this workspace.`, {
+        requiredScopes: required,
+      });
+    }
+  }
+}
 
 /**
- * The one auth checker. Empty `required` means "authenticated"; otherwise the caller must hold
- * every listed scope in the field's workspace, which comes from the parent Workspace or from
- * the `workspaceId` argument. Scopes are resolved once per request and workspace by the
- * context, so this is a map lookup for every row after the first.
+ * The one auth checker. `authenticated` needs any principal; `scopes` needs every listed scope
+ * in the field's workspace, which comes from the parent Workspace or from the `workspaceId`
+ * argument. It answers synchronously whenever the caller's access there is already known (an
+ * API key always; a user after the first lookup of the request), so a guarded field costs a
+ * set lookup, not a promise.
  */
-export const authChecker: AuthCheckerFn<RequestContext> = async ({ root, args, context }, required) => {
+export function checkAccess(
+  declaration: Exclude<AuthDeclaration, { kind: 'public' }>,
+  root: unknown,
+  args: Record<string, unknown>,
+  context: RequestContext,
+): void | Promise<void> {
   if (!context.principal) throw unauthenticated();
-  if (required.length === 0) return true;
+  if (declaration.kind === 'authenticated') return;
 
   const workspaceId =
     root instanceof Workspace ? root.id : typeof args['workspaceId'] === 'string' ? args['workspaceId'] : undefined;
@@ -20,15 +38,27 @@ export const authChecker: AuthCheckerFn<RequestContext> = async ({ root, args, c
     // A declaration error in the code, not the caller's fault: never grant by accident.
     throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'This field declares scopes but has no workspace.');
   }
+  const known = context.accessNow(workspaceId);
+  if (known !== undefined) return assertScopes(known, declaration.scopes);
+  return context.access(workspaceId).then((access) => assertScopes(access, declaration.scopes));
+}
 
-  const access = await context.access(workspaceId);
-  if (!access) throw notFound('Workspace');
-  for (const scope of required) {
-    if (!isScope(scope) || !access.scopes.has(scope)) {
-      throw new AppError(ErrorCode.FORBIDDEN, `This needs the ${scope} scope in this workspace.`, {
-        requiredScopes: required,
-      });
+/**
+ * Puts the checker in front of every field that declares `@RequiresScopes` or
+ * `@Authenticated`, once, when the schema is built.
+ */
+export function enforceDeclarations(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const declaration = field.extensions[AUTH_EXTENSION] as AuthDeclaration | undefined;
+      if (!declaration || declaration.kind === 'public') continue;
+      const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (root, args: Record<string, unknown>, context: RequestContext, info) => {
+        const pending = checkAccess(declaration, root, args, context);
+        return pending ? pending.then(() => resolve(root, args, context, info)) : resolve(root, args, context, info);
+      };
     }
   }
-  return true;
-};
+  return schema;
+}

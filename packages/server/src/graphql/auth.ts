@@ -1,11 +1,12 @@
 import type { Scope } from '@tally/shared';
-import { Authorized, Directive, Extensions } from 'type-graphql';
+import { Directive, Extensions } from 'type-graphql';
 
 /**
- * Declaring what a field needs, once. Each helper both feeds type-graphql's auth checker
- * (`@Authorized`) and writes the matching directive into the SDL (`@requiresScopes`,
- * `@authenticated`), so the enforced rule and the published rule cannot differ. The
- * declaration is also kept in the field's extensions, where the deny-by-default test reads it.
+ * Declaring what a field needs, once. Each helper writes the matching directive into the SDL
+ * (`@requiresScopes`, `@authenticated`) and keeps the same declaration in the field's
+ * extensions, from which `enforceDeclarations` (auth-checker.ts) wraps the field's resolver
+ * with the one auth checker. So the enforced rule and the published rule cannot differ, and
+ * the deny-by-default test reads the same declarations.
  */
 
 export type AuthDeclaration =
@@ -32,7 +33,6 @@ function declare(declaration: AuthDeclaration): TypeGraphqlMemberDecorator {
 /** The caller must hold every scope in the field's workspace (from the parent or `workspaceId`). */
 export function RequiresScopes(...scopes: [Scope, ...Scope[]]): MemberDecorator {
   return combine(
-    Authorized(...scopes),
     Directive(`@requiresScopes(scopes: [${JSON.stringify(scopes)}])`),
     declare({ kind: 'scopes', scopes }),
   );
@@ -40,7 +40,7 @@ export function RequiresScopes(...scopes: [Scope, ...Scope[]]): MemberDecorator 
 
 /** Any valid credential: a signed-in user or an API key. */
 export function Authenticated(): MemberDecorator {
-  return combine(Authorized(), Directive('@authenticated'), declare({ kind: 'authenticated' }));
+  return combine(Directive('@authenticated'), declare({ kind: 'authenticated' }));
 }
 
 /** Deliberately open; the reason is kept for review (and shows in the permission snapshot). */

@@ -38,6 +38,7 @@ class RequestLoaders implements Loaders {
  */
 export class TallyContext implements RequestContext {
   private readonly accessByWorkspace = new Map<string, Promise<WorkspaceAccess | null>>();
+  private readonly knownAccess = new Map<string, WorkspaceAccess | null>();
   private requestLoaders: RequestLoaders | undefined;
 
   constructor(
@@ -68,28 +69,38 @@ export class TallyContext implements RequestContext {
     return this.requestLoaders;
   }
 
+  accessNow(workspaceId: string): WorkspaceAccess | null | undefined {
+    const principal = this.principal;
+    if (!principal) return null;
+    if (principal.kind === 'apiKey') {
+      return workspaceId === principal.workspaceId ? principal.access : null;
+    }
+    return this.knownAccess.get(workspaceId);
+  }
+
   access(workspaceId: string): Promise<WorkspaceAccess | null> {
+    const known = this.accessNow(workspaceId);
+    if (known !== undefined) return Promise.resolve(known);
     let pending = this.accessByWorkspace.get(workspaceId);
     if (!pending) {
-      pending = this.resolveAccess(workspaceId);
+      pending = this.lookUpRole(workspaceId);
       this.accessByWorkspace.set(workspaceId, pending);
     }
     return pending;
   }
 
   primeAccess(workspaceId: string, role: MemberRole): void {
-    if (this.principal?.kind === 'user' && !this.accessByWorkspace.has(workspaceId)) {
-      this.accessByWorkspace.set(workspaceId, Promise.resolve(memberAccess(role)));
+    if (this.principal?.kind === 'user' && !this.knownAccess.has(workspaceId)) {
+      this.knownAccess.set(workspaceId, memberAccess(role));
     }
   }
 
-  private async resolveAccess(workspaceId: string): Promise<WorkspaceAccess | null> {
-    const principal = this.principal;
-    if (!principal) return null;
-    if (principal.kind === 'apiKey') {
-      return workspaceId === principal.workspaceId ? { role: null, scopes: principal.scopes } : null;
-    }
-    const role = await this.deps.memberships.roleOf(principal.userId, workspaceId);
-    return role ? memberAccess(role) : null;
+  /** A user's role, read from the database once per request and workspace. */
+  private async lookUpRole(workspaceId: string): Promise<WorkspaceAccess | null> {
+    if (this.principal?.kind !== 'user') return null;
+    const role = await this.deps.memberships.roleOf(this.principal.userId, workspaceId);
+    const access = role ? memberAccess(role) : null;
+    this.knownAccess.set(workspaceId, access);
+    return access;
   }
 }

@@ -5,7 +5,14 @@ import type { User } from '../modules/accounts/user.entity';
 
 export type Principal =
   | { kind: 'user'; userId: string }
-  | { kind: 'apiKey'; apiKeyId: string; workspaceId: string; role: ApiKeyRole; scopes: ReadonlySet<Scope> };
+  | {
+      kind: 'apiKey';
+      apiKeyId: string;
+      workspaceId: string;
+      role: ApiKeyRole;
+      /** What the key holds in its workspace: no member role, its role's scopes. */
+      access: WorkspaceAccess;
+    };
 
 /** What the caller holds in one workspace. `role` is null for an API key. */
 export interface WorkspaceAccess {
@@ -31,6 +38,8 @@ export interface RequestContext {
    * lookup. Null when the caller has no role there (or the workspace does not exist).
    */
   access(workspaceId: string): Promise<WorkspaceAccess | null>;
+  /** The same, when already known without waiting (undefined: not yet known). */
+  accessNow(workspaceId: string): WorkspaceAccess | null | undefined;
   /** Seeds the per-request cache from a query that already read the caller's role. */
   primeAccess(workspaceId: string, role: MemberRole): void;
   sessionCookie: SessionCookie;

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { unauthenticated } from '../../errors';
-import type { Principal } from '../../graphql/context';
+import type { Principal, WorkspaceAccess } from '../../graphql/context';
 import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
 import { InvalidatedCache } from '../../db/invalidated-cache';
 import { displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
@@ -25,11 +25,14 @@ interface KeyRow {
   revoked_at: Date | null;
 }
 
-/** One frozen scope set per key role, shared by every principal of that role. */
-const KEY_SCOPES: Readonly<Record<ApiKeyRole, ReadonlySet<Scope>>> = {
-  ADMIN: new Set(API_KEY_ROLE_SCOPES.ADMIN),
-  EDITOR: new Set(API_KEY_ROLE_SCOPES.EDITOR),
-  VIEWER: new Set(API_KEY_ROLE_SCOPES.VIEWER),
+/** One scope set per key role, shared by every principal of that role. */
+function keyAccess(role: ApiKeyRole): WorkspaceAccess {
+  return { role: null, scopes: new Set<Scope>(API_KEY_ROLE_SCOPES[role]) };
+}
+const KEY_ACCESS: Readonly<Record<ApiKeyRole, WorkspaceAccess>> = {
+  ADMIN: keyAccess('ADMIN'),
+  EDITOR: keyAccess('EDITOR'),
+  VIEWER: keyAccess('VIEWER'),
 };
 
 const INVALID = 'This API key is not valid.';
@@ -120,7 +123,7 @@ export class ApiKeyVerifier implements Verifier {
         apiKeyId: row.id,
         workspaceId: row.workspace_id,
         role: row.role,
-        scopes: KEY_SCOPES[row.role],
+        access: KEY_ACCESS[row.role],
       },
       expiresAtMs: row.expires_at ? row.expires_at.getTime() : null,
     };

@@ -77,6 +77,11 @@ export class WorkspaceService {
     return workspace ? { workspace, role: rowRole(rows.raw[0]) } : null;
   }
 
+  /** The cached live workspace, if it is cached (no database, no promise). */
+  peekLive(workspaceId: string): Workspace | undefined {
+    return this.cache.get(workspaceId);
+  }
+
   /** A live (not deleted) workspace by id, from the cache when it can be. */
   async findLive(workspaceId: string): Promise<Workspace | null> {
     if (!isUuid(workspaceId)) return null;
