@@ -209,6 +209,23 @@ describe('access tokens', () => {
   const key = new TextEncoder().encode(TEST_JWT_SECRET);
   const issuer = () => server.tally.config.publicUrl;
 
+  /** An access-token-shaped JWT with one thing changed. */
+  function forged(
+    sub: string,
+    change: { typ?: string; issuer?: string; secret?: Uint8Array; expired?: boolean } = {},
+  ): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ typ: change.typ ?? 'access', fam: 'f' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer(change.issuer ?? issuer())
+      .setAudience('tally')
+      .setJti('x')
+      .setIssuedAt(change.expired ? now - 3600 : now)
+      .setExpirationTime(change.expired ? now - 60 : now + 600)
+      .sign(change.secret ?? key);
+  }
+
   it.each([
     ['tampered', async (token: string) => `${token.slice(0, -4)}AAAA`],
     [
@@ -222,55 +239,13 @@ describe('access tokens', () => {
           .setExpirationTime('10m')
           .encode(),
     ],
-    [
-      'expired',
-      async (_token: string, sub: string) =>
-        new SignJWT({ typ: 'access' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(sub)
-          .setIssuer(issuer())
-          .setAudience('tally')
-          .setJti('x')
-          .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-          .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-          .sign(key),
-    ],
-    [
-      'from another issuer',
-      async (_token: string, sub: string) =>
-        new SignJWT({ typ: 'access' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(sub)
-          .setIssuer('https://evil.example')
-          .setAudience('tally')
-          .setJti('x')
-          .setExpirationTime('10m')
-          .sign(key),
-    ],
+    ['expired', async (_token: string, sub: string) => forged(sub, { expired: true })],
+    ['from another issuer', async (_token: string, sub: string) => forged(sub, { issuer: 'https://evil.example' })],
     [
       'signed with another secret',
-      async (_token: string, sub: string) =>
-        new SignJWT({ typ: 'access' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(sub)
-          .setIssuer(issuer())
-          .setAudience('tally')
-          .setJti('x')
-          .setExpirationTime('10m')
-          .sign(new TextEncoder().encode('x'.repeat(48))),
+      async (_token: string, sub: string) => forged(sub, { secret: new TextEncoder().encode('x'.repeat(48)) }),
     ],
-    [
-      'of another typ (refresh)',
-      async (_token: string, sub: string) =>
-        new SignJWT({ typ: 'refresh', fam: 'f' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(sub)
-          .setIssuer(issuer())
-          .setAudience('tally')
-          .setJti('x')
-          .setExpirationTime('10m')
-          .sign(key),
-    ],
+    ['of another typ (refresh)', async (_token: string, sub: string) => forged(sub, { typ: 'refresh' })],
   ])('are refused when %s, for the whole request (401)', async (_label, forge) => {
     const user = await createUser(server);
     const token = await forge(user.accessToken, user.id);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { API_KEY_ROLE_SCOPES, type ApiKeyRole, MemberRole } from '@tally/shared';
+import { API_KEY_ROLE_SCOPES, type ApiKeyRole } from '@tally/shared';
 import pino from 'pino';
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { createTally, type Tally } from '../src/server';
-import { createTeamWithMembers, createUser, type TestUser } from './factories';
+import { createRoleTeam, createUser, type TestUser } from './factories';
 import { codeOf, gqlRequest, startTestServer, testConfig, type TestServer } from './harness';
 
 const CREATE = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) {
@@ -34,19 +34,7 @@ let teamId: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  [owner, admin, editor, viewer, stranger] = await Promise.all([
-    createUser(server),
-    createUser(server),
-    createUser(server),
-    createUser(server),
-    createUser(server),
-  ]);
-  teamId = await createTeamWithMembers(server, 'Key Team', [
-    { user: owner, role: MemberRole.OWNER },
-    { user: admin, role: MemberRole.ADMIN },
-    { user: editor, role: MemberRole.EDITOR },
-    { user: viewer, role: MemberRole.VIEWER },
-  ]);
+  ({ teamId, owner, admin, editor, viewer, stranger } = await createRoleTeam(server, 'Key Team'));
 });
 afterAll(() => server.close());
 

@@ -87,3 +87,28 @@ export async function createTeamWithMembers(
   }
   return id;
 }
+
+export interface RoleTeam {
+  teamId: string;
+  owner: TestUser;
+  admin: TestUser;
+  editor: TestUser;
+  viewer: TestUser;
+  /** Signed up, but in no role in the team. */
+  stranger: TestUser;
+}
+
+/** A team with one member in every role, and a stranger: the cast of most permission tests. */
+export async function createRoleTeam(server: TestServer, name: string): Promise<RoleTeam> {
+  const [owner, admin, editor, viewer, stranger] = await Promise.all(
+    Array.from({ length: 5 }, () => createUser(server)),
+  );
+  if (!owner || !admin || !editor || !viewer || !stranger) throw new Error('user creation failed');
+  const teamId = await createTeamWithMembers(server, name, [
+    { user: owner, role: 'OWNER' },
+    { user: admin, role: 'ADMIN' },
+    { user: editor, role: 'EDITOR' },
+    { user: viewer, role: 'VIEWER' },
+  ]);
+  return { teamId, owner, admin, editor, viewer, stranger };
+}

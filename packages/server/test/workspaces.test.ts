@@ -1,5 +1,5 @@
 import { MEMBER_ROLE_SCOPES, MemberRole } from '@tally/shared';
-import { createTeamWithMembers, createUser, type TestUser } from './factories';
+import { createRoleTeam, createTeamWithMembers, createUser, type TestUser } from './factories';
 import { codeOf, startTestServer, type TestServer } from './harness';
 
 const WORKSPACE = `query($id: ID) { workspace(id: $id) { id kind name createdAt viewerRole viewerScopes } }`;
@@ -132,19 +132,7 @@ describe('renameWorkspace', () => {
   let teamId: string;
 
   beforeAll(async () => {
-    [owner, admin, editor, viewer, stranger] = await Promise.all([
-      createUser(server),
-      createUser(server),
-      createUser(server),
-      createUser(server),
-      createUser(server),
-    ]);
-    teamId = await createTeamWithMembers(server, 'Original', [
-      { user: owner, role: MemberRole.OWNER },
-      { user: admin, role: MemberRole.ADMIN },
-      { user: editor, role: MemberRole.EDITOR },
-      { user: viewer, role: MemberRole.VIEWER },
-    ]);
+    ({ teamId, owner, admin, editor, viewer, stranger } = await createRoleTeam(server, 'Original'));
   });
 
   it.each([
