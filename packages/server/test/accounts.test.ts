@@ -1,5 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { MEMBER_ROLE_SCOPES } from '@tally/shared';
+import { accountKey } from '../src/modules/accounts/login-limiter';
 import { SIGN_UP, cookieFrom, createUser, uniqueEmail } from './factories';
 import { TEST_JWT_SECRET, codeOf, startTestServer, type TestServer } from './harness';
 
@@ -147,6 +148,8 @@ describe('logIn', () => {
     expect(codeOf(blocked)).toBe('RATE_LIMITED');
     expect(blocked.errors?.[0]?.extensions?.['retryAfterSeconds']).toEqual(expect.any(Number));
     expect(blocked.setCookies).toEqual([]);
+    const stored: Array<{ key: string }> = await server.tally.db.query(`SELECT key FROM rate_limits`);
+    expect(stored.some((row) => row.key.includes(user.email))).toBe(false);
   });
 
   it('counts aliased logIn fields one by one: no alias runs unrecorded', async () => {
@@ -156,7 +159,7 @@ describe('logIn', () => {
       .join('\n');
     const document = `mutation($email: String!) { ${attempts} }`;
     const failures = () =>
-      countRows(`SELECT points AS n FROM rate_limits WHERE key = $1`, [`login_account:${user.email}`]);
+      countRows(`SELECT points AS n FROM rate_limits WHERE key = $1`, [`login_account:${accountKey(user.email)}`]);
 
     // Mutations run in order and the first failure (a non-null field) ends the document, so
     // exactly the aliases that ran were counted.

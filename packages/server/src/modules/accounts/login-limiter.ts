@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorCode } from '@tally/shared';
 import type { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
@@ -36,7 +37,7 @@ export class LoginLimiter {
 
   /** RATE_LIMITED when either counter is already used up; changes nothing. */
   async assertAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.byAccount.get(email), this.byAddress.get(ip)]);
+    const [account, address] = await Promise.all([this.byAccount.get(accountKey(email)), this.byAddress.get(ip)]);
     const blocked = [
       { res: account, max: this.byAccount.points },
       { res: address, max: this.byAddress.points },
@@ -45,12 +46,17 @@ export class LoginLimiter {
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([this.byAccount.penalty(email, 1), this.byAddress.penalty(ip, 1)]);
+    await Promise.all([this.byAccount.penalty(accountKey(email), 1), this.byAddress.penalty(ip, 1)]);
   }
 
   async recordSuccess(email: string): Promise<void> {
-    await this.byAccount.delete(email);
+    await this.byAccount.delete(accountKey(email));
   }
+}
+
+/** Counters are keyed by a hash of the email, so the table holds no addresses of people. */
+export function accountKey(email: string): string {
+  return createHash('sha256').update(email).digest('base64url');
 }
 
 function rateLimited(msBeforeNext: number): AppError {
