@@ -4,6 +4,8 @@ import { ErrorCode, isErrorCode } from '@tally/shared';
 export interface ApiError {
   code: ErrorCode | null;
   message: string;
+  /** The input field a BAD_USER_INPUT is about (`extensions.field`), when the server names one. */
+  field: string | null;
 }
 
 export type ErrorMessages = Partial<Record<ErrorCode, string>>;
@@ -22,8 +24,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function toApiError(value: unknown): ApiError[] {
   if (!isRecord(value) || typeof value.message !== 'string') return [];
-  const code = isRecord(value.extensions) ? value.extensions.code : undefined;
-  return [{ code: isErrorCode(code) ? code : null, message: value.message }];
+  const extensions = isRecord(value.extensions) ? value.extensions : {};
+  const { code, field } = extensions;
+  return [
+    { code: isErrorCode(code) ? code : null, message: value.message, field: typeof field === 'string' ? field : null },
+  ];
 }
 
 /** A non-2xx response may still carry a GraphQL error body (429, 400 …). */
@@ -48,6 +53,17 @@ export function apiErrors(error: unknown): ApiError[] {
 
 export function hasErrorCode(error: unknown, code: ErrorCode): boolean {
   return apiErrors(error).some((e) => e.code === code);
+}
+
+/** Messages of BAD_USER_INPUT errors that name an input field, by field; the rest stay for an alert. */
+export function fieldErrors(error: unknown): Partial<Record<string, string>> {
+  const result: Partial<Record<string, string>> = {};
+  for (const e of apiErrors(error)) {
+    if (e.code === ErrorCode.BAD_USER_INPUT && e.field !== null && result[e.field] === undefined) {
+      result[e.field] = e.message;
+    }
+  }
+  return result;
 }
 
 export function isUnauthenticated(error: unknown): boolean {

@@ -1,21 +1,143 @@
-import { IconKey } from '@tabler/icons-react';
+import { useQuery } from '@apollo/client/react';
+import { Alert, Button, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { IconEye, IconLock, IconPlus } from '@tabler/icons-react';
+import { ErrorCode, Scope, can } from '@tally/shared';
+import { useState } from 'react';
+import { hasErrorCode } from '../../app/graphql-errors';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ComingSoon } from '../../app/ui/coming-soon';
+import { ErrorState } from '../../app/ui/error-state';
+import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
+import { PageLoader } from '../../app/ui/page-loader';
+import { ApiKeysDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
+import type { WorkspaceSummary } from '../workspaces/workspace-list';
+import { ApiKeyUsage } from './api-key-usage';
+import { ApiKeysTable } from './api-keys-table';
+import { CreateApiKeyModal } from './create-api-key-modal';
+import { RevokeApiKeyModal } from './revoke-api-key-modal';
+
+function NoAccess({ workspaceName }: { workspaceName: string }) {
+  return (
+    <Paper withBorder radius="md" p="xl" maw={640}>
+      <Stack align="center" gap="sm" py="lg" ta="center">
+        <ThemeIcon size={48} radius="xl" variant="light" color="gray" aria-hidden>
+          <IconLock size={26} stroke={1.6} />
+        </ThemeIcon>
+        <Title order={2} size="h4">
+          You don&apos;t have access to API keys here
+        </Title>
+        <Text c="dimmed" size="sm" maw={460}>
+          Your role in {workspaceName} doesn&apos;t include seeing its API keys. Ask an owner or admin of this workspace
+          if you need access.
+        </Text>
+      </Stack>
+    </Paper>
+  );
+}
 
 export function ApiKeysPage() {
-  const workspace = useCurrentWorkspace();
+  const current = useCurrentWorkspace();
+  // A fresh page per workspace: no dialog or key chosen in one stays open in the next.
+  return <WorkspaceApiKeys key={current.id} current={current} />;
+}
+
+function WorkspaceApiKeys({ current }: { current: WorkspaceSummary }) {
+  // Visibility follows the scopes the server reports for the caller, never a role name.
+  const mayRead = can(current.viewerScopes, Scope.KEYS_READ);
+  const { data, error, refetch } = useQuery(ApiKeysDocument, {
+    variables: { workspaceId: current.id },
+    fetchPolicy: 'cache-and-network',
+    skip: !mayRead,
+  });
+  const [createOpened, setCreateOpened] = useState(false);
+  const [revokeTarget, setRevokeTarget] = useState<ApiKeyFieldsFragment | null>(null);
+  const [revokeOpened, setRevokeOpened] = useState(false);
+
+  // The query's scopes are the freshest; the workspace list's are there before it answers.
+  const workspace = data?.workspace;
+  const canManage = can(workspace?.viewerScopes ?? current.viewerScopes, Scope.KEYS_MANAGE);
+  const forbidden = !mayRead || (!workspace && hasErrorCode(error, ErrorCode.FORBIDDEN));
+
+  const header = (
+    <PageHeader
+      title="API Keys"
+      documentTitle={`API Keys · ${current.name}`}
+      description="Keys let SDKs send events and reporting tools query analytics for this workspace."
+      actions={
+        canManage && !forbidden ? (
+          <Button
+            leftSection={<IconPlus size={16} aria-hidden />}
+            onClick={() => {
+              setCreateOpened(true);
+            }}
+          >
+            Create API Key
+          </Button>
+        ) : null
+      }
+    />
+  );
+
+  let content;
+  if (forbidden) {
+    content = <NoAccess workspaceName={current.name} />;
+  } else if (!data && error) {
+    content = <ErrorState title="API keys couldn't be loaded" error={error} onRetry={() => void refetch()} />;
+  } else if (!data) {
+    content = <PageLoader label="Loading API keys…" />;
+  } else if (!workspace) {
+    content = (
+      <NotFound
+        title="Workspace not found"
+        message="This workspace doesn't exist or you are no longer a member of it."
+      />
+    );
+  } else {
+    content = (
+      <Stack gap="lg">
+        {!canManage ? (
+          <Alert variant="light" color="gray" icon={<IconEye size={18} aria-hidden />} py="xs">
+            You can see this workspace&apos;s keys, but your role here doesn&apos;t allow creating or revoking them.
+          </Alert>
+        ) : null}
+        <ApiKeysTable
+          apiKeys={workspace.apiKeys}
+          canManage={canManage}
+          onRevoke={(apiKey) => {
+            setRevokeTarget(apiKey);
+            setRevokeOpened(true);
+          }}
+        />
+        <ApiKeyUsage />
+      </Stack>
+    );
+  }
+
   return (
     <>
-      <PageHeader
-        title="API Keys"
-        documentTitle={`API Keys · ${workspace.name}`}
-        description="Keys let SDKs send events and reporting tools query analytics for this workspace."
-      />
-      <ComingSoon icon={IconKey}>
-        API Keys will list this workspace&apos;s keys with their role, scopes, status and last use, and let owners and
-        admins create and revoke them.
-      </ComingSoon>
+      {header}
+      {content}
+      {canManage ? (
+        <>
+          <CreateApiKeyModal
+            workspaceId={current.id}
+            opened={createOpened}
+            onClose={() => {
+              setCreateOpened(false);
+              // The new key is already in the list; this also brings in changes made meanwhile.
+              void refetch();
+            }}
+          />
+          <RevokeApiKeyModal
+            workspaceId={current.id}
+            apiKey={revokeTarget}
+            opened={revokeOpened}
+            onClose={() => {
+              setRevokeOpened(false);
+            }}
+          />
+        </>
+      ) : null}
     </>
   );
 }

@@ -1,0 +1,337 @@
+import { useMutation } from '@apollo/client/react';
+import {
+  Alert,
+  Button,
+  Code,
+  Group,
+  Modal,
+  NativeSelect,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Textarea,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useClipboard } from '@mantine/hooks';
+import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
+import { API_KEY_ROLES, API_KEY_ROLE_SCOPES, ApiKeyRole, LIMITS, isApiKeyRole } from '@tally/shared';
+import { useState, type SubmitEvent } from 'react';
+import { fieldErrors } from '../../app/graphql-errors';
+import { ErrorAlert } from '../../app/ui/error-state';
+import { ApiKeysDocument, CreateApiKeyDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
+import {
+  API_KEY_ROLE_DESCRIPTION,
+  API_KEY_ROLE_LABEL,
+  SCOPE_DESCRIPTION,
+  createApiKeyProblems,
+  expiryFromDateInput,
+  toDateInputValue,
+  type CreateApiKeyProblems,
+} from './api-key-format';
+
+interface CreateApiKeyModalProps {
+  workspaceId: string;
+  opened: boolean;
+  onClose: () => void;
+}
+
+/**
+ * Two steps in one dialog: the form, then the secret, shown once. The steps live inside the
+ * dialog's content, which Mantine unmounts when the dialog has closed, so every opening starts
+ * with an empty form and no secret stays in memory.
+ */
+export function CreateApiKeyModal({ workspaceId, opened, onClose }: CreateApiKeyModalProps) {
+  return (
+    // A stray click beside the dialog must not throw away a secret that was never copied.
+    <Modal.Root opened={opened} onClose={onClose} size="lg" closeOnClickOutside={false}>
+      <Modal.Overlay />
+      <Modal.Content>
+        <CreateApiKeyFlow workspaceId={workspaceId} onClose={onClose} />
+      </Modal.Content>
+    </Modal.Root>
+  );
+}
+
+interface Created {
+  apiKey: ApiKeyFieldsFragment;
+  secret: string;
+}
+
+function CreateApiKeyFlow({ workspaceId, onClose }: { workspaceId: string; onClose: () => void }) {
+  const [created, setCreated] = useState<Created | null>(null);
+  return (
+    <>
+      <Modal.Header>
+        <Modal.Title fw={650} fz="lg">
+          {created ? 'API key created' : 'Create API Key'}
+        </Modal.Title>
+        <Modal.CloseButton aria-label="Close" />
+      </Modal.Header>
+      <Modal.Body>
+        {created ? (
+          <SecretStep created={created} onDone={onClose} />
+        ) : (
+          <CreateApiKeyForm workspaceId={workspaceId} onCancel={onClose} onCreated={setCreated} />
+        )}
+      </Modal.Body>
+    </>
+  );
+}
+
+interface CreateApiKeyFormProps {
+  workspaceId: string;
+  onCancel: () => void;
+  onCreated: (created: Created) => void;
+}
+
+function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyFormProps) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  // The least a key needs is usually enough (user guide, "Security Best Practices").
+  const [role, setRole] = useState<ApiKeyRole>(ApiKeyRole.VIEWER);
+  const [expires, setExpires] = useState('');
+  const [problems, setProblems] = useState<CreateApiKeyProblems>({});
+  const [today] = useState(() => toDateInputValue(Date.now()));
+  const [createApiKey, { loading, error, reset }] = useMutation(CreateApiKeyDocument, {
+    // The new key joins the list behind the dialog at once, newest first like the server's order.
+    update(cache, { data }) {
+      const apiKey = data?.createApiKey.apiKey;
+      if (!apiKey) return;
+      cache.updateQuery({ query: ApiKeysDocument, variables: { workspaceId } }, (previous) =>
+        previous?.workspace
+          ? {
+              ...previous,
+              workspace: {
+                ...previous.workspace,
+                apiKeys: [apiKey, ...previous.workspace.apiKeys.filter((k) => k.id !== apiKey.id)],
+              },
+            }
+          : previous,
+      );
+    },
+  });
+
+  // Server problems that name a field are shown beside it; any other error goes in the alert.
+  const serverProblems = fieldErrors(error);
+  const shownProblems: CreateApiKeyProblems = {
+    name: problems.name ?? serverProblems.name,
+    description: problems.description ?? serverProblems.description,
+    expiresAt: problems.expiresAt ?? serverProblems.expiresAt,
+  };
+  const alertError =
+    error &&
+    serverProblems.name === undefined &&
+    serverProblems.description === undefined &&
+    serverProblems.expiresAt === undefined
+      ? error
+      : null;
+
+  function edited() {
+    setProblems({});
+    reset();
+  }
+
+  async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const found = createApiKeyProblems({ name, description, expires }, Date.now());
+    setProblems(found);
+    if (Object.keys(found).length > 0) return;
+    const trimmedDescription = description.trim();
+    try {
+      const { data } = await createApiKey({
+        variables: {
+          workspaceId,
+          input: {
+            name: name.trim(),
+            description: trimmedDescription === '' ? null : trimmedDescription,
+            role,
+            expiresAt: expiryFromDateInput(expires),
+          },
+        },
+      });
+      if (data) onCreated(data.createApiKey);
+    } catch {
+      // Shown from `error`, beside a field or in the alert.
+    }
+  }
+
+  return (
+    <form
+      onSubmit={(event) => {
+        void handleSubmit(event);
+      }}
+      noValidate
+    >
+      <Stack gap="md">
+        {alertError ? (
+          <ErrorAlert
+            title="Couldn't create the key"
+            error={alertError}
+            messages={{
+              FORBIDDEN: "Your role in this workspace doesn't allow creating API keys.",
+              NOT_FOUND: "This workspace doesn't exist or you are no longer a member of it.",
+            }}
+          />
+        ) : null}
+        <TextInput
+          label="Name"
+          name="name"
+          description="What uses the key, e.g. “Production SDK” or “CI reporter”."
+          required
+          withAsterisk={false}
+          maxLength={LIMITS.apiKeyNameMaxLength}
+          value={name}
+          onChange={(event) => {
+            setName(event.currentTarget.value);
+            edited();
+          }}
+          error={shownProblems.name}
+          data-autofocus
+        />
+        <Textarea
+          label="Description"
+          name="description"
+          description="Optional."
+          autosize
+          minRows={2}
+          maxRows={5}
+          maxLength={LIMITS.apiKeyDescriptionMaxLength}
+          value={description}
+          onChange={(event) => {
+            setDescription(event.currentTarget.value);
+            edited();
+          }}
+          error={shownProblems.description}
+        />
+        <Stack gap="xs">
+          <NativeSelect
+            label="Role"
+            name="role"
+            description="Decides what the key may do. Keys can never manage members or other keys."
+            data={API_KEY_ROLES.map((value) => ({ value, label: API_KEY_ROLE_LABEL[value] }))}
+            value={role}
+            onChange={(event) => {
+              const value = event.currentTarget.value;
+              if (isApiKeyRole(value)) setRole(value);
+              edited();
+            }}
+          />
+          <RoleScopes role={role} />
+        </Stack>
+        <TextInput
+          type="date"
+          label="Expires"
+          name="expires"
+          description="Optional. The key stops working at the end of this day (your local time). Leave empty for a key that never expires."
+          min={today}
+          value={expires}
+          onChange={(event) => {
+            setExpires(event.currentTarget.value);
+            edited();
+          }}
+          error={shownProblems.expiresAt}
+          styles={{ wrapper: { maxWidth: 220 } }}
+        />
+        <Group justify="flex-end" gap="sm" mt="xs">
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={loading}>
+            Create
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** The scopes the chosen role grants, straight from the shared table. */
+function RoleScopes({ role }: { role: ApiKeyRole }) {
+  const scopes = API_KEY_ROLE_SCOPES[role];
+  return (
+    <Stack
+      gap={6}
+      p="sm"
+      bg="var(--mantine-color-gray-0)"
+      bd="1px solid var(--mantine-color-gray-2)"
+      style={{ borderRadius: 'var(--mantine-radius-md)' }}
+      aria-live="polite"
+    >
+      <Text size="sm">
+        <Text span fw={600}>
+          {API_KEY_ROLE_LABEL[role]}:
+        </Text>{' '}
+        {API_KEY_ROLE_DESCRIPTION[role]} It grants {scopes.length === 1 ? 'this scope' : 'these scopes'}:
+      </Text>
+      <Table withRowBorders={false} verticalSpacing={2} horizontalSpacing={0} fz="sm">
+        <Table.Tbody>
+          {scopes.map((scope) => (
+            <Table.Tr key={scope}>
+              <Table.Td w={170}>
+                <Code fz="xs">{scope}</Code>
+              </Table.Td>
+              <Table.Td c="dimmed">{SCOPE_DESCRIPTION[scope]}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}
+
+function SecretStep({ created, onDone }: { created: Created; onDone: () => void }) {
+  const clipboard = useClipboard({ timeout: 2000 });
+  return (
+    <Stack gap="md">
+      <Text size="sm">
+        <Text span fw={600}>
+          {created.apiKey.name}
+        </Text>{' '}
+        is ready, with the {API_KEY_ROLE_LABEL[created.apiKey.role]} role.
+      </Text>
+      <Alert
+        color="yellow"
+        variant="light"
+        icon={<IconAlertTriangle size={18} aria-hidden />}
+        title="Copy this key now. You will not see it again."
+      >
+        Tally stores only a hash of it. Keep it in a secret manager or an environment variable, never in version
+        control. If you lose it, create a new key and revoke this one.
+      </Alert>
+      <Group gap="sm" align="flex-end" wrap="nowrap">
+        <TextInput
+          label="Secret"
+          value={created.secret}
+          readOnly
+          style={{ flex: 1 }}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
+          onFocus={(event) => {
+            event.currentTarget.select();
+          }}
+        />
+        <Button
+          variant={clipboard.copied ? 'light' : 'filled'}
+          color={clipboard.copied ? 'green' : undefined}
+          leftSection={clipboard.copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
+          onClick={() => {
+            clipboard.copy(created.secret);
+          }}
+          miw={104}
+          data-autofocus
+        >
+          {clipboard.copied ? 'Copied' : 'Copy'}
+        </Button>
+      </Group>
+      <VisuallyHidden role="status">{clipboard.copied ? 'Secret copied to the clipboard' : ''}</VisuallyHidden>
+      {clipboard.error ? (
+        <Text size="sm" c="red" role="alert">
+          The browser didn&apos;t allow copying. Select the secret above and copy it yourself.
+        </Text>
+      ) : null}
+      <Group justify="flex-end" mt="xs">
+        <Button onClick={onDone}>Done</Button>
+      </Group>
+    </Stack>
+  );
+}
