@@ -17,6 +17,10 @@ describe('health endpoints', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready' });
       expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const threaded = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'proxy-42.a' } });
+      expect(threaded.headers.get('x-request-id')).toBe('proxy-42.a');
+      const junk = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id\twith "junk"' } });
+      expect(junk.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await server.close();
     }

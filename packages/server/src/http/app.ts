@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
@@ -22,14 +22,21 @@ export interface HttpDeps {
   contextDeps: ContextDeps;
 }
 
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
 /** The HTTP app: /graphql, health, and the built web app at /. */
 export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestContext>): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept when it looks like an id (so a proxy's id threads
+    // through the logs); anything else gets a fresh UUID.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });
@@ -88,7 +95,14 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
 function registerWebApp(app: FastifyInstance, distDir: string): void {
   const hasWebApp = existsSync(join(distDir, 'index.html'));
   if (hasWebApp) {
-    void app.register(fastifyStatic, { root: distDir, index: ['index.html'] });
+    void app.register(fastifyStatic, {
+      root: distDir,
+      index: ['index.html'],
+      // Built assets carry a content hash in their names: they never change, so cache them for good.
+      setHeaders: (res, path) => {
+        if (path.includes(`${sep}assets${sep}`)) res.header('cache-control', 'public, max-age=31536000, immutable');
+      },
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     const wantsHtml = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
