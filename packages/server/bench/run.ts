@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -32,7 +32,9 @@ const execFileAsync = promisify(execFile);
 const QUERY = JSON.stringify({ query: '{ workspace { id name } }' });
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Pin this process to core 0 and autocannon to core 1 when taskset and two cores exist. */
+const PINNING = availableParallelism() >= 2 && existsSync('/usr/bin/taskset') && process.env.BENCH_PIN !== '0';
 
 /**
  * Requests per second from autocannon in a child process, so that the load generator has its
@@ -55,7 +57,9 @@ async function load(url: string, headers: Record<string, string>): Promise<numbe
     QUERY,
     `${url}/graphql`,
   ];
-  const { stdout } = await execFileAsync(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+  // With two or more cores, the load generator gets its own core and the server keeps the other.
+  const [command, commandArgs] = PINNING ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
+  const { stdout } = await execFileAsync(command, commandArgs, { maxBuffer: 16 * 1024 * 1024 });
   const result = JSON.parse(stdout) as { requests: { average: number }; non2xx: number; errors: number };
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`load test saw ${result.non2xx} non-2xx responses and ${result.errors} errors at ${url}`);
@@ -123,12 +127,6 @@ async function microseconds(iterations: number, fn: () => unknown): Promise<numb
   return Number(process.hrtime.bigint() - start) / 1000 / iterations;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 function row(
   name: string,
   value: number,
@@ -154,6 +152,7 @@ function meets(r: Row): boolean {
 }
 
 async function main(): Promise<void> {
+  if (PINNING) await execFileAsync('taskset', ['-p', '-c', '0', String(process.pid)]);
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
   const config = loadConfig({
     ...process.env,
@@ -176,18 +175,22 @@ async function main(): Promise<void> {
     // Warm both up, then alternate rounds so that drift on the machine hits both sides.
     await load(bare.url, {});
     await load(tallyUrl, { authorization: `Bearer ${secret}` });
-    const bareRuns: number[] = [];
-    const tallyRuns: number[] = [];
+    // Each round measures both sides back to back; the figure is the round with the median ratio.
+    const rounds: Array<{ bare: number; tally: number }> = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      bareRuns.push(await load(bare.url, {}));
-      tallyRuns.push(await load(tallyUrl, { authorization: `Bearer ${secret}` }));
+      const bareRps = await load(bare.url, {});
+      const tallyRps = await load(tallyUrl, { authorization: `Bearer ${secret}` });
+      rounds.push({ bare: bareRps, tally: tallyRps });
+      console.log(`  round ${round + 1}: tally ${tallyRps.toFixed(0)} req/s, bare ${bareRps.toFixed(0)} req/s`);
     }
+    const mid = [...rounds].sort((a, b) => a.tally / a.bare - b.tally / b.bare)[Math.floor(rounds.length / 2)];
+    if (!mid) throw new Error('no rounds');
     rows.push(
       row(
         `key-authenticated { workspace { id name } } req/s (${CONNECTIONS} connections) vs bare Apollo from memory`,
-        median(tallyRuns),
+        mid.tally,
         'req/s',
-        median(bareRuns),
+        mid.bare,
         0.85,
         'higher',
       ),

@@ -3,13 +3,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context';
 import { createFormatError } from './errors';
-import { complexityPlugin, depthRule } from './limits';
-import { errorLoggingPlugin, introspectionGatePlugin } from './plugins';
+import { depthRule } from './limits';
+import { requestPolicyPlugin } from './plugins';
 
 export function createApollo(schema: GraphQLSchema, options: { production: boolean }): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
-    // Always on at the Apollo level; in production the gate plugin asks for a credential.
+    // Always on at the Apollo level; in production requestPolicyPlugin asks for a credential.
     introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -20,9 +20,7 @@ export function createApollo(schema: GraphQLSchema, options: { production: boole
     validationRules: [depthRule],
     formatError: createFormatError(options.production),
     plugins: [
-      complexityPlugin(schema),
-      introspectionGatePlugin(options.production),
-      errorLoggingPlugin(),
+      requestPolicyPlugin({ schema, production: options.production }),
       // Apollo Sandbox at /graphql, in development and production alike (it sends the
       // headers the explorer sets, e.g. an API key, so introspection works there too).
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

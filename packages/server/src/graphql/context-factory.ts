@@ -37,8 +37,9 @@ class RequestLoaders implements Loaders {
  * closures; loaders and the cookie jar are made only by the fields that use them.
  */
 export class TallyContext implements RequestContext {
-  private readonly accessByWorkspace = new Map<string, Promise<WorkspaceAccess | null>>();
-  private readonly knownAccess = new Map<string, WorkspaceAccess | null>();
+  // Made on first use: most key requests never need either.
+  private pendingAccess: Map<string, Promise<WorkspaceAccess | null>> | undefined;
+  private knownAccess: Map<string, WorkspaceAccess | null> | undefined;
   private requestLoaders: RequestLoaders | undefined;
 
   constructor(
@@ -75,24 +76,25 @@ export class TallyContext implements RequestContext {
     if (principal.kind === 'apiKey') {
       return workspaceId === principal.workspaceId ? principal.access : null;
     }
-    return this.knownAccess.get(workspaceId);
+    return this.knownAccess?.get(workspaceId);
   }
 
   access(workspaceId: string): Promise<WorkspaceAccess | null> {
     const known = this.accessNow(workspaceId);
     if (known !== undefined) return Promise.resolve(known);
-    let pending = this.accessByWorkspace.get(workspaceId);
+    this.pendingAccess ??= new Map();
+    let pending = this.pendingAccess.get(workspaceId);
     if (!pending) {
       pending = this.lookUpRole(workspaceId);
-      this.accessByWorkspace.set(workspaceId, pending);
+      this.pendingAccess.set(workspaceId, pending);
     }
     return pending;
   }
 
   primeAccess(workspaceId: string, role: MemberRole): void {
-    if (this.principal?.kind === 'user' && !this.knownAccess.has(workspaceId)) {
-      this.knownAccess.set(workspaceId, memberAccess(role));
-    }
+    if (this.principal?.kind !== 'user') return;
+    this.knownAccess ??= new Map();
+    if (!this.knownAccess.has(workspaceId)) this.knownAccess.set(workspaceId, memberAccess(role));
   }
 
   /** A user's role, read from the database once per request and workspace. */
@@ -100,6 +102,7 @@ export class TallyContext implements RequestContext {
     if (this.principal?.kind !== 'user') return null;
     const role = await this.deps.memberships.roleOf(this.principal.userId, workspaceId);
     const access = role ? memberAccess(role) : null;
+    this.knownAccess ??= new Map();
     this.knownAccess.set(workspaceId, access);
     return access;
   }

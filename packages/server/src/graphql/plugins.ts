@@ -1,48 +1,64 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { ErrorCode } from '@tally/shared';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, validate } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  validate,
+} from 'graphql';
 import type { RequestContext } from './context';
 import { isExpectedError } from './errors';
+import { createCostCheck } from './limits';
 
-/**
- * Introspection is open in development; in production it needs a credential (any user or
- * key), so Sandbox and Studio work with a key in the headers and anonymous callers learn nothing.
- */
-export function introspectionGatePlugin(production: boolean): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      if (!production) return {};
-      return {
-        async didResolveOperation({ contextValue, document, schema }) {
-          if (contextValue.principal) return;
-          if (validate(schema, document, [NoSchemaIntrospectionCustomRule]).length > 0) {
-            throw new GraphQLError('Introspection needs a credential: send a user token or an API key.', {
-              extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-            });
-          }
-        },
-      };
-    },
+/** Whether a document asks for __schema or __type; remembered per parsed document. */
+function createIntrospectionDetector(schema: GraphQLSchema) {
+  const seen = new WeakMap<DocumentNode, boolean>();
+  return (document: DocumentNode): boolean => {
+    let asks = seen.get(document);
+    if (asks === undefined) {
+      asks = validate(schema, document, [NoSchemaIntrospectionCustomRule]).length > 0;
+      seen.set(document, asks);
+    }
+    return asks;
   };
 }
 
-/** Logs every unexpected error once, with the request id, before it is masked. */
-export function errorLoggingPlugin(): ApolloServerPlugin<RequestContext> {
+/**
+ * Tally's request policy, as one Apollo plugin with one listener shared by every request:
+ * - introspection is open in development; in production it needs a credential (any user or
+ *   key), so Sandbox and Studio work with a key in the headers and anonymous callers learn nothing;
+ * - the cost limit (limits.ts);
+ * - every unexpected error is logged once, with the request id, before formatError masks it.
+ */
+export function requestPolicyPlugin(options: {
+  schema: GraphQLSchema;
+  production: boolean;
+}): ApolloServerPlugin<RequestContext> {
+  const checkCost = createCostCheck(options.schema);
+  const asksIntrospection = createIntrospectionDetector(options.schema);
+  const listener: GraphQLRequestListener<RequestContext> = {
+    async didResolveOperation({ request, document, contextValue }) {
+      if (options.production && !contextValue.principal && asksIntrospection(document)) {
+        throw new GraphQLError('Introspection needs a credential: send a user token or an API key.', {
+          extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+        });
+      }
+      checkCost(request, document);
+    },
+    async didEncounterErrors({ contextValue, errors, operationName }) {
+      for (const error of errors) {
+        if (isExpectedError(error)) continue;
+        contextValue.log.error(
+          { err: error.originalError ?? error, operationName, path: error.path },
+          'unhandled GraphQL error',
+        );
+      }
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didEncounterErrors({ contextValue, errors, operationName }) {
-          for (const error of errors) {
-            if (isExpectedError(error)) continue;
-            const log = contextValue?.log;
-            if (log)
-              log.error(
-                { err: error.originalError ?? error, operationName, path: error.path },
-                'unhandled GraphQL error',
-              );
-          }
-        },
-      };
+      return listener;
     },
   };
 }
