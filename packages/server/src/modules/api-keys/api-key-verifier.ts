@@ -7,7 +7,7 @@ import { unauthenticated } from '../../errors';
 import type { Principal, WorkspaceAccess } from '../../graphql/context';
 import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
 import { InvalidatedCache } from '../../db/invalidated-cache';
-import { displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
+import { SECRET_LENGTH, displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
@@ -80,12 +80,18 @@ export class ApiKeyVerifier implements Verifier {
   }
 
   async verify(secret: string): Promise<Principal> {
-    if (!isWellFormedSecret(secret)) throw unauthenticated(INVALID);
+    if (secret.length !== SECRET_LENGTH) throw unauthenticated(INVALID);
     const hash = hashSecret(secret);
     const cacheKey = hash.toString('base64');
 
-    const entry = await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey));
-    if (!entry) throw unauthenticated(this.negative.get(cacheKey) ?? INVALID);
+    // A cached key is a known, well-formed secret; only a miss pays for the shape and
+    // checksum check, which then stands between a typo and the database.
+    let entry = this.cache.get(cacheKey);
+    if (!entry) {
+      if (!isWellFormedSecret(secret)) throw unauthenticated(INVALID);
+      entry = (await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey))) ?? undefined;
+      if (!entry) throw unauthenticated(this.negative.get(cacheKey) ?? INVALID);
+    }
 
     if (entry.expiresAtMs !== null && entry.expiresAtMs <= Date.now()) {
       throw unauthenticated('This API key has expired.');
