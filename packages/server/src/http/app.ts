@@ -12,6 +12,7 @@ import type { Config } from '../config';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { type ContextDeps, TallyContext } from '../graphql/context-factory';
+import { lazyChildLoggerFactory } from '../logger';
 import type { Authenticator } from './authenticate';
 
 export interface HttpDeps {
@@ -29,6 +30,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
+    childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: config.trustProxy,
     // A caller's X-Request-Id is kept when it looks like an id (so a proxy's id threads
     // through the logs); anything else gets a fresh UUID.
