@@ -1,38 +1,10 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../../server/test/harness';
+import type { Page } from 'playwright-core';
 import { uniqueEmail } from '../../server/test/factories';
-import { launchChromium } from './browser';
+import { RESULTS_DIR, useDashboard } from './browser';
 
-const DIST = join(__dirname, '..', 'dist');
-
-let server: TestServer;
-let browser: Browser;
-/** Uncaught errors in the page: every test must end with none. */
-const pageErrors: string[] = [];
-
-afterEach(() => {
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('packages/web/dist is missing: run `pnpm build` first.');
-  server = await startTestServer({ WEB_DIST_DIR: DIST });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ baseURL: server.url });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  return page;
-}
+const dashboard = useDashboard();
+const newPage = () => dashboard.newPage();
 
 async function signUp(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/signup');
@@ -54,10 +26,10 @@ describe('the dashboard in Chromium', () => {
     for (const item of ['Overview', 'Sessions', 'Tools & Usage', 'Activity', 'Teams', 'API Keys', 'Settings']) {
       await page.getByRole('link', { name: item }).waitFor();
     }
-    await page.screenshot({ path: join(__dirname, '..', 'test-results', 'signed-up.png'), fullPage: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'signed-up.png'), fullPage: true });
 
     // The account really exists, with its personal workspace.
-    const rows: Array<{ kind: string }> = await server.tally.db.query(
+    const rows: Array<{ kind: string }> = await dashboard.server.tally.db.query(
       `SELECT w.kind FROM workspaces w JOIN users u ON u.id = w.personal_owner_id WHERE u.email = $1`,
       [email],
     );

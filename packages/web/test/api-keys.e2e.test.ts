@@ -1,50 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_KEY_ROLE_SCOPES, ALL_SCOPES } from '@tally/shared';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../../server/test/harness';
+import type { Locator, Page } from 'playwright-core';
 import { createTeamWithMembers, createUser, uniqueEmail } from '../../server/test/factories';
-import { launchChromium } from './browser';
+import { RESULTS_DIR, useDashboard } from './browser';
 
-const DIST = join(__dirname, '..', 'dist');
-const RESULTS = join(__dirname, '..', 'test-results');
 const KEY_PATTERN = /^tly_[0-9A-Za-z]{49}$/;
 
-let server: TestServer;
-let browser: Browser;
-/** Uncaught errors in the page: every test must end with none. */
-const pageErrors: string[] = [];
-
-afterEach(() => {
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('packages/web/dist is missing: run `pnpm build` first.');
-  mkdirSync(RESULTS, { recursive: true });
-  server = await startTestServer({ WEB_DIST_DIR: DIST });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function newPage(options: { clipboard?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL: server.url,
-    viewport: { width: 1440, height: 900 },
-    permissions: options.clipboard ? ['clipboard-read', 'clipboard-write'] : [],
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  return page;
-}
+const dashboard = useDashboard();
+const newPage = (options: { clipboard?: boolean } = {}) => dashboard.newPage(options);
 
 /** The workspace query an SDK or reporting tool would send, with the key from Node. */
 async function queryWithKey(secret: string): Promise<{ status: number; body: GraphqlBody }> {
-  const response = await fetch(`${server.url}/graphql`, {
+  const response = await fetch(`${dashboard.server.url}/graphql`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ workspace { id name } }' }),
@@ -140,7 +107,7 @@ describe('API Keys in Chromium', () => {
     await waitForLastUse(workspaceId);
     await page.reload();
     await row.getByText('a few seconds ago').waitFor();
-    await page.screenshot({ path: join(RESULTS, 'api-keys-table.png'), fullPage: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-keys-table.png'), fullPage: true });
 
     await row.getByRole('button', { name: 'Revoke' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke API key' });
@@ -160,7 +127,7 @@ describe('API Keys in Chromium', () => {
   });
 
   it('creates a key that expires at the end of the chosen day', async () => {
-    const owner = await createUser(server, { name: 'Ada Lovelace' });
+    const owner = await createUser(dashboard.server, { name: 'Ada Lovelace' });
     const page = await newPage();
     await page.goto('/login');
     await page.getByLabel('Email').fill(owner.email);
@@ -181,7 +148,7 @@ describe('API Keys in Chromium', () => {
     await row.getByText('31 Dec 2099').waitFor();
     await row.getByText('Editor', { exact: true }).waitFor();
     await row.getByText('Never', { exact: true }).waitFor();
-    const rows: Array<{ expires_at: Date }> = await server.tally.db.query(
+    const rows: Array<{ expires_at: Date }> = await dashboard.server.tally.db.query(
       `SELECT expires_at FROM api_keys WHERE workspace_id = $1`,
       [owner.personalWorkspaceId],
     );
@@ -191,14 +158,14 @@ describe('API Keys in Chromium', () => {
   });
 
   it('shows a team viewer the keys, read-only', async () => {
-    const owner = await createUser(server, { name: 'Olive Owner' });
-    const viewer = await createUser(server, { name: 'Victor Viewer' });
+    const owner = await createUser(dashboard.server, { name: 'Olive Owner' });
+    const viewer = await createUser(dashboard.server, { name: 'Victor Viewer' });
     const teamName = `Acme ${viewer.id.slice(0, 6)}`;
-    const teamId = await createTeamWithMembers(server, teamName, [
+    const teamId = await createTeamWithMembers(dashboard.server, teamName, [
       { user: owner, role: 'OWNER' },
       { user: viewer, role: 'VIEWER' },
     ]);
-    const created = await server.gql<{ createApiKey: { apiKey: { prefix: string } } }>(
+    const created = await dashboard.server.gql<{ createApiKey: { apiKey: { prefix: string } } }>(
       `mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
         createApiKey(workspaceId: $workspaceId, input: $input) { apiKey { prefix } }
       }`,
@@ -227,7 +194,7 @@ describe('API Keys in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Create API Key' }).count()).toBe(0);
     expect(await row.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /revoke/i }).count()).toBe(0);
-    await page.screenshot({ path: join(RESULTS, 'api-keys-viewer.png'), fullPage: true });
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-keys-viewer.png'), fullPage: true });
     await page.context().close();
   });
 });
@@ -235,13 +202,13 @@ describe('API Keys in Chromium', () => {
 /** A screenshot once the dialog has finished its opening transition (its box no longer moves). */
 async function screenshotWhenStill(page: Page, dialog: Locator, file: string): Promise<void> {
   await dialog.getByRole('button').last().click({ trial: true });
-  await page.screenshot({ path: join(RESULTS, file), animations: 'disabled' });
+  await page.screenshot({ path: join(RESULTS_DIR, file), animations: 'disabled' });
 }
 
 /** lastUsedAt is written just after the request is answered; waits until it is there. */
 async function waitForLastUse(workspaceId: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const rows: Array<{ used: boolean }> = await server.tally.db.query(
+    const rows: Array<{ used: boolean }> = await dashboard.server.tally.db.query(
       `SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE workspace_id = $1`,
       [workspaceId],
     );
