@@ -17,21 +17,6 @@ export class AuthPayload {
 // Edge guards only (oversized input is refused before any work); the rules with their
 // messages live in AccountService, which also normalises the email first.
 @ArgsType()
-export class SignUpArgs {
-  @Field(() => String)
-  @MaxLength(LIMITS.emailMaxLength + 64)
-  email!: string;
-
-  @Field(() => String)
-  @MaxLength(LIMITS.passwordMaxLength)
-  password!: string;
-
-  @Field(() => String)
-  @MaxLength(LIMITS.userNameMaxLength + 64)
-  name!: string;
-}
-
-@ArgsType()
 export class LogInArgs {
   @Field(() => String)
   @MaxLength(LIMITS.emailMaxLength + 64)
@@ -40,4 +25,11 @@ export class LogInArgs {
   @Field(() => String)
   @MaxLength(LIMITS.passwordMaxLength)
   password!: string;
+}
+
+@ArgsType()
+export class SignUpArgs extends LogInArgs {
+  @Field(() => String)
+  @MaxLength(LIMITS.userNameMaxLength + 64)
+  name!: string;
 }
