@@ -33,6 +33,8 @@ export interface Tally {
   db: DataSource;
   logger: Logger;
   services: Services;
+  /** Cross-instance cache invalidation (LISTEN/NOTIFY). */
+  changes: ChangeFeed;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /** Drains in-flight requests, then closes the database (and the embedded server). */
@@ -122,6 +124,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       db,
       logger,
       services,
+      changes,
       async listen() {
         await app.listen({ port: config.port, host: config.host });
         const address = app.server.address();

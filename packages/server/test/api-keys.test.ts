@@ -474,6 +474,14 @@ describe('lastUsedAt', () => {
   });
 });
 
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('two server instances on one database', () => {
   let second: Tally;
   let secondUrl: string;
@@ -533,6 +541,33 @@ describe('two server instances on one database', () => {
         },
       );
     }
+  });
+
+  it('while the change feed is down nothing is trusted from memory, and it reconnects', async () => {
+    const key = await createKey(owner, teamId);
+    expect((await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: key.secret })).errors).toBeUndefined();
+
+    // Cut every instance's LISTEN connection: notifications sent now would be lost.
+    await server.tally.db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tally-change-feed' AND datname = current_database()`,
+    );
+    await waitFor(() => !second.changes.connected);
+
+    const revoked = await server.gql(
+      REVOKE,
+      { workspaceId: teamId, apiKeyId: key.apiKey.id },
+      { token: owner.accessToken },
+    );
+    expect(revoked.errors).toBeUndefined();
+    const refused = await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: key.secret });
+    expect(codeOf(refused)).toBe('UNAUTHENTICATED');
+
+    await waitFor(() => second.changes.connected && server.tally.changes.connected);
+    // Back to normal: a revocation on one instance reaches the other's cache again.
+    const next = await createKey(owner, teamId);
+    expect((await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: next.secret })).errors).toBeUndefined();
+    await server.gql(REVOKE, { workspaceId: teamId, apiKeyId: next.apiKey.id }, { token: owner.accessToken });
+    expect(codeOf(await gqlRequest(secondUrl, OWN_WORKSPACE, {}, { token: next.secret }))).toBe('UNAUTHENTICATED');
   });
 
   it('a revocation on the other is honoured here too', async () => {

@@ -58,6 +58,11 @@ export class ChangeFeed {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /** Whether this instance is listening right now (caches are trusted only then). */
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
   subscribe(subscriber: ChangeSubscriber): void {
     this.subscribers.push(subscriber);
   }
@@ -80,7 +85,7 @@ export class ChangeFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl });
+    const client = new Client({ connectionString: this.databaseUrl, application_name: 'tally-change-feed' });
     client.on('notification', (message) => {
       if (message.channel !== CHANGE_CHANNEL) return;
       const change = decodeChange(message.payload);
