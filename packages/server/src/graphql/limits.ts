@@ -6,8 +6,6 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphq
 
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 5_000;
-/** Upper bound of every list argument (`first`, `limit`). */
-export const MAX_PAGE_SIZE = 200;
 
 export const depthRule: ValidationRule = depthLimit(MAX_DEPTH);
 
