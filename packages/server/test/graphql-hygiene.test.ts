@@ -55,6 +55,21 @@ describe('in production', () => {
     }
   });
 
+  it('answers a malformed or oversized body on /graphql in GraphQL’s shape', async () => {
+    const post = (body: string) =>
+      fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const malformed = await post('{"query": ');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/not valid JSON/), extensions: { code: 'BAD_USER_INPUT' } }],
+    });
+    const oversized = await post(JSON.stringify({ query: `{ __typename }${' '.repeat(1_100_000)}` }));
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/too large/), extensions: { code: 'BAD_USER_INPUT' } }],
+    });
+  });
+
   it('keeps expected errors readable', async () => {
     const res = await server.gql(SIGN_UP, { email: 'nope', password: 'long enough password', name: 'N' });
     expect(res.errors?.[0]?.message).toBe('Enter a valid email address.');

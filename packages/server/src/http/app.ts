@@ -6,9 +6,10 @@ import { fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
+import { ErrorCode } from '@tally/shared';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { type ContextDeps, TallyContext } from '../graphql/context-factory';
@@ -90,6 +91,18 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
 
   registerWebApp(app, config.webDistDir);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const code = status >= 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;
+    const message = status >= 500 && config.production ? 'Internal server error.' : error.message;
+    // GraphQL clients get a GraphQL-shaped answer even when the body never reached Apollo
+    // (malformed JSON, a body over the size limit).
+    if (request.url.startsWith('/graphql')) {
+      return reply.code(status).send({ errors: [{ message, extensions: { code } }] });
+    }
+    return reply.code(status).send({ error: code, message });
+  });
   return app;
 }
 
