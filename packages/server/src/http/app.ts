@@ -47,17 +47,20 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   // Cookies are parsed only where they are read (the refresh cookie), not on every request.
   await app.register(fastifyCookie, { hook: false });
   await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
-  let closing = false;
+  // While draining, keep-alive sockets are closed as soon as their last response is out, so
+  // close() waits for in-flight requests only, not for idle connections.
+  let draining: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
-    closing = true;
     app.server.closeIdleConnections();
+    draining = setInterval(() => app.server.closeIdleConnections(), 50);
+    draining.unref();
   });
-  app.addHook('onSend', (request, reply, payload, done) => {
+  app.addHook('onClose', async () => {
+    clearInterval(draining);
+  });
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    // While draining, a finished response also ends its keep-alive connection, so close()
-    // waits for in-flight requests only, not for idle sockets.
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
+    done();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
