@@ -58,7 +58,9 @@ async function load(url: string, headers: Record<string, string>): Promise<numbe
     `${url}/graphql`,
   ];
   // With two or more cores, the load generator gets its own core and the server keeps the other.
-  const [command, commandArgs] = PINNING ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
+  const [command, commandArgs] = PINNING
+    ? ['taskset', ['-c', '1', process.execPath, ...args]]
+    : [process.execPath, args];
   const { stdout } = await execFileAsync(command, commandArgs, { maxBuffer: 16 * 1024 * 1024 });
   const result = JSON.parse(stdout) as { requests: { average: number }; non2xx: number; errors: number };
   if (result.non2xx > 0 || result.errors > 0) {
