@@ -1,6 +1,6 @@
 import { useMutation } from '@apollo/client/react';
 import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
-import { useState, type SubmitEvent } from 'react';
+import { useForm } from '@mantine/form';
 import { Link, useLocation } from 'react-router';
 import { SIGNUP_PATH } from '../../app/paths';
 import { sessionExpired } from '../../app/session/route-guards';
@@ -10,29 +10,23 @@ import { LogInDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
 import { emailProblem } from './credentials';
 
-interface Problems {
-  email?: string;
-  password?: string;
-}
-
 export function LogInPage() {
   const location = useLocation();
   // Carries "where to go after logging in" across the log-in and sign-up pages.
   const returnState: unknown = location.state;
   const { startSession } = useSessionActions();
   const [logIn, { loading, error }] = useMutation(LogInDocument);
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [problems, setProblems] = useState<Problems>({});
+  const form = useForm({
+    initialValues: { email: '', password: '' },
+    validate: {
+      email: emailProblem,
+      password: (value) => (value === '' ? 'Enter your password.' : null),
+    },
+    // Problems stay until the next attempt.
+    clearInputErrorOnChange: false,
+  });
 
-  async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const next: Problems = {
-      email: emailProblem(email) ?? undefined,
-      password: password === '' ? 'Enter your password.' : undefined,
-    };
-    setProblems(next);
-    if (next.email !== undefined || next.password !== undefined) return;
+  async function handleSubmit({ email, password }: typeof form.values) {
     try {
       const { data } = await logIn({ variables: { email: email.trim(), password } });
       // PublicOnly sends the new session on to the page that asked for it.
@@ -56,9 +50,9 @@ export function LogInPage() {
       }
     >
       <form
-        onSubmit={(event) => {
-          void handleSubmit(event);
-        }}
+        onSubmit={form.onSubmit((values) => {
+          void handleSubmit(values);
+        })}
         noValidate
       >
         <Stack gap="md">
@@ -81,11 +75,7 @@ export function LogInPage() {
             autoComplete="email"
             required
             withAsterisk={false}
-            value={email}
-            onChange={(event) => {
-              setEmail(event.currentTarget.value);
-            }}
-            error={problems.email}
+            {...form.getInputProps('email')}
             autoFocus
           />
           <PasswordInput
@@ -94,11 +84,7 @@ export function LogInPage() {
             autoComplete="current-password"
             required
             withAsterisk={false}
-            value={password}
-            onChange={(event) => {
-              setPassword(event.currentTarget.value);
-            }}
-            error={problems.password}
+            {...form.getInputProps('password')}
             visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
           />
           <Button type="submit" fullWidth loading={loading} mt="xs">

@@ -1,7 +1,7 @@
 import { useMutation } from '@apollo/client/react';
 import { Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { LIMITS } from '@tally/shared';
-import { useState, type SubmitEvent } from 'react';
+import { useForm } from '@mantine/form';
 import { Link, useLocation } from 'react-router';
 import { LOGIN_PATH } from '../../app/paths';
 import { useSessionActions } from '../../app/session/session-context';
@@ -10,32 +10,20 @@ import { SignUpDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
 import { PASSWORD_HINT, emailProblem, nameProblem, newPasswordProblem } from './credentials';
 
-interface Problems {
-  name?: string;
-  email?: string;
-  password?: string;
-}
-
 export function SignUpPage() {
   const location = useLocation();
   // Carries "where to go after logging in" across the log-in and sign-up pages.
   const returnState: unknown = location.state;
   const { startSession } = useSessionActions();
   const [signUp, { loading, error }] = useMutation(SignUpDocument);
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [problems, setProblems] = useState<Problems>({});
+  const form = useForm({
+    initialValues: { name: '', email: '', password: '' },
+    validate: { name: nameProblem, email: emailProblem, password: newPasswordProblem },
+    // Problems stay until the next attempt.
+    clearInputErrorOnChange: false,
+  });
 
-  async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const next: Problems = {
-      name: nameProblem(name) ?? undefined,
-      email: emailProblem(email) ?? undefined,
-      password: newPasswordProblem(password) ?? undefined,
-    };
-    setProblems(next);
-    if (next.name !== undefined || next.email !== undefined || next.password !== undefined) return;
+  async function handleSubmit({ name, email, password }: typeof form.values) {
     try {
       const { data } = await signUp({ variables: { name: name.trim(), email: email.trim(), password } });
       if (data) startSession(data.signUp);
@@ -58,9 +46,9 @@ export function SignUpPage() {
       }
     >
       <form
-        onSubmit={(event) => {
-          void handleSubmit(event);
-        }}
+        onSubmit={form.onSubmit((values) => {
+          void handleSubmit(values);
+        })}
         noValidate
       >
         <Stack gap="md">
@@ -78,11 +66,7 @@ export function SignUpPage() {
             required
             withAsterisk={false}
             maxLength={LIMITS.userNameMaxLength}
-            value={name}
-            onChange={(event) => {
-              setName(event.currentTarget.value);
-            }}
-            error={problems.name}
+            {...form.getInputProps('name')}
             autoFocus
           />
           <TextInput
@@ -93,11 +77,7 @@ export function SignUpPage() {
             required
             withAsterisk={false}
             maxLength={LIMITS.emailMaxLength}
-            value={email}
-            onChange={(event) => {
-              setEmail(event.currentTarget.value);
-            }}
-            error={problems.email}
+            {...form.getInputProps('email')}
           />
           <PasswordInput
             label="Password"
@@ -108,11 +88,7 @@ export function SignUpPage() {
             withAsterisk={false}
             minLength={LIMITS.passwordMinLength}
             maxLength={LIMITS.passwordMaxLength}
-            value={password}
-            onChange={(event) => {
-              setPassword(event.currentTarget.value);
-            }}
-            error={problems.password}
+            {...form.getInputProps('password')}
             visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
           />
           <Button type="submit" fullWidth loading={loading} mt="xs">

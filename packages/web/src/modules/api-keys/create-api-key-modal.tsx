@@ -13,10 +13,11 @@ import {
   Textarea,
   VisuallyHidden,
 } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useClipboard } from '@mantine/hooks';
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
 import { API_KEY_ROLES, API_KEY_ROLE_SCOPES, ApiKeyRole, LIMITS, isApiKeyRole } from '@tally/shared';
-import { useState, type SubmitEvent } from 'react';
+import { useState } from 'react';
 import { fieldErrors } from '../../app/graphql-errors';
 import { ErrorAlert } from '../../app/ui/error-state';
 import { ApiKeysDocument, CreateApiKeyDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
@@ -27,7 +28,7 @@ import {
   createApiKeyProblems,
   expiryFromDateInput,
   toDateInputValue,
-  type CreateApiKeyProblems,
+  type CreateApiKeyValues,
 } from './api-key-format';
 
 interface CreateApiKeyModalProps {
@@ -79,6 +80,16 @@ function CreateApiKeyFlow({ workspaceId, onClose }: { workspaceId: string; onClo
   );
 }
 
+interface CreateApiKeyFormValues extends CreateApiKeyValues {
+  role: ApiKeyRole;
+}
+
+/** The shared checks, keyed by this form's fields (their `expiresAt` is the `expires` input). */
+function validateCreateApiKey(values: CreateApiKeyFormValues) {
+  const problems = createApiKeyProblems(values, Date.now());
+  return { name: problems.name, description: problems.description, expires: problems.expiresAt };
+}
+
 interface CreateApiKeyFormProps {
   workspaceId: string;
   onCancel: () => void;
@@ -86,12 +97,6 @@ interface CreateApiKeyFormProps {
 }
 
 function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyFormProps) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  // The least a key needs is usually enough (user guide, "Security Best Practices").
-  const [role, setRole] = useState<ApiKeyRole>(ApiKeyRole.VIEWER);
-  const [expires, setExpires] = useState('');
-  const [problems, setProblems] = useState<CreateApiKeyProblems>({});
   const [today] = useState(() => toDateInputValue(Date.now()));
   const [createApiKey, { loading, error, reset }] = useMutation(CreateApiKeyDocument, {
     // The new key joins the list behind the dialog at once, newest first like the server's order.
@@ -112,13 +117,19 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
     },
   });
 
+  const form = useForm<CreateApiKeyFormValues>({
+    // The least a key needs is usually enough (user guide, "Security Best Practices").
+    initialValues: { name: '', description: '', role: ApiKeyRole.VIEWER, expires: '' },
+    validate: validateCreateApiKey,
+    // Any edit clears every problem, the server's included.
+    onValuesChange: () => {
+      form.clearErrors();
+      reset();
+    },
+  });
+
   // Server problems that name a field are shown beside it; any other error goes in the alert.
   const serverProblems = fieldErrors(error);
-  const shownProblems: CreateApiKeyProblems = {
-    name: problems.name ?? serverProblems.name,
-    description: problems.description ?? serverProblems.description,
-    expiresAt: problems.expiresAt ?? serverProblems.expiresAt,
-  };
   const alertError =
     error &&
     serverProblems.name === undefined &&
@@ -127,16 +138,7 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
       ? error
       : null;
 
-  function edited() {
-    setProblems({});
-    reset();
-  }
-
-  async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const found = createApiKeyProblems({ name, description, expires }, Date.now());
-    setProblems(found);
-    if (Object.keys(found).length > 0) return;
+  async function handleSubmit({ name, description, role, expires }: CreateApiKeyFormValues) {
     const trimmedDescription = description.trim();
     try {
       const { data } = await createApiKey({
@@ -151,16 +153,20 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
         },
       });
       if (data) onCreated(data.createApiKey);
-    } catch {
-      // Shown from `error`, beside a field or in the alert.
+    } catch (caught) {
+      // Shown beside a field when the server names one, else in the alert from `error`.
+      const { name: nameError, description: descriptionError, expiresAt } = fieldErrors(caught);
+      if (nameError !== undefined) form.setFieldError('name', nameError);
+      if (descriptionError !== undefined) form.setFieldError('description', descriptionError);
+      if (expiresAt !== undefined) form.setFieldError('expires', expiresAt);
     }
   }
 
   return (
     <form
-      onSubmit={(event) => {
-        void handleSubmit(event);
-      }}
+      onSubmit={form.onSubmit((values) => {
+        void handleSubmit(values);
+      })}
       noValidate
     >
       <Stack gap="md">
@@ -181,12 +187,7 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
           required
           withAsterisk={false}
           maxLength={LIMITS.apiKeyNameMaxLength}
-          value={name}
-          onChange={(event) => {
-            setName(event.currentTarget.value);
-            edited();
-          }}
-          error={shownProblems.name}
+          {...form.getInputProps('name')}
           data-autofocus
         />
         <Textarea
@@ -197,12 +198,7 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
           minRows={2}
           maxRows={5}
           maxLength={LIMITS.apiKeyDescriptionMaxLength}
-          value={description}
-          onChange={(event) => {
-            setDescription(event.currentTarget.value);
-            edited();
-          }}
-          error={shownProblems.description}
+          {...form.getInputProps('description')}
         />
         <Stack gap="xs">
           <NativeSelect
@@ -210,14 +206,13 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
             name="role"
             description="Decides what the key may do. Keys can never manage members or other keys."
             data={API_KEY_ROLES.map((value) => ({ value, label: API_KEY_ROLE_LABEL[value] }))}
-            value={role}
+            {...form.getInputProps('role')}
             onChange={(event) => {
               const value = event.currentTarget.value;
-              if (isApiKeyRole(value)) setRole(value);
-              edited();
+              if (isApiKeyRole(value)) form.setFieldValue('role', value);
             }}
           />
-          <RoleScopes role={role} />
+          <RoleScopes role={form.values.role} />
         </Stack>
         <TextInput
           type="date"
@@ -225,12 +220,7 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
           name="expires"
           description="Optional. The key stops working at the end of this day (your local time). Leave empty for a key that never expires."
           min={today}
-          value={expires}
-          onChange={(event) => {
-            setExpires(event.currentTarget.value);
-            edited();
-          }}
-          error={shownProblems.expiresAt}
+          {...form.getInputProps('expires')}
           styles={{ wrapper: { maxWidth: 220 } }}
         />
         <Group justify="flex-end" gap="sm" mt="xs">

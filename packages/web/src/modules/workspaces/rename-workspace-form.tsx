@@ -1,8 +1,8 @@
 import { useMutation } from '@apollo/client/react';
 import { Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { LIMITS } from '@tally/shared';
-import { useState, type SubmitEvent } from 'react';
 import { ErrorAlert } from '../../app/ui/error-state';
 import { RenameWorkspaceDocument } from '../../graphql/generated';
 
@@ -20,21 +20,19 @@ function nameProblem(name: string): string | null {
 
 /** Shown only to callers who hold workspace.manage here (the page decides). */
 export function RenameWorkspaceForm({ workspace }: RenameWorkspaceFormProps) {
-  const [name, setName] = useState(workspace.name);
-  const [problem, setProblem] = useState<string | null>(null);
   const [renameWorkspace, { loading, error, reset }] = useMutation(RenameWorkspaceDocument);
-  const trimmed = name.trim();
+  const form = useForm({
+    initialValues: { name: workspace.name },
+    validate: { name: (value) => nameProblem(value.trim()) },
+  });
+  const trimmed = form.values.name.trim();
 
-  async function handleSubmit(event: SubmitEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const found = nameProblem(trimmed);
-    setProblem(found);
-    if (found !== null) return;
+  async function handleSubmit(values: typeof form.values) {
     try {
       // The result ({ id name }) updates this workspace everywhere it is cached, selector included.
-      const { data } = await renameWorkspace({ variables: { workspaceId: workspace.id, name: trimmed } });
+      const { data } = await renameWorkspace({ variables: { workspaceId: workspace.id, name: values.name.trim() } });
       if (data) {
-        setName(data.renameWorkspace.name);
+        form.setFieldValue('name', data.renameWorkspace.name);
         notifications.show({
           color: 'green',
           title: 'Workspace renamed',
@@ -59,9 +57,9 @@ export function RenameWorkspaceForm({ workspace }: RenameWorkspaceFormProps) {
         </Stack>
         {error ? <ErrorAlert title="Couldn't rename the workspace" error={error} /> : null}
         <form
-          onSubmit={(event) => {
-            void handleSubmit(event);
-          }}
+          onSubmit={form.onSubmit((values) => {
+            void handleSubmit(values);
+          })}
           noValidate
         >
           <Stack gap="md">
@@ -71,13 +69,11 @@ export function RenameWorkspaceForm({ workspace }: RenameWorkspaceFormProps) {
               required
               withAsterisk={false}
               maxLength={LIMITS.workspaceNameMaxLength}
-              value={name}
+              {...form.getInputProps('name')}
               onChange={(event) => {
-                setName(event.currentTarget.value);
-                setProblem(null);
+                form.setFieldValue('name', event.currentTarget.value);
                 reset();
               }}
-              error={problem}
             />
             <Group justify="flex-end">
               <Button type="submit" loading={loading} disabled={trimmed === workspace.name}>
