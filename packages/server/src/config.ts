@@ -22,6 +22,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: urlString(['postgres', 'postgresql']),
   DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_DIR: z.string().min(1).default('/var/lib/tally'),
   PUBLIC_URL: urlString(['http', 'https']),
   SMTP_URL: urlString(['smtp', 'smtps']),
   MAIL_FROM: z.string().min(3).default('Tally <no-reply@tally.local>'),
@@ -50,6 +51,8 @@ export interface Config {
   /** Absent: an embedded PostgreSQL is started in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** As root only: where the embedded PostgreSQL's binaries and clusters live (see db/embedded.ts). */
+  embeddedPgDir: string;
   /** Base of every link Tally sends (emails); never taken from a request's Host header. */
   publicUrl: string;
   smtpUrl: string | undefined;
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: resolve(e.DATA_DIR),
+    embeddedPgDir: resolve(e.EMBEDDED_PG_DIR),
     publicUrl,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createTally } from './server';
+import { StartupError } from './startup-error';
 
 /** Start-up only: config, database, HTTP server, and a graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -17,7 +18,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   const tally = await createTally(config, { logger });
-  const url = await tally.listen();
+  const url = await tally.listen().catch(async (error: unknown) => {
+    await tally.close().catch(() => undefined);
+    throw error;
+  });
   logger.info({ url, graphql: `${url}/graphql` }, 'Tally is running');
   if (process.stdout.isTTY || !config.production) {
     console.log(`\n  Tally is running:   ${url}\n  GraphQL + Sandbox:  ${url}/graphql\n`);
@@ -46,6 +50,20 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('Tally failed to start:', error);
+  // A setting or folder that cannot work is one line that names it and the fix; anything
+  // else is a bug and keeps its stack.
+  const known = startupProblem(error);
+  if (known) console.error(`Tally cannot start: ${known}`);
+  else console.error('Tally failed to start:', error);
   process.exit(1);
 });
+
+function startupProblem(error: unknown): string | undefined {
+  if (error instanceof StartupError) return error.message;
+  const errno = error as NodeJS.ErrnoException & { port?: number };
+  if (errno.code === 'EADDRINUSE') {
+    return `port ${errno.port ?? process.env.PORT ?? 4000} is already in use: stop what uses it or pick another, e.g. PORT=4800 pnpm start`;
+  }
+  if (errno.code === 'EADDRNOTAVAIL') return `HOST ${process.env.HOST ?? ''} is not an address of this machine`;
+  return undefined;
+}

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config';
+import { ensureDataDir } from './data-dir';
 
 /**
  * The JWT signing secret: JWT_SECRET, else the file JWT_SECRET_FILE names, else one generated
@@ -18,7 +19,7 @@ export async function loadJwtSecret(config: Pick<Config, 'jwtSecret' | 'jwtSecre
   }
   const file = join(config.dataDir, 'jwt-secret');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  await mkdir(config.dataDir, { recursive: true });
+  await ensureDataDir(config.dataDir);
   const secret = randomBytes(48).toString('base64url');
   await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;

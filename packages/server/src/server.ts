@@ -64,6 +64,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
+      rootBase: config.embeddedPgDir,
       persistent: true,
       log: (message) => logger.debug({ component: 'embedded-postgres' }, message),
     });

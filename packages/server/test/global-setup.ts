@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -20,13 +21,13 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({
-      dataDir: mkdtempSync(join(tmpdir(), 'tally-test-pg-')),
-      persistent: false,
-      database: 'postgres',
-    });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-test-pg-'));
+    const embedded = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'postgres' });
     adminUrl = embedded.url;
-    globalThis.__TALLY_EMBEDDED_STOP__ = embedded.stop;
+    globalThis.__TALLY_EMBEDDED_STOP__ = async () => {
+      await embedded.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
   }
   const template = `tally_test_template_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
@@ -129,7 +130,11 @@ describe('pnpm start on the embedded PostgreSQL', () => {
     } finally {
       expect(await stop(first.child)).toBe(0);
     }
-    expect(existsSync(join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+    // An ordinary user's cluster is DATA_DIR/pg; root's lives where the postgres user can reach it.
+    const cluster = existsSync(join(dataDir, 'pg-cluster'))
+      ? readFileSync(join(dataDir, 'pg-cluster'), 'utf8').trim()
+      : join(dataDir, 'pg');
+    expect(existsSync(join(cluster, 'PG_VERSION'))).toBe(true);
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
 
     const second = await startBuilt(dataDir);
@@ -145,8 +150,30 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       expect(login.data).toEqual({ logIn: { user: { email } } });
     } finally {
       expect(await stop(second.child)).toBe(0);
+      await rm(dataDir, { recursive: true, force: true });
+      if (cluster !== join(dataDir, 'pg')) await rm(cluster, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('stops with one clear line when DATA_DIR cannot work', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tally-bad-'));
+    const file = join(folder, 'a-file');
+    writeFileSync(file, 'not a folder');
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: join(file, 'data'), LOG_LEVEL: 'warn' };
+      delete env.DATABASE_URL;
+      const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        `Tally cannot start: DATA_DIR ${join(file, 'data')} cannot be used (a part of the path is a file, not a folder): set DATA_DIR to a folder this user can write, e.g. DATA_DIR=$HOME/.tally`,
+      ]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('configuration', () => {

