@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { lazyChildLoggerFactory } from './logger';
+import { QueryFailedError } from 'typeorm';
+import { createLogger, lazyChildLoggerFactory, serializeRequest } from './logger';
 
 function memoryLogger(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -42,5 +43,52 @@ describe('lazy per-request child logger', () => {
     child.level = 'debug';
     child.debug('now visible');
     expect(lines).toEqual([expect.objectContaining({ level: 20, reqId: 'r3', msg: 'now visible' })]);
+  });
+});
+
+describe('what the logger never writes', () => {
+  function sinkLogger() {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return { logger: createLogger({ logLevel: 'info', production: true }, sink), lines };
+  }
+
+  it("drops a failed query's SQL, parameters and the driver's detail, keeping what says what went wrong", () => {
+    const driverError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      code: '22021',
+      detail: 'Key (email)=(ada@example.com) already exists.',
+      where: 'unnamed portal parameter $1',
+    });
+    const error = new QueryFailedError(
+      'INSERT INTO "users"("email", "password_hash") VALUES ($1, $2)',
+      ['ada@example.com', '$scrypt$N=131072$secret-hash'],
+      driverError,
+    );
+    const { logger, lines } = sinkLogger();
+    logger.error({ err: error }, 'unhandled GraphQL error');
+    logger.error({ err: new Error('wrapper', { cause: error }) }, 'wrapped');
+
+    expect(lines).toHaveLength(2);
+    const logged = lines.join('\n');
+    expect(logged).not.toMatch(/ada@example\.com|secret-hash|INSERT|password_hash|unnamed portal/);
+    const first = JSON.parse(lines[0] ?? '{}') as { err: Record<string, unknown> };
+    expect(first.err).toMatchObject({
+      type: 'QueryFailedError',
+      message: 'invalid byte sequence for encoding "UTF8": 0x00',
+      code: '22021',
+      driverError: expect.objectContaining({ code: '22021' }),
+    });
+  });
+
+  it('logs request URLs without their query string', () => {
+    expect(
+      serializeRequest({ method: 'GET', url: '/invite/accept?token=abc&password=hunter2', host: 'h', ip: '1.2.3.4' }),
+    ).toEqual({ method: 'GET', url: '/invite/accept', host: 'h', remoteAddress: '1.2.3.4', remotePort: undefined });
+    expect(serializeRequest({ method: 'POST', url: '/graphql' })).toMatchObject({ url: '/graphql' });
   });
 });

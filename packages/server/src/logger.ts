@@ -1,20 +1,75 @@
 import type { FastifyBaseLogger } from 'fastify';
-import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
+import pino, {
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+} from 'pino';
 import type { Config } from './config';
 
+/**
+ * What a database driver's error carries beyond its message: TypeORM's QueryFailedError has the
+ * SQL (`query`) and its `parameters` (an email, a password hash), pg's errors `detail`
+ * ("Key (email)=(…) already exists"), `where` and `internalQuery`. None of it is ever logged.
+ */
+const DRIVER_ERROR_FIELDS = new Set(['query', 'parameters', 'detail', 'where', 'internalQuery']);
+
+function withoutDriverFields(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > 8) return '[too deep]';
+  if (Array.isArray(value)) return value.map((item) => withoutDriverFields(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, nested] of Object.entries(value)) {
+    if (!DRIVER_ERROR_FIELDS.has(key)) copy[key] = withoutDriverFields(nested, depth + 1);
+  }
+  return copy;
+}
+
+/** pino's error serializer (type, message, stack, causes), minus the driver's query and values. */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return withoutDriverFields(error, 0);
+  return withoutDriverFields(pino.stdSerializers.err(error), 0);
+}
+
+/** The request line as logged: never the query string (a GET's can hold a password or token). */
+export function serializeRequest(request: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number } | null;
+}): Record<string, unknown> {
+  const url = request.url;
+  return {
+    method: request.method,
+    url: url === undefined ? undefined : url.split('?', 1)[0],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 /** Structured JSON logs; pretty in an interactive development terminal. Credentials are redacted. */
-export function createLogger(config: Pick<Config, 'logLevel' | 'production'>): Logger {
-  const pretty = !config.production && process.stdout.isTTY;
-  return pino({
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'production'>,
+  /** Where the lines go instead of stdout (tests read them). */
+  destination?: DestinationStream,
+): Logger {
+  const pretty = !destination && !config.production && process.stdout.isTTY;
+  const options: LoggerOptions = {
     level: config.logLevel,
     redact: {
       paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.password', '*.secret'],
       censor: '[redacted]',
     },
+    // Fastify uses these too (a logger instance's serializers win over its own).
+    serializers: { err: serializeError, req: serializeRequest },
     ...(pretty
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

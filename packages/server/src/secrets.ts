@@ -18,11 +18,22 @@ export async function loadJwtSecret(config: Pick<Config, 'jwtSecret' | 'jwtSecre
     return secret;
   }
   const file = join(config.dataDir, 'jwt-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  if (existsSync(file)) return readGeneratedSecret(file);
   await ensureDataDir(config.dataDir);
   const secret = randomBytes(48).toString('base64url');
   await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
-  return (await readFile(file, 'utf8')).trim();
+  return readGeneratedSecret(file);
+}
+
+/** DATA_DIR/jwt-secret as read back: held to the same length as JWT_SECRET_FILE (an emptied file never signs). */
+async function readGeneratedSecret(file: string): Promise<string> {
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (secret.length < 32) {
+    throw new Error(
+      `${file} must hold at least 32 characters: delete it to have a new secret generated (everyone signs in again), or set JWT_SECRET.`,
+    );
+  }
+  return secret;
 }

@@ -7,4 +7,6 @@ export const LIMITS = {
   workspaceNameMaxLength: 100,
   apiKeyNameMaxLength: 100,
   apiKeyDescriptionMaxLength: 500,
+  /** Keys a workspace may hold that are not revoked (expired ones count until revoked). */
+  apiKeysPerWorkspace: 100,
 } as const;

@@ -3,7 +3,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context';
 import { createFormatError } from './errors';
-import { depthRule } from './limits';
+import { MAX_SELECTIONS, MAX_TOKENS, depthRule } from './limits';
 import { requestPolicyPlugin } from './plugins';
 
 export function createApollo(schema: GraphQLSchema, options: { production: boolean }): ApolloServer<RequestContext> {
@@ -15,7 +15,11 @@ export function createApollo(schema: GraphQLSchema, options: { production: boole
     allowBatchedHttpRequests: false,
     // main.ts owns the signals: closing Fastify drains requests, then its onClose stops Apollo.
     stopOnTerminationSignals: false,
-    maxRecursiveSelections: true,
+    maxRecursiveSelections: MAX_SELECTIONS,
+    // Oversized documents are refused while parsing, before any validation rule walks them.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    // No "Did you mean …" in production: anonymous callers cannot rebuild the schema from them.
+    hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: !options.production,
     validationRules: [depthRule],
     formatError: createFormatError(options.production),

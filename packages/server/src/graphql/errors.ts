@@ -2,6 +2,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isErrorCode } from '@tally/shared';
+import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../errors';
 
@@ -27,6 +28,25 @@ export function isExpectedError(error: unknown): boolean {
   return false;
 }
 
+/** A failed input check as clients see it: which field and which rules, never the values sent. */
+export interface FieldValidationError {
+  property: string;
+  constraints: Record<string, string>;
+  children?: FieldValidationError[];
+}
+
+export function toFieldValidationError(error: ValidationError): FieldValidationError {
+  const children = (error.children ?? []).map(toFieldValidationError);
+  return {
+    property: error.property,
+    constraints: { ...error.constraints },
+    ...(children.length > 0 ? { children } : {}),
+  };
+}
+
+/** graphql-js appends schema names it guessed ("Did you mean …?") to some messages. */
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
 /**
  * Every error leaves with a code from the shared list. Unknown errors become
  * INTERNAL_SERVER_ERROR; in production their message is replaced, and no stack or SQL leaves.
@@ -34,13 +54,21 @@ export function isExpectedError(error: unknown): boolean {
 export function createFormatError(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    // Validation and variable coercion errors suggest field, enum and input names; in production
+    // they keep the schema to themselves (Apollo's hideSchemaDetailsFromClientErrors covers
+    // validation only, not variables).
+    const message = production ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+    const base = { message, locations: formatted.locations, path: formatted.path };
 
     if (original instanceof AppError) {
-      return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
+      // `http` sets the response status (Apollo reads it before formatting); it is not for clients.
+      const { http: _http, ...details } = original.details ?? {};
+      return { ...base, message: original.message, extensions: { code: original.code, ...details } };
     }
     if (original instanceof ArgumentValidationError) {
-      const fields = original.extensions['validationErrors'];
+      // class-validator's errors carry the whole argument object (`target`) and the `value`
+      // sent: a password among them. Only the field and the failed rules leave.
+      const fields = original.extensions.validationErrors.map(toFieldValidationError);
       return {
         ...base,
         message: 'Some input is not valid.',

@@ -1,11 +1,25 @@
 import type { GraphQLRequest } from '@apollo/server';
 import { ErrorCode } from '@tally/shared';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  type ValidationRule,
+  getOperationAST,
+  getVariableValues,
+} from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 5_000;
+/**
+ * Selections per operation, fragments expanded (Apollo's `maxRecursiveSelections`, and the
+ * cost estimator's node limit). Far above any real operation: the cost limit refuses much less.
+ */
+export const MAX_SELECTIONS = 10_000;
+/** Lexical tokens per document, checked while parsing, before any validation runs. */
+export const MAX_TOKENS = 20_000;
 
 export const depthRule: ValidationRule = depthLimit(MAX_DEPTH);
 
@@ -19,8 +33,13 @@ const COSTS_PER_DOCUMENT = 64;
  * variables, not on every request (walking the document costs more than answering it).
  */
 export function createCostCheck(schema: GraphQLSchema) {
-  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  // A number, or why the document could not be priced.
+  const costs = new WeakMap<DocumentNode, Map<string, number | string>>();
   const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
+  const refuse = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
+    new GraphQLError(message, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, ...extensions, http: { status: 400 } },
+    });
   return (request: GraphQLRequest, document: DocumentNode): void => {
     const key = `${request.operationName ?? ''}\u0000${request.variables ? JSON.stringify(request.variables) : ''}`;
     let known = costs.get(document);
@@ -33,10 +52,13 @@ export function createCostCheck(schema: GraphQLSchema) {
           operationName: request.operationName ?? undefined,
           variables: request.variables ?? {},
           estimators,
+          maxQueryNodes: MAX_SELECTIONS,
         });
-      } catch {
+      } catch (error) {
         // Invalid variables: execution refuses them next, with BAD_USER_INPUT and a clear message.
-        return;
+        if (!variablesCoerce(schema, request, document)) return;
+        // Anything else (a document too big to walk, …) fails closed: what cannot be priced never runs.
+        complexity = error instanceof GraphQLError ? error.message : 'the estimator failed.';
       }
       if (!known) {
         known = new Map();
@@ -44,18 +66,24 @@ export function createCostCheck(schema: GraphQLSchema) {
       }
       if (known.size < COSTS_PER_DOCUMENT) known.set(key, complexity);
     }
+    if (typeof complexity === 'string') {
+      throw refuse(`This query cannot be priced, so it is not run: ${complexity}`, { maxComplexity: MAX_COMPLEXITY });
+    }
     if (complexity > MAX_COMPLEXITY) {
-      throw new GraphQLError(
+      throw refuse(
         `This query costs ${complexity}, more than the limit of ${MAX_COMPLEXITY}. Ask for fewer fields or smaller pages.`,
-        {
-          extensions: {
-            code: ErrorCode.BAD_USER_INPUT,
-            complexity,
-            maxComplexity: MAX_COMPLEXITY,
-            http: { status: 400 },
-          },
-        },
+        { complexity, maxComplexity: MAX_COMPLEXITY },
       );
     }
   };
+}
+
+/** Whether the request's variables coerce to the selected operation's variable types. */
+function variablesCoerce(schema: GraphQLSchema, request: GraphQLRequest, document: DocumentNode): boolean {
+  const operation = getOperationAST(document, request.operationName ?? undefined);
+  if (!operation) return true;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
+    maxErrors: 1,
+  });
+  return coerced.errors === undefined;
 }

@@ -8,6 +8,7 @@ import {
   validate,
 } from 'graphql';
 import type { RequestContext } from './context';
+import { createControlCharacterCheck } from './control-characters';
 import { isExpectedError } from './errors';
 import { createCostCheck } from './limits';
 
@@ -28,6 +29,7 @@ function createIntrospectionDetector(schema: GraphQLSchema) {
  * Tally's request policy, as one Apollo plugin with one listener shared by every request:
  * - introspection is open in development; in production it needs a credential (any user or
  *   key), so Sandbox and Studio work with a key in the headers and anonymous callers learn nothing;
+ * - no control characters in string input (control-characters.ts);
  * - the cost limit (limits.ts);
  * - every unexpected error is logged once, with the request id, before formatError masks it.
  */
@@ -36,6 +38,7 @@ export function requestPolicyPlugin(options: {
   production: boolean;
 }): ApolloServerPlugin<RequestContext> {
   const checkCost = createCostCheck(options.schema);
+  const checkControlCharacters = createControlCharacterCheck();
   const asksIntrospection = createIntrospectionDetector(options.schema);
   const listener: GraphQLRequestListener<RequestContext> = {
     async didResolveOperation({ request, document, contextValue }) {
@@ -44,6 +47,7 @@ export function requestPolicyPlugin(options: {
           extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
         });
       }
+      checkControlCharacters(request, document);
       checkCost(request, document);
     },
     async didEncounterErrors({ contextValue, errors, operationName }) {

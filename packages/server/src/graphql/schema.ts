@@ -38,7 +38,8 @@ export async function buildTallySchema(container: ContainerType): Promise<GraphQ
       { type: Date, scalar: DateTimeResolver },
       { type: JsonValue, scalar: JSONResolver },
     ],
-    validate: { forbidUnknownValues: false },
+    // Validation errors keep neither the argument object nor the value sent (a password).
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
   return enforceDeclarations(schema);
 }

@@ -13,7 +13,16 @@ export function readCredential(headers: IncomingHttpHeaders): string | null {
   if (authorization !== undefined && apiKey !== undefined) {
     throw unauthenticated('Send one credential: either Authorization or X-API-Key, not both.');
   }
-  if (apiKey !== undefined) return apiKey.trim();
+  if (apiKey !== undefined) {
+    // X-API-Key is for API keys only: a user's token goes in Authorization, where it is expected.
+    const key = apiKey.trim();
+    if (!key.startsWith(API_KEY_PREFIX)) {
+      throw unauthenticated(
+        `X-API-Key takes an API key (${API_KEY_PREFIX}…); send a user token as "Authorization: Bearer <token>".`,
+      );
+    }
+    return key;
+  }
   if (authorization === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) throw unauthenticated('The Authorization header must be "Bearer <token>".');

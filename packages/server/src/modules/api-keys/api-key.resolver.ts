@@ -6,7 +6,7 @@ import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyArgs, CreatedApiKey, RevokeApiKeyArgs } from './api-key.inputs';
-import type { ApiKeyService } from './api-key.service';
+import { API_KEYS_LISTED, type ApiKeyService } from './api-key.service';
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
@@ -37,7 +37,8 @@ export class ApiKeyResolver {
 export class WorkspaceApiKeysResolver {
   constructor(private readonly service: ApiKeyService) {}
 
-  @FieldResolver(() => [ApiKey])
+  // Priced as the longest list it can return, like any list field.
+  @FieldResolver(() => [ApiKey], { complexity: ({ childComplexity }) => 1 + API_KEYS_LISTED * childComplexity })
   @RequiresScopes(Scope.KEYS_READ)
   apiKeys(@Root() workspace: Workspace): Promise<ApiKey[]> {
     return this.service.list(workspace.id);

@@ -1,11 +1,19 @@
 import { type ApiKeyRole, LIMITS } from '@tally/shared';
-import type { DataSource } from 'typeorm';
+import { type DataSource, IsNull } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { type Change, announce } from '../../db/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
+import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
+
+/**
+ * The most keys `Workspace.apiKeys` returns: every key that is not revoked (at most
+ * LIMITS.apiKeysPerWorkspace), then the most recently revoked ones. The cost estimator prices
+ * the field as a list of this many.
+ */
+export const API_KEYS_LISTED = 2 * LIMITS.apiKeysPerWorkspace;
 
 export interface CreateApiKeyData {
   name: string;
@@ -22,9 +30,23 @@ export class ApiKeyService {
     private readonly changes: { applyLocally(change: Change): void },
   ) {}
 
-  /** Every key of the workspace, newest first; metadata only. */
+  /**
+   * The workspace's keys, newest first; metadata only. Bounded: all keys that are not revoked,
+   * then the most recently revoked, API_KEYS_LISTED in all (revoked keys pile up for good).
+   */
   list(workspaceId: string): Promise<ApiKey[]> {
-    return this.db.getRepository(ApiKey).find({ where: { workspaceId }, order: { createdAt: 'DESC', id: 'ASC' } });
+    return this.db
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .where('k.workspaceId = :workspaceId', { workspaceId })
+      .andWhere(
+        `k.id IN (SELECT l.id FROM api_keys l WHERE l.workspace_id = :workspaceId
+          ORDER BY l.revoked_at DESC NULLS FIRST, l.created_at DESC LIMIT :listed)`,
+        { listed: API_KEYS_LISTED },
+      )
+      .orderBy('k.createdAt', 'DESC')
+      .addOrderBy('k.id', 'ASC')
+      .getMany();
   }
 
   /** Creates a key and returns its secret, the only time it is ever available. */
@@ -50,6 +72,16 @@ export class ApiKeyService {
 
     const secret = generateSecret();
     const apiKey = await this.db.transaction(async (manager) => {
+      // One creation at a time per workspace, so two racing requests cannot both take the last
+      // place. FOR NO KEY UPDATE does not block inserts that merely reference the workspace.
+      await manager.findOne(Workspace, { where: { id: workspaceId }, lock: { mode: 'for_no_key_update' } });
+      const held = await manager.count(ApiKey, { where: { workspaceId, revokedAt: IsNull() } });
+      if (held >= LIMITS.apiKeysPerWorkspace) {
+        throw badInput(
+          `A workspace can hold at most ${LIMITS.apiKeysPerWorkspace} API keys that are not revoked. Revoke keys you no longer use, then create this one.`,
+          { limit: LIMITS.apiKeysPerWorkspace },
+        );
+      }
       const created = await manager.save(
         manager.create(ApiKey, {
           workspaceId,

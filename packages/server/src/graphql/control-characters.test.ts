@@ -1,0 +1,51 @@
+import { GraphQLError, parse } from 'graphql';
+import { createControlCharacterCheck, hasControlCharacter } from './control-characters';
+
+function refusal(query: string, variables?: Record<string, unknown>): unknown {
+  try {
+    createControlCharacterCheck()({ query, variables }, parse(query));
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('control characters in string input', () => {
+  it('tells NUL and other C0 controls from tab, line feed and carriage return', () => {
+    expect(hasControlCharacter('a\u0000b')).toBe(true);
+    expect(hasControlCharacter('\u0001')).toBe(true);
+    expect(hasControlCharacter('\u001f')).toBe(true);
+    expect(hasControlCharacter('\u000b\u000c')).toBe(true);
+    expect(hasControlCharacter('line\none\ttab\r\n')).toBe(false);
+    expect(hasControlCharacter('plain, ünïcode ✓')).toBe(false);
+  });
+
+  it('refuses a NUL in a variable, however deeply nested, naming the variable and not its value', () => {
+    const error = refusal('mutation ($input: X) { f(input: $input) }', {
+      input: { name: 'ok', tags: ['fine', 'bad\u0000'] },
+    });
+    expect(error).toBeInstanceOf(GraphQLError);
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^Variable \$input contains a control character/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('refuses a control character in an input object key', () => {
+    expect(refusal('query ($j: JSON) { f(j: $j) }', { j: { 'k\u0007': 1 } })).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('refuses an escaped NUL in a literal argument or a default value', () => {
+    expect(refusal('{ f(s: "a\\u0000b") }')).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(refusal('query ($s: String = "\\u0002") { f(s: $s) }')).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('lets tabs and line breaks through, in variables and in literals', () => {
+    expect(refusal('{ f(s: "two\\nlines\\tand a tab\\r\\n") }')).toBeUndefined();
+    expect(refusal('query ($s: String) { f(s: $s) }', { s: 'two\nlines\tand a tab', n: 3, b: null })).toBeUndefined();
+  });
+});

@@ -1,0 +1,67 @@
+import type { GraphQLRequest } from '@apollo/server';
+import { ErrorCode } from '@tally/shared';
+import { BREAK, type DocumentNode, GraphQLError, visit } from 'graphql';
+
+/** C0 control characters except tab, line feed and carriage return (NUL among them). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+
+/** Whether a string holds a control character no text field needs. */
+export function hasControlCharacter(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+/** The first variable whose value (or any key or string nested in it) holds a control character. */
+function variableWithControl(variables: Record<string, unknown>): string | undefined {
+  const holds = (value: unknown): boolean => {
+    if (typeof value === 'string') return CONTROL.test(value);
+    if (Array.isArray(value)) return value.some(holds);
+    if (typeof value === 'object' && value !== null) {
+      return Object.entries(value).some(([key, nested]) => CONTROL.test(key) || holds(nested));
+    }
+    return false;
+  };
+  return Object.keys(variables).find((name) => CONTROL.test(name) || holds(variables[name]));
+}
+
+/** Whether any string literal of the document (arguments, defaults, directives) holds one. */
+function literalWithControl(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (!CONTROL.test(node.value)) return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
+/**
+ * Refuses control characters in string input, once per request and before execution: a NUL
+ * byte would otherwise reach PostgreSQL (which rejects it with a 500), and other C0 controls
+ * have no business in names, emails or descriptions. Literal strings are checked once per
+ * parsed document (Apollo hands repeated queries the same document); variables on every request.
+ */
+export function createControlCharacterCheck() {
+  const literals = new WeakMap<DocumentNode, boolean>();
+  const refuse = (where: string): GraphQLError =>
+    new GraphQLError(
+      `${where} contains a control character. Text may hold tabs and line breaks, but no other control characters.`,
+      { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
+    );
+  return (request: GraphQLRequest, document: DocumentNode): void => {
+    let literalHolds = literals.get(document);
+    if (literalHolds === undefined) {
+      literalHolds = literalWithControl(document);
+      literals.set(document, literalHolds);
+    }
+    if (literalHolds) throw refuse('A string in the query');
+    if (request.variables) {
+      const name = variableWithControl(request.variables);
+      if (name !== undefined) throw refuse(GRAPHQL_NAME.test(name) ? `Variable $${name}` : 'A variable');
+    }
+  };
+}
