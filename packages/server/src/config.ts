@@ -38,6 +38,10 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  SIGNUP_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
+  SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  API_KEY_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+  API_KEY_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
 });
 
 /** packages/server, whether this file runs from src/ (ts-node, jest) or dist/src/ (built). */
@@ -65,6 +69,10 @@ export interface Config {
   /** Where the built web app lives; served at `/` when it exists. */
   webDistDir: string;
   loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
+  /** Sign-up attempts per client address per window (every attempt counts). */
+  signUpLimits: { perAddress: number; windowSeconds: number };
+  /** Unknown or revoked API keys looked up in the database, per client address per window. */
+  apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -110,6 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       perAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    signUpLimits: { perAddress: e.SIGNUP_MAX_PER_ADDRESS, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
+    apiKeyFailureLimits: {
+      perAddress: e.API_KEY_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: e.API_KEY_FAILURE_WINDOW_SECONDS,
     },
   };
 }

@@ -16,6 +16,7 @@ import { createLogger } from './logger';
 import { AccountResolver } from './modules/accounts/account.resolver';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
+import { RateLimit } from './modules/rate-limits/rate-limit';
 import { TokenService } from './modules/accounts/tokens';
 import { ChangeFeed } from './db/change-feed';
 import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api-key.resolver';
@@ -87,8 +88,21 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const memberships = new MembershipService(db);
     const workspaces = new WorkspaceService(db, audit, changes);
     const limiter = new LoginLimiter(pool, config.loginLimits);
-    const accounts = new AccountService(db, tokens, limiter, workspaces);
-    const apiKeyVerifier = new ApiKeyVerifier(db, logger, options.verifier);
+    const signUps = new RateLimit(pool, {
+      name: 'signup_address',
+      points: config.signUpLimits.perAddress,
+      windowSeconds: config.signUpLimits.windowSeconds,
+      refusal: 'Too many sign-ups from this address.',
+    });
+    const accounts = new AccountService(db, tokens, limiter, workspaces, signUps);
+    const apiKeyFailures = new RateLimit(pool, {
+      name: 'api_key_failures_address',
+      points: config.apiKeyFailureLimits.perAddress,
+      windowSeconds: config.apiKeyFailureLimits.windowSeconds,
+      refusal: 'Too many unknown API keys from this address.',
+      rememberRefusals: true,
+    });
+    const apiKeyVerifier = new ApiKeyVerifier(db, logger, apiKeyFailures, options.verifier);
     const apiKeys = new ApiKeyService(db, audit, changes);
     changes.subscribe(apiKeyVerifier.cache);
     changes.subscribe(workspaces.cache);

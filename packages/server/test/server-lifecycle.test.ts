@@ -48,10 +48,10 @@ describe('graceful shutdown', () => {
     let release!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     const gate = new Promise<void>((resolve) => (release = resolve));
-    accounts.signUp = async (input) => {
+    accounts.signUp = async (input, ip) => {
       entered();
       await gate;
-      return original(input);
+      return original(input, ip);
     };
 
     const inFlight = server.gql(SIGN_UP, { email: uniqueEmail(), password: 'long enough password', name: 'Late' });

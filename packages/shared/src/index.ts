@@ -3,3 +3,4 @@ export * from './scopes';
 export * from './statuses';
 export * from './errors';
 export * from './limits';
+export * from './passwords';

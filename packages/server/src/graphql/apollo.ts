@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context';
+import { oneCredentialPerOperation } from './credential-rule';
 import { createFormatError } from './errors';
 import { MAX_SELECTIONS, MAX_TOKENS, depthRule } from './limits';
 import { requestPolicyPlugin } from './plugins';
@@ -21,7 +22,7 @@ export function createApollo(schema: GraphQLSchema, options: { production: boole
     // No "Did you mean …" in production: anonymous callers cannot rebuild the schema from them.
     hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: !options.production,
-    validationRules: [depthRule],
+    validationRules: [depthRule, oneCredentialPerOperation],
     formatError: createFormatError(options.production),
     plugins: [
       requestPolicyPlugin({ schema, production: options.production }),

@@ -81,7 +81,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       try {
-        const principal = await deps.authenticator.authenticate(request.headers);
+        const principal = await deps.authenticator.authenticate(request.headers, request.ip);
         return new TallyContext(deps.contextDeps, request, reply, principal);
       } catch (error) {
         if (error instanceof AppError) {

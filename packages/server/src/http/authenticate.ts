@@ -30,7 +30,8 @@ export function readCredential(headers: IncomingHttpHeaders): string | null {
 }
 
 export interface ApiKeyVerifier {
-  verify(secret: string): Promise<Principal>;
+  /** `ip`: the caller's address, for limiting failed key checks. */
+  verify(secret: string, ip: string): Promise<Principal>;
 }
 
 /**
@@ -43,12 +44,12 @@ export class Authenticator {
     private readonly apiKeys: ApiKeyVerifier | null,
   ) {}
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<Principal | null> {
+  async authenticate(headers: IncomingHttpHeaders, ip: string): Promise<Principal | null> {
     const credential = readCredential(headers);
     if (credential === null) return null;
     if (credential.startsWith(API_KEY_PREFIX)) {
       if (!this.apiKeys) throw unauthenticated('API keys are not accepted here.');
-      return this.apiKeys.verify(credential);
+      return this.apiKeys.verify(credential, ip);
     }
     return { kind: 'user', userId: await this.tokens.verifyAccess(credential) };
   }

@@ -1,5 +1,6 @@
 import { Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { Authenticated, Public } from '../../graphql/auth';
+import { CredentialMutation } from '../../graphql/credential-rule';
 import type { RequestContext } from '../../graphql/context';
 import { forbidden } from '../../errors';
 import type { AccountService, Session } from './account.service';
@@ -27,14 +28,16 @@ export class AccountResolver {
   }
 
   @Mutation(() => AuthPayload)
-  @Public('creates an account')
+  @Public('creates an account; rate limited per address')
+  @CredentialMutation()
   async signUp(@Args(() => SignUpArgs) args: SignUpArgs, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
     refuseApiKeys(ctx);
-    return toPayload(ctx, await this.accounts.signUp(args));
+    return toPayload(ctx, await this.accounts.signUp(args, ctx.ip));
   }
 
   @Mutation(() => AuthPayload)
   @Public('exchanges a password for a session; rate limited')
+  @CredentialMutation()
   async logIn(@Args(() => LogInArgs) args: LogInArgs, @Ctx() ctx: RequestContext): Promise<AuthPayload> {
     refuseApiKeys(ctx);
     return toPayload(ctx, await this.accounts.logIn(args, ctx.ip));
@@ -42,6 +45,7 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayload)
   @Public('authenticated by the httpOnly refresh cookie instead of a bearer token')
+  @CredentialMutation()
   async refreshSession(@Ctx() ctx: RequestContext): Promise<AuthPayload> {
     refuseApiKeys(ctx);
     try {

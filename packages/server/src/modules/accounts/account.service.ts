@@ -3,9 +3,11 @@ import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../errors';
+import type { RateLimit } from '../rate-limits/rate-limit';
 import type { WorkspaceService } from '../workspaces/workspace.service';
 import type { LoginLimiter } from './login-limiter';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
+import { newPasswordProblem } from './password-policy';
 import { RefreshToken } from './refresh-token.entity';
 import { REFRESH_TOKEN_TTL_SECONDS, type TokenService, hashToken } from './tokens';
 import { User } from './user.entity';
@@ -31,19 +33,20 @@ export class AccountService {
     private readonly tokens: TokenService,
     private readonly limiter: LoginLimiter,
     private readonly workspaces: WorkspaceService,
+    /** Sign-ups per client address, every attempt counting (made, refused or CONFLICT). */
+    private readonly signUps: RateLimit,
   ) {}
 
-  async signUp(input: { email: string; password: string; name: string }): Promise<Session> {
+  async signUp(input: { email: string; password: string; name: string }, ip: string): Promise<Session> {
+    // Before any work: CONFLICT tells whether an email has an account, so asking is limited too.
+    await this.signUps.consume(ip);
     const email = normalizeEmail(input.email);
     const name = input.name.trim();
     if (!isEmail(email) || email.length > LIMITS.emailMaxLength) {
       throw badInput('Enter a valid email address.', { field: 'email' });
     }
-    if (input.password.length < LIMITS.passwordMinLength || input.password.length > LIMITS.passwordMaxLength) {
-      throw badInput(`A password must be ${LIMITS.passwordMinLength} to ${LIMITS.passwordMaxLength} characters long.`, {
-        field: 'password',
-      });
-    }
+    const passwordProblem = newPasswordProblem(input.password);
+    if (passwordProblem) throw badInput(passwordProblem, { field: 'password' });
     if (name.length === 0 || name.length > LIMITS.userNameMaxLength) {
       throw badInput(`A name must be 1 to ${LIMITS.userNameMaxLength} characters.`, { field: 'name' });
     }
@@ -61,10 +64,14 @@ export class AccountService {
     }
   }
 
-  /** Unknown email and wrong password give the same error, after the same work. */
+  /**
+   * Unknown email and wrong password give the same error, after the same work. The attempt is
+   * counted before the password is checked (consume first), so parallel guesses cannot
+   * outrun the limits; a success gives its attempt back.
+   */
   async logIn(input: { email: string; password: string }, ip: string): Promise<Session> {
     const email = normalizeEmail(input.email);
-    await this.limiter.assertAllowed(email, ip);
+    await this.limiter.consume(email, ip);
     const user = await this.db
       .getRepository(User)
       .createQueryBuilder('u')
@@ -72,11 +79,8 @@ export class AccountService {
       .where('u.email = :email', { email })
       .getOne();
     const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
-    if (!user || !ok) {
-      await this.limiter.recordFailure(email, ip);
-      throw unauthenticated(INVALID_LOGIN);
-    }
-    await this.limiter.recordSuccess(email);
+    if (!user || !ok) throw unauthenticated(INVALID_LOGIN);
+    await this.limiter.refund(email, ip);
     return this.startSession(user);
   }
 

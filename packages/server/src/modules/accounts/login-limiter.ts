@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { ErrorCode } from '@tally/shared';
 import type { Pool } from 'pg';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../../errors';
+import { RateLimit, consumeEach, hashedKey } from '../rate-limits/rate-limit';
 
 export interface LoginLimits {
   perAccount: number;
@@ -13,55 +10,40 @@ export interface LoginLimits {
 /**
  * Failed logins, counted per account (the normalised email, known or not) and per address.
  * Counters live in PostgreSQL (`rate_limits`), so every server instance sees the same numbers.
- * Each attempt counts, including several aliased `logIn` fields in one document.
+ *
+ * Consume first: every attempt takes a point from both counters *before* its password is
+ * checked, so however many attempts race, at most the limit of them reach the password check
+ * and the rest are RATE_LIMITED. A login that succeeds gives both points back (`refund`), so
+ * only failures count. We give back the success's own point rather than deleting the account's
+ * counter: a legitimate login then does not wipe out the failures an attacker has run up, which
+ * would hand them a fresh set of guesses each time the owner logs in.
  */
 export class LoginLimiter {
-  private readonly byAccount: RateLimiterPostgres;
-  private readonly byAddress: RateLimiterPostgres;
+  private readonly byAccount: RateLimit;
+  private readonly byAddress: RateLimit;
 
   constructor(pool: Pool, limits: LoginLimits) {
-    const common = { storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true };
-    this.byAccount = new RateLimiterPostgres({
-      ...common,
-      keyPrefix: 'login_account',
-      points: limits.perAccount,
-      duration: limits.windowSeconds,
-    });
-    this.byAddress = new RateLimiterPostgres({
-      ...common,
-      keyPrefix: 'login_address',
-      points: limits.perAddress,
-      duration: limits.windowSeconds,
-    });
+    const refusal = 'Too many failed logins.';
+    const window = { windowSeconds: limits.windowSeconds, refusal };
+    this.byAccount = new RateLimit(pool, { name: 'login_account', points: limits.perAccount, ...window });
+    this.byAddress = new RateLimit(pool, { name: 'login_address', points: limits.perAddress, ...window });
   }
 
-  /** RATE_LIMITED when either counter is already used up; changes nothing. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.byAccount.get(accountKey(email)), this.byAddress.get(ip)]);
-    const blocked = [
-      { res: account, max: this.byAccount.points },
-      { res: address, max: this.byAddress.points },
-    ].filter((c): c is { res: RateLimiterRes; max: number } => c.res !== null && c.res.consumedPoints >= c.max);
-    if (blocked.length > 0) throw rateLimited(Math.max(...blocked.map((b) => b.res.msBeforeNext)));
+  /** Takes one attempt from the account's and the address's counters; RATE_LIMITED when either is used up. */
+  async consume(email: string, ip: string): Promise<void> {
+    await consumeEach([
+      [this.byAccount, accountKey(email)],
+      [this.byAddress, ip],
+    ]);
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([this.byAccount.penalty(accountKey(email), 1), this.byAddress.penalty(ip, 1)]);
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.byAccount.delete(accountKey(email));
+  /** The attempt succeeded: it does not count against either limit. */
+  async refund(email: string, ip: string): Promise<void> {
+    await Promise.all([this.byAccount.refund(accountKey(email)), this.byAddress.refund(ip)]);
   }
 }
 
 /** Counters are keyed by a hash of the email, so the table holds no addresses of people. */
 export function accountKey(email: string): string {
-  return createHash('sha256').update(email).digest('base64url');
-}
-
-function rateLimited(msBeforeNext: number): AppError {
-  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new AppError(ErrorCode.RATE_LIMITED, `Too many failed logins. Try again in ${retryAfterSeconds} seconds.`, {
-    retryAfterSeconds,
-  });
+  return hashedKey(email);
 }

@@ -7,6 +7,7 @@ import { unauthenticated } from '../../errors';
 import type { Principal, WorkspaceAccess } from '../../graphql/context';
 import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
 import { InvalidatedCache } from '../../db/invalidated-cache';
+import type { RateLimit } from '../rate-limits/rate-limit';
 import { SECRET_LENGTH, displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
@@ -53,6 +54,12 @@ export interface VerifierOptions {
  * one is remembered briefly so a flood of bad keys cannot flood the database. Revocations
  * arrive from every instance through `invalidate` (LISTEN/NOTIFY); expiry is checked on
  * every call from the cached expiry time.
+ *
+ * Well-formed unknown keys are cheap to mint (the checksum is public), so every database
+ * lookup takes a point from the caller's address first (`failures`, consume first); a key that
+ * turns out to exist gives it back, so only failed checks count. Over the limit the address
+ * gets RATE_LIMITED (429) for keys this instance does not already know, decided from memory
+ * once it has been refused here. A cached key costs no extra work at all.
  */
 export class ApiKeyVerifier implements Verifier {
   /** Verified keys by secret hash; subscribe it to the change feed. */
@@ -66,6 +73,8 @@ export class ApiKeyVerifier implements Verifier {
   constructor(
     private readonly db: DataSource,
     private readonly log: FastifyBaseLogger,
+    /** Failed key checks per client address (see the class comment). */
+    private readonly failures: RateLimit,
     options: VerifierOptions = {},
   ) {
     this.cache = new InvalidatedCache<CachedKey>({
@@ -79,7 +88,8 @@ export class ApiKeyVerifier implements Verifier {
     this.recentlyTouched = new LRUCache({ max: 50_000, ttl: options.lastUsedIntervalMs ?? 60_000 });
   }
 
-  async verify(secret: string): Promise<Principal> {
+  /** `ip` is the caller's address, charged for lookups of keys this instance does not know. */
+  async verify(secret: string, ip: string): Promise<Principal> {
     if (secret.length !== SECRET_LENGTH) throw unauthenticated(INVALID);
     const hash = hashSecret(secret);
     const cacheKey = hash.toString('base64');
@@ -89,7 +99,9 @@ export class ApiKeyVerifier implements Verifier {
     let entry = this.cache.get(cacheKey);
     if (!entry) {
       if (!isWellFormedSecret(secret)) throw unauthenticated(INVALID);
-      entry = (await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey))) ?? undefined;
+      const refused = this.negative.get(cacheKey);
+      if (refused) throw unauthenticated(refused);
+      entry = (await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey, ip))) ?? undefined;
       if (!entry) throw unauthenticated(this.negative.get(cacheKey) ?? INVALID);
     }
 
@@ -101,8 +113,9 @@ export class ApiKeyVerifier implements Verifier {
   }
 
   /** The key from the database; null (remembered as refused) when unknown or revoked. */
-  private async load(secret: string, hash: Buffer, cacheKey: string): Promise<CachedKey | null> {
+  private async load(secret: string, hash: Buffer, cacheKey: string, ip: string): Promise<CachedKey | null> {
     if (this.negative.has(cacheKey)) return null;
+    await this.failures.consume(ip);
     const rows: KeyRow[] = await this.db.query(
       `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at
          FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id AND w.deleted_at IS NULL
@@ -123,6 +136,10 @@ export class ApiKeyVerifier implements Verifier {
       this.negative.set(cacheKey, REVOKED);
       return null;
     }
+    // A real key: its lookup was no failure. Given back off the request's path.
+    this.failures.refund(ip).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not give back an API key check');
+    });
     return {
       principal: {
         kind: 'apiKey',

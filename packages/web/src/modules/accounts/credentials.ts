@@ -1,4 +1,4 @@
-import { LIMITS } from '@tally/shared';
+import { LIMITS, passwordShapeProblem } from '@tally/shared';
 
 /** Client-side checks that save a round trip; the server validates the same limits. */
 export function emailProblem(email: string): string | null {
@@ -15,7 +15,9 @@ export function newPasswordProblem(password: string): string | null {
   if (password.length > LIMITS.passwordMaxLength) {
     return `Use at most ${LIMITS.passwordMaxLength} characters.`;
   }
-  return null;
+  // Only blanks or one short run repeated: the server's rule, from the shared package. The
+  // list of common passwords stays on the server.
+  return passwordShapeProblem(password);
 }
 
 export function nameProblem(name: string): string | null {
