@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { z } from 'zod';
 
@@ -29,10 +30,7 @@ const envSchema = z.object({
   JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
   JWT_SECRET_FILE: optionalString,
   CORS_ORIGINS: optionalString,
-  TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_DIST_DIR: optionalString,
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
@@ -43,6 +41,52 @@ const envSchema = z.object({
   API_KEY_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   API_KEY_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
 });
+
+/** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * `false`, a hop count, or a list of proxy addresses/CIDRs. `true` would take the left-most
+ * X-Forwarded-For address, which any client writes, so it is refused with what to write.
+ */
+function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
+  const value = raw.trim().toLowerCase();
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'true would trust an address any client can write: set the number of proxies in front of Tally (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,10.1.0.0/16)',
+    });
+    return false;
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length > 0 || entries.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a hop count or a list of proxy addresses/CIDRs (${bad.join(', ') || raw}): e.g. TRUST_PROXY=1 or TRUST_PROXY=10.0.0.5,10.1.0.0/16`,
+    });
+    return false;
+  }
+  return entries;
+}
 
 /** packages/server, whether this file runs from src/ (ts-node, jest) or dist/src/ (built). */
 const SERVER_ROOT = resolve(__dirname, __dirname.split(sep).includes('dist') ? '../..' : '..');
@@ -64,7 +108,8 @@ export interface Config {
   jwtSecret: string | undefined;
   jwtSecretFile: string | undefined;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /** Passed to Fastify as it is: never `true`. */
+  trustProxy: TrustProxy;
   logLevel: string;
   /** Where the built web app lives; served at `/` when it exists. */
   webDistDir: string;

@@ -16,9 +16,10 @@ import { createLogger } from './logger';
 import { AccountResolver } from './modules/accounts/account.resolver';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
+import { RevokedSessions } from './modules/accounts/revoked-sessions';
 import { RateLimit } from './modules/rate-limits/rate-limit';
 import { TokenService } from './modules/accounts/tokens';
-import { ChangeFeed } from './db/change-feed';
+import { ChangeFeed, type ChangeFeedOptions } from './db/change-feed';
 import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api-key.resolver';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
@@ -55,6 +56,8 @@ export interface TallyOptions {
   logger?: Logger;
   /** Cache timings of the API key verifier (tests shorten them). */
   verifier?: VerifierOptions;
+  /** Heartbeat and listening URL of the change feed (tests shorten and proxy them). */
+  changeFeed?: Omit<ChangeFeedOptions, 'pool'>;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
@@ -75,7 +78,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
 
   const db = createDataSource(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-  const changes = new ChangeFeed(databaseUrl, logger);
+  const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   // An idle client whose server went away must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
@@ -94,7 +97,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       windowSeconds: config.signUpLimits.windowSeconds,
       refusal: 'Too many sign-ups from this address.',
     });
-    const accounts = new AccountService(db, tokens, limiter, workspaces, signUps);
+    const accounts = new AccountService(db, tokens, limiter, workspaces, signUps, changes);
+    const revokedSessions = new RevokedSessions(db);
     const apiKeyFailures = new RateLimit(pool, {
       name: 'api_key_failures_address',
       points: config.apiKeyFailureLimits.perAddress,
@@ -106,6 +110,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const apiKeys = new ApiKeyService(db, audit, changes);
     changes.subscribe(apiKeyVerifier.cache);
     changes.subscribe(workspaces.cache);
+    changes.subscribe(revokedSessions);
     await changes.start();
     const services: Services = { tokens, accounts, workspaces, memberships, apiKeys, apiKeyVerifier };
 
@@ -122,7 +127,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         config,
         logger,
         db,
-        authenticator: new Authenticator(tokens, apiKeyVerifier),
+        changes,
+        authenticator: new Authenticator(tokens, apiKeyVerifier, revokedSessions),
         contextDeps: {
           memberships,
           loadUsers: (ids) => accounts.findUsers(ids),

@@ -13,7 +13,7 @@ beforeAll(async () => {
   server = await startTestServer({
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
     LOGIN_MAX_FAILURES_PER_ADDRESS: '6',
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: '1',
   });
 });
 afterAll(() => server.close());

@@ -1,6 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import type { Change, ChangeSubscriber } from './change-feed';
 
+/**
+ * How long an entry is kept at most. Changes arrive by NOTIFY at once; this lifetime is only a
+ * backstop should a change be missed in a way the change feed's heartbeat cannot see.
+ */
+export const BACKSTOP_TTL_MS = 60_000;
+
 export interface InvalidatedCacheOptions<V extends object> {
   max: number;
   ttlMs: number;

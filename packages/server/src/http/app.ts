@@ -8,7 +8,8 @@ import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config';
+import type { Config, TrustProxy } from '../config';
+import type { ChangeFeed } from '../db/change-feed';
 import { ErrorCode } from '@tally/shared';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
@@ -20,11 +21,22 @@ export interface HttpDeps {
   config: Config;
   logger: FastifyBaseLogger;
   db: DataSource;
+  /** Reported by /readyz: without it the instance serves nothing from memory. */
+  changes: Pick<ChangeFeed, 'connected'>;
   authenticator: Authenticator;
   contextDeps: ContextDeps;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Fastify takes a list of proxy addresses as it is, but reads a bare hop count as "trust
+ * nothing"; a count of N trusts the N nearest hops, the socket's peer first (as Express does).
+ */
+function trustProxyOption(trust: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
 
 /** The HTTP app: /graphql, health, and the built web app at /. */
 export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestContext>): Promise<FastifyInstance> {
@@ -32,7 +44,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const app = Fastify({
     loggerInstance: deps.logger,
     childLoggerFactory: lazyChildLoggerFactory,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     // A caller's X-Request-Id is kept when it looks like an id (so a proxy's id threads
     // through the logs); anything else gets a fresh UUID.
     requestIdHeader: false,
@@ -67,7 +79,8 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   app.get('/readyz', async (_request, reply) => {
     try {
       await deps.db.query('SELECT 1');
-      return { status: 'ready' };
+      // Still ready without the change feed (every read then goes to the database), but said.
+      return { status: 'ready', changeFeed: deps.changes.connected ? 'listening' : 'reconnecting' };
     } catch (error) {
       deps.logger.warn({ err: error }, 'readiness check failed');
       return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });

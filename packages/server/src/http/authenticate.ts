@@ -38,10 +38,16 @@ export interface ApiKeyVerifier {
  * Turns a request's headers into its principal. A present but bad, expired or revoked
  * credential is UNAUTHENTICATED for the whole request; no credential is an anonymous caller.
  */
+/** Login families that have ended (see modules/accounts/revoked-sessions.ts). */
+export interface SessionRevocations {
+  isRevoked(familyId: string): boolean | Promise<boolean>;
+}
+
 export class Authenticator {
   constructor(
     private readonly tokens: TokenService,
     private readonly apiKeys: ApiKeyVerifier | null,
+    private readonly revocations: SessionRevocations,
   ) {}
 
   async authenticate(headers: IncomingHttpHeaders, ip: string): Promise<Principal | null> {
@@ -51,6 +57,12 @@ export class Authenticator {
       if (!this.apiKeys) throw unauthenticated('API keys are not accepted here.');
       return this.apiKeys.verify(credential, ip);
     }
-    return { kind: 'user', userId: await this.tokens.verifyAccess(credential) };
+    const claims = await this.tokens.verifyAccess(credential);
+    // From memory on the hot path; a promise only while the change feed is down.
+    const revoked = this.revocations.isRevoked(claims.familyId);
+    if (revoked === true || (revoked !== false && (await revoked))) {
+      throw unauthenticated('Your session has ended. Please log in again.');
+    }
+    return { kind: 'user', userId: claims.userId };
   }
 }

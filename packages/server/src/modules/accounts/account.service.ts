@@ -9,7 +9,8 @@ import type { LoginLimiter } from './login-limiter';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
 import { newPasswordProblem } from './password-policy';
 import { RefreshToken } from './refresh-token.entity';
-import { REFRESH_TOKEN_TTL_SECONDS, type TokenService, hashToken } from './tokens';
+import { type Change, announce } from '../../db/change-feed';
+import { type TokenService, hashToken, newFamilyExpiry, refreshExpiry } from './tokens';
 import { User } from './user.entity';
 
 /** What a successful sign-up, log-in or refresh hands to the HTTP layer. */
@@ -35,6 +36,8 @@ export class AccountService {
     private readonly workspaces: WorkspaceService,
     /** Sign-ups per client address, every attempt counting (made, refused or CONFLICT). */
     private readonly signUps: RateLimit,
+    /** Applies an ended login family on this instance at once (the NOTIFY reaches the others). */
+    private readonly changes: { applyLocally(change: Change): void },
   ) {}
 
   async signUp(input: { email: string; password: string; name: string }, ip: string): Promise<Session> {
@@ -106,19 +109,20 @@ export class AccountService {
         return { kind: 'invalid' as const };
       }
       if (row.rotatedAt) {
-        await manager.update(RefreshToken, { familyId: row.familyId }, { revokedAt: () => 'now()' });
+        await this.endFamily(manager, row.familyId, row.userId);
         return { kind: 'reused' as const };
       }
       const user = await manager.findOne(User, { where: { id: row.userId } });
       if (!user) return { kind: 'invalid' as const };
       await manager.update(RefreshToken, { id: row.id }, { rotatedAt: () => 'now()' });
-      const next = await this.issueRefresh(manager, user.id, row.familyId);
+      const next = await this.issueRefresh(manager, user.id, row.familyId, claims.familyExpiresAt);
       return { kind: 'ok' as const, user, ...next };
     });
+    if (outcome.kind === 'reused') this.changes.applyLocally({ kind: 'session_family', id: claims.familyId });
     if (outcome.kind !== 'ok') throw unauthenticated(SESSION_ENDED);
     return {
       user: outcome.user,
-      accessToken: await this.tokens.signAccess(outcome.user.id),
+      accessToken: await this.tokens.signAccess({ userId: outcome.user.id, familyId: claims.familyId }),
       refreshToken: outcome.token,
       refreshExpiresAt: outcome.expiresAt,
     };
@@ -129,16 +133,8 @@ export class AccountService {
     if (!refreshToken) return;
     try {
       const claims = await this.tokens.verifyRefresh(refreshToken);
-      await this.db
-        .getRepository(RefreshToken)
-        .createQueryBuilder()
-        .update()
-        .set({ revokedAt: () => 'now()' })
-        .where('family_id = :familyId AND user_id = :userId AND revoked_at IS NULL', {
-          familyId: claims.familyId,
-          userId: claims.userId,
-        })
-        .execute();
+      const ended = await this.db.transaction((manager) => this.endFamily(manager, claims.familyId, claims.userId));
+      if (ended) this.changes.applyLocally({ kind: 'session_family', id: claims.familyId });
     } catch {
       // An invalid or expired cookie has nothing to end; logging out still clears it.
     }
@@ -157,11 +153,30 @@ export class AccountService {
     return this.db.getRepository(User).findOne({ where: { id } });
   }
 
+  /**
+   * Revokes every refresh token of a login family and announces it, so that every instance
+   * refuses the family's access tokens from the next request on. True when it was live.
+   */
+  private async endFamily(manager: EntityManager, familyId: string, userId: string): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(RefreshToken)
+      .set({ revokedAt: () => 'now()' })
+      .where('family_id = :familyId AND user_id = :userId AND revoked_at IS NULL', { familyId, userId })
+      .execute();
+    if (!result.affected) return false;
+    await announce(manager, { kind: 'session_family', id: familyId });
+    return true;
+  }
+
   private async startSession(user: User): Promise<Session> {
-    const next = await this.db.transaction((manager) => this.issueRefresh(manager, user.id, randomUUID()));
+    const familyId = randomUUID();
+    const next = await this.db.transaction((manager) =>
+      this.issueRefresh(manager, user.id, familyId, newFamilyExpiry()),
+    );
     return {
       user,
-      accessToken: await this.tokens.signAccess(user.id),
+      accessToken: await this.tokens.signAccess({ userId: user.id, familyId }),
       refreshToken: next.token,
       refreshExpiresAt: next.expiresAt,
     };
@@ -171,10 +186,11 @@ export class AccountService {
     manager: EntityManager,
     userId: string,
     familyId: string,
+    familyExpiresAt: number,
   ): Promise<{ token: string; expiresAt: Date }> {
     const tokenId = randomUUID();
-    const token = await this.tokens.signRefresh({ userId, tokenId, familyId });
-    const expiresAt = new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000);
+    const token = await this.tokens.signRefresh({ userId, tokenId, familyId, familyExpiresAt });
+    const expiresAt = new Date(refreshExpiry(familyExpiresAt) * 1000);
     await manager.insert(RefreshToken, { id: tokenId, userId, familyId, tokenHash: hashToken(token), expiresAt });
     return { token, expiresAt };
   }

@@ -7,13 +7,24 @@ export const TokenType = { ACCESS: 'access', REFRESH: 'refresh' } as const;
 export type TokenType = (typeof TokenType)[keyof typeof TokenType];
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** A login unused for this long ends (each refresh starts this anew, up to the family's end). */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** A login family ends this long after the password was given, however often it is refreshed. */
+export const SESSION_FAMILY_TTL_SECONDS = 90 * 24 * 60 * 60;
 const ALGORITHM = 'HS256';
 const AUDIENCE = 'tally';
 
 export interface RefreshClaims {
   userId: string;
   tokenId: string;
+  familyId: string;
+  /** The family's absolute end, in seconds since the epoch. */
+  familyExpiresAt: number;
+}
+
+export interface AccessClaims {
+  userId: string;
+  /** The login family the token was issued for; refused on every instance once it ends. */
   familyId: string;
 }
 
@@ -28,36 +39,41 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  signAccess(userId: string): Promise<string> {
-    return this.sign(TokenType.ACCESS, userId, ACCESS_TOKEN_TTL_SECONDS, randomUUID());
-  }
-
-  signRefresh(claims: RefreshClaims): Promise<string> {
-    return this.sign(TokenType.REFRESH, claims.userId, REFRESH_TOKEN_TTL_SECONDS, claims.tokenId, {
+  signAccess(claims: AccessClaims): Promise<string> {
+    return this.sign(TokenType.ACCESS, claims.userId, nowSeconds() + ACCESS_TOKEN_TTL_SECONDS, randomUUID(), {
       fam: claims.familyId,
     });
   }
 
-  /** The user id of a valid access token; UNAUTHENTICATED for anything else. */
-  async verifyAccess(token: string): Promise<string> {
+  /** Expires after REFRESH_TOKEN_TTL_SECONDS unused, and at the family's end at the latest. */
+  signRefresh(claims: RefreshClaims): Promise<string> {
+    return this.sign(TokenType.REFRESH, claims.userId, refreshExpiry(claims.familyExpiresAt), claims.tokenId, {
+      fam: claims.familyId,
+      fex: claims.familyExpiresAt,
+    });
+  }
+
+  /** The claims of a valid access token; UNAUTHENTICATED for anything else. */
+  async verifyAccess(token: string): Promise<AccessClaims> {
     const payload = await this.verify(token, TokenType.ACCESS);
-    return payload.sub;
+    if (typeof payload.fam !== 'string') throw unauthenticated('Your session is not valid. Please log in again.');
+    return { userId: payload.sub, familyId: payload.fam };
   }
 
   async verifyRefresh(token: string): Promise<RefreshClaims> {
     const payload = await this.verify(token, TokenType.REFRESH);
-    if (typeof payload.fam !== 'string' || typeof payload.jti !== 'string') {
+    if (typeof payload.fam !== 'string' || typeof payload.jti !== 'string' || typeof payload.fex !== 'number') {
       throw unauthenticated('Your session is not valid. Please log in again.');
     }
-    return { userId: payload.sub, tokenId: payload.jti, familyId: payload.fam };
+    return { userId: payload.sub, tokenId: payload.jti, familyId: payload.fam, familyExpiresAt: payload.fex };
   }
 
   private async sign(
     typ: TokenType,
     subject: string,
-    ttlSeconds: number,
+    expiresAt: number,
     jti: string,
-    extra: Record<string, string> = {},
+    extra: Record<string, string | number> = {},
   ): Promise<string> {
     return new SignJWT({ typ, ...extra })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
@@ -66,7 +82,7 @@ export class TokenService {
       .setAudience(AUDIENCE)
       .setJti(jti)
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .setExpirationTime(expiresAt)
       .sign(this.key);
   }
 
@@ -92,6 +108,20 @@ export class TokenService {
       throw error;
     }
   }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** When a refresh token issued now expires (seconds since the epoch). */
+export function refreshExpiry(familyExpiresAt: number): number {
+  return Math.min(nowSeconds() + REFRESH_TOKEN_TTL_SECONDS, familyExpiresAt);
+}
+
+/** The end of a family that starts now (seconds since the epoch). */
+export function newFamilyExpiry(): number {
+  return nowSeconds() + SESSION_FAMILY_TTL_SECONDS;
 }
 
 /** SHA-256 of a token, for storage and constant-size comparison. */

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { unauthenticated } from '../../errors';
 import type { Principal, WorkspaceAccess } from '../../graphql/context';
 import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
-import { InvalidatedCache } from '../../db/invalidated-cache';
+import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../db/invalidated-cache';
 import type { RateLimit } from '../rate-limits/rate-limit';
 import { SECRET_LENGTH, displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
 
@@ -79,7 +79,7 @@ export class ApiKeyVerifier implements Verifier {
   ) {
     this.cache = new InvalidatedCache<CachedKey>({
       max: 20_000,
-      ttlMs: options.positiveTtlMs ?? 10 * 60_000,
+      ttlMs: options.positiveTtlMs ?? BACKSTOP_TTL_MS,
       isStale: (change, _hash, entry) =>
         (change.kind === 'api_key' && change.id === entry.principal.apiKeyId) ||
         (change.kind === 'workspace_keys' && change.id === entry.principal.workspaceId),

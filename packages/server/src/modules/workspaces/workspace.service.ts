@@ -2,7 +2,7 @@ import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
 import { type Change, announce } from '../../db/change-feed';
-import { InvalidatedCache } from '../../db/invalidated-cache';
+import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../db/invalidated-cache';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from '../members/member.entity';
@@ -29,7 +29,7 @@ export class WorkspaceService {
    */
   readonly cache = new InvalidatedCache<Workspace>({
     max: 10_000,
-    ttlMs: 10 * 60_000,
+    ttlMs: BACKSTOP_TTL_MS,
     isStale: (change, id) => change.kind === 'workspace' && change.id === id,
   });
 
