@@ -24,6 +24,10 @@ import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
 import { AuditService } from './modules/audit/audit.service';
+import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
+import { JobQueue, type JobQueueOptions } from './modules/jobs/job-queue';
+import { defineMailJobs } from './modules/mail/mail-send.job';
+import { Mailer } from './modules/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
 import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
@@ -37,9 +41,11 @@ export interface Tally {
   services: Services;
   /** Cross-instance cache invalidation (LISTEN/NOTIFY). */
   changes: ChangeFeed;
+  /** Durable background jobs (pg-boss on the same database). */
+  jobs: JobQueue;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
-  /** Drains in-flight requests, then closes the database (and the embedded server). */
+  /** Drains in-flight requests, stops the job queue, then closes the database (and the embedded server). */
   close(): Promise<void>;
 }
 
@@ -50,6 +56,7 @@ export interface Services {
   memberships: MembershipService;
   apiKeys: ApiKeyService;
   apiKeyVerifier: ApiKeyVerifier;
+  mailer: Mailer;
 }
 
 export interface TallyOptions {
@@ -58,6 +65,10 @@ export interface TallyOptions {
   verifier?: VerifierOptions;
   /** Heartbeat and listening URL of the change feed (tests shorten and proxy them). */
   changeFeed?: Omit<ChangeFeedOptions, 'pool'>;
+  /** Job queue timings (tests: fast polling and maintenance, a short stop, short retry delays). */
+  jobs?: JobQueueOptions;
+  /** Defines extra jobs before the queue starts (tests). */
+  defineJobs?: (jobs: JobQueue) => void;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
@@ -79,6 +90,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   const db = createDataSource(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
+  const jobs = new JobQueue(databaseUrl, logger, db, options.jobs);
+  const mailer = new Mailer(config, logger);
   // An idle client whose server went away must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
@@ -112,7 +125,11 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     changes.subscribe(workspaces.cache);
     changes.subscribe(revokedSessions);
     await changes.start();
-    const services: Services = { tokens, accounts, workspaces, memberships, apiKeys, apiKeyVerifier };
+    defineMailJobs(jobs, mailer);
+    await defineRefreshTokenPurge(jobs, db, logger);
+    options.defineJobs?.(jobs);
+    await jobs.start();
+    const services: Services = { tokens, accounts, workspaces, memberships, apiKeys, apiKeyVerifier, mailer };
 
     const resolvers = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(accounts)],
@@ -146,6 +163,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       logger,
       services,
       changes,
+      jobs,
       async listen() {
         await app.listen({ port: config.port, host: config.host });
         const address = app.server.address();
@@ -156,6 +174,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       close() {
         closed ??= (async () => {
           await app.close();
+          await jobs.stop();
+          mailer.close();
           await changes.stop();
           await pool.end();
           await db.destroy();
@@ -165,6 +185,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
     };
   } catch (error) {
+    await jobs.stop().catch(() => undefined);
+    mailer.close();
     await changes.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);

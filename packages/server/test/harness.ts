@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { type Config, loadConfig } from '../src/config';
-import { type Tally, createTally } from '../src/server';
+import type { JobQueueOptions } from '../src/modules/jobs/job-queue';
+import { type Tally, type TallyOptions, createTally } from '../src/server';
 import { withDatabase } from './database-url';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -114,12 +115,27 @@ export async function gqlRequest<T>(
 }
 
 /**
- * Starts a real Tally (Fastify + Apollo + PostgreSQL) on a free port with its own database.
- * `env` overrides settings the way the environment would.
+ * Job queue timings for tests: jobs sent on this instance start at once anyway; these make
+ * retries, jobs from other instances and expired jobs come round quickly, and a stop wait
+ * briefly for a job that hangs. Email retries start after 1 s instead of 5 s.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export const FAST_JOBS: JobQueueOptions = {
+  pollingIntervalSeconds: 0.5,
+  maintenanceIntervalSeconds: 1,
+  stopTimeoutMs: 300,
+  overrides: { 'mail.send': { retryDelaySeconds: 1 } },
+};
+
+/**
+ * Starts a real Tally (Fastify + Apollo + PostgreSQL) on a free port with its own database.
+ * `env` overrides settings the way the environment would (SMTP_URL: a mail catcher's url).
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: TallyOptions = {},
+): Promise<TestServer> {
   const database = await createTestDatabase();
-  const tally = await createTally(testConfig(database.url, env));
+  const tally = await createTally(testConfig(database.url, env), { jobs: FAST_JOBS, ...options });
   const url = await tally.listen();
   return {
     url,
