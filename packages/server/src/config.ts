@@ -40,6 +40,9 @@ const envSchema = z.object({
   SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   API_KEY_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   API_KEY_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  INVITATIONS_PER_INVITER_PER_HOUR: z.coerce.number().int().min(1).default(50),
+  INVITATIONS_PER_WORKSPACE_PER_HOUR: z.coerce.number().int().min(1).default(100),
+  INVITATIONS_PER_EMAIL_PER_DAY: z.coerce.number().int().min(1).default(5),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -116,6 +119,8 @@ export interface Config {
   loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
   /** Sign-up attempts per client address per window (every attempt counts). */
   signUpLimits: { perAddress: number; windowSeconds: number };
+  /** Invitations (and resends) per inviter and per team an hour, and per invited email a day. */
+  invitationLimits: { perInviterPerHour: number; perWorkspacePerHour: number; perEmailPerDay: number };
   /** Unknown or revoked API keys looked up in the database, per client address per window. */
   apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
 }
@@ -165,6 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
     signUpLimits: { perAddress: e.SIGNUP_MAX_PER_ADDRESS, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
+    invitationLimits: {
+      perInviterPerHour: e.INVITATIONS_PER_INVITER_PER_HOUR,
+      perWorkspacePerHour: e.INVITATIONS_PER_WORKSPACE_PER_HOUR,
+      perEmailPerDay: e.INVITATIONS_PER_EMAIL_PER_DAY,
+    },
     apiKeyFailureLimits: {
       perAddress: e.API_KEY_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.API_KEY_FAILURE_WINDOW_SECONDS,

@@ -29,6 +29,14 @@ import { JobQueue, type JobQueueOptions } from './modules/jobs/job-queue';
 import { defineMailJobs } from './modules/mail/mail-send.job';
 import { Mailer } from './modules/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
+import { MemberResolver, WorkspaceMembersResolver } from './modules/members/member.resolver';
+import { AuditEntryResolver, WorkspaceAuditResolver } from './modules/audit/audit.resolver';
+import { defineInvitationEmail } from './modules/invitations/invitation-email';
+import { InvitationResolver, WorkspaceInvitationsResolver } from './modules/invitations/invitation.resolver';
+import { type InvitationLimits, InvitationService } from './modules/invitations/invitation.service';
+import type { BatchedDeleteOptions } from './modules/jobs/batched-delete';
+import { defineWorkspacePurge } from './modules/workspaces/workspace-purge';
+import { Sealer } from './sealer';
 import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
 import { loadJwtSecret } from './secrets';
@@ -54,6 +62,7 @@ export interface Services {
   accounts: AccountService;
   workspaces: WorkspaceService;
   memberships: MembershipService;
+  invitations: InvitationService;
   apiKeys: ApiKeyService;
   apiKeyVerifier: ApiKeyVerifier;
   mailer: Mailer;
@@ -67,6 +76,8 @@ export interface TallyOptions {
   changeFeed?: Omit<ChangeFeedOptions, 'pool'>;
   /** Job queue timings (tests: fast polling and maintenance, a short stop, short retry delays). */
   jobs?: JobQueueOptions;
+  /** Batch size and progress hook of the team purge (tests stop it half-way). */
+  purge?: BatchedDeleteOptions;
   /** Defines extra jobs before the queue starts (tests). */
   defineJobs?: (jobs: JobQueue) => void;
 }
@@ -99,10 +110,13 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
 
-    const tokens = new TokenService(await loadJwtSecret(config), config.publicUrl);
-    const audit = new AuditService();
-    const memberships = new MembershipService(db);
-    const workspaces = new WorkspaceService(db, audit, changes);
+    const jwtSecret = await loadJwtSecret(config);
+    const tokens = new TokenService(jwtSecret, config.publicUrl);
+    const audit = new AuditService(db);
+    const memberships = new MembershipService(db, audit);
+    const workspaces = new WorkspaceService(db, audit, changes, jobs);
+    const sealer = new Sealer(jwtSecret, 'invitation-email');
+    const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const signUps = new RateLimit(pool, {
       name: 'signup_address',
@@ -126,16 +140,33 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     changes.subscribe(revokedSessions);
     await changes.start();
     defineMailJobs(jobs, mailer);
+    defineInvitationEmail(jobs, { db, mailer, sealer, publicUrl: config.publicUrl });
+    defineWorkspacePurge(jobs, db, options.purge);
     await defineRefreshTokenPurge(jobs, db, logger);
     options.defineJobs?.(jobs);
     await jobs.start();
-    const services: Services = { tokens, accounts, workspaces, memberships, apiKeys, apiKeyVerifier, mailer };
+    const services: Services = {
+      tokens,
+      accounts,
+      workspaces,
+      memberships,
+      invitations,
+      apiKeys,
+      apiKeyVerifier,
+      mailer,
+    };
 
     const resolvers = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(accounts)],
       [WorkspaceResolver, new WorkspaceResolver(workspaces)],
       [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
       [WorkspaceApiKeysResolver, new WorkspaceApiKeysResolver(apiKeys)],
+      [MemberResolver, new MemberResolver(memberships)],
+      [WorkspaceMembersResolver, new WorkspaceMembersResolver(memberships)],
+      [InvitationResolver, new InvitationResolver(invitations)],
+      [WorkspaceInvitationsResolver, new WorkspaceInvitationsResolver(invitations)],
+      [WorkspaceAuditResolver, new WorkspaceAuditResolver(audit)],
+      [AuditEntryResolver, new AuditEntryResolver()],
     ]);
     const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
 
@@ -193,4 +224,30 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** The three invitation limits of team rule 2, consumed before each invite or resend. */
+function invitationLimits(pool: Pool, config: Config): InvitationLimits {
+  const refusal = 'Too many invitations.';
+  const hour = 60 * 60;
+  return {
+    perInviter: new RateLimit(pool, {
+      name: 'invite_inviter',
+      points: config.invitationLimits.perInviterPerHour,
+      windowSeconds: hour,
+      refusal,
+    }),
+    perWorkspace: new RateLimit(pool, {
+      name: 'invite_workspace',
+      points: config.invitationLimits.perWorkspacePerHour,
+      windowSeconds: hour,
+      refusal,
+    }),
+    perEmail: new RateLimit(pool, {
+      name: 'invite_email',
+      points: config.invitationLimits.perEmailPerDay,
+      windowSeconds: 24 * hour,
+      refusal: 'Too many invitations to this email address.',
+    }),
+  };
 }

@@ -123,7 +123,7 @@ export const FAST_JOBS: JobQueueOptions = {
   pollingIntervalSeconds: 0.5,
   maintenanceIntervalSeconds: 1,
   stopTimeoutMs: 300,
-  overrides: { 'mail.send': { retryDelaySeconds: 1 } },
+  overrides: { 'mail.send': { retryDelaySeconds: 1 }, 'invitation.email': { retryDelaySeconds: 1 } },
 };
 
 /**

@@ -4,3 +4,4 @@ export * from './statuses';
 export * from './errors';
 export * from './limits';
 export * from './passwords';
+export * from './team-rules';

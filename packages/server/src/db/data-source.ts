@@ -5,12 +5,19 @@ import { Membership } from '../modules/members/member.entity';
 import { Workspace } from '../modules/workspaces/workspace.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
+import { Invitation } from '../modules/invitations/invitation.entity';
 import { Init1763900000000 } from './migrations/1763900000000-init';
 import { ApiKeysAndAudit1763900000001 } from './migrations/1763900000001-api-keys-and-audit';
 import { SessionFamilies1763900000002 } from './migrations/1763900000002-session-families';
+import { Teams1763900000003 } from './migrations/1763900000003-teams';
 
-export const ENTITIES = [User, RefreshToken, Workspace, Membership, ApiKey, AuditEntry];
-export const MIGRATIONS = [Init1763900000000, ApiKeysAndAudit1763900000001, SessionFamilies1763900000002];
+export const ENTITIES = [User, RefreshToken, Workspace, Membership, ApiKey, AuditEntry, Invitation];
+export const MIGRATIONS = [
+  Init1763900000000,
+  ApiKeysAndAudit1763900000001,
+  SessionFamilies1763900000002,
+  Teams1763900000003,
+];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {
   return new DataSource({

@@ -1,6 +1,8 @@
 import { ErrorCode, type Scope } from '@tally/shared';
 import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, isObjectType } from 'graphql';
-import { AppError, notFound, unauthenticated } from '../errors';
+import { AppError, forbidden, notFound, unauthenticated } from '../errors';
+
+const KEYS_REFUSED = 'API keys cannot do this: it is for signed-in people only.';
 import { Workspace } from '../modules/workspaces/workspace.entity';
 import { AUTH_EXTENSION, type AuthDeclaration } from './auth';
 import type { RequestContext, WorkspaceAccess } from './context';
@@ -17,20 +19,29 @@ function assertScopes(access: WorkspaceAccess | null, required: readonly Scope[]
 }
 
 /**
- * The one auth checker. `authenticated` needs any principal; `scopes` needs every listed scope
+ * The one auth checker. `authenticated` needs any principal; `user` a signed-in person (an API
+ * key is FORBIDDEN), as does a `public` field marked for people; `scopes` needs every listed scope
  * in the field's workspace, which comes from the parent Workspace or from the `workspaceId`
  * argument. It answers synchronously whenever the caller's access there is already known (an
  * API key always; a user after the first lookup of the request), so a guarded field costs a
  * set lookup, not a promise.
  */
 export function checkAccess(
-  declaration: Exclude<AuthDeclaration, { kind: 'public' }>,
+  declaration: AuthDeclaration,
   root: unknown,
   args: Record<string, unknown>,
   context: RequestContext,
 ): void | Promise<void> {
+  if (declaration.kind === 'public') {
+    if (declaration.people && context.principal?.kind === 'apiKey') throw forbidden(KEYS_REFUSED);
+    return;
+  }
   if (!context.principal) throw unauthenticated();
   if (declaration.kind === 'authenticated') return;
+  if (declaration.kind === 'user') {
+    if (context.principal.kind !== 'user') throw forbidden(KEYS_REFUSED);
+    return;
+  }
 
   const workspaceId =
     root instanceof Workspace ? root.id : typeof args['workspaceId'] === 'string' ? args['workspaceId'] : undefined;
@@ -52,7 +63,7 @@ export function enforceDeclarations(schema: GraphQLSchema): GraphQLSchema {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       const declaration = field.extensions[AUTH_EXTENSION] as AuthDeclaration | undefined;
-      if (!declaration || declaration.kind === 'public') continue;
+      if (!declaration || (declaration.kind === 'public' && !declaration.people)) continue;
       const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
       field.resolve = (root, args: Record<string, unknown>, context: RequestContext, info) => {
         const pending = checkAccess(declaration, root, args, context);

@@ -10,7 +10,12 @@ import { Directive, Extensions } from 'type-graphql';
  */
 
 export type AuthDeclaration =
-  { kind: 'scopes'; scopes: readonly Scope[] } | { kind: 'authenticated' } | { kind: 'public'; reason: string };
+  | { kind: 'scopes'; scopes: readonly Scope[] }
+  | { kind: 'authenticated' }
+  /** A signed-in person: an API key is FORBIDDEN (a leaked key cannot join or leave teams). */
+  | { kind: 'user' }
+  /** Open to anyone; `people` refuses API keys (account operations are for people). */
+  | { kind: 'public'; reason: string; people?: true };
 
 export const AUTH_EXTENSION = 'tallyAuth';
 
@@ -43,7 +48,20 @@ export function Authenticated(): MemberDecorator {
   return combine(Directive('@authenticated'), declare({ kind: 'authenticated' }));
 }
 
+/**
+ * A signed-in user only; API keys are FORBIDDEN. The SDL says `@authenticated` (the contract's
+ * word, and a router in front can read it); the checker also refuses keys.
+ */
+export function UsersOnly(): MemberDecorator {
+  return combine(Directive('@authenticated'), declare({ kind: 'user' }));
+}
+
 /** Deliberately open; the reason is kept for review (and shows in the permission snapshot). */
 export function Public(reason: string): MemberDecorator {
   return combine(declare({ kind: 'public', reason }));
+}
+
+/** Open to anyone without a credential or with a user's, but FORBIDDEN to an API key. */
+export function PublicToPeople(reason: string): MemberDecorator {
+  return combine(declare({ kind: 'public', reason, people: true }));
 }

@@ -21,13 +21,13 @@ function problems(document: string): string[] {
 }
 
 describe('credential mutations', () => {
-  it('are signUp, logIn and refreshSession', () => {
+  it('are signUp, logIn, refreshSession and acceptInvitation', () => {
     const mutation = schema.getMutationType();
     const marked = Object.values(mutation?.getFields() ?? {})
       .filter(isCredentialField)
       .map((f) => f.name)
       .sort();
-    expect(marked).toEqual(['logIn', 'refreshSession', 'signUp']);
+    expect(marked).toEqual(['acceptInvitation', 'logIn', 'refreshSession', 'signUp']);
   });
 
   it('are priced high by the cost estimators', () => {

@@ -4,9 +4,13 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { type ContainerType, buildSchema, registerEnumType } from 'type-graphql';
 import { AccountResolver } from '../modules/accounts/account.resolver';
 import { ApiKeyResolver, WorkspaceApiKeysResolver } from '../modules/api-keys/api-key.resolver';
+import { AuditEntryResolver, WorkspaceAuditResolver } from '../modules/audit/audit.resolver';
+import { InvitationResolver, WorkspaceInvitationsResolver } from '../modules/invitations/invitation.resolver';
+import { MemberResolver, WorkspaceMembersResolver } from '../modules/members/member.resolver';
 import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
 import { enforceDeclarations } from './auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
+import { JsonValue } from './scalars';
 
 let enumsRegistered = false;
 function registerEnums(): void {
@@ -19,10 +23,18 @@ function registerEnums(): void {
   registerEnumType(WorkspaceKind, { name: 'WorkspaceKind' });
 }
 
-export const RESOLVERS = [AccountResolver, WorkspaceResolver, ApiKeyResolver, WorkspaceApiKeysResolver] as const;
-
-/** JSON fields use this marker type; it maps to graphql-scalars' `JSON`. */
-export class JsonValue {}
+export const RESOLVERS = [
+  AccountResolver,
+  WorkspaceResolver,
+  ApiKeyResolver,
+  WorkspaceApiKeysResolver,
+  MemberResolver,
+  WorkspaceMembersResolver,
+  InvitationResolver,
+  WorkspaceInvitationsResolver,
+  WorkspaceAuditResolver,
+  AuditEntryResolver,
+] as const;
 
 /**
  * Builds the schema. Resolvers come from `container` (constructed with their services in

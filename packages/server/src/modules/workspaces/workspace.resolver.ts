@@ -1,7 +1,7 @@
 import { ALL_SCOPES, MemberRole, Scope } from '@tally/shared';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MaxLength } from 'class-validator';
-import { Authenticated, Public, RequiresScopes } from '../../graphql/auth';
+import { Authenticated, Public, RequiresScopes, UsersOnly } from '../../graphql/auth';
 import type { RequestContext, WorkspaceAccess } from '../../graphql/context';
 import { badInput, notFound } from '../../errors';
 import { Workspace } from './workspace.entity';
@@ -71,6 +71,27 @@ export class WorkspaceResolver {
     if (!found) throw notFound('Workspace');
     ctx.primeAccess(found.workspace.id, found.role);
     return found.workspace;
+  }
+
+  @Mutation(() => Workspace)
+  @UsersOnly()
+  async createTeam(@Arg('name', () => String) name: string, @Ctx() ctx: RequestContext): Promise<Workspace> {
+    if (!ctx.principal) throw notFound('Workspace');
+    const team = await this.service.createTeam(name, ctx.principal);
+    ctx.primeAccess(team.id, MemberRole.OWNER);
+    return team;
+  }
+
+  @Mutation(() => Boolean)
+  @RequiresScopes(Scope.WORKSPACE_DELETE)
+  async deleteTeam(
+    @Arg('workspaceId', () => ID) workspaceId: string,
+    @Arg('confirmName', () => String) confirmName: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<boolean> {
+    if (!ctx.principal) throw notFound('Workspace');
+    await this.service.deleteTeam(workspaceId, confirmName, ctx.principal);
+    return true;
   }
 
   @Mutation(() => Workspace)

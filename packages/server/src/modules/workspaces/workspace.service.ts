@@ -1,6 +1,9 @@
 import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
-import { badInput, isUuid, notFound } from '../../errors';
+import { badInput, forbidden, isUuid, notFound } from '../../errors';
+import type { JobQueue } from '../jobs/job-queue';
+import { WORKSPACE_PURGE_JOB } from './workspace-purge';
+import { lockMembers, lockWorkspace } from './team-lock';
 import { type Change, announce } from '../../db/change-feed';
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../db/invalidated-cache';
 import type { Principal } from '../../graphql/context';
@@ -37,6 +40,7 @@ export class WorkspaceService {
     private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly changes: { applyLocally(change: Change): void },
+    private readonly jobs: Pick<JobQueue, 'sendInTransaction'>,
   ) {}
 
   /** A user's private workspace, created in the sign-up transaction. */
@@ -88,6 +92,69 @@ export class WorkspaceService {
     return this.cache.getOrLoad(workspaceId, () =>
       this.db.getRepository(Workspace).findOne({ where: { id: workspaceId, deletedAt: IsNull() } }),
     );
+  }
+
+  /** Rule: the creator is the team's first OWNER. */
+  async createTeam(rawName: string, actor: Principal): Promise<Workspace> {
+    if (actor.kind !== 'user') throw forbidden('API keys cannot create teams.');
+    const name = workspaceName(rawName);
+    return this.db.transaction(async (manager) => {
+      const team = await manager.save(
+        manager.create(Workspace, { kind: WorkspaceKind.TEAM, name, personalOwnerId: null }),
+      );
+      await manager.insert(Membership, { workspaceId: team.id, userId: actor.userId, role: MemberRole.OWNER });
+      await this.audit.record(manager, {
+        workspaceId: team.id,
+        action: AuditAction.TEAM_CREATED,
+        actor,
+        targetType: 'workspace',
+        targetId: team.id,
+        details: { name },
+      });
+      return team;
+    });
+  }
+
+  /**
+   * Rule 8: OWNER only, `confirmName` exactly the team's name. In one transaction the team is
+   * marked deleted (NOT_FOUND everywhere from then on), its keys and open invitations are
+   * revoked, every instance is told to drop the team and its keys, and the purge of its rows
+   * is queued; the purge job deletes them in batches afterwards.
+   */
+  async deleteTeam(workspaceId: string, confirmName: string, actor: Principal): Promise<void> {
+    if (actor.kind !== 'user') throw forbidden('API keys cannot delete teams.');
+    await this.db.transaction(async (manager) => {
+      const team = await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace cannot be deleted.' });
+      const members = await lockMembers(manager, workspaceId);
+      if (members.get(actor.userId) !== MemberRole.OWNER) throw forbidden('Only an owner can delete this team.');
+      if (confirmName !== team.name) {
+        throw badInput("Type the team's name exactly as it is shown to delete it.", { field: 'confirmName' });
+      }
+      await manager.query(`UPDATE workspaces SET deleted_at = now() WHERE id = $1`, [workspaceId]);
+      const [revoked] = (await manager.query(
+        `WITH keys AS (
+           UPDATE api_keys SET revoked_at = now() WHERE workspace_id = $1 AND revoked_at IS NULL RETURNING 1
+         ), invitations AS (
+           UPDATE invitations SET revoked_at = now()
+            WHERE workspace_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM keys)::int AS keys, (SELECT count(*) FROM invitations)::int AS invitations`,
+        [workspaceId],
+      )) as Array<{ keys: number; invitations: number }>;
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.TEAM_DELETED,
+        actor,
+        targetType: 'workspace',
+        targetId: workspaceId,
+        details: { name: team.name, apiKeysRevoked: revoked?.keys ?? 0, invitationsRevoked: revoked?.invitations ?? 0 },
+      });
+      await announce(manager, { kind: 'workspace_keys', id: workspaceId });
+      await announce(manager, { kind: 'workspace', id: workspaceId });
+      await this.jobs.sendInTransaction(manager, WORKSPACE_PURGE_JOB, { workspaceId });
+    });
+    this.changes.applyLocally({ kind: 'workspace_keys', id: workspaceId });
+    this.changes.applyLocally({ kind: 'workspace', id: workspaceId });
   }
 
   async rename(workspaceId: string, rawName: string, actor: Principal | null): Promise<Workspace> {

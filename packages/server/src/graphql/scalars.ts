@@ -1,0 +1,2 @@
+/** JSON fields use this marker type; schema.ts maps it to graphql-scalars' `JSON`. */
+export class JsonValue {}

@@ -1,0 +1,86 @@
+import { MemberRole, Scope } from '@tally/shared';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { RequiresScopes, UsersOnly } from '../../graphql/auth';
+import type { RequestContext } from '../../graphql/context';
+import { unauthenticated } from '../../errors';
+import { User } from '../accounts/user.entity';
+import { Workspace } from '../workspaces/workspace.entity';
+import { Membership } from './member.entity';
+import type { MembershipService } from './membership.service';
+
+@ArgsType()
+class ChangeMemberRoleArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  userId!: string;
+
+  @Field(() => MemberRole)
+  role!: MemberRole;
+}
+
+@ArgsType()
+class RemoveMemberArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  userId!: string;
+}
+
+/** The checker has admitted the caller; the services take the acting principal. */
+function principalOf(ctx: RequestContext) {
+  if (!ctx.principal) throw unauthenticated();
+  return ctx.principal;
+}
+
+@Resolver(() => Membership)
+export class MemberResolver {
+  constructor(private readonly members: MembershipService) {}
+
+  @Mutation(() => Membership)
+  @RequiresScopes(Scope.MEMBERS_MANAGE)
+  changeMemberRole(
+    @Args(() => ChangeMemberRoleArgs) args: ChangeMemberRoleArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Membership> {
+    return this.members.changeRole(args.workspaceId, args.userId, args.role, principalOf(ctx));
+  }
+
+  @Mutation(() => Boolean)
+  @RequiresScopes(Scope.MEMBERS_MANAGE)
+  async removeMember(
+    @Args(() => RemoveMemberArgs) args: RemoveMemberArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<boolean> {
+    await this.members.remove(args.workspaceId, args.userId, principalOf(ctx));
+    return true;
+  }
+
+  @Mutation(() => Boolean)
+  @UsersOnly()
+  async leaveTeam(@Arg('workspaceId', () => ID) workspaceId: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+    await this.members.leave(workspaceId, principalOf(ctx));
+    return true;
+  }
+
+  @FieldResolver(() => User)
+  async user(@Root() member: Membership, @Ctx() ctx: RequestContext): Promise<User> {
+    const user = await ctx.loaders.users.load(member.userId);
+    if (!user) throw new Error(`member ${member.userId} has no user`);
+    return user;
+  }
+}
+
+@Resolver(() => Workspace)
+export class WorkspaceMembersResolver {
+  constructor(private readonly service: MembershipService) {}
+
+  // A team's members are few; priced as a list of up to 100.
+  @FieldResolver(() => [Membership], { complexity: ({ childComplexity }) => 1 + 100 * childComplexity })
+  @RequiresScopes(Scope.MEMBERS_READ)
+  members(@Root() workspace: Workspace): Promise<Membership[]> {
+    return this.service.list(workspace.id);
+  }
+}

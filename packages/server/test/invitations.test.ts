@@ -1,0 +1,359 @@
+import { createRoleTeam, createUser, type RoleTeam, SIGN_UP, type TestUser, uniqueEmail } from './factories';
+import { type TestServer, codeOf, startTestServer } from './harness';
+import { type CaughtMail, type MailCatcher, startMailCatcher } from './mail-catcher';
+
+const INVITE = `mutation($w: ID!, $e: String!, $r: MemberRole!) {
+  inviteMember(workspaceId: $w, email: $e, role: $r) { id email role status expiresAt invitedBy { id } }
+}`;
+const RESEND = `mutation($w: ID!, $i: ID!) { resendInvitation(workspaceId: $w, invitationId: $i) { id status expiresAt lastSentAt } }`;
+const REVOKE = `mutation($w: ID!, $i: ID!) { revokeInvitation(workspaceId: $w, invitationId: $i) { id status } }`;
+const ACCEPT = `mutation($t: String!) { acceptInvitation(token: $t) { id name viewerRole } }`;
+const PREVIEW = `query($t: String!) {
+  invitationPreview(token: $t) { workspaceName email role status expiresAt accountExists invitedByName }
+}`;
+const LIST = `query($id: ID, $s: InvitationStatus) {
+  workspace(id: $id) { invitations(status: $s) { id email status deliveredAt lastSendError invitedBy { id } } }
+}`;
+
+type Invited = { inviteMember: { id: string; email: string; role: string; status: string; expiresAt: string } };
+
+let server: TestServer;
+let mail: MailCatcher;
+let cast: RoleTeam;
+
+beforeAll(async () => {
+  mail = await startMailCatcher();
+  server = await startTestServer({
+    SMTP_URL: mail.url,
+    PUBLIC_URL: 'https://tally.example.com',
+    INVITATIONS_PER_INVITER_PER_HOUR: '1000',
+    INVITATIONS_PER_WORKSPACE_PER_HOUR: '1000',
+  });
+  cast = await createRoleTeam(server, 'Invite Team');
+});
+afterAll(async () => {
+  await server.close();
+  await mail.close();
+});
+
+function tokenOf(message: CaughtMail): string {
+  const match = /https:\/\/tally\.example\.com\/invite\/([A-Za-z0-9_-]{43})/.exec(message.text);
+  if (!match?.[1]) throw new Error(`no invitation link in: ${message.text}`);
+  return match[1];
+}
+
+async function invite(email: string, role = 'VIEWER', by: TestUser = cast.owner, teamId = cast.teamId) {
+  const res = await server.gql<Invited>(INVITE, { w: teamId, e: email, r: role }, { token: by.accessToken });
+  if (!res.data) throw new Error(JSON.stringify(res.errors));
+  const message = await mail.waitFor(
+    (m) => m.to.includes(email.trim().toLowerCase()) && !m.text.includes('resent-marker'),
+  );
+  return { invitation: res.data.inviteMember, token: tokenOf(message), message };
+}
+
+async function memberRole(teamId: string, userId: string): Promise<string | null> {
+  const rows: Array<{ role: string }> = await server.tally.db.query(
+    `SELECT role FROM members WHERE workspace_id = $1 AND user_id = $2`,
+    [teamId, userId],
+  );
+  return rows[0]?.role ?? null;
+}
+
+describe('inviting', () => {
+  it('emails the link from PUBLIC_URL with team, inviter, role and expiry; the email is normalised', async () => {
+    const email = uniqueEmail('grace');
+    const { invitation, token, message } = await invite(`  ${email.toUpperCase()} `, 'EDITOR');
+    expect(invitation).toEqual(expect.objectContaining({ email, role: 'EDITOR', status: 'PENDING' }));
+    const days = (Date.parse(invitation.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.99);
+    expect(days).toBeLessThanOrEqual(7);
+    expect(message.to).toEqual([email]);
+    expect(message.subject).toBe(`${cast.owner.name} invited you to Invite Team on Tally`);
+    expect(message.text).toContain(`https://tally.example.com/invite/${token}`);
+    expect(message.text).toContain('as an Editor');
+    expect(message.text).toContain(new Date(invitation.expiresAt).toUTCString());
+    expect(message.html).toContain(`href="https://tally.example.com/invite/${token}"`);
+    // Only the hash is stored.
+    const rows: Array<{ token_hash: Buffer }> = await server.tally.db.query(
+      `SELECT token_hash FROM invitations WHERE id = $1`,
+      [invitation.id],
+    );
+    expect(rows[0]?.token_hash.toString('utf8')).not.toContain(token);
+    const jobs: Array<{ data: string }> = await server.tally.db.query(`SELECT data::text FROM pgboss.job`);
+    expect(jobs.map((j) => j.data).join()).not.toContain(token);
+    const listed = await server.gql<{ workspace: { invitations: Array<{ id: string; deliveredAt: string | null }> } }>(
+      LIST,
+      { id: cast.teamId, s: 'PENDING' },
+      { token: cast.admin.accessToken },
+    );
+    expect(listed.data?.workspace.invitations.find((i) => i.id === invitation.id)?.deliveredAt).not.toBeNull();
+  });
+
+  it.each([
+    ['an OWNER role', 'owner', 'OWNER', 'BAD_USER_INPUT'],
+    ['by an EDITOR', 'editor', 'VIEWER', 'FORBIDDEN'],
+    ['by a VIEWER', 'viewer', 'VIEWER', 'FORBIDDEN'],
+    ['a bad email', 'owner', 'VIEWER', 'BAD_USER_INPUT'],
+  ] as const)('refuses %s and changes nothing', async (label, actor, role, code) => {
+    const email = label === 'a bad email' ? 'not-an-email' : uniqueEmail('nope');
+    const res = await server.gql(INVITE, { w: cast.teamId, e: email, r: role }, { token: cast[actor].accessToken });
+    expect(codeOf(res)).toBe(code);
+    const rows: unknown[] = await server.tally.db.query(`SELECT 1 FROM invitations WHERE email = $1`, [email]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('an ADMIN invites up to ADMIN; a personal workspace cannot invite; members and pending ones are CONFLICT', async () => {
+    const email = uniqueEmail('admin-invited');
+    const ok = await server.gql<Invited>(
+      INVITE,
+      { w: cast.teamId, e: email, r: 'ADMIN' },
+      { token: cast.admin.accessToken },
+    );
+    expect(ok.data?.inviteMember.role).toBe('ADMIN');
+    const again = await server.gql(
+      INVITE,
+      { w: cast.teamId, e: email, r: 'VIEWER' },
+      { token: cast.owner.accessToken },
+    );
+    expect(codeOf(again)).toBe('CONFLICT');
+    const member = await server.gql(
+      INVITE,
+      { w: cast.teamId, e: cast.viewer.email, r: 'VIEWER' },
+      { token: cast.owner.accessToken },
+    );
+    expect(codeOf(member)).toBe('CONFLICT');
+    const personal = await server.gql(
+      INVITE,
+      { w: cast.owner.personalWorkspaceId, e: uniqueEmail(), r: 'VIEWER' },
+      { token: cast.owner.accessToken },
+    );
+    expect(codeOf(personal)).toBe('BAD_USER_INPUT');
+    const stranger = await server.gql(
+      INVITE,
+      { w: cast.teamId, e: uniqueEmail(), r: 'VIEWER' },
+      { token: cast.stranger.accessToken },
+    );
+    expect(codeOf(stranger)).toBe('NOT_FOUND');
+  });
+
+  it('a send the mail server refuses is retried, shown on the invitation, and later delivered', async () => {
+    const email = uniqueEmail('retry');
+    // Earlier tests' emails are out first, so the refusal meets this one.
+    await server.tally.jobs.drain('invitation.email', 10_000);
+    mail.failNext(1);
+    const res = await server.gql<Invited>(
+      INVITE,
+      { w: cast.teamId, e: email, r: 'VIEWER' },
+      { token: cast.owner.accessToken },
+    );
+    expect(res.errors).toBeUndefined();
+    const id = res.data?.inviteMember.id;
+    // The first attempt fails and is recorded for the dashboard.
+    const started = Date.now();
+    let failed: { last_send_error: string | null } | undefined;
+    while (Date.now() - started < 10_000) {
+      const rows: Array<{ last_send_error: string | null }> = await server.tally.db.query(
+        `SELECT last_send_error FROM invitations WHERE id = $1`,
+        [id],
+      );
+      failed = rows[0];
+      if (failed?.last_send_error) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(failed?.last_send_error).toMatch(/451/);
+    const delivered = await mail.waitFor((m) => m.to.includes(email), 20_000);
+    expect(tokenOf(delivered)).toHaveLength(43);
+    await server.tally.jobs.drain('invitation.email', 10_000);
+    const rows: Array<{ last_send_error: string | null; delivered_at: Date | null; send_attempts: number }> =
+      await server.tally.db.query(
+        `SELECT last_send_error, delivered_at, send_attempts FROM invitations WHERE id = $1`,
+        [id],
+      );
+    expect(rows[0]).toEqual(expect.objectContaining({ last_send_error: null, send_attempts: 2 }));
+    expect(rows[0]?.delivered_at).not.toBeNull();
+  }, 30_000);
+
+  it('is rate limited per invited email, consumed before the work', async () => {
+    const email = uniqueEmail('limited');
+    const other = await startTestServer({ INVITATIONS_PER_EMAIL_PER_DAY: '2' });
+    try {
+      const team = await createRoleTeam(other, 'Limited Team');
+      const codes: unknown[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const res = await other.gql(
+          i < 2 ? INVITE : INVITE,
+          { w: team.teamId, e: email, r: 'VIEWER' },
+          { token: team.owner.accessToken },
+        );
+        codes.push(res.errors ? codeOf(res) : 'ok');
+      }
+      expect(codes).toEqual(['ok', 'CONFLICT', 'RATE_LIMITED', 'RATE_LIMITED']);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('the invitation link', () => {
+  it('previews only what the landing page needs, and accepting joins with the role', async () => {
+    const email = uniqueEmail('joiner');
+    const { token } = await invite(email, 'EDITOR');
+    const preview = await server.gql<{ invitationPreview: Record<string, unknown> }>(PREVIEW, { t: token });
+    expect(preview.data?.invitationPreview).toEqual({
+      workspaceName: 'Invite Team',
+      email,
+      role: 'EDITOR',
+      status: 'PENDING',
+      expiresAt: expect.any(String),
+      accountExists: false,
+      invitedByName: cast.owner.name,
+    });
+    const joiner = await createUser(server, { email });
+    const accepted = await server.gql<{ acceptInvitation: { id: string; viewerRole: string } }>(
+      ACCEPT,
+      { t: token },
+      { token: joiner.accessToken },
+    );
+    expect(accepted.data?.acceptInvitation).toEqual({ id: cast.teamId, name: 'Invite Team', viewerRole: 'EDITOR' });
+    expect(await memberRole(cast.teamId, joiner.id)).toBe('EDITOR');
+    expect(codeOf(await server.gql(ACCEPT, { t: token }, { token: joiner.accessToken }))).toBe('CONFLICT');
+    const after = await server.gql<{ invitationPreview: { status: string; accountExists: boolean } }>(PREVIEW, {
+      t: token,
+    });
+    expect(after.data?.invitationPreview).toEqual(expect.objectContaining({ status: 'ACCEPTED', accountExists: true }));
+  });
+
+  it('is bound to the invited email (FORBIDDEN for anyone else, who does not join)', async () => {
+    const { token } = await invite(uniqueEmail('bound'));
+    const res = await server.gql(ACCEPT, { t: token }, { token: cast.stranger.accessToken });
+    expect(codeOf(res)).toBe('FORBIDDEN');
+    expect(await memberRole(cast.teamId, cast.stranger.id)).toBeNull();
+  });
+
+  it('revoked: CONFLICT; expired: INVITATION_EXPIRED; unknown or resent-away: NOT_FOUND and a null preview', async () => {
+    const revokedEmail = uniqueEmail('revoked');
+    const revoked = await invite(revokedEmail);
+    const res = await server.gql<{ revokeInvitation: { status: string } }>(
+      REVOKE,
+      { w: cast.teamId, i: revoked.invitation.id },
+      { token: cast.admin.accessToken },
+    );
+    expect(res.data?.revokeInvitation.status).toBe('REVOKED');
+    const revokedUser = await createUser(server, { email: revokedEmail });
+    expect(codeOf(await server.gql(ACCEPT, { t: revoked.token }, { token: revokedUser.accessToken }))).toBe('CONFLICT');
+    expect(
+      codeOf(await server.gql(REVOKE, { w: cast.teamId, i: revoked.invitation.id }, { token: cast.admin.accessToken })),
+    ).toBe('CONFLICT');
+
+    const expiredEmail = uniqueEmail('expired');
+    const expired = await invite(expiredEmail);
+    await server.tally.db.query(`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      expired.invitation.id,
+    ]);
+    const expiredUser = await createUser(server, { email: expiredEmail });
+    expect(codeOf(await server.gql(ACCEPT, { t: expired.token }, { token: expiredUser.accessToken }))).toBe(
+      'INVITATION_EXPIRED',
+    );
+
+    // Resend: a new token and 7 more days; the old link stops working, the new one works.
+    const resent = await server.gql<{ resendInvitation: { status: string; expiresAt: string } }>(
+      RESEND,
+      { w: cast.teamId, i: expired.invitation.id },
+      { token: cast.owner.accessToken },
+    );
+    expect(resent.data?.resendInvitation.status).toBe('PENDING');
+    const second = await mail.waitFor((m) => m.to.includes(expiredEmail) && tokenOf(m) !== expired.token);
+    const newToken = tokenOf(second);
+    expect(await server.gql(PREVIEW, { t: expired.token })).toEqual(
+      expect.objectContaining({ data: { invitationPreview: null } }),
+    );
+    expect(codeOf(await server.gql(ACCEPT, { t: expired.token }, { token: expiredUser.accessToken }))).toBe(
+      'NOT_FOUND',
+    );
+    expect((await server.gql(ACCEPT, { t: newToken }, { token: expiredUser.accessToken })).errors).toBeUndefined();
+    expect(codeOf(await server.gql(ACCEPT, { t: 'x'.repeat(43) }, { token: expiredUser.accessToken }))).toBe(
+      'NOT_FOUND',
+    );
+  });
+
+  it('refuses API keys and anonymous callers', async () => {
+    const { token } = await invite(uniqueEmail('keyed'));
+    const key = await server.gql<{ createApiKey: { secret: string } }>(
+      `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "K", role: ADMIN }) { secret } }`,
+      { w: cast.teamId },
+      { token: cast.owner.accessToken },
+    );
+    const secret = key.data?.createApiKey.secret ?? '';
+    expect(codeOf(await server.gql(ACCEPT, { t: token }, { token: secret }))).toBe('FORBIDDEN');
+    expect(codeOf(await server.gql(`mutation { createTeam(name: "By key") { id } }`, {}, { token: secret }))).toBe(
+      'FORBIDDEN',
+    );
+    expect(
+      codeOf(
+        await server.gql(`mutation($w: ID!) { leaveTeam(workspaceId: $w) }`, { w: cast.teamId }, { token: secret }),
+      ),
+    ).toBe('FORBIDDEN');
+    expect(
+      codeOf(
+        await server.gql(
+          SIGN_UP,
+          { email: uniqueEmail(), password: 'long enough password 1', name: 'K' },
+          { token: secret },
+        ),
+      ),
+    ).toBe('FORBIDDEN');
+    expect(codeOf(await server.gql(ACCEPT, { t: token }))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('races', () => {
+  it('parallel accepts of one token give exactly one membership, 20 rounds', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const email = uniqueEmail(`race${round}`);
+      const { token } = await invite(email);
+      const user = await createUser(server, { email });
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => server.gql(ACCEPT, { t: token }, { token: user.accessToken })),
+      );
+      const ok = results.filter((r) => !r.errors).length;
+      expect(ok).toBe(1);
+      for (const r of results.filter((x) => x.errors)) expect(codeOf(r)).toBe('CONFLICT');
+      const rows: Array<{ n: number }> = await server.tally.db.query(
+        `SELECT count(*)::int AS n FROM members WHERE workspace_id = $1 AND user_id = $2`,
+        [cast.teamId, user.id],
+      );
+      expect(rows[0]?.n).toBe(1);
+    }
+  }, 90_000);
+
+  it('a team deletion racing an accept never leaves a member in a deleted team, 20 rounds', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const team = await createRoleTeam(server, `Race Delete ${round}`);
+      const email = uniqueEmail(`del${round}`);
+      const { token } = await invite(email, 'VIEWER', team.owner, team.teamId);
+      const user = await createUser(server, { email });
+      const [accepted, deleted] = await Promise.all([
+        server.gql(ACCEPT, { t: token }, { token: user.accessToken }),
+        server.gql(
+          `mutation($w: ID!, $n: String!) { deleteTeam(workspaceId: $w, confirmName: $n) }`,
+          { w: team.teamId, n: `Race Delete ${round}` },
+          { token: team.owner.accessToken },
+        ),
+      ]);
+      expect(deleted.errors).toBeUndefined();
+      if (accepted.errors) expect(['NOT_FOUND', 'CONFLICT']).toContain(codeOf(accepted));
+      // Either way the user cannot reach the team, and its invitation is not pending.
+      const reach = await server.gql(
+        `query($id: ID) { workspace(id: $id) { id } }`,
+        { id: team.teamId },
+        { token: user.accessToken },
+      );
+      expect(codeOf(reach)).toBe('NOT_FOUND');
+      const rows: Array<{ pending: number }> = await server.tally.db.query(
+        `SELECT count(*)::int AS pending FROM invitations WHERE workspace_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL`,
+        [team.teamId],
+      );
+      expect(rows[0]?.pending).toBe(0);
+    }
+  }, 90_000);
+});
