@@ -44,11 +44,19 @@ export interface Dashboard {
   newPage(options?: { clipboard?: boolean }): Promise<Page>;
 }
 
+export interface DashboardOptions {
+  /**
+   * More settings for the Tally of this file, read when it starts (after the file's earlier
+   * beforeAll hooks), e.g. `() => ({ SMTP_URL: catcher.url })`.
+   */
+  env?: () => Record<string, string>;
+}
+
 /**
  * Registers the hooks of a browser test file: one Tally serving the built dashboard, one
  * Chromium, and a check after every test that the page threw no uncaught error.
  */
-export function useDashboard(): Dashboard {
+export function useDashboard(options: DashboardOptions = {}): Dashboard {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   const pageErrors: string[] = [];
@@ -56,7 +64,7 @@ export function useDashboard(): Dashboard {
   beforeAll(async () => {
     if (!existsSync(join(DIST, 'index.html'))) throw new Error('packages/web/dist is missing: run `pnpm build` first.');
     mkdirSync(RESULTS_DIR, { recursive: true });
-    server = await startTestServer({ WEB_DIST_DIR: DIST });
+    server = await startTestServer({ ...options.env?.(), WEB_DIST_DIR: DIST });
     browser = await launchChromium();
   });
   afterEach(() => {
@@ -84,4 +92,30 @@ export function useDashboard(): Dashboard {
       return page;
     },
   };
+}
+
+/** Waits until the workspace selector shows `label` as its selected option. */
+export async function expectSelectedWorkspace(page: Page, label: string): Promise<void> {
+  const select = await page.getByLabel('Workspace').elementHandle();
+  await page.waitForFunction(
+    ([element, expected]) =>
+      element instanceof HTMLSelectElement && element.selectedOptions[0]?.textContent?.trim() === expected,
+    [select, label] as const,
+    { timeout: 10_000 },
+  );
+}
+
+/** The workspace selector's option labels, in order. */
+export async function workspaceOptions(page: Page): Promise<string[]> {
+  const labels = await page.getByLabel('Workspace').locator('option').allTextContents();
+  return labels.map((label) => label.trim());
+}
+
+/** Logs in through the log-in page and waits for the dashboard. */
+export async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByLabel('Workspace').waitFor();
 }

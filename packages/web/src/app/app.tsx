@@ -3,7 +3,8 @@ import { ApolloProvider } from '@apollo/client/react';
 import { MantineProvider } from '@mantine/core';
 import { ModalsProvider } from '@mantine/modals';
 import { Notifications } from '@mantine/notifications';
-import { RouterProvider } from 'react-router';
+// From react-router/dom: navigations may then ask for flushSync (leaving a deleted team does).
+import { RouterProvider } from 'react-router/dom';
 import type { createAppRouter } from './router';
 import { SessionProvider } from './session/session-provider';
 import type { SessionStore } from './session/session-store';

@@ -18,5 +18,22 @@ export function workspacePath(workspaceId: string, section: WorkspaceSection = '
   return `/w/${encodeURIComponent(workspaceId)}/${section}`;
 }
 
+/** The tabs of a team's view, under /w/:teamId/teams/<tab> (the team is the workspace in the address). */
+export const TEAM_TABS = ['members', 'api-keys', 'settings', 'audit'] as const;
+export type TeamTab = (typeof TEAM_TABS)[number];
+
+export function isTeamTab(value: unknown): value is TeamTab {
+  return typeof value === 'string' && (TEAM_TABS as readonly string[]).includes(value);
+}
+
+export function teamPath(teamId: string, tab: TeamTab = 'members'): string {
+  return `${workspacePath(teamId, 'teams')}/${tab}`;
+}
+
+/** The landing page of an invitation email's link. */
+export function invitationPath(token: string): string {
+  return `/invite/${encodeURIComponent(token)}`;
+}
+
 export const LOGIN_PATH = '/login';
 export const SIGNUP_PATH = '/signup';

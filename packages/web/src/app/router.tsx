@@ -6,7 +6,9 @@ import { ToolsUsagePage } from '../modules/analytics/tools-usage-page';
 import { ApiKeysPage } from '../modules/api-keys/api-keys-page';
 import { LogInPage } from '../modules/accounts/log-in-page';
 import { SignUpPage } from '../modules/accounts/sign-up-page';
+import { InvitationPage } from '../modules/invitations/invitation-page';
 import { SettingsPage } from '../modules/workspaces/settings-page';
+import { TeamPage } from '../modules/workspaces/team-page';
 import { TeamsPage } from '../modules/workspaces/teams-page';
 import { WorkspaceRedirect } from '../modules/workspaces/workspace-redirect';
 import { WorkspaceLayout } from './layout/workspace-layout';
@@ -16,8 +18,10 @@ import { RouteErrorPage } from './ui/route-error-page';
 
 /**
  * /login, /signup                 for visitors (a signed-in user is sent on)
+ * /invite/:token                  an invitation link: for visitors and signed-in users alike
  * /                               → the last workspace used, else the personal one
  * /w/:workspaceId/<section>       the dashboard (sections: see paths.ts)
+ * /w/:teamId/teams/<tab>          a team's view (tabs: see paths.ts)
  */
 export function createAppRouter() {
   return createBrowserRouter([
@@ -31,6 +35,7 @@ export function createAppRouter() {
             { path: 'signup', element: <SignUpPage /> },
           ],
         },
+        { path: 'invite/:token', element: <InvitationPage /> },
         {
           element: <RequireAuth />,
           children: [
@@ -46,6 +51,7 @@ export function createAppRouter() {
                 { path: 'tools', element: <ToolsUsagePage /> },
                 { path: 'activity', element: <ActivityPage /> },
                 { path: 'teams', element: <TeamsPage /> },
+                { path: 'teams/:tab', element: <TeamPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
                 { path: 'settings', element: <SettingsPage /> },
                 { path: '*', element: <NotFound to=".." linkLabel="Go to Overview" /> },

@@ -8,14 +8,19 @@ interface PageHeaderProps {
   actions?: ReactNode;
   /** Shown in the browser tab before " · Tally". */
   documentTitle?: string;
+  /**
+   * 1 for a page; 2 for a page shown inside another one (a team's tab), which then leaves the
+   * browser tab's title to that page.
+   */
+  order?: 1 | 2;
 }
 
-export function PageHeader({ title, description, actions, documentTitle }: PageHeaderProps) {
+export function PageHeader({ title, description, actions, documentTitle, order = 1 }: PageHeaderProps) {
   return (
-    <Group justify="space-between" align="flex-start" mb="xl" wrap="nowrap">
-      <title>{`${documentTitle ?? title} · Tally`}</title>
+    <Group justify="space-between" align="flex-start" mb={order === 1 ? 'xl' : 'lg'} wrap="nowrap">
+      {order === 1 ? <title>{`${documentTitle ?? title} · Tally`}</title> : null}
       <Stack gap={4}>
-        <Title order={1} size="h2">
+        <Title order={order} size={order === 1 ? 'h2' : 'h3'}>
           {title}
         </Title>
         {description ? (

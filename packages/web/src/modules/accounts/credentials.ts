@@ -1,10 +1,15 @@
 import { LIMITS, passwordShapeProblem } from '@tally/shared';
 
+/** A rough shape check (something@something, within the length limit); the server decides. */
+export function looksLikeEmail(email: string): boolean {
+  const value = email.trim();
+  return value.length <= LIMITS.emailMaxLength && /^[^\s@]+@[^\s@]+$/.test(value);
+}
+
 /** Client-side checks that save a round trip; the server validates the same limits. */
 export function emailProblem(email: string): string | null {
-  const value = email.trim();
-  if (value === '') return 'Enter your email address.';
-  if (value.length > LIMITS.emailMaxLength || !/^[^\s@]+@[^\s@]+$/.test(value)) return 'Enter a valid email address.';
+  if (email.trim() === '') return 'Enter your email address.';
+  if (!looksLikeEmail(email)) return 'Enter a valid email address.';
   return null;
 }
 

@@ -1,8 +1,8 @@
 import { type ApiKeyRole, type ApiKeyStatus, LIMITS, type Scope } from '@tally/shared';
 import dayjs from 'dayjs';
-import relativeTime from 'dayjs/plugin/relativeTime';
 
-dayjs.extend(relativeTime);
+// The dashboard's date formats live in app/ui/dates.ts; re-exported for the key pages.
+export { formatDate, formatDateTime, formatRelative } from '../../app/ui/dates';
 
 /** The user guide's words for a key's role ("API Key Roles"). */
 export const API_KEY_ROLE_LABEL: Readonly<Record<ApiKeyRole, string>> = {
@@ -48,20 +48,6 @@ export const SCOPE_DESCRIPTION: Readonly<Record<Scope, string>> = {
   'workspace.delete': 'Delete the workspace',
   'audit.read': 'Read the audit log',
 };
-
-/** Short dates, to keep the table's columns narrow. */
-export function formatDate(iso: string): string {
-  return dayjs(iso).format('D MMM YYYY');
-}
-
-export function formatDateTime(iso: string): string {
-  return dayjs(iso).format('D MMM YYYY, HH:mm');
-}
-
-/** "3 minutes ago"; `now` comes from the caller so that the text can follow the clock. */
-export function formatRelative(iso: string, now: number): string {
-  return dayjs(iso).from(dayjs(now));
-}
 
 /** `YYYY-MM-DD` of a moment in local time, the value format of `<input type="date">`. */
 export function toDateInputValue(moment: number): string {

@@ -41,7 +41,13 @@ export function ApiKeysPage() {
   return <WorkspaceApiKeys key={current.id} current={current} />;
 }
 
-function WorkspaceApiKeys({ current }: { current: WorkspaceSummary }) {
+interface WorkspaceApiKeysProps {
+  current: WorkspaceSummary;
+  /** 2 inside a team's view (its API Keys tab), under the team's own heading. */
+  headingOrder?: 1 | 2;
+}
+
+export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeysProps) {
   // Visibility follows the scopes the server reports for the caller, never a role name.
   const mayRead = can(current.viewerScopes, Scope.KEYS_READ);
   const { data, error, refetch } = useQuery(ApiKeysDocument, {
@@ -61,6 +67,7 @@ function WorkspaceApiKeys({ current }: { current: WorkspaceSummary }) {
   const header = (
     <PageHeader
       title="API Keys"
+      order={headingOrder}
       documentTitle={`API Keys · ${current.name}`}
       description="Keys let SDKs send events and reporting tools query analytics for this workspace."
       actions={

@@ -23,7 +23,7 @@ import {
   formatDateTime,
   formatRelative,
 } from './api-key-format';
-import { useNow } from './use-now';
+import { useNow } from '../../app/ui/use-now';
 
 interface ApiKeysTableProps {
   apiKeys: readonly ApiKeyFieldsFragment[];

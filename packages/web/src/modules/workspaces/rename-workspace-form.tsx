@@ -5,25 +5,19 @@ import { notifications } from '@mantine/notifications';
 import { LIMITS } from '@tally/shared';
 import { ErrorAlert } from '../../app/ui/error-state';
 import { RenameWorkspaceDocument } from '../../graphql/generated';
+import { workspaceNameProblem } from './workspace-name';
 
 interface RenameWorkspaceFormProps {
   workspace: { id: string; name: string };
-}
-
-function nameProblem(name: string): string | null {
-  if (name === '') return 'Enter a name for the workspace.';
-  if (name.length > LIMITS.workspaceNameMaxLength) {
-    return `Use at most ${LIMITS.workspaceNameMaxLength} characters.`;
-  }
-  return null;
+  headingOrder?: 2 | 3;
 }
 
 /** Shown only to callers who hold workspace.manage here (the page decides). */
-export function RenameWorkspaceForm({ workspace }: RenameWorkspaceFormProps) {
+export function RenameWorkspaceForm({ workspace, headingOrder = 2 }: RenameWorkspaceFormProps) {
   const [renameWorkspace, { loading, error, reset }] = useMutation(RenameWorkspaceDocument);
   const form = useForm({
     initialValues: { name: workspace.name },
-    validate: { name: (value) => nameProblem(value.trim()) },
+    validate: { name: (value) => workspaceNameProblem(value) },
   });
   const trimmed = form.values.name.trim();
 
@@ -48,7 +42,7 @@ export function RenameWorkspaceForm({ workspace }: RenameWorkspaceFormProps) {
     <Paper withBorder radius="md" p="lg">
       <Stack gap="md">
         <Stack gap={4}>
-          <Title order={2} size="h4">
+          <Title order={headingOrder} size="h4">
             Rename workspace
           </Title>
           <Text size="sm" c="dimmed">

@@ -1,16 +1,17 @@
 import { useQuery } from '@apollo/client/react';
 import { Badge, Box, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Scope, WorkspaceKind, can } from '@tally/shared';
-import dayjs from 'dayjs';
 import type { ReactNode } from 'react';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
+import { formatDate } from '../../app/ui/dates';
 import { ErrorState } from '../../app/ui/error-state';
 import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
 import { PageLoader } from '../../app/ui/page-loader';
 import { WorkspaceDocument } from '../../graphql/generated';
+import { DangerZone } from './danger-zone';
 import { RenameWorkspaceForm } from './rename-workspace-form';
-import { MEMBER_ROLE_LABEL, WORKSPACE_KIND_LABEL } from './workspace-list';
+import { MEMBER_ROLE_LABEL, WORKSPACE_KIND_LABEL, type WorkspaceSummary } from './workspace-list';
 
 function Detail({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -27,6 +28,17 @@ function Detail({ term, children }: { term: string; children: ReactNode }) {
 
 export function SettingsPage() {
   const current = useCurrentWorkspace();
+  return <WorkspaceSettings key={current.id} current={current} />;
+}
+
+interface WorkspaceSettingsProps {
+  current: WorkspaceSummary;
+  /** 2 inside a team's view (its Settings tab), under the team's own heading. */
+  headingOrder?: 1 | 2;
+}
+
+/** The workspace's details, the rename form and, for a team's owners, the Danger Zone. */
+export function WorkspaceSettings({ current, headingOrder = 1 }: WorkspaceSettingsProps) {
   const { data, error, refetch } = useQuery(WorkspaceDocument, {
     variables: { id: current.id },
     fetchPolicy: 'cache-and-network',
@@ -35,6 +47,7 @@ export function SettingsPage() {
   const header = (
     <PageHeader
       title="Settings"
+      order={headingOrder}
       documentTitle={`Settings · ${current.name}`}
       description="This workspace's name and your access to it."
     />
@@ -66,15 +79,18 @@ export function SettingsPage() {
     );
   }
 
+  // Sections sit one level below the page's (or the tab's) heading.
+  const sectionOrder = headingOrder === 1 ? 2 : 3;
   // Visibility follows the scopes the server reports for the caller, never a role name.
   const canRename = can(workspace.viewerScopes, Scope.WORKSPACE_MANAGE);
+  const canDelete = workspace.kind === WorkspaceKind.TEAM && can(workspace.viewerScopes, Scope.WORKSPACE_DELETE);
 
   return (
     <>
       {header}
       <Stack gap="lg" maw={720}>
         <Paper withBorder radius="md" p="lg">
-          <Title order={2} size="h4" mb="md">
+          <Title order={sectionOrder} size="h4" mb="md">
             Workspace details
           </Title>
           <SimpleGrid component="dl" cols={{ base: 1, xs: 2 }} spacing="lg" verticalSpacing="md" m={0}>
@@ -84,7 +100,7 @@ export function SettingsPage() {
                 {WORKSPACE_KIND_LABEL[workspace.kind]}
               </Badge>
             </Detail>
-            <Detail term="Created">{dayjs(workspace.createdAt).format('D MMMM YYYY')}</Detail>
+            <Detail term="Created">{formatDate(workspace.createdAt)}</Detail>
             <Detail term="Your role">{workspace.viewerRole ? MEMBER_ROLE_LABEL[workspace.viewerRole] : '—'}</Detail>
           </SimpleGrid>
           {workspace.kind === WorkspaceKind.PERSONAL ? (
@@ -95,12 +111,14 @@ export function SettingsPage() {
         </Paper>
 
         {canRename ? (
-          <RenameWorkspaceForm key={workspace.id} workspace={workspace} />
+          <RenameWorkspaceForm key={workspace.id} workspace={workspace} headingOrder={sectionOrder} />
         ) : (
           <Text size="sm" c="dimmed">
             You can view this workspace&apos;s settings, but your role here doesn&apos;t allow changing them.
           </Text>
         )}
+
+        {canDelete ? <DangerZone team={workspace} headingOrder={sectionOrder} /> : null}
       </Stack>
     </>
   );

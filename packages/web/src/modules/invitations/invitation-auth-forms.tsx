@@ -1,0 +1,170 @@
+import { useMutation } from '@apollo/client/react';
+import { Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { LIMITS } from '@tally/shared';
+import { useSessionActions } from '../../app/session/session-context';
+import { ErrorAlert } from '../../app/ui/error-state';
+import { LogInDocument, SignUpDocument } from '../../graphql/generated';
+import { PASSWORD_HINT, nameProblem, newPasswordProblem } from '../accounts/credentials';
+
+interface InvitationAuthProps {
+  /** The invited address: prefilled and fixed, since only it can accept. */
+  email: string;
+  /** Called once the session has started; accepts the invitation. */
+  onSignedIn: () => Promise<void>;
+  /** Switches to the other form (log in ↔ sign up). */
+  onSwitch: () => void;
+}
+
+function InvitedEmail({ email }: { email: string }) {
+  return (
+    <TextInput
+      label="Email"
+      type="email"
+      name="email"
+      autoComplete="username"
+      value={email}
+      readOnly
+      description="The invitation is for this address."
+      styles={{ input: { backgroundColor: 'var(--mantine-color-gray-0)' } }}
+    />
+  );
+}
+
+/** Log in as the invited address, then accept. */
+export function InvitationLogInForm({ email, onSignedIn, onSwitch }: InvitationAuthProps) {
+  const { startSession } = useSessionActions();
+  const [logIn, { loading, error }] = useMutation(LogInDocument);
+  const form = useForm({
+    initialValues: { password: '' },
+    validate: { password: (value) => (value === '' ? 'Enter your password.' : null) },
+    clearInputErrorOnChange: false,
+  });
+
+  async function handleSubmit({ password }: typeof form.values) {
+    try {
+      const { data } = await logIn({ variables: { email, password } });
+      if (!data) return;
+      startSession(data.logIn);
+      await onSignedIn();
+    } catch {
+      // Shown below from `error`.
+    }
+  }
+
+  return (
+    <form
+      onSubmit={form.onSubmit((values) => {
+        void handleSubmit(values);
+      })}
+      noValidate
+    >
+      <Stack gap="md">
+        <Text size="sm">Log in to accept the invitation.</Text>
+        {error ? (
+          <ErrorAlert
+            title="Couldn't log in"
+            error={error}
+            messages={{ UNAUTHENTICATED: 'Invalid email or password.' }}
+          />
+        ) : null}
+        <InvitedEmail email={email} />
+        <PasswordInput
+          label="Password"
+          name="password"
+          autoComplete="current-password"
+          required
+          withAsterisk={false}
+          {...form.getInputProps('password')}
+          visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
+          autoFocus
+        />
+        <Button type="submit" fullWidth loading={loading}>
+          Log in
+        </Button>
+        <Text size="sm" c="dimmed" ta="center">
+          No account for this address yet?{' '}
+          <Anchor component="button" type="button" size="sm" onClick={onSwitch}>
+            Sign up instead
+          </Anchor>
+        </Text>
+      </Stack>
+    </form>
+  );
+}
+
+/** Create an account for the invited address, then accept. */
+export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: InvitationAuthProps) {
+  const { startSession } = useSessionActions();
+  const [signUp, { loading, error }] = useMutation(SignUpDocument);
+  const form = useForm({
+    initialValues: { name: '', password: '' },
+    validate: { name: nameProblem, password: newPasswordProblem },
+    clearInputErrorOnChange: false,
+  });
+
+  async function handleSubmit({ name, password }: typeof form.values) {
+    try {
+      const { data } = await signUp({ variables: { name: name.trim(), email, password } });
+      if (!data) return;
+      startSession(data.signUp);
+      await onSignedIn();
+    } catch {
+      // Shown below from `error`.
+    }
+  }
+
+  return (
+    <form
+      onSubmit={form.onSubmit((values) => {
+        void handleSubmit(values);
+      })}
+      noValidate
+    >
+      <Stack gap="md">
+        <Text size="sm">
+          Create your Tally account to accept the invitation. You also get a private personal workspace.
+        </Text>
+        {error ? (
+          <ErrorAlert
+            title="Couldn't sign up"
+            error={error}
+            messages={{ CONFLICT: 'An account with this email already exists. Log in instead.' }}
+          />
+        ) : null}
+        <TextInput
+          label="Name"
+          name="name"
+          autoComplete="name"
+          required
+          withAsterisk={false}
+          maxLength={LIMITS.userNameMaxLength}
+          {...form.getInputProps('name')}
+          autoFocus
+        />
+        <InvitedEmail email={email} />
+        <PasswordInput
+          label="Password"
+          name="password"
+          description={PASSWORD_HINT}
+          autoComplete="new-password"
+          required
+          withAsterisk={false}
+          minLength={LIMITS.passwordMinLength}
+          maxLength={LIMITS.passwordMaxLength}
+          {...form.getInputProps('password')}
+          visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
+        />
+        <Button type="submit" fullWidth loading={loading}>
+          Sign up
+        </Button>
+        <Text size="sm" c="dimmed" ta="center">
+          Already have an account?{' '}
+          <Anchor component="button" type="button" size="sm" onClick={onSwitch}>
+            Log in instead
+          </Anchor>
+        </Text>
+      </Stack>
+    </form>
+  );
+}
