@@ -38,7 +38,12 @@ async function main(): Promise<void> {
     }, 15_000);
     force.unref();
     tally.close().then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal }, 'Tally stopped');
+        if (process.stdout.isTTY) console.log('\n  Tally stopped.\n');
+        // 0 after Ctrl-C too: a clean stop is a success, and pnpm then reports no failure.
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'error during shutdown');
         process.exit(1);

@@ -72,14 +72,17 @@ describe('pnpm start on the embedded PostgreSQL', () => {
   const main = join(__dirname, '..', 'dist', 'src', 'main.js');
 
   /** Runs the built server as `pnpm start` does, without DATABASE_URL; resolves with its URL. */
-  function startBuilt(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  function startBuilt(
+    dataDir: string,
+    logLevel = 'warn',
+  ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first (pnpm test does).`);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: '0',
       DATA_DIR: dataDir,
       NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: logLevel,
     };
     delete env.DATABASE_URL;
     delete env.JWT_SECRET;
@@ -92,7 +95,7 @@ describe('pnpm start on the embedded PostgreSQL', () => {
         const match = /Tally is running:\s+(http:\/\/\S+)/.exec(output);
         if (match?.[1]) {
           clearTimeout(timer);
-          resolve({ url: match[1], child });
+          resolve({ url: match[1], child, output: () => output });
         }
       };
       child.stdout.on('data', onData);
@@ -154,6 +157,33 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       if (cluster !== join(dataDir, 'pg')) await rm(cluster, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('stops calmly on Ctrl-C (SIGINT): in order, exit status 0, no warning or stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-sigint-'));
+    const started = await startBuilt(dataDir, 'info');
+    let cluster = join(dataDir, 'pg');
+    try {
+      await fetch(`${started.url}/healthz`);
+      const exited = new Promise<number | null>((resolve) => {
+        started.child.removeAllListeners('exit');
+        started.child.on('exit', (code) => resolve(code));
+      });
+      started.child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const lines = started
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      expect(lines.map((line) => line.msg).slice(-2)).toEqual(['shutting down: draining requests', 'Tally stopped']);
+      expect(started.output()).not.toMatch(/\n\s+at |ELIFECYCLE|Error:/);
+    } finally {
+      if (existsSync(join(dataDir, 'pg-cluster'))) cluster = readFileSync(join(dataDir, 'pg-cluster'), 'utf8').trim();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(cluster, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('stops with one clear line when DATA_DIR cannot work', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'tally-bad-'));

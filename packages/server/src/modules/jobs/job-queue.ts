@@ -151,7 +151,12 @@ export class JobQueue {
     this.pollingMs = Math.max(0.5, options.pollingIntervalSeconds ?? 2) * 1000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.pool = new Pool({ connectionString: databaseUrl, max: 4, application_name: 'tally-jobs' });
-    this.pool.on('error', (error) => logger.warn({ err: error }, 'idle job queue connection lost'));
+    // While stopping, a connection the database closes is expected (it may stop right after).
+    this.pool.on('error', (error) =>
+      this.state === 'stopping' || this.state === 'stopped'
+        ? logger.debug({ err: error }, 'job queue connection closed while stopping')
+        : logger.warn({ err: error }, 'idle job queue connection lost'),
+    );
     this.database = new TrackedDatabase(this.pool);
     this.boss = new PgBoss({
       db: this.database,
