@@ -43,6 +43,8 @@ const envSchema = z.object({
   INVITATIONS_PER_INVITER_PER_HOUR: z.coerce.number().int().min(1).default(50),
   INVITATIONS_PER_WORKSPACE_PER_HOUR: z.coerce.number().int().min(1).default(100),
   INVITATIONS_PER_EMAIL_PER_DAY: z.coerce.number().int().min(1).default(5),
+  PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  PASSWORD_RESETS_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(3),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -121,6 +123,8 @@ export interface Config {
   signUpLimits: { perAddress: number; windowSeconds: number };
   /** Invitations (and resends) per inviter and per team an hour, and per invited email a day. */
   invitationLimits: { perInviterPerHour: number; perWorkspacePerHour: number; perEmailPerDay: number };
+  /** Password reset requests per client address and per email an hour. */
+  passwordResetLimits: { perAddressPerHour: number; perEmailPerHour: number };
   /** Unknown or revoked API keys looked up in the database, per client address per window. */
   apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
 }
@@ -174,6 +178,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perInviterPerHour: e.INVITATIONS_PER_INVITER_PER_HOUR,
       perWorkspacePerHour: e.INVITATIONS_PER_WORKSPACE_PER_HOUR,
       perEmailPerDay: e.INVITATIONS_PER_EMAIL_PER_DAY,
+    },
+    passwordResetLimits: {
+      perAddressPerHour: e.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR,
+      perEmailPerHour: e.PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
     },
     apiKeyFailureLimits: {
       perAddress: e.API_KEY_MAX_FAILURES_PER_ADDRESS,

@@ -17,6 +17,12 @@ import { AccountResolver } from './modules/accounts/account.resolver';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { RevokedSessions } from './modules/accounts/revoked-sessions';
+import { PasswordResetResolver } from './modules/accounts/password-reset.resolver';
+import {
+  type PasswordResetLimits,
+  PasswordResetService,
+  definePasswordResetEmail,
+} from './modules/accounts/password-reset.service';
 import { RateLimit } from './modules/rate-limits/rate-limit';
 import { TokenService } from './modules/accounts/tokens';
 import { ChangeFeed, type ChangeFeedOptions } from './db/change-feed';
@@ -126,6 +132,15 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     });
     const accounts = new AccountService(db, tokens, limiter, workspaces, signUps, changes);
     const revokedSessions = new RevokedSessions(db);
+    const resetSealer = new Sealer(jwtSecret, 'password-reset-email');
+    const passwordResets = new PasswordResetService(
+      db,
+      jobs,
+      passwordResetLimits(pool, config),
+      resetSealer,
+      accounts,
+      limiter,
+    );
     const apiKeyFailures = new RateLimit(pool, {
       name: 'api_key_failures_address',
       points: config.apiKeyFailureLimits.perAddress,
@@ -142,6 +157,12 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     defineMailJobs(jobs, mailer);
     defineInvitationEmail(jobs, { db, mailer, sealer, publicUrl: config.publicUrl });
     defineWorkspacePurge(jobs, db, options.purge);
+    definePasswordResetEmail(jobs, {
+      db,
+      mailer,
+      sealer: resetSealer,
+      publicUrl: config.publicUrl,
+    });
     await defineRefreshTokenPurge(jobs, db, logger);
     options.defineJobs?.(jobs);
     await jobs.start();
@@ -158,6 +179,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
 
     const resolvers = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(accounts)],
+      [PasswordResetResolver, new PasswordResetResolver(passwordResets)],
       [WorkspaceResolver, new WorkspaceResolver(workspaces)],
       [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
       [WorkspaceApiKeysResolver, new WorkspaceApiKeysResolver(apiKeys)],
@@ -248,6 +270,25 @@ function invitationLimits(pool: Pool, config: Config): InvitationLimits {
       points: config.invitationLimits.perEmailPerDay,
       windowSeconds: 24 * hour,
       refusal: 'Too many invitations to this email address.',
+    }),
+  };
+}
+
+/** Password reset requests, consumed before the work: per address and per email, an hour. */
+function passwordResetLimits(pool: Pool, config: Config): PasswordResetLimits {
+  const refusal = 'Too many password reset requests.';
+  return {
+    perAddress: new RateLimit(pool, {
+      name: 'reset_address',
+      points: config.passwordResetLimits.perAddressPerHour,
+      windowSeconds: 60 * 60,
+      refusal,
+    }),
+    perEmail: new RateLimit(pool, {
+      name: 'reset_email',
+      points: config.passwordResetLimits.perEmailPerHour,
+      windowSeconds: 60 * 60,
+      refusal,
     }),
   };
 }

@@ -10,6 +10,7 @@ import { Init1763900000000 } from './migrations/1763900000000-init';
 import { ApiKeysAndAudit1763900000001 } from './migrations/1763900000001-api-keys-and-audit';
 import { SessionFamilies1763900000002 } from './migrations/1763900000002-session-families';
 import { Teams1763900000003 } from './migrations/1763900000003-teams';
+import { PasswordResets1763900000004 } from './migrations/1763900000004-password-resets';
 
 export const ENTITIES = [User, RefreshToken, Workspace, Membership, ApiKey, AuditEntry, Invitation];
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   ApiKeysAndAudit1763900000001,
   SessionFamilies1763900000002,
   Teams1763900000003,
+  PasswordResets1763900000004,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

@@ -21,13 +21,20 @@ function problems(document: string): string[] {
 }
 
 describe('credential mutations', () => {
-  it('are signUp, logIn, refreshSession and acceptInvitation', () => {
+  it('are signUp, logIn, refreshSession, acceptInvitation and the password reset pair', () => {
     const mutation = schema.getMutationType();
     const marked = Object.values(mutation?.getFields() ?? {})
       .filter(isCredentialField)
       .map((f) => f.name)
       .sort();
-    expect(marked).toEqual(['acceptInvitation', 'logIn', 'refreshSession', 'signUp']);
+    expect(marked).toEqual([
+      'acceptInvitation',
+      'logIn',
+      'refreshSession',
+      'requestPasswordReset',
+      'resetPassword',
+      'signUp',
+    ]);
   });
 
   it('are priced high by the cost estimators', () => {

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { type ContainerType, buildSchema, registerEnumType } from 'type-graphql';
 import { AccountResolver } from '../modules/accounts/account.resolver';
+import { PasswordResetResolver } from '../modules/accounts/password-reset.resolver';
 import { ApiKeyResolver, WorkspaceApiKeysResolver } from '../modules/api-keys/api-key.resolver';
 import { AuditEntryResolver, WorkspaceAuditResolver } from '../modules/audit/audit.resolver';
 import { InvitationResolver, WorkspaceInvitationsResolver } from '../modules/invitations/invitation.resolver';
@@ -25,6 +26,7 @@ function registerEnums(): void {
 
 export const RESOLVERS = [
   AccountResolver,
+  PasswordResetResolver,
   WorkspaceResolver,
   ApiKeyResolver,
   WorkspaceApiKeysResolver,

@@ -154,6 +154,27 @@ export class AccountService {
   }
 
   /**
+   * Ends every login of a user (a password reset), in the caller's transaction: revokes all
+   * their refresh tokens and announces each family. Returns the families, for
+   * `applyEndedFamilies` once the transaction has committed.
+   */
+  async endAllSessions(manager: EntityManager, userId: string): Promise<string[]> {
+    const rows: Array<{ family_id: string }> = await manager.query(
+      `WITH ended AS (
+         UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id
+       ) SELECT DISTINCT family_id FROM ended`,
+      [userId],
+    );
+    for (const row of rows) await announce(manager, { kind: 'session_family', id: row.family_id });
+    return rows.map((row) => row.family_id);
+  }
+
+  /** Applies ended families on this instance at once (their NOTIFYs reach the others). */
+  applyEndedFamilies(familyIds: readonly string[]): void {
+    for (const id of familyIds) this.changes.applyLocally({ kind: 'session_family', id });
+  }
+
+  /**
    * Revokes every refresh token of a login family and announces it, so that every instance
    * refuses the family's access tokens from the next request on. True when it was live.
    */

@@ -37,6 +37,11 @@ export class LoginLimiter {
     ]);
   }
 
+  /** A password reset: the account's failed logins are forgotten (its owner proved who they are). */
+  async forgetAccount(email: string): Promise<void> {
+    await this.byAccount.reset(accountKey(email));
+  }
+
   /** The attempt succeeded: it does not count against either limit. */
   async refund(email: string, ip: string): Promise<void> {
     await Promise.all([this.byAccount.refund(accountKey(email)), this.byAddress.refund(ip)]);
