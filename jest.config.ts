@@ -14,8 +14,14 @@ const swc: [string, Record<string, unknown>] = [
   },
 ];
 
+// The server's decorators need reflect-metadata first; resolved from the server package, so it
+// is found however jest is started (not only through pnpm's bin shim and its NODE_PATH).
+const reflectMetadata = require.resolve('reflect-metadata', { paths: [`${__dirname}/packages/server`] });
+
 const common = {
   testEnvironment: 'node',
+  // Not in the system temp folder: a test run leaves nothing there.
+  cacheDirectory: `${__dirname}/node_modules/.cache/jest`,
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
   // The embedded PostgreSQL itself is started by the global setup (and by child processes in
   // tests), where Node loads its ESM platform package natively: it must stay untransformed.
@@ -46,14 +52,14 @@ const config: Config = {
       displayName: 'server',
       rootDir: '<rootDir>/packages/server',
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-      setupFiles: ['reflect-metadata'],
+      setupFiles: [reflectMetadata],
     },
     {
       ...common,
       displayName: 'web',
       rootDir: '<rootDir>/packages/web',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      setupFiles: ['reflect-metadata'],
+      setupFiles: [reflectMetadata],
     },
   ],
 };

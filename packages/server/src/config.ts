@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseEnv } from 'node:util';
 import { resolve, sep } from 'node:path';
 import { z } from 'zod';
 
@@ -134,6 +136,24 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** The repository's root, where `.env` is read from (whatever the working folder). */
+export const REPO_ROOT = resolve(SERVER_ROOT, '../..');
+
+/**
+ * The environment with a `.env` file's settings under it: variables already set win, so a
+ * deployment's environment always overrides the file. No file: the environment as it is.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv, file = resolve(REPO_ROOT, '.env')): NodeJS.ProcessEnv {
+  if (!existsSync(file)) return env;
+  let parsed: NodeJS.Dict<string>;
+  try {
+    parsed = parseEnv(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot be read (${error instanceof Error ? error.message : String(error)})`]);
+  }
+  return { ...parsed, ...env };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

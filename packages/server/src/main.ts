@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, withDotEnv } from './config';
 import { createLogger } from './logger';
 import { createTally } from './server';
 import { StartupError } from './startup-error';
@@ -8,7 +8,7 @@ import { StartupError } from './startup-error';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(withDotEnv(process.env));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

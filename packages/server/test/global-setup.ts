@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -19,15 +18,18 @@ declare global {
  * fresh copy of it (CREATE DATABASE … TEMPLATE), so files never see each other's rows.
  */
 export default async function globalSetup(): Promise<void> {
+  // Every temporary file of the run (test data folders, the embedded cluster, browser
+  // profiles, anything a library puts in os.tmpdir()) goes in one folder that the teardown
+  // removes, so a run leaves nothing behind in the system's temp folder.
+  const runDir = mkdtempSync(join(tmpdir(), 'tally-test-run-'));
+  process.env.TALLY_TEST_RUN_DIR = runDir;
+  process.env.TMPDIR = runDir;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dataDir = mkdtempSync(join(tmpdir(), 'tally-test-pg-'));
     const embedded = await startEmbeddedPostgres({ dataDir, persistent: false, database: 'postgres' });
     adminUrl = embedded.url;
-    globalThis.__TALLY_EMBEDDED_STOP__ = async () => {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
+    globalThis.__TALLY_EMBEDDED_STOP__ = () => embedded.stop();
   }
   const template = `tally_test_template_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { Client } from 'pg';
 
 export default async function globalTeardown(): Promise<void> {
@@ -10,4 +11,6 @@ export default async function globalTeardown(): Promise<void> {
     await admin.end();
   }
   await globalThis.__TALLY_EMBEDDED_STOP__?.();
+  const runDir = process.env.TALLY_TEST_RUN_DIR;
+  if (runDir) await rm(runDir, { recursive: true, force: true });
 }

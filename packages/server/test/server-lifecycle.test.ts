@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, withDotEnv } from '../src/config';
 import { loadJwtSecret } from '../src/secrets';
 import { SIGN_UP, uniqueEmail } from './factories';
 import { gqlRequest, startTestServer } from './harness';
@@ -244,6 +244,21 @@ describe('configuration', () => {
     });
     expect(config.publicUrl).toBe('https://tally.example.com');
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('reads .env under the environment: a variable already set wins', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tally-dotenv-'));
+    try {
+      const file = join(folder, '.env');
+      writeFileSync(file, '# comment\nPORT=4800\nLOG_LEVEL=debug\nPUBLIC_URL="https://tally.example.com"\n');
+      const config = loadConfig(withDotEnv({ LOG_LEVEL: 'warn' }, file));
+      expect(config.port).toBe(4800);
+      expect(config.logLevel).toBe('warn');
+      expect(config.publicUrl).toBe('https://tally.example.com');
+      expect(withDotEnv({ PORT: '1' }, join(folder, 'missing.env'))).toEqual({ PORT: '1' });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('generates a JWT secret once and keeps it in DATA_DIR', async () => {
