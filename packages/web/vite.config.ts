@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 
 // Vite cannot read the CommonJS build of @tally/shared in dev mode, so the app uses its source
 // (STACK.md, "Web"). tsconfig.json maps the same path for type checking.
@@ -10,7 +11,16 @@ const sharedSource = fileURLToPath(new URL('../shared/src/index.ts', import.meta
 const apiOrigin = process.env.TALLY_API_ORIGIN ?? 'http://localhost:4000';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    // Brotli and gzip copies of every text file next to it (index.html.br, …), written once at
+    // build time; the server sends them to browsers that accept them (@fastify/static preCompressed).
+    compression({
+      algorithms: [defineAlgorithm('brotliCompress'), defineAlgorithm('gzip', { level: 9 })],
+      include: /\.(js|css|html|svg|json|txt|map)$/,
+      threshold: 1024,
+    }),
+  ],
   resolve: {
     alias: { '@tally/shared': sharedSource },
   },

@@ -129,6 +129,8 @@ function registerWebApp(app: FastifyInstance, distDir: string): void {
     void app.register(fastifyStatic, {
       root: distDir,
       index: ['index.html'],
+      // The build writes .br and .gz copies; a browser that accepts one gets it (≈ a quarter of the bytes).
+      preCompressed: true,
       // Built assets carry a content hash in their names: they never change, so cache them for good.
       setHeaders: (res, path) => {
         if (path.includes(`${sep}assets${sep}`)) res.header('cache-control', 'public, max-age=31536000, immutable');
