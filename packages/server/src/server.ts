@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -198,6 +199,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         logger,
         db,
         changes,
+        schemaSdl: config.production ? null : printSchemaWithDirectives(schema),
         authenticator: new Authenticator(tokens, apiKeyVerifier, revokedSessions),
         contextDeps: {
           memberships,

@@ -1,9 +1,9 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context';
 import { oneCredentialPerOperation } from './credential-rule';
 import { createFormatError } from './errors';
+import { landingPagePlugin } from './landing-page';
 import { MAX_SELECTIONS, MAX_TOKENS, depthRule } from './limits';
 import { requestPolicyPlugin } from './plugins';
 
@@ -27,8 +27,9 @@ export function createApollo(schema: GraphQLSchema, options: { production: boole
     plugins: [
       requestPolicyPlugin({ schema, production: options.production }),
       // Apollo Sandbox at /graphql, in development and production alike (it sends the
-      // headers the explorer sets, e.g. an API key, so introspection works there too).
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // headers the explorer sets, e.g. an API key, so introspection works there too); a
+      // page that explains itself when Apollo's CDN cannot be reached.
+      landingPagePlugin({ schemaUrl: options.production ? null : '/graphql/schema.graphql' }),
     ],
   });
 }

@@ -21,6 +21,8 @@ export interface HttpDeps {
   config: Config;
   logger: FastifyBaseLogger;
   db: DataSource;
+  /** The schema as SDL, served at /graphql/schema.graphql; null where introspection needs a credential. */
+  schemaSdl: string | null;
   /** Reported by /readyz: without it the instance serves nothing from memory. */
   changes: Pick<ChangeFeed, 'connected'>;
   authenticator: Authenticator;
@@ -76,6 +78,11 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const sdl = deps.schemaSdl;
+  if (sdl !== null) {
+    // For people without Apollo Sandbox (offline): the same schema introspection gives.
+    app.get('/graphql/schema.graphql', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(sdl));
+  }
   app.get('/readyz', async (_request, reply) => {
     try {
       await deps.db.query('SELECT 1');
