@@ -44,6 +44,10 @@ import { type InvitationLimits, InvitationService } from './modules/invitations/
 import type { BatchedDeleteOptions } from './modules/jobs/batched-delete';
 import { defineWorkspacePurge } from './modules/workspaces/workspace-purge';
 import { Sealer } from './sealer';
+import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from './modules/saved-filters/saved-filter.resolver';
+import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
+import { AnnotationResolver, WorkspaceAnnotationsResolver } from './modules/annotations/annotation.resolver';
+import { AnnotationService } from './modules/annotations/annotation.service';
 import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
 import { loadJwtSecret } from './secrets';
@@ -70,6 +74,8 @@ export interface Services {
   workspaces: WorkspaceService;
   memberships: MembershipService;
   invitations: InvitationService;
+  savedFilters: SavedFilterService;
+  annotations: AnnotationService;
   apiKeys: ApiKeyService;
   apiKeyVerifier: ApiKeyVerifier;
   mailer: Mailer;
@@ -123,6 +129,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const memberships = new MembershipService(db, audit);
     const workspaces = new WorkspaceService(db, audit, changes, jobs);
     const sealer = new Sealer(jwtSecret, 'invitation-email');
+    const savedFilters = new SavedFilterService(db, audit);
+    const annotations = new AnnotationService(db, audit);
     const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const signUps = new RateLimit(pool, {
@@ -173,6 +181,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       workspaces,
       memberships,
       invitations,
+      savedFilters,
+      annotations,
       apiKeys,
       apiKeyVerifier,
       mailer,
@@ -190,6 +200,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       [WorkspaceInvitationsResolver, new WorkspaceInvitationsResolver(invitations)],
       [WorkspaceAuditResolver, new WorkspaceAuditResolver(audit)],
       [AuditEntryResolver, new AuditEntryResolver()],
+      [SavedFilterResolver, new SavedFilterResolver(savedFilters)],
+      [WorkspaceSavedFiltersResolver, new WorkspaceSavedFiltersResolver(savedFilters)],
+      [AnnotationResolver, new AnnotationResolver(annotations)],
+      [WorkspaceAnnotationsResolver, new WorkspaceAnnotationsResolver(annotations)],
     ]);
     const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
 

@@ -24,10 +24,6 @@ const CONTRACT_SHARED = join(__dirname, '../../../../shared/api-contract.graphql
  */
 const PENDING = new Set<string>([
   'Interval',
-  'PropertyOp',
-  'DateRangeInput',
-  'PropertyConditionInput',
-  'EventFilterInput',
   'Analytics',
   'Overview',
   'SeriesPoint',
@@ -36,19 +32,7 @@ const PENDING = new Set<string>([
   'Event',
   'SessionConnection',
   'EventConnection',
-  'SavedFilter',
-  'Annotation',
-  'SavedFilterInput',
-  'AnnotationInput',
   'Workspace.analytics',
-  'Workspace.savedFilters',
-  'Workspace.annotations',
-  'Mutation.createSavedFilter',
-  'Mutation.updateSavedFilter',
-  'Mutation.deleteSavedFilter',
-  'Mutation.createAnnotation',
-  'Mutation.updateAnnotation',
-  'Mutation.deleteAnnotation',
 ]);
 
 let served: GraphQLSchema;

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './limits';
 export * from './passwords';
 export * from './team-rules';
+export * from './analytics';

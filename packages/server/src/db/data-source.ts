@@ -6,19 +6,33 @@ import { Workspace } from '../modules/workspaces/workspace.entity';
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
+import { SavedFilter } from '../modules/saved-filters/saved-filter.entity';
+import { Annotation } from '../modules/annotations/annotation.entity';
 import { Init1763900000000 } from './migrations/1763900000000-init';
 import { ApiKeysAndAudit1763900000001 } from './migrations/1763900000001-api-keys-and-audit';
 import { SessionFamilies1763900000002 } from './migrations/1763900000002-session-families';
 import { Teams1763900000003 } from './migrations/1763900000003-teams';
 import { PasswordResets1763900000004 } from './migrations/1763900000004-password-resets';
+import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006-saved-filters-annotations';
 
-export const ENTITIES = [User, RefreshToken, Workspace, Membership, ApiKey, AuditEntry, Invitation];
+export const ENTITIES = [
+  User,
+  RefreshToken,
+  Workspace,
+  Membership,
+  ApiKey,
+  AuditEntry,
+  Invitation,
+  SavedFilter,
+  Annotation,
+];
 export const MIGRATIONS = [
   Init1763900000000,
   ApiKeysAndAudit1763900000001,
   SessionFamilies1763900000002,
   Teams1763900000003,
   PasswordResets1763900000004,
+  SavedFiltersAnnotations1763900000006,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

@@ -1,4 +1,12 @@
-import { ApiKeyRole, ApiKeyStatus, InvitationStatus, MemberRole, WorkspaceKind } from '@tally/shared';
+import {
+  ApiKeyRole,
+  ApiKeyStatus,
+  Interval,
+  InvitationStatus,
+  MemberRole,
+  PropertyOp,
+  WorkspaceKind,
+} from '@tally/shared';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { type ContainerType, buildSchema, registerEnumType } from 'type-graphql';
@@ -9,6 +17,8 @@ import { AuditEntryResolver, WorkspaceAuditResolver } from '../modules/audit/aud
 import { InvitationResolver, WorkspaceInvitationsResolver } from '../modules/invitations/invitation.resolver';
 import { MemberResolver, WorkspaceMembersResolver } from '../modules/members/member.resolver';
 import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
+import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from '../modules/saved-filters/saved-filter.resolver';
+import { AnnotationResolver, WorkspaceAnnotationsResolver } from '../modules/annotations/annotation.resolver';
 import { enforceDeclarations } from './auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
 import { JsonValue } from './scalars';
@@ -22,6 +32,8 @@ function registerEnums(): void {
   registerEnumType(ApiKeyStatus, { name: 'ApiKeyStatus' });
   registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
   registerEnumType(WorkspaceKind, { name: 'WorkspaceKind' });
+  registerEnumType(Interval, { name: 'Interval' });
+  registerEnumType(PropertyOp, { name: 'PropertyOp' });
 }
 
 export const RESOLVERS = [
@@ -36,6 +48,10 @@ export const RESOLVERS = [
   WorkspaceInvitationsResolver,
   WorkspaceAuditResolver,
   AuditEntryResolver,
+  SavedFilterResolver,
+  WorkspaceSavedFiltersResolver,
+  AnnotationResolver,
+  WorkspaceAnnotationsResolver,
 ] as const;
 
 /**

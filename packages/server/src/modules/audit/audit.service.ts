@@ -22,6 +22,12 @@ export const AuditAction = {
   MEMBER_LEFT: 'member.left',
   API_KEY_CREATED: 'api_key.created',
   API_KEY_REVOKED: 'api_key.revoked',
+  SAVED_FILTER_CREATED: 'saved_filter.created',
+  SAVED_FILTER_UPDATED: 'saved_filter.updated',
+  SAVED_FILTER_DELETED: 'saved_filter.deleted',
+  ANNOTATION_CREATED: 'annotation.created',
+  ANNOTATION_UPDATED: 'annotation.updated',
+  ANNOTATION_DELETED: 'annotation.deleted',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

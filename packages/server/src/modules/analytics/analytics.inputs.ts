@@ -1,0 +1,46 @@
+import { ANALYTICS_LIMITS, PropertyOp } from '@tally/shared';
+import { ArrayMaxSize, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+
+@InputType('DateRangeInput')
+export class DateRangeInput {
+  @Field(() => Date)
+  from!: Date;
+
+  @Field(() => Date)
+  to!: Date;
+}
+
+@InputType('PropertyConditionInput')
+export class PropertyConditionInput {
+  @Field(() => String)
+  @MaxLength(200)
+  key!: string;
+
+  @Field(() => PropertyOp)
+  op!: PropertyOp;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(1000)
+  value?: string | null;
+}
+
+/** An ad-hoc filter; the same shape is what a saved filter stores. Every list is capped. */
+@InputType('EventFilterInput')
+export class EventFilterInput {
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(ANALYTICS_LIMITS.filterValues)
+  names?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(ANALYTICS_LIMITS.filterValues)
+  types?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(ANALYTICS_LIMITS.filterValues)
+  userIds?: string[] | null;
+
+  @Field(() => [PropertyConditionInput], { nullable: true })
+  @ArrayMaxSize(ANALYTICS_LIMITS.filterProperties)
+  properties?: PropertyConditionInput[] | null;
+}
