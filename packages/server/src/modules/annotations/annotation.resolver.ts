@@ -2,17 +2,12 @@ import { Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../graphql/auth';
 import type { RequestContext } from '../../graphql/context';
-import { unauthenticated } from '../../errors';
+import { principalOf } from '../../graphql/principal';
 import { User } from '../accounts/user.entity';
 import { DateRangeInput } from '../analytics/analytics.inputs';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Annotation, AnnotationInput } from './annotation.entity';
 import { ANNOTATIONS_LISTED, type AnnotationService } from './annotation.service';
-
-function principalOf(ctx: RequestContext) {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
-}
 
 @Resolver(() => Annotation)
 export class AnnotationResolver {

@@ -3,8 +3,8 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Re
 import { MaxLength } from 'class-validator';
 import { Public, RequiresScopes, UsersOnly } from '../../graphql/auth';
 import type { RequestContext } from '../../graphql/context';
+import { principalOf } from '../../graphql/principal';
 import { CredentialMutation } from '../../graphql/credential-rule';
-import { unauthenticated } from '../../errors';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Invitation, InvitationPreview } from './invitation.entity';
@@ -30,11 +30,6 @@ class InvitationArgs {
 
   @Field(() => ID)
   invitationId!: string;
-}
-
-function principalOf(ctx: RequestContext) {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
 }
 
 @Resolver(() => Invitation)

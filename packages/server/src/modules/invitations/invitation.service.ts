@@ -11,6 +11,7 @@ import { isEmail } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, conflict, forbidden, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
+import { userIdOf } from '../../graphql/principal';
 import { ErrorCode } from '@tally/shared';
 import type { Sealer } from '../../sealer';
 import { normalizeEmail } from '../accounts/account.service';
@@ -88,7 +89,7 @@ export class InvitationService {
   }
 
   async invite(workspaceId: string, rawEmail: string, role: MemberRole, actor: Principal): Promise<Invitation> {
-    const inviterId = userOf(actor);
+    const inviterId = userIdOf(actor, 'API keys cannot manage invitations.');
     const email = normalizeEmail(rawEmail);
     if (!isEmail(email) || email.length > LIMITS.emailMaxLength) {
       throw badInput('Enter a valid email address.', { field: 'email' });
@@ -156,7 +157,7 @@ export class InvitationService {
 
   /** Rule 3: a new token (the old link stops working), 7 more days, and the email again. */
   async resend(workspaceId: string, invitationId: string, actor: Principal): Promise<Invitation> {
-    const inviterId = userOf(actor);
+    const inviterId = userIdOf(actor, 'API keys cannot manage invitations.');
     const found = await this.find(workspaceId, invitationId);
     await this.consumeLimits(inviterId, workspaceId, found.email);
     const token = newToken();
@@ -189,7 +190,7 @@ export class InvitationService {
 
   /** Rule 3: a pending (or expired) invitation becomes REVOKED; its link stops working. */
   async revoke(workspaceId: string, invitationId: string, actor: Principal): Promise<Invitation> {
-    const actorId = userOf(actor);
+    const actorId = userIdOf(actor, 'API keys cannot manage invitations.');
     await this.db.transaction(async (manager) => {
       await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace has no invitations.' });
       const invitation = await this.lockInvitation(manager, workspaceId, invitationId);
@@ -220,7 +221,7 @@ export class InvitationService {
    * team alive (NOT_FOUND). Returns the team as it was joined, with the role.
    */
   async accept(token: string, actor: Principal): Promise<{ workspace: Workspace; role: MemberRole }> {
-    const userId = userOf(actor);
+    const userId = userIdOf(actor, 'API keys cannot manage invitations.');
     const tokenHash = TOKEN_PATTERN.test(token) ? hashInvitationToken(token) : null;
     const located: Array<{ workspace_id: string }> = tokenHash
       ? await this.db.query(`SELECT workspace_id FROM invitations WHERE token_hash = $1`, [tokenHash])
@@ -355,10 +356,4 @@ export class InvitationService {
 
 function newToken(): string {
   return randomBytes(TOKEN_BYTES).toString('base64url');
-}
-
-/** Invitations are managed by people (declared with members.manage, which no key holds). */
-function userOf(actor: Principal): string {
-  if (actor.kind !== 'user') throw forbidden('API keys cannot manage invitations.');
-  return actor.userId;
 }

@@ -2,7 +2,7 @@ import { MemberRole, Scope } from '@tally/shared';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScopes, UsersOnly } from '../../graphql/auth';
 import type { RequestContext } from '../../graphql/context';
-import { unauthenticated } from '../../errors';
+import { principalOf } from '../../graphql/principal';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Membership } from './member.entity';
@@ -27,12 +27,6 @@ class RemoveMemberArgs {
 
   @Field(() => ID)
   userId!: string;
-}
-
-/** The checker has admitted the caller; the services take the acting principal. */
-function principalOf(ctx: RequestContext) {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
 }
 
 @Resolver(() => Membership)

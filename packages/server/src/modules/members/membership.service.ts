@@ -2,6 +2,7 @@ import { ErrorCode, MEMBER_ROLE_RANK, MemberRole, canManageMember, canStepDown, 
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, forbidden, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
+import { userIdOf } from '../../graphql/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';
 import { Membership } from './member.entity';
@@ -61,7 +62,7 @@ export class MembershipService {
    * down while another OWNER remains (LAST_OWNER otherwise).
    */
   async changeRole(workspaceId: string, targetUserId: string, role: MemberRole, actor: Principal): Promise<Membership> {
-    const actorUserId = userOf(actor);
+    const actorUserId = userIdOf(actor, 'API keys cannot manage members.');
     if (!isUuid(targetUserId)) throw notFound('Member');
     return this.db.transaction(async (manager) => {
       await lockWorkspace(manager, workspaceId, { refusal: PERSONAL_HAS_NO_MEMBERS });
@@ -101,7 +102,7 @@ export class MembershipService {
 
   /** Removes another member (managed downwards); leaving is leaveTeam. */
   async remove(workspaceId: string, targetUserId: string, actor: Principal): Promise<void> {
-    const actorUserId = userOf(actor);
+    const actorUserId = userIdOf(actor, 'API keys cannot manage members.');
     if (!isUuid(targetUserId)) throw notFound('Member');
     await this.db.transaction(async (manager) => {
       await lockWorkspace(manager, workspaceId, { refusal: PERSONAL_HAS_NO_MEMBERS });
@@ -130,7 +131,7 @@ export class MembershipService {
 
   /** Rule 7: any member may leave a team; the last OWNER gets LAST_OWNER. */
   async leave(workspaceId: string, actor: Principal): Promise<void> {
-    const userId = userOf(actor);
+    const userId = userIdOf(actor, 'API keys cannot manage members.');
     await this.db.transaction(async (manager) => {
       await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace cannot be left.' });
       const members = await lockMembers(manager, workspaceId);
@@ -156,12 +157,6 @@ export class MembershipService {
     if (!member) throw notFound('Member');
     return member;
   }
-}
-
-/** The acting user: member changes are declared users-only, so a key never reaches here. */
-function userOf(actor: Principal): string {
-  if (actor.kind !== 'user') throw forbidden('API keys cannot manage members.');
-  return actor.userId;
 }
 
 /** Name and email of a member, kept in audit details (they outlive the membership). */

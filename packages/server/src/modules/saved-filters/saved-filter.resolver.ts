@@ -2,16 +2,11 @@ import { Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../graphql/auth';
 import type { RequestContext } from '../../graphql/context';
-import { unauthenticated } from '../../errors';
+import { principalOf } from '../../graphql/principal';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { SavedFilter, SavedFilterInput } from './saved-filter.entity';
 import { SAVED_FILTERS_PER_WORKSPACE, type SavedFilterService } from './saved-filter.service';
-
-function principalOf(ctx: RequestContext) {
-  if (!ctx.principal) throw unauthenticated();
-  return ctx.principal;
-}
 
 @Resolver(() => SavedFilter)
 export class SavedFilterResolver {

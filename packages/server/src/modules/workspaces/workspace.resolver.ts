@@ -3,6 +3,7 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Re
 import { MaxLength } from 'class-validator';
 import { Authenticated, Public, RequiresScopes, UsersOnly } from '../../graphql/auth';
 import type { RequestContext, WorkspaceAccess } from '../../graphql/context';
+import { principalOf } from '../../graphql/principal';
 import { badInput, notFound } from '../../errors';
 import { Workspace } from './workspace.entity';
 import type { WorkspaceService } from './workspace.service';
@@ -76,8 +77,7 @@ export class WorkspaceResolver {
   @Mutation(() => Workspace)
   @UsersOnly()
   async createTeam(@Arg('name', () => String) name: string, @Ctx() ctx: RequestContext): Promise<Workspace> {
-    if (!ctx.principal) throw notFound('Workspace');
-    const team = await this.service.createTeam(name, ctx.principal);
+    const team = await this.service.createTeam(name, principalOf(ctx));
     ctx.primeAccess(team.id, MemberRole.OWNER);
     return team;
   }
@@ -89,8 +89,7 @@ export class WorkspaceResolver {
     @Arg('confirmName', () => String) confirmName: string,
     @Ctx() ctx: RequestContext,
   ): Promise<boolean> {
-    if (!ctx.principal) throw notFound('Workspace');
-    await this.service.deleteTeam(workspaceId, confirmName, ctx.principal);
+    await this.service.deleteTeam(workspaceId, confirmName, principalOf(ctx));
     return true;
   }
 
