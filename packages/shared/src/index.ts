@@ -4,5 +4,6 @@ export * from './statuses';
 export * from './errors';
 export * from './limits';
 export * from './passwords';
+export * from './email';
 export * from './team-rules';
 export * from './analytics';

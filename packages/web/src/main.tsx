@@ -1,16 +1,18 @@
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
+import './app/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createApolloClient } from './app/apollo-client';
 import { App } from './app/app';
 import { createAppRouter } from './app/router';
+import { createSessionSignals } from './app/session/session-broadcast';
 import { SessionStore } from './app/session/session-store';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element.');
 
-const session = new SessionStore();
+const session = new SessionStore(createSessionSignals());
 const client = createApolloClient(session);
 const router = createAppRouter();
 

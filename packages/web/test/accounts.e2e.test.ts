@@ -10,12 +10,12 @@ async function signUp(page: Page, email: string, password: string): Promise<void
   await page.goto('/signup');
   await page.getByLabel('Name').fill('Grace Hopper');
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign up' }).click();
 }
 
 describe('the dashboard in Chromium', () => {
-  it('signs up and shows the personal workspace in the selector, with the navigation', async () => {
+  it('signs up, lands on Getting started, and shows the personal workspace and the navigation', async () => {
     const page = await newPage();
     const email = uniqueEmail('browser');
     await signUp(page, email, 'a long enough password');
@@ -23,9 +23,31 @@ describe('the dashboard in Chromium', () => {
     const selector = page.getByLabel('Workspace');
     await selector.waitFor();
     await expectSelected(page, 'Personal');
-    for (const item of ['Overview', 'Sessions', 'Tools & Usage', 'Activity', 'Teams', 'API Keys', 'Settings']) {
-      await page.getByRole('link', { name: item }).waitFor();
+    // A new user lands on Getting started: a key, a first event, the team.
+    await page.waitForURL(/\/w\/[^/]+\/getting-started$/);
+    await page.getByRole('heading', { name: 'Getting started', level: 1 }).waitFor();
+    for (const step of ['1. Create an API key', '2. Send a first event', '3. Invite your team']) {
+      await page.getByRole('heading', { name: step, level: 2 }).waitFor();
     }
+    await page.getByText('Coming with Analytics', { exact: true }).waitFor();
+    const curl = await page.locator('main pre').first().textContent();
+    expect(curl).toBe(
+      `curl -X POST ${dashboard.server.url}/v1/events -H "authorization: Bearer tly_…" -H 'content-type: application/json' -d '{"events":[{"sessionId":"s1","name":"signup","type":"custom"}]}'`,
+    );
+    // Built pages are links; the four Analytics brings are marked, and lead nowhere.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    for (const item of ['Getting started', 'Teams', 'API Keys', 'Settings']) {
+      await nav.getByRole('link', { name: item, exact: true }).waitFor();
+    }
+    for (const item of ['Overview', 'Sessions', 'Tools & Usage', 'Activity']) {
+      expect(await nav.getByRole('link', { name: item }).count()).toBe(0);
+      await nav.getByRole('listitem').filter({ hasText: item }).getByText('Coming soon').waitFor();
+    }
+    // The panel stays reachable: from another page, back through the sidebar.
+    await nav.getByRole('link', { name: 'Teams', exact: true }).click();
+    await page.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
+    await nav.getByRole('link', { name: 'Getting started' }).click();
+    await page.getByRole('heading', { name: 'Getting started', level: 1 }).waitFor();
     await page.screenshot({ path: join(RESULTS_DIR, 'signed-up.png'), fullPage: true });
 
     // The account really exists, with its personal workspace.
@@ -54,11 +76,11 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Log in' }).waitFor();
 
     await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('not the password');
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText(/invalid email or password/i).waitFor();
 
-    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByLabel('Password', { exact: true }).fill('a long enough password');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByLabel('Workspace').waitFor();
     await expectSelected(page, 'Personal');
@@ -69,7 +91,7 @@ describe('the dashboard in Chromium', () => {
     const page = await newPage();
     await signUp(page, uniqueEmail('browser'), 'a long enough password');
     await page.getByLabel('Workspace').waitFor();
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
     const name = page.getByLabel('Name');
     await name.fill('My analytics');
     await page.getByRole('button', { name: 'Rename' }).click();

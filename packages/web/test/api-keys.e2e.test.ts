@@ -36,11 +36,11 @@ describe('API Keys in Chromium', () => {
     await page.goto('/signup');
     await page.getByLabel('Name').fill('Grace Hopper');
     await page.getByLabel('Email').fill(uniqueEmail('keys'));
-    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByLabel('Password', { exact: true }).fill('a long enough password');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByLabel('Workspace').waitFor();
 
-    await page.getByRole('link', { name: 'API Keys' }).click();
+    await page.getByRole('link', { name: 'API Keys', exact: true }).click();
     await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor();
     await page.getByText('No API keys yet').waitFor();
     await page.getByRole('heading', { name: 'Using a key' }).waitFor();
@@ -131,9 +131,9 @@ describe('API Keys in Chromium', () => {
     const page = await newPage();
     await page.goto('/login');
     await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
+    await page.getByLabel('Password', { exact: true }).fill(owner.password);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('link', { name: 'API Keys' }).click();
+    await page.getByRole('link', { name: 'API Keys', exact: true }).click();
 
     await page.getByRole('button', { name: 'Create API Key' }).click();
     const form = page.getByRole('dialog', { name: 'Create API Key' });
@@ -178,11 +178,11 @@ describe('API Keys in Chromium', () => {
     const page = await newPage();
     await page.goto('/login');
     await page.getByLabel('Email').fill(viewer.email);
-    await page.getByLabel('Password').fill(viewer.password);
+    await page.getByLabel('Password', { exact: true }).fill(viewer.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByLabel('Workspace').selectOption({ label: teamName });
     await page.waitForURL(`**/w/${teamId}/**`);
-    await page.getByRole('link', { name: 'API Keys' }).click();
+    await page.getByRole('link', { name: 'API Keys', exact: true }).click();
 
     const row = page.getByRole('row', { name: /Production SDK/ });
     await row.getByText(prefix).waitFor();

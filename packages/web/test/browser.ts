@@ -37,11 +37,25 @@ export function launchChromium(): Promise<Browser> {
 const DIST = join(__dirname, '..', 'dist');
 export const RESULTS_DIR = join(__dirname, '..', 'test-results');
 
+export interface PageOptions {
+  clipboard?: boolean;
+  /** 1440×900 unless given; the accessibility checks use 1360×860 and 390×844. */
+  viewport?: { width: number; height: number };
+  /** Run in the page before any of its scripts, on every load (e.g. to take a browser API away). */
+  initScript?: () => void;
+}
+
+/** The two sizes the dashboard is checked at (issue 9): a laptop and a phone. */
+export const DESKTOP = { width: 1360, height: 860 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
 export interface Dashboard {
   /** The running Tally (server + built dashboard) of this test file. */
   readonly server: TestServer;
   /** A fresh browser context (own cookies) and page on the dashboard. */
-  newPage(options?: { clipboard?: boolean }): Promise<Page>;
+  newPage(options?: PageOptions): Promise<Page>;
+  /** Another tab in the same browser context as `page` (same cookies and storage). */
+  newTab(page: Page): Promise<Page>;
 }
 
 export interface DashboardOptions {
@@ -84,12 +98,20 @@ export function useDashboard(options: DashboardOptions = {}): Dashboard {
       if (!browser || !server) throw new Error('the dashboard starts in beforeAll');
       const context = await browser.newContext({
         baseURL: server.url,
-        viewport: { width: 1440, height: 900 },
+        viewport: options.viewport ?? { width: 1440, height: 900 },
         permissions: options.clipboard ? ['clipboard-read', 'clipboard-write'] : [],
+        // Transitions end at once (the theme respects this), so checks never see a half-faded dialog.
+        reducedMotion: 'reduce',
       });
+      if (options.initScript) await context.addInitScript(options.initScript);
       const page = await context.newPage();
       page.on('pageerror', (error) => pageErrors.push(error.message));
       return page;
+    },
+    async newTab(page) {
+      const tab = await page.context().newPage();
+      tab.on('pageerror', (error) => pageErrors.push(error.message));
+      return tab;
     },
   };
 }
@@ -111,11 +133,12 @@ export async function workspaceOptions(page: Page): Promise<string[]> {
   return labels.map((label) => label.trim());
 }
 
-/** Logs in through the log-in page and waits for the dashboard. */
+/** Logs in through the log-in page and waits for the dashboard (at any width). */
 export async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
   await page.goto('/login');
   await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByLabel('Workspace').waitFor();
+  await page.waitForURL(/\/w\/[^/]+\//);
+  await page.locator('main [data-page-heading]').waitFor();
 }

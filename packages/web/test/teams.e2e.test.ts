@@ -96,7 +96,7 @@ describe('Teams in Chromium', () => {
     // --- The owner creates a team; the dashboard switches to it.
     const ownerPage = await dashboard.newPage();
     await logIn(ownerPage, owner);
-    await ownerPage.getByRole('link', { name: 'Teams' }).click();
+    await ownerPage.getByRole('link', { name: 'Teams', exact: true }).click();
     await ownerPage.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
     await ownerPage.getByText('You are not in any team yet').waitFor();
     await ownerPage.getByRole('button', { name: 'New Team' }).click();
@@ -173,7 +173,7 @@ describe('Teams in Chromium', () => {
     expect(await email.isEditable()).toBe(false);
     await inviteePage.screenshot({ path: join(RESULTS_DIR, 'teams-invitation-sign-up.png'), fullPage: true });
     await inviteePage.getByLabel('Name').fill('Grace Hopper');
-    await inviteePage.getByLabel('Password').fill('a long enough password');
+    await inviteePage.getByLabel('Password', { exact: true }).fill('a long enough password');
     await inviteePage.getByRole('button', { name: 'Sign up' }).click();
 
     await inviteePage.waitForURL(`**/w/${teamId}/teams/members`);
@@ -289,7 +289,7 @@ describe('Teams in Chromium', () => {
 
     const page = await dashboard.newPage();
     await logIn(page, viewer);
-    await page.getByRole('link', { name: 'Teams' }).click();
+    await page.getByRole('link', { name: 'Teams', exact: true }).click();
     await page
       .getByRole('row', { name: new RegExp(teamName) })
       .getByText('Viewer')
@@ -441,7 +441,7 @@ describe('Teams in Chromium', () => {
     expect(await email.inputValue()).toBe(invitee.email);
     expect(await email.isEditable()).toBe(false);
     expect(await page.getByLabel('Name').count()).toBe(0);
-    await page.getByLabel('Password').fill(invitee.password);
+    await page.getByLabel('Password', { exact: true }).fill(invitee.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`**/w/${teamId}/teams/members`);
     await expectSelectedWorkspace(page, teamName);

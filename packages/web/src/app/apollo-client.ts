@@ -10,9 +10,16 @@ export const GRAPHQL_ENDPOINT = '/graphql';
  * Operations that never carry the access token and never trigger a refresh: they work with
  * the refresh cookie (or with no credential at all). An UNAUTHENTICATED from logIn means
  * "invalid email or password", not "your token expired"; logOut must reach the server even
- * when the access token has already expired.
+ * when the access token has already expired. The password reset works with the emailed token alone.
  */
-const CREDENTIAL_OPERATIONS: ReadonlySet<string> = new Set(['SignUp', 'LogIn', 'RefreshSession', 'LogOut']);
+const CREDENTIAL_OPERATIONS: ReadonlySet<string> = new Set([
+  'SignUp',
+  'LogIn',
+  'RefreshSession',
+  'LogOut',
+  'RequestPasswordReset',
+  'ResetPassword',
+]);
 
 function isCredentialOperation(operation: ApolloLink.Operation): boolean {
   return operation.operationName !== undefined && CREDENTIAL_OPERATIONS.has(operation.operationName);

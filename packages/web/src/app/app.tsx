@@ -8,7 +8,7 @@ import { RouterProvider } from 'react-router/dom';
 import type { createAppRouter } from './router';
 import { SessionProvider } from './session/session-provider';
 import type { SessionStore } from './session/session-store';
-import { theme } from './theme';
+import { cssVariablesResolver, theme } from './theme';
 
 interface AppProps {
   session: SessionStore;
@@ -18,8 +18,9 @@ interface AppProps {
 
 export function App({ session, client, router }: AppProps) {
   return (
-    <MantineProvider theme={theme} defaultColorScheme="light">
-      <Notifications position="top-right" />
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
+      {/* Bottom right: a notification never covers the header, where Log out is. */}
+      <Notifications position="bottom-right" />
       <ApolloProvider client={client}>
         <SessionProvider store={session} client={client}>
           <ModalsProvider>

@@ -1,5 +1,6 @@
 /** The pages of a workspace, in navigation order; the path segment under /w/:workspaceId/. */
 export const WORKSPACE_SECTIONS = [
+  'getting-started',
   'overview',
   'sessions',
   'tools',
@@ -14,7 +15,21 @@ export function isWorkspaceSection(value: unknown): value is WorkspaceSection {
   return typeof value === 'string' && (WORKSPACE_SECTIONS as readonly string[]).includes(value);
 }
 
-export function workspacePath(workspaceId: string, section: WorkspaceSection = 'overview'): string {
+/**
+ * Where a workspace opens. Getting started until Analytics fills Overview; Overview, Sessions,
+ * Tools & Usage and Activity are marked "Coming soon" in the sidebar meanwhile.
+ */
+export const DEFAULT_SECTION: WorkspaceSection = 'getting-started';
+
+/** Sections whose page a later release fills in: the sidebar shows them, without a link. */
+export const COMING_SOON_SECTIONS: ReadonlySet<WorkspaceSection> = new Set([
+  'overview',
+  'sessions',
+  'tools',
+  'activity',
+]);
+
+export function workspacePath(workspaceId: string, section: WorkspaceSection = DEFAULT_SECTION): string {
   return `/w/${encodeURIComponent(workspaceId)}/${section}`;
 }
 
@@ -37,3 +52,9 @@ export function invitationPath(token: string): string {
 
 export const LOGIN_PATH = '/login';
 export const SIGNUP_PATH = '/signup';
+export const FORGOT_PASSWORD_PATH = '/forgot-password';
+
+/** The landing page of a password reset email's link. */
+export function resetPasswordPath(token: string): string {
+  return `/reset-password/${encodeURIComponent(token)}`;
+}

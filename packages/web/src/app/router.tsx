@@ -4,20 +4,26 @@ import { OverviewPage } from '../modules/analytics/overview-page';
 import { SessionsPage } from '../modules/analytics/sessions-page';
 import { ToolsUsagePage } from '../modules/analytics/tools-usage-page';
 import { ApiKeysPage } from '../modules/api-keys/api-keys-page';
+import { ForgotPasswordPage } from '../modules/accounts/forgot-password-page';
 import { LogInPage } from '../modules/accounts/log-in-page';
+import { ResetPasswordPage } from '../modules/accounts/reset-password-page';
 import { SignUpPage } from '../modules/accounts/sign-up-page';
 import { InvitationPage } from '../modules/invitations/invitation-page';
+import { GettingStartedPage } from '../modules/onboarding/getting-started-page';
 import { SettingsPage } from '../modules/workspaces/settings-page';
 import { TeamPage } from '../modules/workspaces/team-page';
 import { TeamsPage } from '../modules/workspaces/teams-page';
 import { WorkspaceRedirect } from '../modules/workspaces/workspace-redirect';
 import { WorkspaceLayout } from './layout/workspace-layout';
+import { DEFAULT_SECTION } from './paths';
 import { PublicOnly, RequireAuth } from './session/route-guards';
 import { NotFound, NotFoundPage } from './ui/not-found-page';
 import { RouteErrorPage } from './ui/route-error-page';
 
 /**
  * /login, /signup                 for visitors (a signed-in user is sent on)
+ * /forgot-password                for visitors: asks for a password reset email
+ * /reset-password/:token          a reset email's link: for anyone holding it
  * /invite/:token                  an invitation link: for visitors and signed-in users alike
  * /                               → the last workspace used, else the personal one
  * /w/:workspaceId/<section>       the dashboard (sections: see paths.ts)
@@ -33,8 +39,11 @@ export function createAppRouter() {
           children: [
             { path: 'login', element: <LogInPage /> },
             { path: 'signup', element: <SignUpPage /> },
+            { path: 'forgot-password', element: <ForgotPasswordPage /> },
           ],
         },
+        // Not for visitors only: whoever holds the link may use it, signed in or not.
+        { path: 'reset-password/:token', element: <ResetPasswordPage /> },
         { path: 'invite/:token', element: <InvitationPage /> },
         {
           element: <RequireAuth />,
@@ -45,7 +54,8 @@ export function createAppRouter() {
               path: 'w/:workspaceId',
               element: <WorkspaceLayout />,
               children: [
-                { index: true, element: <Navigate to="overview" replace /> },
+                { index: true, element: <Navigate to={DEFAULT_SECTION} replace /> },
+                { path: 'getting-started', element: <GettingStartedPage /> },
                 { path: 'overview', element: <OverviewPage /> },
                 { path: 'sessions', element: <SessionsPage /> },
                 { path: 'tools', element: <ToolsUsagePage /> },
@@ -54,7 +64,7 @@ export function createAppRouter() {
                 { path: 'teams/:tab', element: <TeamPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
                 { path: 'settings', element: <SettingsPage /> },
-                { path: '*', element: <NotFound to=".." linkLabel="Go to Overview" /> },
+                { path: '*', element: <NotFound to=".." linkLabel="Go to Getting started" /> },
               ],
             },
           ],

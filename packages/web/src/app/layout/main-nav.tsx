@@ -1,16 +1,17 @@
-import { NavLink, Stack } from '@mantine/core';
+import { Badge, Box, Group, NavLink, Text } from '@mantine/core';
 import {
   IconActivity,
   IconKey,
   IconLayoutDashboard,
   IconListDetails,
+  IconRocket,
   IconSettings,
   IconTool,
   IconUsersGroup,
   type Icon,
 } from '@tabler/icons-react';
 import { Link } from 'react-router';
-import { workspacePath, type WorkspaceSection } from '../paths';
+import { COMING_SOON_SECTIONS, workspacePath, type WorkspaceSection } from '../paths';
 
 interface NavItem {
   section: WorkspaceSection;
@@ -18,8 +19,9 @@ interface NavItem {
   icon: Icon;
 }
 
-/** The sidebar's pages, in the user guide's words and order. */
+/** The sidebar's pages, in the user guide's words and order, after Getting started. */
 export const NAV_ITEMS: readonly NavItem[] = [
+  { section: 'getting-started', label: 'Getting started', icon: IconRocket },
   { section: 'overview', label: 'Overview', icon: IconLayoutDashboard },
   { section: 'sessions', label: 'Sessions', icon: IconListDetails },
   { section: 'tools', label: 'Tools & Usage', icon: IconTool },
@@ -35,22 +37,47 @@ interface MainNavProps {
   onNavigate?: () => void;
 }
 
+/**
+ * A list of links; the pages Analytics will bring are listed where the user guide puts them,
+ * as plain text marked "Coming soon" (not links to an empty page, not a Tab stop).
+ */
 export function MainNav({ workspaceId, active, onNavigate }: MainNavProps) {
   return (
-    <Stack gap={2}>
+    <Box component="ul" m={0} p={0} style={{ listStyle: 'none', display: 'flex', flexDirection: 'column', gap: 2 }}>
       {NAV_ITEMS.map(({ section, label, icon: IconComponent }) => (
-        <NavLink
-          key={section}
-          component={Link}
-          to={workspacePath(workspaceId, section)}
-          label={label}
-          leftSection={<IconComponent size={18} stroke={1.6} aria-hidden />}
-          active={active === section}
-          aria-current={active === section ? 'page' : undefined}
-          onClick={onNavigate}
-          styles={{ root: { borderRadius: 'var(--mantine-radius-md)' } }}
-        />
+        <li key={section}>
+          {COMING_SOON_SECTIONS.has(section) ? (
+            <ComingSoonItem label={label} icon={IconComponent} />
+          ) : (
+            <NavLink
+              component={Link}
+              to={workspacePath(workspaceId, section)}
+              label={label}
+              leftSection={<IconComponent size={18} stroke={1.6} aria-hidden />}
+              active={active === section}
+              aria-current={active === section ? 'page' : undefined}
+              onClick={onNavigate}
+              styles={{ root: { borderRadius: 'var(--mantine-radius-md)' } }}
+            />
+          )}
+        </li>
       ))}
-    </Stack>
+    </Box>
+  );
+}
+
+function ComingSoonItem({ label, icon: IconComponent }: { label: string; icon: Icon }) {
+  return (
+    <Group gap={12} wrap="nowrap" px={12} py={8} c="dimmed" justify="space-between">
+      <Group gap={12} wrap="nowrap">
+        <IconComponent size={18} stroke={1.6} aria-hidden />
+        <Text size="sm" c="dimmed">
+          {label}
+        </Text>
+      </Group>
+      <Badge size="xs" variant="light" color="gray" tt="none">
+        Coming soon
+      </Badge>
+    </Group>
   );
 }

@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { AppShell, Burger, Divider, Group, ScrollArea, Skeleton, Stack } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
-import { useEffect, useMemo } from 'react';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { useEffect, useMemo, useRef } from 'react';
 import { Link, Outlet, useMatch, useNavigate, useParams } from 'react-router';
 import { WorkspacesDocument } from '../../graphql/generated';
 import { rememberWorkspace } from '../../modules/workspaces/last-workspace';
@@ -12,6 +12,7 @@ import { Brand } from '../ui/brand';
 import { ErrorState } from '../ui/error-state';
 import { NotFound } from '../ui/not-found-page';
 import { PageLoader } from '../ui/page-loader';
+import { MAIN_CONTENT_ID, SkipLink, focusPageHeading } from '../ui/skip-link';
 import { MainNav } from './main-nav';
 import { UserMenu } from './user-menu';
 import type { WorkspaceOutletContext } from './workspace-context';
@@ -25,6 +26,41 @@ export function WorkspaceLayout() {
   const navigate = useNavigate();
   const user = useCurrentUser();
   const [navbarOpened, { toggle: toggleNavbar, close: closeNavbar }] = useDisclosure(false);
+  // Below Mantine's `sm` the sidebar is a menu that slides over the page.
+  const narrow = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
+  const menuHidden = narrow && !navbarOpened;
+  const burgerRef = useRef<HTMLButtonElement>(null);
+
+  // Escape closes the open menu and gives focus back to its toggle.
+  useEffect(() => {
+    if (!narrow || !navbarOpened) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      closeNavbar();
+      burgerRef.current?.focus();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => {
+      document.removeEventListener('keydown', onKeyDown);
+    };
+  }, [narrow, navbarOpened, closeNavbar]);
+
+  // After a navigation to another page, focus goes to its heading (screen readers read from
+  // there). Not on the first load, not when a team's tab changes (focus stays on the tabs), and
+  // not after picking a workspace in the selector (focus stays on the selector).
+  const teamView = section === 'teams' && Boolean(sectionMatch?.params['*']);
+  const pageKey = `${workspaceId}/${section ?? ''}/${teamView ? 'team' : ''}`;
+  const previousPageKey = useRef(pageKey);
+  const keepFocus = useRef(false);
+  useEffect(() => {
+    if (previousPageKey.current === pageKey) return;
+    previousPageKey.current = pageKey;
+    if (keepFocus.current) {
+      keepFocus.current = false;
+      return;
+    }
+    focusPageHeading();
+  }, [pageKey]);
 
   const { data, error, refetch } = useQuery(WorkspacesDocument);
   const workspaces = useMemo(() => sortWorkspaces(data?.workspaces ?? []), [data]);
@@ -41,8 +77,9 @@ export function WorkspaceLayout() {
   );
 
   function selectWorkspace(id: string) {
+    keepFocus.current = true;
     closeNavbar();
-    void navigate(workspacePath(id, section ?? 'overview'));
+    void navigate(workspacePath(id, section ?? undefined));
   }
 
   let main;
@@ -70,14 +107,18 @@ export function WorkspaceLayout() {
       padding="xl"
     >
       <AppShell.Header>
+        <SkipLink />
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger
+              ref={burgerRef}
               opened={navbarOpened}
               onClick={toggleNavbar}
               hiddenFrom="sm"
               size="sm"
-              aria-label={navbarOpened ? 'Close navigation' : 'Open navigation'}
+              aria-label="Navigation"
+              aria-expanded={navbarOpened}
+              aria-controls="main-navigation"
             />
             <Link to="/" aria-label="Tally home" style={{ color: 'inherit', textDecoration: 'none' }}>
               <Brand />
@@ -87,7 +128,8 @@ export function WorkspaceLayout() {
         </Group>
       </AppShell.Header>
 
-      <AppShell.Navbar p="md" aria-label="Main">
+      {/* While the narrow-screen menu is closed it is inert: out of the Tab order and unread. */}
+      <AppShell.Navbar p="md" aria-label="Main" id="main-navigation" inert={menuHidden}>
         <AppShell.Section>
           {data ? (
             <WorkspaceSelector workspaces={workspaces} current={current} onSelect={selectWorkspace} />
@@ -104,7 +146,9 @@ export function WorkspaceLayout() {
         </AppShell.Section>
       </AppShell.Navbar>
 
-      <AppShell.Main bg="var(--mantine-color-gray-0)">{main}</AppShell.Main>
+      <AppShell.Main bg="var(--mantine-color-gray-0)" id={MAIN_CONTENT_ID} tabIndex={-1} style={{ outline: 'none' }}>
+        {main}
+      </AppShell.Main>
     </AppShell>
   );
 }

@@ -7,6 +7,11 @@ export interface SessionActions {
   startSession: (payload: AuthPayloadFieldsFragment) => void;
   /** Ends the session on the server (cookie) and here. Resolves false when the server was not reached. */
   logOut: () => Promise<boolean>;
+  /**
+   * Ends the session in this browser, every tab included, without asking the server: for when
+   * the server has ended it already (a password reset ends every session of the account).
+   */
+  forgetSession: () => void;
 }
 
 export interface SessionContextValue extends SessionActions {

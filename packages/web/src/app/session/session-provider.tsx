@@ -42,8 +42,12 @@ export function SessionProvider({ store, client, children }: SessionProviderProp
         } catch {
           reached = false;
         }
-        store.end('signed-out');
+        // The other tabs of this browser log out too, at once.
+        store.endEverywhere();
         return reached;
+      },
+      forgetSession: () => {
+        store.endEverywhere();
       },
     }),
     [store, client],

@@ -4,6 +4,7 @@ import {
   type AuthPayloadFieldsFragment,
   type SessionUserFragment,
 } from '../../graphql/generated';
+import type { SessionSignals } from './session-broadcast';
 
 /**
  * Why a visitor is anonymous: `initial` (no session could be restored on load), `expired`
@@ -31,6 +32,14 @@ export class SessionStore {
   private refreshing: Promise<boolean> | null = null;
   /** Bumped by every start/end, so a refresh that finishes after one of them is ignored. */
   private generation = 0;
+
+  /** `signals` carries log-outs between the tabs of this browser (see session-broadcast.ts). */
+  constructor(private readonly signals: SessionSignals | null = null) {
+    signals?.onLogOut(() => {
+      // Another tab logged out (or reset the password): this one follows at once.
+      if (this.state.status !== 'anonymous') this.end('signed-out');
+    });
+  }
 
   readonly getState = (): SessionState => this.state;
 
@@ -62,6 +71,12 @@ export class SessionStore {
     this.generation += 1;
     this.accessToken = null;
     this.setState({ status: 'anonymous', reason });
+  }
+
+  /** Ends the session here and in every other tab of this browser (Log out, a password reset). */
+  endEverywhere(): void {
+    this.end('signed-out');
+    this.signals?.announceLogOut();
   }
 
   /** On app load: restore the session from the refresh cookie, or become anonymous. */

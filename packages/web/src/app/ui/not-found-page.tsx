@@ -18,10 +18,11 @@ export function NotFound({
   fullPage = false,
 }: NotFoundProps) {
   return (
-    <Center mih={fullPage ? '100vh' : 320} p="md">
+    // A whole page of its own is its page's <main>; inside the dashboard it sits in the shell's.
+    <Center mih={fullPage ? '100vh' : 320} p="md" component={fullPage ? 'main' : 'div'}>
       <title>{`${title} · Tally`}</title>
       <Stack align="center" gap="sm" ta="center" maw={440}>
-        <Title order={1} size="h2">
+        <Title order={1} size="h2" tabIndex={-1} data-page-heading>
           {title}
         </Title>
         <Text c="dimmed">{message}</Text>

@@ -20,7 +20,13 @@ export function PageHeader({ title, description, actions, documentTitle, order =
     <Group justify="space-between" align="flex-start" mb={order === 1 ? 'xl' : 'lg'} wrap="nowrap">
       {order === 1 ? <title>{`${documentTitle ?? title} · Tally`}</title> : null}
       <Stack gap={4}>
-        <Title order={order} size={order === 1 ? 'h2' : 'h3'}>
+        <Title
+          order={order}
+          size={order === 1 ? 'h2' : 'h3'}
+          // The page's heading takes focus after a navigation (workspace layout).
+          tabIndex={order === 1 ? -1 : undefined}
+          data-page-heading={order === 1 ? true : undefined}
+        >
           {title}
         </Title>
         {description ? (

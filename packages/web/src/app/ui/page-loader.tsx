@@ -8,8 +8,8 @@ interface PageLoaderProps {
 
 export function PageLoader({ label = 'Loading…', fullPage = false }: PageLoaderProps) {
   return (
-    <Center mih={fullPage ? '100vh' : 240} role="status" aria-live="polite">
-      <Stack align="center" gap="sm">
+    <Center mih={fullPage ? '100vh' : 240} component={fullPage ? 'main' : 'div'}>
+      <Stack align="center" gap="sm" role="status" aria-live="polite">
         <Loader size="md" aria-hidden />
         <Text size="sm" c="dimmed">
           {label}

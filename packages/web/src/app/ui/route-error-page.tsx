@@ -8,7 +8,7 @@ export function RouteErrorPage() {
   if (isRouteErrorResponse(error) && error.status === 404) return <NotFound fullPage />;
   const detail = error instanceof Error ? error.message : null;
   return (
-    <Center mih="100vh" p="md">
+    <Center mih="100vh" p="md" component="main">
       <title>Error · Tally</title>
       <Stack align="center" gap="sm" ta="center" maw={480}>
         <Title order={1} size="h2">

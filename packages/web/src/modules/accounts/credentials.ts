@@ -1,15 +1,19 @@
-import { LIMITS, passwordShapeProblem } from '@tally/shared';
+import { LIMITS, isEmailAddress, passwordShapeProblem } from '@tally/shared';
 
-/** A rough shape check (something@something, within the length limit); the server decides. */
+/**
+ * Whether the server will take this address: the server's own rule from @tally/shared, on the
+ * address as the server sees it (trimmed, lower-cased). `grace@localhost` is refused here too.
+ */
 export function looksLikeEmail(email: string): boolean {
-  const value = email.trim();
-  return value.length <= LIMITS.emailMaxLength && /^[^\s@]+@[^\s@]+$/.test(value);
+  return isEmailAddress(email.trim().toLowerCase());
 }
 
-/** Client-side checks that save a round trip; the server validates the same limits. */
+export const INVALID_EMAIL = 'Enter a valid email address, like name@example.com.';
+
+/** Client-side checks that save a round trip; the server validates the same rules. */
 export function emailProblem(email: string): string | null {
   if (email.trim() === '') return 'Enter your email address.';
-  if (!looksLikeEmail(email)) return 'Enter a valid email address.';
+  if (!looksLikeEmail(email)) return INVALID_EMAIL;
   return null;
 }
 
@@ -33,3 +37,19 @@ export function nameProblem(name: string): string | null {
 }
 
 export const PASSWORD_HINT = `At least ${LIMITS.passwordMinLength} characters.`;
+
+/** The show/hide button of every password field: a Tab stop (theme) with a name that says what it does. */
+export const PASSWORD_TOGGLE_PROPS = { 'aria-label': 'Show password' } as const;
+
+/** What the reset-password page leaves in the log-in page's history entry. */
+export interface PasswordResetNotice {
+  passwordReset: true;
+}
+
+export const PASSWORD_RESET_NOTICE: PasswordResetNotice = { passwordReset: true };
+
+/** Whether the log-in page was reached right after a password reset (it then says so). */
+export function passwordWasReset(location: { state: unknown }): boolean {
+  const state = location.state;
+  return state !== null && typeof state === 'object' && 'passwordReset' in state && state.passwordReset === true;
+}

@@ -1,14 +1,16 @@
 import { useMutation } from '@apollo/client/react';
-import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Group, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { IconCircleCheck } from '@tabler/icons-react';
 import { Link, useLocation } from 'react-router';
-import { SIGNUP_PATH } from '../../app/paths';
+import { FORGOT_PASSWORD_PATH, SIGNUP_PATH } from '../../app/paths';
 import { sessionExpired } from '../../app/session/route-guards';
 import { useSessionActions } from '../../app/session/session-context';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
 import { LogInDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { emailProblem } from './credentials';
+import { PASSWORD_TOGGLE_PROPS, emailProblem, passwordWasReset } from './credentials';
 
 export function LogInPage() {
   const location = useLocation();
@@ -16,14 +18,13 @@ export function LogInPage() {
   const returnState: unknown = location.state;
   const { startSession } = useSessionActions();
   const [logIn, { loading, error }] = useMutation(LogInDocument);
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm({
     initialValues: { email: '', password: '' },
     validate: {
       email: emailProblem,
       password: (value) => (value === '' ? 'Enter your password.' : null),
     },
-    // Problems stay until the next attempt.
-    clearInputErrorOnChange: false,
   });
 
   async function handleSubmit({ email, password }: typeof form.values) {
@@ -32,13 +33,21 @@ export function LogInPage() {
       // PublicOnly sends the new session on to the page that asked for it.
       if (data) startSession(data.logIn);
     } catch {
-      // Shown below from `error`.
+      // Shown (and announced) below from `error`; the password is the field to fix.
+      focusField('password');
     }
   }
+
+  const notice = passwordWasReset(location)
+    ? 'Your password has been changed and every session of your account has ended. Log in with your new password.'
+    : sessionExpired(location)
+      ? 'Your session has expired. Please log in again.'
+      : null;
 
   return (
     <AuthLayout
       title="Log in to Tally"
+      documentTitle="Log in"
       subtitle="Welcome back. Enter your email and password."
       footer={
         <>
@@ -50,15 +59,27 @@ export function LogInPage() {
       }
     >
       <form
-        onSubmit={form.onSubmit((values) => {
-          void handleSubmit(values);
-        })}
+        ref={bindForm}
+        onSubmit={form.onSubmit(
+          (values) => {
+            void handleSubmit(values);
+          },
+          (errors) => {
+            showProblems(errors);
+          },
+        )}
         noValidate
       >
+        {announcer}
         <Stack gap="md">
-          {sessionExpired(location) && !error ? (
-            <Alert color="blue" variant="light">
-              Your session has expired. Please log in again.
+          {notice && !error ? (
+            <Alert
+              color={passwordWasReset(location) ? 'green' : 'blue'}
+              variant="light"
+              role="status"
+              icon={passwordWasReset(location) ? <IconCircleCheck size={18} aria-hidden /> : undefined}
+            >
+              {notice}
             </Alert>
           ) : null}
           {error ? (
@@ -78,15 +99,22 @@ export function LogInPage() {
             {...form.getInputProps('email')}
             autoFocus
           />
-          <PasswordInput
-            label="Password"
-            name="password"
-            autoComplete="current-password"
-            required
-            withAsterisk={false}
-            {...form.getInputProps('password')}
-            visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
-          />
+          <Stack gap={6}>
+            <PasswordInput
+              label="Password"
+              name="password"
+              autoComplete="current-password"
+              required
+              withAsterisk={false}
+              {...form.getInputProps('password')}
+              visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
+            />
+            <Group justify="flex-end">
+              <Anchor component={Link} to={FORGOT_PASSWORD_PATH} size="sm">
+                Forgot password?
+              </Anchor>
+            </Group>
+          </Stack>
           <Button type="submit" fullWidth loading={loading} mt="xs">
             Log in
           </Button>

@@ -6,9 +6,11 @@ import { Link, useLocation } from 'react-router';
 import { LOGIN_PATH } from '../../app/paths';
 import { useSessionActions } from '../../app/session/session-context';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
+import { fieldErrors } from '../../app/graphql-errors';
 import { SignUpDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { PASSWORD_HINT, emailProblem, nameProblem, newPasswordProblem } from './credentials';
+import { PASSWORD_HINT, PASSWORD_TOGGLE_PROPS, emailProblem, nameProblem, newPasswordProblem } from './credentials';
 
 export function SignUpPage() {
   const location = useLocation();
@@ -16,25 +18,37 @@ export function SignUpPage() {
   const returnState: unknown = location.state;
   const { startSession } = useSessionActions();
   const [signUp, { loading, error }] = useMutation(SignUpDocument);
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm({
     initialValues: { name: '', email: '', password: '' },
     validate: { name: nameProblem, email: emailProblem, password: newPasswordProblem },
-    // Problems stay until the next attempt.
-    clearInputErrorOnChange: false,
   });
+  // The server's problems with a field are shown beside that field; the rest in the alert.
+  const serverFields = fieldErrors(error);
+  const alertError =
+    error && serverFields.name === undefined && serverFields.email === undefined && serverFields.password === undefined
+      ? error
+      : null;
 
   async function handleSubmit({ name, email, password }: typeof form.values) {
     try {
       const { data } = await signUp({ variables: { name: name.trim(), email: email.trim(), password } });
       if (data) startSession(data.signUp);
-    } catch {
-      // Shown below from `error`.
+    } catch (caught) {
+      const problems = fieldErrors(caught);
+      const fields = { name: problems.name, email: problems.email, password: problems.password };
+      for (const [path, message] of Object.entries(fields)) {
+        if (message !== undefined) form.setFieldError(path, message);
+      }
+      if (Object.values(fields).some((m) => m !== undefined)) showProblems(fields);
+      else focusField('email');
     }
   }
 
   return (
     <AuthLayout
       title="Create your Tally account"
+      documentTitle="Sign up"
       subtitle="You get a personal workspace right away; create or join teams later."
       footer={
         <>
@@ -46,16 +60,23 @@ export function SignUpPage() {
       }
     >
       <form
-        onSubmit={form.onSubmit((values) => {
-          void handleSubmit(values);
-        })}
+        ref={bindForm}
+        onSubmit={form.onSubmit(
+          (values) => {
+            void handleSubmit(values);
+          },
+          (errors) => {
+            showProblems(errors);
+          },
+        )}
         noValidate
       >
+        {announcer}
         <Stack gap="md">
-          {error ? (
+          {alertError ? (
             <ErrorAlert
               title="Couldn't sign up"
-              error={error}
+              error={alertError}
               messages={{ CONFLICT: 'An account with this email already exists. Log in instead.' }}
             />
           ) : null}
@@ -89,7 +110,7 @@ export function SignUpPage() {
             minLength={LIMITS.passwordMinLength}
             maxLength={LIMITS.passwordMaxLength}
             {...form.getInputProps('password')}
-            visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
+            visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
           />
           <Button type="submit" fullWidth loading={loading} mt="xs">
             Sign up

@@ -1,19 +1,18 @@
-import { ActionIcon, Box, Code, CopyButton, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
-import { IconCheck, IconCopy } from '@tabler/icons-react';
-import { GRAPHQL_ENDPOINT } from '../../app/apollo-client';
+import { Code, Paper, Stack, Text, Title } from '@mantine/core';
+import { Scope } from '@tally/shared';
+import { CopyableCode } from '../../app/ui/copyable-code';
+import { API_KEY_ROLE_LABEL } from './api-key-format';
+import { apiKeyRolesWith, ingestCurl, queryCurl } from './api-key-example';
 
-function curlExample(endpoint: string): string {
-  return [
-    `curl ${endpoint} \\`,
-    `  -H 'Authorization: Bearer <key>' \\`,
-    `  -H 'Content-Type: application/json' \\`,
-    `  -d '{"query":"{ workspace { id name } }"}'`,
-  ].join('\n');
+function roleList(scope: Scope): string {
+  return apiKeyRolesWith(scope)
+    .map((role) => API_KEY_ROLE_LABEL[role])
+    .join(' and ');
 }
 
-/** How to send a key: the two headers the server accepts, and a request to try. */
+/** How to send a key: the headers the server accepts, and what each role may try. */
 export function ApiKeyUsage() {
-  const example = curlExample(`${window.location.origin}${GRAPHQL_ENDPOINT}`);
+  const origin = window.location.origin;
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-labelledby="api-key-usage-title">
       <Stack gap="sm">
@@ -23,30 +22,19 @@ export function ApiKeyUsage() {
         <Text size="sm" c="dimmed">
           Send the key with every request, in <Code>Authorization: Bearer &lt;key&gt;</Code> or, as SDKs do, in{' '}
           <Code>X-API-Key: &lt;key&gt;</Code>. A key acts only in this workspace, so queries can leave the workspace id
-          out. For example:
+          out. What a key may do depends on its role.
         </Text>
-        <Box pos="relative">
-          <Code block fz="xs" pr={48} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-            {example}
-          </Code>
-          <CopyButton value={example} timeout={2000}>
-            {({ copied, copy }) => (
-              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow position="left">
-                <ActionIcon
-                  variant="subtle"
-                  color={copied ? 'green' : 'gray'}
-                  onClick={copy}
-                  aria-label={copied ? 'Example copied' : 'Copy example'}
-                  pos="absolute"
-                  top={6}
-                  right={6}
-                >
-                  {copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
-                </ActionIcon>
-              </Tooltip>
-            )}
-          </CopyButton>
-        </Box>
+        <Text size="sm" fw={600}>
+          Query analytics and the workspace ({roleList(Scope.WORKSPACE_READ)} keys)
+        </Text>
+        <CopyableCode code={queryCurl(origin)} label="Copy the query example" />
+        <Text size="sm" fw={600}>
+          Send events ({roleList(Scope.EVENTS_TRACK)} keys)
+        </Text>
+        <Text size="sm" c="dimmed">
+          Coming with Analytics: this version of Tally does not accept events yet. This is the request SDKs will send.
+        </Text>
+        <CopyableCode code={ingestCurl(origin)} label="Copy the event example" />
       </Stack>
     </Paper>
   );

@@ -5,6 +5,8 @@ import {
   Code,
   Group,
   Paper,
+  Popover,
+  SimpleGrid,
   Stack,
   Table,
   Text,
@@ -12,18 +14,24 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { IconKey } from '@tabler/icons-react';
-import { ApiKeyStatus } from '@tally/shared';
+import { IconChevronDown, IconKey } from '@tabler/icons-react';
+import { ApiKeyStatus, isScope } from '@tally/shared';
+import type { ReactNode } from 'react';
+import { useContainerWidth } from '../../app/ui/use-container-width';
+import { useNow } from '../../app/ui/use-now';
 import type { ApiKeyFieldsFragment } from '../../graphql/generated';
 import {
   API_KEY_ROLE_LABEL,
   API_KEY_STATUS_COLOR,
   API_KEY_STATUS_LABEL,
+  SCOPE_DESCRIPTION,
   formatDate,
   formatDateTime,
   formatRelative,
 } from './api-key-format';
-import { useNow } from '../../app/ui/use-now';
+
+/** Below this width (of the list itself, not of the window) keys are shown as cards. */
+const TABLE_MIN_WIDTH = 760;
 
 interface ApiKeysTableProps {
   apiKeys: readonly ApiKeyFieldsFragment[];
@@ -40,6 +48,7 @@ function Never() {
   );
 }
 
+/** A date in the dashboard's one format, with the exact moment on hover. */
 function Moment({ iso, children }: { iso: string; children: string }) {
   return (
     <time dateTime={iso} title={formatDateTime(iso)}>
@@ -68,28 +77,130 @@ function EmptyKeys({ canManage }: { canManage: boolean }) {
   );
 }
 
-/** The workspace's keys: what each may do, whether it still works, and when it was last used. */
+/** The key's role, and its scopes one click away (a popover instead of a row of chips). */
+function RoleAndScopes({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
+  const count = apiKey.scopes.length;
+  const scopesLabel = `${count} ${count === 1 ? 'scope' : 'scopes'}`;
+  return (
+    <Group gap={6} wrap="nowrap">
+      <Text size="sm" fw={500}>
+        {API_KEY_ROLE_LABEL[apiKey.role]}
+      </Text>
+      <Popover position="bottom-start" withArrow shadow="md" trapFocus returnFocus>
+        <Popover.Target>
+          <Button
+            variant="subtle"
+            color="gray"
+            size="compact-xs"
+            rightSection={<IconChevronDown size={12} aria-hidden />}
+            aria-label={`${scopesLabel} of ${apiKey.name}`}
+          >
+            {scopesLabel}
+          </Button>
+        </Popover.Target>
+        <Popover.Dropdown aria-label={`Scopes of ${apiKey.name}`} maw={360}>
+          <Text size="xs" fw={600} mb={6}>
+            {API_KEY_ROLE_LABEL[apiKey.role]} keys may:
+          </Text>
+          <Stack component="ul" gap={6} m={0} p={0} style={{ listStyle: 'none' }}>
+            {apiKey.scopes.map((scope) => (
+              <li key={scope}>
+                <Code fz="xs">{scope}</Code>
+                <Text size="xs" c="dimmed">
+                  {isScope(scope) ? SCOPE_DESCRIPTION[scope] : null}
+                </Text>
+              </li>
+            ))}
+          </Stack>
+        </Popover.Dropdown>
+      </Popover>
+    </Group>
+  );
+}
+
+function StatusBadge({ status }: { status: ApiKeyFieldsFragment['status'] }) {
+  return (
+    <Badge
+      variant="light"
+      color={API_KEY_STATUS_COLOR[status]}
+      // A badge shrinks with its column and cuts its word; a status must stay whole.
+      styles={{ label: { overflow: 'visible' } }}
+    >
+      {API_KEY_STATUS_LABEL[status]}
+    </Badge>
+  );
+}
+
+function Created({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
+  return (
+    <>
+      <Text size="sm">
+        <Moment iso={apiKey.createdAt}>{formatDate(apiKey.createdAt)}</Moment>
+      </Text>
+      {apiKey.createdBy ? (
+        <Text size="xs" c="dimmed">
+          by {apiKey.createdBy.name}
+        </Text>
+      ) : null}
+    </>
+  );
+}
+
+function LastUsed({ apiKey, now }: { apiKey: ApiKeyFieldsFragment; now: number }) {
+  return apiKey.lastUsedAt ? (
+    <Text size="sm">
+      <Moment iso={apiKey.lastUsedAt}>{formatRelative(apiKey.lastUsedAt, now)}</Moment>
+    </Text>
+  ) : (
+    <Never />
+  );
+}
+
+function Expires({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
+  return apiKey.expiresAt ? (
+    <Text size="sm">
+      <Moment iso={apiKey.expiresAt}>{formatDate(apiKey.expiresAt)}</Moment>
+    </Text>
+  ) : (
+    <Never />
+  );
+}
+
+/** Revoke, named for its key ("Revoke Production SDK"), on active keys only. */
+function RevokeButton({ apiKey, onRevoke }: { apiKey: ApiKeyFieldsFragment; onRevoke: () => void }) {
+  if (apiKey.status !== ApiKeyStatus.ACTIVE) return null;
+  return (
+    <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${apiKey.name}`} onClick={onRevoke}>
+      Revoke
+    </Button>
+  );
+}
+
+/**
+ * The workspace's keys: what each may do, whether it still works, and when it was last used.
+ * A table where there is room for every column (Revoke always in sight), cards where there is
+ * not (phones, narrow windows).
+ */
 export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps) {
   const now = useNow();
-  if (apiKeys.length === 0) return <EmptyKeys canManage={canManage} />;
-
-  return (
-    <Paper withBorder radius="md">
-      <Table.ScrollContainer minWidth={canManage ? 980 : 900}>
-        <Table
-          verticalSpacing="sm"
-          horizontalSpacing="sm"
-          highlightOnHover
-          styles={{ th: { whiteSpace: 'nowrap' }, td: { verticalAlign: 'top' } }}
-        >
+  const [containerRef, width] = useContainerWidth<HTMLDivElement>();
+  let content: ReactNode = null;
+  if (apiKeys.length === 0) {
+    content = <EmptyKeys canManage={canManage} />;
+  } else if (width !== null && width < TABLE_MIN_WIDTH) {
+    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} onRevoke={onRevoke} now={now} />;
+  } else if (width !== null) {
+    content = (
+      <Paper withBorder radius="md">
+        <Table verticalSpacing="sm" horizontalSpacing="sm" highlightOnHover aria-label="API keys">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Name</Table.Th>
               <Table.Th>Key</Table.Th>
-              <Table.Th>Role and scopes</Table.Th>
+              <Table.Th>Role</Table.Th>
               <Table.Th>Status</Table.Th>
               <Table.Th>Created</Table.Th>
-              <Table.Th>Last used</Table.Th>
+              <Table.Th style={{ whiteSpace: 'nowrap' }}>Last used</Table.Th>
               <Table.Th>Expires</Table.Th>
               {canManage ? (
                 <Table.Th>
@@ -102,12 +213,12 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps
             {apiKeys.map((apiKey) => (
               <Table.Tr key={apiKey.id}>
                 <Table.Td>
-                  <Box miw={150} maw={280}>
-                    <Text size="sm" fw={600}>
+                  <Box maw={260}>
+                    <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
                       {apiKey.name}
                     </Text>
                     {apiKey.description ? (
-                      <Text size="xs" c="dimmed" lineClamp={2} title={apiKey.description}>
+                      <Text size="xs" c="dimmed" lineClamp={1} title={apiKey.description}>
                         {apiKey.description}
                       </Text>
                     ) : null}
@@ -119,78 +230,109 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps
                   </Code>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm" fw={500} mb={4}>
-                    {API_KEY_ROLE_LABEL[apiKey.role]}
-                  </Text>
-                  <Group gap={4} miw={160} maw={280}>
-                    {apiKey.scopes.map((scope) => (
-                      <Badge key={scope} size="sm" radius="sm" variant="light" color="gray" tt="none" ff="monospace">
-                        {scope}
-                      </Badge>
-                    ))}
-                  </Group>
+                  <RoleAndScopes apiKey={apiKey} />
                 </Table.Td>
                 <Table.Td>
-                  <Badge
-                    variant="light"
-                    color={API_KEY_STATUS_COLOR[apiKey.status]}
-                    // A badge shrinks with its column and cuts its word; a status must stay whole.
-                    styles={{ label: { overflow: 'visible' } }}
-                  >
-                    {API_KEY_STATUS_LABEL[apiKey.status]}
-                  </Badge>
+                  <StatusBadge status={apiKey.status} />
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                  <Text size="sm">
-                    <Moment iso={apiKey.createdAt}>{formatDate(apiKey.createdAt)}</Moment>
-                  </Text>
-                  {apiKey.createdBy ? (
-                    <Text size="xs" c="dimmed">
-                      by {apiKey.createdBy.name}
-                    </Text>
-                  ) : null}
+                  <Created apiKey={apiKey} />
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                  {apiKey.lastUsedAt ? (
-                    <Text size="sm">
-                      <Moment iso={apiKey.lastUsedAt}>{formatRelative(apiKey.lastUsedAt, now)}</Moment>
-                    </Text>
-                  ) : (
-                    <Never />
-                  )}
+                  <LastUsed apiKey={apiKey} now={now} />
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                  {apiKey.expiresAt ? (
-                    <Text size="sm">
-                      <Moment iso={apiKey.expiresAt}>{formatDate(apiKey.expiresAt)}</Moment>
-                    </Text>
-                  ) : (
-                    <Never />
-                  )}
+                  <Expires apiKey={apiKey} />
                 </Table.Td>
                 {canManage ? (
                   <Table.Td ta="right">
-                    {apiKey.status === ApiKeyStatus.ACTIVE ? (
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        // Lines the label up with the first line of text of the other cells.
-                        mt={-4}
-                        onClick={() => {
-                          onRevoke(apiKey);
-                        }}
-                      >
-                        Revoke
-                      </Button>
-                    ) : null}
+                    <RevokeButton
+                      apiKey={apiKey}
+                      onRevoke={() => {
+                        onRevoke(apiKey);
+                      }}
+                    />
                   </Table.Td>
                 ) : null}
               </Table.Tr>
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
-    </Paper>
+      </Paper>
+    );
+  }
+
+  // The wrapper is always there, so its width is known before the first key arrives.
+  return <div ref={containerRef}>{content}</div>;
+}
+
+function Fact({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div>
+      <Text component="dt" size="xs" c="dimmed" fw={600}>
+        {term}
+      </Text>
+      <Box component="dd" m={0} mt={2}>
+        {children}
+      </Box>
+    </div>
+  );
+}
+
+interface ApiKeyCardsProps extends ApiKeysTableProps {
+  now: number;
+}
+
+/** One card per key, every fact of the table's row included. */
+function ApiKeyCards({ apiKeys, canManage, onRevoke, now }: ApiKeyCardsProps) {
+  return (
+    <Stack component="ul" gap="sm" m={0} p={0} style={{ listStyle: 'none' }} aria-label="API keys">
+      {apiKeys.map((apiKey) => (
+        <Paper component="li" key={apiKey.id} withBorder radius="md" p="md" aria-label={apiKey.name}>
+          <Stack gap="sm">
+            <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
+              <Box miw={0}>
+                <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+                  {apiKey.name}
+                </Text>
+                {apiKey.description ? (
+                  <Text size="xs" c="dimmed" lineClamp={2}>
+                    {apiKey.description}
+                  </Text>
+                ) : null}
+              </Box>
+              <StatusBadge status={apiKey.status} />
+            </Group>
+            <SimpleGrid component="dl" cols={2} spacing="sm" verticalSpacing="xs" m={0}>
+              <Fact term="Key">
+                <Code fz="xs">{apiKey.prefix}…</Code>
+              </Fact>
+              <Fact term="Role">
+                <RoleAndScopes apiKey={apiKey} />
+              </Fact>
+              <Fact term="Created">
+                <Created apiKey={apiKey} />
+              </Fact>
+              <Fact term="Last used">
+                <LastUsed apiKey={apiKey} now={now} />
+              </Fact>
+              <Fact term="Expires">
+                <Expires apiKey={apiKey} />
+              </Fact>
+            </SimpleGrid>
+            {canManage && apiKey.status === ApiKeyStatus.ACTIVE ? (
+              <Group justify="flex-end">
+                <RevokeButton
+                  apiKey={apiKey}
+                  onRevoke={() => {
+                    onRevoke(apiKey);
+                  }}
+                />
+              </Group>
+            ) : null}
+          </Stack>
+        </Paper>
+      ))}
+    </Stack>
   );
 }

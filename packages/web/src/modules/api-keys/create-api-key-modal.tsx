@@ -17,9 +17,11 @@ import { useForm } from '@mantine/form';
 import { useClipboard } from '@mantine/hooks';
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
 import { API_KEY_ROLES, API_KEY_ROLE_SCOPES, ApiKeyRole, LIMITS, isApiKeyRole } from '@tally/shared';
-import { useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { fieldErrors } from '../../app/graphql-errors';
+import { CopyableCode } from '../../app/ui/copyable-code';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
 import { ApiKeysDocument, CreateApiKeyDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
 import {
   API_KEY_ROLE_DESCRIPTION,
@@ -27,9 +29,11 @@ import {
   SCOPE_DESCRIPTION,
   createApiKeyProblems,
   expiryFromDateInput,
+  formatDate,
   toDateInputValue,
   type CreateApiKeyValues,
 } from './api-key-format';
+import { type ApiKeyExample, KEY_PLACEHOLDER, apiKeyExample } from './api-key-example';
 
 interface CreateApiKeyModalProps {
   workspaceId: string;
@@ -40,15 +44,30 @@ interface CreateApiKeyModalProps {
 /**
  * Two steps in one dialog: the form, then the secret, shown once. The steps live inside the
  * dialog's content, which Mantine unmounts when the dialog has closed, so every opening starts
- * with an empty form and no secret stays in memory.
+ * with an empty form and no secret stays in memory. A secret that was never copied is not
+ * thrown away by Escape, × or Done without asking first.
  */
 export function CreateApiKeyModal({ workspaceId, opened, onClose }: CreateApiKeyModalProps) {
+  // Set by the open flow: whether closing now would lose a secret nobody copied.
+  const closeGuard = useRef<(() => boolean) | null>(null);
+  const setCloseGuard = useCallback((guard: (() => boolean) | null) => {
+    closeGuard.current = guard;
+  }, []);
+  function requestClose() {
+    if (closeGuard.current?.() === true) return;
+    onClose();
+  }
   return (
     // A stray click beside the dialog must not throw away a secret that was never copied.
-    <Modal.Root opened={opened} onClose={onClose} size="lg" closeOnClickOutside={false}>
+    <Modal.Root opened={opened} onClose={requestClose} size="lg" closeOnClickOutside={false}>
       <Modal.Overlay />
       <Modal.Content>
-        <CreateApiKeyFlow workspaceId={workspaceId} onClose={onClose} />
+        <CreateApiKeyFlow
+          workspaceId={workspaceId}
+          onClose={onClose}
+          onRequestClose={requestClose}
+          setCloseGuard={setCloseGuard}
+        />
       </Modal.Content>
     </Modal.Root>
   );
@@ -59,19 +78,60 @@ interface Created {
   secret: string;
 }
 
-function CreateApiKeyFlow({ workspaceId, onClose }: { workspaceId: string; onClose: () => void }) {
+interface CreateApiKeyFlowProps {
+  workspaceId: string;
+  /** Closes for good. */
+  onClose: () => void;
+  /** Closes unless the secret still needs copying (then asks). */
+  onRequestClose: () => void;
+  /** Tells the dialog whether a close must be asked about first (true: it was, don't close). */
+  setCloseGuard: (guard: (() => boolean) | null) => void;
+}
+
+function CreateApiKeyFlow({ workspaceId, onClose, onRequestClose, setCloseGuard }: CreateApiKeyFlowProps) {
   const [created, setCreated] = useState<Created | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+
+  useEffect(() => {
+    setCloseGuard(() => {
+      if (created === null || copied || confirming) return false;
+      setConfirming(true);
+      return true;
+    });
+    return () => {
+      setCloseGuard(null);
+    };
+  }, [setCloseGuard, created, copied, confirming]);
+
+  let title = 'Create API Key';
+  if (created) title = confirming ? 'Close without copying the key?' : 'API key created';
+
   return (
     <>
       <Modal.Header>
         <Modal.Title fw={650} fz="lg">
-          {created ? 'API key created' : 'Create API Key'}
+          {title}
         </Modal.Title>
         <Modal.CloseButton aria-label="Close" />
       </Modal.Header>
       <Modal.Body>
-        {created ? (
-          <SecretStep created={created} onDone={onClose} />
+        {created && confirming ? (
+          <DiscardSecret
+            created={created}
+            onBack={() => {
+              setConfirming(false);
+            }}
+            onDiscard={onClose}
+          />
+        ) : created ? (
+          <SecretStep
+            created={created}
+            onCopied={() => {
+              setCopied(true);
+            }}
+            onDone={onRequestClose}
+          />
         ) : (
           <CreateApiKeyForm workspaceId={workspaceId} onCancel={onClose} onCreated={setCreated} />
         )}
@@ -121,12 +181,13 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
     // The least a key needs is usually enough (user guide, "Security Best Practices").
     initialValues: { name: '', description: '', role: ApiKeyRole.VIEWER, expires: '' },
     validate: validateCreateApiKey,
-    // Any edit clears every problem, the server's included.
+    // A field's problem clears as that field changes (the form's default); any edit clears the
+    // server's alert.
     onValuesChange: () => {
-      form.clearErrors();
       reset();
     },
   });
+  const { announcer, bindForm, showProblems } = useFormFeedback();
 
   // Server problems that name a field are shown beside it; any other error goes in the alert.
   const serverProblems = fieldErrors(error);
@@ -159,16 +220,24 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
       if (nameError !== undefined) form.setFieldError('name', nameError);
       if (descriptionError !== undefined) form.setFieldError('description', descriptionError);
       if (expiresAt !== undefined) form.setFieldError('expires', expiresAt);
+      showProblems({ name: nameError, description: descriptionError, expires: expiresAt });
     }
   }
 
   return (
     <form
-      onSubmit={form.onSubmit((values) => {
-        void handleSubmit(values);
-      })}
+      ref={bindForm}
+      onSubmit={form.onSubmit(
+        (values) => {
+          void handleSubmit(values);
+        },
+        (errors) => {
+          showProblems(errors);
+        },
+      )}
       noValidate
     >
+      {announcer}
       <Stack gap="md">
         {alertError ? (
           <ErrorAlert
@@ -218,7 +287,7 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
           type="date"
           label="Expires"
           name="expires"
-          description="Optional. The key stops working at the end of this day (your local time). Leave empty for a key that never expires."
+          description={expiryDescription(form.values.expires)}
           min={today}
           {...form.getInputProps('expires')}
           styles={{ wrapper: { maxWidth: 220 } }}
@@ -234,6 +303,18 @@ function CreateApiKeyForm({ workspaceId, onCancel, onCreated }: CreateApiKeyForm
       </Stack>
     </form>
   );
+}
+
+/**
+ * The date picker shows dates in the browser's own format; the words under it repeat the
+ * chosen day in the dashboard's one format ("31 Dec 2099"), as the key list will show it.
+ */
+function expiryDescription(expires: string): string {
+  const expiry = expiryFromDateInput(expires);
+  if (expiry === null) {
+    return 'Optional. The key stops working at the end of the chosen day (your local time). Leave empty for a key that never expires.';
+  }
+  return `The key stops working at the end of ${formatDate(expiry)} (your local time). Clear the date for a key that never expires.`;
 }
 
 /** The scopes the chosen role grants, straight from the shared table. */
@@ -270,8 +351,22 @@ function RoleScopes({ role }: { role: ApiKeyRole }) {
   );
 }
 
-function SecretStep({ created, onDone }: { created: Created; onDone: () => void }) {
+interface SecretStepProps {
+  created: Created;
+  onCopied: () => void;
+  onDone: () => void;
+}
+
+function SecretStep({ created, onCopied, onDone }: SecretStepProps) {
   const clipboard = useClipboard({ timeout: 2000 });
+  const copyButton = useRef<HTMLButtonElement>(null);
+  const example = apiKeyExample(created.apiKey.role, window.location.origin);
+
+  // The form (and the button that had focus) is gone: focus goes to Copy, the one thing to do now.
+  useEffect(() => {
+    copyButton.current?.focus();
+  }, []);
+
   return (
     <Stack gap="md">
       <Text size="sm">
@@ -299,16 +394,19 @@ function SecretStep({ created, onDone }: { created: Created; onDone: () => void 
           onFocus={(event) => {
             event.currentTarget.select();
           }}
+          // Copied by hand (Ctrl+C) counts too.
+          onCopy={onCopied}
         />
         <Button
+          ref={copyButton}
           variant={clipboard.copied ? 'light' : 'filled'}
           color={clipboard.copied ? 'green' : undefined}
           leftSection={clipboard.copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
           onClick={() => {
             clipboard.copy(created.secret);
+            onCopied();
           }}
           miw={104}
-          data-autofocus
         >
           {clipboard.copied ? 'Copied' : 'Copy'}
         </Button>
@@ -319,8 +417,73 @@ function SecretStep({ created, onDone }: { created: Created; onDone: () => void 
           The browser didn&apos;t allow copying. Select the secret above and copy it yourself.
         </Text>
       ) : null}
+      {example ? <KeyExample example={example} /> : null}
       <Group justify="flex-end" mt="xs">
         <Button onClick={onDone}>Done</Button>
+      </Group>
+    </Stack>
+  );
+}
+
+/** What to try with the new key: chosen from its role's scopes (api-key-example.ts). */
+function KeyExample({ example }: { example: ApiKeyExample }) {
+  return (
+    <Stack gap={6} component="section" aria-labelledby="key-example-title">
+      <Text size="sm" fw={600} id="key-example-title">
+        {example.kind === 'query' ? 'Try it: a query this key may run' : 'Try it: send a first event'}
+      </Text>
+      <Text size="sm" c="dimmed">
+        {example.kind === 'query' ? (
+          <>
+            Put the key in place of <Code>{KEY_PLACEHOLDER}</Code>. It answers with this workspace&apos;s id and name.
+          </>
+        ) : (
+          <>
+            Put the key in place of <Code>{KEY_PLACEHOLDER}</Code>. Coming with Analytics: this version of Tally does
+            not accept events yet, and this key&apos;s role cannot read the workspace, so there is nothing to query with
+            it until then.
+          </>
+        )}
+      </Text>
+      <CopyableCode
+        code={example.curl}
+        label={example.kind === 'query' ? 'Copy the query example' : 'Copy the event example'}
+      />
+    </Stack>
+  );
+}
+
+/** Asked when the secret step would close before the secret was copied. */
+function DiscardSecret({
+  created,
+  onBack,
+  onDiscard,
+}: {
+  created: Created;
+  onBack: () => void;
+  onDiscard: () => void;
+}) {
+  const backButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    backButton.current?.focus();
+  }, []);
+  return (
+    <Stack gap="md">
+      <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} aria-hidden />} role="alert">
+        You haven&apos;t copied the secret of{' '}
+        <Text span fw={600}>
+          {created.apiKey.name}
+        </Text>
+        . Once this dialog closes it can&apos;t be shown again: you would have to create a new key (and revoke this
+        one).
+      </Alert>
+      <Group justify="flex-end" gap="sm">
+        <Button variant="default" color="red" onClick={onDiscard}>
+          Close without copying
+        </Button>
+        <Button ref={backButton} onClick={onBack}>
+          Back to the key
+        </Button>
       </Group>
     </Stack>
   );

@@ -89,7 +89,14 @@ export function AuditLog({ team }: { team: { id: string } }) {
           </Text>
         ) : (
           <Paper withBorder radius="md">
-            <Table.ScrollContainer minWidth={760}>
+            <Table.ScrollContainer
+              minWidth={760}
+              // On a phone the log scrolls sideways: the scrolling box is then a Tab stop, so it
+              // scrolls by keyboard too (axe `scrollable-region-focusable`).
+              scrollAreaProps={{
+                viewportProps: { tabIndex: 0, role: 'region', 'aria-label': 'Audit log entries' },
+              }}
+            >
               <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="Audit log">
                 <Table.Thead>
                   <Table.Tr>

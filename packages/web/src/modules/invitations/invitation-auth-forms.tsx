@@ -4,8 +4,11 @@ import { useForm } from '@mantine/form';
 import { LIMITS } from '@tally/shared';
 import { useSessionActions } from '../../app/session/session-context';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
+import { FORGOT_PASSWORD_PATH } from '../../app/paths';
+import { Link } from 'react-router';
 import { LogInDocument, SignUpDocument } from '../../graphql/generated';
-import { PASSWORD_HINT, nameProblem, newPasswordProblem } from '../accounts/credentials';
+import { PASSWORD_HINT, PASSWORD_TOGGLE_PROPS, nameProblem, newPasswordProblem } from '../accounts/credentials';
 
 interface InvitationAuthProps {
   /** The invited address: prefilled and fixed, since only it can accept. */
@@ -35,10 +38,10 @@ function InvitedEmail({ email }: { email: string }) {
 export function InvitationLogInForm({ email, onSignedIn, onSwitch }: InvitationAuthProps) {
   const { startSession } = useSessionActions();
   const [logIn, { loading, error }] = useMutation(LogInDocument);
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm({
     initialValues: { password: '' },
     validate: { password: (value) => (value === '' ? 'Enter your password.' : null) },
-    clearInputErrorOnChange: false,
   });
 
   async function handleSubmit({ password }: typeof form.values) {
@@ -48,17 +51,25 @@ export function InvitationLogInForm({ email, onSignedIn, onSwitch }: InvitationA
       startSession(data.logIn);
       await onSignedIn();
     } catch {
-      // Shown below from `error`.
+      // Shown (and announced) below from `error`.
+      focusField('password');
     }
   }
 
   return (
     <form
-      onSubmit={form.onSubmit((values) => {
-        void handleSubmit(values);
-      })}
+      ref={bindForm}
+      onSubmit={form.onSubmit(
+        (values) => {
+          void handleSubmit(values);
+        },
+        (errors) => {
+          showProblems(errors);
+        },
+      )}
       noValidate
     >
+      {announcer}
       <Stack gap="md">
         <Text size="sm">Log in to accept the invitation.</Text>
         {error ? (
@@ -76,9 +87,12 @@ export function InvitationLogInForm({ email, onSignedIn, onSwitch }: InvitationA
           required
           withAsterisk={false}
           {...form.getInputProps('password')}
-          visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
+          visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
           autoFocus
         />
+        <Anchor component={Link} to={FORGOT_PASSWORD_PATH} size="sm" ta="right">
+          Forgot password?
+        </Anchor>
         <Button type="submit" fullWidth loading={loading}>
           Log in
         </Button>
@@ -97,10 +111,10 @@ export function InvitationLogInForm({ email, onSignedIn, onSwitch }: InvitationA
 export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: InvitationAuthProps) {
   const { startSession } = useSessionActions();
   const [signUp, { loading, error }] = useMutation(SignUpDocument);
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm({
     initialValues: { name: '', password: '' },
     validate: { name: nameProblem, password: newPasswordProblem },
-    clearInputErrorOnChange: false,
   });
 
   async function handleSubmit({ name, password }: typeof form.values) {
@@ -110,17 +124,25 @@ export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: Invitation
       startSession(data.signUp);
       await onSignedIn();
     } catch {
-      // Shown below from `error`.
+      // Shown (and announced) below from `error`.
+      focusField('password');
     }
   }
 
   return (
     <form
-      onSubmit={form.onSubmit((values) => {
-        void handleSubmit(values);
-      })}
+      ref={bindForm}
+      onSubmit={form.onSubmit(
+        (values) => {
+          void handleSubmit(values);
+        },
+        (errors) => {
+          showProblems(errors);
+        },
+      )}
       noValidate
     >
+      {announcer}
       <Stack gap="md">
         <Text size="sm">
           Create your Tally account to accept the invitation. You also get a private personal workspace.
@@ -153,7 +175,7 @@ export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: Invitation
           minLength={LIMITS.passwordMinLength}
           maxLength={LIMITS.passwordMaxLength}
           {...form.getInputProps('password')}
-          visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the characters' }}
+          visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
         />
         <Button type="submit" fullWidth loading={loading}>
           Sign up

@@ -1,6 +1,6 @@
 import type { InvitationStatus } from '@tally/shared';
 import type { ErrorMessages } from '../../app/graphql-errors';
-import { looksLikeEmail } from '../accounts/credentials';
+import { INVALID_EMAIL, looksLikeEmail } from '../accounts/credentials';
 
 export const INVITATION_STATUS_LABEL: Readonly<Record<InvitationStatus, string>> = {
   PENDING: 'Pending',
@@ -24,7 +24,7 @@ export const SEND_PROBLEM = 'Email not delivered yet — retrying';
 
 export function inviteEmailProblem(email: string): string | null {
   if (email.trim() === '') return 'Enter the email address of the person you want to invite.';
-  if (!looksLikeEmail(email)) return 'Enter a valid email address.';
+  if (!looksLikeEmail(email)) return INVALID_EMAIL;
   return null;
 }
 

@@ -5,6 +5,7 @@ import { notifications } from '@mantine/notifications';
 import { ErrorCode, LIMITS, MemberRole, isMemberRole } from '@tally/shared';
 import { apiErrors, fieldErrors } from '../../app/graphql-errors';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
 import { InviteMemberDocument } from '../../graphql/generated';
 import { MEMBER_ROLE_DESCRIPTION, MEMBER_ROLE_LABEL, withArticle } from '../workspaces/workspace-list';
 import { addToInvitationList } from './invitation-cache';
@@ -51,6 +52,7 @@ function InviteMemberForm({ team, roles, onDone }: InviteMemberFormProps) {
       if (data) addToInvitationList(cache, team.id, data.inviteMember);
     },
   });
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm<InviteValues>({
     // The least a member needs is usually enough; Viewer is read-only.
     initialValues: {
@@ -58,8 +60,8 @@ function InviteMemberForm({ team, roles, onDone }: InviteMemberFormProps) {
       role: roles.includes(MemberRole.VIEWER) ? MemberRole.VIEWER : (roles[0] ?? MemberRole.VIEWER),
     },
     validate: { email: inviteEmailProblem },
+    // A field's problem clears as that field changes; any edit clears the server's answer.
     onValuesChange: () => {
-      form.clearErrors();
       reset();
     },
   });
@@ -81,17 +83,25 @@ function InviteMemberForm({ team, roles, onDone }: InviteMemberFormProps) {
       });
       onDone();
     } catch {
-      // Shown below from `error`.
+      // Shown below from `error` (beside the field when it is about it), and the field gets focus.
+      focusField('email');
     }
   }
 
   return (
     <form
-      onSubmit={form.onSubmit((values) => {
-        void handleSubmit(values);
-      })}
+      ref={bindForm}
+      onSubmit={form.onSubmit(
+        (values) => {
+          void handleSubmit(values);
+        },
+        (errors) => {
+          showProblems(errors);
+        },
+      )}
       noValidate
     >
+      {announcer}
       <Stack gap="md">
         <Text size="sm" c="dimmed">
           The person receives an email with a link to join {team.name}. Without a Tally account yet, the link takes them

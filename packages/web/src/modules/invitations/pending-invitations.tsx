@@ -189,7 +189,7 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
           messages={INVITATION_ERROR_MESSAGES}
         />
       ) : null}
-      <Text size="sm" c="green.8" role="status">
+      <Text size="sm" c="green" role="status">
         {resent ? `A new link is on its way to ${resent}. It works for 7 days; the previous link no longer works.` : ''}
       </Text>
       {content}
@@ -212,8 +212,8 @@ function Delivery({ invitation, now }: { invitation: InvitationFieldsFragment; n
     return (
       <Stack gap={0}>
         <Group gap={4} wrap="nowrap">
-          <IconAlertTriangle size={14} color="var(--mantine-color-orange-7)" aria-hidden />
-          <Text size="xs" c="orange.8" fw={500}>
+          <IconAlertTriangle size={14} color="var(--mantine-color-orange-text)" aria-hidden />
+          <Text size="xs" c="orange" fw={500}>
             {SEND_PROBLEM}
           </Text>
         </Group>

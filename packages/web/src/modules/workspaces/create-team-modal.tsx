@@ -7,6 +7,7 @@ import { useNavigate } from 'react-router';
 import { fieldErrors } from '../../app/graphql-errors';
 import { teamPath } from '../../app/paths';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
 import { CreateTeamDocument } from '../../graphql/generated';
 import { addToWorkspaceList } from './workspace-list';
 import { workspaceNameProblem } from './workspace-name';
@@ -40,6 +41,7 @@ function CreateTeamForm({ onCancel }: { onCancel: () => void }) {
       if (data) addToWorkspaceList(cache, data.createTeam);
     },
   });
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm({
     initialValues: { name: '' },
     validate: { name: (value) => workspaceNameProblem(value, 'team') },
@@ -61,17 +63,25 @@ function CreateTeamForm({ onCancel }: { onCancel: () => void }) {
       // The dashboard switches to the new team: the selector shows it, the pages are its pages.
       await navigate(teamPath(data.createTeam.id, 'members'));
     } catch {
-      // Shown below from `error`.
+      // Shown below from `error` (beside the field when it is about it), and the field gets focus.
+      focusField('name');
     }
   }
 
   return (
     <form
-      onSubmit={form.onSubmit((values) => {
-        void handleSubmit(values);
-      })}
+      ref={bindForm}
+      onSubmit={form.onSubmit(
+        (values) => {
+          void handleSubmit(values);
+        },
+        (errors) => {
+          showProblems(errors);
+        },
+      )}
       noValidate
     >
+      {announcer}
       <Stack gap="md">
         <Text size="sm" c="dimmed">
           A team is a shared workspace: its members see the same analytics and API keys. You will be its Owner.

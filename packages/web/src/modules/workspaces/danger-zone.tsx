@@ -21,7 +21,7 @@ export function DangerZone({ team, headingOrder = 2 }: DangerZoneProps) {
       style={{ borderColor: 'var(--mantine-color-red-4)' }}
     >
       <Stack gap="md">
-        <Title order={headingOrder} size="h4" id="danger-zone-title" c="red.8">
+        <Title order={headingOrder} size="h4" id="danger-zone-title" c="red">
           Danger Zone
         </Title>
         <Group justify="space-between" align="center" gap="md">

@@ -4,6 +4,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { LIMITS } from '@tally/shared';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
 import { RenameWorkspaceDocument } from '../../graphql/generated';
 import { workspaceNameProblem } from './workspace-name';
 
@@ -15,6 +16,7 @@ interface RenameWorkspaceFormProps {
 /** Shown only to callers who hold workspace.manage here (the page decides). */
 export function RenameWorkspaceForm({ workspace, headingOrder = 2 }: RenameWorkspaceFormProps) {
   const [renameWorkspace, { loading, error, reset }] = useMutation(RenameWorkspaceDocument);
+  const { announcer, bindForm, focusField, showProblems } = useFormFeedback();
   const form = useForm({
     initialValues: { name: workspace.name },
     validate: { name: (value) => workspaceNameProblem(value) },
@@ -34,7 +36,8 @@ export function RenameWorkspaceForm({ workspace, headingOrder = 2 }: RenameWorks
         });
       }
     } catch {
-      // Shown below from `error`.
+      // Shown below from `error`; the name is the field to fix.
+      focusField('name');
     }
   }
 
@@ -51,11 +54,18 @@ export function RenameWorkspaceForm({ workspace, headingOrder = 2 }: RenameWorks
         </Stack>
         {error ? <ErrorAlert title="Couldn't rename the workspace" error={error} /> : null}
         <form
-          onSubmit={form.onSubmit((values) => {
-            void handleSubmit(values);
-          })}
+          ref={bindForm}
+          onSubmit={form.onSubmit(
+            (values) => {
+              void handleSubmit(values);
+            },
+            (errors) => {
+              showProblems(errors);
+            },
+          )}
           noValidate
         >
+          {announcer}
           <Stack gap="md">
             <TextInput
               label="Name"
