@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { API_KEY_ROLE_SCOPES, ALL_SCOPES } from '@tally/shared';
 import type { Locator, Page } from 'playwright-core';
 import { createTeamWithMembers, createUser, uniqueEmail } from '../../server/test/factories';
-import { RESULTS_DIR, useDashboard } from './browser';
+import { PHONE, type PageOptions, RESULTS_DIR, logIn, useDashboard } from './browser';
 
 const KEY_PATTERN = /^tly_[0-9A-Za-z]{49}$/;
 
 const dashboard = useDashboard();
-const newPage = (options: { clipboard?: boolean } = {}) => dashboard.newPage(options);
+const newPage = (options: PageOptions = {}) => dashboard.newPage(options);
 
 /** The workspace query an SDK or reporting tool would send, with the key from Node. */
 async function queryWithKey(secret: string): Promise<{ status: number; body: GraphqlBody }> {
@@ -76,8 +76,22 @@ describe('API Keys in Chromium', () => {
     await done.getByText('Copy this key now. You will not see it again.').waitFor();
     const shownSecret = await done.getByLabel('Secret').inputValue();
     expect(shownSecret).toMatch(KEY_PATTERN);
+    // Focus is on Copy, the one thing to do now.
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Copy');
+    // A Viewer key's example is a query it may run (not the ingest request it may not send).
+    const example = done.getByRole('region', { name: 'Try it: a query this key may run' });
+    expect(await example.locator('pre').textContent()).toBe(
+      `curl -X POST ${dashboard.server.url}/graphql -H "authorization: Bearer tly_…" -H 'content-type: application/json' -d '{"query":"{ workspace { id name } }"}'`,
+    );
 
-    await done.getByRole('button', { name: 'Copy' }).click();
+    // Escape before copying asks first; going back keeps the secret on screen.
+    await page.keyboard.press('Escape');
+    const ask = page.getByRole('dialog', { name: 'Close without copying the key?' });
+    await ask.getByText(/You haven't copied the secret of CI reporter/).waitFor();
+    await ask.getByRole('button', { name: 'Back to the key' }).click();
+    await done.getByLabel('Secret').waitFor();
+
+    await done.getByRole('button', { name: 'Copy', exact: true }).click();
     await done.getByRole('button', { name: 'Copied' }).waitFor();
     const secret = await page.evaluate(() => navigator.clipboard.readText());
     expect(secret).toMatch(KEY_PATTERN);
@@ -93,7 +107,13 @@ describe('API Keys in Chromium', () => {
     await row.getByText('Viewer', { exact: true }).waitFor();
     await row.getByText('Nightly usage report for the team channel').waitFor();
     await row.getByText('by Grace Hopper').waitFor();
-    for (const scope of API_KEY_ROLE_SCOPES.VIEWER) await row.getByText(scope, { exact: true }).waitFor();
+    // The scopes are one click away, not a wall of chips in the row.
+    expect(await row.getByText(API_KEY_ROLE_SCOPES.VIEWER[0] ?? '', { exact: true }).count()).toBe(0);
+    await row.getByRole('button', { name: '2 scopes of CI reporter' }).click();
+    const scopes = page.getByRole('dialog', { name: 'Scopes of CI reporter' });
+    for (const scope of API_KEY_ROLE_SCOPES.VIEWER) await scopes.getByText(scope, { exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    await scopes.waitFor({ state: 'hidden' });
     // The secret itself is nowhere on the page any more.
     expect(await page.getByText(secret).count()).toBe(0);
 
@@ -109,7 +129,10 @@ describe('API Keys in Chromium', () => {
     await row.getByText('a few seconds ago').waitFor();
     await page.screenshot({ path: join(RESULTS_DIR, 'api-keys-table.png'), fullPage: true });
 
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    // The table fits beside the sidebar at 1440 px: no sideways scrolling, Revoke in sight.
+    const table = page.getByRole('table', { name: 'API keys' });
+    expect(await table.evaluate((t) => t.scrollWidth <= (t.parentElement?.clientWidth ?? 0))).toBe(true);
+    await row.getByRole('button', { name: 'Revoke CI reporter' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke API key' });
     await confirm
       .getByText('Revoke CI reporter? Apps using this key stop working immediately. This cannot be undone.')
@@ -140,9 +163,21 @@ describe('API Keys in Chromium', () => {
     await form.getByLabel('Name').fill('Staging pipeline');
     await form.getByLabel('Role').selectOption('EDITOR');
     await form.getByLabel('Expires').fill('2099-12-31');
+    // The browser's date picker has its own format; the words under it use the dashboard's.
+    await form
+      .getByText('The key stops working at the end of 31 Dec 2099 (your local time).', { exact: false })
+      .waitFor();
     await form.getByRole('button', { name: 'Create' }).click();
     const done = page.getByRole('dialog', { name: 'API key created' });
+    // An Editor key cannot read the workspace: its example is the ingest request, said to come with Analytics.
+    const example = done.getByRole('region', { name: 'Try it: send a first event' });
+    await example.getByText(/Coming with Analytics/).waitFor();
+    expect(await example.locator('pre').textContent()).toContain(`curl -X POST ${dashboard.server.url}/v1/events`);
     await done.getByRole('button', { name: 'Done' }).click();
+    // Done without copying the secret asks first.
+    const ask = page.getByRole('dialog', { name: 'Close without copying the key?' });
+    await ask.getByRole('button', { name: 'Close without copying' }).click();
+    await ask.waitFor({ state: 'hidden' });
 
     const row = page.getByRole('row', { name: /Staging pipeline/ });
     await row.getByText('31 Dec 2099').waitFor();
@@ -195,6 +230,52 @@ describe('API Keys in Chromium', () => {
     expect(await row.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /revoke/i }).count()).toBe(0);
     await page.screenshot({ path: join(RESULTS_DIR, 'api-keys-viewer.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows keys as cards on a phone, each Revoke named for its key, and dialogs fill the screen', async () => {
+    const owner = await createUser(dashboard.server, { name: 'Ada Lovelace' });
+    for (const name of ['Production SDK', 'Nightly export']) {
+      const created = await dashboard.server.gql(
+        `mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
+          createApiKey(workspaceId: $workspaceId, input: $input) { apiKey { id } }
+        }`,
+        { workspaceId: owner.personalWorkspaceId, input: { name, role: 'EDITOR' } },
+        { token: owner.accessToken },
+      );
+      expect(created.errors).toBeUndefined();
+    }
+    const page = await newPage({ viewport: PHONE });
+    await logIn(page, owner);
+    await page.goto(`/w/${owner.personalWorkspaceId}/api-keys`);
+
+    const cards = page.getByRole('list', { name: 'API keys' });
+    const card = cards.getByRole('listitem', { name: 'Production SDK' });
+    await card.getByText('Editor', { exact: true }).waitFor();
+    await card.getByText('Active', { exact: true }).waitFor();
+    await card.getByText('Last used').waitFor();
+    expect(await page.getByRole('table', { name: 'API keys' }).count()).toBe(0);
+    // Nothing sticks out sideways, and every Revoke is in sight and says which key.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    for (const name of ['Production SDK', 'Nightly export']) {
+      const revoke = page.getByRole('button', { name: `Revoke ${name}` });
+      await revoke.scrollIntoViewIfNeeded();
+      const box = await revoke.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= PHONE.width).toBe(true);
+    }
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-keys-phone.png'), fullPage: true });
+
+    // The create dialog fills the screen, its buttons within it.
+    await page.getByRole('button', { name: 'Create API Key' }).click();
+    const form = page.getByRole('dialog', { name: 'Create API Key' });
+    await form.getByLabel('Name').waitFor();
+    const dialogBox = await form.boundingBox();
+    expect(dialogBox).toEqual({ x: 0, y: 0, width: PHONE.width, height: PHONE.height });
+    const create = form.getByRole('button', { name: 'Create' });
+    await create.scrollIntoViewIfNeeded();
+    const createBox = await create.boundingBox();
+    expect(createBox && createBox.x + createBox.width <= PHONE.width).toBe(true);
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-keys-create-phone.png') });
     await page.context().close();
   });
 });
