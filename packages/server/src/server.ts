@@ -117,7 +117,13 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   const jobs = new JobQueue(databaseUrl, logger, db, options.jobs);
   const mailer = new Mailer(config, logger);
   // An idle client whose server went away must not crash the process; the next query reconnects.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  // Once Tally is stopping, a connection the database closes is expected, not a warning.
+  let stopping = false;
+  pool.on('error', (error) =>
+    stopping
+      ? logger.debug({ err: error }, 'database connection closed while stopping')
+      : logger.warn({ err: error }, 'idle database connection lost'),
+  );
   try {
     await db.initialize();
     const applied = await migrate(db);
@@ -242,6 +248,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
       close() {
         closed ??= (async () => {
+          stopping = true;
           await app.close();
           await jobs.stop();
           mailer.close();
