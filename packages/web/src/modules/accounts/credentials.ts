@@ -38,9 +38,6 @@ export function nameProblem(name: string): string | null {
 
 export const PASSWORD_HINT = `At least ${LIMITS.passwordMinLength} characters.`;
 
-/** The show/hide button of every password field: a Tab stop (theme) with a name that says what it does. */
-export const PASSWORD_TOGGLE_PROPS = { 'aria-label': 'Show password' } as const;
-
 /** What the reset-password page leaves in the log-in page's history entry. */
 export interface PasswordResetNotice {
   passwordReset: true;

@@ -1,5 +1,6 @@
 import { useMutation } from '@apollo/client/react';
-import { Alert, Anchor, Button, Group, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { PasswordField } from '../../app/ui/password-field';
+import { Alert, Anchor, Button, Group, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconCircleCheck } from '@tabler/icons-react';
 import { Link, useLocation } from 'react-router';
@@ -10,7 +11,7 @@ import { ErrorAlert } from '../../app/ui/error-state';
 import { useFormFeedback } from '../../app/ui/form-feedback';
 import { LogInDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { PASSWORD_TOGGLE_PROPS, emailProblem, passwordWasReset } from './credentials';
+import { emailProblem, passwordWasReset } from './credentials';
 
 export function LogInPage() {
   const location = useLocation();
@@ -100,14 +101,13 @@ export function LogInPage() {
             autoFocus
           />
           <Stack gap={6}>
-            <PasswordInput
+            <PasswordField
               label="Password"
               name="password"
               autoComplete="current-password"
               required
               withAsterisk={false}
               {...form.getInputProps('password')}
-              visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
             />
             <Group justify="flex-end">
               <Anchor component={Link} to={FORGOT_PASSWORD_PATH} size="sm">

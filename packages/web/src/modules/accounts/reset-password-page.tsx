@@ -1,5 +1,6 @@
 import { useMutation } from '@apollo/client/react';
-import { Alert, Anchor, Button, PasswordInput, Stack } from '@mantine/core';
+import { PasswordField } from '../../app/ui/password-field';
+import { Alert, Anchor, Button, Stack } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconLinkOff } from '@tabler/icons-react';
 import { LIMITS } from '@tally/shared';
@@ -11,7 +12,7 @@ import { ErrorAlert } from '../../app/ui/error-state';
 import { useFormFeedback } from '../../app/ui/form-feedback';
 import { ResetPasswordDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { PASSWORD_HINT, PASSWORD_RESET_NOTICE, PASSWORD_TOGGLE_PROPS, newPasswordProblem } from './credentials';
+import { PASSWORD_HINT, PASSWORD_RESET_NOTICE, newPasswordProblem } from './credentials';
 
 /**
  * /reset-password/:token, the link in a reset email. Sets a new password; the server then ends
@@ -89,7 +90,7 @@ export function ResetPasswordPage() {
             </Alert>
           ) : null}
           {alertError ? <ErrorAlert title="Couldn't set the new password" error={alertError} /> : null}
-          <PasswordInput
+          <PasswordField
             label="New password"
             name="password"
             description={PASSWORD_HINT}
@@ -99,7 +100,6 @@ export function ResetPasswordPage() {
             minLength={LIMITS.passwordMinLength}
             maxLength={LIMITS.passwordMaxLength}
             {...form.getInputProps('password')}
-            visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
             autoFocus
           />
           <Button type="submit" fullWidth loading={loading} mt="xs">

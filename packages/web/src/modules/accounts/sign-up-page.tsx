@@ -1,5 +1,6 @@
 import { useMutation } from '@apollo/client/react';
-import { Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { PasswordField } from '../../app/ui/password-field';
+import { Anchor, Button, Stack, TextInput } from '@mantine/core';
 import { LIMITS } from '@tally/shared';
 import { useForm } from '@mantine/form';
 import { Link, useLocation } from 'react-router';
@@ -10,7 +11,7 @@ import { useFormFeedback } from '../../app/ui/form-feedback';
 import { fieldErrors } from '../../app/graphql-errors';
 import { SignUpDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { PASSWORD_HINT, PASSWORD_TOGGLE_PROPS, emailProblem, nameProblem, newPasswordProblem } from './credentials';
+import { PASSWORD_HINT, emailProblem, nameProblem, newPasswordProblem } from './credentials';
 
 export function SignUpPage() {
   const location = useLocation();
@@ -100,7 +101,7 @@ export function SignUpPage() {
             maxLength={LIMITS.emailMaxLength}
             {...form.getInputProps('email')}
           />
-          <PasswordInput
+          <PasswordField
             label="Password"
             name="password"
             description={PASSWORD_HINT}
@@ -110,7 +111,6 @@ export function SignUpPage() {
             minLength={LIMITS.passwordMinLength}
             maxLength={LIMITS.passwordMaxLength}
             {...form.getInputProps('password')}
-            visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
           />
           <Button type="submit" fullWidth loading={loading} mt="xs">
             Sign up

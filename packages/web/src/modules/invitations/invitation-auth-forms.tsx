@@ -1,5 +1,6 @@
 import { useMutation } from '@apollo/client/react';
-import { Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { PasswordField } from '../../app/ui/password-field';
+import { Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { LIMITS } from '@tally/shared';
 import { useSessionActions } from '../../app/session/session-context';
@@ -8,7 +9,7 @@ import { useFormFeedback } from '../../app/ui/form-feedback';
 import { FORGOT_PASSWORD_PATH } from '../../app/paths';
 import { Link } from 'react-router';
 import { LogInDocument, SignUpDocument } from '../../graphql/generated';
-import { PASSWORD_HINT, PASSWORD_TOGGLE_PROPS, nameProblem, newPasswordProblem } from '../accounts/credentials';
+import { PASSWORD_HINT, nameProblem, newPasswordProblem } from '../accounts/credentials';
 
 interface InvitationAuthProps {
   /** The invited address: prefilled and fixed, since only it can accept. */
@@ -80,14 +81,13 @@ export function InvitationLogInForm({ email, onSignedIn, onSwitch }: InvitationA
           />
         ) : null}
         <InvitedEmail email={email} />
-        <PasswordInput
+        <PasswordField
           label="Password"
           name="password"
           autoComplete="current-password"
           required
           withAsterisk={false}
           {...form.getInputProps('password')}
-          visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
           autoFocus
         />
         <Anchor component={Link} to={FORGOT_PASSWORD_PATH} size="sm" ta="right">
@@ -165,7 +165,7 @@ export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: Invitation
           autoFocus
         />
         <InvitedEmail email={email} />
-        <PasswordInput
+        <PasswordField
           label="Password"
           name="password"
           description={PASSWORD_HINT}
@@ -175,7 +175,6 @@ export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: Invitation
           minLength={LIMITS.passwordMinLength}
           maxLength={LIMITS.passwordMaxLength}
           {...form.getInputProps('password')}
-          visibilityToggleButtonProps={PASSWORD_TOGGLE_PROPS}
         />
         <Button type="submit" fullWidth loading={loading}>
           Sign up
