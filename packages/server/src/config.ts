@@ -47,6 +47,7 @@ const envSchema = z.object({
   INVITATIONS_PER_EMAIL_PER_DAY: z.coerce.number().int().min(1).default(5),
   PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PASSWORD_RESETS_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(3),
+  INGEST_EVENTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300_000),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -129,6 +130,8 @@ export interface Config {
   passwordResetLimits: { perAddressPerHour: number; perEmailPerHour: number };
   /** Unknown or revoked API keys looked up in the database, per client address per window. */
   apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
+  /** Events one API key may send per minute, across all instances (POST /v1/events). */
+  ingestLimits: { eventsPerKeyPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -207,5 +210,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perAddress: e.API_KEY_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.API_KEY_FAILURE_WINDOW_SECONDS,
     },
+    ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
   };
 }

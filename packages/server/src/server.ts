@@ -48,6 +48,20 @@ import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from './modules/sa
 import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
 import { AnnotationResolver, WorkspaceAnnotationsResolver } from './modules/annotations/annotation.resolver';
 import { AnnotationService } from './modules/annotations/annotation.service';
+import {
+  AnalyticsResolver,
+  OverviewResolver,
+  SessionResolver,
+  WorkspaceAnalyticsResolver,
+} from './modules/analytics/analytics.resolver';
+import { AnalyticsService } from './modules/analytics/analytics.service';
+import { defineEventPartitionsJob } from './modules/events/event-partitions';
+import { registerIngestRoute } from './modules/events/ingest.route';
+import { IngestService } from './modules/events/ingest.service';
+import { PostgresEventStore } from './modules/events/postgres-event-store';
+import { registerExportRoute } from './modules/exports/export.route';
+import { ExportService } from './modules/exports/export.service';
+import { BatchedRateLimit } from './modules/rate-limits/batched-rate-limit';
 import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
 import { loadJwtSecret } from './secrets';
@@ -76,6 +90,10 @@ export interface Services {
   invitations: InvitationService;
   savedFilters: SavedFilterService;
   annotations: AnnotationService;
+  /** Event storage (modules/events): ingest, analytics queries, export, purge. */
+  events: PostgresEventStore;
+  ingest: IngestService;
+  analytics: AnalyticsService;
   apiKeys: ApiKeyService;
   apiKeyVerifier: ApiKeyVerifier;
   mailer: Mailer;
@@ -113,6 +131,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
 
   const db = createDataSource(databaseUrl);
   const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  // Ingest, analytics queries and exports: their own connections, so a long export or a burst of
+  // batches never holds up logins, rate limits or the change feed.
+  const eventsPool = new Pool({ connectionString: databaseUrl, max: 10, application_name: 'tally-events' });
+  let ingestLimit: BatchedRateLimit | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   const jobs = new JobQueue(databaseUrl, logger, db, options.jobs);
   const mailer = new Mailer(config, logger);
@@ -124,6 +146,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       ? logger.debug({ err: error }, 'database connection closed while stopping')
       : logger.warn({ err: error }, 'idle database connection lost'),
   );
+  eventsPool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   try {
     await db.initialize();
     const applied = await migrate(db);
@@ -137,6 +160,21 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const sealer = new Sealer(jwtSecret, 'invitation-email');
     const savedFilters = new SavedFilterService(db, audit);
     const annotations = new AnnotationService(db, audit);
+    const events = new PostgresEventStore(eventsPool, db);
+    await events.prepareAhead(new Date());
+    ingestLimit = new BatchedRateLimit(
+      pool,
+      {
+        name: 'ingest_key',
+        points: config.ingestLimits.eventsPerKeyPerMinute,
+        windowSeconds: 60,
+        refusal: 'Too many events from this API key.',
+      },
+      (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
+    );
+    const ingest = new IngestService(events, ingestLimit);
+    const analytics = new AnalyticsService(events, savedFilters, annotations);
+    const exportService = new ExportService(events, memberships);
     const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const signUps = new RateLimit(pool, {
@@ -179,6 +217,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       publicUrl: config.publicUrl,
     });
     await defineRefreshTokenPurge(jobs, db, logger);
+    await defineEventPartitionsJob(jobs, events, logger);
     options.defineJobs?.(jobs);
     await jobs.start();
     const services: Services = {
@@ -189,6 +228,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       invitations,
       savedFilters,
       annotations,
+      events,
+      ingest,
+      analytics,
       apiKeys,
       apiKeyVerifier,
       mailer,
@@ -210,9 +252,14 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       [WorkspaceSavedFiltersResolver, new WorkspaceSavedFiltersResolver(savedFilters)],
       [AnnotationResolver, new AnnotationResolver(annotations)],
       [WorkspaceAnnotationsResolver, new WorkspaceAnnotationsResolver(annotations)],
+      [WorkspaceAnalyticsResolver, new WorkspaceAnalyticsResolver(analytics)],
+      [AnalyticsResolver, new AnalyticsResolver(analytics)],
+      [OverviewResolver, new OverviewResolver(analytics)],
+      [SessionResolver, new SessionResolver(analytics)],
     ]);
     const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
 
+    const authenticator = new Authenticator(tokens, apiKeyVerifier, revokedSessions);
     const app = await buildHttpApp(
       {
         config,
@@ -220,7 +267,11 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         db,
         changes,
         schemaSdl: config.production ? null : printSchemaWithDirectives(schema),
-        authenticator: new Authenticator(tokens, apiKeyVerifier, revokedSessions),
+        authenticator,
+        routes: [
+          (http) => registerIngestRoute(http, { authenticator, ingest }),
+          (http) => registerExportRoute(http, { authenticator, exports: exportService }),
+        ],
         contextDeps: {
           memberships,
           loadUsers: (ids) => accounts.findUsers(ids),
@@ -253,7 +304,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           await jobs.stop();
           mailer.close();
           await changes.stop();
+          await ingestLimit?.close();
           await pool.end();
+          await eventsPool.end();
           await db.destroy();
           await embedded?.stop();
         })();
@@ -264,7 +317,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await jobs.stop().catch(() => undefined);
     mailer.close();
     await changes.stop().catch(() => undefined);
+    await ingestLimit?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    await eventsPool.end().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;

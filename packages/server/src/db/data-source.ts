@@ -13,6 +13,7 @@ import { ApiKeysAndAudit1763900000001 } from './migrations/1763900000001-api-key
 import { SessionFamilies1763900000002 } from './migrations/1763900000002-session-families';
 import { Teams1763900000003 } from './migrations/1763900000003-teams';
 import { PasswordResets1763900000004 } from './migrations/1763900000004-password-resets';
+import { Analytics1763900000005 } from './migrations/1763900000005-analytics';
 import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006-saved-filters-annotations';
 
 export const ENTITIES = [
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   SessionFamilies1763900000002,
   Teams1763900000003,
   PasswordResets1763900000004,
+  Analytics1763900000005,
   SavedFiltersAnnotations1763900000006,
 ];
 

@@ -19,6 +19,12 @@ import { MemberResolver, WorkspaceMembersResolver } from '../modules/members/mem
 import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
 import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from '../modules/saved-filters/saved-filter.resolver';
 import { AnnotationResolver, WorkspaceAnnotationsResolver } from '../modules/annotations/annotation.resolver';
+import {
+  AnalyticsResolver,
+  OverviewResolver,
+  SessionResolver,
+  WorkspaceAnalyticsResolver,
+} from '../modules/analytics/analytics.resolver';
 import { enforceDeclarations } from './auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
 import { JsonValue } from './scalars';
@@ -52,6 +58,10 @@ export const RESOLVERS = [
   WorkspaceSavedFiltersResolver,
   AnnotationResolver,
   WorkspaceAnnotationsResolver,
+  WorkspaceAnalyticsResolver,
+  AnalyticsResolver,
+  OverviewResolver,
+  SessionResolver,
 ] as const;
 
 /**

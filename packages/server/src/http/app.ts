@@ -27,6 +27,8 @@ export interface HttpDeps {
   changes: Pick<ChangeFeed, 'connected'>;
   authenticator: Authenticator;
   contextDeps: ContextDeps;
+  /** REST routes of the modules (POST /v1/events, GET /v1/export/events), registered after /graphql. */
+  routes?: ReadonlyArray<(app: FastifyInstance) => void>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -112,9 +114,16 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     },
   });
   app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+  for (const register of deps.routes ?? []) register(app);
 
   registerWebApp(app, config.webDistDir);
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    // The REST routes' own errors: the code's HTTP status, the code, and its details.
+    if (error instanceof AppError) {
+      const retryAfter = error.details?.['retryAfterSeconds'];
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+      return reply.code(error.httpStatus).send({ error: error.code, message: error.message, ...error.details });
+    }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const code = status >= 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_USER_INPUT;

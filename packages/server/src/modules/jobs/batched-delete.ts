@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
  *
  * A batch finds its rows with `where` and deletes them by physical row address
  * (`ctid = ANY(ARRAY(SELECT ctid … LIMIT n))`, a TID scan): no primary key needs to be known.
+ * On a partitioned table (events) one batch may delete a few more matching rows than `n`.
  */
 export interface BatchedDeleteOptions {
   /** Rows per batch. Default 1000. */
@@ -46,7 +47,9 @@ export async function deleteInBatches(
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer`);
   const t = quoteIdentifier(table);
-  const sql = `DELETE FROM ${t} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${t} WHERE ${where} LIMIT $${params.length + 1}))`;
+  // `where` is repeated outside: a partitioned table's partitions share ctids, so a ctid alone
+  // could name another workspace's row in another partition.
+  const sql = `DELETE FROM ${t} WHERE ${where} AND ctid = ANY(ARRAY(SELECT ctid FROM ${t} WHERE ${where} LIMIT $${params.length + 1}))`;
   const runner = db.createQueryRunner();
   let deleted = 0;
   try {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
 import type { JobQueue } from '../jobs/job-queue';
+import { EVENT_TABLES } from '../events/event-tables';
 
 /** The job that deletes a deleted team's rows, queued in the deletion's own transaction. */
 export const WORKSPACE_PURGE_JOB = 'workspace.purge';
@@ -10,12 +11,19 @@ export interface WorkspacePurgeJob {
 }
 
 /**
- * Tables whose rows belong to a workspace, children first. Analytics tables join this list
- * when they land (DESIGN.md: a deleted team's analytics data is purged in batches). The audit
+ * Tables whose rows belong to a workspace, children first: event storage (modules/events)
+ * first (DESIGN.md: a deleted team's analytics data is purged in batches). The audit
  * entries stay with the workspace's tombstone: who deleted the team, and what it did before,
  * remains on record for the operator, while no user can reach them any more.
  */
-export const WORKSPACE_TABLES = ['saved_filters', 'annotations', 'invitations', 'api_keys', 'members'] as const;
+export const WORKSPACE_TABLES = [
+  ...EVENT_TABLES,
+  'saved_filters',
+  'annotations',
+  'invitations',
+  'api_keys',
+  'members',
+] as const;
 
 /**
  * Deletes what is left of a deleted workspace in batches that each commit, so a purge holds no

@@ -1,0 +1,118 @@
+import { Interval, Scope } from '@tally/shared';
+import { Arg, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
+import { RequiresScopes } from '../../graphql/auth';
+import { Annotation } from '../annotations/annotation.entity';
+import { ANNOTATIONS_LISTED } from '../annotations/annotation.service';
+import { Workspace } from '../workspaces/workspace.entity';
+import { DateRangeInput, EventFilterInput } from './analytics.inputs';
+import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
+import { Analytics, EventConnection, Overview, SessionConnection, SessionNode, UsageRow } from './analytics.types';
+
+/** A list field's cost: its page size (capped) times what each row selects. */
+function listCost(argument: string, limits: { default: number; max: number }) {
+  return ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
+    1 + Math.min(Number(args[argument] ?? limits.default) || limits.default, limits.max) * childComplexity;
+}
+
+@Resolver(() => Workspace)
+export class WorkspaceAnalyticsResolver {
+  constructor(private readonly service: AnalyticsService) {}
+
+  @FieldResolver(() => Analytics)
+  @RequiresScopes(Scope.ANALYTICS_VIEW)
+  analytics(
+    @Root() workspace: Workspace,
+    @Arg('range', () => DateRangeInput) range: DateRangeInput,
+    @Arg('filter', () => EventFilterInput, { nullable: true }) filter: EventFilterInput | null | undefined,
+    @Arg('savedFilterId', () => ID, { nullable: true }) savedFilterId: string | null | undefined,
+  ): Promise<Analytics> {
+    return this.service.analytics(workspace.id, range, filter, savedFilterId);
+  }
+}
+
+/** The fields of Analytics; `Workspace.analytics` has checked analytics.view in its workspace. */
+@Resolver(() => Analytics)
+export class AnalyticsResolver {
+  constructor(private readonly service: AnalyticsService) {}
+
+  @FieldResolver(() => Overview)
+  overview(
+    @Root() analytics: Analytics,
+    @Arg('interval', () => Interval, { nullable: true }) interval: Interval | null | undefined,
+  ): Promise<Overview> {
+    return this.service.overview(analytics, interval);
+  }
+
+  @FieldResolver(() => SessionConnection, {
+    description: 'Newest first; `first` defaults to 20 and is capped at 100.',
+    complexity: listCost('first', ANALYTICS_PAGE),
+  })
+  sessions(
+    @Root() analytics: Analytics,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+  ): Promise<SessionConnection> {
+    return this.service.sessions(analytics, first, after);
+  }
+
+  @FieldResolver(() => SessionNode, {
+    nullable: true,
+    description: 'A session of the workspace by id, whatever the range.',
+  })
+  session(@Root() analytics: Analytics, @Arg('id', () => ID) id: string): Promise<SessionNode | null> {
+    return this.service.session(analytics, id);
+  }
+
+  @FieldResolver(() => [UsageRow], {
+    description: 'Per event name (a tool, a page, a custom event): how often, in how many sessions, how well.',
+    complexity: listCost('limit', USAGE_LIMIT),
+  })
+  toolsUsage(
+    @Root() analytics: Analytics,
+    @Arg('limit', () => Int, { nullable: true }) limit: number | null | undefined,
+  ): Promise<UsageRow[]> {
+    return this.service.toolsUsage(analytics, limit);
+  }
+
+  @FieldResolver(() => EventConnection, {
+    description: 'Newest events first.',
+    complexity: listCost('first', ANALYTICS_PAGE),
+  })
+  activity(
+    @Root() analytics: Analytics,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+  ): Promise<EventConnection> {
+    return this.service.activity(analytics, first, after);
+  }
+}
+
+@Resolver(() => Overview)
+export class OverviewResolver {
+  constructor(private readonly service: AnalyticsService) {}
+
+  @FieldResolver(() => [Annotation], {
+    description: 'The annotations within the range, in time order.',
+    complexity: ({ childComplexity }) => 1 + ANNOTATIONS_LISTED * childComplexity,
+  })
+  annotations(@Root() overview: Overview): Promise<Annotation[]> {
+    return this.service.annotations(overview.query);
+  }
+}
+
+@Resolver(() => SessionNode)
+export class SessionResolver {
+  constructor(private readonly service: AnalyticsService) {}
+
+  @FieldResolver(() => EventConnection, {
+    description: "The session's events in time order; `first` defaults to 20 and is capped at 100.",
+    complexity: listCost('first', ANALYTICS_PAGE),
+  })
+  events(
+    @Root() session: SessionNode,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+  ): Promise<EventConnection> {
+    return this.service.sessionEvents(session, first, after);
+  }
+}

@@ -1,0 +1,24 @@
+import { HISTOGRAM_BUCKETS, bucketBounds, quantileFromHistogram } from './duration-histogram';
+
+describe('the duration histogram', () => {
+  it('has contiguous buckets from 0 up', () => {
+    for (let b = 1; b < HISTOGRAM_BUCKETS; b += 1) expect(bucketBounds(b)[0]).toBeCloseTo(bucketBounds(b - 1)[1]);
+    expect(bucketBounds(0)).toEqual([0, 1]);
+  });
+
+  it('reads a percentile within its bucket', () => {
+    const counts = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
+    counts[5] = 95; // [2, 2.38) ms
+    counts[41] = 5; // [1024, 1217.7) ms
+    const p95 = quantileFromHistogram(counts, 0.95);
+    expect(p95).toBeGreaterThanOrEqual(2);
+    expect(p95).toBeLessThanOrEqual(2 ** (5 / 4));
+    const p99 = quantileFromHistogram(counts, 0.99);
+    expect(p99).toBeGreaterThanOrEqual(1024);
+    expect(p99).toBeLessThanOrEqual(2 ** (41 / 4));
+  });
+
+  it('is null for no durations', () => {
+    expect(quantileFromHistogram(new Array<number>(HISTOGRAM_BUCKETS).fill(0), 0.95)).toBeNull();
+  });
+});

@@ -1,0 +1,9 @@
+/** The tables of event storage in PostgreSQL, children first: what a workspace purge deletes. */
+export const EVENT_TABLES = [
+  'events',
+  'event_ids',
+  'event_name_sessions',
+  'sessions',
+  'event_rollups_hourly',
+  'session_rollups_hourly',
+] as const;

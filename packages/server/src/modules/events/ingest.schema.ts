@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { hasControlCharacter } from '../../graphql/control-characters';
+
+/**
+ * The body of `POST /v1/events`: the one schema that validates every batch and that the
+ * README's reference is printed from (`ingestReference()`; a test keeps the two equal).
+ */
+
+/** A request body's size. */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+/** Events and sessions per batch. */
+export const MAX_EVENTS_PER_BATCH = 1000;
+/** Bytes of one event's `properties` (or one session's `attributes`) as JSON. */
+export const MAX_JSON_BYTES = 8 * 1024;
+/** The earliest timestamp taken; the latest is a year from now. */
+export const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
+const LATEST_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
+const MAX_DURATION_MS = 7 * 24 * 60 * 60 * 1000;
+
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !hasControlCharacter(value), 'must not contain control characters');
+
+/** Whether any key or string inside a JSON value holds a control character. */
+function holdsControl(value: unknown): boolean {
+  if (typeof value === 'string') return hasControlCharacter(value);
+  if (Array.isArray(value)) return value.some(holdsControl);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).some(([key, nested]) => hasControlCharacter(key) || holdsControl(nested));
+  }
+  return false;
+}
+
+const jsonObject = (what: string) =>
+  z.record(z.string().max(200), z.json()).superRefine((value, ctx) => {
+    if (Buffer.byteLength(JSON.stringify(value)) > MAX_JSON_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be at most ${MAX_JSON_BYTES} bytes as JSON` });
+    } else if (holdsControl(value)) {
+      ctx.addIssue({ code: 'custom', message: `${what} must not contain control characters` });
+    }
+  });
+
+export const ingestEventSchema = z
+  .object({
+    id: z
+      .uuid()
+      .nullish()
+      .describe('Optional client UUID: a resent batch with the same ids is stored once, with or without timestamps.'),
+    sessionId: text(200).describe('The session the event belongs to (any string up to 200 characters).'),
+    name: text(200).describe('What happened: a tool, a page, a custom event (up to 200 characters).'),
+    type: text(50).default('custom').describe('Kind of event, e.g. `tool_call` or `pageview` (default `custom`).'),
+    timestamp: z.iso
+      .datetime({ offset: true })
+      .nullish()
+      .superRefine((value, ctx) => {
+        if (value === null || value === undefined) return;
+        const at = Date.parse(value);
+        if (at < EARLIEST_TIMESTAMP || at > Date.now() + LATEST_AHEAD_MS) {
+          ctx.addIssue({ code: 'custom', message: 'must lie between 2000-01-01 and a year from now' });
+        }
+      })
+      .describe(
+        'ISO 8601 time with an offset (`Z` or `+02:00`); default: when Tally received it. Kept to the millisecond.',
+      ),
+    userId: text(200).nullish().describe('Your id of the user, if known.'),
+    durationMs: z
+      .number()
+      .min(0)
+      .max(MAX_DURATION_MS)
+      .nullish()
+      .describe('How long it took, in milliseconds (up to 7 days).'),
+    status: z.enum(['ok', 'error']).nullish().describe('`ok` or `error`; errors count in error rates.'),
+    properties: jsonObject('properties')
+      .nullish()
+      .describe(`Any JSON object (at most ${MAX_JSON_BYTES / 1024} KiB); filters compare its top-level keys.`),
+  })
+  .strict();
+
+export const ingestSessionSchema = z
+  .object({
+    id: text(200).describe('The session id its events carry.'),
+    userId: text(200).nullish().describe("The session's user."),
+    attributes: jsonObject('attributes')
+      .nullish()
+      .describe(
+        `A JSON object merged into the session's attributes (at most ${MAX_JSON_BYTES / 1024} KiB), e.g. app version, device.`,
+      ),
+  })
+  .strict();
+
+export const ingestBatchSchema = z
+  .object({
+    events: z.array(ingestEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+    sessions: z.array(ingestSessionSchema).max(MAX_EVENTS_PER_BATCH).optional(),
+  })
+  .strict();
+
+export type IngestBatch = z.infer<typeof ingestBatchSchema>;
+
+/** One problem of a refused batch: where (`events[3].timestamp`) and what. */
+export interface IngestIssue {
+  path: string;
+  message: string;
+}
+
+export function describeIssues(error: z.ZodError, max = 100): IngestIssue[] {
+  return error.issues.slice(0, max).map((issue) => ({
+    path: issue.path
+      .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+      .join(''),
+    message: issue.message,
+  }));
+}
+
+/** The README's field reference, printed from the schema (a test compares it with the README). */
+export function ingestReference(): string {
+  const rows = (schema: z.ZodObject) =>
+    Object.entries(schema.shape).map(([name, field]) => {
+      const required = !(field instanceof z.ZodType && field.safeParse(undefined).success);
+      return `| \`${name}\` | ${required ? 'yes' : 'no'} | ${field instanceof z.ZodType ? (field.description ?? '') : ''} |`;
+    });
+  return [
+    '| event field | required | meaning |',
+    '| --- | --- | --- |',
+    ...rows(ingestEventSchema),
+    '',
+    '| session field | required | meaning |',
+    '| --- | --- | --- |',
+    ...rows(ingestSessionSchema),
+  ].join('\n');
+}

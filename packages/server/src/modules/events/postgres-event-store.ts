@@ -1,0 +1,706 @@
+import { type Readable, Transform, type TransformCallback, pipeline } from 'node:stream';
+import { Interval } from '@tally/shared';
+import type { Pool, PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { DataSource } from 'typeorm';
+import { badInput, isUuid, notFound } from '../../errors';
+import { decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
+import { HISTOGRAM_BUCKETS, quantileFromHistogram } from './duration-histogram';
+import { EventPartitions } from './event-partitions';
+import { EVENT_TABLES } from './event-tables';
+import type {
+  AnalyticsQuery,
+  EventBatch,
+  EventData,
+  EventStore,
+  ExportFormat,
+  OverviewData,
+  Page,
+  PageRequest,
+  SessionData,
+  SessionInput,
+  TimeRange,
+  UsageData,
+  WriteResult,
+} from './event-store';
+import { SqlParams, eventCondition, isEmptyFilter, nameTypeCondition, rollupsCanAnswer } from './sql-params';
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The whole batch in one statement (one round trip, atomic on its own): the client ids not
+ * seen before are claimed in `event_ids`, only those events (and the ones without a client id)
+ * are stored, and from exactly those the sessions, the first uses of each name per session and
+ * both hourly rollups are brought up to date. Rows of every upsert are fed in key order, so
+ * concurrent batches lock shared rows in the same order. A deleted workspace stores nothing
+ * (`live` takes a share lock on its row, which the team deletion's update waits for).
+ *
+ * Sessions: `prev_started_at` / `prev_ended_at` are set to what each upsert replaced, so the
+ * RETURNING rows tell the session rollup exactly what to move: a new session adds one at its
+ * start hour; a known one is taken out where it was and put back where it now is (its start
+ * can move earlier and its duration grows). The same goes for `event_name_sessions.first_at`.
+ */
+const INGEST_SQL = `
+WITH live AS (
+  SELECT id FROM workspaces WHERE id = $1 AND deleted_at IS NULL FOR SHARE
+),
+input AS (
+  SELECT t.* FROM unnest($2::uuid[], $3::boolean[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::float8[], $10::text[], $11::jsonb[])
+    AS t(id, client_id, ts, session_id, name, type, user_id, duration_ms, status, properties)
+  WHERE EXISTS (SELECT 1 FROM live)
+),
+claimed AS (
+  INSERT INTO event_ids (workspace_id, id)
+  SELECT $1, id FROM input WHERE client_id ORDER BY id
+  ON CONFLICT DO NOTHING
+  RETURNING id
+),
+fresh AS MATERIALIZED (
+  SELECT * FROM input WHERE NOT client_id OR id IN (SELECT id FROM claimed)
+),
+stored AS (
+  INSERT INTO events (workspace_id, ts, id, session_id, name, type, user_id, duration_ms, status, properties)
+  SELECT $1, ts, id, session_id, name, type, user_id, duration_ms, status, properties FROM fresh
+),
+items AS (
+  SELECT s.* FROM unnest($12::text[], $13::text[], $14::jsonb[]) AS s(id, user_id, attributes)
+  WHERE EXISTS (SELECT 1 FROM live)
+),
+per_session AS (
+  SELECT session_id AS id, min(ts) AS started_at, max(ts) AS ended_at, count(*)::int AS events,
+         (count(*) FILTER (WHERE status = 'error'))::int AS errors,
+         (array_agg(user_id ORDER BY ts DESC) FILTER (WHERE user_id IS NOT NULL))[1] AS user_id
+    FROM fresh GROUP BY session_id
+),
+upserted AS (
+  INSERT INTO sessions AS s (workspace_id, id, started_at, ended_at, event_count, error_count, user_id, attributes)
+  SELECT $1, p.id, p.started_at, p.ended_at, p.events, p.errors, COALESCE(i.user_id, p.user_id), i.attributes
+    FROM per_session p LEFT JOIN items i ON i.id = p.id
+   ORDER BY p.id
+  ON CONFLICT (workspace_id, id) DO UPDATE SET
+    prev_started_at = s.started_at,
+    prev_ended_at = s.ended_at,
+    started_at = LEAST(s.started_at, EXCLUDED.started_at),
+    ended_at = GREATEST(s.ended_at, EXCLUDED.ended_at),
+    event_count = s.event_count + EXCLUDED.event_count,
+    error_count = s.error_count + EXCLUDED.error_count,
+    user_id = COALESCE(EXCLUDED.user_id, s.user_id),
+    attributes = CASE WHEN EXCLUDED.attributes IS NULL THEN s.attributes
+                      ELSE COALESCE(s.attributes, '{}'::jsonb) || EXCLUDED.attributes END,
+    updated_at = now()
+  RETURNING started_at, ended_at, prev_started_at, prev_ended_at
+),
+attributed AS (
+  UPDATE sessions s SET
+    user_id = COALESCE(i.user_id, s.user_id),
+    attributes = CASE WHEN i.attributes IS NULL THEN s.attributes
+                      ELSE COALESCE(s.attributes, '{}'::jsonb) || i.attributes END,
+    updated_at = now()
+   FROM items i
+  WHERE s.workspace_id = $1 AND s.id = i.id AND i.id NOT IN (SELECT id FROM per_session)
+),
+session_moves AS (
+  SELECT date_trunc('hour', started_at, 'UTC') AS hour, 1 AS n,
+         round(extract(epoch FROM ended_at - started_at) * 1000)::bigint AS ms
+    FROM upserted
+  UNION ALL
+  SELECT date_trunc('hour', prev_started_at, 'UTC'), -1,
+         -round(extract(epoch FROM prev_ended_at - prev_started_at) * 1000)::bigint
+    FROM upserted WHERE prev_started_at IS NOT NULL
+),
+session_rollup AS (
+  INSERT INTO session_rollups_hourly AS r (workspace_id, hour, sessions, duration_sum_ms)
+  SELECT $1, hour, sum(n), sum(ms) FROM session_moves GROUP BY hour ORDER BY hour
+  ON CONFLICT (workspace_id, hour) DO UPDATE SET
+    sessions = r.sessions + EXCLUDED.sessions,
+    duration_sum_ms = r.duration_sum_ms + EXCLUDED.duration_sum_ms
+),
+name_firsts AS (
+  INSERT INTO event_name_sessions AS x (workspace_id, session_id, name, type, first_at)
+  SELECT $1, session_id, name, type, min(ts) FROM fresh GROUP BY session_id, name, type ORDER BY 2, 3, 4
+  ON CONFLICT (workspace_id, session_id, name, type) DO UPDATE SET
+    prev_first_at = x.first_at,
+    first_at = EXCLUDED.first_at
+  WHERE EXCLUDED.first_at < x.first_at
+  RETURNING name, type, first_at, prev_first_at
+),
+counted AS (
+  SELECT date_trunc('hour', ts, 'UTC') AS hour, name, type, count(*) AS events,
+         count(*) FILTER (WHERE status = 'error') AS errors,
+         COALESCE(sum(duration_ms), 0) AS duration_sum, count(duration_ms) AS duration_count
+    FROM fresh GROUP BY 1, 2, 3
+),
+bucketed AS (
+  SELECT date_trunc('hour', ts, 'UTC') AS hour, name, type, tally_duration_bucket(duration_ms) AS bucket,
+         count(*)::int AS n
+    FROM fresh WHERE duration_ms IS NOT NULL GROUP BY 1, 2, 3, 4
+),
+histograms AS (
+  SELECT c.hour, c.name, c.type, array_agg(COALESCE(b.n, 0) ORDER BY g.bucket) AS histogram
+    FROM counted c
+    CROSS JOIN generate_series(0, ${HISTOGRAM_BUCKETS - 1}) AS g(bucket)
+    LEFT JOIN bucketed b ON b.hour = c.hour AND b.name = c.name AND b.type = c.type AND b.bucket = g.bucket
+   GROUP BY 1, 2, 3
+),
+changes AS (
+  SELECT c.hour, c.name, c.type, c.events, c.errors, c.duration_sum, c.duration_count, h.histogram, 0 AS sessions
+    FROM counted c JOIN histograms h USING (hour, name, type)
+  UNION ALL
+  SELECT date_trunc('hour', first_at, 'UTC'), name, type, 0, 0, 0, 0, NULL, 1 FROM name_firsts
+  UNION ALL
+  SELECT date_trunc('hour', prev_first_at, 'UTC'), name, type, 0, 0, 0, 0, NULL, -1
+    FROM name_firsts WHERE prev_first_at IS NOT NULL
+),
+event_rollup AS (
+  INSERT INTO event_rollups_hourly AS r
+    (workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, duration_histogram, sessions)
+  SELECT $1, hour, name, type, sum(events), sum(errors), sum(duration_sum), sum(duration_count),
+         COALESCE(max(histogram), array_fill(0, ARRAY[${HISTOGRAM_BUCKETS}])),
+         sum(sessions)
+    FROM changes GROUP BY hour, name, type ORDER BY hour, name, type
+  ON CONFLICT (workspace_id, hour, name, type) DO UPDATE SET
+    events = r.events + EXCLUDED.events,
+    errors = r.errors + EXCLUDED.errors,
+    duration_sum_ms = r.duration_sum_ms + EXCLUDED.duration_sum_ms,
+    duration_count = r.duration_count + EXCLUDED.duration_count,
+    duration_histogram = CASE WHEN EXCLUDED.duration_count = 0 THEN r.duration_histogram
+                              ELSE tally_add_histograms(r.duration_histogram, EXCLUDED.duration_histogram) END,
+    sessions = r.sessions + EXCLUDED.sessions
+)
+SELECT (SELECT count(*) FROM live)::int AS live, (SELECT count(*) FROM fresh)::int AS stored`;
+
+const EVENT_COLUMNS = `e.id, e.session_id, e.name, e.type, e.ts, e.user_id, e.duration_ms, e.status, e.properties`;
+const SESSION_COLUMNS = `s.id, s.user_id, s.started_at, s.ended_at, s.event_count, s.error_count, s.attributes`;
+const SESSION_DURATION_MS = `(extract(epoch FROM s.ended_at - s.started_at) * 1000)`;
+
+interface EventRow {
+  id: string;
+  session_id: string;
+  name: string;
+  type: string;
+  ts: Date;
+  user_id: string | null;
+  duration_ms: number | null;
+  status: string | null;
+  properties: Record<string, unknown> | null;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string | null;
+  started_at: Date;
+  ended_at: Date;
+  event_count: number;
+  error_count: number;
+  attributes: Record<string, unknown> | null;
+}
+
+/** A range cut at whole hours: the middle from the rollups, the ragged ends from raw rows. */
+interface Split {
+  rolled: TimeRange | null;
+  raw: TimeRange[];
+}
+
+function splitByHours(range: TimeRange): Split {
+  const start = Math.ceil(range.from.getTime() / HOUR_MS) * HOUR_MS;
+  const end = Math.floor(range.to.getTime() / HOUR_MS) * HOUR_MS;
+  if (start >= end) return { rolled: null, raw: [range] };
+  const raw: TimeRange[] = [];
+  if (range.from.getTime() < start) raw.push({ from: range.from, to: new Date(start) });
+  if (end < range.to.getTime()) raw.push({ from: new Date(end), to: range.to });
+  return { rolled: { from: new Date(start), to: new Date(end) }, raw };
+}
+
+/** `column` within any of `ranges` (FALSE for none). */
+function inRanges(column: string, ranges: readonly TimeRange[], params: SqlParams): string {
+  if (ranges.length === 0) return 'FALSE';
+  return `(${ranges
+    .map(
+      (r) => `(${column} >= ${params.add(r.from, 'timestamptz')} AND ${column} < ${params.add(r.to, 'timestamptz')})`,
+    )
+    .join(' OR ')})`;
+}
+
+function toNumber(value: string | number | null | undefined): number {
+  return value === null || value === undefined ? 0 : Number(value);
+}
+
+function toEvent(row: EventRow): EventData {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    name: row.name,
+    type: row.type,
+    timestamp: row.ts,
+    userId: row.user_id,
+    durationMs: row.duration_ms,
+    status: row.status,
+    properties: row.properties,
+  };
+}
+
+function toSession(row: SessionRow): SessionData {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    eventCount: row.event_count,
+    errorCount: row.error_count,
+    attributes: row.attributes,
+  };
+}
+
+const BAD_CURSOR = 'This cursor is not valid: pass an endCursor this API returned.';
+
+/** A keyset cursor: a timestamp (to the millisecond, as stored) and an id. */
+function readCursor(after: string, idIsUuid: boolean): [Date, string] {
+  const [at = '', id = ''] = decodeCursor(after, 2);
+  const time = new Date(at);
+  if (Number.isNaN(time.getTime()) || (idIsUuid && !isUuid(id))) throw badInput(BAD_CURSOR, { field: 'after' });
+  return [time, id];
+}
+
+function page<T>(rows: T[], size: number, key: (row: T) => [Date, string]): Page<T> {
+  const nodes = rows.slice(0, size);
+  const last = nodes.at(-1);
+  return {
+    nodes,
+    hasNextPage: rows.length > size,
+    endCursor: last ? encodeCursor(key(last).map((part) => (part instanceof Date ? part.toISOString() : part))) : null,
+  };
+}
+
+/** Sessions (merged per id: the last user id given, attributes merged in order). */
+function mergeSessions(sessions: readonly SessionInput[]): SessionInput[] {
+  const byId = new Map<string, SessionInput>();
+  for (const session of sessions) {
+    const known = byId.get(session.id);
+    if (!known) {
+      byId.set(session.id, { ...session });
+      continue;
+    }
+    known.userId = session.userId ?? known.userId;
+    if (session.attributes) known.attributes = { ...known.attributes, ...session.attributes };
+  }
+  return [...byId.values()];
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // deadlock_detected, serialization_failure: the statement did nothing; running it again is safe.
+  return code === '40P01' || code === '40001';
+}
+
+/** CSV with CRLF line ends (RFC 4180): PostgreSQL ends records with LF; quoted LFs stay as they are. */
+class CrlfRecords extends Transform {
+  private quoted = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const parts: Buffer[] = [];
+    let start = 0;
+    for (let i = 0; i < chunk.length; i += 1) {
+      const byte = chunk[i];
+      if (byte === 0x22) this.quoted = !this.quoted;
+      else if (byte === 0x0a && !this.quoted) {
+        parts.push(chunk.subarray(start, i), CRLF);
+        start = i + 1;
+      }
+    }
+    parts.push(chunk.subarray(start));
+    done(null, Buffer.concat(parts));
+  }
+}
+const CRLF = Buffer.from('\r\n');
+
+/** The export's rows, read through settings of its own transaction (COPY takes no parameters). */
+const EXPORT_WHERE = `e.workspace_id = current_setting('tally.export_workspace')::uuid
+  AND e.ts >= current_setting('tally.export_from')::timestamptz
+  AND e.ts < current_setting('tally.export_to')::timestamptz`;
+const EXPORT_TIMESTAMP = `to_char(e.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const EXPORT_SQL: Record<ExportFormat, string> = {
+  csv: `COPY (
+    SELECT e.id, ${EXPORT_TIMESTAMP} AS "timestamp", e.session_id AS "sessionId", e.name, e.type,
+           e.user_id AS "userId", e.duration_ms AS "durationMs", e.status, e.properties
+      FROM events e WHERE ${EXPORT_WHERE} ORDER BY e.ts, e.id
+  ) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+  // JSON text never holds a raw control character (json_build_object escapes them), so with
+  // CSV framing, a quote and a delimiter it cannot contain, every line goes out exactly as built:
+  // unlike COPY's text format, which would double every backslash.
+  ndjson: `COPY (
+    SELECT json_build_object('id', e.id, 'timestamp', ${EXPORT_TIMESTAMP}, 'sessionId', e.session_id,
+             'name', e.name, 'type', e.type, 'userId', e.user_id, 'durationMs', e.duration_ms,
+             'status', e.status, 'properties', e.properties)::text
+      FROM events e WHERE ${EXPORT_WHERE} ORDER BY e.ts, e.id
+  ) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`,
+};
+
+/** Event storage in PostgreSQL: monthly partitions of raw events, sessions and hourly rollups. */
+export class PostgresEventStore implements EventStore {
+  readonly partitions: EventPartitions;
+
+  constructor(
+    private readonly pool: Pool,
+    /** For the batched purge. */
+    private readonly db: DataSource,
+  ) {
+    this.partitions = new EventPartitions(pool);
+  }
+
+  prepareAhead(now: Date): Promise<void> {
+    return this.partitions.ensureAhead(now);
+  }
+
+  async writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
+    // A client id twice in one batch: the first copy counts.
+    const seen = new Set<string>();
+    const events = batch.events.filter((event) => {
+      if (!event.clientId) return true;
+      if (seen.has(event.id)) return false;
+      seen.add(event.id);
+      return true;
+    });
+    const sessions = mergeSessions(batch.sessions);
+    await this.partitions.ensureFor(events.map((event) => event.timestamp));
+    const values = [
+      workspaceId,
+      events.map((e) => e.id),
+      events.map((e) => e.clientId),
+      events.map((e) => e.timestamp.toISOString()),
+      events.map((e) => e.sessionId),
+      events.map((e) => e.name),
+      events.map((e) => e.type),
+      events.map((e) => e.userId),
+      events.map((e) => e.durationMs),
+      events.map((e) => e.status),
+      events.map((e) => (e.properties ? JSON.stringify(e.properties) : null)),
+      sessions.map((s) => s.id),
+      sessions.map((s) => s.userId),
+      sessions.map((s) => (s.attributes ? JSON.stringify(s.attributes) : null)),
+    ];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { rows } = await this.pool.query<{ live: number; stored: number }>(INGEST_SQL, values);
+        const row = rows[0];
+        if (!row || row.live === 0) throw notFound('Workspace');
+        return { stored: row.stored, duplicates: batch.events.length - row.stored };
+      } catch (error) {
+        if (attempt < 3 && isRetryable(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  async overview(query: AnalyticsQuery, interval: Interval): Promise<OverviewData> {
+    const unit = interval === Interval.HOUR ? 'hour' : 'day';
+    const split: Split = isEmptyFilter(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
+    const ws = query.workspaceId;
+
+    const rolledEvents = split.rolled
+      ? this.pool.query<{ bucket: Date; events: string; errors: string }>(
+          `SELECT date_trunc($2, hour, 'UTC') AS bucket, sum(events) AS events, sum(errors) AS errors
+             FROM event_rollups_hourly WHERE workspace_id = $1 AND hour >= $3 AND hour < $4 GROUP BY 1`,
+          [ws, unit, split.rolled.from, split.rolled.to],
+        )
+      : null;
+    const rolledSessions = split.rolled
+      ? this.pool.query<{ bucket: Date; sessions: string; duration: string }>(
+          `SELECT date_trunc($2, hour, 'UTC') AS bucket, sum(sessions) AS sessions, sum(duration_sum_ms) AS duration
+             FROM session_rollups_hourly WHERE workspace_id = $1 AND hour >= $3 AND hour < $4 GROUP BY 1`,
+          [ws, unit, split.rolled.from, split.rolled.to],
+        )
+      : null;
+
+    const ep = new SqlParams(ws, unit);
+    const rawEvents =
+      split.raw.length === 0
+        ? null
+        : this.pool.query<{ bucket: Date; events: string; errors: string }>(
+            `SELECT date_trunc($2, e.ts, 'UTC') AS bucket, count(*) AS events,
+                    count(*) FILTER (WHERE e.status = 'error') AS errors
+               FROM events e
+              WHERE e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, ep)} AND ${eventCondition(query.filters, ep, 'e')}
+              GROUP BY 1`,
+            ep.values,
+          );
+
+    const sp = new SqlParams(ws, unit);
+    const sessionsWhere = (params: SqlParams, ranges: readonly TimeRange[]) =>
+      `s.workspace_id = $1 AND ${inRanges('s.started_at', ranges, params)}${this.matchingEvent(query, params)}`;
+    const rawSessions =
+      split.raw.length === 0
+        ? null
+        : this.pool.query<{ bucket: Date; sessions: string; duration: string | null }>(
+            `SELECT date_trunc($2, s.started_at, 'UTC') AS bucket, count(*) AS sessions,
+                    sum(${SESSION_DURATION_MS}) AS duration
+               FROM sessions s WHERE ${sessionsWhere(sp, split.raw)} GROUP BY 1`,
+            sp.values,
+          );
+    const up = new SqlParams(ws);
+    const users = this.pool.query<{ users: string }>(
+      `SELECT count(DISTINCT s.user_id) AS users FROM sessions s WHERE ${sessionsWhere(up, [query])}`,
+      up.values,
+    );
+
+    const [re, rs, we, ws2, u] = await Promise.all([rolledEvents, rolledSessions, rawEvents, rawSessions, users]);
+    const step = unit === 'hour' ? HOUR_MS : DAY_MS;
+    const first = Math.floor(query.from.getTime() / step) * step;
+    const points = new Map<number, { at: Date; sessions: number; events: number }>();
+    for (let t = first; t < query.to.getTime(); t += step) points.set(t, { at: new Date(t), sessions: 0, events: 0 });
+    const point = (bucket: Date) => {
+      const key = bucket.getTime();
+      let found = points.get(key);
+      if (!found) {
+        found = { at: bucket, sessions: 0, events: 0 };
+        points.set(key, found);
+      }
+      return found;
+    };
+    let events = 0;
+    let errors = 0;
+    let sessions = 0;
+    let duration = 0;
+    for (const row of [...(re?.rows ?? []), ...(we?.rows ?? [])]) {
+      point(row.bucket).events += toNumber(row.events);
+      events += toNumber(row.events);
+      errors += toNumber(row.errors);
+    }
+    for (const row of [...(rs?.rows ?? []), ...(ws2?.rows ?? [])]) {
+      point(row.bucket).sessions += toNumber(row.sessions);
+      sessions += toNumber(row.sessions);
+      duration += toNumber(row.duration);
+    }
+    return {
+      sessions,
+      events,
+      errors,
+      users: toNumber(u.rows[0]?.users),
+      avgSessionDurationMs: sessions > 0 ? duration / sessions : null,
+      series: [...points.values()].sort((a, b) => a.at.getTime() - b.at.getTime()),
+    };
+  }
+
+  /** ` AND` a matching event of the session in the range, when the query is filtered. */
+  private matchingEvent(query: AnalyticsQuery, params: SqlParams): string {
+    if (isEmptyFilter(query.filters)) return '';
+    return ` AND EXISTS (SELECT 1 FROM events e
+       WHERE e.workspace_id = s.workspace_id AND e.session_id = s.id
+         AND e.ts >= ${params.add(query.from, 'timestamptz')} AND e.ts < ${params.add(query.to, 'timestamptz')}
+         AND ${eventCondition(query.filters, params, 'e')})`;
+  }
+
+  async toolsUsage(query: AnalyticsQuery, limit: number): Promise<UsageData[]> {
+    const ws = query.workspaceId;
+    const split: Split = rollupsCanAnswer(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
+    type Counts = { name: string; type: string; events: string; errors: string; dsum: number | null; dcount: string };
+    type Buckets = { name: string; type: string; bucket: number; n: string };
+    type Sessions = { name: string; type: string; sessions: string };
+    const work: Array<Promise<{ counts?: Counts[]; buckets?: Buckets[]; sessions?: Sessions[] }>> = [];
+
+    if (split.rolled) {
+      const p = new SqlParams(ws, split.rolled.from, split.rolled.to);
+      const where = `r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3 AND ${nameTypeCondition(query.filters, p, 'r')}`;
+      work.push(
+        this.pool
+          .query<Counts & { sessions: string }>(
+            `SELECT r.name, r.type, sum(r.events) AS events, sum(r.errors) AS errors, sum(r.duration_sum_ms) AS dsum,
+                    sum(r.duration_count) AS dcount, sum(r.sessions) AS sessions
+               FROM event_rollups_hourly r WHERE ${where} GROUP BY 1, 2`,
+            p.values,
+          )
+          .then(({ rows }) => ({ counts: rows, sessions: rows })),
+        this.pool
+          .query<Buckets>(
+            `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
+               FROM event_rollups_hourly r CROSS JOIN LATERAL unnest(r.duration_histogram) WITH ORDINALITY AS u(c, i)
+              WHERE ${where} AND r.duration_count > 0 AND u.c > 0 GROUP BY 1, 2, 3`,
+            p.values,
+          )
+          .then(({ rows }) => ({ buckets: rows })),
+      );
+    }
+    if (split.raw.length > 0) {
+      const p = new SqlParams(ws);
+      const where = `e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, p)} AND ${eventCondition(query.filters, p, 'e')}`;
+      work.push(
+        this.pool
+          .query<Counts>(
+            `SELECT e.name, e.type, count(*) AS events, count(*) FILTER (WHERE e.status = 'error') AS errors,
+                    sum(e.duration_ms) AS dsum, count(e.duration_ms) AS dcount
+               FROM events e WHERE ${where} GROUP BY 1, 2`,
+            p.values,
+          )
+          .then(({ rows }) => ({ counts: rows })),
+        this.pool
+          .query<Buckets>(
+            `SELECT e.name, e.type, tally_duration_bucket(e.duration_ms) AS bucket, count(*) AS n
+               FROM events e WHERE ${where} AND e.duration_ms IS NOT NULL GROUP BY 1, 2, 3`,
+            p.values,
+          )
+          .then(({ rows }) => ({ buckets: rows })),
+      );
+      // A session counts for a name in the range where it first used that name.
+      const sp = new SqlParams(ws);
+      const sessionsSql = split.rolled
+        ? // The ragged ends of an unfiltered (or name/type-filtered) range.
+          `SELECT x.name, x.type, count(*) AS sessions FROM event_name_sessions x
+            WHERE x.workspace_id = $1 AND ${inRanges('x.first_at', split.raw, sp)}
+              AND ${nameTypeCondition(query.filters, sp, 'x')} GROUP BY 1, 2`
+        : `SELECT e.name, e.type, count(DISTINCT e.session_id) AS sessions
+             FROM events e JOIN event_name_sessions x
+               ON x.workspace_id = e.workspace_id AND x.session_id = e.session_id AND x.name = e.name AND x.type = e.type
+            WHERE e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, sp)} AND ${inRanges('x.first_at', split.raw, sp)}
+              AND ${eventCondition(query.filters, sp, 'e')}
+            GROUP BY 1, 2`;
+      work.push(this.pool.query<Sessions>(sessionsSql, sp.values).then(({ rows }) => ({ sessions: rows })));
+    }
+
+    const rows = new Map<
+      string,
+      { data: UsageData; durationSum: number; durationCount: number; histogram: number[] }
+    >();
+    const entry = (name: string, type: string) => {
+      const key = `${name}\u0000${type}`;
+      let found = rows.get(key);
+      if (!found) {
+        found = {
+          data: { name, type, count: 0, sessions: 0, errors: 0, avgDurationMs: null, p95DurationMs: null },
+          durationSum: 0,
+          durationCount: 0,
+          histogram: new Array<number>(HISTOGRAM_BUCKETS).fill(0),
+        };
+        rows.set(key, found);
+      }
+      return found;
+    };
+    for (const part of await Promise.all(work)) {
+      for (const row of part.counts ?? []) {
+        const e = entry(row.name, row.type);
+        e.data.count += toNumber(row.events);
+        e.data.errors += toNumber(row.errors);
+        e.durationSum += toNumber(row.dsum);
+        e.durationCount += toNumber(row.dcount);
+      }
+      for (const row of part.sessions ?? []) entry(row.name, row.type).data.sessions += toNumber(row.sessions);
+      for (const row of part.buckets ?? []) {
+        const histogram = entry(row.name, row.type).histogram;
+        histogram[row.bucket] = (histogram[row.bucket] ?? 0) + toNumber(row.n);
+      }
+    }
+    return [...rows.values()]
+      .filter((e) => e.data.count > 0)
+      .map((e) => ({
+        ...e.data,
+        avgDurationMs: e.durationCount > 0 ? e.durationSum / e.durationCount : null,
+        p95DurationMs: quantileFromHistogram(e.histogram, 0.95),
+      }))
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name) || a.type.localeCompare(b.type))
+      .slice(0, limit);
+  }
+
+  async sessions(query: AnalyticsQuery, request: PageRequest): Promise<Page<SessionData>> {
+    const p = new SqlParams(query.workspaceId, query.from, query.to);
+    let keyset = '';
+    if (request.after) {
+      const [at, id] = readCursor(request.after, false);
+      keyset = ` AND (s.started_at, s.id) < (${p.add(at, 'timestamptz')}, ${p.add(id, 'text')})`;
+    }
+    const matching = this.matchingEvent(query, p);
+    const { rows } = await this.pool.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s
+        WHERE s.workspace_id = $1 AND s.started_at >= $2 AND s.started_at < $3${matching}${keyset}
+        ORDER BY s.started_at DESC, s.id DESC LIMIT ${p.add(request.first + 1, 'int')}`,
+      p.values,
+    );
+    return page(rows.map(toSession), request.first, (s) => [s.startedAt, s.id]);
+  }
+
+  async session(workspaceId: string, id: string): Promise<SessionData | null> {
+    const { rows } = await this.pool.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace_id = $1 AND s.id = $2`,
+      [workspaceId, id],
+    );
+    const row = rows[0];
+    return row ? toSession(row) : null;
+  }
+
+  async sessionEvents(workspaceId: string, session: SessionData, request: PageRequest): Promise<Page<EventData>> {
+    // Bounded by the session's own span, so only the partitions it touches are read.
+    const p = new SqlParams(workspaceId, session.id, session.startedAt, session.endedAt);
+    let keyset = '';
+    if (request.after) {
+      const [at, id] = readCursor(request.after, true);
+      keyset = ` AND (e.ts, e.id) > (${p.add(at, 'timestamptz')}, ${p.add(id, 'uuid')})`;
+    }
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE e.workspace_id = $1 AND e.session_id = $2 AND e.ts >= $3 AND e.ts <= $4${keyset}
+        ORDER BY e.ts, e.id LIMIT ${p.add(request.first + 1, 'int')}`,
+      p.values,
+    );
+    return page(rows.map(toEvent), request.first, (e) => [e.timestamp, e.id]);
+  }
+
+  async activity(query: AnalyticsQuery, request: PageRequest): Promise<Page<EventData>> {
+    const p = new SqlParams(query.workspaceId, query.from, query.to);
+    let keyset = '';
+    if (request.after) {
+      const [at, id] = readCursor(request.after, true);
+      keyset = ` AND (e.ts, e.id) < (${p.add(at, 'timestamptz')}, ${p.add(id, 'uuid')})`;
+    }
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE e.workspace_id = $1 AND e.ts >= $2 AND e.ts < $3 AND ${eventCondition(query.filters, p, 'e')}${keyset}
+        ORDER BY e.ts DESC, e.id DESC LIMIT ${p.add(request.first + 1, 'int')}`,
+      p.values,
+    );
+    return page(rows.map(toEvent), request.first, (e) => [e.timestamp, e.id]);
+  }
+
+  async exportEvents(workspaceId: string, range: TimeRange, format: ExportFormat): Promise<Readable> {
+    const client: PoolClient = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(
+        `SELECT set_config('tally.export_workspace', $1, true), set_config('tally.export_from', $2, true),
+                set_config('tally.export_to', $3, true)`,
+        [workspaceId, range.from.toISOString(), range.to.toISOString()],
+      );
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+    const copy = client.query(copyTo(EXPORT_SQL[format]));
+    let released = false;
+    const release = (error?: Error) => {
+      if (released) return;
+      released = true;
+      if (error) {
+        // Closing the connection is what stops a COPY … TO that nobody reads any more.
+        client.release(error);
+        return;
+      }
+      client.query('COMMIT').then(
+        () => client.release(),
+        (commitError: unknown) => client.release(commitError instanceof Error ? commitError : true),
+      );
+    };
+    if (format === 'ndjson') {
+      copy.once('end', () => release());
+      copy.once('close', () => release(new Error('export stopped before its end')));
+      copy.once('error', (error) => release(error));
+      return copy;
+    }
+    const output = new CrlfRecords();
+    pipeline(copy, output, (error) => release(error ?? undefined));
+    return output;
+  }
+
+  async purge(workspaceId: string, options: BatchedDeleteOptions = {}): Promise<{ done: boolean }> {
+    const result = await purgeWorkspaceRows(this.db, workspaceId, EVENT_TABLES, options);
+    return { done: result.done };
+  }
+}

@@ -1,0 +1,135 @@
+import type { Pool } from 'pg';
+import { rateLimited } from './rate-limit';
+
+export interface BatchedRateLimitOptions {
+  /** Prefix of its rows in `rate_limits` (`<name>:<key>:<window start>`). */
+  name: string;
+  /** Points one key may take per window, across all instances. */
+  points: number;
+  windowSeconds: number;
+  /** First sentence of the RATE_LIMITED message. */
+  refusal: string;
+  /** How often this instance adds what it counted to the shared counters. Default 250 ms. */
+  flushIntervalMs?: number;
+}
+
+interface Local {
+  /** Start of the fixed window these numbers belong to (ms). */
+  window: number;
+  /** What every instance had taken when this one last flushed (its own share included). */
+  shared: number;
+  /** Taken here, being written by the flush under way. */
+  inFlight: number;
+  /** Taken here since the last flush began. */
+  pending: number;
+}
+
+/**
+ * A limit for hot paths (event ingest): decided from memory, shared through PostgreSQL without a
+ * database round trip per request. Each instance counts per key and fixed window locally, and
+ * every `flushIntervalMs` adds its counts to the shared rows in `rate_limits` in one statement,
+ * reading back every instance's total. A request is refused when the last known total plus what
+ * this instance took since then would pass the limit. Across N instances a key can therefore go
+ * over by at most what the other instances accept within one flush interval; on one instance it
+ * is exact. The rows share `rate_limits` with rate-limiter-flexible, whose clean-up deletes them
+ * once expired.
+ */
+export class BatchedRateLimit {
+  private readonly local = new Map<string, Local>();
+  private readonly windowMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: BatchedRateLimitOptions,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {
+    this.windowMs = options.windowSeconds * 1000;
+  }
+
+  get points(): number {
+    return this.options.points;
+  }
+
+  /** Takes `points` from `key`, or throws RATE_LIMITED (with the seconds to wait) and takes none. */
+  consume(key: string, points = 1): void {
+    const now = Date.now();
+    const window = Math.floor(now / this.windowMs) * this.windowMs;
+    let entry = this.local.get(key);
+    if (!entry || entry.window !== window) {
+      entry = { window, shared: 0, inFlight: 0, pending: 0 };
+      this.local.set(key, entry);
+    }
+    if (entry.shared + entry.inFlight + entry.pending + points > this.options.points) {
+      throw rateLimited(this.options.refusal, window + this.windowMs - now);
+    }
+    entry.pending += points;
+    this.schedule();
+  }
+
+  /** Adds every pending count to the shared rows now (also called by `close`). */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush().catch(this.onError);
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(this.onError);
+    }, this.options.flushIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  private async write(): Promise<void> {
+    const now = Date.now();
+    const batch: Array<{ entry: Local; rowKey: string }> = [];
+    for (const [key, entry] of this.local) {
+      if (entry.window + this.windowMs <= now) {
+        if (entry.inFlight === 0) this.local.delete(key);
+        continue;
+      }
+      if (entry.pending === 0) continue;
+      entry.inFlight = entry.pending;
+      entry.pending = 0;
+      batch.push({ entry, rowKey: `${this.options.name}:${key}:${entry.window}` });
+    }
+    if (batch.length === 0) return;
+    try {
+      const { rows } = await this.pool.query<{ key: string; points: number }>(
+        `INSERT INTO rate_limits (key, points, expire)
+         SELECT * FROM unnest($1::varchar[], $2::int[], $3::bigint[])
+         ON CONFLICT (key) DO UPDATE SET points = rate_limits.points + EXCLUDED.points
+         RETURNING key, points`,
+        [
+          batch.map((b) => b.rowKey),
+          batch.map((b) => b.entry.inFlight),
+          batch.map((b) => b.entry.window + this.windowMs),
+        ],
+      );
+      const totals = new Map(rows.map((row) => [row.key, row.points]));
+      for (const { entry, rowKey } of batch) {
+        entry.shared = Math.max(entry.shared + entry.inFlight, totals.get(rowKey) ?? 0);
+        entry.inFlight = 0;
+      }
+    } catch (error) {
+      // Not written: counted again at the next flush.
+      for (const { entry } of batch) {
+        entry.pending += entry.inFlight;
+        entry.inFlight = 0;
+      }
+      this.schedule();
+      throw error;
+    }
+  }
+}

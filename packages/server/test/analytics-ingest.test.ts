@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ingestReference } from '../src/modules/events/ingest.schema';
+import { monthKey } from '../src/modules/events/event-partitions';
+import { createRoleTeam, type RoleTeam } from './factories';
+import { type TestServer, startTestServer } from './harness';
+import { createKey, postEvents, scalar, track } from './analytics-fixtures';
+
+let server: TestServer;
+let team: RoleTeam;
+let editorKey: string;
+let viewerKey: string;
+let adminKey: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  team = await createRoleTeam(server, 'Ingest Team');
+  [editorKey, viewerKey, adminKey] = await Promise.all([
+    createKey(server, team.owner, team.teamId, 'EDITOR'),
+    createKey(server, team.owner, team.teamId, 'VIEWER'),
+    createKey(server, team.owner, team.teamId, 'ADMIN'),
+  ]);
+});
+afterAll(() => server.close());
+
+const countEvents = (sessionId: string) =>
+  scalar(server, `SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND session_id = $2`, [
+    team.teamId,
+    sessionId,
+  ]);
+
+describe('POST /v1/events: who may send', () => {
+  it("an EDITOR key sends a batch: 202 { accepted } once it is stored, in the key's workspace", async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const res = await postEvents(server, editorKey, {
+      events: [
+        { sessionId, name: 'search', type: 'tool_call', durationMs: 12.5, status: 'ok', properties: { q: 'x' } },
+        { sessionId, name: 'open', userId: 'u-1' },
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await countEvents(sessionId)).toBe(2);
+    const rows: Array<{ type: string; name: string }> = await server.tally.db.query(
+      `SELECT name, type FROM events WHERE workspace_id = $1 AND session_id = $2 ORDER BY name`,
+      [team.teamId, sessionId],
+    );
+    expect(rows).toEqual([
+      { name: 'open', type: 'custom' },
+      { name: 'search', type: 'tool_call' },
+    ]);
+  });
+
+  it('takes the key in X-API-Key too, and an ADMIN key', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    expect(
+      (await postEvents(server, adminKey, { events: [{ sessionId, name: 'a' }] }, { header: 'x-api-key' })).status,
+    ).toBe(202);
+    expect(await countEvents(sessionId)).toBe(1);
+  });
+
+  it('a VIEWER key may read but not send (403), nor may a signed-in user (403); no or a bad key is 401', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const body = { events: [{ sessionId, name: 'x' }] };
+    const viewer = await postEvents(server, viewerKey, body);
+    expect(viewer.status).toBe(403);
+    expect(viewer.body['error']).toBe('FORBIDDEN');
+    const owner = await postEvents(server, team.owner.accessToken, body);
+    expect(owner.status).toBe(403);
+    expect((await postEvents(server, null, body)).status).toBe(401);
+    const bad = await postEvents(server, `tly_${'a'.repeat(49)}`, body);
+    expect(bad.status).toBe(401);
+    expect(bad.body['error']).toBe('UNAUTHENTICATED');
+    expect(await countEvents(sessionId)).toBe(0);
+  });
+
+  it('the workspace comes from the key: a workspaceId in the body is refused, never followed', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const res = await postEvents(server, editorKey, {
+      workspaceId: team.stranger.personalWorkspaceId,
+      events: [{ sessionId, name: 'x' }],
+    });
+    expect(res.status).toBe(400);
+    expect(await scalar(server, `SELECT count(*) AS n FROM events WHERE session_id = $1`, [sessionId])).toBe(0);
+  });
+});
+
+describe('POST /v1/events: validation', () => {
+  it('a bad batch is refused whole with per-item problems, and nothing of it is stored', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const res = await postEvents(server, editorKey, {
+      events: [
+        { sessionId, name: 'fine' },
+        { sessionId, name: 'late', timestamp: 'yesterday' },
+        { sessionId, name: '', status: 'maybe' },
+        { sessionId, name: 'nul\u0000byte' },
+      ],
+      sessions: [{ id: sessionId, attributes: { app: 'x' } }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body['error']).toBe('BAD_USER_INPUT');
+    const paths = (res.body['issues'] as Array<{ path: string }>).map((issue) => issue.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['events[1].timestamp', 'events[2].name', 'events[2].status', 'events[3].name']),
+    );
+    expect(paths).not.toContain('events[0].name');
+    expect(await countEvents(sessionId)).toBe(0);
+    expect(await scalar(server, `SELECT count(*) AS n FROM sessions WHERE id = $1`, [sessionId])).toBe(0);
+  });
+
+  it('refuses unknown fields, empty batches, too many events and control characters in properties', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const cases: unknown[] = [
+      { events: [] },
+      { events: [{ sessionId, name: 'x', colour: 'red' }] },
+      { events: Array.from({ length: 1001 }, () => ({ sessionId, name: 'x' })) },
+      { events: [{ sessionId, name: 'x', properties: { ['bad\u0001key']: 1 } }] },
+      { events: [{ sessionId, name: 'x', properties: { note: 'bell\u0007' } }] },
+      { events: [{ sessionId, name: 'x', properties: { big: 'x'.repeat(9000) } }] },
+      { events: [{ sessionId, name: 'x', timestamp: '1999-12-31T23:59:59Z' }] },
+      { events: [{ sessionId, name: 'x', durationMs: -1 }] },
+      { events: [{ sessionId, name: 'x', id: 'not-a-uuid' }] },
+    ];
+    for (const body of cases) {
+      const res = await postEvents(server, editorKey, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+    }
+    expect((await postEvents(server, editorKey, null, { raw: '{"events": [' })).status).toBe(400);
+    expect(await countEvents(sessionId)).toBe(0);
+  });
+
+  it('a body over 1 MiB gets 413', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const events = Array.from({ length: 200 }, () => ({ sessionId, name: 'x', properties: { pad: 'y'.repeat(6000) } }));
+    const res = await postEvents(server, editorKey, { events });
+    expect(res.status).toBe(413);
+    expect(await countEvents(sessionId)).toBe(0);
+  });
+});
+
+describe('POST /v1/events: idempotency', () => {
+  it('a resent batch with client ids and no timestamps is stored and counted once', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const batch = {
+      events: ids.map((id, i) => ({ id, sessionId, name: 'retry', status: i === 0 ? 'error' : 'ok', durationMs: 5 })),
+    };
+    expect(await track(server, editorKey, batch)).toEqual({ accepted: 3, duplicates: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await track(server, editorKey, batch)).toEqual({ accepted: 3, duplicates: 3 });
+    // A copy of one id inside a batch counts once too.
+    expect(await track(server, editorKey, { events: [batch.events[0], batch.events[0]] })).toEqual({
+      accepted: 2,
+      duplicates: 2,
+    });
+    expect(await countEvents(sessionId)).toBe(3);
+    const session: Array<{ event_count: number; error_count: number }> = await server.tally.db.query(
+      `SELECT event_count, error_count FROM sessions WHERE workspace_id = $1 AND id = $2`,
+      [team.teamId, sessionId],
+    );
+    expect(session).toEqual([{ event_count: 3, error_count: 1 }]);
+    expect(
+      await scalar(
+        server,
+        `SELECT sum(events) AS n FROM event_rollups_hourly WHERE workspace_id = $1 AND name = 'retry'`,
+        [team.teamId],
+      ),
+    ).toBe(3);
+  });
+
+  it('the same client id in another workspace is another event', async () => {
+    const id = randomUUID();
+    const otherTeam = await createRoleTeam(server, 'Other Ingest Team');
+    const otherKey = await createKey(server, otherTeam.owner, otherTeam.teamId, 'EDITOR');
+    await track(server, editorKey, { events: [{ id, sessionId: 'shared-id', name: 'x' }] });
+    expect(await track(server, otherKey, { events: [{ id, sessionId: 'shared-id', name: 'x' }] })).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+  });
+});
+
+describe('sessions kept current', () => {
+  it('start, end, counts, user and merged attributes follow the events, also out of order', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    await track(server, editorKey, {
+      events: [
+        { sessionId, name: 'a', timestamp: '2026-03-02T10:00:00.000Z', userId: 'ada' },
+        { sessionId, name: 'b', timestamp: '2026-03-02T10:05:00.000Z', status: 'error' },
+      ],
+      sessions: [{ id: sessionId, attributes: { app: '1.0', os: 'linux' } }],
+    });
+    await track(server, editorKey, {
+      events: [{ sessionId, name: 'c', timestamp: '2026-03-02T09:58:30.000Z' }],
+      sessions: [{ id: sessionId, attributes: { app: '1.1' } }],
+    });
+    // Attributes alone, for a session already known.
+    await track(server, editorKey, {
+      events: [{ sessionId: `other-${sessionId}`, name: 'z' }],
+      sessions: [{ id: sessionId, userId: 'ada-2', attributes: { plan: 'pro' } }],
+    });
+    const rows: Array<Record<string, unknown>> = await server.tally.db.query(
+      `SELECT started_at, ended_at, event_count, error_count, user_id, attributes FROM sessions
+        WHERE workspace_id = $1 AND id = $2`,
+      [team.teamId, sessionId],
+    );
+    expect(rows).toEqual([
+      {
+        started_at: new Date('2026-03-02T09:58:30.000Z'),
+        ended_at: new Date('2026-03-02T10:05:00.000Z'),
+        event_count: 3,
+        error_count: 1,
+        user_id: 'ada-2',
+        attributes: { app: '1.1', os: 'linux', plan: 'pro' },
+      },
+    ]);
+    // The session rollup moved the session to its new start hour and tracks its duration.
+    const rollup: Array<{ hour: Date; sessions: string; duration: string }> = await server.tally.db.query(
+      `SELECT hour, sessions, duration_sum_ms AS duration FROM session_rollups_hourly
+        WHERE workspace_id = $1 AND hour >= '2026-03-02T09:00Z' AND hour < '2026-03-02T11:00Z' ORDER BY hour`,
+      [team.teamId],
+    );
+    expect(rollup.map((r) => [r.hour.toISOString(), Number(r.sessions), Number(r.duration)])).toEqual([
+      ['2026-03-02T09:00:00.000Z', 1, 390_000],
+      ['2026-03-02T10:00:00.000Z', 0, 0],
+    ]);
+  });
+});
+
+describe('partitions', () => {
+  it('the current month and the next three exist from the start (and the job makes them again)', async () => {
+    const now = new Date();
+    const expected = [0, 1, 2, 3].map((i) => {
+      const month = monthKey(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)));
+      return `events_p${month.replace('-', '_')}`;
+    });
+    expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
+    await server.tally.jobs.send('events.partitions', {});
+    await server.tally.jobs.drain('events.partitions', 10_000);
+    expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('an event far in the past or the future still goes in: its month is created on demand', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const future = new Date(Date.now() + 300 * 24 * 60 * 60 * 1000);
+    await track(server, editorKey, {
+      events: [
+        { sessionId, name: 'old', timestamp: '2003-07-15T12:00:00Z' },
+        { sessionId, name: 'future', timestamp: future.toISOString() },
+      ],
+    });
+    expect(await countEvents(sessionId)).toBe(2);
+    const partitions = await server.tally.services.events.partitions.list();
+    expect(partitions).toContain('events_p2003_07');
+    expect(partitions).toContain(`events_p${monthKey(future).replace('-', '_')}`);
+  });
+});
+
+describe('rate limit', () => {
+  it('a key over its events per minute gets 429 with Retry-After, and that batch is not stored', async () => {
+    const limited = await startTestServer({ INGEST_EVENTS_PER_KEY_PER_MINUTE: '5' });
+    try {
+      const t = await createRoleTeam(limited, 'Limited');
+      const key = await createKey(limited, t.owner, t.teamId, 'EDITOR');
+      const sessionId = `s-${randomUUID()}`;
+      const three = { events: Array.from({ length: 3 }, () => ({ sessionId, name: 'x' })) };
+      expect((await postEvents(limited, key, three)).status).toBe(202);
+      const refused = await postEvents(limited, key, three);
+      expect(refused.status).toBe(429);
+      expect(refused.body['error']).toBe('RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect((await postEvents(limited, key, { events: three.events.slice(0, 2) })).status).toBe(202);
+      // Counts are shared through PostgreSQL in batches.
+      await limited.tally.services.ingest.flushLimits();
+      expect(await scalar(limited, `SELECT sum(points) AS n FROM rate_limits WHERE key LIKE 'ingest_key:%'`, [])).toBe(
+        5,
+      );
+      expect(await scalar(limited, `SELECT count(*) AS n FROM events WHERE workspace_id = $1`, [t.teamId])).toBe(5);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('the README', () => {
+  it('carries the event field reference printed from the ingest schema', () => {
+    // Compared cell by cell: prettier pads the README's tables.
+    const cells = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.trim().startsWith('|'))
+        .map((line) =>
+          line
+            .split('|')
+            .map((cell) => cell.trim().replace(/^-+$/, '---'))
+            .join('|'),
+        )
+        .join('\n');
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    expect(cells(readme)).toContain(cells(ingestReference()));
+  });
+});

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { EVENT_TABLES } from '../src/modules/events/event-tables';
+import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
+import { createRoleTeam } from './factories';
+import { type TestServer, startTestServer } from './harness';
+import { createKey, postEvents, scalar, track } from './analytics-fixtures';
+
+let server: TestServer;
+
+// Small batches, so the purge goes through several of them across partitions.
+beforeAll(async () => {
+  server = await startTestServer({}, { purge: { batchSize: 3 } });
+});
+afterAll(() => server.close());
+
+/** Rows a workspace holds in each event table. */
+async function rowsOf(workspaceId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of EVENT_TABLES) {
+    counts[table] = await scalar(server, `SELECT count(*) AS n FROM ${table} WHERE workspace_id = $1`, [workspaceId]);
+  }
+  return counts;
+}
+
+function batch(): unknown {
+  // Events in several months (partitions), with client ids, errors and durations: every table gets rows.
+  return {
+    events: ['2025-11-03T10:00:00Z', '2025-12-24T23:30:00Z', '2026-01-01T00:00:00Z', '2026-01-15T08:00:00Z'].flatMap(
+      (timestamp, i) =>
+        Array.from({ length: 4 }, (_, j) => ({
+          id: randomUUID(),
+          sessionId: `s-${i}-${j % 2}`,
+          name: `tool-${j}`,
+          type: 'tool_call',
+          timestamp,
+          durationMs: 10 * (j + 1),
+          status: j === 0 ? 'error' : 'ok',
+        })),
+    ),
+    sessions: [{ id: 's-0-0', attributes: { app: '1' } }],
+  };
+}
+
+describe('purge after team deletion', () => {
+  it("removes the team's events, sessions and rollups, and nothing of another workspace", async () => {
+    const doomed = await createRoleTeam(server, 'Doomed Analytics');
+    const kept = await createRoleTeam(server, 'Kept Analytics');
+    const doomedKey = await createKey(server, doomed.owner, doomed.teamId, 'EDITOR');
+    const keptKey = await createKey(server, kept.owner, kept.teamId, 'EDITOR');
+    await track(server, doomedKey, batch());
+    await track(server, keptKey, batch());
+    const before = await rowsOf(kept.teamId);
+    expect(Object.values(await rowsOf(doomed.teamId)).every((n) => n > 0)).toBe(true);
+    expect(before).toEqual(await rowsOf(doomed.teamId));
+
+    const deleted = await server.gql(
+      `mutation($w: ID!, $n: String!) { deleteTeam(workspaceId: $w, confirmName: $n) }`,
+      { w: doomed.teamId, n: 'Doomed Analytics' },
+      { token: doomed.owner.accessToken },
+    );
+    expect(deleted.data).toEqual({ deleteTeam: true });
+    // Its key no longer sends anything.
+    expect((await postEvents(server, doomedKey, batch())).status).toBe(401);
+    await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+
+    expect(Object.values(await rowsOf(doomed.teamId))).toEqual(EVENT_TABLES.map(() => 0));
+    expect(await rowsOf(kept.teamId)).toEqual(before);
+    expect(
+      await scalar(server, `SELECT count(*) AS n FROM workspaces WHERE id = $1 AND purged_at IS NOT NULL`, [
+        doomed.teamId,
+      ]),
+    ).toBe(1);
+  });
+
+  it('a batch for a workspace deleted meanwhile stores nothing (the store refuses it)', async () => {
+    const gone = await createRoleTeam(server, 'Gone Analytics');
+    await server.tally.db.query(`UPDATE workspaces SET deleted_at = now() WHERE id = $1`, [gone.teamId]);
+    await expect(
+      server.tally.services.events.writeBatch(gone.teamId, {
+        events: [
+          {
+            id: randomUUID(),
+            clientId: false,
+            timestamp: new Date(),
+            sessionId: 's',
+            name: 'x',
+            type: 'custom',
+            userId: null,
+            durationMs: null,
+            status: null,
+            properties: null,
+          },
+        ],
+        sessions: [],
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(Object.values(await rowsOf(gone.teamId))).toEqual(EVENT_TABLES.map(() => 0));
+  });
+});
