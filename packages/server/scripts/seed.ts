@@ -1,0 +1,185 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { loadConfig, withDotEnv } from '../src/config';
+import { createLogger } from '../src/logger';
+import { createTally } from '../src/server';
+
+/**
+ * `pnpm seed`: realistic sample data on the configured database (embedded or DATABASE_URL), so
+ * a new user sees every page alive: a demo owner, a team with members in each role, an EDITOR
+ * key, about 50,000 events over the last 30 days across tools (with errors and durations) sent
+ * through the real ingest endpoint, and a few annotations. Prints how to log in.
+ * SEED_EVENTS changes the number of events.
+ */
+const OWNER = { email: 'demo@tally.local', password: 'tally demo password', name: 'Demo Owner' };
+const TOOLS = [
+  ['search_docs', 420, 0.02],
+  ['run_query', 900, 0.05],
+  ['create_ticket', 650, 0.03],
+  ['summarize', 1800, 0.04],
+  ['fetch_url', 300, 0.08],
+  ['send_email', 500, 0.01],
+  ['translate', 1200, 0.02],
+  ['generate_chart', 2400, 0.06],
+] as const;
+const PAGES = ['/', '/dashboard', '/settings', '/billing', '/reports'] as const;
+
+function pick<T>(items: readonly T[]): T {
+  const item = items[Math.floor(Math.random() * items.length)];
+  if (item === undefined) throw new Error('empty list');
+  return item;
+}
+
+/** Log-normal around `median` (ms): most calls quick, a long tail. */
+function duration(median: number): number {
+  const u = Math.max(Number.EPSILON, Math.random());
+  const v = Math.random();
+  const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  return Math.round(median * Math.exp(0.6 * normal));
+}
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+  if (!body.data || body.errors) throw new Error(body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${res.status}`);
+  return body.data;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...withDotEnv(process.env), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  const tally = await createTally(config, { logger: createLogger(config) });
+  const url = await tally.listen();
+  try {
+    const total = Number(process.env.SEED_EVENTS ?? 50_000);
+    let owner: { accessToken: string; user: { id: string } };
+    try {
+      owner = (
+        await gql<{ signUp: typeof owner }>(
+          url,
+          `mutation($e: String!, $p: String!, $n: String!) { signUp(email: $e, password: $p, name: $n) { accessToken user { id } } }`,
+          { e: OWNER.email, p: OWNER.password, n: OWNER.name },
+        )
+      ).signUp;
+    } catch {
+      owner = (
+        await gql<{ logIn: typeof owner }>(
+          url,
+          `mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { accessToken user { id } } }`,
+          { e: OWNER.email, p: OWNER.password },
+        )
+      ).logIn;
+    }
+    const team = (
+      await gql<{ createTeam: { id: string; name: string } }>(
+        url,
+        `mutation($n: String!) { createTeam(name: $n) { id name } }`,
+        { n: `Acme Analytics ${new Date().toISOString().slice(0, 10)} ${randomUUID().slice(0, 4)}` },
+        owner.accessToken,
+      )
+    ).createTeam;
+    // Members in every role, written directly: the sample has no inboxes to accept invitations from.
+    for (const [role, name] of [
+      ['ADMIN', 'Ada Admin'],
+      ['EDITOR', 'Eddie Editor'],
+      ['VIEWER', 'Vera Viewer'],
+    ] as const) {
+      const email = `${role.toLowerCase()}-${team.id.slice(0, 8)}@tally.local`;
+      const signed = await gql<{ signUp: { user: { id: string } } }>(
+        url,
+        `mutation($e: String!, $p: String!, $n: String!) { signUp(email: $e, password: $p, name: $n) { user { id } } }`,
+        { e: email, p: OWNER.password, n: name },
+      );
+      await tally.db.query(`INSERT INTO members (workspace_id, user_id, role) VALUES ($1, $2, $3)`, [
+        team.id,
+        signed.signUp.user.id,
+        role,
+      ]);
+    }
+    const key = (
+      await gql<{ createApiKey: { secret: string } }>(
+        url,
+        `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "Sample SDK", role: EDITOR }) { secret } }`,
+        { w: team.id },
+        owner.accessToken,
+      )
+    ).createApiKey.secret;
+
+    const now = Date.now();
+    const span = 30 * 24 * 60 * 60 * 1000;
+    const users = Array.from({ length: 400 }, (_, i) => `user-${i + 1}`);
+    let sent = 0;
+    let batch: Array<Record<string, unknown>> = [];
+    const sessions: Array<Record<string, unknown>> = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const res = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ events: batch, sessions: sessions.splice(0) }),
+      });
+      if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+      sent += batch.length;
+      batch = [];
+      process.stdout.write(`\r  ${sent} / ${total} events`);
+    };
+    while (sent + batch.length < total) {
+      const sessionId = randomUUID();
+      const userId = pick(users);
+      let at = now - Math.random() * span;
+      sessions.push({
+        id: sessionId,
+        userId,
+        attributes: { app: pick(['web', 'ios', 'android']), version: pick(['2.3', '2.4']) },
+      });
+      const length = 3 + Math.floor(Math.random() * 15);
+      for (let i = 0; i < length && sent + batch.length < total; i += 1) {
+        const page = Math.random() < 0.25;
+        const tool = pick(TOOLS);
+        const error = !page && Math.random() < tool[2];
+        batch.push({
+          id: randomUUID(),
+          sessionId,
+          userId,
+          name: page ? pick(PAGES) : tool[0],
+          type: page ? 'pageview' : 'tool_call',
+          timestamp: new Date(Math.min(at, now)).toISOString(),
+          ...(page ? {} : { durationMs: duration(tool[1]), status: error ? 'error' : 'ok' }),
+          properties: page
+            ? { referrer: pick(['direct', 'search', 'email']) }
+            : { plan: pick(['free', 'pro', 'team']) },
+        });
+        at += 2_000 + Math.random() * 60_000;
+        if (batch.length >= 1000) await flush();
+      }
+    }
+    await flush();
+    for (const [daysAgo, text] of [
+      [21, 'v2.3 released'],
+      [9, 'Search index rebuilt'],
+      [3, 'v2.4 released'],
+    ] as const) {
+      await gql(
+        url,
+        `mutation($w: ID!, $i: AnnotationInput!) { createAnnotation(workspaceId: $w, input: $i) { id } }`,
+        { w: team.id, i: { at: new Date(now - daysAgo * 86_400_000).toISOString(), text } },
+        owner.accessToken,
+      );
+    }
+    console.log(
+      `\n\nSample data is ready in the team "${team.name}".\n` +
+        `  Log in as ${OWNER.email} / ${OWNER.password}\n` +
+        `  Its EDITOR key (shown only now): ${key}\n`,
+    );
+  } finally {
+    await tally.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('Seeding failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
