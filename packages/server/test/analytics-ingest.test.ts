@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingestReference } from '../src/modules/events/ingest.schema';
-import { monthKey } from '../src/modules/events/event-partitions';
+import { Pool } from 'pg';
+import { EventPartitions, monthKey } from '../src/modules/events/event-partitions';
 import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
 import { createKey, postEvents, scalar, track } from './analytics-fixtures';
@@ -254,6 +255,16 @@ describe('partitions', () => {
     const partitions = await server.tally.services.events.partitions.list();
     expect(partitions).toContain('events_p2003_07');
     expect(partitions).toContain(`events_p${monthKey(future).replace('-', '_')}`);
+  });
+  it('instances creating the same month at once all succeed', async () => {
+    const pools = Array.from({ length: 4 }, () => new Pool({ connectionString: server.databaseUrl, max: 1 }));
+    try {
+      const month = [new Date('2004-02-10T00:00:00Z')];
+      await Promise.all(pools.map((pool) => new EventPartitions(pool).ensureFor(month)));
+      expect(await server.tally.services.events.partitions.list()).toContain('events_p2004_02');
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
   });
 });
 

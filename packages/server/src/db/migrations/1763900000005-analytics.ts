@@ -30,6 +30,8 @@ export class Analytics1763900000005 implements MigrationInterface {
         type text NOT NULL,
         user_id text,
         duration_ms double precision,
+        -- The duration's histogram bucket (modules/events/duration-histogram.ts), set by the ingest.
+        duration_bucket smallint,
         status text CHECK (status IN ('ok', 'error')),
         properties jsonb,
         received_at timestamptz NOT NULL DEFAULT now(),
@@ -98,19 +100,38 @@ export class Analytics1763900000005 implements MigrationInterface {
         PRIMARY KEY (workspace_id, hour)
       )`);
 
-    // The duration histogram's fixed log-scale buckets: 0 holds [0, 1) ms, bucket k ≥ 1 holds
-    // [2^((k-1)/4), 2^(k/4)) ms, and the last (95) everything from 2^23.5 ms (≈ 3.3 h) up.
-    // Computed in exact numeric arithmetic, so a power of two never lands in the wrong bucket.
+    // Histograms are int arrays of 96 buckets (modules/events/duration-histogram.ts, which also
+    // puts each duration in its bucket): counted by an aggregate, added element by element.
     await q.query(`
-      CREATE FUNCTION tally_duration_bucket(d double precision) RETURNS integer
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-        AS $$ SELECT CASE WHEN d < 1 THEN 0
-                          ELSE LEAST(95, 1 + floor(4 * log(2::numeric, d::numeric)))::integer END $$`);
+      CREATE FUNCTION tally_histogram_add(state integer[], bucket smallint) RETURNS integer[]
+        LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+        AS $$
+        BEGIN
+          IF state IS NULL THEN
+            state := array_fill(0, ARRAY[96]);
+          END IF;
+          IF bucket IS NOT NULL THEN
+            state[bucket + 1] := state[bucket + 1] + 1;
+          END IF;
+          RETURN state;
+        END $$`);
+    await q.query(`CREATE AGGREGATE tally_histogram(smallint) (SFUNC = tally_histogram_add, STYPE = integer[])`);
     await q.query(`
       CREATE FUNCTION tally_add_histograms(a integer[], b integer[]) RETURNS integer[]
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE
-        AS $$ SELECT array_agg(COALESCE(x, 0) + COALESCE(y, 0) ORDER BY i)
-                FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i) $$`);
+        LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+        AS $$
+        BEGIN
+          IF a IS NULL THEN
+            RETURN b;
+          END IF;
+          IF b IS NULL THEN
+            RETURN a;
+          END IF;
+          FOR i IN 1 .. array_length(b, 1) LOOP
+            a[i] := a[i] + b[i];
+          END LOOP;
+          RETURN a;
+        END $$`);
 
     // Creates the month's partition of events when it is missing; safe to call from any number
     // of instances at once (an advisory lock serialises creators). Returns the partition's name.
@@ -137,7 +158,8 @@ export class Analytics1763900000005 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION tally_ensure_events_partition(timestamptz)`);
     await q.query(`DROP FUNCTION tally_add_histograms(integer[], integer[])`);
-    await q.query(`DROP FUNCTION tally_duration_bucket(double precision)`);
+    await q.query(`DROP AGGREGATE tally_histogram(smallint)`);
+    await q.query(`DROP FUNCTION tally_histogram_add(integer[], smallint)`);
     await q.query(`DROP TABLE session_rollups_hourly`);
     await q.query(`DROP TABLE event_rollups_hourly`);
     await q.query(`DROP TABLE event_name_sessions`);

@@ -1,9 +1,18 @@
-import { HISTOGRAM_BUCKETS, bucketBounds, quantileFromHistogram } from './duration-histogram';
+import { HISTOGRAM_BUCKETS, bucketBounds, bucketOf, quantileFromHistogram } from './duration-histogram';
 
 describe('the duration histogram', () => {
   it('has contiguous buckets from 0 up', () => {
     for (let b = 1; b < HISTOGRAM_BUCKETS; b += 1) expect(bucketBounds(b)[0]).toBeCloseTo(bucketBounds(b - 1)[1]);
     expect(bucketBounds(0)).toEqual([0, 1]);
+  });
+
+  it('puts every duration in the bucket whose bounds hold it', () => {
+    for (const d of [0, 0.5, 1, 1.5, 2, 3, 8, 100, 1000, 1024, 65_536, 1e7, 6e8]) {
+      const [low, high] = bucketBounds(bucketOf(d));
+      expect({ d, ok: d >= low && (d < high || bucketOf(d) === HISTOGRAM_BUCKETS - 1) }).toEqual({ d, ok: true });
+    }
+    expect(bucketOf(8)).toBe(13);
+    expect(bucketOf(7.999)).toBe(12);
   });
 
   it('reads a percentile within its bucket', () => {

@@ -1,10 +1,16 @@
 /**
- * The fixed log-scale duration histogram of the hourly rollups (see the analytics migration's
- * `tally_duration_bucket`, which is the one place a duration is put in a bucket): bucket 0 holds
+ * The fixed log-scale duration histogram of the hourly rollups (the ingest stores each event's
+ * bucket, `bucketOf`, with it; SQL only counts buckets): bucket 0 holds
  * [0, 1) ms, bucket k ≥ 1 holds [2^((k-1)/4), 2^(k/4)) ms, and the last one everything above.
  * Quarter powers of two keep a percentile read from it within 19 % of the true value.
  */
 export const HISTOGRAM_BUCKETS = 96;
+
+/** The bucket of a duration in milliseconds. */
+export function bucketOf(durationMs: number): number {
+  if (!(durationMs >= 1)) return 0;
+  return Math.min(HISTOGRAM_BUCKETS - 1, 1 + Math.floor(4 * Math.log2(durationMs)));
+}
 
 /** The lower and upper bound of a bucket, in milliseconds. */
 export function bucketBounds(bucket: number): [number, number] {

@@ -9,6 +9,10 @@ export const MONTHS_AHEAD = 3;
 /** The job that creates the coming months' partitions (also run at every start). */
 export const EVENT_PARTITIONS_JOB = 'events.partitions';
 
+function isDuplicateTable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '42P07';
+}
+
 /** `YYYY-MM` of a time's month in UTC: the key of its partition. */
 export function monthKey(at: Date): string {
   return at.toISOString().slice(0, 7);
@@ -34,7 +38,14 @@ export class EventPartitions {
       if (!this.known.has(key) && !missing.has(key)) missing.set(key, at);
     }
     for (const [key, at] of missing) {
-      await this.pool.query(`SELECT tally_ensure_events_partition($1::timestamptz)`, [at.toISOString()]);
+      try {
+        await this.pool.query(`SELECT tally_ensure_events_partition($1::timestamptz)`, [at.toISOString()]);
+      } catch (error) {
+        // Another instance created it while this one waited for the lock (the function's second
+        // look can miss it: catalog caches are refreshed at the next statement, not by an
+        // advisory lock). It exists, which is all this wanted.
+        if (!isDuplicateTable(error)) throw error;
+      }
       this.known.add(key);
     }
   }

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
-import { HISTOGRAM_BUCKETS, quantileFromHistogram } from './duration-histogram';
+import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from './duration-histogram';
 import { EventPartitions } from './event-partitions';
 import { EVENT_TABLES } from './event-tables';
 import type {
@@ -48,8 +48,8 @@ WITH live AS (
 ),
 input AS (
   SELECT t.* FROM unnest($2::uuid[], $3::boolean[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
-                         $8::text[], $9::float8[], $10::text[], $11::jsonb[])
-    AS t(id, client_id, ts, session_id, name, type, user_id, duration_ms, status, properties)
+                         $8::text[], $9::float8[], $10::smallint[], $11::text[], $12::jsonb[])
+    AS t(id, client_id, ts, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties)
   WHERE EXISTS (SELECT 1 FROM live)
 ),
 claimed AS (
@@ -62,11 +62,12 @@ fresh AS MATERIALIZED (
   SELECT * FROM input WHERE NOT client_id OR id IN (SELECT id FROM claimed)
 ),
 stored AS (
-  INSERT INTO events (workspace_id, ts, id, session_id, name, type, user_id, duration_ms, status, properties)
-  SELECT $1, ts, id, session_id, name, type, user_id, duration_ms, status, properties FROM fresh
+  INSERT INTO events
+    (workspace_id, ts, id, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties)
+  SELECT $1, ts, id, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties FROM fresh
 ),
 items AS (
-  SELECT s.* FROM unnest($12::text[], $13::text[], $14::jsonb[]) AS s(id, user_id, attributes)
+  SELECT s.* FROM unnest($13::text[], $14::text[], $15::jsonb[]) AS s(id, user_id, attributes)
   WHERE EXISTS (SELECT 1 FROM live)
 ),
 per_session AS (
@@ -130,24 +131,12 @@ name_firsts AS (
 counted AS (
   SELECT date_trunc('hour', ts, 'UTC') AS hour, name, type, count(*) AS events,
          count(*) FILTER (WHERE status = 'error') AS errors,
-         COALESCE(sum(duration_ms), 0) AS duration_sum, count(duration_ms) AS duration_count
+         COALESCE(sum(duration_ms), 0) AS duration_sum, count(duration_ms) AS duration_count,
+         tally_histogram(duration_bucket) AS histogram
     FROM fresh GROUP BY 1, 2, 3
 ),
-bucketed AS (
-  SELECT date_trunc('hour', ts, 'UTC') AS hour, name, type, tally_duration_bucket(duration_ms) AS bucket,
-         count(*)::int AS n
-    FROM fresh WHERE duration_ms IS NOT NULL GROUP BY 1, 2, 3, 4
-),
-histograms AS (
-  SELECT c.hour, c.name, c.type, array_agg(COALESCE(b.n, 0) ORDER BY g.bucket) AS histogram
-    FROM counted c
-    CROSS JOIN generate_series(0, ${HISTOGRAM_BUCKETS - 1}) AS g(bucket)
-    LEFT JOIN bucketed b ON b.hour = c.hour AND b.name = c.name AND b.type = c.type AND b.bucket = g.bucket
-   GROUP BY 1, 2, 3
-),
 changes AS (
-  SELECT c.hour, c.name, c.type, c.events, c.errors, c.duration_sum, c.duration_count, h.histogram, 0 AS sessions
-    FROM counted c JOIN histograms h USING (hour, name, type)
+  SELECT hour, name, type, events, errors, duration_sum, duration_count, histogram, 0 AS sessions FROM counted
   UNION ALL
   SELECT date_trunc('hour', first_at, 'UTC'), name, type, 0, 0, 0, 0, NULL, 1 FROM name_firsts
   UNION ALL
@@ -158,6 +147,7 @@ event_rollup AS (
   INSERT INTO event_rollups_hourly AS r
     (workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, duration_histogram, sessions)
   SELECT $1, hour, name, type, sum(events), sum(errors), sum(duration_sum), sum(duration_count),
+         -- At most one histogram per hour, name and type (from counted): max() picks it.
          COALESCE(max(histogram), array_fill(0, ARRAY[${HISTOGRAM_BUCKETS}])),
          sum(sessions)
     FROM changes GROUP BY hour, name, type ORDER BY hour, name, type
@@ -375,6 +365,7 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => e.type),
       events.map((e) => e.userId),
       events.map((e) => e.durationMs),
+      events.map((e) => (e.durationMs === null ? null : bucketOf(e.durationMs))),
       events.map((e) => e.status),
       events.map((e) => (e.properties ? JSON.stringify(e.properties) : null)),
       sessions.map((s) => s.id),
@@ -383,7 +374,12 @@ export class PostgresEventStore implements EventStore {
     ];
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const { rows } = await this.pool.query<{ live: number; stored: number }>(INGEST_SQL, values);
+        // Named: each connection plans it once, not on every batch.
+        const { rows } = await this.pool.query<{ live: number; stored: number }>({
+          name: 'tally-ingest',
+          text: INGEST_SQL,
+          values,
+        });
         const row = rows[0];
         if (!row || row.live === 0) throw notFound('Workspace');
         return { stored: row.stored, duplicates: batch.events.length - row.stored };
@@ -536,8 +532,8 @@ export class PostgresEventStore implements EventStore {
           .then(({ rows }) => ({ counts: rows })),
         this.pool
           .query<Buckets>(
-            `SELECT e.name, e.type, tally_duration_bucket(e.duration_ms) AS bucket, count(*) AS n
-               FROM events e WHERE ${where} AND e.duration_ms IS NOT NULL GROUP BY 1, 2, 3`,
+            `SELECT e.name, e.type, e.duration_bucket AS bucket, count(*) AS n
+               FROM events e WHERE ${where} AND e.duration_bucket IS NOT NULL GROUP BY 1, 2, 3`,
             p.values,
           )
           .then(({ rows }) => ({ buckets: rows })),
