@@ -141,12 +141,12 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   // An idle client whose server went away must not crash the process; the next query reconnects.
   // Once Tally is stopping, a connection the database closes is expected, not a warning.
   let stopping = false;
-  pool.on('error', (error) =>
+  const onIdleError = (error: Error) =>
     stopping
       ? logger.debug({ err: error }, 'database connection closed while stopping')
-      : logger.warn({ err: error }, 'idle database connection lost'),
-  );
-  eventsPool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+      : logger.warn({ err: error }, 'idle database connection lost');
+  pool.on('error', onIdleError);
+  eventsPool.on('error', onIdleError);
   try {
     await db.initialize();
     const applied = await migrate(db);
