@@ -14,7 +14,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   can move the session's contribution between hourly rollup rows without a race.
  * - `event_name_sessions`: when a session first used each event name (UsageRow.sessions).
  * - `event_rollups_hourly`, `session_rollups_hourly`: additive hourly rollups, maintained in the
- *   ingest's statement, from which Overview and Tools & Usage answer long ranges.
+ *   ingest's statement, from which Overview and Tools & Usage answer long ranges;
+ *   `event_histograms_daily`: the duration histograms per day too, for long ranges' p95.
  */
 export class Analytics1763900000005 implements MigrationInterface {
   name = 'Analytics1763900000005';
@@ -91,6 +92,16 @@ export class Analytics1763900000005 implements MigrationInterface {
         sessions bigint NOT NULL,
         PRIMARY KEY (workspace_id, hour, name, type)
       )`);
+    // The day's duration histograms as well: a 30-day p95 then adds 30 arrays per name, not 720.
+    await q.query(`
+      CREATE TABLE event_histograms_daily (
+        workspace_id uuid NOT NULL,
+        day timestamptz NOT NULL,
+        name text NOT NULL,
+        type text NOT NULL,
+        duration_histogram integer[] NOT NULL,
+        PRIMARY KEY (workspace_id, day, name, type)
+      )`);
     await q.query(`
       CREATE TABLE session_rollups_hourly (
         workspace_id uuid NOT NULL,
@@ -161,6 +172,7 @@ export class Analytics1763900000005 implements MigrationInterface {
     await q.query(`DROP AGGREGATE tally_histogram(smallint)`);
     await q.query(`DROP FUNCTION tally_histogram_add(integer[], smallint)`);
     await q.query(`DROP TABLE session_rollups_hourly`);
+    await q.query(`DROP TABLE event_histograms_daily`);
     await q.query(`DROP TABLE event_rollups_hourly`);
     await q.query(`DROP TABLE event_name_sessions`);
     await q.query(`DROP TABLE sessions`);

@@ -5,5 +5,6 @@ export const EVENT_TABLES = [
   'event_name_sessions',
   'sessions',
   'event_rollups_hourly',
+  'event_histograms_daily',
   'session_rollups_hourly',
 ] as const;

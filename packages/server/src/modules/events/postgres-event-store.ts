@@ -159,6 +159,13 @@ event_rollup AS (
     duration_histogram = CASE WHEN EXCLUDED.duration_count = 0 THEN r.duration_histogram
                               ELSE tally_add_histograms(r.duration_histogram, EXCLUDED.duration_histogram) END,
     sessions = r.sessions + EXCLUDED.sessions
+),
+daily_histograms AS (
+  INSERT INTO event_histograms_daily AS d (workspace_id, day, name, type, duration_histogram)
+  SELECT $1, date_trunc('day', ts, 'UTC'), name, type, tally_histogram(duration_bucket)
+    FROM fresh WHERE duration_bucket IS NOT NULL GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
+  ON CONFLICT (workspace_id, day, name, type) DO UPDATE SET
+    duration_histogram = tally_add_histograms(d.duration_histogram, EXCLUDED.duration_histogram)
 )
 SELECT (SELECT count(*) FROM live)::int AS live, (SELECT count(*) FROM fresh)::int AS stored`;
 
@@ -202,6 +209,17 @@ function splitByHours(range: TimeRange): Split {
   if (range.from.getTime() < start) raw.push({ from: range.from, to: new Date(start) });
   if (end < range.to.getTime()) raw.push({ from: new Date(end), to: range.to });
   return { rolled: { from: new Date(start), to: new Date(end) }, raw };
+}
+
+/** Whole UTC days of an hour-aligned range, and the hours before and after them. */
+function splitByDays(range: TimeRange): { daily: TimeRange | null; hourly: TimeRange[] } {
+  const start = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
+  const end = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
+  if (start >= end) return { daily: null, hourly: [range] };
+  const hourly: TimeRange[] = [];
+  if (range.from.getTime() < start) hourly.push({ from: range.from, to: new Date(start) });
+  if (end < range.to.getTime()) hourly.push({ from: new Date(end), to: range.to });
+  return { daily: { from: new Date(start), to: new Date(end) }, hourly };
 }
 
 /** `column` within any of `ranges` (FALSE for none). */
@@ -437,7 +455,9 @@ export class PostgresEventStore implements EventStore {
           );
     const up = new SqlParams(ws);
     const users = this.pool.query<{ users: string }>(
-      `SELECT count(DISTINCT s.user_id) AS users FROM sessions s WHERE ${sessionsWhere(up, [query])}`,
+      // DISTINCT in a subquery is hashed; count(DISTINCT …) would sort (≈ 4× slower here).
+      `SELECT count(*) AS users FROM (SELECT DISTINCT s.user_id FROM sessions s
+         WHERE ${sessionsWhere(up, [query])} AND s.user_id IS NOT NULL) AS u`,
       up.values,
     );
 
@@ -508,15 +528,41 @@ export class PostgresEventStore implements EventStore {
             p.values,
           )
           .then(({ rows }) => ({ counts: rows, sessions: rows })),
-        this.pool
-          .query<Buckets>(
-            `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
-               FROM event_rollups_hourly r CROSS JOIN LATERAL unnest(r.duration_histogram) WITH ORDINALITY AS u(c, i)
-              WHERE ${where} AND r.duration_count > 0 AND u.c > 0 GROUP BY 1, 2, 3`,
-            p.values,
-          )
-          .then(({ rows }) => ({ buckets: rows })),
       );
+      // Histograms: whole days from the daily table, the hours around them from the hourly one.
+      const days = splitByDays(split.rolled);
+      if (days.daily) {
+        const dp = new SqlParams(ws, days.daily.from, days.daily.to);
+        work.push(
+          this.pool
+            .query<Buckets>(
+              `SELECT d.name, d.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
+                 FROM event_histograms_daily d
+                 CROSS JOIN LATERAL unnest(d.duration_histogram) WITH ORDINALITY AS u(c, i)
+                WHERE d.workspace_id = $1 AND d.day >= $2 AND d.day < $3
+                  AND ${nameTypeCondition(query.filters, dp, 'd')} AND u.c > 0
+                GROUP BY 1, 2, 3`,
+              dp.values,
+            )
+            .then(({ rows }) => ({ buckets: rows })),
+        );
+      }
+      if (days.hourly.length > 0) {
+        const hp = new SqlParams(ws);
+        work.push(
+          this.pool
+            .query<Buckets>(
+              `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
+                 FROM event_rollups_hourly r
+                 CROSS JOIN LATERAL unnest(r.duration_histogram) WITH ORDINALITY AS u(c, i)
+                WHERE r.workspace_id = $1 AND ${inRanges('r.hour', days.hourly, hp)}
+                  AND ${nameTypeCondition(query.filters, hp, 'r')} AND r.duration_count > 0 AND u.c > 0
+                GROUP BY 1, 2, 3`,
+              hp.values,
+            )
+            .then(({ rows }) => ({ buckets: rows })),
+        );
+      }
     }
     if (split.raw.length > 0) {
       const p = new SqlParams(ws);
