@@ -1,4 +1,4 @@
-import { createContext, useContext, useSyncExternalStore } from 'react';
+import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
 import type { AuthPayloadFieldsFragment, SessionUserFragment } from '../../graphql/generated';
 import type { SessionState, SessionStore } from './session-store';
 
@@ -40,4 +40,10 @@ export function useCurrentUser(): SessionUserFragment {
   const session = useSession();
   if (session.status !== 'authenticated') throw new Error('useCurrentUser() needs an authenticated session.');
   return session.user;
+}
+
+/** Reads the current access token when called, for requests outside Apollo (the export). */
+export function useAccessToken(): () => string | null {
+  const { store } = useSessionContext();
+  return useCallback(() => store.getAccessToken(), [store]);
 }

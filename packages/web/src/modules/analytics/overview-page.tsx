@@ -1,21 +1,150 @@
-import { IconLayoutDashboard } from '@tabler/icons-react';
+import { useQuery } from '@apollo/client/react';
+import { Button, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { IconPlus } from '@tabler/icons-react';
+import { Interval, Scope, can } from '@tally/shared';
+import { useState } from 'react';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ComingSoon } from '../../app/ui/coming-soon';
+import { formatDateTime } from '../../app/ui/dates';
+import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
+import { PageLoader } from '../../app/ui/page-loader';
+import { AnalyticsOverviewDocument } from '../../graphql/generated';
+import type { WorkspaceSummary } from '../workspaces/workspace-list';
+import { AddAnnotationModal } from './add-annotation-modal';
+import { AnalyticsFilters } from './analytics-filters';
+import { formatCount, formatDuration } from './analytics-format';
+import { analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { AnalyticsToolbar } from './analytics-toolbar';
+import { ExportButton } from './export-button';
+import { FirstEventPanel } from './first-event-panel';
+import { NoAnalyticsAccess } from './no-analytics-access';
+import { OverviewChart } from './overview-chart';
 
 export function OverviewPage() {
   const workspace = useCurrentWorkspace();
+  return <Overview key={workspace.id} workspace={workspace} />;
+}
+
+function StatCard({ label, value }: { label: string; value: string }) {
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-label={label}>
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Text fz={28} fw={700} lh={1.2}>
+        {value}
+      </Text>
+    </Paper>
+  );
+}
+
+function Overview({ workspace }: { workspace: WorkspaceSummary }) {
+  const params = useAnalyticsParams();
+  const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
+  const { data, error, refetch } = useQuery(AnalyticsOverviewDocument, {
+    variables: { ...analyticsVariables(workspace.id, params), interval: params.interval },
+    fetchPolicy: 'cache-and-network',
+    skip: !mayView,
+  });
+  const [annotating, setAnnotating] = useState(false);
+  const scopes = data?.workspace?.viewerScopes ?? workspace.viewerScopes;
+  const mayAnnotate = can(scopes, Scope.ANNOTATIONS_MANAGE);
+  const overview = data?.workspace?.analytics.overview;
+
+  let content;
+  if (!mayView) {
+    content = <NoAnalyticsAccess workspaceName={workspace.name} />;
+  } else if (!overview && error) {
+    content = <ErrorState title="The overview couldn't be loaded" error={error} onRetry={() => void refetch()} />;
+  } else if (!overview) {
+    content = <PageLoader label="Loading the overview…" />;
+  } else if (overview.events === 0 && !params.filter && !params.savedFilterId) {
+    content = <FirstEventPanel workspaceId={workspace.id} />;
+  } else {
+    content = (
+      <Stack gap="lg">
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }}>
+          <StatCard label="Sessions" value={formatCount(overview.sessions)} />
+          <StatCard label="Events" value={formatCount(overview.events)} />
+          <StatCard label="Users" value={formatCount(overview.users)} />
+          <StatCard label="Errors" value={formatCount(overview.errors)} />
+          <StatCard label="Avg session duration" value={formatDuration(overview.avgSessionDurationMs)} />
+        </SimpleGrid>
+        <Paper withBorder radius="md" p="md">
+          <Title order={2} size="h4" mb="sm">
+            Sessions and events
+          </Title>
+          <OverviewChart
+            series={overview.series}
+            annotations={overview.annotations}
+            hourly={params.interval === Interval.HOUR}
+          />
+        </Paper>
+        <Paper withBorder radius="md" p="md" component="section" aria-labelledby="annotations-heading">
+          <Title order={2} size="h4" mb="sm" id="annotations-heading">
+            Annotations
+          </Title>
+          {overview.annotations.length ? (
+            <List spacing={4} size="sm">
+              {overview.annotations.map((a) => (
+                <List.Item key={a.id}>
+                  <Text span size="sm" c="dimmed">
+                    {formatDateTime(a.at)}
+                  </Text>{' '}
+                  {a.text}
+                </List.Item>
+              ))}
+            </List>
+          ) : (
+            <Text size="sm" c="dimmed">
+              No annotations in this range.
+            </Text>
+          )}
+        </Paper>
+      </Stack>
+    );
+  }
+
   return (
     <>
       <PageHeader
         title="Overview"
         documentTitle={`Overview · ${workspace.name}`}
         description="Sessions, events, users and errors in this workspace at a glance."
+        actions={
+          mayView && mayAnnotate ? (
+            <Button
+              leftSection={<IconPlus size={16} aria-hidden />}
+              onClick={() => {
+                setAnnotating(true);
+              }}
+            >
+              Add annotation
+            </Button>
+          ) : null
+        }
       />
-      <ComingSoon icon={IconLayoutDashboard}>
-        The overview will chart sessions and events over time, with totals for users, errors and average session length,
-        and your team&apos;s annotations on the timeline.
-      </ComingSoon>
+      {mayView ? (
+        <>
+          <AnalyticsToolbar
+            params={params}
+            withInterval
+            actions={<ExportButton workspaceId={workspace.id} scopes={scopes} range={params.range} />}
+          />
+          <AnalyticsFilters workspaceId={workspace.id} scopes={scopes} params={params} />
+        </>
+      ) : null}
+      {content}
+      {mayAnnotate ? (
+        <AddAnnotationModal
+          workspaceId={workspace.id}
+          opened={annotating}
+          onClose={(created) => {
+            setAnnotating(false);
+            if (created) void refetch();
+          }}
+        />
+      ) : null}
     </>
   );
 }
