@@ -1,10 +1,68 @@
-import { IconTool } from '@tabler/icons-react';
+import { useQuery } from '@apollo/client/react';
+import { Paper, Stack, Text, Title } from '@mantine/core';
+import { Scope, can } from '@tally/shared';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ComingSoon } from '../../app/ui/coming-soon';
+import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
+import { PageLoader } from '../../app/ui/page-loader';
+import { AnalyticsToolsUsageDocument } from '../../graphql/generated';
+import type { WorkspaceSummary } from '../workspaces/workspace-list';
+import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
+import { analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { ToolsUsageChart } from './tools-usage-chart';
+import { ToolsUsageTable } from './tools-usage-table';
 
 export function ToolsUsagePage() {
   const workspace = useCurrentWorkspace();
+  return <ToolsUsage key={workspace.id} workspace={workspace} />;
+}
+
+function ToolsUsage({ workspace }: { workspace: WorkspaceSummary }) {
+  const params = useAnalyticsParams();
+  const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
+  const { data, error, refetch } = useQuery(AnalyticsToolsUsageDocument, {
+    variables: analyticsVariables(workspace.id, params),
+    fetchPolicy: 'cache-and-network',
+    skip: !mayView,
+  });
+  const rows = data?.workspace?.analytics.toolsUsage;
+
+  let content;
+  if (!rows && error) {
+    content = <ErrorState title="Tools & Usage couldn't be loaded" error={error} onRetry={() => void refetch()} />;
+  } else if (!rows) {
+    content = <PageLoader label="Loading Tools & Usage…" />;
+  } else if (!rows.length) {
+    content = (
+      <Paper withBorder radius="md" p="xl" maw={640}>
+        <Title order={2} size="h4" mb="xs">
+          No events in this range
+        </Title>
+        <Text size="sm" c="dimmed">
+          Once your SDKs send events, each tool, page or custom event name shows here with its numbers. Try a longer
+          range or fewer filters.
+        </Text>
+      </Paper>
+    );
+  } else {
+    content = (
+      <Stack gap="lg">
+        <Paper withBorder radius="md" p="md">
+          <Title order={2} size="h4" mb="sm">
+            Most used
+          </Title>
+          <ToolsUsageChart rows={rows} />
+        </Paper>
+        <Paper withBorder radius="md" p="md">
+          <Title order={2} size="h4" mb="sm">
+            All event names
+          </Title>
+          <ToolsUsageTable rows={rows} />
+        </Paper>
+      </Stack>
+    );
+  }
+
   return (
     <>
       <PageHeader
@@ -12,10 +70,13 @@ export function ToolsUsagePage() {
         documentTitle={`Tools & Usage · ${workspace.name}`}
         description="How often each tool, page or custom event is used, and how well it performs."
       />
-      <ComingSoon icon={IconTool}>
-        Tools &amp; Usage will rank every event name by calls and sessions, with error rates and average and p95
-        durations.
-      </ComingSoon>
+      <AnalyticsBody
+        workspace={workspace}
+        mayView={mayView}
+        controls={<AnalyticsControls workspace={workspace} scopes={workspace.viewerScopes} params={params} />}
+      >
+        {content}
+      </AnalyticsBody>
     </>
   );
 }

@@ -1,0 +1,25 @@
+import '@mantine/charts/styles.css';
+import { BarChart } from '@mantine/charts';
+import { Box, VisuallyHidden } from '@mantine/core';
+import type { UsageRow } from './tools-usage-table';
+
+/** The most used names by count (the table below has every number). */
+export function ToolsUsageChart({ rows }: { rows: readonly UsageRow[] }) {
+  const top = [...rows].sort((a, b) => b.count - a.count).slice(0, 15);
+  const data = top.map((row) => ({ name: row.name, Count: row.count }));
+  return (
+    <Box component="figure" m={0} aria-labelledby="tools-chart-caption">
+      <VisuallyHidden component="figcaption" id="tools-chart-caption">
+        {`Calls of the ${String(top.length)} most used event names; every number is in the table below.`}
+      </VisuallyHidden>
+      <BarChart
+        h={Math.max(160, top.length * 28)}
+        data={data}
+        dataKey="name"
+        orientation="vertical"
+        yAxisProps={{ width: 140 }}
+        series={[{ name: 'Count', color: 'indigo.6' }]}
+      />
+    </Box>
+  );
+}
