@@ -30,11 +30,13 @@ export default defineConfig({
     // behave exactly as when the server serves the built app.
     proxy: {
       '/graphql': { target: apiOrigin, changeOrigin: false },
+      '/v1': { target: apiOrigin, changeOrigin: false },
     },
   },
   preview: {
     proxy: {
       '/graphql': { target: apiOrigin, changeOrigin: false },
+      '/v1': { target: apiOrigin, changeOrigin: false },
     },
   },
   build: {
@@ -46,7 +48,8 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
-            { name: 'mantine', test: /node_modules[\\/](@mantine|@floating-ui|@tabler)[\\/]/ },
+            // @mantine/charts (and recharts) stay with the analytics pages that load them.
+            { name: 'mantine', test: /node_modules[\\/](@mantine[\\/](?!charts)|@floating-ui|@tabler)/ },
             { name: 'apollo', test: /node_modules[\\/](@apollo|graphql|rxjs|@wry|optimism|tslib)[\\/]/ },
           ],
         },

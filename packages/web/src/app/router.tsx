@@ -1,8 +1,4 @@
 import { Navigate, createBrowserRouter } from 'react-router';
-import { ActivityPage } from '../modules/analytics/activity-page';
-import { OverviewPage } from '../modules/analytics/overview-page';
-import { SessionsPage } from '../modules/analytics/sessions-page';
-import { ToolsUsagePage } from '../modules/analytics/tools-usage-page';
 import { ApiKeysPage } from '../modules/api-keys/api-keys-page';
 import { ForgotPasswordPage } from '../modules/accounts/forgot-password-page';
 import { LogInPage } from '../modules/accounts/log-in-page';
@@ -56,10 +52,30 @@ export function createAppRouter() {
               children: [
                 { index: true, element: <Navigate to={DEFAULT_SECTION} replace /> },
                 { path: 'getting-started', element: <GettingStartedPage /> },
-                { path: 'overview', element: <OverviewPage /> },
-                { path: 'sessions', element: <SessionsPage /> },
-                { path: 'tools', element: <ToolsUsagePage /> },
-                { path: 'activity', element: <ActivityPage /> },
+                // Analytics pages load on first visit (charts are heavy); the router waits for
+                // the module, so the page's heading is there when focus moves to it.
+                {
+                  path: 'overview',
+                  lazy: async () => ({ Component: (await import('../modules/analytics/overview-page')).OverviewPage }),
+                },
+                {
+                  path: 'sessions',
+                  lazy: async () => ({ Component: (await import('../modules/analytics/sessions-page')).SessionsPage }),
+                },
+                {
+                  path: 'sessions/:sessionId',
+                  lazy: async () => ({ Component: (await import('../modules/analytics/session-page')).SessionPage }),
+                },
+                {
+                  path: 'tools',
+                  lazy: async () => ({
+                    Component: (await import('../modules/analytics/tools-usage-page')).ToolsUsagePage,
+                  }),
+                },
+                {
+                  path: 'activity',
+                  lazy: async () => ({ Component: (await import('../modules/analytics/activity-page')).ActivityPage }),
+                },
                 { path: 'teams', element: <TeamsPage /> },
                 { path: 'teams/:tab', element: <TeamPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
