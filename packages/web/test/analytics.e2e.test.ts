@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createRoleTeam, type RoleTeam } from '../../server/test/factories';
+import { DESKTOP, RESULTS_DIR, logIn, useDashboard } from './browser';
+import { expectAccessible } from './axe';
+
+// Issue 10, item 7: events sent with a key show up, exactly, on Overview and Tools & Usage; an
+// annotation is listed and marked; the export downloads them; a viewer gets no managing controls.
+
+const dashboard = useDashboard();
+
+const HOUR = 3600_000;
+const MINUTE = 60_000;
+
+/** Three sessions, two users, seven events, two errors, all within the last few hours. */
+function batch(now: number) {
+  const at = (ms: number) => new Date(now - ms).toISOString();
+  return {
+    events: [
+      {
+        sessionId: 'e2e-s1',
+        name: 'search',
+        type: 'tool_call',
+        timestamp: at(3 * HOUR),
+        userId: 'u1',
+        durationMs: 100,
+        status: 'ok',
+      },
+      {
+        sessionId: 'e2e-s1',
+        name: 'search',
+        type: 'tool_call',
+        timestamp: at(3 * HOUR - 5 * MINUTE),
+        userId: 'u1',
+        durationMs: 300,
+        status: 'error',
+      },
+      { sessionId: 'e2e-s1', name: 'open', type: 'pageview', timestamp: at(3 * HOUR - 10 * MINUTE), userId: 'u1' },
+      {
+        sessionId: 'e2e-s2',
+        name: 'search',
+        type: 'tool_call',
+        timestamp: at(2 * HOUR),
+        userId: 'u2',
+        durationMs: 50,
+        status: 'ok',
+      },
+      {
+        sessionId: 'e2e-s2',
+        name: 'fetch',
+        type: 'tool_call',
+        timestamp: at(2 * HOUR - MINUTE),
+        userId: 'u2',
+        durationMs: 1000,
+        status: 'error',
+      },
+      { sessionId: 'e2e-s3', name: 'fetch', type: 'tool_call', timestamp: at(HOUR), durationMs: 20, status: 'ok' },
+      { sessionId: 'e2e-s3', name: 'signup', type: 'custom', timestamp: at(HOUR - MINUTE) },
+    ],
+  };
+}
+
+const CREATE_KEY = /* GraphQL */ `
+  mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
+    createApiKey(workspaceId: $workspaceId, input: $input) {
+      secret
+    }
+  }
+`;
+
+let team: RoleTeam;
+
+beforeAll(async () => {
+  team = await createRoleTeam(dashboard.server, 'Analytics E2E');
+  // The owner creates an SDK key through GraphQL, and the events go in through the real ingest.
+  const created = await dashboard.server.gql<{ createApiKey: { secret: string } }>(
+    CREATE_KEY,
+    { workspaceId: team.teamId, input: { name: 'E2E SDK', role: 'EDITOR' } },
+    { token: team.owner.accessToken },
+  );
+  const secret = created.data?.createApiKey.secret;
+  if (!secret) throw new Error(`createApiKey failed: ${JSON.stringify(created.errors)}`);
+  const response = await fetch(`${dashboard.server.url}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(batch(Date.now())),
+  });
+  expect(response.status).toBe(202);
+});
+
+async function expectCard(page: Page, label: string, value: string): Promise<void> {
+  await page.getByRole('region', { name: label, exact: true }).getByText(value, { exact: true }).waitFor();
+}
+
+async function rowCells(page: Page, name: string): Promise<string[]> {
+  const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+  await row.waitFor();
+  return row.getByRole('cell').allTextContents();
+}
+
+describe('Analytics in Chromium', () => {
+  it('shows the exact numbers, adds an annotation, exports a CSV', async () => {
+    const page = await dashboard.newPage({ viewport: DESKTOP });
+    // A step that never comes fails on its own line rather than at the test's time limit.
+    page.setDefaultTimeout(10_000);
+    await logIn(page, team.owner);
+    await page.goto(`/w/${team.teamId}/overview`);
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+
+    await expectCard(page, 'Sessions', '3');
+    await expectCard(page, 'Events', '7');
+    await expectCard(page, 'Users', '2');
+    await expectCard(page, 'Errors', '2');
+    await page.getByRole('figure', { name: /Sessions and events per day: 7 events/ }).waitFor();
+    await expectAccessible(page, 'Overview');
+
+    // The same numbers per hour over the last 24 hours.
+    await page.getByRole('combobox', { name: 'Date range' }).click();
+    await page.getByRole('option', { name: 'Last 24 hours' }).click();
+    await page.getByRole('figure', { name: /per hour: 7 events over/ }).waitFor();
+    await expectCard(page, 'Events', '7');
+
+    // An annotation: listed under the chart and marked on it.
+    await page.getByRole('button', { name: 'Add annotation' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add annotation' });
+    await dialog.waitFor();
+    await expectAccessible(page, 'the Add annotation dialog');
+    await dialog.getByLabel('Note').fill('Release 2.0');
+    await dialog.getByRole('button', { name: 'Add annotation' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const annotations = page.getByRole('region', { name: 'Annotations' });
+    await annotations.getByText('Release 2.0').waitFor();
+    // The chart's line for it (its bucket: this hour).
+    await page.locator('figure .recharts-reference-line-line').waitFor({ state: 'attached' });
+    await page.getByRole('figure', { name: /1 annotations marked/ }).waitFor();
+    await page.screenshot({ path: join(RESULTS_DIR, 'analytics-overview.png'), fullPage: true });
+
+    // The CSV of the range: a header and one line per event.
+    await page.getByRole('button', { name: 'Export' }).click();
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('menuitem', { name: 'CSV' }).click();
+    const download = await downloading;
+    const path = await download.path();
+    const lines = readFileSync(path, 'utf8').trimEnd().split(/\r?\n/);
+    expect(lines[0]).toBe('id,timestamp,sessionId,name,type,userId,durationMs,status,properties');
+    expect(lines).toHaveLength(1 + 7);
+
+    // Tools & Usage: a row per name, with its numbers.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tools & Usage' }).click();
+    await page.getByRole('heading', { name: 'Tools & Usage', level: 1 }).waitFor();
+    expect(await rowCells(page, 'search')).toEqual([
+      'search',
+      'tool_call',
+      '3',
+      '2',
+      '33.3 %',
+      '150 ms',
+      expect.any(String),
+    ]);
+    expect((await rowCells(page, 'fetch')).slice(0, 5)).toEqual(['fetch', 'tool_call', '2', '2', '50 %']);
+    expect((await rowCells(page, 'open')).slice(0, 5)).toEqual(['open', 'pageview', '1', '1', '0 %']);
+    // Sorted by name on request.
+    await page.getByRole('button', { name: 'Name' }).click();
+    await page.getByRole('columnheader', { name: 'Name' }).and(page.locator('[aria-sort="ascending"]')).waitFor();
+    const names = await page.locator('tbody tr td:first-child').allTextContents();
+    expect(names).toEqual(['fetch', 'open', 'search', 'signup']);
+    await expectAccessible(page, 'Tools & Usage');
+
+    // Sessions, one of them, and Activity.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'e2e-s2' }).waitFor();
+    await expectAccessible(page, 'Sessions');
+    await page.getByRole('link', { name: 'e2e-s2' }).click();
+    await page.getByRole('heading', { name: 'Session', level: 1 }).waitFor();
+    await page.getByText('fetch', { exact: true }).waitFor();
+    await expectAccessible(page, 'a session');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+    await page.getByRole('cell', { name: 'signup', exact: true }).waitFor();
+    await expectAccessible(page, 'Activity');
+  }, 90_000);
+
+  it('gives a viewer the numbers without Add annotation, saved-filter or Export controls', async () => {
+    const page = await dashboard.newPage({ viewport: DESKTOP });
+    await logIn(page, team.viewer);
+    await page.goto(`/w/${team.teamId}/overview`);
+    await expectCard(page, 'Events', '7');
+    await page.getByRole('combobox', { name: 'Event names' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add annotation' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Save filter' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Export' }).count()).toBe(0);
+
+    // The filter bar still narrows what they see.
+    await page.getByRole('combobox', { name: 'Event names' }).fill('search');
+    await page.getByRole('combobox', { name: 'Event names' }).press('Enter');
+    await expectCard(page, 'Events', '3');
+    await expectAccessible(page, 'Overview for a viewer');
+  });
+});
