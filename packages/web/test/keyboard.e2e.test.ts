@@ -30,7 +30,7 @@ async function ariaInvalid(page: Page, label: string): Promise<string | null> {
 describe('the dashboard by keyboard', () => {
   it('skips to the content, and a navigation moves focus to the new page heading', async () => {
     const user = await createUser(dashboard.server, { name: 'Ada Lovelace' });
-    const page = await dashboard.newPage({ viewport: DESKTOP });
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     await logIn(page, user);
     await page.goto(`/w/${user.personalWorkspaceId}/api-keys`);
     await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor();
@@ -62,7 +62,7 @@ describe('the dashboard by keyboard', () => {
 
   it('keeps focus in a dialog, returns it on close, and leads to problems, then to Copy', async () => {
     const user = await createUser(dashboard.server, { name: 'Ada Lovelace' });
-    const page = await dashboard.newPage({ viewport: DESKTOP });
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     await logIn(page, user);
     await page.goto(`/w/${user.personalWorkspaceId}/api-keys`);
     const open = page.getByRole('button', { name: 'Create API Key' });
@@ -107,7 +107,7 @@ describe('the dashboard by keyboard', () => {
 
   it('logs in by keyboard: the password toggle is a Tab stop, problems get focus, inputs show a 2 px ring', async () => {
     const user = await createUser(dashboard.server);
-    const page = await dashboard.newPage({ viewport: DESKTOP });
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     await page.goto('/login');
     await page.waitForFunction(() => document.title === 'Log in · Tally');
     await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'email');
@@ -138,7 +138,7 @@ describe('the dashboard by keyboard', () => {
     expect(await ariaInvalid(page, 'Email')).toBeNull();
     expect(await ariaInvalid(page, 'Password')).toBe('true');
     await page.keyboard.press('Enter');
-    await page.getByText('Enter a valid email address, like name@example.com.').waitFor();
+    await page.getByText('Enter a valid email address, like name@example.com.', { exact: true }).waitFor();
 
     await page.getByLabel('Email').fill(user.email);
     await page.keyboard.press('Tab');
@@ -161,7 +161,7 @@ describe('the dashboard by keyboard', () => {
 
   it('on a phone, the closed menu is out of the Tab order; its toggle opens it, Escape closes it', async () => {
     const user = await createUser(dashboard.server);
-    const page = await dashboard.newPage({ viewport: PHONE });
+    const page = await dashboard.newPage({ viewport: PHONE, reduceMotion: true });
     await logIn(page, user);
     const toggle = page.getByRole('button', { name: 'Navigation' });
     expect(await toggle.getAttribute('aria-expanded')).toBe('false');

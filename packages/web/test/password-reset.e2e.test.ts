@@ -90,7 +90,7 @@ async function finishReset(
   // A weak password is refused beside the field.
   await page.getByLabel('New password').fill('short');
   await page.getByRole('button', { name: 'Set new password' }).click();
-  await page.getByText(/at least 10 characters/).waitFor();
+  await page.getByText('Use at least 10 characters.', { exact: true }).waitFor();
   expect(await page.getByLabel('New password').getAttribute('aria-invalid')).toBe('true');
   // Show/hide works on it.
   await page.getByLabel('New password').fill(newPassword);

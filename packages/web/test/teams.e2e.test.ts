@@ -102,7 +102,7 @@ describe('Teams in Chromium', () => {
     await ownerPage.getByRole('button', { name: 'New Team' }).click();
     const newTeam = ownerPage.getByRole('dialog', { name: 'New Team' });
     await newTeam.getByRole('button', { name: 'Create' }).click();
-    await newTeam.getByText('Enter a name for the team.').waitFor();
+    await newTeam.getByText('Enter a name for the team.', { exact: true }).waitFor();
     await newTeam.getByLabel('Team name').fill(teamName);
     await newTeam.getByRole('button', { name: 'Create' }).click();
 

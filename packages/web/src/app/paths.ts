@@ -16,18 +16,10 @@ export function isWorkspaceSection(value: unknown): value is WorkspaceSection {
 }
 
 /**
- * Where a workspace opens. Getting started until Analytics fills Overview; Overview, Sessions,
- * Tools & Usage and Activity are marked "Coming soon" in the sidebar meanwhile.
+ * Where a workspace opens: Getting started (a key, a first event, the team), which links on to
+ * Overview once events arrive.
  */
 export const DEFAULT_SECTION: WorkspaceSection = 'getting-started';
-
-/** Sections whose page a later release fills in: the sidebar shows them, without a link. */
-export const COMING_SOON_SECTIONS: ReadonlySet<WorkspaceSection> = new Set([
-  'overview',
-  'sessions',
-  'tools',
-  'activity',
-]);
 
 export function workspacePath(workspaceId: string, section: WorkspaceSection = DEFAULT_SECTION): string {
   return `/w/${encodeURIComponent(workspaceId)}/${section}`;

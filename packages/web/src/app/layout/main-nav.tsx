@@ -1,4 +1,4 @@
-import { Badge, Box, Group, NavLink, Text } from '@mantine/core';
+import { Box, NavLink } from '@mantine/core';
 import {
   IconActivity,
   IconKey,
@@ -11,7 +11,7 @@ import {
   type Icon,
 } from '@tabler/icons-react';
 import { Link } from 'react-router';
-import { COMING_SOON_SECTIONS, workspacePath, type WorkspaceSection } from '../paths';
+import { workspacePath, type WorkspaceSection } from '../paths';
 
 interface NavItem {
   section: WorkspaceSection;
@@ -37,47 +37,24 @@ interface MainNavProps {
   onNavigate?: () => void;
 }
 
-/**
- * A list of links; the pages Analytics will bring are listed where the user guide puts them,
- * as plain text marked "Coming soon" (not links to an empty page, not a Tab stop).
- */
+/** A list of links, one per page. */
 export function MainNav({ workspaceId, active, onNavigate }: MainNavProps) {
   return (
     <Box component="ul" m={0} p={0} style={{ listStyle: 'none', display: 'flex', flexDirection: 'column', gap: 2 }}>
       {NAV_ITEMS.map(({ section, label, icon: IconComponent }) => (
         <li key={section}>
-          {COMING_SOON_SECTIONS.has(section) ? (
-            <ComingSoonItem label={label} icon={IconComponent} />
-          ) : (
-            <NavLink
-              component={Link}
-              to={workspacePath(workspaceId, section)}
-              label={label}
-              leftSection={<IconComponent size={18} stroke={1.6} aria-hidden />}
-              active={active === section}
-              aria-current={active === section ? 'page' : undefined}
-              onClick={onNavigate}
-              styles={{ root: { borderRadius: 'var(--mantine-radius-md)' } }}
-            />
-          )}
+          <NavLink
+            component={Link}
+            to={workspacePath(workspaceId, section)}
+            label={label}
+            leftSection={<IconComponent size={18} stroke={1.6} aria-hidden />}
+            active={active === section}
+            aria-current={active === section ? 'page' : undefined}
+            onClick={onNavigate}
+            styles={{ root: { borderRadius: 'var(--mantine-radius-md)' } }}
+          />
         </li>
       ))}
     </Box>
-  );
-}
-
-function ComingSoonItem({ label, icon: IconComponent }: { label: string; icon: Icon }) {
-  return (
-    <Group gap={12} wrap="nowrap" px={12} py={8} c="dimmed" justify="space-between">
-      <Group gap={12} wrap="nowrap">
-        <IconComponent size={18} stroke={1.6} aria-hidden />
-        <Text size="sm" c="dimmed">
-          {label}
-        </Text>
-      </Group>
-      <Badge size="xs" variant="light" color="gray" tt="none">
-        Coming soon
-      </Badge>
-    </Group>
   );
 }

@@ -76,7 +76,7 @@ export function useFormFeedback(): FormFeedback {
       withProblem[0]?.focus();
       const messages = withProblem.map((f) => text(errors[f.dataset.path ?? ''])).filter((m) => m !== '');
       if (messages.length === 0) return;
-      announce(messages.length === 1 ? (messages[0] ?? '') : `${messages.length} problems. ${messages.join(' ')}`);
+      announce(`${messages.length} ${messages.length === 1 ? 'problem' : 'problems'}. ${messages.join(' ')}`);
     },
     [announce],
   );

@@ -17,7 +17,8 @@ interface PageHeaderProps {
 
 export function PageHeader({ title, description, actions, documentTitle, order = 1 }: PageHeaderProps) {
   return (
-    <Group justify="space-between" align="flex-start" mb={order === 1 ? 'xl' : 'lg'} wrap="nowrap">
+    // On a phone the buttons go under the title rather than squeezing it.
+    <Group justify="space-between" align="flex-start" mb={order === 1 ? 'xl' : 'lg'} gap="md">
       {order === 1 ? <title>{`${documentTitle ?? title} · Tally`}</title> : null}
       <Stack gap={4}>
         <Title

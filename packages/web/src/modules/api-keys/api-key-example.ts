@@ -10,7 +10,7 @@ export const WORKSPACE_QUERY = '{ workspace { id name } }';
 /** The first event of the Getting started panel and of the README. */
 export const FIRST_EVENT_BODY = '{"events":[{"sessionId":"s1","name":"signup","type":"custom"}]}';
 
-/** Where SDKs send events (DESIGN.md, "HTTP surface"); it arrives with Analytics. */
+/** Where SDKs send events (DESIGN.md, "HTTP surface"). */
 export const EVENTS_ENDPOINT = '/v1/events';
 
 export function ingestCurl(origin: string, key: string = KEY_PLACEHOLDER): string {

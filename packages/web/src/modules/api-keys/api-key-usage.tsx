@@ -32,7 +32,7 @@ export function ApiKeyUsage() {
           Send events ({roleList(Scope.EVENTS_TRACK)} keys)
         </Text>
         <Text size="sm" c="dimmed">
-          Coming with Analytics: this version of Tally does not accept events yet. This is the request SDKs will send.
+          What SDKs send: Tally answers 202 with the number of events it accepted.
         </Text>
         <CopyableCode code={ingestCurl(origin)} label="Copy the event example" />
       </Stack>

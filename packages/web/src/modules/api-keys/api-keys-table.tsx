@@ -82,7 +82,7 @@ function RoleAndScopes({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
   const count = apiKey.scopes.length;
   const scopesLabel = `${count} ${count === 1 ? 'scope' : 'scopes'}`;
   return (
-    <Group gap={6} wrap="nowrap">
+    <Group gap={6}>
       <Text size="sm" fw={500}>
         {API_KEY_ROLE_LABEL[apiKey.role]}
       </Text>

@@ -33,7 +33,7 @@ import {
   toDateInputValue,
   type CreateApiKeyValues,
 } from './api-key-format';
-import { type ApiKeyExample, KEY_PLACEHOLDER, apiKeyExample } from './api-key-example';
+import { type ApiKeyExample, KEY_PLACEHOLDER, WORKSPACE_QUERY, apiKeyExample } from './api-key-example';
 
 interface CreateApiKeyModalProps {
   workspaceId: string;
@@ -439,9 +439,9 @@ function KeyExample({ example }: { example: ApiKeyExample }) {
           </>
         ) : (
           <>
-            Put the key in place of <Code>{KEY_PLACEHOLDER}</Code>. Coming with Analytics: this version of Tally does
-            not accept events yet, and this key&apos;s role cannot read the workspace, so there is nothing to query with
-            it until then.
+            Put the key in place of <Code>{KEY_PLACEHOLDER}</Code>. Tally answers 202 with the number of events it
+            accepted. This key&apos;s role sends events; it cannot read the workspace over GraphQL, so a query such as{' '}
+            <Code>{WORKSPACE_QUERY}</Code> would be refused.
           </>
         )}
       </Text>

@@ -111,22 +111,18 @@ function GettingStarted({ workspace }: { workspace: WorkspaceSummary }) {
           </Group>
         </Step>
 
-        <Step
-          number={2}
-          title="Send a first event"
-          icon={<IconSend size={22} stroke={1.6} />}
-          status={
-            <Badge color="gray" variant="light">
-              Coming with Analytics
-            </Badge>
-          }
-        >
+        <Step number={2} title="Send a first event" icon={<IconSend size={22} stroke={1.6} />}>
           <Text size="sm">
-            Events arrive at <Code>POST {EVENTS_ENDPOINT}</Code>, which comes with the Analytics release: this version
-            of Tally does not accept events yet. This is the request to send then, with your key in place of{' '}
-            <Code>{KEY_PLACEHOLDER}</Code>:
+            SDKs send sessions and events to <Code>POST {EVENTS_ENDPOINT}</Code> with an {ingestRoles.join(' or ')} key.
+            Try it with this request, your key in place of <Code>{KEY_PLACEHOLDER}</Code>; Tally answers{' '}
+            <Code>202</Code> with the number of events it accepted.
           </Text>
           <CopyableCode code={ingestCurl(origin)} label="Copy the curl command" />
+          <Group>
+            <Button component={Link} to={workspacePath(workspace.id, 'overview')} variant="default">
+              Open Overview
+            </Button>
+          </Group>
         </Step>
 
         <Step number={3} title="Invite your team" icon={<IconUsersPlus size={22} stroke={1.6} />}>
