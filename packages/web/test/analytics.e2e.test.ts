@@ -125,6 +125,9 @@ describe('Analytics in Chromium', () => {
     await page.getByRole('button', { name: 'Add annotation' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add annotation' });
     await dialog.waitFor();
+    // Checked once opened: focus in its first field, no transition still running.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA');
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
     await expectAccessible(page, 'the Add annotation dialog');
     await dialog.getByLabel('Note').fill('Release 2.0');
     await dialog.getByRole('button', { name: 'Add annotation' }).click();
@@ -147,7 +150,7 @@ describe('Analytics in Chromium', () => {
     expect(lines).toHaveLength(1 + 7);
 
     // Tools & Usage: a row per name, with its numbers.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tools & Usage' }).click();
+    await page.goto(`/w/${team.teamId}/tools`);
     await page.getByRole('heading', { name: 'Tools & Usage', level: 1 }).waitFor();
     expect(await rowCells(page, 'search')).toEqual([
       'search',
@@ -168,7 +171,7 @@ describe('Analytics in Chromium', () => {
     await expectAccessible(page, 'Tools & Usage');
 
     // Sessions, one of them, and Activity.
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sessions' }).click();
+    await page.goto(`/w/${team.teamId}/sessions`);
     await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
     await page.getByRole('link', { name: 'e2e-s2' }).waitFor();
     await expectAccessible(page, 'Sessions');
@@ -177,7 +180,7 @@ describe('Analytics in Chromium', () => {
     await page.getByText('fetch', { exact: true }).waitFor();
     await expectAccessible(page, 'a session');
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
+    await page.goto(`/w/${team.teamId}/activity`);
     await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
     await page.getByRole('cell', { name: 'signup', exact: true }).waitFor();
     await expectAccessible(page, 'Activity');
