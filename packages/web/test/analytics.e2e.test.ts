@@ -136,6 +136,7 @@ describe('Analytics in Chromium', () => {
     await annotations.getByText('Release 2.0').waitFor();
     // The chart's line for it (its bucket: this hour).
     await page.locator('figure .recharts-reference-line-line').waitFor({ state: 'attached' });
+    await page.locator('figure svg').getByText('Release 2.0', { exact: true }).waitFor();
     await page.getByRole('figure', { name: /1 annotations marked/ }).waitFor();
     await page.screenshot({ path: join(RESULTS_DIR, 'analytics-overview.png'), fullPage: true });
 

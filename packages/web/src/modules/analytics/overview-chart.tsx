@@ -22,7 +22,18 @@ export function OverviewChart({ series, annotations, hourly }: OverviewChartProp
     let index = -1;
     for (let i = 0; i < starts.length; i += 1) if ((starts[i] ?? Infinity) <= at) index = i;
     const point = index >= 0 ? data[index] : undefined;
-    return point ? [{ x: point.bucket, label: annotation.text, color: 'orange.7', strokeDasharray: '4 4' }] : [];
+    return point
+      ? [
+          {
+            x: point.bucket,
+            label: annotation.text,
+            // Left of the line: the newest bucket is at the chart's right edge.
+            labelPosition: 'insideTopRight' as const,
+            color: 'orange.8',
+            strokeDasharray: '4 4',
+          },
+        ]
+      : [];
   });
   const total = series.reduce((sum, p) => sum + p.events, 0);
   return (
@@ -43,6 +54,7 @@ export function OverviewChart({ series, annotations, hourly }: OverviewChartProp
         referenceLines={referenceLines}
         tickLine="y"
         gridAxis="xy"
+        yAxisProps={{ allowDecimals: false }}
       />
     </Box>
   );

@@ -18,6 +18,7 @@ export function ToolsUsageChart({ rows }: { rows: readonly UsageRow[] }) {
         dataKey="name"
         orientation="vertical"
         yAxisProps={{ width: 140 }}
+        xAxisProps={{ allowDecimals: false }}
         series={[{ name: 'Count', color: 'indigo.6' }]}
       />
     </Box>
