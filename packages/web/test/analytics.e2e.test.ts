@@ -101,7 +101,7 @@ async function rowCells(page: Page, name: string): Promise<string[]> {
 
 describe('Analytics in Chromium', () => {
   it('shows the exact numbers, adds an annotation, exports a CSV', async () => {
-    const page = await dashboard.newPage({ viewport: DESKTOP });
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     // A step that never comes fails on its own line rather than at the test's time limit.
     page.setDefaultTimeout(10_000);
     await logIn(page, team.owner);
@@ -188,7 +188,7 @@ describe('Analytics in Chromium', () => {
   }, 90_000);
 
   it('gives a viewer the numbers without Add annotation, saved-filter or Export controls', async () => {
-    const page = await dashboard.newPage({ viewport: DESKTOP });
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     await logIn(page, team.viewer);
     await page.goto(`/w/${team.teamId}/overview`);
     await expectCard(page, 'Events', '7');
