@@ -1,9 +1,7 @@
 import { useMutation } from '@apollo/client/react';
-import { PasswordField } from '../../app/ui/password-field';
 import { Alert, Anchor, Button, Stack } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconLinkOff } from '@tabler/icons-react';
-import { LIMITS } from '@tally/shared';
 import { Link, useNavigate, useParams } from 'react-router';
 import { fieldErrors } from '../../app/graphql-errors';
 import { FORGOT_PASSWORD_PATH, LOGIN_PATH } from '../../app/paths';
@@ -12,7 +10,8 @@ import { ErrorAlert } from '../../app/ui/error-state';
 import { useFormFeedback } from '../../app/ui/form-feedback';
 import { ResetPasswordDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { PASSWORD_HINT, PASSWORD_RESET_NOTICE, newPasswordProblem } from './credentials';
+import { NewPasswordField } from './credential-fields';
+import { PASSWORD_RESET_NOTICE, newPasswordProblem } from './credentials';
 
 /**
  * /reset-password/:token, the link in a reset email. Sets a new password; the server then ends
@@ -90,18 +89,7 @@ export function ResetPasswordPage() {
             </Alert>
           ) : null}
           {alertError ? <ErrorAlert title="Couldn't set the new password" error={alertError} /> : null}
-          <PasswordField
-            label="New password"
-            name="password"
-            description={PASSWORD_HINT}
-            autoComplete="new-password"
-            required
-            withAsterisk={false}
-            minLength={LIMITS.passwordMinLength}
-            maxLength={LIMITS.passwordMaxLength}
-            {...form.getInputProps('password')}
-            autoFocus
-          />
+          <NewPasswordField label="New password" {...form.getInputProps('password')} autoFocus />
           <Button type="submit" fullWidth loading={loading} mt="xs">
             Set new password
           </Button>

@@ -1,5 +1,4 @@
 import { useMutation } from '@apollo/client/react';
-import { PasswordField } from '../../app/ui/password-field';
 import { Anchor, Button, Stack, TextInput } from '@mantine/core';
 import { LIMITS } from '@tally/shared';
 import { useForm } from '@mantine/form';
@@ -11,7 +10,8 @@ import { useFormFeedback } from '../../app/ui/form-feedback';
 import { fieldErrors } from '../../app/graphql-errors';
 import { SignUpDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
-import { PASSWORD_HINT, emailProblem, nameProblem, newPasswordProblem } from './credentials';
+import { NameField, NewPasswordField } from './credential-fields';
+import { emailProblem, nameProblem, newPasswordProblem } from './credentials';
 
 export function SignUpPage() {
   const location = useLocation();
@@ -81,16 +81,7 @@ export function SignUpPage() {
               messages={{ CONFLICT: 'An account with this email already exists. Log in instead.' }}
             />
           ) : null}
-          <TextInput
-            label="Name"
-            name="name"
-            autoComplete="name"
-            required
-            withAsterisk={false}
-            maxLength={LIMITS.userNameMaxLength}
-            {...form.getInputProps('name')}
-            autoFocus
-          />
+          <NameField {...form.getInputProps('name')} autoFocus />
           <TextInput
             label="Email"
             type="email"
@@ -101,17 +92,7 @@ export function SignUpPage() {
             maxLength={LIMITS.emailMaxLength}
             {...form.getInputProps('email')}
           />
-          <PasswordField
-            label="Password"
-            name="password"
-            description={PASSWORD_HINT}
-            autoComplete="new-password"
-            required
-            withAsterisk={false}
-            minLength={LIMITS.passwordMinLength}
-            maxLength={LIMITS.passwordMaxLength}
-            {...form.getInputProps('password')}
-          />
+          <NewPasswordField {...form.getInputProps('password')} />
           <Button type="submit" fullWidth loading={loading} mt="xs">
             Sign up
           </Button>

@@ -2,14 +2,14 @@ import { useMutation } from '@apollo/client/react';
 import { PasswordField } from '../../app/ui/password-field';
 import { Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { LIMITS } from '@tally/shared';
 import { useSessionActions } from '../../app/session/session-context';
 import { ErrorAlert } from '../../app/ui/error-state';
 import { useFormFeedback } from '../../app/ui/form-feedback';
 import { FORGOT_PASSWORD_PATH } from '../../app/paths';
 import { Link } from 'react-router';
 import { LogInDocument, SignUpDocument } from '../../graphql/generated';
-import { PASSWORD_HINT, nameProblem, newPasswordProblem } from '../accounts/credentials';
+import { NameField, NewPasswordField } from '../accounts/credential-fields';
+import { nameProblem, newPasswordProblem } from '../accounts/credentials';
 
 interface InvitationAuthProps {
   /** The invited address: prefilled and fixed, since only it can accept. */
@@ -154,28 +154,9 @@ export function InvitationSignUpForm({ email, onSignedIn, onSwitch }: Invitation
             messages={{ CONFLICT: 'An account with this email already exists. Log in instead.' }}
           />
         ) : null}
-        <TextInput
-          label="Name"
-          name="name"
-          autoComplete="name"
-          required
-          withAsterisk={false}
-          maxLength={LIMITS.userNameMaxLength}
-          {...form.getInputProps('name')}
-          autoFocus
-        />
+        <NameField {...form.getInputProps('name')} autoFocus />
         <InvitedEmail email={email} />
-        <PasswordField
-          label="Password"
-          name="password"
-          description={PASSWORD_HINT}
-          autoComplete="new-password"
-          required
-          withAsterisk={false}
-          minLength={LIMITS.passwordMinLength}
-          maxLength={LIMITS.passwordMaxLength}
-          {...form.getInputProps('password')}
-        />
+        <NewPasswordField {...form.getInputProps('password')} />
         <Button type="submit" fullWidth loading={loading}>
           Sign up
         </Button>
