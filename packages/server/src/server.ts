@@ -56,6 +56,8 @@ import {
 } from './modules/analytics/analytics.resolver';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { defineEventPartitionsJob } from './modules/events/event-partitions';
+import { defineRollupCompactionJob } from './modules/events/rollup-compaction';
+import { defineEventIdsRetention } from './modules/events/event-ids-retention.job';
 import { registerIngestRoute } from './modules/events/ingest.route';
 import { IngestService } from './modules/events/ingest.service';
 import { PostgresEventStore } from './modules/events/postgres-event-store';
@@ -68,6 +70,8 @@ import { loadJwtSecret } from './secrets';
 
 export interface Tally {
   config: Config;
+  /** The database in use: DATABASE_URL, or the embedded server's. */
+  databaseUrl: string;
   app: FastifyInstance;
   db: DataSource;
   logger: Logger;
@@ -160,7 +164,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const sealer = new Sealer(jwtSecret, 'invitation-email');
     const savedFilters = new SavedFilterService(db, audit);
     const annotations = new AnnotationService(db, audit);
-    const events = new PostgresEventStore(eventsPool, db);
+    const events = new PostgresEventStore(eventsPool, db, logger);
     await events.prepareAhead(new Date());
     ingestLimit = new BatchedRateLimit(
       pool,
@@ -218,6 +222,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     });
     await defineRefreshTokenPurge(jobs, db, logger);
     await defineEventPartitionsJob(jobs, events, logger);
+    await defineRollupCompactionJob(jobs, events.compaction, logger);
+    await defineEventIdsRetention(jobs, db, logger);
     options.defineJobs?.(jobs);
     await jobs.start();
     const services: Services = {
@@ -284,6 +290,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     let closed: Promise<void> | undefined;
     return {
       config,
+      databaseUrl,
       app,
       db,
       logger,

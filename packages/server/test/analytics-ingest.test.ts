@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expireEventIds } from '../src/modules/events/event-ids-retention.job';
 import { ingestReference } from '../src/modules/events/ingest.schema';
 import { Pool } from 'pg';
 import { EventPartitions, monthKey } from '../src/modules/events/event-partitions';
@@ -161,6 +162,7 @@ describe('POST /v1/events: idempotency', () => {
       [team.teamId, sessionId],
     );
     expect(session).toEqual([{ event_count: 3, error_count: 1 }]);
+    await server.tally.services.events.compaction.compact();
     expect(
       await scalar(
         server,
@@ -168,6 +170,63 @@ describe('POST /v1/events: idempotency', () => {
         [team.teamId],
       ),
     ).toBe(3);
+  });
+
+  it('a resent batch with client ids and timestamps is stored once (by the primary key), mixed or not', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const timed = [0, 1, 2].map((i) => ({
+      id: randomUUID(),
+      sessionId,
+      name: 'timed-retry',
+      timestamp: `2026-02-0${i + 1}T10:00:00.000Z`,
+      durationMs: 10 * (i + 1),
+    }));
+    const untimed = { id: randomUUID(), sessionId, name: 'timed-retry' };
+    expect(await track(server, editorKey, { events: [...timed, untimed] })).toEqual({ accepted: 4, duplicates: 0 });
+    expect(await track(server, editorKey, { events: [untimed, ...timed] })).toEqual({ accepted: 4, duplicates: 4 });
+    // Half new, half resent: only the new ones are stored and counted.
+    const more = { ...timed[0], id: randomUUID() };
+    expect(await track(server, editorKey, { events: [timed[1], more] })).toEqual({ accepted: 2, duplicates: 1 });
+    expect(await countEvents(sessionId)).toBe(5);
+    // Only the id without a timestamp needed a claim.
+    expect(
+      await scalar(server, `SELECT count(*) AS n FROM event_ids WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [
+        team.teamId,
+        [...timed.map((e) => e.id), untimed.id, more.id],
+      ]),
+    ).toBe(1);
+    const [session]: Array<{ event_count: number }> = await server.tally.db.query(
+      `SELECT event_count FROM sessions WHERE workspace_id = $1 AND id = $2`,
+      [team.teamId, sessionId],
+    );
+    expect(session?.event_count).toBe(5);
+    const usage = await server.tally.services.events.toolsUsage(
+      {
+        workspaceId: team.teamId,
+        from: new Date('2026-02-01T00:00:00Z'),
+        to: new Date('2026-02-04T00:00:00Z'),
+        filters: [],
+      },
+      10,
+    );
+    expect(usage.find((row) => row.name === 'timed-retry')).toMatchObject({ count: 4, sessions: 1 });
+  });
+
+  it('claims of ids sent without a timestamp expire after 30 days; newer ones stay', async () => {
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await server.tally.db.query(
+      `INSERT INTO event_ids (workspace_id, id, created_at) VALUES ($1, $2, now() - interval '31 days'),
+              ($1, $3, now() - interval '29 days')`,
+      [team.teamId, old, recent],
+    );
+    const result = await expireEventIds(server.tally.db);
+    expect(result.done).toBe(true);
+    expect(result.deleted).toBeGreaterThanOrEqual(1);
+    const left: Array<{ id: string }> = await server.tally.db.query(
+      `SELECT id FROM event_ids WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+      [team.teamId, [old, recent]],
+    );
+    expect(left).toEqual([{ id: recent }]);
   });
 
   it('the same client id in another workspace is another event', async () => {
@@ -217,6 +276,10 @@ describe('sessions kept current', () => {
       },
     ]);
     // The session rollup moved the session to its new start hour and tracks its duration.
+    await server.tally.services.events.compaction.compact();
+    expect(
+      await scalar(server, `SELECT count(*) AS n FROM session_rollup_deltas WHERE workspace_id = $1`, [team.teamId]),
+    ).toBe(0);
     const rollup: Array<{ hour: Date; sessions: string; duration: string }> = await server.tally.db.query(
       `SELECT hour, sessions, duration_sum_ms AS duration FROM session_rollups_hourly
         WHERE workspace_id = $1 AND hour >= '2026-03-02T09:00Z' AND hour < '2026-03-02T11:00Z' ORDER BY hour`,

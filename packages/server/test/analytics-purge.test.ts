@@ -24,21 +24,26 @@ async function rowsOf(workspaceId: string): Promise<Record<string, number>> {
 
 function batch(): unknown {
   // Events in several months (partitions), with client ids, errors and durations: every table gets rows.
-  return {
-    events: ['2025-11-03T10:00:00Z', '2025-12-24T23:30:00Z', '2026-01-01T00:00:00Z', '2026-01-15T08:00:00Z'].flatMap(
-      (timestamp, i) =>
-        Array.from({ length: 4 }, (_, j) => ({
-          id: randomUUID(),
-          sessionId: `s-${i}-${j % 2}`,
-          name: `tool-${j}`,
-          type: 'tool_call',
-          timestamp,
-          durationMs: 10 * (j + 1),
-          status: j === 0 ? 'error' : 'ok',
-        })),
-    ),
-    sessions: [{ id: 's-0-0', attributes: { app: '1' } }],
-  };
+  const timed = [
+    '2025-11-03T10:00:00Z',
+    '2025-12-24T23:30:00Z',
+    '2026-01-01T00:00:00Z',
+    '2026-01-15T08:00:00Z',
+  ].flatMap((timestamp, i) =>
+    Array.from({ length: 4 }, (_, j) => ({
+      id: randomUUID(),
+      sessionId: `s-${i}-${j % 2}`,
+      userId: `u-${j % 3}`,
+      name: `tool-${j}`,
+      type: 'tool_call',
+      timestamp,
+      durationMs: 10 * (j + 1),
+      status: j === 0 ? 'error' : 'ok',
+    })),
+  );
+  // Client ids without timestamps are claimed in event_ids.
+  const untimed = Array.from({ length: 2 }, (_, j) => ({ id: randomUUID(), sessionId: 's-now', name: `tool-${j}` }));
+  return { events: [...timed, ...untimed], sessions: [{ id: 's-0-0', attributes: { app: '1' } }] };
 }
 
 describe('purge after team deletion', () => {
@@ -47,6 +52,10 @@ describe('purge after team deletion', () => {
     const kept = await createRoleTeam(server, 'Kept Analytics');
     const doomedKey = await createKey(server, doomed.owner, doomed.teamId, 'EDITOR');
     const keptKey = await createKey(server, kept.owner, kept.teamId, 'EDITOR');
+    await track(server, doomedKey, batch());
+    await track(server, keptKey, batch());
+    // Folded rollups, and deltas not folded yet.
+    await server.tally.services.events.compaction.compact();
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     const before = await rowsOf(kept.teamId);
@@ -81,6 +90,7 @@ describe('purge after team deletion', () => {
           {
             id: randomUUID(),
             clientId: false,
+            clientTimestamp: true,
             timestamp: new Date(),
             sessionId: 's',
             name: 'x',

@@ -234,6 +234,66 @@ describe('exact numbers for a known batch', () => {
   });
 });
 
+describe('rollup deltas folded by the job', () => {
+  it('folding changes no answer, and leaves no delta of the workspace behind', async () => {
+    const ragged = { from: '2026-01-10T09:40:00Z', to: '2026-01-11T08:00:30Z' };
+    const before = await Promise.all([
+      analytics({ interval: 'DAY' }),
+      analytics({ interval: 'HOUR' }),
+      analytics({ range: ragged, interval: 'HOUR' }),
+    ]);
+    const deltas = () =>
+      scalar(
+        server,
+        `SELECT (SELECT count(*) FROM event_rollup_deltas WHERE workspace_id = $1)
+              + (SELECT count(*) FROM session_rollup_deltas WHERE workspace_id = $1) AS n`,
+        [team.teamId],
+      );
+    expect(await deltas()).toBeGreaterThan(0);
+    const folded = await server.tally.services.events.compaction.compact();
+    expect(folded?.eventRows).toBeGreaterThan(0);
+    expect(await deltas()).toBe(0);
+    const after = await Promise.all([
+      analytics({ interval: 'DAY' }),
+      analytics({ interval: 'HOUR' }),
+      analytics({ range: ragged, interval: 'HOUR' }),
+    ]);
+    expect(after.map(answers)).toEqual(before.map(answers));
+    // The folded rollups hold the batch: 8 events, 2 errors, and A, B, C, D each once.
+    expect(
+      await scalar(server, `SELECT sum(events) AS n FROM event_rollups_hourly WHERE workspace_id = $1`, [team.teamId]),
+    ).toBe(8);
+    expect(
+      await scalar(server, `SELECT sum(sessions) AS n FROM session_rollups_hourly WHERE workspace_id = $1`, [
+        team.teamId,
+      ]),
+    ).toBe(4);
+  });
+
+  it('rollups folded earlier and deltas since add up, in another workspace', async () => {
+    const other = await createRoleTeam(server, 'Fold Team');
+    const key = await createKey(server, other.owner, other.teamId, 'EDITOR');
+    const read = async () => {
+      const res = await server.gql<{ workspace: { analytics: AnalyticsResult } }>(
+        ANALYTICS,
+        { w: other.teamId, range: FULL, first: 100, limit: 100, interval: 'DAY' },
+        { token: other.owner.accessToken },
+      );
+      const result = res.data?.workspace.analytics;
+      if (!result) throw new Error(`analytics failed: ${JSON.stringify(res.errors)}`);
+      return result;
+    };
+    await track(server, key, { events: KNOWN.events.slice(0, 4) });
+    await server.tally.services.events.compaction.compact();
+    await track(server, key, { events: KNOWN.events.slice(4) });
+    const mixed = await read();
+    expect(mixed.overview).toMatchObject({ events: 8, errors: 2, sessions: 4, users: 2 });
+    expect(mixed.toolsUsage.find((row) => row.name === 'search')).toMatchObject({ count: 4, sessions: 3 });
+    await server.tally.services.events.compaction.compact();
+    expect(answers(await read())).toEqual(answers(mixed));
+  });
+});
+
 describe('each filter kind', () => {
   const cases: Array<[string, EventFilter, number, string[]]> = [
     ['names', { names: ['fetch'] }, 2, ['C', 'B']],

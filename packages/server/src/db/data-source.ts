@@ -15,6 +15,7 @@ import { Teams1763900000003 } from './migrations/1763900000003-teams';
 import { PasswordResets1763900000004 } from './migrations/1763900000004-password-resets';
 import { Analytics1763900000005 } from './migrations/1763900000005-analytics';
 import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006-saved-filters-annotations';
+import { RollupDeltas1763900000007 } from './migrations/1763900000007-rollup-deltas';
 
 export const ENTITIES = [
   User,
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   PasswordResets1763900000004,
   Analytics1763900000005,
   SavedFiltersAnnotations1763900000006,
+  RollupDeltas1763900000007,
 ];
 
 export function createDataSource(url: string, poolSize = 10): DataSource {

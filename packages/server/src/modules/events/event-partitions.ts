@@ -27,6 +27,8 @@ export function monthKey(at: Date): string {
  */
 export class EventPartitions {
   private readonly known = new Set<string>();
+  /** The most recently confirmed month as [start, end) in ms: most events of a batch fall in it. */
+  private recent: [number, number] = [0, 0];
 
   constructor(private readonly pool: Pool) {}
 
@@ -34,8 +36,11 @@ export class EventPartitions {
   async ensureFor(times: Iterable<Date>): Promise<void> {
     const missing = new Map<string, Date>();
     for (const at of times) {
+      const t = at.getTime();
+      if (t >= this.recent[0] && t < this.recent[1]) continue;
       const key = monthKey(at);
-      if (!this.known.has(key) && !missing.has(key)) missing.set(key, at);
+      if (this.known.has(key)) this.remember(at);
+      else if (!missing.has(key)) missing.set(key, at);
     }
     for (const [key, at] of missing) {
       try {
@@ -47,7 +52,14 @@ export class EventPartitions {
         if (!isDuplicateTable(error)) throw error;
       }
       this.known.add(key);
+      this.remember(at);
     }
+  }
+
+  /** Remembers the month of `at` as the one to check first (its partition is known to exist). */
+  private remember(at: Date): void {
+    const start = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1);
+    this.recent = [start, Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)];
   }
 
   /** The current month's partition and the next `MONTHS_AHEAD` ones. */

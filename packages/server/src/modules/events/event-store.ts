@@ -38,6 +38,8 @@ export interface EventInput {
   id: string;
   /** Whether the client sent the id (then a resent copy is recognised and stored once). */
   clientId: boolean;
+  /** Whether the client sent the timestamp (else it is the time of receipt). */
+  clientTimestamp: boolean;
   timestamp: Date;
   sessionId: string;
   name: string;

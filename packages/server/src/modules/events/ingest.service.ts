@@ -52,6 +52,7 @@ export class IngestService {
       events: parsed.data.events.map((event) => ({
         id: event.id ?? randomUUID(),
         clientId: event.id !== null && event.id !== undefined,
+        clientTimestamp: Boolean(event.timestamp),
         // Kept to the millisecond, as every reader (cursors, exports) sees it.
         timestamp: event.timestamp ? new Date(Date.parse(event.timestamp)) : receivedAt,
         sessionId: event.sessionId,

@@ -1,6 +1,7 @@
 import { type Readable, Transform, type TransformCallback, pipeline } from 'node:stream';
 import { Interval } from '@tally/shared';
 import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
@@ -9,6 +10,7 @@ import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-d
 import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from './duration-histogram';
 import { EventPartitions } from './event-partitions';
 import { EVENT_TABLES } from './event-tables';
+import { RollupCompaction } from './rollup-compaction';
 import type {
   AnalyticsQuery,
   EventBatch,
@@ -30,17 +32,25 @@ const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
- * The whole batch in one statement (one round trip, atomic on its own): the client ids not
- * seen before are claimed in `event_ids`, only those events (and the ones without a client id)
- * are stored, and from exactly those the sessions, the first uses of each name per session and
- * both hourly rollups are brought up to date. Rows of every upsert are fed in key order, so
- * concurrent batches lock shared rows in the same order. A deleted workspace stores nothing
- * (`live` takes a share lock on its row, which the team deletion's update waits for).
+ * The whole batch in one statement (one round trip, atomic on its own), and nothing in it
+ * updates a row that other batches of the workspace also update, except each batch's own
+ * sessions — so concurrent batches never queue behind each other's locks:
  *
- * Sessions: `prev_started_at` / `prev_ended_at` are set to what each upsert replaced, so the
- * RETURNING rows tell the session rollup exactly what to move: a new session adds one at its
- * start hour; a known one is taken out where it was and put back where it now is (its start
- * can move earlier and its duration grows). The same goes for `event_name_sessions.first_at`.
+ * - Events are inserted with ON CONFLICT DO NOTHING: a client id sent with its timestamp comes
+ *   back with the same (workspace_id, ts, id), which the primary key refuses. A client id sent
+ *   without a timestamp lands at a new `ts` each time, so such ids are claimed in `event_ids`
+ *   first. `fresh` is what was really stored; everything below is computed from it alone.
+ * - Sessions are upserted; `prev_started_at` / `prev_ended_at` are set to what each upsert
+ *   replaced, so the RETURNING rows say what to move in the session rollup: a new session adds
+ *   one at its start hour; a known one is taken out where it was and put back where it now is.
+ *   The same goes for `event_name_sessions.first_at` (the hour a session first used a name).
+ * - The rollups only get appended deltas (`event_rollup_deltas` with a sparse duration
+ *   histogram, `session_rollup_deltas`), which rollup-compaction.ts folds in later; queries add
+ *   the deltas not folded yet, so the numbers are exact from the commit on.
+ *
+ * A deleted workspace stores nothing (`live` takes a share lock on its row, which the team
+ * deletion's update waits for). Upserted rows are fed in key order, so concurrent batches lock
+ * shared rows in the same order.
  */
 const INGEST_SQL = `
 WITH live AS (
@@ -49,22 +59,22 @@ WITH live AS (
 input AS (
   SELECT t.* FROM unnest($2::uuid[], $3::boolean[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
                          $8::text[], $9::float8[], $10::smallint[], $11::text[], $12::jsonb[])
-    AS t(id, client_id, ts, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties)
+    AS t(id, claim, ts, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties)
   WHERE EXISTS (SELECT 1 FROM live)
 ),
 claimed AS (
   INSERT INTO event_ids (workspace_id, id)
-  SELECT $1, id FROM input WHERE client_id ORDER BY id
+  SELECT $1, id FROM input WHERE claim ORDER BY id
   ON CONFLICT DO NOTHING
   RETURNING id
 ),
-fresh AS MATERIALIZED (
-  SELECT * FROM input WHERE NOT client_id OR id IN (SELECT id FROM claimed)
-),
-stored AS (
+fresh AS (
   INSERT INTO events
     (workspace_id, ts, id, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties)
-  SELECT $1, ts, id, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties FROM fresh
+  SELECT $1, ts, id, session_id, name, type, user_id, duration_ms, duration_bucket, status, properties
+    FROM input WHERE NOT claim OR id IN (SELECT id FROM claimed)
+  ON CONFLICT DO NOTHING
+  RETURNING ts, session_id, name, type, user_id, duration_ms, duration_bucket, status
 ),
 items AS (
   SELECT s.* FROM unnest($13::text[], $14::text[], $15::jsonb[]) AS s(id, user_id, attributes)
@@ -84,6 +94,7 @@ upserted AS (
   ON CONFLICT (workspace_id, id) DO UPDATE SET
     prev_started_at = s.started_at,
     prev_ended_at = s.ended_at,
+    prev_user_id = s.user_id,
     started_at = LEAST(s.started_at, EXCLUDED.started_at),
     ended_at = GREATEST(s.ended_at, EXCLUDED.ended_at),
     event_count = s.event_count + EXCLUDED.event_count,
@@ -92,16 +103,49 @@ upserted AS (
     attributes = CASE WHEN EXCLUDED.attributes IS NULL THEN s.attributes
                       ELSE COALESCE(s.attributes, '{}'::jsonb) || EXCLUDED.attributes END,
     updated_at = now()
-  RETURNING started_at, ended_at, prev_started_at, prev_ended_at
+  RETURNING started_at, ended_at, prev_started_at, prev_ended_at, user_id, prev_user_id
 ),
 attributed AS (
   UPDATE sessions s SET
+    prev_started_at = s.started_at,
+    prev_user_id = s.user_id,
     user_id = COALESCE(i.user_id, s.user_id),
     attributes = CASE WHEN i.attributes IS NULL THEN s.attributes
                       ELSE COALESCE(s.attributes, '{}'::jsonb) || i.attributes END,
     updated_at = now()
    FROM items i
   WHERE s.workspace_id = $1 AND s.id = i.id AND i.id NOT IN (SELECT id FROM per_session)
+  RETURNING s.started_at, s.prev_started_at, s.user_id, s.prev_user_id
+),
+-- Sessions whose (user, start day) is new or changed: the user-days table moves them.
+user_moves AS (
+  SELECT user_id, started_at AS at, 1 AS n FROM (
+    SELECT started_at, prev_started_at, user_id, prev_user_id FROM upserted
+    UNION ALL SELECT started_at, prev_started_at, user_id, prev_user_id FROM attributed
+  ) c
+   WHERE user_id IS NOT NULL
+     AND (prev_started_at IS NULL OR user_id IS DISTINCT FROM prev_user_id
+          OR date_trunc('day', started_at, 'UTC') <> date_trunc('day', prev_started_at, 'UTC'))
+  UNION ALL
+  SELECT prev_user_id, prev_started_at, -1 FROM (
+    SELECT started_at, prev_started_at, user_id, prev_user_id FROM upserted
+    UNION ALL SELECT started_at, prev_started_at, user_id, prev_user_id FROM attributed
+  ) c
+   WHERE prev_user_id IS NOT NULL AND prev_started_at IS NOT NULL
+     AND (user_id IS DISTINCT FROM prev_user_id
+          OR date_trunc('day', started_at, 'UTC') <> date_trunc('day', prev_started_at, 'UTC'))
+),
+user_days AS (
+  INSERT INTO user_days_monthly AS u (workspace_id, month, user_id, day_sessions, days)
+  SELECT $1, month, user_id, counts, tally_days_mask(counts) FROM (
+    SELECT (date_trunc('month', at, 'UTC') AT TIME ZONE 'UTC')::date AS month, user_id,
+           tally_day_counts(array_agg(extract(day FROM at AT TIME ZONE 'UTC')::int), array_agg(n)) AS counts
+      FROM user_moves GROUP BY 1, 2
+  ) m
+   ORDER BY month, user_id
+  ON CONFLICT (workspace_id, month, user_id) DO UPDATE SET
+    day_sessions = tally_add_histograms(u.day_sessions, EXCLUDED.day_sessions),
+    days = tally_days_mask(tally_add_histograms(u.day_sessions, EXCLUDED.day_sessions))
 ),
 session_moves AS (
   SELECT date_trunc('hour', started_at, 'UTC') AS hour, 1 AS n,
@@ -113,11 +157,8 @@ session_moves AS (
     FROM upserted WHERE prev_started_at IS NOT NULL
 ),
 session_rollup AS (
-  INSERT INTO session_rollups_hourly AS r (workspace_id, hour, sessions, duration_sum_ms)
-  SELECT $1, hour, sum(n), sum(ms) FROM session_moves GROUP BY hour ORDER BY hour
-  ON CONFLICT (workspace_id, hour) DO UPDATE SET
-    sessions = r.sessions + EXCLUDED.sessions,
-    duration_sum_ms = r.duration_sum_ms + EXCLUDED.duration_sum_ms
+  INSERT INTO session_rollup_deltas (workspace_id, hour, sessions, duration_sum_ms)
+  SELECT $1, hour, sum(n), sum(ms) FROM session_moves GROUP BY hour
 ),
 name_firsts AS (
   INSERT INTO event_name_sessions AS x (workspace_id, session_id, name, type, first_at)
@@ -128,15 +169,14 @@ name_firsts AS (
   WHERE EXCLUDED.first_at < x.first_at
   RETURNING name, type, first_at, prev_first_at
 ),
-counted AS (
-  SELECT date_trunc('hour', ts, 'UTC') AS hour, name, type, count(*) AS events,
+bucketed AS (
+  SELECT date_trunc('hour', ts, 'UTC') AS hour, name, type, duration_bucket AS bucket, count(*) AS events,
          count(*) FILTER (WHERE status = 'error') AS errors,
-         COALESCE(sum(duration_ms), 0) AS duration_sum, count(duration_ms) AS duration_count,
-         tally_histogram(duration_bucket) AS histogram
-    FROM fresh GROUP BY 1, 2, 3
+         COALESCE(sum(duration_ms), 0) AS duration_sum, count(duration_ms) AS duration_count
+    FROM fresh GROUP BY 1, 2, 3, 4
 ),
 changes AS (
-  SELECT hour, name, type, events, errors, duration_sum, duration_count, histogram, 0 AS sessions FROM counted
+  SELECT hour, name, type, events, errors, duration_sum, duration_count, bucket, 0 AS sessions FROM bucketed
   UNION ALL
   SELECT date_trunc('hour', first_at, 'UTC'), name, type, 0, 0, 0, 0, NULL, 1 FROM name_firsts
   UNION ALL
@@ -144,30 +184,33 @@ changes AS (
     FROM name_firsts WHERE prev_first_at IS NOT NULL
 ),
 event_rollup AS (
-  INSERT INTO event_rollups_hourly AS r
-    (workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, duration_histogram, sessions)
+  INSERT INTO event_rollup_deltas
+    (workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, buckets, bucket_counts, sessions)
   SELECT $1, hour, name, type, sum(events), sum(errors), sum(duration_sum), sum(duration_count),
-         -- At most one histogram per hour, name and type (from counted): max() picks it.
-         COALESCE(max(histogram), array_fill(0, ARRAY[${HISTOGRAM_BUCKETS}])),
+         array_agg(bucket) FILTER (WHERE bucket IS NOT NULL),
+         array_agg(events::int) FILTER (WHERE bucket IS NOT NULL),
          sum(sessions)
-    FROM changes GROUP BY hour, name, type ORDER BY hour, name, type
-  ON CONFLICT (workspace_id, hour, name, type) DO UPDATE SET
-    events = r.events + EXCLUDED.events,
-    errors = r.errors + EXCLUDED.errors,
-    duration_sum_ms = r.duration_sum_ms + EXCLUDED.duration_sum_ms,
-    duration_count = r.duration_count + EXCLUDED.duration_count,
-    duration_histogram = CASE WHEN EXCLUDED.duration_count = 0 THEN r.duration_histogram
-                              ELSE tally_add_histograms(r.duration_histogram, EXCLUDED.duration_histogram) END,
-    sessions = r.sessions + EXCLUDED.sessions
-),
-daily_histograms AS (
-  INSERT INTO event_histograms_daily AS d (workspace_id, day, name, type, duration_histogram)
-  SELECT $1, date_trunc('day', ts, 'UTC'), name, type, tally_histogram(duration_bucket)
-    FROM fresh WHERE duration_bucket IS NOT NULL GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
-  ON CONFLICT (workspace_id, day, name, type) DO UPDATE SET
-    duration_histogram = tally_add_histograms(d.duration_histogram, EXCLUDED.duration_histogram)
+    FROM changes GROUP BY hour, name, type
 )
 SELECT (SELECT count(*) FROM live)::int AS live, (SELECT count(*) FROM fresh)::int AS stored`;
+
+/**
+ * The hourly rollups plus the ingest's deltas not folded into them yet (rollup-compaction.ts):
+ * what every rolled-up answer reads, in one snapshot, so a fold never changes an answer.
+ * Conditions on `workspace_id` and `hour` reach both tables' indexes.
+ */
+const EVENT_ROLLUPS = `(
+  SELECT workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, sessions
+    FROM event_rollups_hourly
+  UNION ALL
+  SELECT workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, sessions
+    FROM event_rollup_deltas
+)`;
+const SESSION_ROLLUPS = `(
+  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollups_hourly
+  UNION ALL
+  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollup_deltas
+)`;
 
 const EVENT_COLUMNS = `e.id, e.session_id, e.name, e.type, e.ts, e.user_id, e.duration_ms, e.status, e.properties`;
 const SESSION_COLUMNS = `s.id, s.user_id, s.started_at, s.ended_at, s.event_count, s.error_count, s.attributes`;
@@ -220,6 +263,25 @@ function splitByDays(range: TimeRange): { daily: TimeRange | null; hourly: TimeR
   if (range.from.getTime() < start) hourly.push({ from: range.from, to: new Date(start) });
   if (end < range.to.getTime()) hourly.push({ from: new Date(end), to: range.to });
   return { daily: { from: new Date(start), to: new Date(end) }, hourly };
+}
+
+/**
+ * The months (first day, `YYYY-MM-DD`) a day-aligned range touches, each with the mask of its
+ * days inside the range (bit d - 1 for day d), as `user_days_monthly.days` holds them.
+ */
+function monthMasks(range: TimeRange): Array<{ month: string; mask: string }> {
+  const result: Array<{ month: string; mask: string }> = [];
+  for (let t = range.from.getTime(); t < range.to.getTime();) {
+    const at = new Date(t);
+    const monthStart = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1);
+    const monthEnd = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
+    const end = Math.min(monthEnd, range.to.getTime());
+    let mask = 0n;
+    for (let day = t; day < end; day += DAY_MS) mask |= 1n << BigInt(new Date(day).getUTCDate() - 1);
+    result.push({ month: new Date(monthStart).toISOString().slice(0, 10), mask: mask.toString() });
+    t = end;
+  }
+  return result;
 }
 
 /** `column` within any of `ranges` (FALSE for none). */
@@ -349,13 +411,17 @@ const EXPORT_SQL: Record<ExportFormat, string> = {
 /** Event storage in PostgreSQL: monthly partitions of raw events, sessions and hourly rollups. */
 export class PostgresEventStore implements EventStore {
   readonly partitions: EventPartitions;
+  /** Folds the ingest's rollup deltas into the rollups (a job runs it). */
+  readonly compaction: RollupCompaction;
 
   constructor(
     private readonly pool: Pool,
     /** For the batched purge. */
     private readonly db: DataSource,
+    logger: Logger | null = null,
   ) {
     this.partitions = new EventPartitions(pool);
+    this.compaction = new RollupCompaction(pool, logger);
   }
 
   prepareAhead(now: Date): Promise<void> {
@@ -376,7 +442,8 @@ export class PostgresEventStore implements EventStore {
     const values = [
       workspaceId,
       events.map((e) => e.id),
-      events.map((e) => e.clientId),
+      // Claimed in event_ids: client ids without a client timestamp (see INGEST_SQL).
+      events.map((e) => e.clientId && !e.clientTimestamp),
       events.map((e) => e.timestamp.toISOString()),
       events.map((e) => e.sessionId),
       events.map((e) => e.name),
@@ -400,6 +467,7 @@ export class PostgresEventStore implements EventStore {
         });
         const row = rows[0];
         if (!row || row.live === 0) throw notFound('Workspace');
+        this.compaction.noteStored(row.stored);
         return { stored: row.stored, duplicates: batch.events.length - row.stored };
       } catch (error) {
         if (attempt < 3 && isRetryable(error)) continue;
@@ -415,15 +483,16 @@ export class PostgresEventStore implements EventStore {
 
     const rolledEvents = split.rolled
       ? this.pool.query<{ bucket: Date; events: string; errors: string }>(
-          `SELECT date_trunc($2, hour, 'UTC') AS bucket, sum(events) AS events, sum(errors) AS errors
-             FROM event_rollups_hourly WHERE workspace_id = $1 AND hour >= $3 AND hour < $4 GROUP BY 1`,
+          `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.events) AS events, sum(r.errors) AS errors
+             FROM ${EVENT_ROLLUPS} r WHERE r.workspace_id = $1 AND r.hour >= $3 AND r.hour < $4 GROUP BY 1`,
           [ws, unit, split.rolled.from, split.rolled.to],
         )
       : null;
     const rolledSessions = split.rolled
       ? this.pool.query<{ bucket: Date; sessions: string; duration: string }>(
-          `SELECT date_trunc($2, hour, 'UTC') AS bucket, sum(sessions) AS sessions, sum(duration_sum_ms) AS duration
-             FROM session_rollups_hourly WHERE workspace_id = $1 AND hour >= $3 AND hour < $4 GROUP BY 1`,
+          `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.sessions) AS sessions,
+                  sum(r.duration_sum_ms) AS duration
+             FROM ${SESSION_ROLLUPS} r WHERE r.workspace_id = $1 AND r.hour >= $3 AND r.hour < $4 GROUP BY 1`,
           [ws, unit, split.rolled.from, split.rolled.to],
         )
       : null;
@@ -453,13 +522,7 @@ export class PostgresEventStore implements EventStore {
                FROM sessions s WHERE ${sessionsWhere(sp, split.raw)} GROUP BY 1`,
             sp.values,
           );
-    const up = new SqlParams(ws);
-    const users = this.pool.query<{ users: string }>(
-      // DISTINCT in a subquery is hashed; count(DISTINCT …) would sort (≈ 4× slower here).
-      `SELECT count(*) AS users FROM (SELECT DISTINCT s.user_id FROM sessions s
-         WHERE ${sessionsWhere(up, [query])} AND s.user_id IS NOT NULL) AS u`,
-      up.values,
-    );
+    const users = this.distinctUsers(query, sessionsWhere);
 
     const [re, rs, we, ws2, u] = await Promise.all([rolledEvents, rolledSessions, rawEvents, rawSessions, users]);
     const step = unit === 'hour' ? HOUR_MS : DAY_MS;
@@ -499,6 +562,40 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
+  /**
+   * Distinct users of the sessions that started in the range (and, when filtered, had a matching
+   * event there). Unfiltered, whole UTC days come from `user_days_monthly` (one row per user and
+   * month, its day mask tested against the range's days) and only the ragged ends from the
+   * sessions themselves; a UNION counts each user once.
+   */
+  private distinctUsers(
+    query: AnalyticsQuery,
+    sessionsWhere: (params: SqlParams, ranges: readonly TimeRange[]) => string,
+  ): Promise<{ rows: Array<{ users: string }> }> {
+    const p = new SqlParams(query.workspaceId);
+    const days = isEmptyFilter(query.filters) ? splitByDays(query) : null;
+    if (!days?.daily) {
+      return this.pool.query<{ users: string }>(
+        // DISTINCT in a subquery is hashed; count(DISTINCT …) would sort (≈ 4× slower here).
+        `SELECT count(*) AS users FROM (SELECT DISTINCT s.user_id FROM sessions s
+           WHERE ${sessionsWhere(p, [query])} AND s.user_id IS NOT NULL) AS u`,
+        p.values,
+      );
+    }
+    const months = monthMasks(days.daily).map(
+      ({ month, mask }) => `(u.month = ${p.add(month, 'date')} AND u.days & ${p.add(mask, 'bigint')} <> 0)`,
+    );
+    return this.pool.query<{ users: string }>(
+      `SELECT count(*) AS users FROM (
+         SELECT u.user_id FROM user_days_monthly u WHERE u.workspace_id = $1 AND (${months.join(' OR ')})
+         UNION
+         SELECT s.user_id FROM sessions s
+          WHERE s.workspace_id = $1 AND ${inRanges('s.started_at', days.hourly, p)} AND s.user_id IS NOT NULL
+       ) AS x`,
+      p.values,
+    );
+  }
+
   /** ` AND` a matching event of the session in the range, when the query is filtered. */
   private matchingEvent(query: AnalyticsQuery, params: SqlParams): string {
     if (isEmptyFilter(query.filters)) return '';
@@ -524,12 +621,26 @@ export class PostgresEventStore implements EventStore {
           .query<Counts & { sessions: string }>(
             `SELECT r.name, r.type, sum(r.events) AS events, sum(r.errors) AS errors, sum(r.duration_sum_ms) AS dsum,
                     sum(r.duration_count) AS dcount, sum(r.sessions) AS sessions
-               FROM event_rollups_hourly r WHERE ${where} GROUP BY 1, 2`,
+               FROM ${EVENT_ROLLUPS} r WHERE ${where} GROUP BY 1, 2`,
             p.values,
           )
           .then(({ rows }) => ({ counts: rows, sessions: rows })),
       );
-      // Histograms: whole days from the daily table, the hours around them from the hourly one.
+      // Histograms: the deltas not folded yet (sparse), then what was folded: whole days from
+      // the daily table, the hours around them from the hourly one.
+      const xp = new SqlParams(ws, split.rolled.from, split.rolled.to);
+      work.push(
+        this.pool
+          .query<Buckets>(
+            `SELECT x.name, x.type, u.bucket::int AS bucket, sum(u.n) AS n
+               FROM event_rollup_deltas x
+               CROSS JOIN LATERAL unnest(x.buckets, x.bucket_counts) AS u(bucket, n)
+              WHERE x.workspace_id = $1 AND x.hour >= $2 AND x.hour < $3 AND ${nameTypeCondition(query.filters, xp, 'x')}
+              GROUP BY 1, 2, 3`,
+            xp.values,
+          )
+          .then(({ rows }) => ({ buckets: rows })),
+      );
       const days = splitByDays(split.rolled);
       if (days.daily) {
         const dp = new SqlParams(ws, days.daily.from, days.daily.to);
