@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
+import type { Config } from '../src/config';
+import type { Tally } from '../src/server';
+
+export const execFileAsync = promisify(execFile);
+
+/** Pin this process to core 0 and load generators to core 1 when taskset and two cores exist. */
+export const PINNING = availableParallelism() >= 2 && existsSync('/usr/bin/taskset') && process.env.BENCH_PIN !== '0';
+
+/** `[command, args]` that runs `node …args` on the load generator's core when pinning. */
+export function onLoadCore(args: string[]): [string, string[]] {
+  return PINNING ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
+}
+
+/** What every benchmark group gets: a running Tally (this process) and its settings. */
+export interface BenchContext {
+  tally: Tally;
+  url: string;
+  config: Config;
+  /** Raw events for the analytics and export rows (`--events`, default 10 million). */
+  events: number;
+}
+
+export async function gql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  token?: string,
+): Promise<T> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+export interface BenchAccount {
+  accessToken: string;
+  /** The account's personal workspace. */
+  workspaceId: string;
+}
+
+export async function signUp(url: string, label: string): Promise<BenchAccount> {
+  const signed = await gql<{ signUp: { accessToken: string } }>(
+    url,
+    'mutation($e: String!) { signUp(email: $e, password: "benchmark password", name: "Bench") { accessToken } }',
+    { e: `bench-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test` },
+  );
+  const accessToken = signed.signUp.accessToken;
+  const workspaces = await gql<{ workspaces: Array<{ id: string }> }>(url, '{ workspaces { id } }', {}, accessToken);
+  const workspaceId = workspaces.workspaces[0]?.id;
+  if (!workspaceId) throw new Error('no workspace');
+  return { accessToken, workspaceId };
+}
+
+export async function createKey(
+  url: string,
+  account: BenchAccount,
+  role: 'ADMIN' | 'EDITOR' | 'VIEWER',
+): Promise<string> {
+  const created = await gql<{ createApiKey: { secret: string } }>(
+    url,
+    'mutation($w: ID!, $r: ApiKeyRole!) { createApiKey(workspaceId: $w, input: { name: "bench", role: $r }) { secret } }',
+    { w: account.workspaceId, r: role },
+    account.accessToken,
+  );
+  return created.createApiKey.secret;
+}

@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** One figure of `pnpm bench`, as written to bench/results.json. */
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number | null;
+  ratio: number | null;
+  /** Applies to `ratio` when there is a baseline, to `value` otherwise. */
+  target: number;
+  better: 'higher' | 'lower';
+}
+
+export function row(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number | null,
+  target: number,
+  better: Row['better'],
+): Row {
+  return {
+    name,
+    value: Number(value.toFixed(2)),
+    unit,
+    baseline: baseline === null ? null : Number(baseline.toFixed(2)),
+    ratio: baseline ? Number((value / baseline).toFixed(3)) : null,
+    target,
+    better,
+  };
+}
+
+export function meets(r: Row): boolean {
+  const figure = r.ratio ?? r.value;
+  return r.better === 'higher' ? figure >= r.target : figure <= r.target;
+}
+
+export function printRows(rows: readonly Row[]): void {
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      value: `${r.value} ${r.unit}`,
+      baseline: r.baseline === null ? '—' : `${r.baseline} ${r.unit}`,
+      ratio: r.ratio ?? '—',
+      target: `${r.better === 'higher' ? '≥' : '≤'} ${r.target}${r.ratio === null ? ` ${r.unit}` : ''}`,
+      met: meets(r) ? 'yes' : 'NO',
+    })),
+  );
+}
+
+/**
+ * Writes `rows` to bench/results.json, keeping the rows of groups that did not run this time
+ * (so `pnpm bench analytics` updates only its own rows). Returns the file's path.
+ */
+export function writeResults(rows: readonly Row[], ranGroups: readonly string[]): string {
+  const outDir = resolve(__dirname, '../../../..', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  const outFile = join(outDir, 'results.json');
+  let kept: Array<Row & { group?: string }> = [];
+  if (existsSync(outFile)) {
+    try {
+      kept = (JSON.parse(readFileSync(outFile, 'utf8')) as Array<Row & { group?: string }>).filter(
+        (old) => old.group !== undefined && !ranGroups.includes(old.group),
+      );
+    } catch {
+      kept = [];
+    }
+  }
+  writeFileSync(outFile, `${JSON.stringify([...kept, ...rows], null, 2)}\n`);
+  return outFile;
+}
+
+/** Mean cost of `fn` in microseconds over `iterations` calls, after a warm-up. */
+export async function microseconds(iterations: number, fn: () => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(1000, iterations); i += 1) await fn();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i += 1) await fn();
+  return Number(process.hrtime.bigint() - start) / 1000 / iterations;
+}
+
+/** The `p`-quantile (0…1) of `samples`, nearest-rank. */
+export function quantile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+}
