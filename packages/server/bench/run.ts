@@ -7,6 +7,7 @@ import { createTally } from '../src/server';
 import { analyticsRows } from './analytics';
 import { apiRows } from './api';
 import { type BenchContext, PINNING, execFileAsync } from './context';
+import { exportRows } from './export';
 import { ingestRows } from './ingest';
 import { type Row, printRows, writeResults } from './rows';
 
@@ -21,6 +22,7 @@ const GROUPS: Record<string, (context: BenchContext) => Promise<Row[]>> = {
   api: apiRows,
   ingest: ingestRows,
   analytics: analyticsRows,
+  export: exportRows,
 };
 
 function parseArgs(argv: readonly string[]): { groups: string[]; events: number } {
