@@ -1,8 +1,67 @@
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 
+const SANDBOX_CDN = 'https://embeddable-sandbox.cdn.apollographql.com';
+/** The frame Apollo's script opens: the Sandbox itself. */
+const SANDBOX_FRAME = 'https://sandbox.embed.apollographql.com';
 /** Apollo's embeddable Sandbox, from its CDN (the only thing here that needs the internet). */
-const SANDBOX_SCRIPT =
-  'https://embeddable-sandbox.cdn.apollographql.com/_latest/embeddable-sandbox.umd.production.min.js';
+const SANDBOX_SCRIPT = `${SANDBOX_CDN}/_latest/embeddable-sandbox.umd.production.min.js`;
+
+/**
+ * The page's one inline script: it loads Apollo's script itself (no inline event handler
+ * attribute, which a CSP would have to allow with 'unsafe-hashes'), starts the Sandbox when it
+ * loads, and explains itself when it cannot be loaded. Constant, so its hash goes in the CSP.
+ */
+const LOADER = `
+  function tallyOffline() {
+    clearTimeout(tallyTimer);
+    var sandbox = document.getElementById('sandbox');
+    if (sandbox) sandbox.remove();
+    document.getElementById('origin').textContent = location.origin;
+    document.getElementById('offline').hidden = false;
+  }
+  var tallyTimer = setTimeout(tallyOffline, 10000);
+  var tallyScript = document.createElement('script');
+  tallyScript.src = ${JSON.stringify(SANDBOX_SCRIPT)};
+  tallyScript.onerror = tallyOffline;
+  tallyScript.onload = function () {
+    if (!window.EmbeddedSandbox || !document.getElementById('sandbox')) return tallyOffline();
+    clearTimeout(tallyTimer);
+    new window.EmbeddedSandbox({
+      target: '#sandbox',
+      initialEndpoint: location.origin + location.pathname,
+      initialState: { includeCookies: false },
+      hideCookieToggle: false,
+      endpointIsEditable: false,
+      runTelemetry: false,
+    });
+  };
+  document.head.appendChild(tallyScript);
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * The Content-Security-Policy of the page at /graphql (helmet's directive names): the inline
+ * loader by its hash, Apollo's script from its CDN, the Sandbox frame, and requests to this
+ * origin only (the Sandbox runs operations through the page, against /graphql here). The
+ * dashboard's policy, everywhere else, allows none of Apollo's origins.
+ */
+export const LANDING_PAGE_CSP: Readonly<Record<string, string[]>> = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  scriptSrc: ["'self'", sha256(LOADER), SANDBOX_CDN],
+  scriptSrcAttr: ["'none'"],
+  // The page's own <style> block; Apollo's script sizes its frame with inline styles.
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  frameSrc: [SANDBOX_FRAME],
+  connectSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
 /**
  * `/graphql` in a browser: Apollo Sandbox, whose script comes from Apollo's CDN. Offline (or
@@ -41,32 +100,7 @@ export function landingPagePlugin(options: { schemaUrl: string | null }): Apollo
   <code>content-type: application/json</code> and an <code>authorization: Bearer …</code> header
   (see the README's API section).</p>
 </main>
-<script>
-  function tallyOffline() {
-    var sandbox = document.getElementById('sandbox');
-    if (sandbox) sandbox.remove();
-    document.getElementById('origin').textContent = location.origin;
-    document.getElementById('offline').hidden = false;
-  }
-  var tallyTimer = setTimeout(tallyOffline, 10000);
-</script>
-<script src="${SANDBOX_SCRIPT}" onerror="clearTimeout(tallyTimer); tallyOffline()"></script>
-<script>
-  if (window.EmbeddedSandbox) {
-    clearTimeout(tallyTimer);
-    new window.EmbeddedSandbox({
-      target: '#sandbox',
-      initialEndpoint: location.origin + location.pathname,
-      initialState: { includeCookies: false },
-      hideCookieToggle: false,
-      endpointIsEditable: false,
-      runTelemetry: false,
-    });
-  } else if (document.getElementById('sandbox')) {
-    clearTimeout(tallyTimer);
-    tallyOffline();
-  }
-</script>
+<script>${LOADER}</script>
 </body>
 </html>
 `;

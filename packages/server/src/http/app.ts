@@ -5,6 +5,7 @@ import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -16,6 +17,7 @@ import type { RequestContext } from '../graphql/context';
 import { type ContextDeps, TallyContext } from '../graphql/context-factory';
 import { lazyChildLoggerFactory } from '../logger';
 import type { Authenticator } from './authenticate';
+import { landingPageHeaders, securityHeaders } from './security-headers';
 
 export interface HttpDeps {
   config: Config;
@@ -63,6 +65,8 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   // Cookies are parsed only where they are read (the refresh cookie), not on every request.
   await app.register(fastifyCookie, { hook: false });
   await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
+  // Before any route: the plugin reads each route's `helmet` option as it is added.
+  await app.register(fastifyHelmet, securityHeaders(config.publicUrl));
   // While draining, keep-alive sockets are closed as soon as their last response is out, so
   // close() waits for in-flight requests only, not for idle connections.
   let draining: NodeJS.Timeout | undefined;
@@ -113,7 +117,13 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
       }
     },
   });
-  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler,
+    // Apollo Sandbox's page: its own, wider policy (Apollo's CDN and frame); nowhere else.
+    helmet: landingPageHeaders(config.publicUrl),
+  });
   for (const register of deps.routes ?? []) register(app);
 
   registerWebApp(app, config.webDistDir);

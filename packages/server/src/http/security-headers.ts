@@ -1,0 +1,58 @@
+import type { FastifyHelmetOptions } from '@fastify/helmet';
+import { LANDING_PAGE_CSP } from '../graphql/landing-page';
+
+/**
+ * The dashboard's Content-Security-Policy (helmet's directive names), sent with every response
+ * but the page at /graphql. Scripts, styles, fonts, requests and frames come from this origin
+ * only; Mantine writes `<style>` elements and style attributes at run time, hence
+ * 'unsafe-inline' for styles (never for scripts). `packages/web/test/security-headers.e2e.test.ts`
+ * loads every page of the built app under it and fails on any violation.
+ */
+export const DASHBOARD_CSP: Readonly<Record<string, string[]>> = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameSrc: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * What @fastify/helmet sends (helmet 8's defaults otherwise): the CSP above, no framing
+ * (`frame-ancestors 'none'` and `X-Frame-Options: DENY`), `Referrer-Policy: no-referrer` (links
+ * carry one-time tokens in their paths), `X-Content-Type-Options: nosniff`. HSTS and
+ * `upgrade-insecure-requests` only when PUBLIC_URL is https: over plain http they would lock
+ * browsers out of a server that has no TLS.
+ */
+export function securityHeaders(publicUrl: string): FastifyHelmetOptions {
+  const https = publicUrl.startsWith('https:');
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: withUpgrade(DASHBOARD_CSP, https) },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  };
+}
+
+/**
+ * The route options of /graphql: Apollo Sandbox's policy (its CDN script and its frame), the
+ * page's origin as referrer (no secret is ever in that URL) and popups it may open.
+ */
+export function landingPageHeaders(publicUrl: string): Omit<FastifyHelmetOptions, 'global'> {
+  const https = publicUrl.startsWith('https:');
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: withUpgrade(LANDING_PAGE_CSP, https) },
+    referrerPolicy: { policy: 'strict-origin' },
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+  };
+}
+
+function withUpgrade(directives: Readonly<Record<string, string[]>>, https: boolean): Record<string, string[]> {
+  return https ? { ...directives, upgradeInsecureRequests: [] } : { ...directives };
+}
