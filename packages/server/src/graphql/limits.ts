@@ -9,7 +9,12 @@ import {
   getVariableValues,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import {
+  type ComplexityEstimator,
+  fieldExtensionsEstimator,
+  getComplexity,
+  simpleEstimator,
+} from 'graphql-query-complexity';
 
 export const MAX_DEPTH = 10;
 export const MAX_COMPLEXITY = 5_000;
@@ -23,6 +28,13 @@ export const MAX_TOKENS = 20_000;
 
 export const depthRule: ValidationRule = depthLimit(MAX_DEPTH);
 
+/**
+ * What a mutation costs when it declares no `complexity` of its own: a write, not a field read
+ * from memory. At most MAX_COMPLEXITY / MUTATION_COMPLEXITY (100) mutations run per operation,
+ * so an alias fan cannot turn one request into thousands of writes and audit entries.
+ */
+export const MUTATION_COMPLEXITY = 50;
+
 /** How many variable sets per document keep their computed cost. */
 const COSTS_PER_DOCUMENT = 64;
 
@@ -35,7 +47,12 @@ const COSTS_PER_DOCUMENT = 64;
 export function createCostCheck(schema: GraphQLSchema) {
   // A number, or why the document could not be priced.
   const costs = new WeakMap<DocumentNode, Map<string, number | string>>();
-  const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
+  const mutationType = schema.getMutationType();
+  const estimators: ComplexityEstimator[] = [
+    fieldExtensionsEstimator(),
+    ({ type, childComplexity }) => (type === mutationType ? MUTATION_COMPLEXITY + childComplexity : undefined),
+    simpleEstimator({ defaultComplexity: 1 }),
+  ];
   const refuse = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
     new GraphQLError(message, {
       extensions: { code: ErrorCode.BAD_USER_INPUT, ...extensions, http: { status: 400 } },
