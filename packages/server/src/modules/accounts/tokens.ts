@@ -90,6 +90,8 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
+        // The header's `typ` too: Tally signs only "JWT"; the token kind is the `typ` claim.
+        typ: 'JWT',
         issuer: this.issuer,
         audience: AUDIENCE,
         requiredClaims: ['exp', 'sub', 'typ', 'jti'],

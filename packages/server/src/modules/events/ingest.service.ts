@@ -45,7 +45,7 @@ export class IngestService {
     }
     const parsed = ingestBatchSchema.safeParse(body);
     if (!parsed.success) throw new InvalidBatchError(describeIssues(parsed.error));
-    this.limit.consume(principal.apiKeyId, parsed.data.events.length);
+    await this.limit.consume(principal.apiKeyId, parsed.data.events.length);
 
     const receivedAt = new Date();
     const batch: EventBatch = {

@@ -22,6 +22,10 @@ interface Local {
   inFlight: number;
   /** Taken here since the last flush began. */
   pending: number;
+  /** When `shared` was last read from PostgreSQL (ms; 0: never). */
+  readAt: number;
+  /** The read under way, which every request for this key waits for. */
+  reading: Promise<void> | undefined;
 }
 
 /**
@@ -29,9 +33,11 @@ interface Local {
  * database round trip per request. Each instance counts per key and fixed window locally, and
  * every `flushIntervalMs` adds its counts to the shared rows in `rate_limits` in one statement,
  * reading back every instance's total. A request is refused when the last known total plus what
- * this instance took since then would pass the limit. Across N instances a key can therefore go
- * over by at most what the other instances accept within one flush interval; on one instance it
- * is exact. The rows share `rate_limits` with rate-limiter-flexible, whose clean-up deletes them
+ * this instance took since then would pass the limit. The known total is never older than one
+ * flush interval when a request is decided: a key new to this instance in a window, or one whose
+ * total is older (another instance may have taken points meanwhile), is read first, once for all
+ * requests waiting on it. Across N instances a key can therefore go over by at most what the
+ * other instances accept within one flush interval; on one instance it is exact. The rows share `rate_limits` with rate-limiter-flexible, whose clean-up deletes them
  * once expired.
  */
 export class BatchedRateLimit {
@@ -53,19 +59,51 @@ export class BatchedRateLimit {
   }
 
   /** Takes `points` from `key`, or throws RATE_LIMITED (with the seconds to wait) and takes none. */
-  consume(key: string, points = 1): void {
+  async consume(key: string, points = 1): Promise<void> {
+    const entry = await this.known(key);
+    const now = Date.now();
+    if (entry.shared + entry.inFlight + entry.pending + points > this.options.points) {
+      throw rateLimited(this.options.refusal, entry.window + this.windowMs - now);
+    }
+    entry.pending += points;
+    this.schedule();
+  }
+
+  /** The key's entry for the current window, its shared total at most one flush interval old. */
+  private async known(key: string): Promise<Local> {
     const now = Date.now();
     const window = Math.floor(now / this.windowMs) * this.windowMs;
     let entry = this.local.get(key);
     if (!entry || entry.window !== window) {
-      entry = { window, shared: 0, inFlight: 0, pending: 0 };
+      entry = { window, shared: 0, inFlight: 0, pending: 0, readAt: 0, reading: undefined };
       this.local.set(key, entry);
     }
-    if (entry.shared + entry.inFlight + entry.pending + points > this.options.points) {
-      throw rateLimited(this.options.refusal, window + this.windowMs - now);
+    if (now - entry.readAt >= this.flushIntervalMs) {
+      const current = entry;
+      // Unreadable (the database is down): decided from what is known; the batch's own write
+      // fails the same way, and the next request tries the read again.
+      current.reading ??= this.read(key, current)
+        .catch(this.onError)
+        .finally(() => {
+          current.reading = undefined;
+        });
+      await current.reading;
     }
-    entry.pending += points;
-    this.schedule();
+    return entry;
+  }
+
+  private async read(key: string, entry: Local): Promise<void> {
+    const { rows } = await this.pool.query<{ points: number }>('SELECT points FROM rate_limits WHERE key = $1', [
+      `${this.options.name}:${key}:${entry.window}`,
+    ]);
+    // The row holds this instance's flushed share too; a flush under way may be counted twice
+    // until it returns, which errs on the side of refusing.
+    entry.shared = Math.max(entry.shared, rows[0]?.points ?? 0);
+    entry.readAt = Date.now();
+  }
+
+  private get flushIntervalMs(): number {
+    return this.options.flushIntervalMs ?? 250;
   }
 
   /** Adds every pending count to the shared rows now (also called by `close`). */
@@ -87,7 +125,7 @@ export class BatchedRateLimit {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch(this.onError);
-    }, this.options.flushIntervalMs ?? 250);
+    }, this.flushIntervalMs);
     this.timer.unref();
   }
 
@@ -121,6 +159,7 @@ export class BatchedRateLimit {
       for (const { entry, rowKey } of batch) {
         entry.shared = Math.max(entry.shared + entry.inFlight, totals.get(rowKey) ?? 0);
         entry.inFlight = 0;
+        entry.readAt = Date.now();
       }
     } catch (error) {
       // Not written: counted again at the next flush.
