@@ -24,6 +24,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: urlString(['postgres', 'postgresql']),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_DIR: z.string().min(1).default('/var/lib/tally'),
   PUBLIC_URL: urlString(['http', 'https']),
@@ -106,6 +107,11 @@ export interface Config {
   host: string;
   /** Absent: an embedded PostgreSQL is started in `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * How long a request waits for a database connection (a new one, or a free one of the pool)
+   * before it fails; REST endpoints then answer 503 with Retry-After instead of hanging.
+   */
+  databaseConnectTimeoutMs: number;
   dataDir: string;
   /** As root only: where the embedded PostgreSQL's binaries and clusters live (see db/embedded.ts). */
   embeddedPgDir: string;
@@ -180,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     dataDir: resolve(e.DATA_DIR),
     embeddedPgDir: resolve(e.EMBEDDED_PG_DIR),
     publicUrl,

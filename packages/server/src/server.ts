@@ -133,11 +133,19 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (set DATABASE_URL to use your own)');
   }
 
-  const db = createDataSource(databaseUrl);
-  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  // Every pool waits at most DATABASE_CONNECT_TIMEOUT_MS for a connection: with the database
+  // down or unreachable, a request fails (503 on the REST endpoints) instead of hanging.
+  const connectionTimeoutMillis = config.databaseConnectTimeoutMs;
+  const db = createDataSource(databaseUrl, 10, connectionTimeoutMillis);
+  const pool = new Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis });
   // Ingest, analytics queries and exports: their own connections, so a long export or a burst of
   // batches never holds up logins, rate limits or the change feed.
-  const eventsPool = new Pool({ connectionString: databaseUrl, max: 10, application_name: 'tally-events' });
+  const eventsPool = new Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    application_name: 'tally-events',
+    connectionTimeoutMillis,
+  });
   let ingestLimit: BatchedRateLimit | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   const jobs = new JobQueue(databaseUrl, logger, db, options.jobs);

@@ -334,7 +334,7 @@ async function violations(round: Round, outcomes: Outcome[]): Promise<string[]> 
     // A revoked (or deleted team's) invitation accepts no more, asked now through the API.
     if (row.revoked && !row.accepted) {
       const again = await gqlRequest(
-        urls[index],
+        index === 0 ? urls[0] : urls[1],
         ACCEPT,
         { t: invitation.token },
         {

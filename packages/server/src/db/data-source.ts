@@ -39,7 +39,8 @@ export const MIGRATIONS = [
   RollupDeltas1763900000007,
 ];
 
-export function createDataSource(url: string, poolSize = 10): DataSource {
+/** `connectTimeoutMs`: how long a query waits for a connection (new or pooled) before it fails. */
+export function createDataSource(url: string, poolSize = 10, connectTimeoutMs?: number): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -49,6 +50,6 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     migrationsRun: false,
     uuidExtension: 'pgcrypto',
     logging: false,
-    extra: { max: poolSize },
+    extra: { max: poolSize, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}) },
   });
 }

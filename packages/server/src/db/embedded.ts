@@ -29,6 +29,8 @@ export interface EmbeddedOptions {
   log?: (message: string) => void;
   /** As root only: where binaries and clusters live, reachable by the `postgres` user. */
   rootBase?: string;
+  /** The port to listen on; default: a free one (tests restart a cluster on the port it had). */
+  port?: number;
 }
 
 /** DATA_DIR/pg-cluster names the cluster folder of this DATA_DIR when root keeps it elsewhere. */
@@ -308,7 +310,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await clearLeftovers(clusterDir, log);
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const server = await startServer(binDir, clusterDir, port, ids, log).catch((error: unknown) => {
     throw new StartupError(
       `the embedded PostgreSQL in ${clusterDir} did not start (${error instanceof Error ? error.message : String(error)}): see its log above, or set DATABASE_URL`,

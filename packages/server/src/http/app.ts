@@ -11,6 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { DataSource } from 'typeorm';
 import type { Config, TrustProxy } from '../config';
 import type { ChangeFeed } from '../db/change-feed';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable';
 import { ErrorCode } from '@tally/shared';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
@@ -133,6 +134,13 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
       const retryAfter = error.details?.['retryAfterSeconds'];
       if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.code(error.httpStatus).send({ error: error.code, message: error.message, ...error.details });
+    }
+    // The database is down or unreachable: a temporary condition, not a bug. Clients send again.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      const message = 'The database cannot be reached; try again shortly.';
+      return reply.code(503).send({ error: 'UNAVAILABLE', message });
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
