@@ -49,6 +49,17 @@ const envSchema = z.object({
   PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PASSWORD_RESETS_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(3),
   INGEST_EVENTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300_000),
+  METRICS_TOKEN: optionalString.refine(
+    (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
+    'must be at least 16 characters, without spaces',
+  ),
+  METRICS_PORT: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return Number(value);
+    ctx.addIssue({ code: 'custom', message: 'must be a port number (0-65535), e.g. METRICS_PORT=9464' });
+    return z.NEVER;
+  }),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -138,6 +149,11 @@ export interface Config {
   apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
   /** Events one API key may send per minute, across all instances (POST /v1/events). */
   ingestLimits: { eventsPerKeyPerMinute: number };
+  /**
+   * Who reads GET /metrics: with `token`, on the public port behind it; with `port`, on a
+   * listener of its own on `host` (loopback unless told); with neither, nobody (README, "Metrics").
+   */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
 }
 
 export class ConfigError extends Error {
@@ -218,5 +234,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.API_KEY_FAILURE_WINDOW_SECONDS,
     },
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
   };
 }

@@ -7,6 +7,7 @@ import pino, {
   type LoggerOptions,
 } from 'pino';
 import type { Config } from './config';
+import type { Principal } from './graphql/context';
 
 /**
  * What a database driver's error carries beyond its message: TypeORM's QueryFailedError has the
@@ -84,9 +85,15 @@ class LazyChildLogger implements FastifyBaseLogger {
 
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
+    private bindings: Bindings,
     private readonly options: ChildLoggerOptions,
   ) {}
+
+  /** More bindings for every later line (merged while no line was written yet: no child made). */
+  addBindings(bindings: Bindings): void {
+    if (this.real) addLogBindings(this.real, bindings);
+    else this.bindings = { ...this.bindings, ...bindings };
+  }
 
   get level(): string {
     return (this.real ?? this.parent).level;
@@ -131,6 +138,27 @@ class LazyChildLogger implements FastifyBaseLogger {
     const logger = this.materialize();
     Reflect.apply(logger[level], logger, args);
   }
+}
+
+/**
+ * Adds fields to every later line of a request's logger, "request completed" included: the
+ * principal's kind, the GraphQL operation, the workspace (see principalLogFields). Never a
+ * credential or a value a client sent other than the operation's name.
+ */
+export function addLogBindings(log: FastifyBaseLogger, bindings: Bindings): void {
+  if (log instanceof LazyChildLogger) {
+    log.addBindings(bindings);
+    return;
+  }
+  const setBindings: unknown = Reflect.get(log, 'setBindings');
+  if (typeof setBindings === 'function') Reflect.apply(setBindings, log, [bindings]);
+}
+
+/** The log fields of a request's principal: its kind and ids, never its credential. */
+export function principalLogFields(principal: Principal | null): Bindings {
+  if (!principal) return { principal: 'anonymous' };
+  if (principal.kind === 'user') return { principal: 'user', userId: principal.userId };
+  return { principal: 'apiKey', apiKeyId: principal.apiKeyId, workspaceId: principal.workspaceId };
 }
 
 export const lazyChildLoggerFactory = (

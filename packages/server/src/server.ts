@@ -34,6 +34,8 @@ import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
 import { JobQueue, type JobQueueOptions } from './modules/jobs/job-queue';
 import { defineMailJobs } from './modules/mail/mail-send.job';
+import { Metrics, isPoolUse } from './modules/metrics/metrics';
+import { MetricsServer } from './modules/metrics/metrics.route';
 import { Mailer } from './modules/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
 import { MemberResolver, WorkspaceMembersResolver } from './modules/members/member.resolver';
@@ -80,6 +82,10 @@ export interface Tally {
   changes: ChangeFeed;
   /** Durable background jobs (pg-boss on the same database). */
   jobs: JobQueue;
+  /** Prometheus metrics of this instance (GET /metrics; README, "Metrics"). */
+  metrics: Metrics;
+  /** The separate metrics listener's URL once listening, when METRICS_PORT is set. */
+  readonly metricsUrl: string | null;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /** Drains in-flight requests, stops the job queue, then closes the database (and the embedded server). */
@@ -120,6 +126,10 @@ export interface TallyOptions {
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
 export async function createTally(config: Config, options: TallyOptions = {}): Promise<Tally> {
   const logger = options.logger ?? createLogger(config);
+  // Process metrics (CPU, memory, event loop) only where /metrics can be read.
+  const metrics = new Metrics({
+    processMetrics: config.metrics.token !== undefined || config.metrics.port !== undefined,
+  });
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -148,7 +158,12 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   });
   let ingestLimit: BatchedRateLimit | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
-  const jobs = new JobQueue(databaseUrl, logger, db, options.jobs);
+  const jobs = new JobQueue(databaseUrl, logger, db, { ...options.jobs, counters: metrics.jobs });
+  metrics.watchPool('app', pool);
+  metrics.watchPool('events', eventsPool);
+  metrics.watchPool('jobs', jobs.poolUse);
+  metrics.watchJobQueue(() => jobs.depth());
+  metrics.watchChangeFeed(() => changes.connected);
   const mailer = new Mailer(config, logger);
   // An idle client whose server went away must not crash the process; the next query reconnects.
   // Once Tally is stopping, a connection the database closes is expected, not a warning.
@@ -161,6 +176,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   eventsPool.on('error', onIdleError);
   try {
     await db.initialize();
+    // TypeORM's own pg pool (entities, transactions).
+    const ormPool: unknown = Reflect.get(db.driver, 'master');
+    if (isPoolUse(ormPool)) metrics.watchPool('orm', ormPool);
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
 
@@ -213,7 +231,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       refusal: 'Too many unknown API keys from this address.',
       rememberRefusals: true,
     });
-    const apiKeyVerifier = new ApiKeyVerifier(db, logger, apiKeyFailures, options.verifier);
+    const apiKeyVerifier = new ApiKeyVerifier(db, logger, apiKeyFailures, options.verifier, metrics.keyCache);
     const apiKeys = new ApiKeyService(db, audit, changes);
     changes.subscribe(apiKeyVerifier.cache);
     changes.subscribe(workspaces.cache);
@@ -281,9 +299,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         db,
         changes,
         schemaSdl: config.production ? null : printSchemaWithDirectives(schema),
+        metrics,
         authenticator,
         routes: [
-          (http) => registerIngestRoute(http, { authenticator, ingest }),
+          (http) => registerIngestRoute(http, { authenticator, ingest, counters: metrics.ingest }),
           (http) => registerExportRoute(http, { authenticator, exports: exportService }),
         ],
         contextDeps: {
@@ -292,10 +311,12 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           sessionCookie: sessionCookieFor(config.publicUrl.startsWith('https:')),
         },
       },
-      createApollo(schema, { production: config.production }),
+      createApollo(schema, { production: config.production, metrics }),
     );
 
     let closed: Promise<void> | undefined;
+    let metricsServer: MetricsServer | undefined;
+    let metricsUrl: string | null = null;
     return {
       config,
       databaseUrl,
@@ -305,8 +326,19 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       services,
       changes,
       jobs,
+      metrics,
+      get metricsUrl() {
+        return metricsUrl;
+      },
       async listen() {
         await app.listen({ port: config.port, host: config.host });
+        if (config.metrics.port !== undefined && !metricsServer) {
+          metricsServer = new MetricsServer(metrics, config.metrics, (error) =>
+            logger.error({ err: error }, 'metrics scrape failed'),
+          );
+          metricsUrl = await metricsServer.listen(config.metrics.host, config.metrics.port);
+          logger.info({ url: metricsUrl }, 'metrics served');
+        }
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
         const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -315,6 +347,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       close() {
         closed ??= (async () => {
           stopping = true;
+          await metricsServer?.close();
           await app.close();
           await jobs.stop();
           mailer.close();

@@ -4,10 +4,15 @@ import type { RequestContext } from './context';
 import { oneCredentialPerOperation } from './credential-rule';
 import { createFormatError } from './errors';
 import { landingPagePlugin } from './landing-page';
+import { observabilityPlugin } from './observability';
+import type { Metrics } from '../modules/metrics/metrics';
 import { MAX_SELECTIONS, MAX_TOKENS, depthRule } from './limits';
 import { requestPolicyPlugin } from './plugins';
 
-export function createApollo(schema: GraphQLSchema, options: { production: boolean }): ApolloServer<RequestContext> {
+export function createApollo(
+  schema: GraphQLSchema,
+  options: { production: boolean; metrics?: Metrics },
+): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
     // Always on at the Apollo level; in production requestPolicyPlugin asks for a credential.
@@ -26,6 +31,8 @@ export function createApollo(schema: GraphQLSchema, options: { production: boole
     formatError: createFormatError(options.production),
     plugins: [
       requestPolicyPlugin({ schema, production: options.production }),
+      // Operation name, principal and workspace in the logs; requests by operation in /metrics.
+      observabilityPlugin(options.metrics),
       // Apollo Sandbox at /graphql, in development and production alike (it sends the
       // headers the explorer sets, e.g. an API key, so introspection works there too); a
       // page that explains itself when Apollo's CDN cannot be reached.

@@ -16,7 +16,9 @@ import { ErrorCode } from '@tally/shared';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
 import { type ContextDeps, TallyContext } from '../graphql/context-factory';
-import { lazyChildLoggerFactory } from '../logger';
+import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../logger';
+import type { Metrics } from '../modules/metrics/metrics';
+import { registerMetricsRoute } from '../modules/metrics/metrics.route';
 import type { Authenticator } from './authenticate';
 import { landingPageHeaders, securityHeaders } from './security-headers';
 
@@ -32,6 +34,8 @@ export interface HttpDeps {
   contextDeps: ContextDeps;
   /** REST routes of the modules (POST /v1/events, GET /v1/export/events), registered after /graphql. */
   routes?: ReadonlyArray<(app: FastifyInstance) => void>;
+  /** Request durations by route; GET /metrics here when METRICS_TOKEN is set. */
+  metrics?: Metrics;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -83,6 +87,15 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     reply.header('x-request-id', request.id);
     done();
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.httpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+      done();
+    });
+    const token = config.metrics.token;
+    if (token !== undefined) registerMetricsRoute(app, metrics, token);
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   const sdl = deps.schemaSdl;
@@ -109,6 +122,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     context: async (request, reply) => {
       try {
         const principal = await deps.authenticator.authenticate(request.headers, request.ip);
+        addLogBindings(request.log, principalLogFields(principal));
         return new TallyContext(deps.contextDeps, request, reply, principal);
       } catch (error) {
         if (error instanceof AppError) {

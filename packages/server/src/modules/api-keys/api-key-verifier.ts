@@ -7,6 +7,7 @@ import { unauthenticated } from '../../errors';
 import type { Principal, WorkspaceAccess } from '../../graphql/context';
 import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../db/invalidated-cache';
+import type { KeyCacheCounters } from '../metrics/metrics';
 import type { RateLimit } from '../rate-limits/rate-limit';
 import { SECRET_LENGTH, displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
 
@@ -34,6 +35,13 @@ const KEY_ACCESS: Readonly<Record<ApiKeyRole, WorkspaceAccess>> = {
   ADMIN: keyAccess('ADMIN'),
   EDITOR: keyAccess('EDITOR'),
   VIEWER: keyAccess('VIEWER'),
+};
+
+const NOT_COUNTED: KeyCacheCounters = {
+  hit: { inc() {} },
+  miss: { inc() {} },
+  negativeHit: { inc() {} },
+  malformed: { inc() {} },
 };
 
 const INVALID = 'This API key is not valid.';
@@ -76,6 +84,8 @@ export class ApiKeyVerifier implements Verifier {
     /** Failed key checks per client address (see the class comment). */
     private readonly failures: RateLimit,
     options: VerifierOptions = {},
+    /** Cache hits and misses, for /metrics: one increment per call. */
+    private readonly counters: KeyCacheCounters = NOT_COUNTED,
   ) {
     this.cache = new InvalidatedCache<CachedKey>({
       max: 20_000,
@@ -90,17 +100,29 @@ export class ApiKeyVerifier implements Verifier {
 
   /** `ip` is the caller's address, charged for lookups of keys this instance does not know. */
   async verify(secret: string, ip: string): Promise<Principal> {
-    if (secret.length !== SECRET_LENGTH) throw unauthenticated(INVALID);
+    if (secret.length !== SECRET_LENGTH) {
+      this.counters.malformed.inc();
+      throw unauthenticated(INVALID);
+    }
     const hash = hashSecret(secret);
     const cacheKey = hash.toString('base64');
 
     // A cached key is a known, well-formed secret; only a miss pays for the shape and
     // checksum check, which then stands between a typo and the database.
     let entry = this.cache.get(cacheKey);
-    if (!entry) {
-      if (!isWellFormedSecret(secret)) throw unauthenticated(INVALID);
+    if (entry) {
+      this.counters.hit.inc();
+    } else {
+      if (!isWellFormedSecret(secret)) {
+        this.counters.malformed.inc();
+        throw unauthenticated(INVALID);
+      }
       const refused = this.negative.get(cacheKey);
-      if (refused) throw unauthenticated(refused);
+      if (refused) {
+        this.counters.negativeHit.inc();
+        throw unauthenticated(refused);
+      }
+      this.counters.miss.inc();
       entry = (await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey, ip))) ?? undefined;
       if (!entry) throw unauthenticated(this.negative.get(cacheKey) ?? INVALID);
     }

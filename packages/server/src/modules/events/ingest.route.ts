@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../graphql/context';
 import type { Authenticator } from '../../http/authenticate';
+import { addLogBindings, principalLogFields } from '../../logger';
+import type { IngestCounters } from '../metrics/metrics';
 import { MAX_BATCH_BYTES } from './ingest.schema';
 import type { IngestService } from './ingest.service';
 
@@ -11,20 +13,44 @@ import type { IngestService } from './ingest.service';
  */
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { authenticator: Authenticator; ingest: IngestService },
+  deps: { authenticator: Authenticator; ingest: IngestService; counters?: IngestCounters },
 ): void {
+  const counters = deps.counters;
   const principals = new WeakMap<FastifyRequest, Principal | null>();
   app.post(
     '/v1/events',
     {
       bodyLimit: MAX_BATCH_BYTES,
       onRequest: async (request) => {
-        principals.set(request, await deps.authenticator.authenticate(request.headers, request.ip));
+        const principal = await deps.authenticator.authenticate(request.headers, request.ip);
+        addLogBindings(request.log, principalLogFields(principal));
+        principals.set(request, principal);
       },
+      // Every answer, also 401 and 413, which come before the handler.
+      onResponse: counters
+        ? (_request, reply, done) => {
+            counters.batch(reply.statusCode);
+            done();
+          }
+        : undefined,
     },
     async (request, reply) => {
-      const result = await deps.ingest.ingest(principals.get(request) ?? null, request.body);
+      let result;
+      try {
+        result = await deps.ingest.ingest(principals.get(request) ?? null, request.body);
+      } catch (error) {
+        counters?.rejected(eventsIn(request.body));
+        throw error;
+      }
+      counters?.accepted(result.accepted, result.duplicates);
       return reply.code(202).send(result);
     },
   );
+}
+
+/** How many events a refused body held (0 when it is not a batch at all). */
+function eventsIn(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const events: unknown = Reflect.get(body, 'events');
+  return Array.isArray(events) ? events.length : 0;
 }

@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import type { JobCounters } from '../metrics/metrics';
 
 /**
  * Durable background work on Tally's own PostgreSQL (pg-boss 10, schema `pgboss`): no other
@@ -92,6 +93,8 @@ export interface JobQueueOptions {
   stopTimeoutMs?: number;
   /** Per job name, replaces parts of its definition (tests shorten retry delays). */
   overrides?: Record<string, JobOverrides>;
+  /** Counts finished attempts (completed, failed) for /metrics. */
+  counters?: JobCounters;
 }
 
 export interface SendOptions {
@@ -271,6 +274,32 @@ export class JobQueue {
     if (!options.startAfterSeconds) this.wake(name);
   }
 
+  /** The connections of the queue's own pool (for /metrics). */
+  get poolUse(): { totalCount: number; idleCount: number; waitingCount: number } {
+    return this.pool;
+  }
+
+  /**
+   * Jobs waiting (`created`), due for a retry (`retry`) and running (`active`), for every
+   * defined job (0 included): one grouped count over pgboss.job, when /metrics is scraped.
+   */
+  async depth(): Promise<Array<{ name: string; state: string; count: number }>> {
+    const names = [...this.definitions.keys()];
+    const { rows } = await this.pool.query<{ name: string; state: string; count: number }>(
+      `SELECT name, state::text AS state, count(*)::int AS count FROM ${JOB_SCHEMA}.job
+        WHERE name = ANY($1) AND state IN ('created', 'retry', 'active') GROUP BY name, state`,
+      [names],
+    );
+    const counts = new Map(rows.map((row) => [`${row.name}\u0000${row.state}`, row.count]));
+    return names.flatMap((name) =>
+      (['created', 'retry', 'active'] as const).map((state) => ({
+        name,
+        state,
+        count: counts.get(`${name}\u0000${state}`) ?? 0,
+      })),
+    );
+  }
+
   /** Tests: resolves once no job of `name` is waiting, due for a retry or running. */
   async drain(name: string, timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
@@ -357,6 +386,7 @@ export class JobQueue {
       bound = definition.bind(job.data);
     } catch (error) {
       this.logger.error({ job: name, jobId: job.id, err: error }, 'job payload is invalid; cancelled');
+      this.options.counters?.failed(name, false);
       await this.boss.cancel(name, job.id).catch(() => undefined);
       return;
     }
@@ -378,6 +408,7 @@ export class JobQueue {
       ]);
       if (running.abandoned) return;
       await this.boss.complete(name, job.id);
+      this.options.counters?.completed(name);
     } catch (error) {
       if (running.abandoned) {
         this.logger.debug({ job: name, jobId: job.id, err: error }, 'abandoned job ended');
@@ -400,6 +431,7 @@ export class JobQueue {
     // The job's data is never logged (it may hold an address or a link); the error is, through
     // the logger's serializer, which drops a driver error's SQL and parameters.
     const fields = { job: definition.name, jobId: job.id, attempt: job.retryCount + 1, willRetry, err: error };
+    this.options.counters?.failed(definition.name, willRetry);
     if (willRetry) this.logger.warn(fields, 'job failed; it will be retried');
     else this.logger.error(fields, 'job failed for good after its last retry');
     try {
