@@ -76,7 +76,9 @@ export async function analyticsRows(context: BenchContext): Promise<Row[]> {
   const now = new Date();
   await loadEvents(context, account.workspaceId, events, { now });
   await tally.services.events.compaction.compact();
-  await tally.db.query('VACUUM (ANALYZE) event_rollups_hourly, session_rollups_hourly, user_days_monthly, sessions');
+  await tally.db.query(
+    'VACUUM (ANALYZE) event_rollups_hourly, event_histograms_daily, session_rollups_hourly, user_days_monthly, sessions',
+  );
 
   const range = { from: new Date(now.getTime() - 30 * DAY_MS).toISOString(), to: now.toISOString() };
   const raw = await rawAnswer(tally.databaseUrl, [account.workspaceId, range.from, range.to]);

@@ -50,6 +50,14 @@ export class RollupDeltas1763900000007 implements MigrationInterface {
         duration_sum_ms bigint NOT NULL
       )`);
     await q.query(`CREATE INDEX session_rollup_deltas_idx ON session_rollup_deltas (workspace_id, hour)`);
+    // Both logs are emptied every minute: vacuumed after every fold (rollup-compaction.ts) and,
+    // as a backstop, by autovacuum after a thousand dead rows rather than a fifth of the table.
+    for (const table of ['event_rollup_deltas', 'session_rollup_deltas']) {
+      await q.query(
+        `ALTER TABLE ${table} SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+           autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000)`,
+      );
+    }
     await q.query(`ALTER TABLE event_ids ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()`);
     await q.query(`ALTER TABLE sessions ADD COLUMN prev_user_id text`);
     await q.query(`
