@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { ANALYTICS_LIMITS } from '@tally/shared';
 import {
   buildSchema,
+  getNullableType,
   type GraphQLInputType,
-  type GraphQLNamedType,
   isInputObjectType,
   isListType,
-  isNonNullType,
   isObjectType,
 } from 'graphql';
 import { createKey, postEvents } from './analytics-fixtures';
@@ -160,16 +159,9 @@ const PAGE_SIZE_CAPS: Record<string, number> = {
   'Session.events(first)': 100,
 };
 
-function unwrap(type: GraphQLInputType): { list: boolean; named: GraphQLNamedType } {
-  let current: GraphQLInputType = type;
-  let list = false;
-  for (;;) {
-    if (isNonNullType(current)) current = current.ofType;
-    else if (isListType<GraphQLInputType>(current)) {
-      list = true;
-      current = current.ofType;
-    } else return { list, named: current };
-  }
+/** Whether a caller sends a list here (`[T]`, `[T!]!`, …). */
+function isList(type: GraphQLInputType): boolean {
+  return isListType(getNullableType(type));
 }
 
 describe('every list argument is capped', () => {
@@ -182,13 +174,13 @@ describe('every list argument is capped', () => {
       if (type.name.startsWith('__')) continue;
       if (isInputObjectType(type)) {
         for (const field of Object.values(type.getFields())) {
-          if (unwrap(field.type).list) lists.push(`${type.name}.${field.name}`);
+          if (isList(field.type)) lists.push(`${type.name}.${field.name}`);
         }
       }
       if (isObjectType(type)) {
         for (const field of Object.values(type.getFields())) {
           for (const arg of field.args) {
-            if (unwrap(arg.type).list) lists.push(`${type.name}.${field.name}(${arg.name})`);
+            if (isList(arg.type)) lists.push(`${type.name}.${field.name}(${arg.name})`);
             if (/^(first|last|limit|take|size|count)$/.test(arg.name)) {
               pageSizes.push(`${type.name}.${field.name}(${arg.name})`);
             }
