@@ -4,11 +4,13 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Socket, createServer } from 'node:net';
 import { Client } from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/db/embedded';
 import { type Tally, createTally } from '../src/server';
 import { withDatabase } from './database-url';
 import { SIGN_UP, type TestUser, createTeamWithMembers, createUser, uniqueEmail } from './factories';
+import { startMailCatcher } from './mail-catcher';
 import { FAST_JOBS, TEST_JWT_SECRET, type TestServer, codeOf, gqlRequest, testConfig } from './harness';
 
 /**
@@ -26,6 +28,8 @@ const clusters = new Set<string>();
 const HANG_MS = 15_000;
 /** How long a request may wait for a database connection in these tests (DATABASE_CONNECT_TIMEOUT_MS). */
 const CONNECT_TIMEOUT_MS = '2000';
+/** Rows a killed purge leaves half-deleted. */
+const PURGED_EVENTS = 100_000;
 
 async function startPostgres(): Promise<void> {
   pg = await startEmbeddedPostgres({ dataDir, persistent: true, database: 'postgres', port: pgPort });
@@ -370,6 +374,111 @@ describe('the built server as a child process', () => {
     } finally {
       await load?.stop();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+  it('a team purge killed mid-job (SIGKILL) resumes when the server starts again, and completes', async () => {
+    const databaseUrl = await createDatabase();
+    const first = await startChild(databaseUrl);
+    let second: { url: string; child: ChildProcess } | undefined;
+    try {
+      const owner = await signUp(first.url);
+      const { teamId } = await childTeamWithKey(first.url, owner.token);
+      // Enough rows for a purge of many batches (1000 rows each).
+      await query(
+        databaseUrl,
+        `INSERT INTO events (workspace_id, ts, id, session_id, name, type)
+         SELECT $1, now() - make_interval(secs => g / 1000.0), gen_random_uuid(), 's-' || (g % 50), 'bulk', 'custom'
+           FROM generate_series(1, $2::int) g`,
+        [teamId, PURGED_EVENTS],
+      );
+      const left = async () =>
+        (
+          await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM events WHERE workspace_id = $1`, [
+            teamId,
+          ])
+        )[0]?.n ?? -1;
+      const deleted = await gqlRequest(
+        first.url,
+        `mutation($w: ID!, $n: String!) { deleteTeam(workspaceId: $w, confirmName: $n) }`,
+        {
+          w: teamId,
+          n: (await query<{ name: string }>(databaseUrl, `SELECT name FROM workspaces WHERE id = $1`, [teamId]))[0]
+            ?.name,
+        },
+        { token: owner.token },
+      );
+      expect(deleted.errors).toBeUndefined();
+      await until('the purge started', async () => (await left()) < PURGED_EVENTS, 20_000);
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+      // Killed half-way: rows are left, and the job is still marked running by the dead instance.
+      expect(await left()).toBeGreaterThan(0);
+      const active = await query<{ state: string }>(
+        databaseUrl,
+        `SELECT state::text AS state FROM pgboss.job WHERE name = 'workspace.purge' AND data->>'workspaceId' = $1`,
+        [teamId],
+      );
+      expect(active.map((j) => j.state)).toEqual(['active']);
+
+      second = await startChild(databaseUrl);
+      await until('the purge completed', async () => {
+        const [row] = await query<{ purged: boolean }>(
+          databaseUrl,
+          `SELECT purged_at IS NOT NULL AS purged FROM workspaces WHERE id = $1`,
+          [teamId],
+        );
+        return row?.purged === true;
+      });
+      expect(await left()).toBe(0);
+    } finally {
+      for (const c of [first.child, second?.child])
+        if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('an invitation email killed mid-send (SIGKILL) is sent when the server starts again', async () => {
+    const databaseUrl = await createDatabase();
+    // A mail server that accepts the connection and never answers: the send hangs there.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentAddress = silent.address();
+    const silentPort = typeof silentAddress === 'object' && silentAddress ? silentAddress.port : 0;
+    const mail = await startMailCatcher();
+    const first = await startChild(databaseUrl, { SMTP_URL: `smtp://127.0.0.1:${silentPort}` });
+    let second: { url: string; child: ChildProcess } | undefined;
+    try {
+      const owner = await signUp(first.url);
+      const { teamId } = await childTeamWithKey(first.url, owner.token);
+      const email = uniqueEmail('resumed');
+      const invited = await gqlRequest(
+        first.url,
+        `mutation($w: ID!, $e: String!) { inviteMember(workspaceId: $w, email: $e, role: VIEWER) { id } }`,
+        { w: teamId, e: email },
+        { token: owner.token },
+      );
+      expect(invited.errors).toBeUndefined();
+      await until('the email job is sending', async () => held.length > 0, 20_000);
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+
+      second = await startChild(databaseUrl, { SMTP_URL: mail.url });
+      const message = await mail.waitFor((m) => m.to.includes(email), 30_000);
+      expect(message.text).toMatch(/\/invite\/[A-Za-z0-9_-]{43}/);
+      await until('delivered', async () => {
+        const [row] = await query<{ delivered: boolean }>(
+          databaseUrl,
+          `SELECT delivered_at IS NOT NULL AS delivered FROM invitations WHERE workspace_id = $1`,
+          [teamId],
+        );
+        return row?.delivered === true;
+      });
+    } finally {
+      for (const c of [first.child, second?.child])
+        if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      await mail.close();
     }
   }, 120_000);
 });

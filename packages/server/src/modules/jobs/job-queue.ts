@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { JobCounters } from '../metrics/metrics';
@@ -31,8 +31,21 @@ import type { JobCounters } from '../metrics/metrics';
  * at that moment is an unhandled rejection, which ends the process), and it can still start a
  * job it fetched while stopping. The small loop here fetches, runs, awaits the outcome, and on
  * `stop()` lets running jobs finish for `stopTimeoutMs`, then hands them back to the queue.
+ *
+ * **Leases.** A killed instance (SIGKILL, a crash, a lost machine) cannot hand its jobs back, and
+ * pg-boss would only notice at their expiry (15 minutes for an email, an hour for a purge). So
+ * while a job runs, its instance holds a session advisory lock named after the job on a
+ * connection of its own; PostgreSQL drops it the moment that connection ends. Every
+ * `leaseCheckSeconds`, and at start, each instance looks for running jobs whose lock nobody
+ * holds and hands them out again at once. Should an instance lose only its lease connection
+ * (a network cut), its jobs may run twice at the same time: handlers are idempotent anyway.
  */
 export const JOB_SCHEMA = 'pgboss';
+
+/** The advisory lock namespace of job leases; the second key is hashtext(job id). */
+const LEASE_LOCK_CLASS = 0x7461_6c79;
+/** A job running for less than this may not have taken its lease yet. */
+const LEASE_GRACE_SECONDS = 2;
 
 /** pg-boss queue policies: how many jobs of one `singletonKey` may be queued or active at once. */
 export type QueuePolicy = 'standard' | 'short' | 'singleton' | 'stately';
@@ -93,6 +106,8 @@ export interface JobQueueOptions {
   stopTimeoutMs?: number;
   /** Per job name, replaces parts of its definition (tests shorten retry delays). */
   overrides?: Record<string, JobOverrides>;
+  /** How often running jobs of vanished instances are looked for (see Leases above). Default 5 s. */
+  leaseCheckSeconds?: number;
   /** Counts finished attempts (completed, failed) for /metrics. */
   counters?: JobCounters;
 }
@@ -143,9 +158,13 @@ export class JobQueue {
   private readonly stopTimeoutMs: number;
   private state: State = 'new';
   private stopping: Promise<void> | undefined;
+  private lease: Client | null = null;
+  private leaseConnecting: Promise<Client | null> | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private reclaiming = false;
 
   constructor(
-    databaseUrl: string,
+    private readonly databaseUrl: string,
     private readonly logger: Logger,
     /** Jobs sent in one of its transactions are started as soon as it commits (else at the next poll). */
     private readonly db: DataSource | undefined,
@@ -241,6 +260,9 @@ export class JobQueue {
     for (const definition of this.definitions.values()) {
       for (let i = 0; i < definition.concurrency; i += 1) this.loops.push(this.work(definition));
     }
+    void this.reclaim();
+    this.leaseTimer = setInterval(() => void this.reclaim(), (this.options.leaseCheckSeconds ?? 5) * 1000);
+    this.leaseTimer.unref();
   }
 
   /** Enqueues inside the caller's transaction: the job exists only if that transaction commits. */
@@ -329,6 +351,7 @@ export class JobQueue {
 
   private async shutdown(): Promise<void> {
     const started = this.state === 'started';
+    clearInterval(this.leaseTimer);
     this.state = 'stopping';
     if (started) {
       for (const timer of this.retryTimers) clearTimeout(timer);
@@ -349,7 +372,93 @@ export class JobQueue {
       this.logger.warn({ err: error }, 'job queue did not stop cleanly');
     });
     await this.database.close();
+    await this.leaseConnecting;
+    await this.lease?.end().catch(() => undefined);
+    this.lease = null;
     this.state = 'stopped';
+  }
+
+  /** The lease connection, (re)connected on demand; null while the database cannot be reached. */
+  private leaseClient(): Promise<Client | null> {
+    if (this.lease) return Promise.resolve(this.lease);
+    this.leaseConnecting ??= (async () => {
+      const client = new Client({
+        connectionString: this.databaseUrl,
+        application_name: 'tally-job-leases',
+        keepAlive: true,
+        connectionTimeoutMillis: 10_000,
+      });
+      const lost = () => {
+        if (this.lease === client) this.lease = null;
+      };
+      client.on('error', (error) => {
+        if (this.state === 'started') this.logger.warn({ err: error }, 'job lease connection lost');
+        lost();
+      });
+      client.on('end', lost);
+      try {
+        await client.connect();
+        // The leases of jobs running here ended with the old connection: take them again.
+        for (const id of this.running.keys()) await client.query(LEASE_SQL.take, [LEASE_LOCK_CLASS, id]);
+        if (this.state === 'stopping' || this.state === 'stopped') {
+          await client.end();
+          return null;
+        }
+        this.lease = client;
+        return client;
+      } catch (error) {
+        this.logger.warn({ err: error }, 'job lease connection failed');
+        await client.end().catch(() => undefined);
+        return null;
+      } finally {
+        this.leaseConnecting = undefined;
+      }
+    })();
+    return this.leaseConnecting;
+  }
+
+  private async leaseQuery(sql: string, id: string): Promise<boolean> {
+    try {
+      const client = await this.leaseClient();
+      const { rows } = client ? await client.query<{ ok: boolean }>(sql, [LEASE_LOCK_CLASS, id]) : { rows: [] };
+      return rows[0]?.ok ?? false;
+    } catch (error) {
+      this.logger.warn({ err: error, jobId: id }, 'job lease query failed');
+      return false;
+    }
+  }
+
+  /** Hands out again, at once, running jobs whose instance is gone (nobody holds their lease). */
+  private async reclaim(): Promise<void> {
+    if (this.state !== 'started' || this.reclaiming) return;
+    this.reclaiming = true;
+    try {
+      const { rows } = await this.pool.query<{ id: string; name: string }>(
+        `SELECT id, name FROM ${JOB_SCHEMA}.job
+          WHERE name = ANY($1) AND state = 'active' AND started_on < now() - make_interval(secs => $2)`,
+        [[...this.definitions.keys()], LEASE_GRACE_SECONDS],
+      );
+      for (const job of rows) {
+        if (this.running.has(job.id) || !(await this.leaseQuery(LEASE_SQL.take, job.id))) continue;
+        try {
+          const requeued = await this.pool.query(
+            `UPDATE ${JOB_SCHEMA}.job SET state = 'retry', start_after = now()
+              WHERE name = $1 AND id = $2 AND state = 'active'`,
+            [job.name, job.id],
+          );
+          if (requeued.rowCount) {
+            this.logger.warn({ job: job.name, jobId: job.id }, 'job of a vanished instance handed out again');
+            this.wake(job.name);
+          }
+        } finally {
+          await this.leaseQuery(LEASE_SQL.drop, job.id);
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not look for jobs of vanished instances');
+    } finally {
+      this.reclaiming = false;
+    }
   }
 
   private async abandonRunning(): Promise<void> {
@@ -392,6 +501,7 @@ export class JobQueue {
     }
     const running: Running = { name, controller: new AbortController(), abandoned: false };
     this.running.set(job.id, running);
+    await this.leaseQuery(LEASE_SQL.take, job.id);
     const context: JobContext = { id: job.id, retryCount: job.retryCount, signal: running.controller.signal };
     const expireSeconds = Number(job.expireInSeconds);
     let timer: NodeJS.Timeout | undefined;
@@ -418,6 +528,7 @@ export class JobQueue {
     } finally {
       clearTimeout(timer);
       this.running.delete(job.id);
+      await this.leaseQuery(LEASE_SQL.drop, job.id);
     }
   }
 
@@ -503,6 +614,11 @@ export class JobQueue {
     }
   }
 }
+
+const LEASE_SQL = {
+  take: 'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok',
+  drop: 'SELECT pg_advisory_unlock($1, hashtext($2)) AS ok',
+} as const;
 
 function toPgBoss(options: SendOptions): PgBoss.SendOptions {
   const result: PgBoss.SendOptions = {};
