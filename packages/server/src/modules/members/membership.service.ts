@@ -1,4 +1,12 @@
-import { ErrorCode, MEMBER_ROLE_RANK, MemberRole, canManageMember, canStepDown, grantableRoles } from '@tally/shared';
+import {
+  ErrorCode,
+  MEMBER_ROLE_RANK,
+  MemberRole,
+  WorkspaceKind,
+  canManageMember,
+  canStepDown,
+  grantableRoles,
+} from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, forbidden, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
@@ -133,10 +141,13 @@ export class MembershipService {
   async leave(workspaceId: string, actor: Principal): Promise<void> {
     const userId = userIdOf(actor, 'API keys cannot manage members.');
     await this.db.transaction(async (manager) => {
-      await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace cannot be left.' });
+      // Membership first: someone else's personal workspace is NOT_FOUND like any unknown id,
+      // never "cannot be left", which would tell that the id exists and is personal.
+      const workspace = await lockWorkspace(manager, workspaceId);
       const members = await lockMembers(manager, workspaceId);
       const role = members.get(userId);
       if (!role) throw notFound('Workspace');
+      if (workspace.kind !== WorkspaceKind.TEAM) throw badInput('A personal workspace cannot be left.');
       if (role === MemberRole.OWNER && ownerCount(members) <= 1) {
         throw lastOwner('You are the last owner of this team: make another member an owner before you leave.');
       }
