@@ -204,7 +204,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     );
     const ingest = new IngestService(events, ingestLimit);
     const analytics = new AnalyticsService(events, savedFilters, annotations);
-    const exportService = new ExportService(events, memberships);
+    const exportService = new ExportService(events, memberships, analytics);
     const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const signUps = new RateLimit(pool, {

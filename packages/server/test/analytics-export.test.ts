@@ -215,3 +215,159 @@ describe('GET /v1/export/events', () => {
     expect((await get({ ...RANGE, format: 'ndjson' }, editorKey)).status).toBe(200);
   });
 });
+
+describe('GET /v1/export/events with a filter (the analytics queries’ filter and saved filters)', () => {
+  const DAY = { from: '2026-04-03T00:00:00Z', to: '2026-04-04T00:00:00Z' };
+  const id = (n: number) => `00000000-0000-4000-8000-0000000000f${n}`;
+  let strangerSavedFilter: string;
+
+  beforeAll(async () => {
+    await track(server, editorKey, {
+      events: [
+        {
+          id: id(1),
+          sessionId: 'f-a',
+          name: 'search',
+          type: 'tool_call',
+          userId: 'ada',
+          properties: { plan: 'pro', q: 'Pricing PAGE' },
+        },
+        { id: id(2), sessionId: 'f-b', name: 'search', userId: 'bob', properties: { plan: 'free' } },
+        { id: id(3), sessionId: 'f-a', name: 'search', userId: 'ada', properties: { plan: null } },
+        { id: id(4), sessionId: 'f-a', name: 'open', userId: 'ada', properties: { plan: 'pro' } },
+        { id: id(5), sessionId: 'f-c', name: 'search', userId: 'cy' },
+      ].map((event, i) => ({ ...event, timestamp: `2026-04-03T10:0${i}:00.000Z` })),
+    });
+    const created = await server.gql<{ createSavedFilter: { id: string } }>(
+      `mutation($w: ID!, $i: SavedFilterInput!) { createSavedFilter(workspaceId: $w, input: $i) { id } }`,
+      { w: team.stranger.personalWorkspaceId, i: { name: 'ada elsewhere', filter: { userIds: ['ada'] } } },
+      { token: team.stranger.accessToken },
+    );
+    const saved = created.data?.createSavedFilter.id;
+    if (!saved) throw new Error(`createSavedFilter failed: ${JSON.stringify(created.errors)}`);
+    strangerSavedFilter = saved;
+  });
+
+  async function exportedIds(params: Record<string, string>, credential = editorKey): Promise<string[]> {
+    const res = await get({ ...DAY, format: 'ndjson', ...params }, credential);
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${res.text}`);
+    return res.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { id: string }).id);
+  }
+  const filter = (value: unknown) => ({ filter: JSON.stringify(value) });
+
+  it('without a filter: every event of the range', async () => {
+    expect(await exportedIds({})).toEqual([1, 2, 3, 4, 5].map(id));
+  });
+
+  it.each<[string, unknown, number[]]>([
+    ['names', { names: ['open'] }, [4]],
+    ['types', { types: ['tool_call'] }, [1]],
+    ['userIds', { userIds: ['ada', 'cy'] }, [1, 3, 4, 5]],
+    ['EQ', { properties: [{ key: 'plan', op: 'EQ', value: 'pro' }] }, [1, 4]],
+    [
+      'NEQ (missing counts as different)',
+      { names: ['search'], properties: [{ key: 'plan', op: 'NEQ', value: 'pro' }] },
+      [2, 3, 5],
+    ],
+    ['CONTAINS, ignoring case', { properties: [{ key: 'q', op: 'CONTAINS', value: 'pricing page' }] }, [1]],
+    ['EXISTS (even null)', { properties: [{ key: 'plan', op: 'EXISTS' }] }, [1, 2, 3, 4]],
+    [
+      'every part at once',
+      { names: ['search'], userIds: ['ada'], properties: [{ key: 'plan', op: 'EQ', value: 'pro' }] },
+      [1],
+    ],
+  ])('%s: exactly the matching rows', async (_kind, value, expected) => {
+    expect(await exportedIds(filter(value))).toEqual(expected.map(id));
+  });
+
+  it('exports exactly what Activity lists for the same filter, as CSV too', async () => {
+    const value = { names: ['search'], properties: [{ key: 'plan', op: 'NEQ', value: 'free' }] };
+    const res = await server.gql<{ workspace: { analytics: { activity: { nodes: Array<{ id: string }> } } } }>(
+      `query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput) {
+        workspace(id: $w) { analytics(range: $range, filter: $filter) { activity(first: 100) { nodes { id } } } } }`,
+      { w: team.teamId, range: DAY, filter: value },
+      { token: team.viewer.accessToken },
+    );
+    const listed = (res.data?.workspace.analytics.activity.nodes ?? []).map((n) => n.id).reverse();
+    expect(listed).toEqual([1, 3, 5].map(id));
+    const csv = await get({ ...DAY, format: 'csv', ...filter(value) }, editorKey);
+    expect(csv.status).toBe(200);
+    const records = parseCsv(csv.text);
+    expect(records.slice(1).map((r) => r[0])).toEqual(listed);
+  });
+
+  it('a saved filter of the workspace applies, alone and together with an ad-hoc one', async () => {
+    const created = await server.gql<{ createSavedFilter: { id: string } }>(
+      `mutation($w: ID!, $i: SavedFilterInput!) { createSavedFilter(workspaceId: $w, input: $i) { id } }`,
+      { w: team.teamId, i: { name: 'ada searches', filter: { names: ['search'], userIds: ['ada'] } } },
+      { token: team.editor.accessToken },
+    );
+    const savedFilterId = created.data?.createSavedFilter.id ?? '';
+    expect(await exportedIds({ savedFilterId })).toEqual([1, 3].map(id));
+    const both = { savedFilterId, ...filter({ properties: [{ key: 'plan', op: 'EQ', value: 'pro' }] }) };
+    expect(await exportedIds(both)).toEqual([id(1)]);
+    // A person's token, with the workspace named, gets the same rows.
+    expect(await exportedIds({ ...both, workspaceId: team.teamId }, team.editor.accessToken)).toEqual([id(1)]);
+  });
+
+  it("another workspace's saved filter is NOT_FOUND, like an unknown one", async () => {
+    const other = await get({ ...DAY, savedFilterId: strangerSavedFilter }, editorKey);
+    expect(other.status).toBe(404);
+    expect(JSON.parse(other.text)).toEqual({ error: 'NOT_FOUND', message: 'Saved filter not found.' });
+    for (const unknown of ['00000000-0000-4000-8000-00000000beef', 'not-an-id']) {
+      const res = await get({ ...DAY, savedFilterId: unknown }, editorKey);
+      expect(res.status).toBe(404);
+      expect(JSON.parse(res.text)).toEqual(JSON.parse(other.text));
+    }
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['not JSON', '{names: [search]}', /not JSON/],
+    ['a list that is a string', JSON.stringify({ names: 'search' }), /at names: .*array/i],
+    ['an unknown field', JSON.stringify({ name: ['search'] }), /name/],
+    [
+      'an unknown operator',
+      JSON.stringify({ properties: [{ key: 'plan', op: 'LIKE', value: 'p' }] }),
+      /properties\.0\.op/,
+    ],
+    [
+      'EQ without a value',
+      JSON.stringify({ properties: [{ key: 'plan', op: 'EQ' }] }),
+      /EQ condition on "plan" needs a value/,
+    ],
+    ['an empty key', JSON.stringify({ properties: [{ key: ' ', op: 'EXISTS' }] }), /key of 1 to 200/],
+    [
+      'too many conditions',
+      JSON.stringify({ properties: Array.from({ length: 11 }, (_, i) => ({ key: `k${i}`, op: 'EXISTS' })) }),
+      /at most 10 property conditions/,
+    ],
+    [
+      'a value too long',
+      JSON.stringify({ properties: [{ key: 'q', op: 'EQ', value: 'x'.repeat(1001) }] }),
+      /at most 1000/,
+    ],
+  ])('a bad filter (%s) is 400 BAD_USER_INPUT naming the problem', async (_kind, text, message) => {
+    const res = await get({ ...DAY, filter: text }, editorKey);
+    expect(res.status).toBe(400);
+    const body = JSON.parse(res.text) as { error: string; message: string; field: string };
+    expect(body).toMatchObject({ error: 'BAD_USER_INPUT', field: expect.stringMatching(/^(filter|properties)$/) });
+    expect(body.message).toMatch(message);
+  });
+
+  it('filter values are data, never SQL', async () => {
+    const value = { properties: [{ key: "plan') OR TRUE OR ('", op: 'EQ', value: "pro' OR '1'='1" }] };
+    expect(await exportedIds(filter(value))).toEqual([]);
+    expect(await exportedIds(filter({ names: ["search'); DROP TABLE events; --"] }))).toEqual([]);
+    expect(await exportedIds({})).toHaveLength(5);
+  });
+
+  it('access is checked before the filter: a VIEWER key is 403, an outsider 404, whatever the filter', async () => {
+    expect((await get({ ...DAY, filter: 'nonsense' }, viewerKey)).status).toBe(403);
+    const outsider = await get({ ...DAY, workspaceId: team.teamId, filter: 'nonsense' }, team.stranger.accessToken);
+    expect(outsider.status).toBe(404);
+    expect(JSON.parse(outsider.text)).toMatchObject({ error: 'NOT_FOUND', message: 'Workspace not found.' });
+  });
+});

@@ -1,6 +1,7 @@
 import { ANALYTICS_LIMITS, PropertyOp } from '@tally/shared';
 import { ArrayMaxSize, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { PROPERTY_VALUE_MAX_LENGTH } from '../saved-filters/event-filter';
 
 @InputType('DateRangeInput')
 export class DateRangeInput {
@@ -21,7 +22,7 @@ export class PropertyConditionInput {
   op!: PropertyOp;
 
   @Field(() => String, { nullable: true })
-  @MaxLength(1000)
+  @MaxLength(PROPERTY_VALUE_MAX_LENGTH)
   value?: string | null;
 }
 

@@ -23,8 +23,8 @@ export interface EventStore {
   /** Matching events in the range, newest first. */
   activity(query: AnalyticsQuery, page: PageRequest): Promise<Page<EventData>>;
 
-  /** Streams a range's events as NDJSON or CSV; destroying the stream stops the query. */
-  exportEvents(workspaceId: string, range: TimeRange, format: ExportFormat): Promise<Readable>;
+  /** Streams the matching events of a range as NDJSON or CSV; destroying the stream stops the query. */
+  exportEvents(query: AnalyticsQuery, format: ExportFormat): Promise<Readable>;
 
   /** Deletes every row of a (deleted) workspace, in batches; resumable. */
   purge(workspaceId: string, options?: BatchedDeleteOptions): Promise<{ done: boolean }>;

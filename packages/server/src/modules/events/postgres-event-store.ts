@@ -26,7 +26,14 @@ import type {
   UsageData,
   WriteResult,
 } from './event-store';
-import { SqlParams, eventCondition, isEmptyFilter, nameTypeCondition, rollupsCanAnswer } from './sql-params';
+import {
+  SettingParams,
+  SqlParams,
+  eventCondition,
+  isEmptyFilter,
+  nameTypeCondition,
+  rollupsCanAnswer,
+} from './sql-params';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -391,22 +398,26 @@ const EXPORT_WHERE = `e.workspace_id = current_setting('tally.export_workspace')
   AND e.ts >= current_setting('tally.export_from')::timestamptz
   AND e.ts < current_setting('tally.export_to')::timestamptz`;
 const EXPORT_TIMESTAMP = `to_char(e.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const EXPORT_SQL: Record<ExportFormat, string> = {
-  csv: `COPY (
+/** The export's COPY; `filter` is a condition on `e` whose values are settings too (SettingParams). */
+function exportSql(format: ExportFormat, filter: string): string {
+  const where = filter === 'TRUE' ? EXPORT_WHERE : `${EXPORT_WHERE} AND ${filter}`;
+  if (format === 'csv') {
+    return `COPY (
     SELECT e.id, ${EXPORT_TIMESTAMP} AS "timestamp", e.session_id AS "sessionId", e.name, e.type,
            e.user_id AS "userId", e.duration_ms AS "durationMs", e.status, e.properties
-      FROM events e WHERE ${EXPORT_WHERE} ORDER BY e.ts, e.id
-  ) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+      FROM events e WHERE ${where} ORDER BY e.ts, e.id
+  ) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+  }
   // JSON text never holds a raw control character (json_build_object escapes them), so with
   // CSV framing, a quote and a delimiter it cannot contain, every line goes out exactly as built:
   // unlike COPY's text format, which would double every backslash.
-  ndjson: `COPY (
+  return `COPY (
     SELECT json_build_object('id', e.id, 'timestamp', ${EXPORT_TIMESTAMP}, 'sessionId', e.session_id,
              'name', e.name, 'type', e.type, 'userId', e.user_id, 'durationMs', e.duration_ms,
              'status', e.status, 'properties', e.properties)::text
-      FROM events e WHERE ${EXPORT_WHERE} ORDER BY e.ts, e.id
-  ) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`,
-};
+      FROM events e WHERE ${where} ORDER BY e.ts, e.id
+  ) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
+}
 
 /** Event storage in PostgreSQL: monthly partitions of raw events, sessions and hourly rollups. */
 export class PostgresEventStore implements EventStore {
@@ -813,20 +824,28 @@ export class PostgresEventStore implements EventStore {
     return page(rows.map(toEvent), request.first, (e) => [e.timestamp, e.id]);
   }
 
-  async exportEvents(workspaceId: string, range: TimeRange, format: ExportFormat): Promise<Readable> {
+  async exportEvents(query: AnalyticsQuery, format: ExportFormat): Promise<Readable> {
+    // The analytics queries' own filter condition, its values read from settings (COPY takes no parameters).
+    const filterParams = new SettingParams('tally.export_p');
+    const filter = eventCondition(query.filters, filterParams, 'e');
+    const settings = [
+      { name: 'tally.export_workspace', value: query.workspaceId },
+      { name: 'tally.export_from', value: query.from.toISOString() },
+      { name: 'tally.export_to', value: query.to.toISOString() },
+      ...filterParams.settings,
+    ];
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query('BEGIN READ ONLY');
       await client.query(
-        `SELECT set_config('tally.export_workspace', $1, true), set_config('tally.export_from', $2, true),
-                set_config('tally.export_to', $3, true)`,
-        [workspaceId, range.from.toISOString(), range.to.toISOString()],
+        `SELECT set_config(s.name, s.value, true) FROM unnest($1::text[], $2::text[]) AS s(name, value)`,
+        [settings.map((s) => s.name), settings.map((s) => s.value)],
       );
     } catch (error) {
       client.release(error instanceof Error ? error : true);
       throw error;
     }
-    const copy = client.query(copyTo(EXPORT_SQL[format]));
+    const copy = client.query(copyTo(exportSql(format, filter)));
     let released = false;
     const release = (error?: Error) => {
       if (released) return;

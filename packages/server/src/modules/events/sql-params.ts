@@ -1,7 +1,12 @@
 import { type EventFilter, PropertyOp } from '@tally/shared';
 
+/** Hands out the placeholder of a value, with an optional cast (`uuid`, `text[]`, …). */
+export interface Placeholders {
+  add(value: unknown, cast?: string): string;
+}
+
 /** Collects a statement's values and hands out their placeholders: no value is ever pasted in. */
-export class SqlParams {
+export class SqlParams implements Placeholders {
   readonly values: unknown[] = [];
 
   constructor(...initial: unknown[]) {
@@ -12,6 +17,32 @@ export class SqlParams {
   add(value: unknown, cast?: string): string {
     this.values.push(value);
     return cast ? `$${this.values.length}::${cast}` : `$${this.values.length}`;
+  }
+}
+
+/**
+ * Placeholders for a statement that takes no parameters (`COPY (…) TO STDOUT`): each value becomes
+ * a transaction-local setting, set beforehand with real parameters (`set_config(name, value, true)`
+ * for every entry of `settings`), and the statement reads it back with `current_setting`. Only the
+ * setting's name, made here from a fixed prefix and a counter, is written into the statement.
+ */
+export class SettingParams implements Placeholders {
+  readonly settings: Array<{ name: string; value: string }> = [];
+
+  /** `prefix` is a custom setting's namespace and stem, e.g. `tally.export_p`. */
+  constructor(private readonly prefix: string) {
+    if (!/^[a-z_]+\.[a-z_]+$/.test(prefix)) throw new Error(`bad setting prefix ${prefix}`);
+  }
+
+  add(value: unknown, cast?: string): string {
+    const name = `${this.prefix}${this.settings.length + 1}`;
+    if (cast?.endsWith('[]')) {
+      // An array travels as JSON text and is unpacked once (an InitPlan), not per row.
+      this.settings.push({ name, value: JSON.stringify(value) });
+      return `ARRAY(SELECT jsonb_array_elements_text(current_setting('${name}')::jsonb)::${cast.slice(0, -2)})`;
+    }
+    this.settings.push({ name, value: value instanceof Date ? value.toISOString() : String(value) });
+    return `current_setting('${name}')::${cast ?? 'text'}`;
   }
 }
 
@@ -26,7 +57,7 @@ export function rollupsCanAnswer(filters: readonly EventFilter[]): boolean {
 }
 
 /** The names/types part of the filters, on columns `name` and `type` of `alias`. */
-export function nameTypeCondition(filters: readonly EventFilter[], params: SqlParams, alias: string): string {
+export function nameTypeCondition(filters: readonly EventFilter[], params: Placeholders, alias: string): string {
   const parts: string[] = [];
   for (const filter of filters) {
     if (filter.names?.length) parts.push(`${alias}.name = ANY(${params.add(filter.names, 'text[]')})`);
@@ -41,7 +72,7 @@ export function nameTypeCondition(filters: readonly EventFilter[], params: SqlPa
  * property conditions compare the property's text (`properties ->> key`): EQ equal, NEQ missing
  * or different, CONTAINS a case-insensitive substring, EXISTS present (even when null).
  */
-export function eventCondition(filters: readonly EventFilter[], params: SqlParams, alias: string): string {
+export function eventCondition(filters: readonly EventFilter[], params: Placeholders, alias: string): string {
   const parts: string[] = [];
   const nameType = nameTypeCondition(filters, params, alias);
   if (nameType !== 'TRUE') parts.push(nameType);
@@ -52,7 +83,7 @@ export function eventCondition(filters: readonly EventFilter[], params: SqlParam
   return parts.length ? parts.join(' AND ') : 'TRUE';
 }
 
-function propertyConditions(filter: EventFilter, params: SqlParams, alias: string): string[] {
+function propertyConditions(filter: EventFilter, params: Placeholders, alias: string): string[] {
   const parts: string[] = [];
   for (const condition of filter.properties ?? []) {
     const key = params.add(condition.key, 'text');

@@ -3,7 +3,8 @@ import type { Authenticator } from '../../http/authenticate';
 import type { ExportService } from './export.service';
 
 /**
- * `GET /v1/export/events?workspaceId=&from=&to=&format=ndjson|csv`, streamed: Fastify pipes the
+ * `GET /v1/export/events?workspaceId=&from=&to=&format=ndjson|csv[&filter=<EventFilterInput as
+ * JSON>][&savedFilterId=]`, streamed: Fastify pipes the
  * database's COPY stream to the socket with back-pressure, and a client that goes away destroys
  * it, which closes the database connection and so stops the query.
  */

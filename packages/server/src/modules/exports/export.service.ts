@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { ErrorCode, type MemberRole, Scope, scopesForMemberRole } from '@tally/shared';
+import { ErrorCode, type EventFilter, type MemberRole, Scope, scopesForMemberRole } from '@tally/shared';
 import { z } from 'zod';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../errors';
 import type { Principal } from '../../graphql/context';
-import type { EventStore, ExportFormat } from '../events/event-store';
-import { checkRange } from '../events/time-range';
+import type { AnalyticsQuery, EventStore, ExportFormat } from '../events/event-store';
+import { parseEventFilterJson } from '../saved-filters/event-filter';
 
 /** Exports one instance streams at once; more wait for a free one (429). */
 export const CONCURRENT_EXPORTS = 4;
@@ -14,6 +14,10 @@ const querySchema = z.object({
   from: z.iso.datetime({ offset: true }),
   to: z.iso.datetime({ offset: true }),
   format: z.enum(['ndjson', 'csv']).default('csv'),
+  /** A saved filter of the workspace, as `Workspace.analytics(savedFilterId)` takes it. */
+  savedFilterId: z.string().max(100).optional(),
+  /** An EventFilterInput as JSON, as `Workspace.analytics(filter)` takes it. */
+  filter: z.string().max(16_384).optional(),
 });
 
 export interface OpenedExport {
@@ -28,9 +32,24 @@ export interface WorkspaceRoles {
 }
 
 /**
+ * What the analytics queries make of a range and filters (AnalyticsService): the range checked,
+ * the ad-hoc filter normalised, the saved filter looked up in the workspace (NOT_FOUND otherwise).
+ */
+export interface AnalyticsQueries {
+  analytics(
+    workspaceId: string,
+    range: { from: Date; to: Date },
+    filter: EventFilter | null | undefined,
+    savedFilterId: string | null | undefined,
+  ): Promise<{ query: AnalyticsQuery }>;
+}
+
+/**
  * `GET /v1/export/events`: analytics.export in the workspace. An API key exports its own
  * workspace (`workspaceId` may be left out; any other id is NOT_FOUND); a signed-in user names the
  * workspace and needs a role there that grants the scope (none: NOT_FOUND, as for an unknown id).
+ * `filter` (an EventFilterInput as JSON) and `savedFilterId` narrow it as they narrow the analytics
+ * queries; both given, an event must match both.
  */
 export class ExportService {
   private running = 0;
@@ -38,6 +57,7 @@ export class ExportService {
   constructor(
     private readonly store: EventStore,
     private readonly roles: WorkspaceRoles,
+    private readonly queries: AnalyticsQueries,
   ) {}
 
   async open(principal: Principal | null, rawQuery: unknown): Promise<OpenedExport> {
@@ -51,7 +71,14 @@ export class ExportService {
     }
     const query = parsed.data;
     const workspaceId = await this.workspaceOf(principal, query.workspaceId);
-    const range = checkRange(new Date(query.from), new Date(query.to));
+    // The same range and filters as every analytics query: checked and resolved by the same code.
+    const filter = query.filter === undefined ? null : parseEventFilterJson(query.filter, 'filter');
+    const { query: selection } = await this.queries.analytics(
+      workspaceId,
+      { from: new Date(query.from), to: new Date(query.to) },
+      filter,
+      query.savedFilterId,
+    );
     if (this.running >= CONCURRENT_EXPORTS) {
       throw new AppError(ErrorCode.RATE_LIMITED, 'Too many exports are running. Try again in 5 seconds.', {
         retryAfterSeconds: 5,
@@ -60,7 +87,7 @@ export class ExportService {
     this.running += 1;
     let stream: Readable;
     try {
-      stream = await this.store.exportEvents(workspaceId, range, query.format);
+      stream = await this.store.exportEvents(selection, query.format);
     } catch (error) {
       this.running -= 1;
       throw error;
@@ -68,7 +95,7 @@ export class ExportService {
     stream.once('close', () => {
       this.running -= 1;
     });
-    return { stream, ...describe(query.format, range.from, range.to) };
+    return { stream, ...describe(query.format, selection.from, selection.to) };
   }
 
   private async workspaceOf(principal: Principal, asked: string | undefined): Promise<string> {

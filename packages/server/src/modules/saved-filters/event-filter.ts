@@ -1,5 +1,47 @@
 import { ANALYTICS_LIMITS, type EventFilter, PropertyOp } from '@tally/shared';
+import { z } from 'zod';
 import { badInput } from '../../errors';
+
+/** Longest value a property condition compares with (EventFilterInput's `value`, @MaxLength). */
+export const PROPERTY_VALUE_MAX_LENGTH = 1000;
+
+/**
+ * EventFilterInput's shape, for an event filter that arrives outside GraphQL (the export's
+ * `filter` query parameter, as JSON). What it checks beyond the shape is normalizeEventFilter's.
+ */
+const eventFilterShape = z.strictObject({
+  names: z.array(z.string()).nullish(),
+  types: z.array(z.string()).nullish(),
+  userIds: z.array(z.string()).nullish(),
+  properties: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        op: z.enum(PropertyOp),
+        value: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+/** Parses an EventFilterInput written as JSON and normalises it; BAD_USER_INPUT names what is wrong. */
+export function parseEventFilterJson(text: string, field: string): EventFilter {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badInput(`The ${field} is not JSON: pass an EventFilterInput, e.g. {"names":["search"]}.`, { field });
+  }
+  const parsed = eventFilterShape.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw badInput(`The ${field} is not an EventFilterInput${at}: ${issue?.message ?? 'unexpected shape'}.`, {
+      field,
+    });
+  }
+  return normalizeEventFilter(parsed.data);
+}
 
 /** Trims, drops empty and duplicate values, and checks an event filter; what is stored and queried. */
 export function normalizeEventFilter(input: EventFilter): EventFilter {
@@ -20,6 +62,11 @@ export function normalizeEventFilter(input: EventFilter): EventFilter {
     if (condition.op === PropertyOp.EXISTS) return { key, op: condition.op };
     if (condition.value === null || condition.value === undefined) {
       throw badInput(`The ${condition.op} condition on "${key}" needs a value.`, { field: 'properties' });
+    }
+    if (condition.value.length > PROPERTY_VALUE_MAX_LENGTH) {
+      throw badInput(`A property condition's value is at most ${PROPERTY_VALUE_MAX_LENGTH} characters.`, {
+        field: 'properties',
+      });
     }
     return { key, op: condition.op, value: condition.value };
   });
