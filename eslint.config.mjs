@@ -10,6 +10,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/test-results/**',
       'packages/web/src/graphql/generated.ts',
+      'packages/web/src/graphql/shell.generated.ts',
       '.data/**',
     ],
   },

@@ -10,21 +10,34 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * ("Duplicate identifier") and the file carries types for the whole schema, none of which the
  * app should use instead of its operations' types.
  */
+const output = {
+  plugins: ['typescript-operations', 'typed-document-node'],
+  config: {
+    scalars: { DateTime: 'string', JSON: 'unknown' },
+    strictScalars: true,
+    enumType: 'string-literal',
+    useTypeImports: true,
+    // @apollo/client 4 re-exports this type; no extra dependency needed.
+    documentNodeImport: '@apollo/client#TypedDocumentNode',
+  },
+};
+
+/**
+ * The operations the app shell runs before any page (restoring and ending a session), with the
+ * fragments they spread. They have a file of their own: a module is never split between chunks,
+ * so a shell that imported generated.ts would load every page's documents on first load.
+ */
+const shellOperations = ['src/modules/accounts/refresh-session.graphql', 'src/modules/accounts/log-out.graphql'];
+const shellFragments = ['src/modules/accounts/auth-payload.graphql', 'src/modules/accounts/session-user.graphql'];
+
 const config: CodegenConfig = {
   schema: '../server/schema.graphql',
-  documents: ['src/**/*.graphql'],
   generates: {
     'src/graphql/generated.ts': {
-      plugins: ['typescript-operations', 'typed-document-node'],
-      config: {
-        scalars: { DateTime: 'string', JSON: 'unknown' },
-        strictScalars: true,
-        enumType: 'string-literal',
-        useTypeImports: true,
-        // @apollo/client 4 re-exports this type; no extra dependency needed.
-        documentNodeImport: '@apollo/client#TypedDocumentNode',
-      },
+      ...output,
+      documents: ['src/**/*.graphql', ...shellOperations.map((path) => `!${path}`)],
     },
+    'src/graphql/shell.generated.ts': { ...output, documents: [...shellOperations, ...shellFragments] },
   },
 };
 

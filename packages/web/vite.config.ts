@@ -45,11 +45,14 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // Libraries change less often than the app: separate files stay cached across releases.
+        // Only libraries the shell runs wholly before any page have a group: a group is one file,
+        // preloaded as soon as one of its modules is, so a Mantine group would put every component
+        // any page uses into the first load (bench row "dashboard first load"). Mantine, its icons,
+        // dayjs and the charts split along the pages that use them.
         codeSplitting: {
           groups: [
-            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
-            // @mantine/charts (and recharts) stay with the analytics pages that load them.
-            { name: 'mantine', test: /node_modules[\\/](@mantine[\\/](?!charts)|@floating-ui|@tabler)/ },
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            { name: 'router', test: /node_modules[\\/](react-router)[\\/]/ },
             { name: 'apollo', test: /node_modules[\\/](@apollo|graphql|rxjs|@wry|optimism|tslib)[\\/]/ },
           ],
         },

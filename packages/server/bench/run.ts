@@ -10,6 +10,7 @@ import { type BenchContext, PINNING, execFileAsync } from './context';
 import { exportRows } from './export';
 import { ingestRows } from './ingest';
 import { type Row, printRows, writeResults } from './rows';
+import { webRows } from './web';
 
 /**
  * `pnpm bench [group …] [--events N]`: starts what it measures on this machine, measures every
@@ -23,6 +24,7 @@ const GROUPS: Record<string, (context: BenchContext) => Promise<Row[]>> = {
   ingest: ingestRows,
   analytics: analyticsRows,
   export: exportRows,
+  web: webRows,
 };
 
 function parseArgs(argv: readonly string[]): { groups: string[]; events: number } {

@@ -1,20 +1,19 @@
+import type { ComponentType } from 'react';
 import { Navigate, createBrowserRouter } from 'react-router';
-import { ApiKeysPage } from '../modules/api-keys/api-keys-page';
-import { ForgotPasswordPage } from '../modules/accounts/forgot-password-page';
-import { LogInPage } from '../modules/accounts/log-in-page';
-import { ResetPasswordPage } from '../modules/accounts/reset-password-page';
-import { SignUpPage } from '../modules/accounts/sign-up-page';
-import { InvitationPage } from '../modules/invitations/invitation-page';
-import { GettingStartedPage } from '../modules/onboarding/getting-started-page';
-import { SettingsPage } from '../modules/workspaces/settings-page';
-import { TeamPage } from '../modules/workspaces/team-page';
-import { TeamsPage } from '../modules/workspaces/teams-page';
-import { WorkspaceRedirect } from '../modules/workspaces/workspace-redirect';
-import { WorkspaceLayout } from './layout/workspace-layout';
 import { DEFAULT_SECTION } from './paths';
 import { PublicOnly, RequireAuth } from './session/route-guards';
 import { NotFound, NotFoundPage } from './ui/not-found-page';
+import { PageLoader } from './ui/page-loader';
 import { RouteErrorPage } from './ui/route-error-page';
+
+/**
+ * A page that loads on its first visit. Every page does: index.html loads only the shell (providers,
+ * router, session) and the router fetches the page's module before it renders it, so its heading is
+ * there when focus moves to it. The first-load budget is a row of `pnpm bench` (bench/web.ts).
+ */
+async function page<K extends string, M extends Record<K, ComponentType>>(module: Promise<M>, name: K) {
+  return { Component: (await module)[name] };
+}
 
 /**
  * /login, /signup                 for visitors (a signed-in user is sent on)
@@ -29,57 +28,64 @@ export function createAppRouter() {
   return createBrowserRouter([
     {
       errorElement: <RouteErrorPage />,
+      // While the first page's module loads.
+      hydrateFallbackElement: <PageLoader fullPage />,
       children: [
         {
           element: <PublicOnly />,
           children: [
-            { path: 'login', element: <LogInPage /> },
-            { path: 'signup', element: <SignUpPage /> },
-            { path: 'forgot-password', element: <ForgotPasswordPage /> },
+            { path: 'login', lazy: () => page(import('../modules/accounts/log-in-page'), 'LogInPage') },
+            { path: 'signup', lazy: () => page(import('../modules/accounts/sign-up-page'), 'SignUpPage') },
+            {
+              path: 'forgot-password',
+              lazy: () => page(import('../modules/accounts/forgot-password-page'), 'ForgotPasswordPage'),
+            },
           ],
         },
         // Not for visitors only: whoever holds the link may use it, signed in or not.
-        { path: 'reset-password/:token', element: <ResetPasswordPage /> },
-        { path: 'invite/:token', element: <InvitationPage /> },
+        {
+          path: 'reset-password/:token',
+          lazy: () => page(import('../modules/accounts/reset-password-page'), 'ResetPasswordPage'),
+        },
+        { path: 'invite/:token', lazy: () => page(import('../modules/invitations/invitation-page'), 'InvitationPage') },
         {
           element: <RequireAuth />,
           children: [
-            { index: true, element: <WorkspaceRedirect /> },
+            { index: true, lazy: () => page(import('../modules/workspaces/workspace-redirect'), 'WorkspaceRedirect') },
             { path: 'w', element: <Navigate to="/" replace /> },
             {
               path: 'w/:workspaceId',
-              element: <WorkspaceLayout />,
+              lazy: () => page(import('./layout/workspace-layout'), 'WorkspaceLayout'),
               children: [
                 { index: true, element: <Navigate to={DEFAULT_SECTION} replace /> },
-                { path: 'getting-started', element: <GettingStartedPage /> },
-                // Analytics pages load on first visit (charts are heavy); the router waits for
-                // the module, so the page's heading is there when focus moves to it.
+                {
+                  path: 'getting-started',
+                  lazy: () => page(import('../modules/onboarding/getting-started-page'), 'GettingStartedPage'),
+                },
                 {
                   path: 'overview',
-                  lazy: async () => ({ Component: (await import('../modules/analytics/overview-page')).OverviewPage }),
+                  lazy: () => page(import('../modules/analytics/overview-page'), 'OverviewPage'),
                 },
                 {
                   path: 'sessions',
-                  lazy: async () => ({ Component: (await import('../modules/analytics/sessions-page')).SessionsPage }),
+                  lazy: () => page(import('../modules/analytics/sessions-page'), 'SessionsPage'),
                 },
                 {
                   path: 'sessions/:sessionId',
-                  lazy: async () => ({ Component: (await import('../modules/analytics/session-page')).SessionPage }),
+                  lazy: () => page(import('../modules/analytics/session-page'), 'SessionPage'),
                 },
                 {
                   path: 'tools',
-                  lazy: async () => ({
-                    Component: (await import('../modules/analytics/tools-usage-page')).ToolsUsagePage,
-                  }),
+                  lazy: () => page(import('../modules/analytics/tools-usage-page'), 'ToolsUsagePage'),
                 },
                 {
                   path: 'activity',
-                  lazy: async () => ({ Component: (await import('../modules/analytics/activity-page')).ActivityPage }),
+                  lazy: () => page(import('../modules/analytics/activity-page'), 'ActivityPage'),
                 },
-                { path: 'teams', element: <TeamsPage /> },
-                { path: 'teams/:tab', element: <TeamPage /> },
-                { path: 'api-keys', element: <ApiKeysPage /> },
-                { path: 'settings', element: <SettingsPage /> },
+                { path: 'teams', lazy: () => page(import('../modules/workspaces/teams-page'), 'TeamsPage') },
+                { path: 'teams/:tab', lazy: () => page(import('../modules/workspaces/team-page'), 'TeamPage') },
+                { path: 'api-keys', lazy: () => page(import('../modules/api-keys/api-keys-page'), 'ApiKeysPage') },
+                { path: 'settings', lazy: () => page(import('../modules/workspaces/settings-page'), 'SettingsPage') },
                 { path: '*', element: <NotFound to=".." linkLabel="Go to Getting started" /> },
               ],
             },

@@ -1,10 +1,10 @@
 import {
-  Anchor,
+  type AnchorProps,
   type CSSVariablesResolver,
   DEFAULT_THEME,
-  Modal,
-  Notification,
-  PasswordInput,
+  type ModalProps,
+  type NotificationProps,
+  type PasswordInputProps,
   createTheme,
 } from '@mantine/core';
 import { AA_NORMAL_TEXT, firstReadable } from './contrast';
@@ -24,16 +24,18 @@ export const theme = createTheme({
   cursorType: 'pointer',
   // Dialogs, menus and notifications appear without sliding for people who ask for less motion.
   respectReducedMotion: true,
+  // Default props as plain objects (typed by each component's props) rather than `X.extend(…)`:
+  // importing a component here would put it, and all it uses, in the first load of every page.
   components: {
     // A link inside a sentence is told apart by more than its colour (axe `link-in-text-block`).
-    Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
+    Anchor: { defaultProps: { underline: 'always' } satisfies Partial<AnchorProps> },
     // Every dialog's × has a name (axe `button-name`), whichever way the dialog is built.
-    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
-    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close notification' } } }),
+    Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } satisfies Partial<ModalProps> },
+    Notification: {
+      defaultProps: { closeButtonProps: { 'aria-label': 'Close notification' } } satisfies Partial<NotificationProps>,
+    },
     // The show/hide button is a real stop in the Tab order, with a name that says what it does.
-    PasswordInput: PasswordInput.extend({
-      defaultProps: { visibilityToggleFocusable: true },
-    }),
+    PasswordInput: { defaultProps: { visibilityToggleFocusable: true } satisfies Partial<PasswordInputProps> },
   },
 });
 

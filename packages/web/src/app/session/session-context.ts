@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
-import type { AuthPayloadFieldsFragment, SessionUserFragment } from '../../graphql/generated';
+import type { AuthPayloadFieldsFragment, SessionUserFragment } from '../../graphql/shell.generated';
 import type { SessionState, SessionStore } from './session-store';
 
 export interface SessionActions {

@@ -1,6 +1,6 @@
 import type { ApolloClient } from '@apollo/client';
 import { useEffect, useMemo, type ReactNode } from 'react';
-import { LogOutDocument, type AuthPayloadFieldsFragment } from '../../graphql/generated';
+import { LogOutDocument, type AuthPayloadFieldsFragment } from '../../graphql/shell.generated';
 import { SessionContext, type SessionContextValue } from './session-context';
 import type { SessionStore } from './session-store';
 

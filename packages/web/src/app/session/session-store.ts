@@ -3,7 +3,7 @@ import {
   RefreshSessionDocument,
   type AuthPayloadFieldsFragment,
   type SessionUserFragment,
-} from '../../graphql/generated';
+} from '../../graphql/shell.generated';
 import type { SessionSignals } from './session-broadcast';
 
 /**
