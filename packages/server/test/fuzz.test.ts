@@ -375,6 +375,25 @@ function graphqlErrors(body: unknown): Array<{ message: string; code: unknown }>
   return errors;
 }
 
+describe('found by the fuzzer', () => {
+  it.each([
+    ['signUp', SIGN_UP, { email: '\ud800', password: 'long enough password', name: 'N' }],
+    [
+      'inviteMember',
+      `mutation($w: ID!, $e: String!) { inviteMember(workspaceId: $w, email: $e, role: VIEWER) { id } }`,
+      { e: 'x\udc00@example.test' },
+    ],
+  ])(
+    '%s: an unpaired surrogate in the email is BAD_USER_INPUT (validator threw "URI malformed": a 500)',
+    async (_op, query, vars) => {
+      const before = await rowCounts();
+      const res = await server.gql(query, { w: team.teamId, ...vars }, { token: team.owner.accessToken });
+      expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      expect(await rowCounts()).toEqual(before);
+    },
+  );
+});
+
 // ---- raw request bodies ----------------------------------------------------------------------
 
 describe('fuzzed /graphql request bodies', () => {

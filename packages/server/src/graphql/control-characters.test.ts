@@ -20,6 +20,13 @@ describe('control characters in string input', () => {
     expect(hasControlCharacter('plain, ünïcode ✓')).toBe(false);
   });
 
+  it('tells unpaired surrogates (which validators throw on) from pairs', () => {
+    expect(hasControlCharacter('\ud800')).toBe(true);
+    expect(hasControlCharacter('a\udc00b')).toBe(true);
+    expect(hasControlCharacter('\udc00\ud800')).toBe(true);
+    expect(hasControlCharacter('emoji 💥 and 𝖁')).toBe(false);
+  });
+
   it('refuses a NUL in a variable, however deeply nested, naming the variable and not its value', () => {
     const error = refusal('mutation ($input: X) { f(input: $input) }', {
       input: { name: 'ok', tags: ['fine', 'bad\u0000'] },

@@ -6,22 +6,29 @@ import { BREAK, type DocumentNode, GraphQLError, visit } from 'graphql';
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 
-/** Whether a string holds a control character no text field needs. */
+/**
+ * A UTF-16 surrogate without its other half: not a character at all. JSON may carry one
+ * ("\ud800"); it cannot be written as UTF-8, and validators that encode their input throw on it
+ * (validator's isEmail: "URI malformed", which was a 500).
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string holds a control character no text field needs, or a broken character. */
 export function hasControlCharacter(text: string): boolean {
-  return CONTROL.test(text);
+  return CONTROL.test(text) || LONE_SURROGATE.test(text);
 }
 
 /** The first variable whose value (or any key or string nested in it) holds a control character. */
 function variableWithControl(variables: Record<string, unknown>): string | undefined {
   const holds = (value: unknown): boolean => {
-    if (typeof value === 'string') return CONTROL.test(value);
+    if (typeof value === 'string') return hasControlCharacter(value);
     if (Array.isArray(value)) return value.some(holds);
     if (typeof value === 'object' && value !== null) {
-      return Object.entries(value).some(([key, nested]) => CONTROL.test(key) || holds(nested));
+      return Object.entries(value).some(([key, nested]) => hasControlCharacter(key) || holds(nested));
     }
     return false;
   };
-  return Object.keys(variables).find((name) => CONTROL.test(name) || holds(variables[name]));
+  return Object.keys(variables).find((name) => hasControlCharacter(name) || holds(variables[name]));
 }
 
 /** Whether any string literal of the document (arguments, defaults, directives) holds one. */
@@ -29,7 +36,7 @@ function literalWithControl(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     StringValue(node) {
-      if (!CONTROL.test(node.value)) return undefined;
+      if (!hasControlCharacter(node.value)) return undefined;
       found = true;
       return BREAK;
     },
@@ -49,7 +56,7 @@ export function createControlCharacterCheck() {
   const literals = new WeakMap<DocumentNode, boolean>();
   const refuse = (where: string): GraphQLError =>
     new GraphQLError(
-      `${where} contains a control character. Text may hold tabs and line breaks, but no other control characters.`,
+      `${where} contains a control character or an unpaired surrogate. Text may hold tabs and line breaks, but no other control characters.`,
       { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
     );
   return (request: GraphQLRequest, document: DocumentNode): void => {
