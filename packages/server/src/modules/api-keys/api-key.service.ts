@@ -74,7 +74,12 @@ export class ApiKeyService {
     const apiKey = await this.db.transaction(async (manager) => {
       // One creation at a time per workspace, so two racing requests cannot both take the last
       // place. FOR NO KEY UPDATE does not block inserts that merely reference the workspace.
-      await manager.findOne(Workspace, { where: { id: workspaceId }, lock: { mode: 'for_no_key_update' } });
+      // A team deleted meanwhile (its deletion holds the row until it commits) gets no new key.
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
       const held = await manager.count(ApiKey, { where: { workspaceId, revokedAt: IsNull() } });
       if (held >= LIMITS.apiKeysPerWorkspace) {
         throw badInput(
@@ -111,6 +116,13 @@ export class ApiKeyService {
   async revoke(workspaceId: string, apiKeyId: string, actor: Principal | null): Promise<ApiKey> {
     if (!isUuid(apiKeyId)) throw notFound('API key');
     const changed = await this.db.transaction(async (manager) => {
+      // The workspace row first, as a team's deletion (which revokes every key) takes it: the
+      // other way round, a revoke racing the deletion deadlocks with it (found by races.test.ts).
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
       const key = await manager.findOne(ApiKey, {
         where: { workspaceId, id: apiKeyId },
         lock: { mode: 'pessimistic_write' },
