@@ -13,7 +13,7 @@ const dashboard = useDashboard();
 const HOUR = 3600_000;
 const MINUTE = 60_000;
 
-/** Three sessions, two users, seven events, two errors, all within the last few hours. */
+/** Three sessions, two users, seven events, two errors, all within the last few hours; three carry a plan. */
 function batch(now: number) {
   const at = (ms: number) => new Date(now - ms).toISOString();
   return {
@@ -26,6 +26,7 @@ function batch(now: number) {
         userId: 'u1',
         durationMs: 100,
         status: 'ok',
+        properties: { plan: 'pro' },
       },
       {
         sessionId: 'e2e-s1',
@@ -35,6 +36,7 @@ function batch(now: number) {
         userId: 'u1',
         durationMs: 300,
         status: 'error',
+        properties: { plan: 'pro' },
       },
       { sessionId: 'e2e-s1', name: 'open', type: 'pageview', timestamp: at(3 * HOUR - 10 * MINUTE), userId: 'u1' },
       {
@@ -45,6 +47,7 @@ function batch(now: number) {
         userId: 'u2',
         durationMs: 50,
         status: 'ok',
+        properties: { plan: 'free' },
       },
       {
         sessionId: 'e2e-s2',
@@ -196,6 +199,9 @@ describe('Analytics in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Add annotation' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Save filter' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Export' }).count()).toBe(0);
+    // The annotation added above is listed for them too, without Edit or Delete.
+    await page.getByRole('region', { name: 'Annotations' }).getByText('Release 2.0').waitFor();
+    expect(await page.getByRole('button', { name: /^(Edit|Delete) annotation/ }).count()).toBe(0);
 
     // The filter bar still narrows what they see.
     await page.getByRole('combobox', { name: 'Event names' }).fill('search');
@@ -203,4 +209,109 @@ describe('Analytics in Chromium', () => {
     await expectCard(page, 'Events', '3');
     await expectAccessible(page, 'Overview for a viewer');
   });
+
+  it('edits and deletes an annotation, edits a saved filter’s property condition, exports the filtered rows', async () => {
+    const asOwner = <T>(query: string, variables: Record<string, unknown>) =>
+      dashboard.server.gql<T>(query, variables, { token: team.owner.accessToken });
+    await asOwner(`mutation($w: ID!, $i: AnnotationInput!) { createAnnotation(workspaceId: $w, input: $i) { id } }`, {
+      w: team.teamId,
+      i: { at: new Date(Date.now() - 30 * MINUTE).toISOString(), text: 'Deploy 1' },
+    });
+    const created = await asOwner<{ createSavedFilter: { id: string } }>(
+      `mutation($w: ID!, $i: SavedFilterInput!) { createSavedFilter(workspaceId: $w, input: $i) { id } }`,
+      {
+        w: team.teamId,
+        i: {
+          name: 'Pro searches',
+          filter: { names: ['search'], properties: [{ key: 'plan', op: 'EQ', value: 'pro' }] },
+        },
+      },
+    );
+    const savedId = created.data?.createSavedFilter.id;
+    expect(savedId).toBeDefined();
+
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    page.setDefaultTimeout(10_000);
+    await logIn(page, team.owner);
+    await page.goto(`/w/${team.teamId}/overview`);
+    await expectCard(page, 'Events', '7');
+    const chartText = (text: string) => page.locator('figure svg').getByText(text, { exact: true });
+    await chartText('Deploy 1').waitFor();
+
+    // Edit: the new note replaces the old one on the chart and in the list.
+    await page.getByRole('button', { name: 'Edit annotation Deploy 1' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit annotation' });
+    await edit.waitFor();
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+    await expectAccessible(page, 'the Edit annotation dialog');
+    await edit.getByLabel('Note').fill('Deploy 2');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'hidden' });
+    await chartText('Deploy 2').waitFor();
+    expect(await chartText('Deploy 1').count()).toBe(0);
+
+    // Delete: asked first, then gone from the chart and the list.
+    await page.getByRole('button', { name: 'Delete annotation Deploy 2' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete annotation' });
+    await confirm.waitFor();
+    await expectAccessible(page, 'the Delete annotation dialog');
+    await confirm.getByRole('button', { name: 'Delete annotation' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    await chartText('Deploy 2').waitFor({ state: 'detached' });
+    expect(await page.getByRole('region', { name: 'Annotations' }).getByText('Deploy 2').count()).toBe(0);
+
+    // The saved filter: names and its property condition apply (search with plan "pro": 2 events).
+    await page.getByRole('combobox', { name: 'Saved filter' }).click();
+    await page.getByRole('option', { name: 'Pro searches' }).click();
+    await expectCard(page, 'Events', '2');
+    await expectCard(page, 'Errors', '1');
+    await page.getByRole('list', { name: 'Property conditions applied' }).getByText('plan is "pro"').waitFor();
+
+    // Edit filter shows the condition; changed to "free", it is saved and applied: 1 event.
+    await page.getByRole('button', { name: 'Edit filter' }).click();
+    const editFilter = page.getByRole('dialog', { name: 'Edit filter' });
+    await editFilter.waitFor();
+    expect(await editFilter.getByLabel('Property 1').inputValue()).toBe('plan');
+    expect(await editFilter.getByRole('textbox', { name: 'Value 1' }).inputValue()).toBe('pro');
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+    await expectAccessible(page, 'the Edit filter dialog');
+    await editFilter.getByRole('textbox', { name: 'Value 1' }).fill('free');
+    await editFilter.getByRole('button', { name: 'Save changes' }).click();
+    await editFilter.waitFor({ state: 'hidden' });
+    await expectCard(page, 'Events', '1');
+    await expectCard(page, 'Errors', '0');
+    const stored = await asOwner<{ workspace: { savedFilters: Array<{ id: string; filter: unknown }> } }>(
+      `query($w: ID!) { workspace(id: $w) { savedFilters { id filter } } }`,
+      { w: team.teamId },
+    );
+    expect(stored.data?.workspace.savedFilters.find((f) => f.id === savedId)?.filter).toEqual({
+      names: ['search'],
+      properties: [{ key: 'plan', op: 'EQ', value: 'free' }],
+    });
+
+    // Export with the saved filter applied: exactly its one row.
+    await page.getByRole('button', { name: 'Export' }).click();
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('menuitem', { name: 'CSV' }).click();
+    const lines = readFileSync(await (await downloading).path(), 'utf8')
+      .trimEnd()
+      .split(/\r?\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(',e2e-s2,search,tool_call,u2,50,ok,');
+    expect(lines[1]).toContain('free');
+
+    // An ad-hoc property condition, added in the filter bar: the three events that carry a plan.
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expectCard(page, 'Events', '7');
+    await page.getByRole('button', { name: 'Properties' }).click();
+    const conditions = page.getByRole('dialog', { name: 'Property conditions' });
+    await conditions.waitFor();
+    await conditions.getByLabel('Property 1').fill('plan');
+    await conditions.getByRole('combobox', { name: 'Condition 1' }).click();
+    await page.getByRole('option', { name: 'exists' }).click();
+    await conditions.getByRole('button', { name: 'Apply' }).click();
+    await conditions.waitFor({ state: 'hidden' });
+    await expectCard(page, 'Events', '3');
+    await page.getByRole('button', { name: 'Properties (1)' }).waitFor();
+  }, 90_000);
 });

@@ -3,33 +3,47 @@ import { Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core'
 import { ANALYTICS_LIMITS } from '@tally/shared';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../../app/ui/error-state';
-import { CreateAnnotationDocument } from '../../graphql/generated';
+import { CreateAnnotationDocument, UpdateAnnotationDocument } from '../../graphql/generated';
+
+export interface AnnotationValue {
+  id: string;
+  at: string;
+  text: string;
+}
 
 interface AddAnnotationModalProps {
   workspaceId: string;
   opened: boolean;
-  onClose: (created: boolean) => void;
+  /** The annotation to edit; none: a new one. */
+  annotation?: AnnotationValue | null;
+  onClose: (saved: boolean) => void;
 }
 
 /** "2026-11-23T18:05" in the viewer's time zone, as a datetime-local input wants it. */
-function localNow(): string {
-  const now = new Date();
-  now.setSeconds(0, 0);
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+function localTime(at: Date = new Date()): string {
+  const local = new Date(at);
+  local.setSeconds(0, 0);
+  return new Date(local.getTime() - local.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
-export function AddAnnotationModal({ workspaceId, opened, onClose }: AddAnnotationModalProps) {
-  const [text, setText] = useState('');
-  const [at, setAt] = useState(localNow);
+/** Adds an annotation, or edits one (its note and time). */
+export function AddAnnotationModal({ workspaceId, opened, annotation = null, onClose }: AddAnnotationModalProps) {
+  const [text, setText] = useState(annotation?.text ?? '');
+  const [at, setAt] = useState(() => localTime(annotation ? new Date(annotation.at) : undefined));
   const [textError, setTextError] = useState<string | null>(null);
-  const [createAnnotation, { loading, error, reset }] = useMutation(CreateAnnotationDocument);
+  const [createAnnotation, created] = useMutation(CreateAnnotationDocument);
+  const [updateAnnotation, updated] = useMutation(UpdateAnnotationDocument);
+  const loading = created.loading || updated.loading;
+  const error = created.error ?? updated.error;
+  const editing = annotation !== null;
 
-  function close(created: boolean) {
+  function close(saved: boolean) {
     setText('');
-    setAt(localNow());
+    setAt(localTime());
     setTextError(null);
-    reset();
-    onClose(created);
+    created.reset();
+    updated.reset();
+    onClose(saved);
   }
 
   async function submit(event: FormEvent) {
@@ -41,8 +55,10 @@ export function AddAnnotationModal({ workspaceId, opened, onClose }: AddAnnotati
     }
     const when = new Date(at);
     if (Number.isNaN(when.getTime())) return;
+    const input = { at: when.toISOString(), text: trimmed };
     try {
-      await createAnnotation({ variables: { workspaceId, input: { at: when.toISOString(), text: trimmed } } });
+      if (annotation) await updateAnnotation({ variables: { workspaceId, annotationId: annotation.id, input } });
+      else await createAnnotation({ variables: { workspaceId, input } });
       close(true);
     } catch {
       // Shown by <ErrorAlert>.
@@ -55,11 +71,16 @@ export function AddAnnotationModal({ workspaceId, opened, onClose }: AddAnnotati
       onClose={() => {
         close(false);
       }}
-      title="Add annotation"
+      title={editing ? 'Edit annotation' : 'Add annotation'}
     >
       <form onSubmit={(e) => void submit(e)} noValidate>
         <Stack>
-          {error ? <ErrorAlert error={error} title="The annotation couldn't be added" /> : null}
+          {error ? (
+            <ErrorAlert
+              error={error}
+              title={editing ? "The annotation couldn't be saved" : "The annotation couldn't be added"}
+            />
+          ) : null}
           <Textarea
             label="Note"
             description="A release, an incident, a campaign: shown on the Overview chart."
@@ -92,7 +113,7 @@ export function AddAnnotationModal({ workspaceId, opened, onClose }: AddAnnotati
               Cancel
             </Button>
             <Button type="submit" loading={loading}>
-              Add annotation
+              {editing ? 'Save changes' : 'Add annotation'}
             </Button>
           </Group>
         </Stack>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { Button, Group, Modal, Paper, Select, Stack, TagsInput, Text, TextInput } from '@mantine/core';
-import { IconDeviceFloppy, IconTrash, IconX } from '@tabler/icons-react';
+import { Badge, Button, Group, Modal, Paper, Select, Stack, TagsInput, Text, TextInput } from '@mantine/core';
+import { IconAdjustments, IconDeviceFloppy, IconTrash, IconX } from '@tabler/icons-react';
 import { ANALYTICS_LIMITS, Scope, can, type EventFilter } from '@tally/shared';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../../app/ui/error-state';
@@ -11,7 +11,14 @@ import {
   UpdateSavedFilterDocument,
   type SavedFilterFieldsFragment,
 } from '../../graphql/generated';
-import type { AnalyticsParams } from './analytics-params';
+import { asConditions, type AnalyticsParams, type PropertyCondition } from './analytics-params';
+import {
+  PropertyConditionsEditor,
+  describeCondition,
+  fromDrafts,
+  toDrafts,
+  type ConditionDraft,
+} from './property-conditions-editor';
 
 interface AnalyticsFiltersProps {
   workspaceId: string;
@@ -27,7 +34,7 @@ function asFilter(value: unknown): EventFilter {
     names: strings(raw.names) ?? null,
     types: strings(raw.types) ?? null,
     userIds: strings(raw.userIds) ?? null,
-    properties: Array.isArray(raw.properties) ? (raw.properties as EventFilter['properties']) : null,
+    properties: asConditions(raw.properties),
   };
 }
 
@@ -36,10 +43,14 @@ function toInput(filter: EventFilter | null) {
     names: filter?.names?.length ? filter.names : null,
     types: filter?.types?.length ? filter.types : null,
     userIds: filter?.userIds?.length ? filter.userIds : null,
+    properties: filter?.properties?.length ? filter.properties : null,
   };
 }
 
-/** Names, types and user ids to narrow an analytics page to; saved filters to apply, save, edit, delete. */
+/**
+ * Names, types, user ids and property conditions to narrow an analytics page to; saved filters to
+ * apply, save, edit (property conditions included), delete.
+ */
 export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFiltersProps) {
   const mayManage = can(scopes, Scope.FILTERS_MANAGE);
   const { data, refetch } = useQuery(SavedFiltersDocument, { variables: { workspaceId } });
@@ -47,8 +58,10 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
   const selected = saved.find((f) => f.id === params.savedFilterId) ?? null;
   const [saveMode, setSaveMode] = useState<'create' | 'update' | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [editingConditions, setEditingConditions] = useState(false);
   const filter = params.filter;
   const hasFilter = Boolean(filter);
+  const conditions = filter?.properties ?? [];
 
   function change(key: 'names' | 'types' | 'userIds', values: string[]) {
     params.setFilter({ ...(filter ?? {}), [key]: values.slice(0, ANALYTICS_LIMITS.filterValues) });
@@ -87,6 +100,15 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
           clearable
           w={200}
         />
+        <Button
+          variant="default"
+          leftSection={<IconAdjustments size={16} aria-hidden />}
+          onClick={() => {
+            setEditingConditions(true);
+          }}
+        >
+          {conditions.length ? `Properties (${String(conditions.length)})` : 'Properties'}
+        </Button>
         <Select
           label="Saved filter"
           placeholder={saved.length ? 'Choose a saved filter' : 'No saved filters'}
@@ -149,6 +171,24 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
           </Group>
         ) : null}
       </Group>
+      {conditions.length ? (
+        <Group gap="xs" mt="xs" role="list" aria-label="Property conditions applied">
+          {conditions.map((c, i) => (
+            <Badge key={i} variant="light" tt="none" role="listitem">
+              {describeCondition(c)}
+            </Badge>
+          ))}
+        </Group>
+      ) : null}
+      <ConditionsModal
+        key={editingConditions ? 'open' : 'closed'}
+        opened={editingConditions}
+        conditions={conditions}
+        onClose={(next) => {
+          setEditingConditions(false);
+          if (next) params.setFilter({ ...(filter ?? {}), properties: next });
+        }}
+      />
       {mayManage ? (
         <>
           <SaveFilterModal
@@ -157,11 +197,11 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
             mode={saveMode}
             existing={saveMode === 'update' ? selected : null}
             filter={filter}
-            onClose={(savedId) => {
+            onClose={(saved) => {
               setSaveMode(null);
-              if (savedId) {
+              if (saved) {
                 void refetch().then(() => {
-                  params.setSavedFilterId(savedId);
+                  params.applySaved(saved.id, saved.filter);
                 });
               }
             }}
@@ -188,12 +228,15 @@ interface SaveFilterModalProps {
   mode: 'create' | 'update' | null;
   existing: SavedFilterFieldsFragment | null;
   filter: EventFilter | null;
-  onClose: (savedId: string | null) => void;
+  onClose: (saved: { id: string; filter: EventFilter } | null) => void;
 }
 
+/** Names a filter and edits its property conditions; the lists come from the filter bar. */
 function SaveFilterModal({ workspaceId, mode, existing, filter, onClose }: SaveFilterModalProps) {
   const [name, setName] = useState(existing?.name ?? '');
   const [nameError, setNameError] = useState<string | null>(null);
+  const [drafts, setDrafts] = useState<ConditionDraft[]>(() => toDrafts(filter?.properties));
+  const [problem, setProblem] = useState<string | null>(null);
   const [create, created] = useMutation(CreateSavedFilterDocument);
   const [update, updated] = useMutation(UpdateSavedFilterDocument);
   const error = created.error ?? updated.error;
@@ -205,15 +248,21 @@ function SaveFilterModal({ workspaceId, mode, existing, filter, onClose }: SaveF
       setNameError('Enter a name.');
       return;
     }
-    const input = { name: trimmed, filter: toInput(filter) };
+    const checked = fromDrafts(drafts);
+    if ('problem' in checked) {
+      setProblem(checked.problem);
+      return;
+    }
+    const saving: EventFilter = { ...(filter ?? {}), properties: checked.conditions };
+    const input = { name: trimmed, filter: toInput(saving) };
     try {
-      if (mode === 'update' && existing) {
-        const result = await update({ variables: { workspaceId, savedFilterId: existing.id, input } });
-        onClose(result.data?.updateSavedFilter.id ?? null);
-      } else {
-        const result = await create({ variables: { workspaceId, input } });
-        onClose(result.data?.createSavedFilter.id ?? null);
-      }
+      const result =
+        mode === 'update' && existing
+          ? // The page's queries keep their variables (the same saved filter id): asked again.
+            (await update({ variables: { workspaceId, savedFilterId: existing.id, input }, refetchQueries: 'active' }))
+              .data?.updateSavedFilter
+          : (await create({ variables: { workspaceId, input } })).data?.createSavedFilter;
+      onClose(result ? { id: result.id, filter: asFilter(result.filter) } : null);
     } catch {
       // Shown by <ErrorAlert>.
     }
@@ -232,8 +281,8 @@ function SaveFilterModal({ workspaceId, mode, existing, filter, onClose }: SaveF
           {error ? <ErrorAlert error={error} title="The filter couldn't be saved" /> : null}
           <Text size="sm" c="dimmed">
             {mode === 'update'
-              ? 'Saves the names, types and user IDs now in the filter bar under this name.'
-              : 'Saves the names, types and user IDs now in the filter bar, for everyone in this workspace.'}
+              ? 'Saves the names, types and user IDs now in the filter bar and these property conditions under this name.'
+              : 'Saves the names, types and user IDs now in the filter bar and these property conditions, for everyone in this workspace.'}
           </Text>
           <TextInput
             label="Filter name"
@@ -245,6 +294,14 @@ function SaveFilterModal({ workspaceId, mode, existing, filter, onClose }: SaveF
             onChange={(e) => {
               setName(e.currentTarget.value);
               setNameError(null);
+            }}
+          />
+          <PropertyConditionsEditor
+            drafts={drafts}
+            problem={problem}
+            onChange={(next) => {
+              setDrafts(next);
+              setProblem(null);
             }}
           />
           <Group justify="flex-end">
@@ -315,6 +372,64 @@ function DeleteFilterModal({ workspaceId, target, onClose }: DeleteFilterModalPr
           </Button>
         </Group>
       </Stack>
+    </Modal>
+  );
+}
+
+interface ConditionsModalProps {
+  opened: boolean;
+  conditions: readonly PropertyCondition[];
+  /** The conditions to apply; null: cancelled. */
+  onClose: (conditions: PropertyCondition[] | null) => void;
+}
+
+/** Edits the filter bar's property conditions; applied together when the dialog is done. */
+function ConditionsModal({ opened, conditions, onClose }: ConditionsModalProps) {
+  const [drafts, setDrafts] = useState<ConditionDraft[]>(() =>
+    conditions.length ? toDrafts(conditions) : [{ key: '', op: 'EQ', value: '' }],
+  );
+  const [problem, setProblem] = useState<string | null>(null);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const checked = fromDrafts(drafts);
+    if ('problem' in checked) setProblem(checked.problem);
+    else onClose(checked.conditions);
+  }
+  return (
+    <Modal
+      opened={opened}
+      onClose={() => {
+        onClose(null);
+      }}
+      title="Property conditions"
+      size="lg"
+    >
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          <Text size="sm" c="dimmed">
+            Events match when every condition holds on a top-level key of their properties.
+          </Text>
+          <PropertyConditionsEditor
+            drafts={drafts}
+            problem={problem}
+            onChange={(next) => {
+              setDrafts(next);
+              setProblem(null);
+            }}
+          />
+          <Group justify="flex-end">
+            <Button
+              variant="default"
+              onClick={() => {
+                onClose(null);
+              }}
+            >
+              Cancel
+            </Button>
+            <Button type="submit">Apply</Button>
+          </Group>
+        </Stack>
+      </form>
     </Modal>
   );
 }

@@ -20,7 +20,7 @@ export function AnalyticsControls({ workspace, scopes, params, withInterval = fa
       <AnalyticsToolbar
         params={params}
         withInterval={withInterval}
-        actions={<ExportButton workspaceId={workspace.id} scopes={scopes} range={params.range} />}
+        actions={<ExportButton workspaceId={workspace.id} scopes={scopes} params={params} />}
       />
       <AnalyticsFilters workspaceId={workspace.id} scopes={scopes} params={params} />
     </>

@@ -1,4 +1,4 @@
-import { Interval, type EventFilter } from '@tally/shared';
+import { ANALYTICS_LIMITS, Interval, PropertyOp, type EventFilter } from '@tally/shared';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 
@@ -33,7 +33,38 @@ export function presetRange(preset: RangePreset, now: number = Date.now()): { fr
   return { from: new Date(to - ms).toISOString(), to: new Date(to).toISOString() };
 }
 
+export type PropertyCondition = NonNullable<EventFilter['properties']>[number];
+
+function isPropertyOp(value: unknown): value is PropertyOp {
+  return Object.values<unknown>(PropertyOp).includes(value);
+}
+
+/** Property conditions from any JSON (the address, a saved filter); what is not one is left out. */
+export function asConditions(value: unknown): PropertyCondition[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .flatMap((item: unknown): PropertyCondition[] => {
+      if (!item || typeof item !== 'object') return [];
+      const { key, op, value: compared } = item as Record<string, unknown>;
+      if (typeof key !== 'string' || !key.trim() || !isPropertyOp(op)) return [];
+      if (op === PropertyOp.EXISTS) return [{ key, op }];
+      return typeof compared === 'string' ? [{ key, op, value: compared }] : [];
+    })
+    .slice(0, ANALYTICS_LIMITS.filterProperties);
+}
+
+function readConditions(raw: string | null): PropertyCondition[] {
+  if (!raw) return [];
+  try {
+    return asConditions(JSON.parse(raw));
+  } catch {
+    return [];
+  }
+}
+
 function writeFilter(next: URLSearchParams, value: EventFilter | null) {
+  if (value?.properties?.length) next.set('props', JSON.stringify(value.properties));
+  else next.delete('props');
   for (const [key, values] of [
     ['names', value?.names],
     ['types', value?.types],
@@ -48,7 +79,7 @@ export interface AnalyticsParams {
   preset: RangePreset;
   range: { from: string; to: string };
   interval: Interval;
-  /** The ad-hoc filter; null when none of its lists has a value. */
+  /** The ad-hoc filter; null when none of its lists or property conditions has a value. */
   filter: EventFilter | null;
   savedFilterId: string | null;
   setPreset: (preset: RangePreset) => void;
@@ -85,17 +116,20 @@ export function useAnalyticsParams(): AnalyticsParams {
   const namesRaw = params.get('names');
   const typesRaw = params.get('types');
   const usersRaw = params.get('users');
+  const propsRaw = params.get('props');
   const filter = useMemo<EventFilter | null>(() => {
     const names = list(namesRaw);
     const types = list(typesRaw);
     const userIds = list(usersRaw);
-    if (!names.length && !types.length && !userIds.length) return null;
+    const properties = readConditions(propsRaw);
+    if (!names.length && !types.length && !userIds.length && !properties.length) return null;
     return {
       ...(names.length ? { names } : {}),
       ...(types.length ? { types } : {}),
       ...(userIds.length ? { userIds } : {}),
+      ...(properties.length ? { properties } : {}),
     };
-  }, [namesRaw, typesRaw, usersRaw]);
+  }, [namesRaw, typesRaw, usersRaw, propsRaw]);
   const savedFilterId = params.get('saved');
 
   const update = useCallback(
@@ -159,7 +193,7 @@ export function useAnalyticsParams(): AnalyticsParams {
 
   const search = useMemo(() => {
     const carried = new URLSearchParams();
-    for (const key of ['range', 'names', 'types', 'users', 'saved']) {
+    for (const key of ['range', 'names', 'types', 'users', 'props', 'saved']) {
       const value = params.get(key);
       if (value) carried.set(key, value);
     }

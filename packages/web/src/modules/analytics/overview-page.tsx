@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
-import { Button, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { IconPlus } from '@tabler/icons-react';
+import { Button, Group, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { Interval, Scope, can } from '@tally/shared';
 import { useState } from 'react';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
@@ -10,11 +10,12 @@ import { PageHeader } from '../../app/ui/page-header';
 import { PageLoader } from '../../app/ui/page-loader';
 import { AnalyticsOverviewDocument } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
-import { AddAnnotationModal } from './add-annotation-modal';
+import { AddAnnotationModal, type AnnotationValue } from './add-annotation-modal';
 import { AnalyticsFilters } from './analytics-filters';
 import { formatCount, formatDuration } from './analytics-format';
 import { analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { AnalyticsToolbar } from './analytics-toolbar';
+import { DeleteAnnotationModal } from './delete-annotation-modal';
 import { ExportButton } from './export-button';
 import { FirstEventPanel } from './first-event-panel';
 import { NoAnalyticsAccess } from './no-analytics-access';
@@ -47,6 +48,8 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
     skip: !mayView,
   });
   const [annotating, setAnnotating] = useState(false);
+  const [editing, setEditing] = useState<AnnotationValue | null>(null);
+  const [deleting, setDeleting] = useState<AnnotationValue | null>(null);
   const scopes = data?.workspace?.viewerScopes ?? workspace.viewerScopes;
   const mayAnnotate = can(scopes, Scope.ANNOTATIONS_MANAGE);
   const overview = data?.workspace?.analytics.overview;
@@ -88,10 +91,41 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
             <List spacing={4} size="sm">
               {overview.annotations.map((a) => (
                 <List.Item key={a.id}>
-                  <Text span size="sm" c="dimmed">
-                    {formatDateTime(a.at)}
-                  </Text>{' '}
-                  {a.text}
+                  <Group gap="xs" wrap="nowrap" align="baseline">
+                    <Text span size="sm">
+                      <Text span size="sm" c="dimmed">
+                        {formatDateTime(a.at)}
+                      </Text>{' '}
+                      {a.text}
+                    </Text>
+                    {mayAnnotate ? (
+                      <Group gap={4} wrap="nowrap">
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          leftSection={<IconPencil size={14} aria-hidden />}
+                          aria-label={`Edit annotation ${a.text}`}
+                          onClick={() => {
+                            setEditing(a);
+                          }}
+                        >
+                          Edit
+                        </Button>
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          color="red"
+                          leftSection={<IconTrash size={14} aria-hidden />}
+                          aria-label={`Delete annotation ${a.text}`}
+                          onClick={() => {
+                            setDeleting(a);
+                          }}
+                        >
+                          Delete
+                        </Button>
+                      </Group>
+                    ) : null}
+                  </Group>
                 </List.Item>
               ))}
             </List>
@@ -129,7 +163,7 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
           <AnalyticsToolbar
             params={params}
             withInterval
-            actions={<ExportButton workspaceId={workspace.id} scopes={scopes} range={params.range} />}
+            actions={<ExportButton workspaceId={workspace.id} scopes={scopes} params={params} />}
           />
           <AnalyticsFilters workspaceId={workspace.id} scopes={scopes} params={params} />
         </>
@@ -144,6 +178,28 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
             if (created) void refetch();
           }}
         />
+      ) : null}
+      {mayAnnotate ? (
+        <>
+          <AddAnnotationModal
+            key={editing?.id ?? 'none'}
+            workspaceId={workspace.id}
+            opened={editing !== null}
+            annotation={editing}
+            onClose={(saved) => {
+              setEditing(null);
+              if (saved) void refetch();
+            }}
+          />
+          <DeleteAnnotationModal
+            workspaceId={workspace.id}
+            target={deleting}
+            onClose={(deleted) => {
+              setDeleting(null);
+              if (deleted) void refetch();
+            }}
+          />
+        </>
       ) : null}
     </>
   );
