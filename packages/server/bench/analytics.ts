@@ -77,7 +77,7 @@ export async function analyticsRows(context: BenchContext): Promise<Row[]> {
   await loadEvents(context, account.workspaceId, events, { now });
   await tally.services.events.compaction.compact();
   await tally.db.query(
-    'VACUUM (ANALYZE) event_rollups_hourly, event_histograms_daily, session_rollups_hourly, user_days_monthly, sessions',
+    'VACUUM (ANALYZE) event_rollups_hourly, event_rollups_daily, session_rollups_hourly, user_days_monthly, sessions',
   );
 
   const range = { from: new Date(now.getTime() - 30 * DAY_MS).toISOString(), to: now.toISOString() };

@@ -407,7 +407,7 @@ export async function loadEvents(
   if (options.settle ?? true) {
     const settling = performance.now();
     await context.tally.db.query(
-      'VACUUM (ANALYZE) events, event_ids, sessions, event_name_sessions, event_rollups_hourly, session_rollups_hourly, event_histograms_daily',
+      'VACUUM (ANALYZE) events, event_ids, sessions, event_name_sessions, event_rollups_hourly, session_rollups_hourly, event_rollups_daily',
     );
     settleMs = performance.now() - settling;
     if (log) console.log(`  VACUUM (ANALYZE) of the event tables: ${(settleMs / 1000).toFixed(1)} s`);

@@ -7,7 +7,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * workspace queued behind each other's row locks until commit. Now the ingest's statement only
  * appends: `event_rollup_deltas` (per hour × name × type, with the duration histogram kept
  * sparse — bucket numbers and their counts) and `session_rollup_deltas` (per hour). A job folds
- * them into `event_rollups_hourly`, `event_histograms_daily` and `session_rollups_hourly` in one
+ * them into `event_rollups_hourly`, `event_rollups_daily` and `session_rollups_hourly` in one
  * statement each (rows deleted and added at once), and every query reads the rollups plus the
  * deltas not folded yet: the answer is the same before and after a fold. Append-only logs have
  * no primary key; their one index leads with workspace_id.
@@ -58,6 +58,30 @@ export class RollupDeltas1763900000007 implements MigrationInterface {
            autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000)`,
       );
     }
+    // The daily histograms become daily rollups: the day's counts beside its histogram, so a
+    // 30-day Overview or Tools & Usage reads 30 rows per name instead of 720 (hours at the
+    // ragged ends still come from the hourly table). Filled from the hourly rollups, which
+    // until now held everything; days without durations had no daily row yet.
+    await q.query(`ALTER TABLE event_histograms_daily RENAME TO event_rollups_daily`);
+    await q.query(
+      `ALTER TABLE event_rollups_daily RENAME CONSTRAINT event_histograms_daily_pkey TO event_rollups_daily_pkey`,
+    );
+    await q.query(`
+      ALTER TABLE event_rollups_daily
+        ADD COLUMN events bigint NOT NULL DEFAULT 0,
+        ADD COLUMN errors bigint NOT NULL DEFAULT 0,
+        ADD COLUMN duration_sum_ms double precision NOT NULL DEFAULT 0,
+        ADD COLUMN duration_count bigint NOT NULL DEFAULT 0,
+        ADD COLUMN sessions bigint NOT NULL DEFAULT 0`);
+    await q.query(`
+      INSERT INTO event_rollups_daily AS d
+        (workspace_id, day, name, type, duration_histogram, events, errors, duration_sum_ms, duration_count, sessions)
+      SELECT workspace_id, date_trunc('day', hour, 'UTC'), name, type, array_fill(0, ARRAY[96]),
+             sum(events), sum(errors), sum(duration_sum_ms), sum(duration_count), sum(sessions)
+        FROM event_rollups_hourly GROUP BY 1, 2, 3, 4
+      ON CONFLICT (workspace_id, day, name, type) DO UPDATE SET
+        events = EXCLUDED.events, errors = EXCLUDED.errors, duration_sum_ms = EXCLUDED.duration_sum_ms,
+        duration_count = EXCLUDED.duration_count, sessions = EXCLUDED.sessions`);
     await q.query(`ALTER TABLE event_ids ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()`);
     await q.query(`ALTER TABLE sessions ADD COLUMN prev_user_id text`);
     await q.query(`
@@ -123,5 +147,13 @@ export class RollupDeltas1763900000007 implements MigrationInterface {
     await q.query(`ALTER TABLE event_ids DROP COLUMN created_at`);
     await q.query(`DROP TABLE session_rollup_deltas`);
     await q.query(`DROP TABLE event_rollup_deltas`);
+    await q.query(`
+      ALTER TABLE event_rollups_daily
+        DROP COLUMN events, DROP COLUMN errors, DROP COLUMN duration_sum_ms, DROP COLUMN duration_count,
+        DROP COLUMN sessions`);
+    await q.query(
+      `ALTER TABLE event_rollups_daily RENAME CONSTRAINT event_rollups_daily_pkey TO event_histograms_daily_pkey`,
+    );
+    await q.query(`ALTER TABLE event_rollups_daily RENAME TO event_histograms_daily`);
   }
 }

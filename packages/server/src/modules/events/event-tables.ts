@@ -8,6 +8,6 @@ export const EVENT_TABLES = [
   'event_rollup_deltas',
   'session_rollup_deltas',
   'event_rollups_hourly',
-  'event_histograms_daily',
+  'event_rollups_daily',
   'session_rollups_hourly',
 ] as const;

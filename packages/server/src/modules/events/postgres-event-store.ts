@@ -201,18 +201,32 @@ event_rollup AS (
 )
 SELECT (SELECT count(*) FROM live)::int AS live, (SELECT count(*) FROM fresh)::int AS stored`;
 
+const EVENT_ROLLUP_COLUMNS = 'workspace_id, name, type, events, errors, duration_sum_ms, duration_count, sessions';
+
 /**
- * The hourly rollups plus the ingest's deltas not folded into them yet (rollup-compaction.ts):
- * what every rolled-up answer reads, in one snapshot, so a fold never changes an answer.
- * Conditions on `workspace_id` and `hour` reach both tables' indexes.
+ * The event rollups of an hour-aligned range, in one snapshot (so a fold never changes an
+ * answer): whole UTC days from `event_rollups_daily` when `byDay` (its `day` as `hour`), the
+ * hours around them from `event_rollups_hourly`, and for the whole range the ingest's deltas not
+ * folded yet (rollup-compaction.ts). Every part is bounded by `workspace_id` ($1) and time, which
+ * lead each table's key. A 30-day range reads about 30 rows per name instead of 720.
  */
-const EVENT_ROLLUPS = `(
-  SELECT workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, sessions
-    FROM event_rollups_hourly
-  UNION ALL
-  SELECT workspace_id, hour, name, type, events, errors, duration_sum_ms, duration_count, sessions
-    FROM event_rollup_deltas
-)`;
+function eventRollups(p: SqlParams, rolled: TimeRange, byDay: boolean): string {
+  const days = byDay ? splitByDays(rolled) : { daily: null, hourly: [rolled] };
+  const parts: string[] = [];
+  if (days.daily) {
+    parts.push(`SELECT day AS hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_daily
+       WHERE workspace_id = $1 AND day >= ${p.add(days.daily.from, 'timestamptz')} AND day < ${p.add(days.daily.to, 'timestamptz')}`);
+  }
+  if (days.hourly.length > 0) {
+    parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_hourly
+       WHERE workspace_id = $1 AND ${inRanges('hour', days.hourly, p)}`);
+  }
+  parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollup_deltas
+     WHERE workspace_id = $1 AND hour >= ${p.add(rolled.from, 'timestamptz')} AND hour < ${p.add(rolled.to, 'timestamptz')}`);
+  return `(${parts.join('\n UNION ALL ')})`;
+}
+
+/** The session rollups plus the ingest's deltas not folded into them yet, likewise. */
 const SESSION_ROLLUPS = `(
   SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollups_hourly
   UNION ALL
@@ -492,11 +506,12 @@ export class PostgresEventStore implements EventStore {
     const split: Split = isEmptyFilter(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
     const ws = query.workspaceId;
 
+    const rp = new SqlParams(ws, unit);
     const rolledEvents = split.rolled
       ? this.pool.query<{ bucket: Date; events: string; errors: string }>(
           `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.events) AS events, sum(r.errors) AS errors
-             FROM ${EVENT_ROLLUPS} r WHERE r.workspace_id = $1 AND r.hour >= $3 AND r.hour < $4 GROUP BY 1`,
-          [ws, unit, split.rolled.from, split.rolled.to],
+             FROM ${eventRollups(rp, split.rolled, unit === 'day')} r GROUP BY 1`,
+          rp.values,
         )
       : null;
     const rolledSessions = split.rolled
@@ -625,14 +640,14 @@ export class PostgresEventStore implements EventStore {
     const work: Array<Promise<{ counts?: Counts[]; buckets?: Buckets[]; sessions?: Sessions[] }>> = [];
 
     if (split.rolled) {
-      const p = new SqlParams(ws, split.rolled.from, split.rolled.to);
-      const where = `r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3 AND ${nameTypeCondition(query.filters, p, 'r')}`;
+      const p = new SqlParams(ws);
+      const source = eventRollups(p, split.rolled, true);
       work.push(
         this.pool
           .query<Counts & { sessions: string }>(
             `SELECT r.name, r.type, sum(r.events) AS events, sum(r.errors) AS errors, sum(r.duration_sum_ms) AS dsum,
                     sum(r.duration_count) AS dcount, sum(r.sessions) AS sessions
-               FROM ${EVENT_ROLLUPS} r WHERE ${where} GROUP BY 1, 2`,
+               FROM ${source} r WHERE ${nameTypeCondition(query.filters, p, 'r')} GROUP BY 1, 2`,
             p.values,
           )
           .then(({ rows }) => ({ counts: rows, sessions: rows })),
@@ -659,7 +674,7 @@ export class PostgresEventStore implements EventStore {
           this.pool
             .query<Buckets>(
               `SELECT d.name, d.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
-                 FROM event_histograms_daily d
+                 FROM event_rollups_daily d
                  CROSS JOIN LATERAL unnest(d.duration_histogram) WITH ORDINALITY AS u(c, i)
                 WHERE d.workspace_id = $1 AND d.day >= $2 AND d.day < $3
                   AND ${nameTypeCondition(query.filters, dp, 'd')} AND u.c > 0

@@ -8,7 +8,7 @@ export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';
 /**
  * Folds the ingest's appended rollup deltas into the rollups (migration 0007 says why there are
  * deltas). Each fold is one statement that deletes a bounded set of delta rows and adds exactly
- * those into `event_rollups_hourly` and `event_histograms_daily` (or `session_rollups_hourly`),
+ * those into `event_rollups_hourly` and `event_rollups_daily` (or `session_rollups_hourly`),
  * so a query — which reads the rollups plus the remaining deltas in one snapshot — gives the same
  * answer before, during and after. An advisory lock keeps folds on one instance at a time.
  */
@@ -47,12 +47,32 @@ hourly AS (
                               ELSE tally_add_histograms(r.duration_histogram, EXCLUDED.duration_histogram) END,
     sessions = r.sessions + EXCLUDED.sessions
 ),
+daily_histograms AS (
+  SELECT workspace_id, date_trunc('day', hour, 'UTC') AS day, name, type,
+         tally_histogram_from(array_agg(bucket), array_agg(n)) AS histogram
+    FROM expanded GROUP BY 1, 2, 3, 4
+),
+daily_totals AS (
+  SELECT workspace_id, date_trunc('day', hour, 'UTC') AS day, name, type, sum(events) AS events,
+         sum(errors) AS errors, sum(duration_sum) AS duration_sum, sum(duration_count) AS duration_count,
+         sum(sessions) AS sessions
+    FROM totals GROUP BY 1, 2, 3, 4
+),
 daily AS (
-  INSERT INTO event_histograms_daily AS d (workspace_id, day, name, type, duration_histogram)
-  SELECT workspace_id, date_trunc('day', hour, 'UTC'), name, type, tally_histogram_from(array_agg(bucket), array_agg(n))
-    FROM expanded GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  INSERT INTO event_rollups_daily AS d
+    (workspace_id, day, name, type, events, errors, duration_sum_ms, duration_count, duration_histogram, sessions)
+  SELECT t.workspace_id, t.day, t.name, t.type, t.events, t.errors, t.duration_sum, t.duration_count,
+         COALESCE(h.histogram, array_fill(0, ARRAY[${HISTOGRAM_BUCKETS}])), t.sessions
+    FROM daily_totals t LEFT JOIN daily_histograms h USING (workspace_id, day, name, type)
+   ORDER BY 1, 2, 3, 4
   ON CONFLICT (workspace_id, day, name, type) DO UPDATE SET
-    duration_histogram = tally_add_histograms(d.duration_histogram, EXCLUDED.duration_histogram)
+    events = d.events + EXCLUDED.events,
+    errors = d.errors + EXCLUDED.errors,
+    duration_sum_ms = d.duration_sum_ms + EXCLUDED.duration_sum_ms,
+    duration_count = d.duration_count + EXCLUDED.duration_count,
+    duration_histogram = CASE WHEN EXCLUDED.duration_count = 0 THEN d.duration_histogram
+                              ELSE tally_add_histograms(d.duration_histogram, EXCLUDED.duration_histogram) END,
+    sessions = d.sessions + EXCLUDED.sessions
 )
 SELECT count(*)::int AS moved FROM moved`;
 
