@@ -5,7 +5,6 @@ import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -20,7 +19,7 @@ import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../l
 import type { Metrics } from '../modules/metrics/metrics';
 import { registerMetricsRoute } from '../modules/metrics/metrics.route';
 import type { Authenticator } from './authenticate';
-import { landingPageHeaders, securityHeaders } from './security-headers';
+import { precomputeSecurityHeaders } from './security-headers';
 
 export interface HttpDeps {
   config: Config;
@@ -70,8 +69,12 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   // Cookies are parsed only where they are read (the refresh cookie), not on every request.
   await app.register(fastifyCookie, { hook: false });
   await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
-  // Before any route: the plugin reads each route's `helmet` option as it is added.
-  await app.register(fastifyHelmet, securityHeaders(config.publicUrl));
+  // Security headers on every response (404s and errors too), computed by helmet once.
+  const securityHeaders = precomputeSecurityHeaders(config.publicUrl);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.routeOptions.url === '/graphql' ? securityHeaders.landingPage : securityHeaders.dashboard);
+    done();
+  });
   // While draining, keep-alive sockets are closed as soon as their last response is out, so
   // close() waits for in-flight requests only, not for idle connections.
   let draining: NodeJS.Timeout | undefined;
@@ -135,9 +138,9 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // Apollo Sandbox's page gets its own, wider policy (Apollo's CDN and frame; see the
+    // onRequest hook above); nowhere else.
     handler,
-    // Apollo Sandbox's page: its own, wider policy (Apollo's CDN and frame); nowhere else.
-    helmet: landingPageHeaders(config.publicUrl),
   });
   for (const register of deps.routes ?? []) register(app);
 
