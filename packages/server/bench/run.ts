@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
   });
   console.log(`Starting Tally (${config.databaseUrl ? 'DATABASE_URL' : 'embedded PostgreSQL'})…`);
-  const tally = await createTally(config);
+  // A throw-away cluster: as root it lives outside dataDir and would outlive the rm below.
+  const tally = await createTally(config, { keepEmbeddedCluster: false });
   const url = await tally.listen();
   const rows: Array<Row & { group: string }> = [];
   try {

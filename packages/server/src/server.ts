@@ -121,6 +121,12 @@ export interface TallyOptions {
   purge?: BatchedDeleteOptions;
   /** Defines extra jobs before the queue starts (tests). */
   defineJobs?: (jobs: JobQueue) => void;
+  /**
+   * Whether the embedded PostgreSQL's cluster outlives this Tally (default true, as `pnpm start`
+   * needs). False deletes it on close, wherever it lives (as root: under EMBEDDED_PG_DIR, not in
+   * DATA_DIR), for throw-away runs such as `pnpm bench`.
+   */
+  keepEmbeddedCluster?: boolean;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
@@ -136,7 +142,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       rootBase: config.embeddedPgDir,
-      persistent: true,
+      persistent: options.keepEmbeddedCluster ?? true,
       log: (message) => logger.debug({ component: 'embedded-postgres' }, message),
     });
     databaseUrl = embedded.url;
