@@ -160,7 +160,7 @@ export interface Config {
   metrics: { token: string | undefined; port: number | undefined; host: string };
   /**
    * Exports streaming at once, per instance and per workspace (more: 429), and how long an export
-   * whose reader takes nothing may wait before it is ended (README, "Export").
+   * whose reader takes nothing may wait before it is ended (README, "Events and analytics").
    */
   exportLimits: { maxConcurrent: number; maxConcurrentPerWorkspace: number; stallTimeoutSeconds: number };
 }
