@@ -60,6 +60,10 @@ const envSchema = z.object({
     return z.NEVER;
   }),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Exports (GET /v1/export/events): each running one holds a connection of the events pool (10).
+  EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(8).default(4),
+  EXPORT_MAX_CONCURRENT_PER_WORKSPACE: z.coerce.number().int().min(1).max(8).default(2),
+  EXPORT_STALL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -154,6 +158,11 @@ export interface Config {
    * listener of its own on `host` (loopback unless told); with neither, nobody (README, "Metrics").
    */
   metrics: { token: string | undefined; port: number | undefined; host: string };
+  /**
+   * Exports streaming at once, per instance and per workspace (more: 429), and how long an export
+   * whose reader takes nothing may wait before it is ended (README, "Events and analytics").
+   */
+  exportLimits: { maxConcurrent: number; maxConcurrentPerWorkspace: number; stallTimeoutSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -235,5 +244,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    exportLimits: exportLimits(e),
+  };
+}
+
+function exportLimits(e: z.infer<typeof envSchema>): Config['exportLimits'] {
+  if (e.EXPORT_MAX_CONCURRENT_PER_WORKSPACE > e.EXPORT_MAX_CONCURRENT) {
+    throw new ConfigError([
+      `EXPORT_MAX_CONCURRENT_PER_WORKSPACE: must be at most EXPORT_MAX_CONCURRENT (${e.EXPORT_MAX_CONCURRENT})`,
+    ]);
+  }
+  return {
+    maxConcurrent: e.EXPORT_MAX_CONCURRENT,
+    maxConcurrentPerWorkspace: e.EXPORT_MAX_CONCURRENT_PER_WORKSPACE,
+    stallTimeoutSeconds: e.EXPORT_STALL_TIMEOUT_SECONDS,
   };
 }

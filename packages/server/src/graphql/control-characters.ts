@@ -18,17 +18,26 @@ export function hasControlCharacter(text: string): boolean {
   return CONTROL.test(text) || LONE_SURROGATE.test(text);
 }
 
+/** Whether a string, or any key or string nested in a JSON value, holds a control character. */
+export function holdsControlCharacter(value: unknown): boolean {
+  if (typeof value === 'string') return hasControlCharacter(value);
+  if (Array.isArray(value)) return value.some(holdsControlCharacter);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).some(([key, nested]) => hasControlCharacter(key) || holdsControlCharacter(nested));
+  }
+  return false;
+}
+
+/**
+ * What follows the name of the input refused for a control character, in GraphQL ("Variable
+ * $filter …") and on the REST endpoints ("The filter …") alike.
+ */
+export const CONTROL_CHARACTER_REFUSAL =
+  'contains a control character or an unpaired surrogate. Text may hold tabs and line breaks, but no other control characters.';
+
 /** The first variable whose value (or any key or string nested in it) holds a control character. */
 function variableWithControl(variables: Record<string, unknown>): string | undefined {
-  const holds = (value: unknown): boolean => {
-    if (typeof value === 'string') return hasControlCharacter(value);
-    if (Array.isArray(value)) return value.some(holds);
-    if (typeof value === 'object' && value !== null) {
-      return Object.entries(value).some(([key, nested]) => hasControlCharacter(key) || holds(nested));
-    }
-    return false;
-  };
-  return Object.keys(variables).find((name) => hasControlCharacter(name) || holds(variables[name]));
+  return Object.keys(variables).find((name) => hasControlCharacter(name) || holdsControlCharacter(variables[name]));
 }
 
 /** Whether any string literal of the document (arguments, defaults, directives) holds one. */
@@ -55,10 +64,9 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 export function createControlCharacterCheck() {
   const literals = new WeakMap<DocumentNode, boolean>();
   const refuse = (where: string): GraphQLError =>
-    new GraphQLError(
-      `${where} contains a control character or an unpaired surrogate. Text may hold tabs and line breaks, but no other control characters.`,
-      { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
-    );
+    new GraphQLError(`${where} ${CONTROL_CHARACTER_REFUSAL}`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
+    });
   return (request: GraphQLRequest, document: DocumentNode): void => {
     let literalHolds = literals.get(document);
     if (literalHolds === undefined) {

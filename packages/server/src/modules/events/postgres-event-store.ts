@@ -412,13 +412,26 @@ const EXPORT_WHERE = `e.workspace_id = current_setting('tally.export_workspace')
   AND e.ts >= current_setting('tally.export_from')::timestamptz
   AND e.ts < current_setting('tally.export_to')::timestamptz`;
 const EXPORT_TIMESTAMP = `to_char(e.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/**
+ * A text column of the CSV export, with a cell that a spreadsheet would read as a formula made
+ * plain text (OWASP "CSV Injection"): one that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return gets a `'` in front. In SQL, so the export stays one COPY; `ascii()` of the first
+ * character is the cheapest test (NULL stays NULL). Only the columns clients write free text into:
+ * ids and timestamps are Tally's own format, `status` is `ok` or `error`, `durationMs` is a number
+ * (and stays one, `-5` included), `properties` is a JSON object, so its text starts with `{`.
+ */
+function csvText(column: string): string {
+  return `CASE WHEN ascii(${column}) IN (9, 13, 43, 45, 61, 64) THEN '''' || ${column} ELSE ${column} END`;
+}
+
 /** The export's COPY; `filter` is a condition on `e` whose values are settings too (SettingParams). */
 function exportSql(format: ExportFormat, filter: string): string {
   const where = filter === 'TRUE' ? EXPORT_WHERE : `${EXPORT_WHERE} AND ${filter}`;
   if (format === 'csv') {
     return `COPY (
-    SELECT e.id, ${EXPORT_TIMESTAMP} AS "timestamp", e.session_id AS "sessionId", e.name, e.type,
-           e.user_id AS "userId", e.duration_ms AS "durationMs", e.status, e.properties
+    SELECT e.id, ${EXPORT_TIMESTAMP} AS "timestamp", ${csvText('e.session_id')} AS "sessionId",
+           ${csvText('e.name')} AS name, ${csvText('e.type')} AS type, ${csvText('e.user_id')} AS "userId",
+           e.duration_ms AS "durationMs", e.status, e.properties
       FROM events e WHERE ${where} ORDER BY e.ts, e.id
   ) TO STDOUT WITH (FORMAT csv, HEADER true)`;
   }

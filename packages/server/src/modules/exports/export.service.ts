@@ -1,13 +1,24 @@
-import type { Readable } from 'node:stream';
+import { type Readable, pipeline } from 'node:stream';
 import { ErrorCode, type EventFilter, type MemberRole, Scope, scopesForMemberRole } from '@tally/shared';
 import { z } from 'zod';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import type { AnalyticsQuery, EventStore, ExportFormat } from '../events/event-store';
 import { parseEventFilterJson } from '../saved-filters/event-filter';
+import { StallGuard } from './stall-guard';
 
-/** Exports one instance streams at once; more wait for a free one (429). */
-export const CONCURRENT_EXPORTS = 4;
+/** Exports streamed at once (more wait for a free slot: 429), and when a stalled one ends. */
+export interface ExportLimits {
+  /** On this instance, across workspaces. */
+  maxConcurrent: number;
+  /** Of one workspace on this instance, so that one workspace cannot take every slot. */
+  maxConcurrentPerWorkspace: number;
+  /** An export whose reader takes nothing for this long is ended (StallGuard). */
+  stallTimeoutSeconds: number;
+}
+
+/** What a client that finds no free slot is told to wait. */
+const RETRY_AFTER_SECONDS = 5;
 
 const querySchema = z.object({
   workspaceId: z.string().max(100).optional(),
@@ -52,13 +63,37 @@ export interface AnalyticsQueries {
  * queries; both given, an event must match both.
  */
 export class ExportService {
-  private running = 0;
+  /** Slots taken, per workspace (a workspace without a running export has no entry). */
+  private readonly slots = new Map<string, number>();
+  private taken = 0;
+  private startedCount = 0;
+  /** The streams of the running exports, ended when the server stops. */
+  private readonly streams = new Set<Readable>();
 
   constructor(
     private readonly store: EventStore,
     private readonly roles: WorkspaceRoles,
     private readonly queries: AnalyticsQueries,
+    private readonly limits: ExportLimits,
   ) {}
+
+  /** Exports holding a slot now: on this instance, or of one workspace. */
+  running(workspaceId?: string): number {
+    return workspaceId === undefined ? this.taken : (this.slots.get(workspaceId) ?? 0);
+  }
+
+  /** Exports started (a slot taken) since this instance started. */
+  get started(): number {
+    return this.startedCount;
+  }
+
+  /**
+   * Ends every running export (the server is stopping): each gives its slot back and closes its
+   * database connection, which rolls its transaction back; their clients see a cut response.
+   */
+  stopAll(): void {
+    for (const stream of this.streams) stream.destroy(new Error('Tally is stopping.'));
+  }
 
   async open(principal: Principal | null, rawQuery: unknown): Promise<OpenedExport> {
     if (!principal) throw unauthenticated();
@@ -79,23 +114,52 @@ export class ExportService {
       filter,
       query.savedFilterId,
     );
-    if (this.running >= CONCURRENT_EXPORTS) {
-      throw new AppError(ErrorCode.RATE_LIMITED, 'Too many exports are running. Try again in 5 seconds.', {
-        retryAfterSeconds: 5,
-      });
-    }
-    this.running += 1;
-    let stream: Readable;
+    this.take(workspaceId);
+    let source: Readable;
     try {
-      stream = await this.store.exportEvents(selection, query.format);
+      source = await this.store.exportEvents(selection, query.format);
     } catch (error) {
-      this.running -= 1;
+      this.giveBack(workspaceId);
       throw error;
     }
-    stream.once('close', () => {
-      this.running -= 1;
-    });
+    // The pipeline calls back once, however the export ends: all rows passed, the COPY failed
+    // (its raw stream emits 'error' but no 'close'), the client went away, the reader stalled,
+    // the server stopped. On an error it destroys the other stream too, which closes the
+    // database connection (the store releases it) and so rolls the transaction back.
+    const stream = new StallGuard(this.limits.stallTimeoutSeconds);
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
+    pipeline(source, stream, () => this.giveBack(workspaceId));
     return { stream, ...describe(query.format, selection.from, selection.to) };
+  }
+
+  /** Takes a slot of the workspace, or refuses with RATE_LIMITED when none is free. */
+  private take(workspaceId: string): void {
+    const ofWorkspace = this.slots.get(workspaceId) ?? 0;
+    if (ofWorkspace >= this.limits.maxConcurrentPerWorkspace) {
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `This workspace already runs ${ofWorkspace} exports, the most it may run at once. Try again in ${RETRY_AFTER_SECONDS} seconds.`,
+        { retryAfterSeconds: RETRY_AFTER_SECONDS },
+      );
+    }
+    if (this.taken >= this.limits.maxConcurrent) {
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `Too many exports are running. Try again in ${RETRY_AFTER_SECONDS} seconds.`,
+        { retryAfterSeconds: RETRY_AFTER_SECONDS },
+      );
+    }
+    this.slots.set(workspaceId, ofWorkspace + 1);
+    this.taken += 1;
+    this.startedCount += 1;
+  }
+
+  private giveBack(workspaceId: string): void {
+    const ofWorkspace = (this.slots.get(workspaceId) ?? 0) - 1;
+    if (ofWorkspace > 0) this.slots.set(workspaceId, ofWorkspace);
+    else this.slots.delete(workspaceId);
+    this.taken -= 1;
   }
 
   private async workspaceOf(principal: Principal, asked: string | undefined): Promise<string> {

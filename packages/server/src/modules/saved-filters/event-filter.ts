@@ -1,6 +1,7 @@
 import { ANALYTICS_LIMITS, type EventFilter, PropertyOp } from '@tally/shared';
 import { z } from 'zod';
 import { badInput } from '../../errors';
+import { CONTROL_CHARACTER_REFUSAL, holdsControlCharacter } from '../../graphql/control-characters';
 
 /** Longest value a property condition compares with (EventFilterInput's `value`, @MaxLength). */
 export const PROPERTY_VALUE_MAX_LENGTH = 1000;
@@ -32,6 +33,9 @@ export function parseEventFilterJson(text: string, field: string): EventFilter {
   } catch {
     throw badInput(`The ${field} is not JSON: pass an EventFilterInput, e.g. {"names":["search"]}.`, { field });
   }
+  // What GraphQL refuses in the same filter, with the same words: a NUL (`\u0000` in JSON) or a
+  // lone surrogate would otherwise reach PostgreSQL, which fails the query (a 500).
+  if (holdsControlCharacter(json)) throw badInput(`The ${field} ${CONTROL_CHARACTER_REFUSAL}`, { field });
   const parsed = eventFilterShape.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
