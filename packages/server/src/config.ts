@@ -60,6 +60,7 @@ const envSchema = z.object({
     return z.NEVER;
   }),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  TALLY_URL: urlString(['http', 'https']),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -147,6 +148,8 @@ export interface Config {
   passwordResetLimits: { perAddressPerHour: number; perEmailPerHour: number };
   /** Unknown or revoked API keys looked up in the database, per client address per window. */
   apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
+  /** `pnpm seed` only: a running Tally to send the sample data to (default: the one DATA_DIR/owner.json names). */
+  tallyUrl: string | undefined;
   /** Events one API key may send per minute, across all instances (POST /v1/events). */
   ingestLimits: { eventsPerKeyPerMinute: number };
   /**
@@ -235,5 +238,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    tallyUrl: e.TALLY_URL?.replace(/\/+$/, ''),
   };
 }
