@@ -1,8 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError, loadConfig, withDotEnv } from '../src/config';
 import { loadJwtSecret } from '../src/secrets';
 import { SIGN_UP, uniqueEmail } from './factories';
@@ -344,6 +353,76 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       await rm(folder, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('pnpm build (scripts/build.mjs): only what changed', () => {
+  const repoRoot = join(__dirname, '..', '..', '..');
+
+  /** The checkout, copied with its dist folders; node_modules linked, not copied. */
+  function copyCheckout(): string {
+    const copy = mkdtempSync(join(tmpdir(), 'tally-build-'));
+    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'scripts']) {
+      cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    }
+    symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
+    mkdirSync(join(copy, 'packages'));
+    for (const pkg of ['shared', 'server', 'web']) {
+      const from = join(repoRoot, 'packages', pkg);
+      cpSync(from, join(copy, 'packages', pkg), {
+        recursive: true,
+        filter: (path) => !['node_modules', 'test-results'].includes(basename(path)),
+      });
+      if (existsSync(join(from, 'node_modules'))) {
+        symlinkSync(join(from, 'node_modules'), join(copy, 'packages', pkg, 'node_modules'));
+      }
+    }
+    return copy;
+  }
+
+  /** As `pnpm build` runs it: without jest's NODE_ENV=test (an input of the web app). */
+  function buildEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (extra.NODE_ENV === undefined) delete env.NODE_ENV;
+    return env;
+  }
+
+  function build(copy: string, ...args: string[]): { status: number | null; line: string } {
+    const result = spawnSync(process.execPath, [join(copy, 'scripts', 'build.mjs'), ...args], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: buildEnv(),
+    });
+    const lines = result.stdout.trim().split('\n');
+    return { status: result.status, line: lines[lines.length - 1] ?? '' };
+  }
+
+  it('rebuilds nothing when nothing changed, and always what a change touches', async () => {
+    const copy = copyCheckout();
+    try {
+      expect(build(copy).status).toBe(0); // whatever the checkout's state, everything is built now
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: nothing changed' });
+
+      // A new file of the web app: only the web app is rebuilt, and the file is served.
+      writeFileSync(join(copy, 'packages', 'web', 'public', 'build-check.txt'), 'fresh\n');
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: rebuilt web (shared, server unchanged)' });
+      expect(readFileSync(join(copy, 'packages', 'web', 'dist', 'build-check.txt'), 'utf8')).toBe('fresh\n');
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: nothing changed' });
+
+      // A missing output, a VITE_ variable, a shared source: each is rebuilt with what uses it.
+      await rm(join(copy, 'packages', 'server', 'dist', 'src', 'main.js'));
+      expect(build(copy, '--dry-run').line).toBe('Build: would rebuild server');
+      const withVite = spawnSync(process.execPath, [join(copy, 'scripts', 'build.mjs'), '--dry-run'], {
+        cwd: copy,
+        encoding: 'utf8',
+        env: buildEnv({ VITE_SOMETHING: '1' }),
+      });
+      expect(withVite.stdout.trim()).toBe('Build: would rebuild server, web');
+      appendFileSync(join(copy, 'packages', 'shared', 'src', 'index.ts'), '\n// changed\n');
+      expect(build(copy, '--dry-run').line).toBe('Build: would rebuild shared, server, web');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe('configuration', () => {
