@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { loadConfig, withDotEnv } from '../src/config';
+import { Pool } from 'pg';
+import { type Config, loadConfig, withDotEnv } from '../src/config';
+import { runningDatabaseUrl } from '../src/db/embedded';
+import { type OwnerRecord, ownerAlive, readOwner } from '../src/db/owner';
 import { createLogger } from '../src/logger';
 import { createTally } from '../src/server';
 
@@ -10,6 +13,10 @@ import { createTally } from '../src/server';
  * key, about 50,000 events over the last 30 days across tools (with errors and durations) sent
  * through the real ingest endpoint, and a few annotations. Prints how to log in.
  * SEED_EVENTS changes the number of events.
+ *
+ * Beside a running Tally (the one DATA_DIR/owner.json names, or TALLY_URL) it sends everything to
+ * that Tally and writes the members through its database; it never starts or stops a database a
+ * running Tally uses. With none running it starts Tally in this process, as before.
  */
 const OWNER = { email: 'demo@tally.local', password: 'tally demo password', name: 'Demo Owner' };
 const TOOLS = [
@@ -49,10 +56,65 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
   return body.data;
 }
 
+type Role = 'ADMIN' | 'EDITOR' | 'VIEWER';
+
+interface Target {
+  url: string;
+  /** Adds a member directly in the database; false when there is no database to write to. */
+  addMember(teamId: string, userId: string, role: Role): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const MEMBER_SQL = `INSERT INTO members (workspace_id, user_id, role) VALUES ($1, $2, $3)`;
+
+/** The live owner of DATA_DIR, waiting (bounded) for the URL of one that is still starting. */
+async function runningOwner(config: Config): Promise<OwnerRecord | undefined> {
+  if (config.databaseUrl) return undefined;
+  const end = Date.now() + 120_000;
+  for (;;) {
+    const owner = await readOwner(config.dataDir);
+    if (!owner || !ownerAlive(owner)) return undefined;
+    if (owner.url !== null) return owner;
+    if (Date.now() > end)
+      throw new Error(`the Tally starting on ${config.dataDir} (pid ${owner.pid}) did not start in time`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The running Tally (TALLY_URL, or DATA_DIR's live owner), else one started in this process. */
+async function target(config: Config): Promise<Target> {
+  const owner = await runningOwner(config);
+  const url = config.tallyUrl ?? owner?.url ?? undefined;
+  if (url !== undefined) {
+    const databaseUrl = config.databaseUrl ?? (owner ? await runningDatabaseUrl(config.dataDir, owner) : undefined);
+    const pool = databaseUrl ? new Pool({ connectionString: databaseUrl, max: 1 }) : undefined;
+    console.log(`Seeding the running Tally at ${url}`);
+    return {
+      url,
+      addMember: async (teamId, userId, role) => {
+        if (!pool) return false;
+        await pool.query(MEMBER_SQL, [teamId, userId, role]);
+        return true;
+      },
+      close: async () => pool?.end(),
+    };
+  }
+  const tally = await createTally(config, { logger: createLogger(config) });
+  const served = await tally.listen();
+  return {
+    url: served,
+    addMember: async (teamId, userId, role) => {
+      await tally.db.query(MEMBER_SQL, [teamId, userId, role]);
+      return true;
+    },
+    close: () => tally.close(),
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig({ ...withDotEnv(process.env), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
-  const tally = await createTally(config, { logger: createLogger(config) });
-  const url = await tally.listen();
+  const seeding = await target(config);
+  const url = seeding.url;
   try {
     const total = Number(process.env.SEED_EVENTS ?? 50_000);
     let owner: { accessToken: string; user: { id: string } };
@@ -93,11 +155,9 @@ async function main(): Promise<void> {
         `mutation($e: String!, $p: String!, $n: String!) { signUp(email: $e, password: $p, name: $n) { user { id } } }`,
         { e: email, p: OWNER.password, n: name },
       );
-      await tally.db.query(`INSERT INTO members (workspace_id, user_id, role) VALUES ($1, $2, $3)`, [
-        team.id,
-        signed.signUp.user.id,
-        role,
-      ]);
+      if (!(await seeding.addMember(team.id, signed.signUp.user.id, role))) {
+        console.log(`  ${name} was not added to the team: set DATABASE_URL to the database of ${url}`);
+      }
     }
     const key = (
       await gql<{ createApiKey: { secret: string } }>(
@@ -175,7 +235,7 @@ async function main(): Promise<void> {
         `  Its EDITOR key (shown only now): ${key}\n`,
     );
   } finally {
-    await tally.close();
+    await seeding.close();
   }
 }
 

@@ -64,6 +64,7 @@ const envSchema = z.object({
   EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(8).default(4),
   EXPORT_MAX_CONCURRENT_PER_WORKSPACE: z.coerce.number().int().min(1).max(8).default(2),
   EXPORT_STALL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  TALLY_URL: urlString(['http', 'https']),
 });
 
 /** What Fastify may believe of X-Forwarded-For: nothing, the last N hops, or these proxies. */
@@ -151,6 +152,8 @@ export interface Config {
   passwordResetLimits: { perAddressPerHour: number; perEmailPerHour: number };
   /** Unknown or revoked API keys looked up in the database, per client address per window. */
   apiKeyFailureLimits: { perAddress: number; windowSeconds: number };
+  /** `pnpm seed` only: a running Tally to send the sample data to (default: the one DATA_DIR/owner.json names). */
+  tallyUrl: string | undefined;
   /** Events one API key may send per minute, across all instances (POST /v1/events). */
   ingestLimits: { eventsPerKeyPerMinute: number };
   /**
@@ -245,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     exportLimits: exportLimits(e),
+    tallyUrl: e.TALLY_URL?.replace(/\/+$/, ''),
   };
 }
 

@@ -146,6 +146,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       rootBase: config.embeddedPgDir,
       persistent: options.keepEmbeddedCluster ?? true,
       log: (message) => logger.debug({ component: 'embedded-postgres' }, message),
+      notice: (message) => logger.info({ component: 'embedded-postgres' }, message),
     });
     databaseUrl = embedded.url;
     logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (set DATABASE_URL to use your own)');
@@ -351,7 +352,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : config.port;
         const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-        return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+        const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+        await embedded?.announce(url); // DATA_DIR/owner.json: where this Tally runs (pnpm seed)
+        return url;
       },
       close() {
         closed ??= (async () => {

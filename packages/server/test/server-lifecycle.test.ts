@@ -1,8 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError, loadConfig, withDotEnv } from '../src/config';
 import { loadJwtSecret } from '../src/secrets';
 import { SIGN_UP, uniqueEmail } from './factories';
@@ -72,11 +81,8 @@ describe('pnpm start on the embedded PostgreSQL', () => {
   const main = join(__dirname, '..', 'dist', 'src', 'main.js');
 
   /** Runs the built server as `pnpm start` does, without DATABASE_URL; resolves with its URL. */
-  function startBuilt(
-    dataDir: string,
-    logLevel = 'warn',
-  ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-    if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first (pnpm test does).`);
+  /** The environment of `pnpm start` without DATABASE_URL on `dataDir`. */
+  function startEnv(dataDir: string, logLevel = 'warn'): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: '0',
@@ -86,6 +92,15 @@ describe('pnpm start on the embedded PostgreSQL', () => {
     };
     delete env.DATABASE_URL;
     delete env.JWT_SECRET;
+    return env;
+  }
+
+  function startBuilt(
+    dataDir: string,
+    logLevel = 'warn',
+  ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first (pnpm test does).`);
+    const env = startEnv(dataDir, logLevel);
     const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     return new Promise((resolve, reject) => {
       let output = '';
@@ -185,6 +200,140 @@ describe('pnpm start on the embedded PostgreSQL', () => {
     }
   }, 60_000);
 
+  /** Runs a program to its end; resolves with its exit status and output. */
+  function runToEnd(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  /** The cluster folder of a DATA_DIR (root keeps it elsewhere and names it in pg-cluster). */
+  function clusterOf(dataDir: string): string {
+    return existsSync(join(dataDir, 'pg-cluster'))
+      ? readFileSync(join(dataDir, 'pg-cluster'), 'utf8').trim()
+      : join(dataDir, 'pg');
+  }
+
+  function postmasterPid(cluster: string): number {
+    return Number.parseInt(readFileSync(join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+  }
+
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const repoRoot = join(__dirname, '..', '..', '..');
+
+  it('refuses a second start on the same DATA_DIR in one line, before touching anything; the first keeps serving', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-twice-'));
+    const first = await startBuilt(dataDir);
+    try {
+      const owner = JSON.parse(readFileSync(join(dataDir, 'owner.json'), 'utf8')) as { pid: number; url: string };
+      expect(owner).toEqual(expect.objectContaining({ pid: first.child.pid, url: first.url }));
+      const line = `Tally cannot start: a Tally already runs on DATA_DIR ${dataDir} (pid ${first.child.pid}, at ${first.url}): stop it with Ctrl-C in its terminal or \`kill ${first.child.pid}\`, or start a second one with its own DATA_DIR and PORT (e.g. DATA_DIR=.data-2 PORT=4001 pnpm start) or with DATABASE_URL`;
+      // The server itself, and `pnpm start` (scripts/start.mjs, which answers before building).
+      for (const program of [main, join(repoRoot, 'scripts', 'start.mjs')]) {
+        const second = await runToEnd([program], startEnv(dataDir));
+        expect({ program, code: second.code, stderr: second.stderr.trim().split('\n') }).toEqual({
+          program,
+          code: 1,
+          stderr: [line],
+        });
+        expect(second.stdout).toBe('');
+      }
+      const ready = await fetch(`${first.url}/readyz`);
+      expect(ready.status).toBe(200);
+      const signUp = await gqlRequest(first.url, SIGN_UP, {
+        email: uniqueEmail('twice'),
+        password: 'long enough password',
+        name: 'Twice',
+      });
+      expect(signUp.errors).toBeUndefined();
+    } finally {
+      expect(await stop(first.child)).toBe(0);
+      await rm(clusterOf(dataDir), { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('pnpm seed beside a running Tally sends its data to it and leaves it serving', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-seed-'));
+    const first = await startBuilt(dataDir);
+    try {
+      const seed = await runToEnd([join(__dirname, '..', 'dist', 'scripts', 'seed.js')], {
+        ...startEnv(dataDir),
+        SEED_EVENTS: '300',
+      });
+      expect(seed.stderr).toBe('');
+      expect(seed.code).toBe(0);
+      expect(seed.stdout).toContain(`Seeding the running Tally at ${first.url}`);
+      expect(seed.stdout).toContain('Log in as demo@tally.local');
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+      // The data are in the running Tally: the demo owner logs in and sees the team, members in every role.
+      const login = await gqlRequest<{ logIn: { accessToken: string } }>(
+        first.url,
+        `mutation { logIn(email: "demo@tally.local", password: "tally demo password") { accessToken } }`,
+        {},
+      );
+      expect(login.errors).toBeUndefined();
+      const teams = await gqlRequest<{ workspaces: Array<{ name: string; members: Array<{ role: string }> }> }>(
+        first.url,
+        '{ workspaces { name members { role } } }',
+        {},
+        { token: login.data?.logIn.accessToken },
+      );
+      const team = teams.data?.workspaces.find((w) => w.name.startsWith('Acme Analytics'));
+      expect(team?.members.map((m) => m.role).sort()).toEqual(['ADMIN', 'EDITOR', 'OWNER', 'VIEWER']);
+    } finally {
+      expect(await stop(first.child)).toBe(0);
+      await rm(clusterOf(dataDir), { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('stops its PostgreSQL when Tally is killed (SIGKILL), and the next start takes the folder over', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-killed-'));
+    const first = await startBuilt(dataDir);
+    const cluster = clusterOf(dataDir);
+    try {
+      const postgres = postmasterPid(cluster);
+      expect(alive(postgres)).toBe(true);
+      const exited = new Promise((resolve) => {
+        first.child.removeAllListeners('exit');
+        first.child.on('exit', resolve);
+      });
+      first.child.kill('SIGKILL');
+      await exited;
+      await until("the killed Tally's PostgreSQL has stopped", () => !alive(postgres));
+      const second = await startBuilt(dataDir);
+      expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+      expect(await stop(second.child)).toBe(0);
+      expect(existsSync(join(dataDir, 'owner.json'))).toBe(false);
+    } finally {
+      await rm(cluster, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('stops with one clear line when DATA_DIR cannot work', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'tally-bad-'));
     const file = join(folder, 'a-file');
@@ -204,6 +353,76 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       await rm(folder, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('pnpm build (scripts/build.mjs): only what changed', () => {
+  const repoRoot = join(__dirname, '..', '..', '..');
+
+  /** The checkout, copied with its dist folders; node_modules linked, not copied. */
+  function copyCheckout(): string {
+    const copy = mkdtempSync(join(tmpdir(), 'tally-build-'));
+    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'scripts']) {
+      cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    }
+    symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
+    mkdirSync(join(copy, 'packages'));
+    for (const pkg of ['shared', 'server', 'web']) {
+      const from = join(repoRoot, 'packages', pkg);
+      cpSync(from, join(copy, 'packages', pkg), {
+        recursive: true,
+        filter: (path) => !['node_modules', 'test-results'].includes(basename(path)),
+      });
+      if (existsSync(join(from, 'node_modules'))) {
+        symlinkSync(join(from, 'node_modules'), join(copy, 'packages', pkg, 'node_modules'));
+      }
+    }
+    return copy;
+  }
+
+  /** As `pnpm build` runs it: without jest's NODE_ENV=test (an input of the web app). */
+  function buildEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (extra.NODE_ENV === undefined) delete env.NODE_ENV;
+    return env;
+  }
+
+  function build(copy: string, ...args: string[]): { status: number | null; line: string } {
+    const result = spawnSync(process.execPath, [join(copy, 'scripts', 'build.mjs'), ...args], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: buildEnv(),
+    });
+    const lines = result.stdout.trim().split('\n');
+    return { status: result.status, line: lines[lines.length - 1] ?? '' };
+  }
+
+  it('rebuilds nothing when nothing changed, and always what a change touches', async () => {
+    const copy = copyCheckout();
+    try {
+      expect(build(copy).status).toBe(0); // whatever the checkout's state, everything is built now
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: nothing changed' });
+
+      // A new file of the web app: only the web app is rebuilt, and the file is served.
+      writeFileSync(join(copy, 'packages', 'web', 'public', 'build-check.txt'), 'fresh\n');
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: rebuilt web (shared, server unchanged)' });
+      expect(readFileSync(join(copy, 'packages', 'web', 'dist', 'build-check.txt'), 'utf8')).toBe('fresh\n');
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: nothing changed' });
+
+      // A missing output, a VITE_ variable, a shared source: each is rebuilt with what uses it.
+      await rm(join(copy, 'packages', 'server', 'dist', 'src', 'main.js'));
+      expect(build(copy, '--dry-run').line).toBe('Build: would rebuild server');
+      const withVite = spawnSync(process.execPath, [join(copy, 'scripts', 'build.mjs'), '--dry-run'], {
+        cwd: copy,
+        encoding: 'utf8',
+        env: buildEnv({ VITE_SOMETHING: '1' }),
+      });
+      expect(withVite.stdout.trim()).toBe('Build: would rebuild server, web');
+      appendFileSync(join(copy, 'packages', 'shared', 'src', 'index.ts'), '\n// changed\n');
+      expect(build(copy, '--dry-run').line).toBe('Build: would rebuild shared, server, web');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe('configuration', () => {

@@ -9,6 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { ensureDataDir } from '../data-dir';
 import { StartupError, fsReason } from '../startup-error';
+import { CLUSTER_POINTER, CLUSTER_RECORD, orphanNotice } from './orphans';
+import { type OwnerClaim, type OwnerRecord, claimDataDir, ownerAlive, processExists } from './owner';
+import { startWatchdog } from './watchdog';
 
 /** As root, where the PostgreSQL binaries are copied and the clusters kept (EMBEDDED_PG_DIR). */
 export const DEFAULT_ROOT_BASE = '/var/lib/tally';
@@ -17,6 +20,8 @@ export interface EmbeddedDatabase {
   url: string;
   /** The cluster's folder: `DATA_DIR/pg`, or under EMBEDDED_PG_DIR when started by root. */
   clusterDir: string;
+  /** Records the URL Tally serves in DATA_DIR/owner.json (for a second `pnpm start`, `pnpm seed`). */
+  announce(url: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,10 +36,9 @@ export interface EmbeddedOptions {
   rootBase?: string;
   /** The port to listen on; default: a free one (tests restart a cluster on the port it had). */
   port?: number;
+  /** What a user should read (info): orphaned clusters under EMBEDDED_PG_DIR. */
+  notice?: (message: string) => void;
 }
-
-/** DATA_DIR/pg-cluster names the cluster folder of this DATA_DIR when root keeps it elsewhere. */
-const CLUSTER_POINTER = 'pg-cluster';
 
 interface Binaries {
   /** The package's `native` folder: bin/, lib/, share/. */
@@ -194,24 +198,19 @@ function freePort(): Promise<number> {
   });
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A crash of Tally can leave its PostgreSQL running (or its pid file behind), which would stop
- * the next start. A leftover server of this very cluster is stopped; a stale pid file removed.
+ * the next start. Called only once this process owns DATA_DIR (claimDataDir): the Tally that
+ * started a PostgreSQL still running here is gone, so that server is a leftover and is stopped;
+ * a stale pid file is removed. A live Tally's database is never touched.
  */
-async function clearLeftovers(clusterDir: string, log: (m: string) => void): Promise<void> {
+async function clearLeftovers(clusterDir: string, claim: OwnerClaim, log: (m: string) => void): Promise<void> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
+  const previous = claim.previous;
+  if (previous && ownerAlive(previous)) return; // cannot happen after a claim; never stop a live owner's
   const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
-  if (Number.isFinite(pid) && processAlive(pid)) {
+  if (Number.isFinite(pid) && processExists(pid)) {
     let cmdline = '';
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -221,7 +220,7 @@ async function clearLeftovers(clusterDir: string, log: (m: string) => void): Pro
     if (cmdline.includes(clusterDir)) {
       log(`stopping a PostgreSQL (pid ${pid}) an earlier Tally left running on ${clusterDir}`);
       process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 200 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 200 && processExists(pid); i++) await new Promise((r) => setTimeout(r, 100));
       return;
     }
   }
@@ -287,6 +286,21 @@ function startServer(binDir: string, clusterDir: string, port: number, ids: Ids 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
   await ensureDataDir(options.dataDir);
+  // Before anything else: a DATA_DIR a live Tally serves is left alone (one line, see owner.ts).
+  const claim = await claimDataDir(options.dataDir);
+  try {
+    return await startOwned(options, claim, log);
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+}
+
+async function startOwned(
+  options: EmbeddedOptions,
+  claim: OwnerClaim,
+  log: (message: string) => void,
+): Promise<EmbeddedDatabase> {
   const packaged = packagedBinaries();
   const asRoot = userInfo().uid === 0;
   const base = asRoot ? (options.rootBase ?? DEFAULT_ROOT_BASE) : undefined;
@@ -307,7 +321,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log(`initialising an embedded PostgreSQL in ${clusterDir}`);
     await initialise(binDir, clusterDir, password, ids);
   } else {
-    await clearLeftovers(clusterDir, log);
+    await clearLeftovers(clusterDir, claim, log);
+  }
+  // Root's clusters live outside DATA_DIR: each names its DATA_DIR, so orphans can be recognised.
+  if (clusterDir !== join(options.dataDir, 'pg')) {
+    await writeFile(join(clusterDir, CLUSTER_RECORD), `${options.dataDir}\n`, { mode: 0o644 });
   }
 
   const port = options.port ?? (await freePort());
@@ -316,20 +334,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       `the embedded PostgreSQL in ${clusterDir} did not start (${error instanceof Error ? error.message : String(error)}): see its log above, or set DATABASE_URL`,
     );
   });
-  // Should Tally end without stop() (an uncaught error), its PostgreSQL ends with it.
+  // Should Tally end without stop() (an uncaught error), its PostgreSQL ends with it; should it be
+  // killed (SIGKILL, the OOM killer), the watchdog stops it.
   const onExit = () => server.kill('SIGINT');
   process.on('exit', onExit);
-
-  const database = options.database ?? 'tally';
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  const client = new Client({ connectionString: `${url}/postgres` });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-  } finally {
-    await client.end();
-  }
+  const watchdog = server.pid === undefined ? undefined : startWatchdog(server.pid, clusterDir, !options.persistent);
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -342,9 +351,41 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         await exited;
         clearTimeout(slow);
       }
+      watchdog?.release();
       if (!options.persistent) await rm(clusterDir, { recursive: true, force: true });
+      await claim.release();
     })());
-  return { url: `${url}/${encodeURIComponent(database)}`, clusterDir, stop };
+
+  const database = options.database ?? 'tally';
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  try {
+    await claim.update({ clusterDir, databasePort: port });
+    const client = new Client({ connectionString: `${url}/postgres` });
+    await client.connect();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    } finally {
+      await client.end();
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (base !== undefined && options.notice) {
+    const notice = options.notice;
+    await orphanNotice(base).then(
+      (line) => line && notice(line),
+      (error: unknown) => log(`could not look for orphaned clusters: ${fsReason(error)}`),
+    );
+  }
+
+  return {
+    url: `${url}/${encodeURIComponent(database)}`,
+    clusterDir,
+    announce: (served) => claim.update({ url: served }),
+    stop,
+  };
 }
 
 async function initialise(binDir: string, clusterDir: string, password: string, ids: Ids | undefined) {
@@ -378,4 +419,18 @@ async function initialise(binDir: string, clusterDir: string, password: string, 
   } finally {
     await rm(pwFile, { force: true });
   }
+}
+
+/**
+ * The database URL of the embedded PostgreSQL that a live Tally (its DATA_DIR/owner.json) runs,
+ * for a script beside it (`pnpm seed`); undefined when it records no port yet.
+ */
+export async function runningDatabaseUrl(
+  dataDir: string,
+  owner: OwnerRecord,
+  database = 'tally',
+): Promise<string | undefined> {
+  if (owner.databasePort === null) return undefined;
+  const password = (await readFile(join(dataDir, 'pg-password'), 'utf8')).trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${owner.databasePort}/${database}`;
 }
