@@ -173,21 +173,50 @@ describe('inviting', () => {
     expect(rows[0]?.delivered_at).not.toBeNull();
   }, 30_000);
 
-  it('is rate limited per invited email, consumed before the work', async () => {
-    const email = uniqueEmail('limited');
-    const other = await startTestServer({ INVITATIONS_PER_EMAIL_PER_DAY: '2' });
+  it('is rate limited per team and invited email: another team can still invite the address; a CONFLICT costs nothing', async () => {
+    const victim = uniqueEmail('victim');
+    const other = await startTestServer({ INVITATIONS_PER_EMAIL_PER_DAY: '2', INVITATIONS_PER_INVITER_PER_HOUR: '4' });
     try {
-      const team = await createRoleTeam(other, 'Limited Team');
-      const codes: unknown[] = [];
-      for (let i = 0; i < 4; i += 1) {
-        const res = await other.gql(
-          i < 2 ? INVITE : INVITE,
+      const attacker = await createRoleTeam(other, 'Attacker Team');
+      const bystander = await createRoleTeam(other, 'Bystander Team');
+      const inviteAs = async (team: RoleTeam, email: string) => {
+        const res = await other.gql<Invited>(
+          INVITE,
           { w: team.teamId, e: email, r: 'VIEWER' },
           { token: team.owner.accessToken },
         );
-        codes.push(res.errors ? codeOf(res) : 'ok');
-      }
-      expect(codes).toEqual(['ok', 'CONFLICT', 'RATE_LIMITED', 'RATE_LIMITED']);
+        return { code: res.errors ? codeOf(res) : 'ok', id: res.data?.inviteMember.id };
+      };
+      const revoke = async (team: RoleTeam, id: string | undefined) => {
+        const res = await other.gql(REVOKE, { w: team.teamId, i: id }, { token: team.owner.accessToken });
+        expect(res.errors).toBeUndefined();
+      };
+      const codes: unknown[] = [];
+      const first = await inviteAs(attacker, victim);
+      codes.push(first.code);
+      // Already pending, already a member: CONFLICT, and none of it counts on any limit.
+      for (let i = 0; i < 5; i += 1) codes.push((await inviteAs(attacker, victim)).code);
+      for (let i = 0; i < 3; i += 1) codes.push((await inviteAs(attacker, attacker.viewer.email)).code);
+      expect(codes).toEqual(['ok', ...Array<string>(8).fill('CONFLICT')]);
+      await revoke(attacker, first.id);
+      const second = await inviteAs(attacker, victim);
+      expect(second.code).toBe('ok');
+      await revoke(attacker, second.id);
+      // The third invitation from this team to this address in a day is one too many...
+      const third = await inviteAs(attacker, victim);
+      expect(third.code).toBe('RATE_LIMITED');
+      // ...but another team invites the address as usual, and the inviter may still invite others.
+      expect((await inviteAs(bystander, victim)).code).toBe('ok');
+      expect((await inviteAs(attacker, uniqueEmail('someone-else'))).code).toBe('ok');
+      const rows: Array<{ team: string; n: number }> = await other.tally.db.query(
+        `SELECT w.name AS team, count(*)::int AS n FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
+          WHERE i.email = $1 GROUP BY w.name ORDER BY w.name`,
+        [victim],
+      );
+      expect(rows).toEqual([
+        { team: 'Attacker Team', n: 2 },
+        { team: 'Bystander Team', n: 1 },
+      ]);
     } finally {
       await other.close();
     }

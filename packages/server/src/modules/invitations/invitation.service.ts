@@ -98,60 +98,60 @@ export class InvitationService {
       throw badInput('OWNER cannot be invited: invite as ADMIN, then make them an owner.', { field: 'role' });
     }
     if (!isUuid(workspaceId)) throw notFound('Workspace');
-    // Consume first: however many invitations race, the limits hold.
-    await this.consumeLimits(inviterId, workspaceId, email);
-
     const token = newToken();
-    const id = await this.db.transaction(async (manager) => {
-      await lockWorkspace(manager, workspaceId, {
-        refusal: 'A personal workspace cannot invite: create a team first.',
-      });
-      await this.assertMayInvite(manager, workspaceId, inviterId, role);
-      const member: unknown[] = await manager.query(
-        `SELECT 1 FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`,
-        [workspaceId, email],
-      );
-      if (member.length > 0) throw conflict(`${email} is already a member of this team.`);
-      const open: Array<{ id: string; pending: boolean }> = await manager.query(
-        `SELECT id, expires_at > now() AS pending FROM invitations
+    // Consume first: however many invitations race, the limits hold.
+    const id = await this.counted(inviterId, workspaceId, email, () =>
+      this.db.transaction(async (manager) => {
+        await lockWorkspace(manager, workspaceId, {
+          refusal: 'A personal workspace cannot invite: create a team first.',
+        });
+        await this.assertMayInvite(manager, workspaceId, inviterId, role);
+        const member: unknown[] = await manager.query(
+          `SELECT 1 FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`,
+          [workspaceId, email],
+        );
+        if (member.length > 0) throw conflict(`${email} is already a member of this team.`);
+        const open: Array<{ id: string; pending: boolean }> = await manager.query(
+          `SELECT id, expires_at > now() AS pending FROM invitations
           WHERE workspace_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL FOR UPDATE`,
-        [workspaceId, email],
-      );
-      const previous = open[0];
-      if (previous?.pending) throw conflict(`An invitation to ${email} is already pending: resend it instead.`);
-      if (previous) {
-        // An expired invitation to the same email gives way to the new one.
-        await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
-          workspaceId,
-          previous.id,
-        ]);
+          [workspaceId, email],
+        );
+        const previous = open[0];
+        if (previous?.pending) throw conflict(`An invitation to ${email} is already pending: resend it instead.`);
+        if (previous) {
+          // An expired invitation to the same email gives way to the new one.
+          await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
+            workspaceId,
+            previous.id,
+          ]);
+          await this.audit.record(manager, {
+            workspaceId,
+            action: AuditAction.INVITATION_REVOKED,
+            actor,
+            targetType: 'invitation',
+            targetId: previous.id,
+            details: { email, reason: 'replaced by a new invitation' },
+          });
+        }
+        const rows: Array<{ id: string }> = await manager.query(
+          `INSERT INTO invitations (workspace_id, email, role, token_hash, invited_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + ${INVITATION_TTL}) RETURNING id`,
+          [workspaceId, email, role, hashInvitationToken(token), inviterId],
+        );
+        const created = rows[0];
+        if (!created) throw new Error('invitation insert returned no row');
         await this.audit.record(manager, {
           workspaceId,
-          action: AuditAction.INVITATION_REVOKED,
+          action: AuditAction.MEMBER_INVITED,
           actor,
           targetType: 'invitation',
-          targetId: previous.id,
-          details: { email, reason: 'replaced by a new invitation' },
+          targetId: created.id,
+          details: { email, role },
         });
-      }
-      const rows: Array<{ id: string }> = await manager.query(
-        `INSERT INTO invitations (workspace_id, email, role, token_hash, invited_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + ${INVITATION_TTL}) RETURNING id`,
-        [workspaceId, email, role, hashInvitationToken(token), inviterId],
-      );
-      const created = rows[0];
-      if (!created) throw new Error('invitation insert returned no row');
-      await this.audit.record(manager, {
-        workspaceId,
-        action: AuditAction.MEMBER_INVITED,
-        actor,
-        targetType: 'invitation',
-        targetId: created.id,
-        details: { email, role },
-      });
-      await this.enqueueEmail(manager, workspaceId, created.id, token);
-      return created.id;
-    });
+        await this.enqueueEmail(manager, workspaceId, created.id, token);
+        return created.id;
+      }),
+    );
     return this.reload(workspaceId, id);
   }
 
@@ -159,32 +159,33 @@ export class InvitationService {
   async resend(workspaceId: string, invitationId: string, actor: Principal): Promise<Invitation> {
     const inviterId = userIdOf(actor, 'API keys cannot manage invitations.');
     const found = await this.find(workspaceId, invitationId);
-    await this.consumeLimits(inviterId, workspaceId, found.email);
     const token = newToken();
-    await this.db.transaction(async (manager) => {
-      await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace has no invitations.' });
-      const invitation = await this.lockInvitation(manager, workspaceId, invitationId);
-      await this.assertMayInvite(manager, workspaceId, inviterId, invitation.role);
-      const status = invitationStatus(invitation);
-      if (status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED) {
-        throw conflict(`This invitation was ${status.toLowerCase()}; it cannot be resent.`);
-      }
-      await manager.query(
-        `UPDATE invitations SET token_hash = $3, last_sent_at = now(), expires_at = now() + ${INVITATION_TTL},
+    await this.counted(inviterId, workspaceId, found.email, () =>
+      this.db.transaction(async (manager) => {
+        await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace has no invitations.' });
+        const invitation = await this.lockInvitation(manager, workspaceId, invitationId);
+        await this.assertMayInvite(manager, workspaceId, inviterId, invitation.role);
+        const status = invitationStatus(invitation);
+        if (status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED) {
+          throw conflict(`This invitation was ${status.toLowerCase()}; it cannot be resent.`);
+        }
+        await manager.query(
+          `UPDATE invitations SET token_hash = $3, last_sent_at = now(), expires_at = now() + ${INVITATION_TTL},
                 delivered_at = NULL, last_send_error = NULL, send_attempts = 0
           WHERE workspace_id = $1 AND id = $2`,
-        [workspaceId, invitationId, hashInvitationToken(token)],
-      );
-      await this.audit.record(manager, {
-        workspaceId,
-        action: AuditAction.INVITATION_RESENT,
-        actor,
-        targetType: 'invitation',
-        targetId: invitationId,
-        details: { email: invitation.email, role: invitation.role },
-      });
-      await this.enqueueEmail(manager, workspaceId, invitationId, token);
-    });
+          [workspaceId, invitationId, hashInvitationToken(token)],
+        );
+        await this.audit.record(manager, {
+          workspaceId,
+          action: AuditAction.INVITATION_RESENT,
+          actor,
+          targetType: 'invitation',
+          targetId: invitationId,
+          details: { email: invitation.email, role: invitation.role },
+        });
+        await this.enqueueEmail(manager, workspaceId, invitationId, token);
+      }),
+    );
     return this.reload(workspaceId, invitationId);
   }
 
@@ -306,12 +307,26 @@ export class InvitationService {
     };
   }
 
-  private async consumeLimits(inviterId: string, workspaceId: string, email: string): Promise<void> {
-    await consumeEach([
+  /**
+   * Rule 2 around one invite or resend: a point from each limit before the work (so racing
+   * requests cannot outrun them), given back when the work ends in CONFLICT (nothing was sent).
+   * The email is counted per team: one team's invitations to an address never use up another's.
+   */
+  private async counted<T>(inviterId: string, workspaceId: string, email: string, work: () => Promise<T>): Promise<T> {
+    const counters = [
       [this.limits.perInviter, inviterId],
       [this.limits.perWorkspace, workspaceId],
-      [this.limits.perEmail, hashedKey(email)],
-    ]);
+      [this.limits.perEmail, hashedKey(`${workspaceId}:${email}`)],
+    ] as const;
+    await consumeEach(counters);
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.CONFLICT) {
+        await Promise.all(counters.map(([limit, key]) => limit.refund(key)));
+      }
+      throw error;
+    }
   }
 
   /** The actor's role, re-read under the lock: invitations go downwards (an ADMIN up to ADMIN). */
