@@ -335,6 +335,156 @@ describe('the invitation link', () => {
   });
 });
 
+describe('an inviter who can no longer invite', () => {
+  const CHANGE_ROLE = `mutation($w: ID!, $u: ID!, $r: MemberRole!) { changeMemberRole(workspaceId: $w, userId: $u, role: $r) { role } }`;
+  const REMOVE = `mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`;
+  const LEAVE = `mutation($w: ID!) { leaveTeam(workspaceId: $w) }`;
+
+  async function stateOf(id: string): Promise<string | undefined> {
+    const rows: Array<{ state: string }> = await server.tally.db.query(
+      `SELECT CASE WHEN accepted_at IS NOT NULL THEN 'ACCEPTED' WHEN revoked_at IS NOT NULL THEN 'REVOKED' ELSE 'OPEN' END AS state
+         FROM invitations WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.state;
+  }
+
+  async function revocations(
+    teamId: string,
+  ): Promise<Array<{ target: string; actor: string | null; reason: unknown }>> {
+    const rows: Array<{ target_id: string; actor_user_id: string | null; details: { reason?: unknown } }> =
+      await server.tally.db.query(
+        `SELECT target_id, actor_user_id, details FROM audit_entries
+          WHERE workspace_id = $1 AND action = 'invitation.revoked' ORDER BY at, target_id`,
+        [teamId],
+      );
+    return rows.map((r) => ({ target: r.target_id, actor: r.actor_user_id, reason: r.details.reason }));
+  }
+
+  /** A fresh team whose ADMIN has invited an ADMIN and a VIEWER (one of them expired), and whose OWNER has invited one. */
+  async function adminWithInvitations(label: string) {
+    const team = await createRoleTeam(server, `Inviter ${label}`);
+    const asAdmin = await invite(uniqueEmail(`${label}-a`), 'ADMIN', team.admin, team.teamId);
+    const expired = await invite(uniqueEmail(`${label}-v`), 'VIEWER', team.admin, team.teamId);
+    await server.tally.db.query(`UPDATE invitations SET expires_at = now() - interval '1 hour' WHERE id = $1`, [
+      expired.invitation.id,
+    ]);
+    const byOwner = await invite(uniqueEmail(`${label}-o`), 'ADMIN', team.owner, team.teamId);
+    return { team, asAdmin, expired, byOwner };
+  }
+
+  it('an ADMIN demoted below ADMIN: their open invitations are revoked in the same change, audited, and never accepted', async () => {
+    const { team, asAdmin, expired, byOwner } = await adminWithInvitations('demoted');
+    const demoted = await server.gql(
+      CHANGE_ROLE,
+      { w: team.teamId, u: team.admin.id, r: 'EDITOR' },
+      { token: team.owner.accessToken },
+    );
+    expect(demoted.errors).toBeUndefined();
+    expect(await stateOf(asAdmin.invitation.id)).toBe('REVOKED');
+    // Expired too: otherwise someone could resend it and the old grant would come back.
+    expect(await stateOf(expired.invitation.id)).toBe('REVOKED');
+    expect(await stateOf(byOwner.invitation.id)).toBe('OPEN');
+    expect(await revocations(team.teamId)).toEqual(
+      [asAdmin, expired]
+        .map((x) => ({ target: x.invitation.id, actor: team.owner.id, reason: "the inviter's role changed to EDITOR" }))
+        .sort((x, y) => x.target.localeCompare(y.target)),
+    );
+    const invitee = await createUser(server, { email: asAdmin.invitation.email });
+    expect(codeOf(await server.gql(ACCEPT, { t: asAdmin.token }, { token: invitee.accessToken }))).toBe('CONFLICT');
+    expect(await memberRole(team.teamId, invitee.id)).toBeNull();
+    expect(
+      codeOf(await server.gql(RESEND, { w: team.teamId, i: expired.invitation.id }, { token: team.owner.accessToken })),
+    ).toBe('CONFLICT');
+    // The OWNER's invitation is untouched and still works.
+    const ownerInvitee = await createUser(server, { email: byOwner.invitation.email });
+    const joined = await server.gql<{ acceptInvitation: { viewerRole: string } }>(
+      ACCEPT,
+      { t: byOwner.token },
+      { token: ownerInvitee.accessToken },
+    );
+    expect(joined.data?.acceptInvitation.viewerRole).toBe('ADMIN');
+  });
+
+  it.each([
+    ['is removed', 'the inviter was removed from the team'],
+    ['leaves', 'the inviter left the team'],
+  ] as const)('an ADMIN who %s: their open invitations are revoked and audited', async (how, reason) => {
+    const { team, asAdmin, expired, byOwner } = await adminWithInvitations(how.replace(' ', '-'));
+    const res =
+      how === 'is removed'
+        ? await server.gql(REMOVE, { w: team.teamId, u: team.admin.id }, { token: team.owner.accessToken })
+        : await server.gql(LEAVE, { w: team.teamId }, { token: team.admin.accessToken });
+    expect(res.errors).toBeUndefined();
+    expect([await stateOf(asAdmin.invitation.id), await stateOf(expired.invitation.id)]).toEqual([
+      'REVOKED',
+      'REVOKED',
+    ]);
+    expect(await stateOf(byOwner.invitation.id)).toBe('OPEN');
+    const actor = how === 'is removed' ? team.owner.id : team.admin.id;
+    expect(await revocations(team.teamId)).toEqual(
+      [asAdmin, expired]
+        .map((x) => ({ target: x.invitation.id, actor, reason }))
+        .sort((x, y) => x.target.localeCompare(y.target)),
+    );
+    const invitee = await createUser(server, { email: asAdmin.invitation.email });
+    expect(codeOf(await server.gql(ACCEPT, { t: asAdmin.token }, { token: invitee.accessToken }))).toBe('CONFLICT');
+    expect(await memberRole(team.teamId, invitee.id)).toBeNull();
+  });
+
+  it('an OWNER stepping down to ADMIN keeps their invitations: an ADMIN may send them too', async () => {
+    const team = await createRoleTeam(server, 'Inviter steps down');
+    const second = await createUser(server);
+    await server.tally.db.query(`INSERT INTO members (workspace_id, user_id, role) VALUES ($1, $2, 'OWNER')`, [
+      team.teamId,
+      second.id,
+    ]);
+    const sent = await invite(uniqueEmail('kept'), 'ADMIN', team.owner, team.teamId);
+    const res = await server.gql(
+      CHANGE_ROLE,
+      { w: team.teamId, u: team.owner.id, r: 'ADMIN' },
+      { token: team.owner.accessToken },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(await stateOf(sent.invitation.id)).toBe('OPEN');
+    const invitee = await createUser(server, { email: sent.invitation.email });
+    expect((await server.gql(ACCEPT, { t: sent.token }, { token: invitee.accessToken })).errors).toBeUndefined();
+    expect(await memberRole(team.teamId, invitee.id)).toBe('ADMIN');
+  });
+
+  it('accept re-checks the inviter: an invitation its inviter can no longer send is refused (CONFLICT) and revoked for good', async () => {
+    const team = await createRoleTeam(server, 'Inviter stale');
+    const sent = await invite(uniqueEmail('stale'), 'ADMIN', team.admin, team.teamId);
+    // A demotion from before this rule: the role changed, the invitation stayed open.
+    await server.tally.db.query(`UPDATE members SET role = 'VIEWER' WHERE workspace_id = $1 AND user_id = $2`, [
+      team.teamId,
+      team.admin.id,
+    ]);
+    const invitee = await createUser(server, { email: sent.invitation.email });
+    const res = await server.gql(ACCEPT, { t: sent.token }, { token: invitee.accessToken });
+    expect(codeOf(res)).toBe('CONFLICT');
+    expect(res.errors?.[0]?.message).toMatch(/no longer valid/);
+    expect(await memberRole(team.teamId, invitee.id)).toBeNull();
+    expect(await stateOf(sent.invitation.id)).toBe('REVOKED');
+    expect(await revocations(team.teamId)).toEqual([
+      { target: sent.invitation.id, actor: null, reason: 'the inviter can no longer invite to this role' },
+    ]);
+    const preview = await server.gql<{ invitationPreview: { status: string } }>(
+      PREVIEW,
+      { t: sent.token },
+      { token: invitee.accessToken },
+    );
+    expect(preview.data?.invitationPreview.status).toBe('REVOKED');
+    // Promoting the inviter again brings nothing back: a revoked invitation is final.
+    await server.tally.db.query(`UPDATE members SET role = 'ADMIN' WHERE workspace_id = $1 AND user_id = $2`, [
+      team.teamId,
+      team.admin.id,
+    ]);
+    expect(codeOf(await server.gql(ACCEPT, { t: sent.token }, { token: invitee.accessToken }))).toBe('CONFLICT');
+    expect(await memberRole(team.teamId, invitee.id)).toBeNull();
+  });
+});
+
 describe('races', () => {
   it('parallel accepts of one token give exactly one membership, 20 rounds', async () => {
     for (let round = 0; round < 20; round += 1) {

@@ -230,7 +230,7 @@ export class InvitationService {
     const workspaceId = located[0]?.workspace_id;
     if (!workspaceId || !tokenHash) throw notFound('Invitation');
 
-    return this.db.transaction(async (manager) => {
+    const outcome = await this.db.transaction(async (manager): Promise<AcceptOutcome> => {
       await lockWorkspace(manager, workspaceId);
       const rows = await manager
         .createQueryBuilder(Invitation, 'i')
@@ -252,6 +252,29 @@ export class InvitationService {
         throw new AppError(ErrorCode.INVITATION_EXPIRED, 'This invitation has expired. Ask the team to resend it.');
       }
       const members = await lockMembers(manager, workspaceId);
+      // Rule 5 now, not when it was sent: an inviter who lost the right (demoted, removed, left)
+      // grants nothing. Such an invitation is revoked for good (committed), then refused.
+      const inviterRole = invitation.invitedById ? (members.get(invitation.invitedById) ?? null) : null;
+      if (!invitableRoles(inviterRole).includes(invitation.role)) {
+        await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
+          workspaceId,
+          invitation.id,
+        ]);
+        await this.audit.record(manager, {
+          workspaceId,
+          action: AuditAction.INVITATION_REVOKED,
+          actor: null,
+          targetType: 'invitation',
+          targetId: invitation.id,
+          details: {
+            email: invitation.email,
+            role: invitation.role,
+            invitedBy: invitation.invitedById,
+            reason: 'the inviter can no longer invite to this role',
+          },
+        });
+        return { refused: true };
+      }
       if (members.has(userId)) throw conflict('You are already a member of this team.');
       await manager.insert(Membership, { workspaceId, userId, role: invitation.role });
       await manager.query(
@@ -268,8 +291,14 @@ export class InvitationService {
       });
       const workspace = await manager.findOne(Workspace, { where: { id: workspaceId } });
       if (!workspace) throw notFound('Workspace');
-      return { workspace, role: invitation.role };
+      return { refused: false, workspace, role: invitation.role };
     });
+    if (outcome.refused) {
+      throw conflict(
+        'This invitation is no longer valid: whoever sent it can no longer invite to this role. Ask the team for a new one.',
+      );
+    }
+    return outcome;
   }
 
   /** What the link's landing page shows; null when the link is unknown or the team is gone. */
@@ -368,6 +397,8 @@ export class InvitationService {
     return this.find(workspaceId, invitationId);
   }
 }
+
+type AcceptOutcome = { refused: true } | { refused: false; workspace: Workspace; role: MemberRole };
 
 function newToken(): string {
   return randomBytes(TOKEN_BYTES).toString('base64url');
