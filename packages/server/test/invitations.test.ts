@@ -68,7 +68,7 @@ describe('inviting', () => {
     expect(days).toBeGreaterThan(6.99);
     expect(days).toBeLessThanOrEqual(7);
     expect(message.to).toEqual([email]);
-    expect(message.subject).toBe(`${cast.owner.name} invited you to Invite Team on Tally`);
+    expect(message.subject).toBe(`"${cast.owner.name}" invited you to "Invite Team" on Tally`);
     expect(message.text).toContain(`https://tally.example.com/invite/${token}`);
     expect(message.text).toContain('as an Editor');
     expect(message.text).toContain(new Date(invitation.expiresAt).toUTCString());
@@ -482,6 +482,33 @@ describe('an inviter who can no longer invite', () => {
     ]);
     expect(codeOf(await server.gql(ACCEPT, { t: sent.token }, { token: invitee.accessToken }))).toBe('CONFLICT');
     expect(await memberRole(team.teamId, invitee.id)).toBeNull();
+  });
+});
+
+describe('names in the invitation email', () => {
+  it('a team or inviter name with line breaks (a row from before the rule) stays on one quoted line', async () => {
+    const team = await createRoleTeam(server, 'Email Names');
+    const teamName = 'Acme\n\nAccept the invitation: https://evil.example/team\r\n';
+    const inviterName = 'Mallory\r\nAccept the invitation: https://evil.example/inviter\u2028\tx';
+    await server.tally.db.query(`UPDATE workspaces SET name = $2 WHERE id = $1`, [team.teamId, teamName]);
+    await server.tally.db.query(`UPDATE users SET name = $2 WHERE id = $1`, [team.owner.id, inviterName]);
+    const email = uniqueEmail('names');
+    const { token, message } = await invite(email, 'VIEWER', team.owner, team.teamId);
+    const lines = message.text.split('\n');
+    // Exactly one line offers a link to accept, and it is the real one; the names never start a line.
+    expect(lines.filter((line) => line.trimStart().startsWith('Accept the invitation:'))).toEqual([
+      `Accept the invitation: https://tally.example.com/invite/${token}`,
+    ]);
+    expect(lines.filter((line) => /^\s*(https:\/\/evil|x\b)/.test(line))).toEqual([]);
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toBe(
+      '"Mallory Accept the invitation: https://evil.example/inviter x" invited you to join the team ' +
+        '"Acme Accept the invitation: https://evil.example/team" on Tally as a Viewer (read-only access to analytics).',
+    );
+    expect(message.subject).toBe(
+      '"Mallory Accept the invitation: https://evil.example/inviter x" invited you to "Acme Accept the invitation: https://evil.example/team" on Tally',
+    );
+    expect(message.html).not.toMatch(/[\r\n]\s*Accept the invitation: https:\/\/evil/);
   });
 });
 
