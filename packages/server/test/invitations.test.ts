@@ -220,7 +220,7 @@ describe('inviting', () => {
     } finally {
       await other.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('the invitation link', () => {
@@ -246,10 +246,61 @@ describe('the invitation link', () => {
     expect(accepted.data?.acceptInvitation).toEqual({ id: cast.teamId, name: 'Invite Team', viewerRole: 'EDITOR' });
     expect(await memberRole(cast.teamId, joiner.id)).toBe('EDITOR');
     expect(codeOf(await server.gql(ACCEPT, { t: token }, { token: joiner.accessToken }))).toBe('CONFLICT');
-    const after = await server.gql<{ invitationPreview: { status: string; accountExists: boolean } }>(PREVIEW, {
-      t: token,
+    // The invited person, signed in, still sees what they joined.
+    const after = await server.gql<{ invitationPreview: Record<string, unknown> }>(
+      PREVIEW,
+      { t: token },
+      { token: joiner.accessToken },
+    );
+    expect(after.data?.invitationPreview).toEqual(
+      expect.objectContaining({ workspaceName: 'Invite Team', email, status: 'ACCEPTED', accountExists: true }),
+    );
+  });
+
+  it('a spent link (accepted or revoked) tells anyone else only its status: no team, inviter or email', async () => {
+    const acceptedEmail = uniqueEmail('spent');
+    const accepted = await invite(acceptedEmail, 'EDITOR');
+    const joiner = await createUser(server, { email: acceptedEmail });
+    expect((await server.gql(ACCEPT, { t: accepted.token }, { token: joiner.accessToken })).errors).toBeUndefined();
+    const revokedEmail = uniqueEmail('withdrawn');
+    const revoked = await invite(revokedEmail, 'VIEWER');
+    await createUser(server, { email: revokedEmail });
+    expect(
+      (await server.gql(REVOKE, { w: cast.teamId, i: revoked.invitation.id }, { token: cast.owner.accessToken }))
+        .errors,
+    ).toBeUndefined();
+
+    for (const [link, status, role] of [
+      [accepted, 'ACCEPTED', 'EDITOR'],
+      [revoked, 'REVOKED', 'VIEWER'],
+    ] as const) {
+      // Anonymous, and signed in as someone who is not the invited person.
+      for (const as of [undefined, cast.stranger.accessToken, cast.owner.accessToken]) {
+        const res = await server.gql<{ invitationPreview: Record<string, unknown> }>(
+          PREVIEW,
+          { t: link.token },
+          as ? { token: as } : {},
+        );
+        expect(res.errors).toBeUndefined();
+        expect(res.data?.invitationPreview).toEqual({
+          workspaceName: '',
+          email: '',
+          role,
+          status,
+          expiresAt: link.invitation.expiresAt,
+          accountExists: false,
+          invitedByName: null,
+        });
+      }
+    }
+    // A pending link still shows everything to anyone who holds it (the landing page needs it).
+    const pending = await invite(uniqueEmail('still-pending'));
+    const open = await server.gql<{ invitationPreview: { workspaceName: string; status: string } }>(PREVIEW, {
+      t: pending.token,
     });
-    expect(after.data?.invitationPreview).toEqual(expect.objectContaining({ status: 'ACCEPTED', accountExists: true }));
+    expect(open.data?.invitationPreview).toEqual(
+      expect.objectContaining({ workspaceName: 'Invite Team', status: 'PENDING', invitedByName: cast.owner.name }),
+    );
   });
 
   it('is bound to the invited email (FORBIDDEN for anyone else, who does not join)', async () => {

@@ -301,9 +301,15 @@ export class InvitationService {
     return outcome;
   }
 
-  /** What the link's landing page shows; null when the link is unknown or the team is gone. */
-  async preview(token: string): Promise<InvitationPreview | null> {
+  /**
+   * What the link's landing page shows; null when the link is unknown or the team is gone. Once
+   * the invitation was accepted or revoked the link is spent: it then tells only its status (and
+   * role and expiry), with the team's, the inviter's and the invited names and email left empty
+   * (the contract keeps those fields non-null) — unless the signed-in caller is the invited person.
+   */
+  async preview(token: string, viewer: Principal | null): Promise<InvitationPreview | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
+    const viewerId = viewer?.kind === 'user' ? viewer.userId : null;
     const rows: Array<{
       workspace_name: string;
       email: string;
@@ -313,23 +319,42 @@ export class InvitationService {
       revoked_at: Date | null;
       inviter_name: string | null;
       account_exists: boolean;
+      viewer_invited: boolean;
     }> = await this.db.query(
       `SELECT w.name AS workspace_name, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
               inviter.name AS inviter_name,
-              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists
+              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists,
+              EXISTS (SELECT 1 FROM users v WHERE v.id = $2::uuid AND v.email = i.email) AS viewer_invited
          FROM invitations i
          JOIN workspaces w ON w.id = i.workspace_id AND w.deleted_at IS NULL
          LEFT JOIN users inviter ON inviter.id = i.invited_by
         WHERE i.token_hash = $1`,
-      [hashInvitationToken(token)],
+      [hashInvitationToken(token), viewerId],
     );
     const row = rows[0];
     if (!row) return null;
+    const status = invitationStatus({
+      acceptedAt: row.accepted_at,
+      revokedAt: row.revoked_at,
+      expiresAt: row.expires_at,
+    });
+    const spent = status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED;
+    if (spent && !row.viewer_invited) {
+      return {
+        workspaceName: '',
+        email: '',
+        role: row.role,
+        status,
+        expiresAt: row.expires_at,
+        accountExists: false,
+        invitedByName: null,
+      };
+    }
     return {
       workspaceName: row.workspace_name,
       email: row.email,
       role: row.role,
-      status: invitationStatus({ acceptedAt: row.accepted_at, revokedAt: row.revoked_at, expiresAt: row.expires_at }),
+      status,
       expiresAt: row.expires_at,
       accountExists: row.account_exists,
       invitedByName: row.inviter_name,
