@@ -219,7 +219,9 @@ export class InvitationService {
   /**
    * Rule 4: the signed-in user's email must be the invited one (FORBIDDEN), the invitation
    * must be pending (revoked or accepted: CONFLICT; expired: INVITATION_EXPIRED) and the
-   * team alive (NOT_FOUND). Returns the team as it was joined, with the role.
+   * team alive (NOT_FOUND). Rule 5 is checked now, not when it was sent: an invitation its
+   * inviter can no longer send (demoted, removed, gone) is revoked for good and refused with
+   * CONFLICT. Returns the team as it was joined, with the role.
    */
   async accept(token: string, actor: Principal): Promise<{ workspace: Workspace; role: MemberRole }> {
     const userId = userIdOf(actor, 'API keys cannot manage invitations.');
