@@ -146,7 +146,7 @@ export interface Config {
   loginLimits: { perAccount: number; perAddress: number; windowSeconds: number };
   /** Sign-up attempts per client address per window (every attempt counts). */
   signUpLimits: { perAddress: number; windowSeconds: number };
-  /** Invitations (and resends) per inviter and per team an hour, and per invited email a day. */
+  /** Invitations (and resends) per inviter and per team an hour, and per team and invited email a day. */
   invitationLimits: { perInviterPerHour: number; perWorkspacePerHour: number; perEmailPerDay: number };
   /** Password reset requests per client address and per email an hour. */
   passwordResetLimits: { perAddressPerHour: number; perEmailPerHour: number };

@@ -403,11 +403,12 @@ function invitationLimits(pool: Pool, config: Config): InvitationLimits {
       windowSeconds: hour,
       refusal,
     }),
+    // Per team and invited email (issue 16): one team cannot use up another's invitations to an address.
     perEmail: new RateLimit(pool, {
-      name: 'invite_email',
+      name: 'invite_team_email',
       points: config.invitationLimits.perEmailPerDay,
       windowSeconds: 24 * hour,
-      refusal: 'Too many invitations to this email address.',
+      refusal: 'Too many invitations to this email address from this team.',
     }),
   };
 }

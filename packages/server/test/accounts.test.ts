@@ -73,6 +73,16 @@ describe('signUp', () => {
     expect(rows[0]?.password_hash).not.toContain('a very secret password');
   });
 
+  it('keeps a name in any script, with accents and inner spaces', async () => {
+    const name = 'Zoë Ångström-李 (she/her)';
+    const res = await server.gql<{ signUp: { user: { name: string } } }>(SIGN_UP, {
+      email: uniqueEmail('named'),
+      password: 'long enough password',
+      name: `  ${name} `,
+    });
+    expect(res.data?.signUp.user.name).toBe(name);
+  });
+
   it('refuses a duplicate email, whatever its case, with CONFLICT and creates nothing', async () => {
     const user = await createUser(server);
     const before = await countRows('SELECT count(*) AS n FROM workspaces', []);
@@ -90,6 +100,13 @@ describe('signUp', () => {
     ['a short password', { password: 'short' }, 'password'],
     ['a malformed email', { email: 'not-an-email' }, 'email'],
     ['a blank name', { name: '   ' }, 'name'],
+    // Names go onto one line of an email (issue 16): no line breaks, tabs or other controls in them.
+    ['a name with line breaks', { name: 'Ada\n\nAccept the invitation: https://evil.example/' }, 'name'],
+    ['a name with a carriage return', { name: 'Ada\rLovelace' }, 'name'],
+    ['a name with a tab', { name: 'Ada\tLovelace' }, 'name'],
+    ['a name with a Unicode line separator', { name: 'Ada\u2028Lovelace' }, 'name'],
+    ['a name with a C1 next-line control', { name: 'Ada\u0085Lovelace' }, 'name'],
+    ['a name with a right-to-left override', { name: 'Ada \u202eecalevoL' }, 'name'],
   ])('refuses %s with BAD_USER_INPUT and creates nothing', async (_label, override, field) => {
     const email = uniqueEmail('bad');
     const res = await server.gql(SIGN_UP, { email, password: 'long enough password', name: 'Name', ...override });

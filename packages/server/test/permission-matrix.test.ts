@@ -144,12 +144,17 @@ async function insertTeam(name: string, members: Array<[string, MemberRole]>): P
   return id;
 }
 
-async function insertInvitation(workspaceId: string, email: string): Promise<{ id: string; token: string }> {
+/** A pending VIEWER invitation; `invitedBy` must be an OWNER or ADMIN of the team for it to be accepted. */
+async function insertInvitation(
+  workspaceId: string,
+  email: string,
+  invitedBy: string = cast.owner.id,
+): Promise<{ id: string; token: string }> {
   const token = randomBytes(32).toString('base64url');
   const { id } = await one<{ id: string }>(
     `INSERT INTO invitations (workspace_id, email, role, token_hash, invited_by, expires_at)
      VALUES ($1, $2, 'VIEWER', $3, $4, now() + interval '7 days') RETURNING id`,
-    [workspaceId, email, hashInvitationToken(token), cast.owner.id],
+    [workspaceId, email, hashInvitationToken(token), invitedBy],
   );
   return { id, token };
 }
@@ -287,8 +292,9 @@ const ARGUMENTS: Record<string, Builder> = {
   // An invitation to the caller's own email, into another team (members cannot be invited twice).
   'Mutation.acceptInvitation': async (p) => {
     const email = personOf(p)?.user.email ?? uniqueEmail('nobody');
-    const team = await insertTeam(unique('Inviting'), [[await insertUser(), 'OWNER']]);
-    return { args: { token: (await insertInvitation(team, email)).token } };
+    const owner = await insertUser();
+    const team = await insertTeam(unique('Inviting'), [[owner, 'OWNER']]);
+    return { args: { token: (await insertInvitation(team, email, owner)).token } };
   },
   'Mutation.changeMemberRole': async () => ({
     args: { workspaceId: cast.teamId, userId: await freshMember(), role: 'EDITOR' },

@@ -299,6 +299,17 @@ async function violations(round: Round, outcomes: Outcome[]): Promise<string[]> 
     if ((row?.owners ?? 0) < 1) found.push(`a live team without an OWNER`);
   }
 
+  // Both invitations were sent by owner1; these took away owner1's right to invite.
+  const inviterLosses = outcomes.filter(
+    (o) =>
+      o.ok &&
+      ((o.op.kind === 'changeRole' &&
+        o.op.target === 'owner1' &&
+        (o.op.role === MemberRole.EDITOR || o.op.role === MemberRole.VIEWER)) ||
+        (o.op.kind === 'remove' && o.op.target === 'owner1') ||
+        (o.op.kind === 'leave' && o.op.actor === 'owner1')),
+  );
+
   // ≤ 1 membership per accepted invitation; no revoked invitation accepted; an old link dies on resend.
   for (const [index, invitation] of round.invitations.entries()) {
     const mine = (o: Outcome) => 'invitation' in o.op && o.op.invitation === index;
@@ -324,6 +335,13 @@ async function violations(round: Round, outcomes: Outcome[]): Promise<string[]> 
       continue;
     }
     if (row.accepted && row.revoked) found.push(`invitation ${index} is stored accepted and revoked`);
+    // Its inviter (owner1) losing the right to invite ends it (issue 16): no accept after that.
+    for (const loss of inviterLosses) {
+      for (const accept of accepts) {
+        if (before(loss, accept)) found.push(`invitation ${index} accepted after ${describeOutcome(loss)}`);
+      }
+      if (!row.accepted && !row.revoked) found.push(`invitation ${index} still open after ${describeOutcome(loss)}`);
+    }
     if (deleted) continue;
     if (row.accepted !== accepts.length > 0) {
       found.push(`invitation ${index}: stored accepted=${row.accepted}, successful accepts=${accepts.length}`);

@@ -86,6 +86,54 @@ describe('createTeam', () => {
   it('needs a signed-in user', async () => {
     expect(codeOf(await server.gql(CREATE_TEAM, { name: 'Nobody' }))).toBe('UNAUTHENTICATED');
   });
+
+  // Team names go onto one line of an invitation email (issue 16): no line breaks, tabs or other controls.
+  const MULTI_LINE_NAMES = [
+    'Acme\n\nAccept the invitation: https://evil.example/steal',
+    'Acme\r\nBcc: someone@evil.example',
+    'Acme\tTeam',
+    'Acme\u2028Team',
+    'Acme\u2029Team',
+    'Acme\u0085Team',
+    'Acme\u007fTeam',
+    'Acme \u202emaeT',
+    'Acme \u2066Team\u2069',
+  ];
+
+  it.each(MULTI_LINE_NAMES.map((name) => [JSON.stringify(name), name]))(
+    'createTeam refuses the name %s with BAD_USER_INPUT and creates nothing',
+    async (_label, name) => {
+      const ada = await createUser(server);
+      const res = await server.gql(CREATE_TEAM, { name }, { token: ada.accessToken });
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors?.[0]?.extensions?.['field']).toBe('name');
+      const rows: unknown[] = await server.tally.db.query(
+        `SELECT 1 FROM members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 AND w.kind = 'TEAM'`,
+        [ada.id],
+      );
+      expect(rows).toHaveLength(0);
+    },
+  );
+
+  it('renameWorkspace refuses such names too and keeps the old one; a name in any script is fine', async () => {
+    const team = await createRoleTeam(server, 'Renamed Team');
+    const RENAME = `mutation($w: ID!, $n: String!) { renameWorkspace(workspaceId: $w, name: $n) { name } }`;
+    for (const name of MULTI_LINE_NAMES) {
+      const res = await server.gql(RENAME, { w: team.teamId, n: name }, { token: team.owner.accessToken });
+      expect([name, codeOf(res)]).toEqual([name, 'BAD_USER_INPUT']);
+    }
+    const rows: Array<{ name: string }> = await server.tally.db.query(`SELECT name FROM workspaces WHERE id = $1`, [
+      team.teamId,
+    ]);
+    expect(rows[0]?.name).toBe('Renamed Team');
+    expect(await actions(team.teamId)).toEqual([]);
+    const ok = await server.gql<{ renameWorkspace: { name: string } }>(
+      RENAME,
+      { w: team.teamId, n: 'Équipe Ørsted · 分析' },
+      { token: team.owner.accessToken },
+    );
+    expect(ok.data?.renameWorkspace.name).toBe('Équipe Ørsted · 分析');
+  });
 });
 
 describe('members', () => {

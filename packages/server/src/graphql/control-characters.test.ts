@@ -1,5 +1,10 @@
 import { GraphQLError, parse } from 'graphql';
-import { createControlCharacterCheck, hasControlCharacter } from './control-characters';
+import {
+  createControlCharacterCheck,
+  hasControlCharacter,
+  isSingleLineName,
+  singleLineName,
+} from './control-characters';
 
 function refusal(query: string, variables?: Record<string, unknown>): unknown {
   try {
@@ -54,5 +59,42 @@ describe('control characters in string input', () => {
   it('lets tabs and line breaks through, in variables and in literals', () => {
     expect(refusal('{ f(s: "two\\nlines\\tand a tab\\r\\n") }')).toBeUndefined();
     expect(refusal('query ($s: String) { f(s: $s) }', { s: 'two\nlines\tand a tab', n: 3, b: null })).toBeUndefined();
+  });
+});
+
+describe('single-line names', () => {
+  it.each([
+    ['a line feed', 'Acme\nTeam'],
+    ['a carriage return', 'Acme\rTeam'],
+    ['a tab', 'Acme\tTeam'],
+    ['DEL', 'Acme\u007fTeam'],
+    ['a C1 next line', 'Acme\u0085Team'],
+    ['a line separator', 'Acme\u2028Team'],
+    ['a paragraph separator', 'Acme\u2029Team'],
+    ['a right-to-left override', 'Acme \u202emaeT'],
+    ['a first-strong isolate', 'Acme \u2068Team\u2069'],
+    ['a lone surrogate', 'Acme \ud800'],
+  ])('refuses %s', (_label, name) => {
+    expect(isSingleLineName(name)).toBe(false);
+  });
+
+  it('keeps names in any script, with accents, punctuation and inner spaces', () => {
+    for (const name of [
+      'Ada Lovelace',
+      'Zoë Ångström-李',
+      'فريق التحليل',
+      'Équipe · 分析 (beta) 🚀',
+      "O'Brien & Co.",
+    ]) {
+      expect(isSingleLineName(name)).toBe(true);
+      expect(singleLineName(name)).toBe(name);
+    }
+  });
+
+  it('renders a stored name with breaks on one line, its runs of space as one', () => {
+    expect(singleLineName('Acme\n\nAccept the invitation: https://evil.example/\r\n')).toBe(
+      'Acme Accept the invitation: https://evil.example/',
+    );
+    expect(singleLineName('Mallory\u2028\t x\u202e\ud800')).toBe('Mallory x \uFFFD');
   });
 });

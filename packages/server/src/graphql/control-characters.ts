@@ -80,3 +80,32 @@ export function createControlCharacterCheck() {
     }
   };
 }
+
+/**
+ * What a name (a team's, a person's) may not hold beyond the rule above: names are printed on one
+ * line of an email, so every control character (tab, line feed and carriage return too; DEL; the
+ * C1 controls, NEL among them), the Unicode line and paragraph separators, and the bidirectional
+ * embeddings, overrides and isolates that reorder how the text around them displays.
+ */
+const NOT_IN_A_NAME = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+const NOT_IN_A_NAME_ALL = new RegExp(NOT_IN_A_NAME.source, 'gu');
+
+/** The BAD_USER_INPUT message for a name that is not fit (field `name`). */
+export const SINGLE_LINE_NAME = 'A name must be one line of text: no tabs, line breaks or other control characters.';
+
+/** Whether `name` is fit to be a name: one line, no control or direction-changing characters. */
+export function isSingleLineName(name: string): boolean {
+  return !NOT_IN_A_NAME.test(name) && !LONE_SURROGATE.test(name);
+}
+
+/**
+ * A stored name as it may go onto one line of an email: whatever a name may not hold (rows from
+ * before the rule) becomes a space, runs of spaces become one, and a lone surrogate becomes U+FFFD.
+ */
+export function singleLineName(name: string): string {
+  return name
+    .replace(NOT_IN_A_NAME_ALL, ' ')
+    .replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -3,6 +3,7 @@ import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../errors';
+import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
 import type { RateLimit } from '../rate-limits/rate-limit';
 import type { WorkspaceService } from '../workspaces/workspace.service';
 import type { LoginLimiter } from './login-limiter';
@@ -53,6 +54,7 @@ export class AccountService {
     if (name.length === 0 || name.length > LIMITS.userNameMaxLength) {
       throw badInput(`A name must be 1 to ${LIMITS.userNameMaxLength} characters.`, { field: 'name' });
     }
+    if (!isSingleLineName(name)) throw badInput(SINGLE_LINE_NAME, { field: 'name' });
     const passwordHash = await hashPassword(input.password);
     try {
       const user = await this.db.transaction(async (manager) => {

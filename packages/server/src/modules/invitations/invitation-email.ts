@@ -1,5 +1,6 @@
 import { invitationStatus, InvitationStatus } from '@tally/shared';
 import type { DataSource } from 'typeorm';
+import { singleLineName } from '../../graphql/control-characters';
 import type { Sealer } from '../../sealer';
 import type { JobQueue } from '../jobs/job-queue';
 import { html } from '../mail/html';
@@ -12,7 +13,16 @@ const ROLE_WORDS: Record<string, string> = {
   VIEWER: 'a Viewer (read-only access to analytics)',
 };
 
-/** The invitation email: plain text and HTML, with the team, the inviter, the role, the expiry and the link. */
+/** A name as it goes into the email: on one line (a stored name from before the rule may hold breaks), in quotes. */
+function quoted(name: string): string {
+  return `"${singleLineName(name)}"`;
+}
+
+/**
+ * The invitation email: plain text and HTML, with the team, the inviter, the role, the expiry and
+ * the link. Names come from people, so each stays on one line and in quotes: a team called
+ * `Acme\n\nAccept the invitation: https://evil.example/…` cannot put a line of its own above the link.
+ */
 export function invitationEmail(input: {
   to: string;
   teamName: string;
@@ -21,29 +31,31 @@ export function invitationEmail(input: {
   expiresAt: Date;
   link: string;
 }): MailMessage {
-  const inviter = input.inviterName ?? 'A team owner';
+  const inviter = input.inviterName === null ? 'A team owner' : quoted(input.inviterName);
+  const asker = input.inviterName === null ? 'the team' : inviter;
+  const team = quoted(input.teamName);
   const role = ROLE_WORDS[input.role] ?? input.role;
   const expires = input.expiresAt.toUTCString();
   const text = [
-    `${inviter} invited you to join the team "${input.teamName}" on Tally as ${role}.`,
+    `${inviter} invited you to join the team ${team} on Tally as ${role}.`,
     '',
     `Accept the invitation: ${input.link}`,
     '',
-    `The link works once and expires on ${expires}. If it has expired, ask ${inviter} to resend it.`,
+    `The link works once and expires on ${expires}. If it has expired, ask ${asker} to resend it.`,
     `If you did not expect this email, you can ignore it.`,
   ].join('\n');
   const body = html`<!doctype html>
     <html>
       <body style="font-family:sans-serif;line-height:1.5">
-        <p>${inviter} invited you to join the team <strong>${input.teamName}</strong> on Tally as ${role}.</p>
+        <p>${inviter} invited you to join the team <strong>${team}</strong> on Tally as ${role}.</p>
         <p><a href="${input.link}">Accept the invitation</a></p>
         <p style="color:#555">
           Or open this link: ${input.link}<br />
-          It works once and expires on ${expires}. If it has expired, ask ${inviter} to resend it.
+          It works once and expires on ${expires}. If it has expired, ask ${asker} to resend it.
         </p>
       </body>
     </html>`;
-  return { to: input.to, subject: `${inviter} invited you to ${input.teamName} on Tally`, text, html: body.value };
+  return { to: input.to, subject: `${inviter} invited you to ${team} on Tally`, text, html: body.value };
 }
 
 /**

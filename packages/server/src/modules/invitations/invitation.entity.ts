@@ -74,13 +74,21 @@ export class Invitation {
   }
 }
 
-/** What an invitation link shows before anyone signs in: nothing more than this. */
+/**
+ * What an invitation link shows before anyone signs in: nothing more than this. A spent link
+ * (ACCEPTED or REVOKED) tells only its status, role and expiry: the names, the email and
+ * `accountExists` are then empty, unless the signed-in caller is the invited person.
+ */
 @ObjectType('InvitationPreview', { description: 'What an invitation link shows before anyone signs in.' })
 export class InvitationPreview {
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'Empty once the invitation was accepted or revoked, unless the caller is the invited person.',
+  })
   workspaceName!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'Empty once the invitation was accepted or revoked, unless the caller is the invited person.',
+  })
   email!: string;
 
   @Field(() => MemberRole)
@@ -97,6 +105,10 @@ export class InvitationPreview {
   })
   accountExists!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'The name of who invited, to say whom to ask for a new link.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The name of who invited, to say whom to ask for a new link; null once the invitation was accepted or revoked, unless the caller is the invited person.',
+  })
   invitedByName!: string | null;
 }

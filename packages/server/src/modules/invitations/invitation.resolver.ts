@@ -65,8 +65,11 @@ export class InvitationResolver {
 
   @Query(() => InvitationPreview, { nullable: true })
   @Public('an invitation link is its own credential: 256 random bits; shows only what the landing page needs')
-  invitationPreview(@Arg('token', () => String) token: string): Promise<InvitationPreview | null> {
-    return this.invitations.preview(token);
+  invitationPreview(
+    @Arg('token', () => String) token: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InvitationPreview | null> {
+    return this.invitations.preview(token, ctx.principal);
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -98,60 +98,60 @@ export class InvitationService {
       throw badInput('OWNER cannot be invited: invite as ADMIN, then make them an owner.', { field: 'role' });
     }
     if (!isUuid(workspaceId)) throw notFound('Workspace');
-    // Consume first: however many invitations race, the limits hold.
-    await this.consumeLimits(inviterId, workspaceId, email);
-
     const token = newToken();
-    const id = await this.db.transaction(async (manager) => {
-      await lockWorkspace(manager, workspaceId, {
-        refusal: 'A personal workspace cannot invite: create a team first.',
-      });
-      await this.assertMayInvite(manager, workspaceId, inviterId, role);
-      const member: unknown[] = await manager.query(
-        `SELECT 1 FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`,
-        [workspaceId, email],
-      );
-      if (member.length > 0) throw conflict(`${email} is already a member of this team.`);
-      const open: Array<{ id: string; pending: boolean }> = await manager.query(
-        `SELECT id, expires_at > now() AS pending FROM invitations
+    // Consume first: however many invitations race, the limits hold.
+    const id = await this.counted(inviterId, workspaceId, email, () =>
+      this.db.transaction(async (manager) => {
+        await lockWorkspace(manager, workspaceId, {
+          refusal: 'A personal workspace cannot invite: create a team first.',
+        });
+        await this.assertMayInvite(manager, workspaceId, inviterId, role);
+        const member: unknown[] = await manager.query(
+          `SELECT 1 FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND u.email = $2`,
+          [workspaceId, email],
+        );
+        if (member.length > 0) throw conflict(`${email} is already a member of this team.`);
+        const open: Array<{ id: string; pending: boolean }> = await manager.query(
+          `SELECT id, expires_at > now() AS pending FROM invitations
           WHERE workspace_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL FOR UPDATE`,
-        [workspaceId, email],
-      );
-      const previous = open[0];
-      if (previous?.pending) throw conflict(`An invitation to ${email} is already pending: resend it instead.`);
-      if (previous) {
-        // An expired invitation to the same email gives way to the new one.
-        await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
-          workspaceId,
-          previous.id,
-        ]);
+          [workspaceId, email],
+        );
+        const previous = open[0];
+        if (previous?.pending) throw conflict(`An invitation to ${email} is already pending: resend it instead.`);
+        if (previous) {
+          // An expired invitation to the same email gives way to the new one.
+          await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
+            workspaceId,
+            previous.id,
+          ]);
+          await this.audit.record(manager, {
+            workspaceId,
+            action: AuditAction.INVITATION_REVOKED,
+            actor,
+            targetType: 'invitation',
+            targetId: previous.id,
+            details: { email, reason: 'replaced by a new invitation' },
+          });
+        }
+        const rows: Array<{ id: string }> = await manager.query(
+          `INSERT INTO invitations (workspace_id, email, role, token_hash, invited_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + ${INVITATION_TTL}) RETURNING id`,
+          [workspaceId, email, role, hashInvitationToken(token), inviterId],
+        );
+        const created = rows[0];
+        if (!created) throw new Error('invitation insert returned no row');
         await this.audit.record(manager, {
           workspaceId,
-          action: AuditAction.INVITATION_REVOKED,
+          action: AuditAction.MEMBER_INVITED,
           actor,
           targetType: 'invitation',
-          targetId: previous.id,
-          details: { email, reason: 'replaced by a new invitation' },
+          targetId: created.id,
+          details: { email, role },
         });
-      }
-      const rows: Array<{ id: string }> = await manager.query(
-        `INSERT INTO invitations (workspace_id, email, role, token_hash, invited_by, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + ${INVITATION_TTL}) RETURNING id`,
-        [workspaceId, email, role, hashInvitationToken(token), inviterId],
-      );
-      const created = rows[0];
-      if (!created) throw new Error('invitation insert returned no row');
-      await this.audit.record(manager, {
-        workspaceId,
-        action: AuditAction.MEMBER_INVITED,
-        actor,
-        targetType: 'invitation',
-        targetId: created.id,
-        details: { email, role },
-      });
-      await this.enqueueEmail(manager, workspaceId, created.id, token);
-      return created.id;
-    });
+        await this.enqueueEmail(manager, workspaceId, created.id, token);
+        return created.id;
+      }),
+    );
     return this.reload(workspaceId, id);
   }
 
@@ -159,32 +159,33 @@ export class InvitationService {
   async resend(workspaceId: string, invitationId: string, actor: Principal): Promise<Invitation> {
     const inviterId = userIdOf(actor, 'API keys cannot manage invitations.');
     const found = await this.find(workspaceId, invitationId);
-    await this.consumeLimits(inviterId, workspaceId, found.email);
     const token = newToken();
-    await this.db.transaction(async (manager) => {
-      await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace has no invitations.' });
-      const invitation = await this.lockInvitation(manager, workspaceId, invitationId);
-      await this.assertMayInvite(manager, workspaceId, inviterId, invitation.role);
-      const status = invitationStatus(invitation);
-      if (status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED) {
-        throw conflict(`This invitation was ${status.toLowerCase()}; it cannot be resent.`);
-      }
-      await manager.query(
-        `UPDATE invitations SET token_hash = $3, last_sent_at = now(), expires_at = now() + ${INVITATION_TTL},
+    await this.counted(inviterId, workspaceId, found.email, () =>
+      this.db.transaction(async (manager) => {
+        await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace has no invitations.' });
+        const invitation = await this.lockInvitation(manager, workspaceId, invitationId);
+        await this.assertMayInvite(manager, workspaceId, inviterId, invitation.role);
+        const status = invitationStatus(invitation);
+        if (status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED) {
+          throw conflict(`This invitation was ${status.toLowerCase()}; it cannot be resent.`);
+        }
+        await manager.query(
+          `UPDATE invitations SET token_hash = $3, last_sent_at = now(), expires_at = now() + ${INVITATION_TTL},
                 delivered_at = NULL, last_send_error = NULL, send_attempts = 0
           WHERE workspace_id = $1 AND id = $2`,
-        [workspaceId, invitationId, hashInvitationToken(token)],
-      );
-      await this.audit.record(manager, {
-        workspaceId,
-        action: AuditAction.INVITATION_RESENT,
-        actor,
-        targetType: 'invitation',
-        targetId: invitationId,
-        details: { email: invitation.email, role: invitation.role },
-      });
-      await this.enqueueEmail(manager, workspaceId, invitationId, token);
-    });
+          [workspaceId, invitationId, hashInvitationToken(token)],
+        );
+        await this.audit.record(manager, {
+          workspaceId,
+          action: AuditAction.INVITATION_RESENT,
+          actor,
+          targetType: 'invitation',
+          targetId: invitationId,
+          details: { email: invitation.email, role: invitation.role },
+        });
+        await this.enqueueEmail(manager, workspaceId, invitationId, token);
+      }),
+    );
     return this.reload(workspaceId, invitationId);
   }
 
@@ -218,7 +219,9 @@ export class InvitationService {
   /**
    * Rule 4: the signed-in user's email must be the invited one (FORBIDDEN), the invitation
    * must be pending (revoked or accepted: CONFLICT; expired: INVITATION_EXPIRED) and the
-   * team alive (NOT_FOUND). Returns the team as it was joined, with the role.
+   * team alive (NOT_FOUND). Rule 5 is checked now, not when it was sent: an invitation its
+   * inviter can no longer send (demoted, removed, gone) is revoked for good and refused with
+   * CONFLICT. Returns the team as it was joined, with the role.
    */
   async accept(token: string, actor: Principal): Promise<{ workspace: Workspace; role: MemberRole }> {
     const userId = userIdOf(actor, 'API keys cannot manage invitations.');
@@ -229,7 +232,7 @@ export class InvitationService {
     const workspaceId = located[0]?.workspace_id;
     if (!workspaceId || !tokenHash) throw notFound('Invitation');
 
-    return this.db.transaction(async (manager) => {
+    const outcome = await this.db.transaction(async (manager): Promise<AcceptOutcome> => {
       await lockWorkspace(manager, workspaceId);
       const rows = await manager
         .createQueryBuilder(Invitation, 'i')
@@ -251,6 +254,29 @@ export class InvitationService {
         throw new AppError(ErrorCode.INVITATION_EXPIRED, 'This invitation has expired. Ask the team to resend it.');
       }
       const members = await lockMembers(manager, workspaceId);
+      // Rule 5 now, not when it was sent: an inviter who lost the right (demoted, removed, left)
+      // grants nothing. Such an invitation is revoked for good (committed), then refused.
+      const inviterRole = invitation.invitedById ? (members.get(invitation.invitedById) ?? null) : null;
+      if (!invitableRoles(inviterRole).includes(invitation.role)) {
+        await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
+          workspaceId,
+          invitation.id,
+        ]);
+        await this.audit.record(manager, {
+          workspaceId,
+          action: AuditAction.INVITATION_REVOKED,
+          actor: null,
+          targetType: 'invitation',
+          targetId: invitation.id,
+          details: {
+            email: invitation.email,
+            role: invitation.role,
+            invitedBy: invitation.invitedById,
+            reason: 'the inviter can no longer invite to this role',
+          },
+        });
+        return { refused: true };
+      }
       if (members.has(userId)) throw conflict('You are already a member of this team.');
       await manager.insert(Membership, { workspaceId, userId, role: invitation.role });
       await manager.query(
@@ -267,13 +293,25 @@ export class InvitationService {
       });
       const workspace = await manager.findOne(Workspace, { where: { id: workspaceId } });
       if (!workspace) throw notFound('Workspace');
-      return { workspace, role: invitation.role };
+      return { refused: false, workspace, role: invitation.role };
     });
+    if (outcome.refused) {
+      throw conflict(
+        'This invitation is no longer valid: whoever sent it can no longer invite to this role. Ask the team for a new one.',
+      );
+    }
+    return outcome;
   }
 
-  /** What the link's landing page shows; null when the link is unknown or the team is gone. */
-  async preview(token: string): Promise<InvitationPreview | null> {
+  /**
+   * What the link's landing page shows; null when the link is unknown or the team is gone. Once
+   * the invitation was accepted or revoked the link is spent: it then tells only its status (and
+   * role and expiry), with the team's, the inviter's and the invited names and email left empty
+   * (the contract keeps those fields non-null) — unless the signed-in caller is the invited person.
+   */
+  async preview(token: string, viewer: Principal | null): Promise<InvitationPreview | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
+    const viewerId = viewer?.kind === 'user' ? viewer.userId : null;
     const rows: Array<{
       workspace_name: string;
       email: string;
@@ -283,35 +321,68 @@ export class InvitationService {
       revoked_at: Date | null;
       inviter_name: string | null;
       account_exists: boolean;
+      viewer_invited: boolean;
     }> = await this.db.query(
       `SELECT w.name AS workspace_name, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
               inviter.name AS inviter_name,
-              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists
+              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists,
+              EXISTS (SELECT 1 FROM users v WHERE v.id = $2::uuid AND v.email = i.email) AS viewer_invited
          FROM invitations i
          JOIN workspaces w ON w.id = i.workspace_id AND w.deleted_at IS NULL
          LEFT JOIN users inviter ON inviter.id = i.invited_by
         WHERE i.token_hash = $1`,
-      [hashInvitationToken(token)],
+      [hashInvitationToken(token), viewerId],
     );
     const row = rows[0];
     if (!row) return null;
+    const status = invitationStatus({
+      acceptedAt: row.accepted_at,
+      revokedAt: row.revoked_at,
+      expiresAt: row.expires_at,
+    });
+    const spent = status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED;
+    if (spent && !row.viewer_invited) {
+      return {
+        workspaceName: '',
+        email: '',
+        role: row.role,
+        status,
+        expiresAt: row.expires_at,
+        accountExists: false,
+        invitedByName: null,
+      };
+    }
     return {
       workspaceName: row.workspace_name,
       email: row.email,
       role: row.role,
-      status: invitationStatus({ acceptedAt: row.accepted_at, revokedAt: row.revoked_at, expiresAt: row.expires_at }),
+      status,
       expiresAt: row.expires_at,
       accountExists: row.account_exists,
       invitedByName: row.inviter_name,
     };
   }
 
-  private async consumeLimits(inviterId: string, workspaceId: string, email: string): Promise<void> {
-    await consumeEach([
+  /**
+   * Rule 2 around one invite or resend: a point from each limit before the work (so racing
+   * requests cannot outrun them), given back when the work ends in CONFLICT (nothing was sent).
+   * The email is counted per team: one team's invitations to an address never use up another's.
+   */
+  private async counted<T>(inviterId: string, workspaceId: string, email: string, work: () => Promise<T>): Promise<T> {
+    const counters = [
       [this.limits.perInviter, inviterId],
       [this.limits.perWorkspace, workspaceId],
-      [this.limits.perEmail, hashedKey(email)],
-    ]);
+      [this.limits.perEmail, hashedKey(`${workspaceId}:${email}`)],
+    ] as const;
+    await consumeEach(counters);
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.CONFLICT) {
+        await Promise.all(counters.map(([limit, key]) => limit.refund(key)));
+      }
+      throw error;
+    }
   }
 
   /** The actor's role, re-read under the lock: invitations go downwards (an ADMIN up to ADMIN). */
@@ -353,6 +424,8 @@ export class InvitationService {
     return this.find(workspaceId, invitationId);
   }
 }
+
+type AcceptOutcome = { refused: true } | { refused: false; workspace: Workspace; role: MemberRole };
 
 function newToken(): string {
   return randomBytes(TOKEN_BYTES).toString('base64url');

@@ -12,6 +12,7 @@ import { AppError, badInput, forbidden, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import { userIdOf } from '../../graphql/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
+import { revokeInvitationsBeyondInviter } from '../invitations/inviter-revocation';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';
 import { Membership } from './member.entity';
 
@@ -103,12 +104,23 @@ export class MembershipService {
           targetId: targetUserId,
           details: { ...(await personDetails(manager, targetUserId)), from: current, to: role },
         });
+        await revokeInvitationsBeyondInviter(manager, this.audit, {
+          workspaceId,
+          inviterId: targetUserId,
+          role,
+          actor,
+          reason: `the inviter's role changed to ${role}`,
+        });
       }
       return this.reload(manager, workspaceId, targetUserId);
     });
   }
 
-  /** Removes another member (managed downwards); leaving is leaveTeam. */
+  /**
+   * Removes another member (managed downwards); leaving is leaveTeam. A role change below
+   * ADMIN, a removal and a leave also revoke the invitations the member could no longer send
+   * (inviter-revocation.ts), in the same transaction.
+   */
   async remove(workspaceId: string, targetUserId: string, actor: Principal): Promise<void> {
     const actorUserId = userIdOf(actor, 'API keys cannot manage members.');
     if (!isUuid(targetUserId)) throw notFound('Member');
@@ -133,6 +145,13 @@ export class MembershipService {
         targetType: 'user',
         targetId: targetUserId,
         details: { ...details, role: current },
+      });
+      await revokeInvitationsBeyondInviter(manager, this.audit, {
+        workspaceId,
+        inviterId: targetUserId,
+        role: null,
+        actor,
+        reason: 'the inviter was removed from the team',
       });
     });
   }
@@ -159,6 +178,13 @@ export class MembershipService {
         targetType: 'user',
         targetId: userId,
         details: { ...(await personDetails(manager, userId)), role },
+      });
+      await revokeInvitationsBeyondInviter(manager, this.audit, {
+        workspaceId,
+        inviterId: userId,
+        role: null,
+        actor,
+        reason: 'the inviter left the team',
       });
     });
   }

@@ -1,6 +1,7 @@
 import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { badInput, forbidden, isUuid, notFound } from '../../errors';
+import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
 import type { JobQueue } from '../jobs/job-queue';
 import { WORKSPACE_PURGE_JOB } from './workspace-purge';
 import { lockMembers, lockWorkspace } from './team-lock';
@@ -16,12 +17,13 @@ export interface WorkspaceWithRole {
   role: MemberRole;
 }
 
-/** Normalises and checks a workspace name: trimmed, 1–100 characters. */
+/** Normalises and checks a workspace name: trimmed, 1–100 characters, on one line. */
 export function workspaceName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0 || name.length > LIMITS.workspaceNameMaxLength) {
     throw badInput(`A workspace name must be 1 to ${LIMITS.workspaceNameMaxLength} characters.`, { field: 'name' });
   }
+  if (!isSingleLineName(name)) throw badInput(SINGLE_LINE_NAME, { field: 'name' });
   return name;
 }
 

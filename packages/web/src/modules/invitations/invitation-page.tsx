@@ -28,9 +28,10 @@ import { InvitationLogInForm, InvitationSignUpForm } from './invitation-auth-for
 
 type Preview = NonNullable<InvitationPreviewQuery['invitationPreview']>;
 
-/** Whom to ask for a new link: the inviter by name when the server knows it. */
+/** Whom to ask for a new link: the inviter by name when the server tells it. */
 function whomToAsk(preview: Pick<Preview, 'invitedByName' | 'workspaceName'>): string {
-  return preview.invitedByName ?? `an Owner or Admin of ${preview.workspaceName}`;
+  if (preview.invitedByName) return preview.invitedByName;
+  return preview.workspaceName ? `an Owner or Admin of ${preview.workspaceName}` : 'the person who invited you';
 }
 
 /**
@@ -46,6 +47,8 @@ export function InvitationPage() {
   const { data, error, refetch } = useQuery(InvitationPreviewDocument, {
     variables: { token },
     fetchPolicy: 'network-only',
+    // Asked once the session is known: a spent link names the team only to the invited person.
+    skip: session.status === 'restoring',
   });
   const [acceptInvitation, { loading: accepting, error: acceptError }] = useMutation(AcceptInvitationDocument, {
     // The team is in the workspace list before its pages open.
@@ -284,11 +287,13 @@ function ExpiredLink({ preview }: { preview: Preview }) {
   );
 }
 
+// A spent link (revoked or accepted) names the team only to the invited person, signed in:
+// to anyone else the server leaves the names and the email empty.
 function RevokedLink({ preview }: { preview: Preview }) {
   return (
     <DeadEnd title="This invitation was revoked" icon={<IconLinkOff size={22} aria-hidden />}>
-      The invitation to join {preview.workspaceName} was withdrawn, so this link no longer works. If you should still
-      join, ask {whomToAsk(preview)} to invite you again.
+      {preview.workspaceName ? `The invitation to join ${preview.workspaceName}` : 'This invitation'} was withdrawn, so
+      this link no longer works. If you should still join, ask {whomToAsk(preview)} to invite you again.
     </DeadEnd>
   );
 }
@@ -301,7 +306,7 @@ function AcceptedLink({ preview, token }: { preview: Preview; token: string }) {
   const matches = (data?.workspaces ?? []).filter(
     (w) => w.kind === WorkspaceKind.TEAM && w.name === preview.workspaceName,
   );
-  const team = matches.length === 1 ? matches[0] : undefined;
+  const team = preview.workspaceName && matches.length === 1 ? matches[0] : undefined;
 
   let action;
   if (!signedIn) {
@@ -318,28 +323,38 @@ function AcceptedLink({ preview, token }: { preview: Preview; token: string }) {
     );
   }
 
+  let nextStep: ReactNode;
+  if (!preview.email) {
+    // Anyone but the invited person, signed in, learns only that the link was used.
+    nextStep = signedIn
+      ? 'If it was yours, log in with the address it was sent to and open the team from the workspace selector.'
+      : 'If it was yours, log in to open the team.';
+  } else if (!signedIn) {
+    nextStep = 'Log in to open the team.';
+  } else if (team) {
+    nextStep = 'Open the team from here or from the workspace selector.';
+  } else {
+    nextStep = (
+      <>
+        Find it under{' '}
+        <Anchor component={Link} to="/">
+          Teams
+        </Anchor>{' '}
+        in the dashboard.
+      </>
+    );
+  }
+
   return (
     <DeadEnd
       title="This invitation has already been accepted"
       icon={<IconAlertCircle size={22} aria-hidden />}
       action={action}
     >
-      {preview.email} has already joined {preview.workspaceName} with this invitation.{' '}
-      {signedIn ? (
-        team ? (
-          'Open the team from here or from the workspace selector.'
-        ) : (
-          <>
-            Find it under{' '}
-            <Anchor component={Link} to="/">
-              Teams
-            </Anchor>{' '}
-            in the dashboard.
-          </>
-        )
-      ) : (
-        'Log in to open the team.'
-      )}
+      {preview.email
+        ? `${preview.email} has already joined ${preview.workspaceName} with this invitation.`
+        : 'Someone has already joined the team with this invitation.'}{' '}
+      {nextStep}
     </DeadEnd>
   );
 }
