@@ -153,3 +153,21 @@ export async function startTestServer(
 export function codeOf(response: { errors?: Array<{ extensions?: Record<string, unknown> }> }): unknown {
   return response.errors?.[0]?.extensions?.['code'];
 }
+
+/**
+ * Polls `condition` (every 20 ms) until it holds; resolves with the milliseconds that took.
+ * Throws after `timeoutMs`, naming `what`. For state another part reaches on its own time (a
+ * change delivered to another instance, a job, a log line written after the response).
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - started;
+}
