@@ -53,6 +53,21 @@ const envSchema = z.object({
     (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
     'must be at least 16 characters, without spaces',
   ),
+  METRICS_OPERATION_NAMES: optionalString.transform((value, ctx) => {
+    const names = (value ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    const bad = names.filter((name) => !/^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name));
+    if (bad.length > 0 || names.length > 500) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be up to 500 GraphQL operation names (≤ 64 characters each), comma-separated',
+      });
+      return z.NEVER;
+    }
+    return names;
+  }),
   METRICS_PORT: optionalString.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return Number(value);
@@ -154,6 +169,8 @@ export interface Config {
    * listener of its own on `host` (loopback unless told); with neither, nobody (README, "Metrics").
    */
   metrics: { token: string | undefined; port: number | undefined; host: string };
+  /** GraphQL operation names (third-party clients') that always keep their /metrics label. */
+  metricsOperationNames: string[];
 }
 
 export class ConfigError extends Error {
@@ -235,5 +252,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    metricsOperationNames: e.METRICS_OPERATION_NAMES,
   };
 }
