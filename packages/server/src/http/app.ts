@@ -19,7 +19,7 @@ import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../l
 import type { Metrics } from '../modules/metrics/metrics';
 import { registerMetricsRoute } from '../modules/metrics/metrics.route';
 import type { Authenticator } from './authenticate';
-import { registerRequestLog } from './request-log';
+import { RequestLog } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
 
 export interface HttpDeps {
@@ -66,7 +66,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // One line per request instead of Fastify's two: see request-log.ts.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
   });
 
   // Cookies are parsed only where they are read (the refresh cookie), not on every request.
@@ -93,7 +93,6 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     reply.header('x-request-id', request.id);
     done();
   });
-  registerRequestLog(app);
   const metrics = deps.metrics;
   if (metrics) {
     app.addHook('onResponse', (request, reply, done) => {
