@@ -171,3 +171,32 @@ export async function waitFor(
   }
   return Date.now() - started;
 }
+
+/**
+ * How long a test waits for a change made on one instance to reach another (a revoked key, a
+ * deleted or renamed team, an ended login): the change feed delivers it well under a second
+ * (change-feed.test.ts measures p99 < 250 ms); this bound is far above that, so a loaded machine
+ * never makes it flake, and far below "never". The instance that made the change refuses at once.
+ */
+export const PROPAGATION_MS = 5_000;
+
+/**
+ * Sends `request` until `accepts` its answer, within `timeoutMs`, and resolves with that answer:
+ * for what another instance learns through the change feed.
+ */
+export async function eventually<T>(
+  request: () => Promise<T>,
+  accepts: (answer: T) => boolean,
+  what: string,
+  timeoutMs = PROPAGATION_MS,
+): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const answer = await request();
+    if (accepts(answer)) return answer;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`${what}: not within ${timeoutMs} ms; the last answer: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
