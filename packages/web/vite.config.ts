@@ -1,11 +1,38 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { Kind, parse } from 'graphql';
+import { type Plugin, defineConfig } from 'vite';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 
 // Vite cannot read the CommonJS build of @tally/shared in dev mode, so the app uses its source
 // (STACK.md, "Web"). tsconfig.json maps the same path for type checking.
 const sharedSource = fileURLToPath(new URL('../shared/src/index.ts', import.meta.url));
+
+/**
+ * `graphql-operations.json` in the build: the names of the dashboard's own operations, from every
+ * `.graphql` file under src/ (the documents codegen types). The server reads it from the folder
+ * it serves (WEB_DIST_DIR) at start, so /metrics keeps a label for each of them however many names
+ * other clients make up (packages/server/src/modules/metrics/dashboard-operations.ts).
+ */
+function dashboardOperationNames(): Plugin {
+  const sourceDir = fileURLToPath(new URL('./src', import.meta.url));
+  return {
+    name: 'tally-dashboard-operation-names',
+    apply: 'build',
+    generateBundle() {
+      const names = new Set<string>();
+      for (const file of readdirSync(sourceDir, { recursive: true, encoding: 'utf8' })) {
+        if (!file.endsWith('.graphql')) continue;
+        for (const definition of parse(readFileSync(join(sourceDir, file), 'utf8')).definitions) {
+          if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+        }
+      }
+      this.emitFile({ type: 'asset', fileName: 'graphql-operations.json', source: JSON.stringify([...names].sort()) });
+    },
+  };
+}
 
 /** Where `vite dev` and `vite preview` send /graphql; the API server listens on 4000 by default. */
 const apiOrigin = process.env.TALLY_API_ORIGIN ?? 'http://localhost:4000';
@@ -13,6 +40,7 @@ const apiOrigin = process.env.TALLY_API_ORIGIN ?? 'http://localhost:4000';
 export default defineConfig({
   plugins: [
     react(),
+    dashboardOperationNames(),
     // Brotli and gzip copies of every text file next to it (index.html.br, …), written once at
     // build time; the server sends them to browsers that accept them (@fastify/static preCompressed).
     compression({

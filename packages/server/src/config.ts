@@ -53,6 +53,21 @@ const envSchema = z.object({
     (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
     'must be at least 16 characters, without spaces',
   ),
+  METRICS_OPERATION_NAMES: optionalString.transform((value, ctx) => {
+    const names = (value ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    const bad = names.filter((name) => !/^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name));
+    if (bad.length > 0 || names.length > 500) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be up to 500 GraphQL operation names (≤ 64 characters each), comma-separated',
+      });
+      return z.NEVER;
+    }
+    return names;
+  }),
   METRICS_PORT: optionalString.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return Number(value);
@@ -166,6 +181,8 @@ export interface Config {
    * whose reader takes nothing may wait before it is ended (README, "Events and analytics").
    */
   exportLimits: { maxConcurrent: number; maxConcurrentPerWorkspace: number; stallTimeoutSeconds: number };
+  /** GraphQL operation names (third-party clients') that always keep their /metrics label. */
+  metricsOperationNames: string[];
 }
 
 export class ConfigError extends Error {
@@ -249,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     exportLimits: exportLimits(e),
     tallyUrl: e.TALLY_URL?.replace(/\/+$/, ''),
+    metricsOperationNames: e.METRICS_OPERATION_NAMES,
   };
 }
 

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { QueryFailedError } from 'typeorm';
-import { createLogger, lazyChildLoggerFactory, serializeRequest } from './logger';
+import { PRETTY_OPTIONS, createLogger, lazyChildLoggerFactory, serializeRequest } from './logger';
 
 function memoryLogger(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -90,5 +91,32 @@ describe('what the logger never writes', () => {
       serializeRequest({ method: 'GET', url: '/invite/accept?token=abc&password=hunter2', host: 'h', ip: '1.2.3.4' }),
     ).toEqual({ method: 'GET', url: '/invite/accept', host: 'h', remoteAddress: '1.2.3.4', remotePort: undefined });
     expect(serializeRequest({ method: 'POST', url: '/graphql' })).toMatchObject({ url: '/graphql' });
+  });
+});
+
+describe('the development terminal', () => {
+  it('shows a request as one line, its fields inline (not ~30 lines of indented JSON)', () => {
+    const pretty = prettyFactory({ ...PRETTY_OPTIONS, colorize: false });
+    const line = {
+      level: 30,
+      time: Date.now(),
+      reqId: 'r1',
+      principal: 'user',
+      userId: 'u1',
+      workspaceId: 'w1',
+      operationName: 'Overview',
+      method: 'POST',
+      route: '/graphql',
+      status: 200,
+      responseTime: 12.3,
+      msg: 'request completed',
+    };
+    const shown = pretty(line);
+    expect(shown.trimEnd().split('\n')).toHaveLength(1);
+    expect(shown).toContain('request completed');
+    expect(shown).toContain('"operationName":"Overview"');
+    // The debug line's request object stays on its line too.
+    const incoming = pretty({ ...line, msg: 'incoming request', req: { method: 'POST', url: '/graphql' } });
+    expect(incoming.trimEnd().split('\n')).toHaveLength(1);
   });
 });

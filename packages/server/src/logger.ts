@@ -51,6 +51,12 @@ export function serializeRequest(request: {
   };
 }
 
+/**
+ * How a development terminal shows the lines: one line each (a request is one line, its fields
+ * inline), not an indented object per field.
+ */
+export const PRETTY_OPTIONS = { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true } as const;
+
 /** Structured JSON logs; pretty in an interactive development terminal. Credentials are redacted. */
 export function createLogger(
   config: Pick<Config, 'logLevel' | 'production'>,
@@ -66,9 +72,7 @@ export function createLogger(
     },
     // Fastify uses these too (a logger instance's serializers win over its own).
     serializers: { err: serializeError, req: serializeRequest },
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
-      : {}),
+    ...(pretty ? { transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } } : {}),
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -34,6 +34,7 @@ import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
 import { JobQueue, type JobQueueOptions } from './modules/jobs/job-queue';
 import { defineMailJobs } from './modules/mail/mail-send.job';
+import { dashboardOperationNames } from './modules/metrics/dashboard-operations';
 import { Metrics, isPoolUse } from './modules/metrics/metrics';
 import { MetricsServer } from './modules/metrics/metrics.route';
 import { Mailer } from './modules/mail/mailer';
@@ -137,6 +138,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   // Process metrics (CPU, memory, event loop) only where /metrics can be read.
   const metrics = new Metrics({
     processMetrics: config.metrics.token !== undefined || config.metrics.port !== undefined,
+    // Labels no made-up name can take: the served dashboard's operations and the configured ones.
+    knownOperations: [...dashboardOperationNames(config.webDistDir), ...config.metricsOperationNames],
   });
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;

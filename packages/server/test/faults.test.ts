@@ -484,6 +484,8 @@ describe('the built server as a child process', () => {
 });
 
 describe('two server instances on one database', () => {
+  // Roles are not cached: every request reads the caller's role from the database (see
+  // MembershipService.roleOf), so unlike a key revocation this holds on the very next request.
   it('a role change and a removal on one are in force on the other on the next request', async () => {
     const databaseUrl = await createDatabase();
     const first = await createTally(testConfig(databaseUrl), { jobs: FAST_JOBS });

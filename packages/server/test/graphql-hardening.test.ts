@@ -170,7 +170,8 @@ describe('logs', () => {
     });
     const database = await createTestDatabase();
     drop = () => database.drop();
-    const config = testConfig(database.url, { LOG_LEVEL: 'info', NODE_ENV: 'production' });
+    // At debug: the request line (`incoming request`) is written at debug only.
+    const config = testConfig(database.url, { LOG_LEVEL: 'debug', NODE_ENV: 'production' });
     tally = await createTally(config, { logger: createLogger(config, sink) });
     url = await tally.listen();
   });

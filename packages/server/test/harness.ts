@@ -153,3 +153,50 @@ export async function startTestServer(
 export function codeOf(response: { errors?: Array<{ extensions?: Record<string, unknown> }> }): unknown {
   return response.errors?.[0]?.extensions?.['code'];
 }
+
+/**
+ * Polls `condition` (every 20 ms) until it holds; resolves with the milliseconds that took.
+ * Throws after `timeoutMs`, naming `what`. For state another part reaches on its own time (a
+ * change delivered to another instance, a job, a log line written after the response).
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - started;
+}
+
+/**
+ * How long a test waits for a change made on one instance to reach another (a revoked key, a
+ * deleted or renamed team, an ended login): the change feed delivers it well under a second
+ * (change-feed.test.ts measures p99 < 250 ms); this bound is far above that, so a loaded machine
+ * never makes it flake, and far below "never". The instance that made the change refuses at once.
+ */
+export const PROPAGATION_MS = 5_000;
+
+/**
+ * Sends `request` until `accepts` its answer, within `timeoutMs`, and resolves with that answer:
+ * for what another instance learns through the change feed.
+ */
+export async function eventually<T>(
+  request: () => Promise<T>,
+  accepts: (answer: T) => boolean,
+  what: string,
+  timeoutMs = PROPAGATION_MS,
+): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const answer = await request();
+    if (accepts(answer)) return answer;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`${what}: not within ${timeoutMs} ms; the last answer: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -233,6 +233,40 @@ describe('with METRICS_TOKEN (and a METRICS_PORT)', () => {
   });
 });
 
+describe('operation labels that made-up names cannot take', () => {
+  it("keeps the dashboard's own operations and METRICS_OPERATION_NAMES after 200 junk names", async () => {
+    // Issue 16, §6: 200 made-up names took every slot, and the dashboard's AnalyticsOverview became __other.
+    const server = await startTestServer({
+      METRICS_TOKEN: TOKEN,
+      METRICS_OPERATION_NAMES: 'PartnerSync, NightlyReport',
+    });
+    try {
+      const junk = Array.from({ length: 200 }, (_, i) => `Junk${i}x${randomUUID().slice(0, 8)}`);
+      for (let i = 0; i < junk.length; i += 20) {
+        const answers = await Promise.all(
+          junk.slice(i, i + 20).map((name) => server.gql(`query ${name} { __typename }`)),
+        );
+        for (const answer of answers) expect(answer.data).toEqual({ __typename: 'Query' });
+      }
+      // The dashboard's own name (from the build's graphql-operations.json), and a configured one.
+      for (const name of ['AnalyticsOverview', 'PartnerSync']) {
+        expect((await server.gql(`query ${name} { __typename }`)).data).toEqual({ __typename: 'Query' });
+      }
+      const text = await scrape(`${server.url}/metrics`);
+      expect(sample(text, 'tally_graphql_requests_total', { operation: 'AnalyticsOverview', outcome: 'ok' })).toBe(1);
+      expect(sample(text, 'tally_graphql_requests_total', { operation: 'PartnerSync', outcome: 'ok' })).toBe(1);
+      // The junk is still bounded: 100 labels at most, the rest under __other.
+      const labels = new Set(text.match(/operation="Junk[^"]*"/g) ?? []);
+      expect(labels.size).toBeLessThanOrEqual(100);
+      expect(sample(text, 'tally_graphql_requests_total', { operation: '__other', outcome: 'ok' })).toBe(
+        200 - labels.size,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('without METRICS_TOKEN', () => {
   it('serves /metrics only on METRICS_PORT, on loopback, and not on the public port', async () => {
     const server = await startTestServer({ METRICS_PORT: '0' });

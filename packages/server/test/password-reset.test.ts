@@ -1,3 +1,5 @@
+import { PASSWORD_RESET_EMAIL_JOB } from '../src/modules/accounts/password-reset.service';
+import { JOB_SCHEMA } from '../src/modules/jobs/job-queue';
 import { createUser, uniqueEmail } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from './mail-catcher';
@@ -21,6 +23,15 @@ afterAll(async () => {
   await server.close();
   await mail.close();
 });
+
+/** Reset jobs ever queued (completed ones stay in the table for hours). */
+async function resetJobs(): Promise<number> {
+  const rows: Array<{ n: number }> = await server.tally.db.query(
+    `SELECT count(*)::int AS n FROM ${JOB_SCHEMA}.job WHERE name = $1`,
+    [PASSWORD_RESET_EMAIL_JOB],
+  );
+  return rows[0]?.n ?? -1;
+}
 
 function tokenOf(message: CaughtMail): string {
   const match = /https:\/\/tally\.example\.com\/reset-password\/([A-Za-z0-9_-]{43})/.exec(message.text);
@@ -71,8 +82,42 @@ describe('password reset', () => {
     const email = uniqueEmail('nobody');
     const res = await server.gql(REQUEST, { e: email });
     expect(res.data).toEqual({ requestPasswordReset: true });
-    await server.tally.jobs.drain('accounts.password-reset-email', 5_000);
+    await server.tally.jobs.drain(PASSWORD_RESET_EMAIL_JOB, 5_000);
     expect(mail.messages.some((m) => m.to.includes(email))).toBe(false);
+  });
+
+  it('does the same database work for an unknown email as for an account: one queued job each, no lookup', async () => {
+    // Issue 16: an account's request answered 1.5–4.4 ms later (it alone inserted a job).
+    const user = await createUser(server);
+    const unknown = uniqueEmail('nobody');
+    const rows = async () => {
+      const found: Array<{ n: number }> = await server.tally.db.query(
+        `SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1`,
+        [user.id],
+      );
+      return found[0]?.n ?? -1;
+    };
+    const start = await resetJobs();
+    expect((await server.gql(REQUEST, { e: unknown })).data).toEqual({ requestPasswordReset: true });
+    const afterUnknown = await resetJobs();
+    expect((await server.gql(REQUEST, { e: user.email })).data).toEqual({ requestPasswordReset: true });
+    const afterAccount = await resetJobs();
+    expect({ unknown: afterUnknown - start, account: afterAccount - afterUnknown }).toEqual({ unknown: 1, account: 1 });
+
+    // The job does the lookup: the account's link is stored and sent; the unknown address gets nothing.
+    const message = await mail.waitFor((m) => m.to.includes(user.email));
+    await server.tally.jobs.drain(PASSWORD_RESET_EMAIL_JOB, 5_000);
+    expect(await rows()).toBe(1);
+    expect(mail.messages.some((m) => m.to.includes(unknown))).toBe(false);
+    // The job row holds neither the address nor a usable token.
+    const stored: Array<{ data: string }> = await server.tally.db.query(
+      `SELECT data::text AS data FROM ${JOB_SCHEMA}.job WHERE name = $1`,
+      [PASSWORD_RESET_EMAIL_JOB],
+    );
+    const logged = JSON.stringify(stored);
+    expect(logged).not.toContain(user.email);
+    expect(logged).not.toContain(unknown);
+    expect(logged).not.toContain(tokenOf(message));
   });
 
   it('refuses an expired link and a made-up one', async () => {
@@ -93,16 +138,20 @@ describe('password reset', () => {
 
   it('is rate limited per email, consumed before the work', async () => {
     const user = await createUser(server);
+    const jobsBefore = await resetJobs();
     const codes: unknown[] = [];
     for (let i = 0; i < 5; i += 1) {
       const res = await server.gql(REQUEST, { e: user.email });
       codes.push(res.errors ? codeOf(res) : 'ok');
     }
     expect(codes).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED']);
+    await server.tally.jobs.drain(PASSWORD_RESET_EMAIL_JOB, 5_000);
     const rows: Array<{ n: number }> = await server.tally.db.query(
       `SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1`,
       [user.id],
     );
     expect(rows[0]?.n).toBe(3);
+    // A refused request queues nothing.
+    expect((await resetJobs()) - jobsBefore).toBe(3);
   });
 });

@@ -5,15 +5,19 @@ import { addLogBindings } from '../logger';
 import type { Metrics } from '../modules/metrics/metrics';
 import type { RequestContext } from './context';
 
-/** The `workspaceId` argument of the operation's first top-level field that has one. */
+/**
+ * The workspace of the operation's first top-level field that names one: its `workspaceId`
+ * argument, or the `id` of `workspace(id:)` (every dashboard query reads through that field).
+ */
 function workspaceArgument(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
 ): string | undefined {
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) continue;
+    const wanted = selection.name.value === 'workspace' ? 'id' : 'workspaceId';
     for (const argument of selection.arguments ?? []) {
-      if (argument.name.value !== 'workspaceId') continue;
+      if (argument.name.value !== wanted) continue;
       const value = argument.value;
       if (value.kind === Kind.STRING) return value.value;
       if (value.kind === Kind.VARIABLE) {
@@ -33,8 +37,8 @@ function codeOf(error: unknown): unknown {
 /**
  * What every GraphQL request tells its logs and /metrics:
  * - its log lines ("request completed" included) carry `operationName` and, for a person, the
- *   `workspaceId` argument of the operation's top-level field (an API key's workspace and the
- *   principal are bound when it authenticates; see logger.ts);
+ *   workspace its top-level field names (`workspaceId`, or `workspace(id:)`); an API key's
+ *   workspace and the principal are bound when it authenticates (see logger.ts);
  * - `tally_graphql_requests_total{operation,outcome}` and its duration histogram, with operation
  *   names bounded by Metrics.operationLabel; requests refused before GraphQL ran (a bad
  *   credential, a CSRF refusal) count under operation `__none`.

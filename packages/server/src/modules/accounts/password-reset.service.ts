@@ -12,13 +12,16 @@ import type { LoginLimiter } from './login-limiter';
 import { hashPassword } from './password';
 import { newPasswordProblem } from './password-policy';
 
-/** The job that emails a reset link, enqueued in the request's own transaction. */
+/** The job that looks the email up and, for an account, stores the link and emails it. */
 export const PASSWORD_RESET_EMAIL_JOB = 'accounts.password-reset-email';
 
 interface PasswordResetEmailJob {
-  resetId: string;
+  /** The normalized email asked for, sealed: the job row holds no address in clear. */
+  sealedEmail: string;
   /** The link's token, sealed: the job row never holds a usable token. */
   sealedToken: string;
+  /** When it was asked for (ISO 8601): the link's hour counts from then, however late the job runs. */
+  requestedAt: string;
 }
 
 export interface PasswordResetLimits {
@@ -34,16 +37,19 @@ function hashResetToken(token: string): Buffer {
 }
 
 /**
- * Forgotten passwords. A request answers the same whether or not the email has an account
- * (and is limited per address and per email, consumed first); for an account it stores a
- * 256-bit token's hash, valid one hour, and queues the email in the same transaction. A reset
+ * Forgotten passwords. A request answers the same, and does the same work, whether or not the
+ * email has an account: it is limited per address and per email (consumed first), then queues
+ * one durable job holding the sealed email and a sealed new 256-bit token — no lookup, so
+ * neither the answer nor its timing says whether the account exists. The job looks the email
+ * up; for an account it stores the token's hash, valid one hour from the request, and emails
+ * the link; for none it does nothing. A reset
  * sets the new password, uses up every open link of the account, ends every session of it on
  * every instance, and forgets its failed logins (a locked-out user gets back in this way).
  */
 export class PasswordResetService {
   constructor(
     private readonly db: DataSource,
-    private readonly jobs: Pick<JobQueue, 'sendInTransaction'>,
+    private readonly jobs: Pick<JobQueue, 'send'>,
     private readonly limits: PasswordResetLimits,
     private readonly sealer: Sealer,
     private readonly accounts: Pick<AccountService, 'endAllSessions' | 'applyEndedFamilies'>,
@@ -57,18 +63,12 @@ export class PasswordResetService {
       [this.limits.perEmail, hashedKey(email)],
     ]);
     const token = randomBytes(32).toString('base64url');
-    await this.db.transaction(async (manager) => {
-      const rows: Array<{ id: string }> = await manager.query(
-        `INSERT INTO password_resets (user_id, token_hash, expires_at)
-         SELECT id, $2, now() + interval '1 hour' FROM users WHERE email = $1
-         RETURNING id`,
-        [email, hashResetToken(token)],
-      );
-      const reset = rows[0];
-      if (!reset) return; // no account: nothing is sent, and the answer is the same
-      const job: PasswordResetEmailJob = { resetId: reset.id, sealedToken: this.sealer.seal(token) };
-      await this.jobs.sendInTransaction(manager, PASSWORD_RESET_EMAIL_JOB, job);
-    });
+    const job: PasswordResetEmailJob = {
+      sealedEmail: this.sealer.seal(email),
+      sealedToken: this.sealer.seal(token),
+      requestedAt: new Date().toISOString(),
+    };
+    await this.jobs.send(PASSWORD_RESET_EMAIL_JOB, job);
   }
 
   async reset(token: string, password: string): Promise<void> {
@@ -122,7 +122,10 @@ export function passwordResetEmail(to: string, link: string): MailMessage {
   return { to, subject: 'Reset your Tally password', text, html: body.value };
 }
 
-/** Sends a reset link while it is still usable; idempotent, retried by the queue. */
+/**
+ * For an account with the email asked for: stores the link (once, whatever the retries) and
+ * sends it while it is still usable. Idempotent, retried by the queue.
+ */
 export function definePasswordResetEmail(
   jobs: JobQueue,
   deps: { db: DataSource; mailer: Pick<Mailer, 'deliver'>; sealer: Sealer; publicUrl: string },
@@ -135,18 +138,32 @@ export function definePasswordResetEmail(
     expireInSeconds: 120,
     parse: (data) => {
       const job = data as Partial<PasswordResetEmailJob> | null;
-      if (typeof job?.resetId !== 'string' || typeof job.sealedToken !== 'string') {
-        throw new Error(`${PASSWORD_RESET_EMAIL_JOB} needs resetId and sealedToken`);
+      if (
+        typeof job?.sealedEmail !== 'string' ||
+        typeof job.sealedToken !== 'string' ||
+        typeof job.requestedAt !== 'string' ||
+        Number.isNaN(Date.parse(job.requestedAt))
+      ) {
+        throw new Error(`${PASSWORD_RESET_EMAIL_JOB} needs sealedEmail, sealedToken and requestedAt`);
       }
-      return { resetId: job.resetId, sealedToken: job.sealedToken };
+      return { sealedEmail: job.sealedEmail, sealedToken: job.sealedToken, requestedAt: job.requestedAt };
     },
     handler: async (job) => {
+      const email = deps.sealer.unseal(job.sealedEmail);
       const token = deps.sealer.unseal(job.sealedToken);
-      if (token === null) return;
+      if (email === null || token === null) return;
+      const tokenHash = hashResetToken(token);
+      // No account: no row, nothing sent. A retry finds the row its first attempt stored.
+      await deps.db.query(
+        `INSERT INTO password_resets (user_id, token_hash, created_at, expires_at)
+         SELECT id, $2, $3::timestamptz, $3::timestamptz + interval '1 hour' FROM users WHERE email = $1
+         ON CONFLICT (token_hash) DO NOTHING`,
+        [email, tokenHash, job.requestedAt],
+      );
       const rows: Array<{ email: string }> = await deps.db.query(
         `SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id
-          WHERE r.id = $1 AND r.token_hash = $2 AND r.used_at IS NULL AND r.expires_at > now()`,
-        [job.resetId, hashResetToken(token)],
+          WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()`,
+        [tokenHash],
       );
       const row = rows[0];
       if (!row) return;

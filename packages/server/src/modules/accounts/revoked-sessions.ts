@@ -7,7 +7,8 @@ const REMEMBER_MS = (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
 
 /**
  * Login families ended by logOut or by a refresh-token reuse. Their access tokens are refused
- * on every instance at once, checked on every request from memory: the set is loaded at start
+ * at once by the instance that ended them and by the others as soon as the change feed delivers
+ * the change, checked on every request from memory: the set is loaded at start
  * and whenever the change feed reconnects, and kept current by `session_family` changes. While
  * the feed is down the set may miss a revocation, so each check then asks the database.
  */

@@ -1,7 +1,18 @@
+import { ConfigError, loadConfig } from '../../config';
 import { MAX_OPERATION_NAMES, Metrics } from './metrics';
 import { carriesToken } from './metrics.route';
 
 describe('GraphQL operation labels', () => {
+  it('keeps the known names whatever came first, and the first MAX_OPERATION_NAMES others', () => {
+    const metrics = new Metrics({ knownOperations: ['Overview', 'PartnerSync'] });
+    for (let i = 0; i < 2 * MAX_OPERATION_NAMES; i += 1) metrics.operationLabel(`Junk${i}`);
+    expect(metrics.operationLabel('Overview')).toBe('Overview');
+    expect(metrics.operationLabel('PartnerSync')).toBe('PartnerSync');
+    expect(metrics.operationLabel('Junk0')).toBe('Junk0');
+    expect(metrics.operationLabel(`Junk${MAX_OPERATION_NAMES}`)).toBe('__other');
+    expect(metrics.operationLabel('LateComer')).toBe('__other');
+  });
+
   it('keeps the first MAX_OPERATION_NAMES names; later new ones, and long ones, are __other', () => {
     const metrics = new Metrics();
     for (let i = 0; i < MAX_OPERATION_NAMES; i += 1) expect(metrics.operationLabel(`Op${i}`)).toBe(`Op${i}`);
@@ -26,6 +37,26 @@ describe('GraphQL operation labels', () => {
     expect(text).toContain('tally_graphql_requests_total{operation="__none",outcome="UNAUTHENTICATED"} 1');
     expect(text).toContain('tally_graphql_request_duration_seconds_count{operation="Me"} 3');
     expect(text).not.toContain('MADE_UP');
+  });
+});
+
+describe('METRICS_OPERATION_NAMES', () => {
+  it('is a comma-separated list of GraphQL names; anything else stops the start with the setting named', () => {
+    expect(loadConfig({}).metricsOperationNames).toEqual([]);
+    expect(loadConfig({ METRICS_OPERATION_NAMES: ' PartnerSync, NightlyReport ,' }).metricsOperationNames).toEqual([
+      'PartnerSync',
+      'NightlyReport',
+    ]);
+    for (const bad of ['Partner-Sync', 'x'.repeat(65), '1st', 'a b']) {
+      let error: unknown;
+      try {
+        loadConfig({ METRICS_OPERATION_NAMES: bad });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error instanceof ConfigError ? error.problems.join('\n') : '').toContain('METRICS_OPERATION_NAMES');
+    }
   });
 });
 

@@ -51,10 +51,13 @@ export interface IngestCounters {
   rejected(events: number): void;
 }
 
-/** Most operation names kept as labels; later new names count as `__other`. */
-export const MAX_OPERATION_NAMES = 200;
+/**
+ * Most operation names kept as labels besides the known ones (the dashboard's own and
+ * METRICS_OPERATION_NAMES), first come first served; later new names count as `__other`.
+ */
+export const MAX_OPERATION_NAMES = 100;
 /** Longer names are not kept as labels either. */
-const MAX_OPERATION_NAME_LENGTH = 64;
+export const MAX_OPERATION_NAME_LENGTH = 64;
 
 /** Outcome labels: `ok`, or the first error's code when it is one of these; else `OTHER`. */
 const KNOWN_CODES: ReadonlySet<string> = new Set<string>([
@@ -68,13 +71,16 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
  * Tally's Prometheus metrics, in a registry of their own (one per server instance, so tests
  * can run several). Every label's values are bounded: routes are the registered ones, statuses
  * and codes come from fixed lists, job names from the definitions, and GraphQL operation names
- * (which clients choose) are kept for the first MAX_OPERATION_NAMES distinct names only.
+ * (which clients choose) are the known ones (`knownOperations`: the dashboard's own, and those
+ * of METRICS_OPERATION_NAMES), which always keep their label, and the first MAX_OPERATION_NAMES
+ * other distinct names: made-up names can fill those slots, never take a known name's label.
  * Recording is a counter increment or a histogram observation; gauges (pools, job queue depth)
  * are read only when /metrics is scraped.
  */
 export class Metrics {
   readonly registry = new Registry();
   private readonly operationNames = new Set<string>();
+  private readonly knownOperations: ReadonlySet<string>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly graphqlRequests: Counter<'operation' | 'outcome'>;
   private readonly graphqlDuration: Histogram<'operation'>;
@@ -88,7 +94,8 @@ export class Metrics {
   readonly jobs: JobCounters;
   readonly ingest: IngestCounters;
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; knownOperations?: Iterable<string> } = {}) {
+    this.knownOperations = new Set(options.knownOperations ?? []);
     const registers = [this.registry];
     // Process metrics (CPU, memory, event loop lag, GC) only where someone reads them: they
     // install observers that live as long as the process.
@@ -252,7 +259,7 @@ export class Metrics {
   operationLabel(name: string | null | undefined): string {
     if (name === undefined) return '__invalid';
     if (name === null) return '__anonymous';
-    if (this.operationNames.has(name)) return name;
+    if (this.knownOperations.has(name) || this.operationNames.has(name)) return name;
     if (name.length > MAX_OPERATION_NAME_LENGTH || this.operationNames.size >= MAX_OPERATION_NAMES) return '__other';
     this.operationNames.add(name);
     return name;
