@@ -49,6 +49,10 @@ const envSchema = z.object({
   PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PASSWORD_RESETS_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(3),
   INGEST_EVENTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300_000),
+  ANALYTICS_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  ANALYTICS_QUERIES_PER_REQUEST: z.coerce.number().int().min(1).max(100).default(3),
+  ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
+  ANALYTICS_QUERIES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   METRICS_TOKEN: optionalString.refine(
     (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
     'must be at least 16 characters, without spaces',
@@ -172,6 +176,12 @@ export interface Config {
   /** Events one API key may send per minute, across all instances (POST /v1/events). */
   ingestLimits: { eventsPerKeyPerMinute: number };
   /**
+   * Analytics reads: their own pool of `poolSize` connections (ingest keeps its own), at most
+   * `queriesPerRequest` statements of one GraphQL request at a time, each statement stopped after
+   * `statementTimeoutMs`, and `queriesPerMinute` analytics fields per API key or user.
+   */
+  analytics: { poolSize: number; queriesPerRequest: number; statementTimeoutMs: number; queriesPerMinute: number };
+  /**
    * Who reads GET /metrics: with `token`, on the public port behind it; with `port`, on a
    * listener of its own on `host` (loopback unless told); with neither, nobody (README, "Metrics").
    */
@@ -263,6 +273,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.API_KEY_FAILURE_WINDOW_SECONDS,
     },
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
+    analytics: {
+      poolSize: e.ANALYTICS_POOL_SIZE,
+      queriesPerRequest: e.ANALYTICS_QUERIES_PER_REQUEST,
+      statementTimeoutMs: e.ANALYTICS_STATEMENT_TIMEOUT_MS,
+      queriesPerMinute: e.ANALYTICS_QUERIES_PER_MINUTE,
+    },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     exportLimits: exportLimits(e),
     tallyUrl: e.TALLY_URL?.replace(/\/+$/, ''),

@@ -58,6 +58,7 @@ import {
   WorkspaceAnalyticsResolver,
 } from './modules/analytics/analytics.resolver';
 import { AnalyticsService } from './modules/analytics/analytics.service';
+import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-reads';
 import { defineEventPartitionsJob } from './modules/events/event-partitions';
 import { defineRollupCompactionJob } from './modules/events/rollup-compaction';
 import { defineEventIdsRetention } from './modules/events/event-ids-retention.job';
@@ -168,11 +169,23 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     application_name: 'tally-events',
     connectionTimeoutMillis,
   });
+  // Analytics reads: a pool of their own, so no request, however costly, takes ingest's
+  // connections; each connection starts with a statement_timeout (a startup option: no round
+  // trip per query), so no statement runs longer than ANALYTICS_STATEMENT_TIMEOUT_MS.
+  const analyticsPool = new Pool({
+    connectionString: databaseUrl,
+    max: config.analytics.poolSize,
+    application_name: 'tally-analytics',
+    connectionTimeoutMillis,
+    options: `-c statement_timeout=${config.analytics.statementTimeoutMs}`,
+  });
   let ingestLimit: BatchedRateLimit | undefined;
+  let analyticsLimit: BatchedRateLimit | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   const jobs = new JobQueue(databaseUrl, logger, db, { ...options.jobs, counters: metrics.jobs });
   metrics.watchPool('app', pool);
   metrics.watchPool('events', eventsPool);
+  metrics.watchPool('analytics', analyticsPool);
   metrics.watchPool('jobs', jobs.poolUse);
   metrics.watchJobQueue(() => jobs.depth());
   metrics.watchChangeFeed(() => changes.connected);
@@ -186,6 +199,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       : logger.warn({ err: error }, 'idle database connection lost');
   pool.on('error', onIdleError);
   eventsPool.on('error', onIdleError);
+  analyticsPool.on('error', onIdleError);
   try {
     await db.initialize();
     // TypeORM's own pg pool (entities, transactions).
@@ -202,7 +216,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const sealer = new Sealer(jwtSecret, 'invitation-email');
     const savedFilters = new SavedFilterService(db, audit);
     const annotations = new AnnotationService(db, audit);
-    const events = new PostgresEventStore(eventsPool, db, logger);
+    const events = new PostgresEventStore(eventsPool, db, logger, {
+      pool: analyticsPool,
+      statementTimeoutMs: config.analytics.statementTimeoutMs,
+    });
     await events.prepareAhead(new Date());
     ingestLimit = new BatchedRateLimit(
       pool,
@@ -215,6 +232,16 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
     );
     const ingest = new IngestService(events, ingestLimit);
+    analyticsLimit = new BatchedRateLimit(
+      pool,
+      {
+        name: 'analytics_caller',
+        points: config.analytics.queriesPerMinute,
+        windowSeconds: 60,
+        refusal: 'Too many analytics queries from this API key or user.',
+      },
+      (error) => logger.warn({ err: error }, 'could not share the analytics rate limit counts'),
+    );
     const analytics = new AnalyticsService(events, savedFilters, annotations);
     const exportService = new ExportService(events, memberships, analytics, config.exportLimits);
     const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
@@ -322,6 +349,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           memberships,
           loadUsers: (ids) => accounts.findUsers(ids),
           sessionCookie: sessionCookieFor(config.publicUrl.startsWith('https:')),
+          analyticsReads: (principal) =>
+            new AnalyticsReads(config.analytics.queriesPerRequest, analyticsLimit ?? null, analyticsCaller(principal)),
         },
       },
       createApollo(schema, { production: config.production, metrics }),
@@ -368,8 +397,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           mailer.close();
           await changes.stop();
           await ingestLimit?.close();
+          await analyticsLimit?.close();
           await pool.end();
           await eventsPool.end();
+          await analyticsPool.end();
           await db.destroy();
           await embedded?.stop();
         })();
@@ -381,8 +412,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     mailer.close();
     await changes.stop().catch(() => undefined);
     await ingestLimit?.close().catch(() => undefined);
+    await analyticsLimit?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await eventsPool.end().catch(() => undefined);
+    await analyticsPool.end().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;

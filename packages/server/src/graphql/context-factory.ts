@@ -2,6 +2,7 @@ import { type MemberRole, type Scope, scopesForMemberRole } from '@tally/shared'
 import DataLoader from 'dataloader';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../modules/accounts/user.entity';
+import type { AnalyticsReads } from '../modules/analytics/analytics-reads';
 import type { MembershipService } from '../modules/members/membership.service';
 import type { Loaders, Principal, RequestContext, SessionCookie, WorkspaceAccess } from './context';
 
@@ -11,6 +12,8 @@ export interface ContextDeps {
   sessionCookie(request: FastifyRequest, reply: FastifyReply): SessionCookie;
   /** Users by id, in the order asked, null where none exists. */
   loadUsers(ids: readonly string[]): Promise<Array<User | null>>;
+  /** A request's analytics limiter and query count (modules/analytics/analytics-reads.ts). */
+  analyticsReads(principal: Principal | null): AnalyticsReads;
 }
 
 /** One scope set per member role, built once: every access check shares these sets. */
@@ -41,6 +44,7 @@ export class TallyContext implements RequestContext {
   private pendingAccess: Map<string, Promise<WorkspaceAccess | null>> | undefined;
   private knownAccess: Map<string, WorkspaceAccess | null> | undefined;
   private requestLoaders: RequestLoaders | undefined;
+  private requestAnalyticsReads: AnalyticsReads | undefined;
 
   constructor(
     private readonly deps: ContextDeps,
@@ -68,6 +72,11 @@ export class TallyContext implements RequestContext {
   get loaders(): Loaders {
     this.requestLoaders ??= new RequestLoaders(this.deps);
     return this.requestLoaders;
+  }
+
+  get analyticsReads(): AnalyticsReads {
+    this.requestAnalyticsReads ??= this.deps.analyticsReads(this.principal);
+    return this.requestAnalyticsReads;
   }
 
   accessNow(workspaceId: string): WorkspaceAccess | null | undefined {

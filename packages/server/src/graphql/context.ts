@@ -2,6 +2,7 @@ import type { ApiKeyRole, MemberRole, Scope } from '@tally/shared';
 import type DataLoader from 'dataloader';
 import type { FastifyBaseLogger } from 'fastify';
 import type { User } from '../modules/accounts/user.entity';
+import type { AnalyticsReads } from '../modules/analytics/analytics-reads';
 
 export type Principal =
   | { kind: 'user'; userId: string }
@@ -45,6 +46,8 @@ export interface RequestContext {
   sessionCookie: SessionCookie;
   /** Per-request batching loaders, created on first use. */
   loaders: Loaders;
+  /** This request's analytics limiter and per-caller query count, created on first use. */
+  analyticsReads: AnalyticsReads;
 }
 
 export interface Loaders {

@@ -2,7 +2,9 @@ import type { GraphQLRequest } from '@apollo/server';
 import { ErrorCode } from '@tally/shared';
 import {
   type DocumentNode,
+  type FragmentDefinitionNode,
   GraphQLError,
+  Kind,
   type GraphQLSchema,
   type ValidationRule,
   getOperationAST,
@@ -47,12 +49,7 @@ const COSTS_PER_DOCUMENT = 64;
 export function createCostCheck(schema: GraphQLSchema) {
   // A number, or why the document could not be priced.
   const costs = new WeakMap<DocumentNode, Map<string, number | string>>();
-  const mutationType = schema.getMutationType();
-  const estimators: ComplexityEstimator[] = [
-    fieldExtensionsEstimator(),
-    ({ type, childComplexity }) => (type === mutationType ? MUTATION_COMPLEXITY + childComplexity : undefined),
-    simpleEstimator({ defaultComplexity: 1 }),
-  ];
+  const price = createPricer(schema);
   const refuse = (message: string, extensions: Record<string, unknown> = {}): GraphQLError =>
     new GraphQLError(message, {
       extensions: { code: ErrorCode.BAD_USER_INPUT, ...extensions, http: { status: 400 } },
@@ -63,14 +60,7 @@ export function createCostCheck(schema: GraphQLSchema) {
     let complexity = known?.get(key);
     if (complexity === undefined) {
       try {
-        complexity = getComplexity({
-          schema,
-          query: document,
-          operationName: request.operationName ?? undefined,
-          variables: request.variables ?? {},
-          estimators,
-          maxQueryNodes: MAX_SELECTIONS,
-        });
+        complexity = price(request, document);
       } catch (error) {
         // Invalid variables: execution refuses them next, with BAD_USER_INPUT and a clear message.
         if (!variablesCoerce(schema, request, document)) return;
@@ -93,6 +83,36 @@ export function createCostCheck(schema: GraphQLSchema) {
       );
     }
   };
+}
+
+/** What an operation costs (throws when it cannot be priced); the cost check's estimate, uncached. */
+export function createPricer(schema: GraphQLSchema) {
+  const mutationType = schema.getMutationType();
+  const estimators: ComplexityEstimator[] = [
+    fieldExtensionsEstimator(),
+    ({ type, childComplexity }) => (type === mutationType ? MUTATION_COMPLEXITY + childComplexity : undefined),
+    simpleEstimator({ defaultComplexity: 1 }),
+  ];
+  return (request: Pick<GraphQLRequest, 'operationName' | 'variables'>, document: DocumentNode): number =>
+    getComplexity({
+      schema,
+      query: document,
+      operationName: request.operationName ?? undefined,
+      variables: request.variables ?? {},
+      estimators,
+      maxQueryNodes: MAX_SELECTIONS,
+      // For estimators that look into a field's selection (analytics-cost.ts).
+      context: { fragments: fragmentsOf(document) },
+    });
+}
+
+/** The document's fragments by name. */
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
 }
 
 /** Whether the request's variables coerce to the selected operation's variable types. */

@@ -1,24 +1,29 @@
 import { Interval, Scope } from '@tally/shared';
-import { Arg, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../graphql/auth';
+import type { RequestContext } from '../../graphql/context';
 import { Annotation } from '../annotations/annotation.entity';
 import { ANNOTATIONS_LISTED } from '../annotations/annotation.service';
 import { Workspace } from '../workspaces/workspace.entity';
+import { STATEMENT_COST, analyticsComplexity, statementComplexity } from './analytics-cost';
 import { DateRangeInput, EventFilterInput } from './analytics.inputs';
 import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
 import { Analytics, EventConnection, Overview, SessionConnection, SessionNode, UsageRow } from './analytics.types';
 
-/** A list field's cost: its page size (capped) times what each row selects. */
-function listCost(argument: string, limits: { default: number; max: number }) {
+/**
+ * A list field's cost: its page size (capped) times what each row selects, plus `base` (the scan
+ * of a range is priced on `Workspace.analytics`, analytics-cost.ts).
+ */
+function listCost(argument: string, limits: { default: number; max: number }, base = 1) {
   return ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
-    1 + Math.min(Number(args[argument] ?? limits.default) || limits.default, limits.max) * childComplexity;
+    base + Math.min(Number(args[argument] ?? limits.default) || limits.default, limits.max) * childComplexity;
 }
 
 @Resolver(() => Workspace)
 export class WorkspaceAnalyticsResolver {
   constructor(private readonly service: AnalyticsService) {}
 
-  @FieldResolver(() => Analytics)
+  @FieldResolver(() => Analytics, { complexity: analyticsComplexity })
   @RequiresScopes(Scope.ANALYTICS_VIEW)
   analytics(
     @Root() workspace: Workspace,
@@ -39,8 +44,9 @@ export class AnalyticsResolver {
   overview(
     @Root() analytics: Analytics,
     @Arg('interval', () => Interval, { nullable: true }) interval: Interval | null | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<Overview> {
-    return this.service.overview(analytics, interval);
+    return this.service.overview(analytics, interval, ctx.analyticsReads);
   }
 
   @FieldResolver(() => SessionConnection, {
@@ -51,16 +57,22 @@ export class AnalyticsResolver {
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<SessionConnection> {
-    return this.service.sessions(analytics, first, after);
+    return this.service.sessions(analytics, first, after, ctx.analyticsReads);
   }
 
   @FieldResolver(() => SessionNode, {
     nullable: true,
     description: 'A session of the workspace by id, whatever the range.',
+    complexity: statementComplexity,
   })
-  session(@Root() analytics: Analytics, @Arg('id', () => ID) id: string): Promise<SessionNode | null> {
-    return this.service.session(analytics, id);
+  session(
+    @Root() analytics: Analytics,
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SessionNode | null> {
+    return this.service.session(analytics, id, ctx.analyticsReads);
   }
 
   @FieldResolver(() => [UsageRow], {
@@ -70,8 +82,9 @@ export class AnalyticsResolver {
   toolsUsage(
     @Root() analytics: Analytics,
     @Arg('limit', () => Int, { nullable: true }) limit: number | null | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<UsageRow[]> {
-    return this.service.toolsUsage(analytics, limit);
+    return this.service.toolsUsage(analytics, limit, ctx.analyticsReads);
   }
 
   @FieldResolver(() => EventConnection, {
@@ -82,8 +95,9 @@ export class AnalyticsResolver {
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<EventConnection> {
-    return this.service.activity(analytics, first, after);
+    return this.service.activity(analytics, first, after, ctx.analyticsReads);
   }
 }
 
@@ -106,13 +120,14 @@ export class SessionResolver {
 
   @FieldResolver(() => EventConnection, {
     description: "The session's events in time order; `first` defaults to 20 and is capped at 100.",
-    complexity: listCost('first', ANALYTICS_PAGE),
+    complexity: listCost('first', ANALYTICS_PAGE, STATEMENT_COST),
   })
   events(
     @Root() session: SessionNode,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() ctx: RequestContext,
   ): Promise<EventConnection> {
-    return this.service.sessionEvents(session, first, after);
+    return this.service.sessionEvents(session, first, after, ctx.analyticsReads);
   }
 }

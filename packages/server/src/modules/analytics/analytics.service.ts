@@ -5,6 +5,7 @@ import type { Annotation } from '../annotations/annotation.entity';
 import type { AnalyticsQuery, EventData, EventStore, Page, SessionData } from '../events/event-store';
 import { checkRange } from '../events/time-range';
 import { normalizeEventFilter } from '../saved-filters/event-filter';
+import type { AnalyticsReads } from './analytics-reads';
 import {
   Analytics,
   type EventConnection,
@@ -32,7 +33,11 @@ export interface AnnotationSource {
   listInRange(workspaceId: string, from: Date, to: Date): Promise<Annotation[]>;
 }
 
-/** The analytics queries of one workspace: input checked here, answered by the event store. */
+/**
+ * The analytics queries of one workspace: input checked here, answered by the event store. With
+ * a request's `reads`, every field counts against its caller's limit and its statements wait for
+ * the request's turn (analytics-reads.ts).
+ */
 export class AnalyticsService {
   constructor(
     private readonly store: EventStore,
@@ -58,11 +63,16 @@ export class AnalyticsService {
     return new Analytics({ workspaceId, from, to, filters });
   }
 
-  async overview(analytics: Analytics, interval: Interval | null | undefined): Promise<Overview> {
+  async overview(
+    analytics: Analytics,
+    interval: Interval | null | undefined,
+    reads?: AnalyticsReads,
+  ): Promise<Overview> {
     const { query } = analytics;
     const chosen =
       interval ?? (query.to.getTime() - query.from.getTime() <= HOURLY_UP_TO_MS ? Interval.HOUR : Interval.DAY);
-    const data = await this.store.overview(query, chosen);
+    await reads?.count();
+    const data = await this.store.overview(query, chosen, reads?.gate);
     return Object.assign(new Overview(), { ...data, query });
   }
 
@@ -70,8 +80,13 @@ export class AnalyticsService {
     return this.annotationSource?.listInRange(query.workspaceId, query.from, query.to) ?? Promise.resolve([]);
   }
 
-  async toolsUsage(analytics: Analytics, limit: number | null | undefined): Promise<UsageRow[]> {
-    const rows = await this.store.toolsUsage(analytics.query, pageSize(limit, USAGE_LIMIT));
+  async toolsUsage(
+    analytics: Analytics,
+    limit: number | null | undefined,
+    reads?: AnalyticsReads,
+  ): Promise<UsageRow[]> {
+    await reads?.count();
+    const rows = await this.store.toolsUsage(analytics.query, pageSize(limit, USAGE_LIMIT), reads?.gate);
     return rows.map((row) => ({
       name: row.name,
       type: row.type,
@@ -83,16 +98,24 @@ export class AnalyticsService {
     }));
   }
 
-  async sessions(analytics: Analytics, first: number | null | undefined, after: string | null | undefined) {
-    const page = await this.store.sessions(analytics.query, {
-      first: pageSize(first, ANALYTICS_PAGE),
-      after: after ?? null,
-    });
+  async sessions(
+    analytics: Analytics,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    reads?: AnalyticsReads,
+  ) {
+    await reads?.count();
+    const page = await this.store.sessions(
+      analytics.query,
+      { first: pageSize(first, ANALYTICS_PAGE), after: after ?? null },
+      reads?.gate,
+    );
     return sessionConnection(analytics.query.workspaceId, page);
   }
 
-  async session(analytics: Analytics, id: string): Promise<SessionNode | null> {
-    const found = await this.store.session(analytics.query.workspaceId, id);
+  async session(analytics: Analytics, id: string, reads?: AnalyticsReads): Promise<SessionNode | null> {
+    await reads?.count();
+    const found = await this.store.session(analytics.query.workspaceId, id, reads?.gate);
     return found ? sessionNode(analytics.query.workspaceId, found) : null;
   }
 
@@ -100,19 +123,30 @@ export class AnalyticsService {
     session: SessionNode,
     first: number | null | undefined,
     after: string | null | undefined,
+    reads?: AnalyticsReads,
   ): Promise<EventConnection> {
-    const page = await this.store.sessionEvents(session.workspaceId, session, {
-      first: pageSize(first, ANALYTICS_PAGE),
-      after: after ?? null,
-    });
+    await reads?.count();
+    const page = await this.store.sessionEvents(
+      session.workspaceId,
+      session,
+      { first: pageSize(first, ANALYTICS_PAGE), after: after ?? null },
+      reads?.gate,
+    );
     return eventConnection(page);
   }
 
-  async activity(analytics: Analytics, first: number | null | undefined, after: string | null | undefined) {
-    const page = await this.store.activity(analytics.query, {
-      first: pageSize(first, ANALYTICS_PAGE),
-      after: after ?? null,
-    });
+  async activity(
+    analytics: Analytics,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    reads?: AnalyticsReads,
+  ) {
+    await reads?.count();
+    const page = await this.store.activity(
+      analytics.query,
+      { first: pageSize(first, ANALYTICS_PAGE), after: after ?? null },
+      reads?.gate,
+    );
     return eventConnection(page);
   }
 }

@@ -13,15 +13,22 @@ export interface EventStore {
   /** Stores a validated batch atomically; resolves only after it is durable. */
   writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult>;
 
-  overview(query: AnalyticsQuery, interval: Interval): Promise<OverviewData>;
-  toolsUsage(query: AnalyticsQuery, limit: number): Promise<UsageData[]>;
+  // The analytics reads: each statement they run goes through `gate` when given (one request's
+  // limiter, analytics-reads.ts), and one that runs too long ends in BAD_USER_INPUT.
+  overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData>;
+  toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]>;
   /** Sessions started in the range (with a matching event in it, when filtered), newest first. */
-  sessions(query: AnalyticsQuery, page: PageRequest): Promise<Page<SessionData>>;
-  session(workspaceId: string, id: string): Promise<SessionData | null>;
+  sessions(query: AnalyticsQuery, page: PageRequest, gate?: ReadGate): Promise<Page<SessionData>>;
+  session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null>;
   /** A session's events in time order (its timeline). */
-  sessionEvents(workspaceId: string, session: SessionData, page: PageRequest): Promise<Page<EventData>>;
+  sessionEvents(
+    workspaceId: string,
+    session: SessionData,
+    page: PageRequest,
+    gate?: ReadGate,
+  ): Promise<Page<EventData>>;
   /** Matching events in the range, newest first. */
-  activity(query: AnalyticsQuery, page: PageRequest): Promise<Page<EventData>>;
+  activity(query: AnalyticsQuery, page: PageRequest, gate?: ReadGate): Promise<Page<EventData>>;
 
   /** Streams the matching events of a range as NDJSON or CSV; destroying the stream stops the query. */
   exportEvents(query: AnalyticsQuery, format: ExportFormat): Promise<Readable>;
@@ -32,6 +39,12 @@ export interface EventStore {
   /** Storage for the coming months (partitions), so that ingest never waits to create it. */
   prepareAhead(now: Date): Promise<void>;
 }
+
+/**
+ * Runs one read statement when its turn comes: a request's limiter lets only a few of them run
+ * at a time, however many fields and aliases the request asks for.
+ */
+export type ReadGate = <T>(read: () => Promise<T>) => Promise<T>;
 
 /** One event as the ingest has validated it (ids and timestamps filled in). */
 export interface EventInput {

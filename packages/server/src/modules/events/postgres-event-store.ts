@@ -1,10 +1,11 @@
 import { type Readable, Transform, type TransformCallback, pipeline } from 'node:stream';
 import { Interval } from '@tally/shared';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../errors';
+import { isStatementTimeout, tooSlow } from './statement-timeout';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
 import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from './duration-histogram';
@@ -20,6 +21,7 @@ import type {
   OverviewData,
   Page,
   PageRequest,
+  ReadGate,
   SessionData,
   SessionInput,
   TimeRange,
@@ -446,20 +448,52 @@ function exportSql(format: ExportFormat, filter: string): string {
   ) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
 }
 
+/** The analytics reads' own pool (its connections start with a `statement_timeout`). */
+export interface AnalyticsReadPool {
+  pool: Pool;
+  /** The pool's statement_timeout, for the message of a statement it stopped. */
+  statementTimeoutMs: number;
+}
+
 /** Event storage in PostgreSQL: monthly partitions of raw events, sessions and hourly rollups. */
 export class PostgresEventStore implements EventStore {
   readonly partitions: EventPartitions;
   /** Folds the ingest's rollup deltas into the rollups (a job runs it). */
   readonly compaction: RollupCompaction;
 
+  /** Where the analytics statements run: a pool of their own, so they never hold up ingest. */
+  private readonly readPool: Pool;
+  private readonly statementTimeoutMs: number | null;
+
   constructor(
+    /** Ingest, partitions, compaction, exports. */
     private readonly pool: Pool,
     /** For the batched purge. */
     private readonly db: DataSource,
     logger: Logger | null = null,
+    reads: AnalyticsReadPool | null = null,
   ) {
     this.partitions = new EventPartitions(pool);
     this.compaction = new RollupCompaction(pool, logger);
+    this.readPool = reads?.pool ?? pool;
+    this.statementTimeoutMs = reads?.statementTimeoutMs ?? null;
+  }
+
+  /**
+   * One analytics statement on the read pool, through the request's gate when there is one. A
+   * statement the pool's `statement_timeout` stopped is the caller's too-wide question, not a
+   * fault: BAD_USER_INPUT saying what to narrow.
+   */
+  private read<R extends QueryResultRow>(
+    gate: ReadGate | undefined,
+    text: string,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
+    const run = () =>
+      this.readPool.query<R>(text, values).catch((error: unknown) => {
+        throw isStatementTimeout(error) ? tooSlow(this.statementTimeoutMs) : error;
+      });
+    return gate ? gate(run) : run();
   }
 
   prepareAhead(now: Date): Promise<void> {
@@ -518,21 +552,23 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async overview(query: AnalyticsQuery, interval: Interval): Promise<OverviewData> {
+  async overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData> {
     const unit = interval === Interval.HOUR ? 'hour' : 'day';
     const split: Split = isEmptyFilter(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
     const ws = query.workspaceId;
 
     const rp = new SqlParams(ws, unit);
     const rolledEvents = split.rolled
-      ? this.pool.query<{ bucket: Date; events: string; errors: string }>(
+      ? this.read<{ bucket: Date; events: string; errors: string }>(
+          gate,
           `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.events) AS events, sum(r.errors) AS errors
              FROM ${eventRollups(rp, split.rolled, unit === 'day')} r GROUP BY 1`,
           rp.values,
         )
       : null;
     const rolledSessions = split.rolled
-      ? this.pool.query<{ bucket: Date; sessions: string; duration: string }>(
+      ? this.read<{ bucket: Date; sessions: string; duration: string }>(
+          gate,
           `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.sessions) AS sessions,
                   sum(r.duration_sum_ms) AS duration
              FROM ${SESSION_ROLLUPS} r WHERE r.workspace_id = $1 AND r.hour >= $3 AND r.hour < $4 GROUP BY 1`,
@@ -544,7 +580,8 @@ export class PostgresEventStore implements EventStore {
     const rawEvents =
       split.raw.length === 0
         ? null
-        : this.pool.query<{ bucket: Date; events: string; errors: string }>(
+        : this.read<{ bucket: Date; events: string; errors: string }>(
+            gate,
             `SELECT date_trunc($2, e.ts, 'UTC') AS bucket, count(*) AS events,
                     count(*) FILTER (WHERE e.status = 'error') AS errors
                FROM events e
@@ -559,13 +596,14 @@ export class PostgresEventStore implements EventStore {
     const rawSessions =
       split.raw.length === 0
         ? null
-        : this.pool.query<{ bucket: Date; sessions: string; duration: string | null }>(
+        : this.read<{ bucket: Date; sessions: string; duration: string | null }>(
+            gate,
             `SELECT date_trunc($2, s.started_at, 'UTC') AS bucket, count(*) AS sessions,
                     sum(${SESSION_DURATION_MS}) AS duration
                FROM sessions s WHERE ${sessionsWhere(sp, split.raw)} GROUP BY 1`,
             sp.values,
           );
-    const users = this.distinctUsers(query, sessionsWhere);
+    const users = this.distinctUsers(query, sessionsWhere, gate);
 
     const [re, rs, we, ws2, u] = await Promise.all([rolledEvents, rolledSessions, rawEvents, rawSessions, users]);
     const step = unit === 'hour' ? HOUR_MS : DAY_MS;
@@ -614,11 +652,13 @@ export class PostgresEventStore implements EventStore {
   private distinctUsers(
     query: AnalyticsQuery,
     sessionsWhere: (params: SqlParams, ranges: readonly TimeRange[]) => string,
+    gate: ReadGate | undefined,
   ): Promise<{ rows: Array<{ users: string }> }> {
     const p = new SqlParams(query.workspaceId);
     const days = isEmptyFilter(query.filters) ? splitByDays(query) : null;
     if (!days?.daily) {
-      return this.pool.query<{ users: string }>(
+      return this.read<{ users: string }>(
+        gate,
         // DISTINCT in a subquery is hashed; count(DISTINCT …) would sort (≈ 4× slower here).
         `SELECT count(*) AS users FROM (SELECT DISTINCT s.user_id FROM sessions s
            WHERE ${sessionsWhere(p, [query])} AND s.user_id IS NOT NULL) AS u`,
@@ -628,7 +668,8 @@ export class PostgresEventStore implements EventStore {
     const months = monthMasks(days.daily).map(
       ({ month, mask }) => `(u.month = ${p.add(month, 'date')} AND u.days & ${p.add(mask, 'bigint')} <> 0)`,
     );
-    return this.pool.query<{ users: string }>(
+    return this.read<{ users: string }>(
+      gate,
       `SELECT count(*) AS users FROM (
          SELECT u.user_id FROM user_days_monthly u WHERE u.workspace_id = $1 AND (${months.join(' OR ')})
          UNION
@@ -648,7 +689,7 @@ export class PostgresEventStore implements EventStore {
          AND ${eventCondition(query.filters, params, 'e')})`;
   }
 
-  async toolsUsage(query: AnalyticsQuery, limit: number): Promise<UsageData[]> {
+  async toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]> {
     const ws = query.workspaceId;
     const split: Split = rollupsCanAnswer(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
     type Counts = { name: string; type: string; events: string; errors: string; dsum: number | null; dcount: string };
@@ -660,61 +701,57 @@ export class PostgresEventStore implements EventStore {
       const p = new SqlParams(ws);
       const source = eventRollups(p, split.rolled, true);
       work.push(
-        this.pool
-          .query<Counts & { sessions: string }>(
-            `SELECT r.name, r.type, sum(r.events) AS events, sum(r.errors) AS errors, sum(r.duration_sum_ms) AS dsum,
+        this.read<Counts & { sessions: string }>(
+          gate,
+          `SELECT r.name, r.type, sum(r.events) AS events, sum(r.errors) AS errors, sum(r.duration_sum_ms) AS dsum,
                     sum(r.duration_count) AS dcount, sum(r.sessions) AS sessions
                FROM ${source} r WHERE ${nameTypeCondition(query.filters, p, 'r')} GROUP BY 1, 2`,
-            p.values,
-          )
-          .then(({ rows }) => ({ counts: rows, sessions: rows })),
+          p.values,
+        ).then(({ rows }) => ({ counts: rows, sessions: rows })),
       );
       // Histograms: the deltas not folded yet (sparse), then what was folded: whole days from
       // the daily table, the hours around them from the hourly one.
       const xp = new SqlParams(ws, split.rolled.from, split.rolled.to);
       work.push(
-        this.pool
-          .query<Buckets>(
-            `SELECT x.name, x.type, u.bucket::int AS bucket, sum(u.n) AS n
+        this.read<Buckets>(
+          gate,
+          `SELECT x.name, x.type, u.bucket::int AS bucket, sum(u.n) AS n
                FROM event_rollup_deltas x
                CROSS JOIN LATERAL unnest(x.buckets, x.bucket_counts) AS u(bucket, n)
               WHERE x.workspace_id = $1 AND x.hour >= $2 AND x.hour < $3 AND ${nameTypeCondition(query.filters, xp, 'x')}
               GROUP BY 1, 2, 3`,
-            xp.values,
-          )
-          .then(({ rows }) => ({ buckets: rows })),
+          xp.values,
+        ).then(({ rows }) => ({ buckets: rows })),
       );
       const days = splitByDays(split.rolled);
       if (days.daily) {
         const dp = new SqlParams(ws, days.daily.from, days.daily.to);
         work.push(
-          this.pool
-            .query<Buckets>(
-              `SELECT d.name, d.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
+          this.read<Buckets>(
+            gate,
+            `SELECT d.name, d.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
                  FROM event_rollups_daily d
                  CROSS JOIN LATERAL unnest(d.duration_histogram) WITH ORDINALITY AS u(c, i)
                 WHERE d.workspace_id = $1 AND d.day >= $2 AND d.day < $3
                   AND ${nameTypeCondition(query.filters, dp, 'd')} AND u.c > 0
                 GROUP BY 1, 2, 3`,
-              dp.values,
-            )
-            .then(({ rows }) => ({ buckets: rows })),
+            dp.values,
+          ).then(({ rows }) => ({ buckets: rows })),
         );
       }
       if (days.hourly.length > 0) {
         const hp = new SqlParams(ws);
         work.push(
-          this.pool
-            .query<Buckets>(
-              `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
+          this.read<Buckets>(
+            gate,
+            `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
                  FROM event_rollups_hourly r
                  CROSS JOIN LATERAL unnest(r.duration_histogram) WITH ORDINALITY AS u(c, i)
                 WHERE r.workspace_id = $1 AND ${inRanges('r.hour', days.hourly, hp)}
                   AND ${nameTypeCondition(query.filters, hp, 'r')} AND r.duration_count > 0 AND u.c > 0
                 GROUP BY 1, 2, 3`,
-              hp.values,
-            )
-            .then(({ rows }) => ({ buckets: rows })),
+            hp.values,
+          ).then(({ rows }) => ({ buckets: rows })),
         );
       }
     }
@@ -722,21 +759,19 @@ export class PostgresEventStore implements EventStore {
       const p = new SqlParams(ws);
       const where = `e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, p)} AND ${eventCondition(query.filters, p, 'e')}`;
       work.push(
-        this.pool
-          .query<Counts>(
-            `SELECT e.name, e.type, count(*) AS events, count(*) FILTER (WHERE e.status = 'error') AS errors,
+        this.read<Counts>(
+          gate,
+          `SELECT e.name, e.type, count(*) AS events, count(*) FILTER (WHERE e.status = 'error') AS errors,
                     sum(e.duration_ms) AS dsum, count(e.duration_ms) AS dcount
                FROM events e WHERE ${where} GROUP BY 1, 2`,
-            p.values,
-          )
-          .then(({ rows }) => ({ counts: rows })),
-        this.pool
-          .query<Buckets>(
-            `SELECT e.name, e.type, e.duration_bucket AS bucket, count(*) AS n
+          p.values,
+        ).then(({ rows }) => ({ counts: rows })),
+        this.read<Buckets>(
+          gate,
+          `SELECT e.name, e.type, e.duration_bucket AS bucket, count(*) AS n
                FROM events e WHERE ${where} AND e.duration_bucket IS NOT NULL GROUP BY 1, 2, 3`,
-            p.values,
-          )
-          .then(({ rows }) => ({ buckets: rows })),
+          p.values,
+        ).then(({ rows }) => ({ buckets: rows })),
       );
       // A session counts for a name in the range where it first used that name.
       const sp = new SqlParams(ws);
@@ -751,7 +786,7 @@ export class PostgresEventStore implements EventStore {
             WHERE e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, sp)} AND ${inRanges('x.first_at', split.raw, sp)}
               AND ${eventCondition(query.filters, sp, 'e')}
             GROUP BY 1, 2`;
-      work.push(this.pool.query<Sessions>(sessionsSql, sp.values).then(({ rows }) => ({ sessions: rows })));
+      work.push(this.read<Sessions>(gate, sessionsSql, sp.values).then(({ rows }) => ({ sessions: rows })));
     }
 
     const rows = new Map<
@@ -797,7 +832,7 @@ export class PostgresEventStore implements EventStore {
       .slice(0, limit);
   }
 
-  async sessions(query: AnalyticsQuery, request: PageRequest): Promise<Page<SessionData>> {
+  async sessions(query: AnalyticsQuery, request: PageRequest, gate?: ReadGate): Promise<Page<SessionData>> {
     const p = new SqlParams(query.workspaceId, query.from, query.to);
     let keyset = '';
     if (request.after) {
@@ -805,7 +840,8 @@ export class PostgresEventStore implements EventStore {
       keyset = ` AND (s.started_at, s.id) < (${p.add(at, 'timestamptz')}, ${p.add(id, 'text')})`;
     }
     const matching = this.matchingEvent(query, p);
-    const { rows } = await this.pool.query<SessionRow>(
+    const { rows } = await this.read<SessionRow>(
+      gate,
       `SELECT ${SESSION_COLUMNS} FROM sessions s
         WHERE s.workspace_id = $1 AND s.started_at >= $2 AND s.started_at < $3${matching}${keyset}
         ORDER BY s.started_at DESC, s.id DESC LIMIT ${p.add(request.first + 1, 'int')}`,
@@ -814,8 +850,9 @@ export class PostgresEventStore implements EventStore {
     return page(rows.map(toSession), request.first, (s) => [s.startedAt, s.id]);
   }
 
-  async session(workspaceId: string, id: string): Promise<SessionData | null> {
-    const { rows } = await this.pool.query<SessionRow>(
+  async session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null> {
+    const { rows } = await this.read<SessionRow>(
+      gate,
       `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.workspace_id = $1 AND s.id = $2`,
       [workspaceId, id],
     );
@@ -823,7 +860,12 @@ export class PostgresEventStore implements EventStore {
     return row ? toSession(row) : null;
   }
 
-  async sessionEvents(workspaceId: string, session: SessionData, request: PageRequest): Promise<Page<EventData>> {
+  async sessionEvents(
+    workspaceId: string,
+    session: SessionData,
+    request: PageRequest,
+    gate?: ReadGate,
+  ): Promise<Page<EventData>> {
     // Bounded by the session's own span, so only the partitions it touches are read.
     const p = new SqlParams(workspaceId, session.id, session.startedAt, session.endedAt);
     let keyset = '';
@@ -831,7 +873,8 @@ export class PostgresEventStore implements EventStore {
       const [at, id] = readCursor(request.after, true);
       keyset = ` AND (e.ts, e.id) > (${p.add(at, 'timestamptz')}, ${p.add(id, 'uuid')})`;
     }
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await this.read<EventRow>(
+      gate,
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE e.workspace_id = $1 AND e.session_id = $2 AND e.ts >= $3 AND e.ts <= $4${keyset}
         ORDER BY e.ts, e.id LIMIT ${p.add(request.first + 1, 'int')}`,
@@ -840,14 +883,15 @@ export class PostgresEventStore implements EventStore {
     return page(rows.map(toEvent), request.first, (e) => [e.timestamp, e.id]);
   }
 
-  async activity(query: AnalyticsQuery, request: PageRequest): Promise<Page<EventData>> {
+  async activity(query: AnalyticsQuery, request: PageRequest, gate?: ReadGate): Promise<Page<EventData>> {
     const p = new SqlParams(query.workspaceId, query.from, query.to);
     let keyset = '';
     if (request.after) {
       const [at, id] = readCursor(request.after, true);
       keyset = ` AND (e.ts, e.id) < (${p.add(at, 'timestamptz')}, ${p.add(id, 'uuid')})`;
     }
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await this.read<EventRow>(
+      gate,
       `SELECT ${EVENT_COLUMNS} FROM events e
         WHERE e.workspace_id = $1 AND e.ts >= $2 AND e.ts < $3 AND ${eventCondition(query.filters, p, 'e')}${keyset}
         ORDER BY e.ts DESC, e.id DESC LIMIT ${p.add(request.first + 1, 'int')}`,
