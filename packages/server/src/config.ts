@@ -79,7 +79,9 @@ function isProxyAddress(entry: string): boolean {
 
 /**
  * `false`, a hop count, or a list of proxy addresses/CIDRs. `true` would take the left-most
- * X-Forwarded-For address, which any client writes, so it is refused with what to write.
+ * X-Forwarded-For address, which any client writes, so it is refused with what to write; so is
+ * a /0 range (0.0.0.0/0, ::/0), which trusts every address just the same (and which Fastify's
+ * proxy-addr throws on at start).
  */
 function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
   const value = raw.trim().toLowerCase();
@@ -97,6 +99,15 @@ function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
+  // A /0 range (0.0.0.0/0, ::/0) trusts every address: any client could then name its own.
+  const everyone = entries.filter((entry) => /\/0+$/.test(entry));
+  if (everyone.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${everyone.join(', ')} would trust every address, so any client could write its own: set the number of proxies in front of Tally (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,10.1.0.0/16)`,
+    });
+    return false;
+  }
   const bad = entries.filter((entry) => !isProxyAddress(entry));
   if (bad.length > 0 || entries.length === 0) {
     ctx.addIssue({
