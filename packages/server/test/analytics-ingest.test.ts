@@ -132,6 +132,48 @@ describe('POST /v1/events: validation', () => {
     expect(await countEvents(sessionId)).toBe(0);
   });
 
+  it('JSON nested deeper than 32 levels is refused by item (5,000 levels in 10 KB was a 500); 32 go in', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    /** `{ "x": [[…]] }`: an object holding arrays, `levels` deep in all. */
+    const nested = (levels: number): Record<string, unknown> => {
+      let value: unknown = 'leaf';
+      for (let i = 1; i < levels; i += 1) value = [value];
+      return { x: value };
+    };
+    // Written as text: JSON.stringify itself cannot nest 5,000 levels.
+    const deep = `{"events":[{"sessionId":"${sessionId}","name":"deep","properties":{"x":${'['.repeat(4999)}"leaf"${']'.repeat(4999)}}}]}`;
+    expect(deep.length).toBeLessThan(11_000);
+    const refused = await postEvents(server, editorKey, null, { raw: deep });
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 400,
+      body: {
+        error: 'BAD_USER_INPUT',
+        message: 'The batch was not stored: 1 problem(s) found.',
+        issues: [{ path: 'events[0].properties', message: 'properties must nest at most 32 levels deep' }],
+      },
+    });
+    const justOver = await postEvents(server, editorKey, {
+      events: [{ sessionId, name: 'fine' }],
+      sessions: [{ id: sessionId, attributes: nested(33) }],
+    });
+    expect({ status: justOver.status, body: justOver.body }).toEqual({
+      status: 400,
+      body: {
+        error: 'BAD_USER_INPUT',
+        message: 'The batch was not stored: 1 problem(s) found.',
+        issues: [{ path: 'sessions[0].attributes', message: 'attributes must nest at most 32 levels deep' }],
+      },
+    });
+    expect(await countEvents(sessionId)).toBe(0);
+    expect(await scalar(server, `SELECT count(*) AS n FROM sessions WHERE id = $1`, [sessionId])).toBe(0);
+
+    await track(server, editorKey, {
+      events: [{ sessionId, name: 'deep enough', properties: nested(32) }],
+      sessions: [{ id: sessionId, attributes: nested(32) }],
+    });
+    expect(await countEvents(sessionId)).toBe(1);
+  });
+
   it('a body over 1 MiB gets 413', async () => {
     const sessionId = `s-${randomUUID()}`;
     const events = Array.from({ length: 200 }, () => ({ sessionId, name: 'x', properties: { pad: 'y'.repeat(6000) } }));
