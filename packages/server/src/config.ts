@@ -49,6 +49,8 @@ const envSchema = z.object({
   PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PASSWORD_RESETS_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(3),
   INGEST_EVENTS_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(300_000),
+  EVENT_TIMESTAMP_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(36_500).default(366),
+  EVENT_TIMESTAMP_MAX_AHEAD_HOURS: z.coerce.number().int().min(0).max(8_784).default(24),
   METRICS_TOKEN: optionalString.refine(
     (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
     'must be at least 16 characters, without spaces',
@@ -161,6 +163,11 @@ export interface Config {
   /** Events one API key may send per minute, across all instances (POST /v1/events). */
   ingestLimits: { eventsPerKeyPerMinute: number };
   /**
+   * The event timestamps ingest takes, relative to when a batch arrives: each month of them is
+   * a partition that stays, so a batch may not reach far into the past or the future.
+   */
+  eventTimestampWindow: { maxAgeDays: number; maxAheadHours: number };
+  /**
    * Who reads GET /metrics: with `token`, on the public port behind it; with `port`, on a
    * listener of its own on `host` (loopback unless told); with neither, nobody (README, "Metrics").
    */
@@ -245,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.API_KEY_FAILURE_WINDOW_SECONDS,
     },
     ingestLimits: { eventsPerKeyPerMinute: e.INGEST_EVENTS_PER_KEY_PER_MINUTE },
+    eventTimestampWindow: {
+      maxAgeDays: e.EVENT_TIMESTAMP_MAX_AGE_DAYS,
+      maxAheadHours: e.EVENT_TIMESTAMP_MAX_AHEAD_HOURS,
+    },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
   };
 }

@@ -208,7 +208,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
       (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
     );
-    const ingest = new IngestService(events, ingestLimit);
+    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow);
     const analytics = new AnalyticsService(events, savedFilters, annotations);
     const exportService = new ExportService(events, memberships, analytics);
     const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);

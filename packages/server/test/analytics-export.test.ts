@@ -1,6 +1,6 @@
 import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { createKey, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, createKey, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -18,7 +18,7 @@ const TRICKY_PROPERTIES = {
 };
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Export Team');
   [editorKey, viewerKey] = await Promise.all([
     createKey(server, team.owner, team.teamId, 'EDITOR'),

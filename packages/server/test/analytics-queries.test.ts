@@ -4,6 +4,7 @@ import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import {
   ANALYTICS,
+  FIXED_DATES_WINDOW,
   type AnalyticsResult,
   type Connection,
   type EventResult,
@@ -88,7 +89,7 @@ const KNOWN = {
 const FULL = { from: '2026-01-10T09:15:00Z', to: '2026-01-12T00:00:00Z' };
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Analytics Team');
   [editorKey, viewerKey] = await Promise.all([
     createKey(server, team.owner, team.teamId, 'EDITOR'),

@@ -12,9 +12,6 @@ export const MAX_BATCH_BYTES = 1024 * 1024;
 export const MAX_EVENTS_PER_BATCH = 1000;
 /** Bytes of one event's `properties` (or one session's `attributes`) as JSON. */
 export const MAX_JSON_BYTES = 8 * 1024;
-/** The earliest timestamp taken; the latest is a year from now. */
-export const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
-const LATEST_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
 const MAX_DURATION_MS = 7 * 24 * 60 * 60 * 1000;
 
 const text = (max: number) =>
@@ -124,18 +121,12 @@ export const ingestEventSchema = z
     sessionId: text(200).describe('The session the event belongs to (any string up to 200 characters).'),
     name: text(200).describe('What happened: a tool, a page, a custom event (up to 200 characters).'),
     type: text(50).default('custom').describe('Kind of event, e.g. `tool_call` or `pageview` (default `custom`).'),
+    // The window of times taken is a setting, checked by IngestService once the batch parsed.
     timestamp: z.iso
       .datetime({ offset: true })
       .nullish()
-      .superRefine((value, ctx) => {
-        if (value === null || value === undefined) return;
-        const at = Date.parse(value);
-        if (at < EARLIEST_TIMESTAMP || at > Date.now() + LATEST_AHEAD_MS) {
-          ctx.addIssue({ code: 'custom', message: 'must lie between 2000-01-01 and a year from now' });
-        }
-      })
       .describe(
-        'ISO 8601 time with an offset (`Z` or `+02:00`); default: when Tally received it. Kept to the millisecond.',
+        'ISO 8601 time with an offset (`Z` or `+02:00`), inside the timestamp window; default: when Tally received it. Kept to the millisecond.',
       ),
     userId: text(200).nullish().describe('Your id of the user, if known.'),
     durationMs: z
