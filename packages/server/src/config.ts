@@ -133,7 +133,7 @@ export interface Config {
   databaseUrl: string | undefined;
   /**
    * How long a request waits for a database connection (a new one, or a free one of the pool)
-   * before it fails; REST endpoints then answer 503 with Retry-After instead of hanging.
+   * before it fails; REST and GraphQL then answer 503 UNAVAILABLE with Retry-After instead of hanging.
    */
   databaseConnectTimeoutMs: number;
   dataDir: string;
