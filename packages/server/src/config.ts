@@ -53,6 +53,8 @@ const envSchema = z.object({
   ANALYTICS_QUERIES_PER_REQUEST: z.coerce.number().int().min(1).max(100).default(3),
   ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
   ANALYTICS_QUERIES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  EVENT_TIMESTAMP_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(36_500).default(366),
+  EVENT_TIMESTAMP_MAX_AHEAD_HOURS: z.coerce.number().int().min(0).max(8_784).default(24),
   METRICS_TOKEN: optionalString.refine(
     (v) => v === undefined || (v.length >= 16 && !/\s/.test(v)),
     'must be at least 16 characters, without spaces',
@@ -103,7 +105,9 @@ function isProxyAddress(entry: string): boolean {
 
 /**
  * `false`, a hop count, or a list of proxy addresses/CIDRs. `true` would take the left-most
- * X-Forwarded-For address, which any client writes, so it is refused with what to write.
+ * X-Forwarded-For address, which any client writes, so it is refused with what to write; so is
+ * a /0 range (0.0.0.0/0, ::/0), which trusts every address just the same (and which Fastify's
+ * proxy-addr throws on at start).
  */
 function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
   const value = raw.trim().toLowerCase();
@@ -121,6 +125,15 @@ function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
+  // A /0 range (0.0.0.0/0, ::/0) trusts every address: any client could then name its own.
+  const everyone = entries.filter((entry) => /\/0+$/.test(entry));
+  if (everyone.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${everyone.join(', ')} would trust every address, so any client could write its own: set the number of proxies in front of Tally (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,10.1.0.0/16)`,
+    });
+    return false;
+  }
   const bad = entries.filter((entry) => !isProxyAddress(entry));
   if (bad.length > 0 || entries.length === 0) {
     ctx.addIssue({
@@ -144,7 +157,7 @@ export interface Config {
   databaseUrl: string | undefined;
   /**
    * How long a request waits for a database connection (a new one, or a free one of the pool)
-   * before it fails; REST endpoints then answer 503 with Retry-After instead of hanging.
+   * before it fails; REST and GraphQL then answer 503 UNAVAILABLE with Retry-After instead of hanging.
    */
   databaseConnectTimeoutMs: number;
   dataDir: string;
@@ -181,6 +194,11 @@ export interface Config {
    * `statementTimeoutMs`, and `queriesPerMinute` analytics fields per API key or user.
    */
   analytics: { poolSize: number; queriesPerRequest: number; statementTimeoutMs: number; queriesPerMinute: number };
+  /**
+   * The event timestamps ingest takes, relative to when a batch arrives: each month of them is
+   * a partition that stays, so a batch may not reach far into the past or the future.
+   */
+  eventTimestampWindow: { maxAgeDays: number; maxAheadHours: number };
   /**
    * Who reads GET /metrics: with `token`, on the public port behind it; with `port`, on a
    * listener of its own on `host` (loopback unless told); with neither, nobody (README, "Metrics").
@@ -278,6 +296,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queriesPerRequest: e.ANALYTICS_QUERIES_PER_REQUEST,
       statementTimeoutMs: e.ANALYTICS_STATEMENT_TIMEOUT_MS,
       queriesPerMinute: e.ANALYTICS_QUERIES_PER_MINUTE,
+    },
+    eventTimestampWindow: {
+      maxAgeDays: e.EVENT_TIMESTAMP_MAX_AGE_DAYS,
+      maxAheadHours: e.EVENT_TIMESTAMP_MAX_AHEAD_HOURS,
     },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     exportLimits: exportLimits(e),

@@ -231,7 +231,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
       (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
     );
-    const ingest = new IngestService(events, ingestLimit);
+    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow);
     analyticsLimit = new BatchedRateLimit(
       pool,
       {

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../src/config';
 import { createRoleTeam, createUser, type RoleTeam, type TestUser } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { createKey, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, createKey, scalar, track } from './analytics-fixtures';
 import { until } from './until';
 
 let server: TestServer;
@@ -23,7 +23,7 @@ const TRICKY_PROPERTIES = {
 };
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Export Team');
   [editorKey, viewerKey] = await Promise.all([
     createKey(server, team.owner, team.teamId, 'EDITOR'),

@@ -4,6 +4,14 @@ import type { TestServer } from './harness';
 
 /** Helpers of the analytics tests: keys, sending batches, raw counts. */
 
+/**
+ * Settings for a server whose fixtures carry fixed dates (late 2025 on): ingest's timestamp
+ * window then reaches back to 2020, so those dates stay inside it however much time passes.
+ */
+export const FIXED_DATES_WINDOW = {
+  EVENT_TIMESTAMP_MAX_AGE_DAYS: String(Math.ceil((Date.now() - Date.UTC(2020, 0, 1)) / 86_400_000)),
+};
+
 const CREATE_KEY = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) {
   createApiKey(workspaceId: $workspaceId, input: $input) { secret }
 }`;

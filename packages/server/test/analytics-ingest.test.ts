@@ -7,7 +7,8 @@ import { Pool } from 'pg';
 import { EventPartitions, monthKey } from '../src/modules/events/event-partitions';
 import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { createKey, postEvents, scalar, track } from './analytics-fixtures';
+import { loadConfig } from '../src/config';
+import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -16,7 +17,8 @@ let viewerKey: string;
 let adminKey: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Several fixtures carry fixed dates; the timestamp window's own test starts a server of its own.
+  server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Ingest Team');
   [editorKey, viewerKey, adminKey] = await Promise.all([
     createKey(server, team.owner, team.teamId, 'EDITOR'),
@@ -120,7 +122,7 @@ describe('POST /v1/events: validation', () => {
       { events: [{ sessionId, name: 'x', properties: { ['bad\u0001key']: 1 } }] },
       { events: [{ sessionId, name: 'x', properties: { note: 'bell\u0007' } }] },
       { events: [{ sessionId, name: 'x', properties: { big: 'x'.repeat(9000) } }] },
-      { events: [{ sessionId, name: 'x', timestamp: '1999-12-31T23:59:59Z' }] },
+      { events: [{ sessionId, name: 'x', timestamp: '2000-01-01T00:00:00Z' }] },
       { events: [{ sessionId, name: 'x', durationMs: -1 }] },
       { events: [{ sessionId, name: 'x', id: 'not-a-uuid' }] },
     ];
@@ -130,6 +132,48 @@ describe('POST /v1/events: validation', () => {
     }
     expect((await postEvents(server, editorKey, null, { raw: '{"events": [' })).status).toBe(400);
     expect(await countEvents(sessionId)).toBe(0);
+  });
+
+  it('JSON nested deeper than 32 levels is refused by item (5,000 levels in 10 KB was a 500); 32 go in', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    /** `{ "x": [[…]] }`: an object holding arrays, `levels` deep in all. */
+    const nested = (levels: number): Record<string, unknown> => {
+      let value: unknown = 'leaf';
+      for (let i = 1; i < levels; i += 1) value = [value];
+      return { x: value };
+    };
+    // Written as text: JSON.stringify itself cannot nest 5,000 levels.
+    const deep = `{"events":[{"sessionId":"${sessionId}","name":"deep","properties":{"x":${'['.repeat(4999)}"leaf"${']'.repeat(4999)}}}]}`;
+    expect(deep.length).toBeLessThan(11_000);
+    const refused = await postEvents(server, editorKey, null, { raw: deep });
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 400,
+      body: {
+        error: 'BAD_USER_INPUT',
+        message: 'The batch was not stored: 1 problem(s) found.',
+        issues: [{ path: 'events[0].properties', message: 'properties must nest at most 32 levels deep' }],
+      },
+    });
+    const justOver = await postEvents(server, editorKey, {
+      events: [{ sessionId, name: 'fine' }],
+      sessions: [{ id: sessionId, attributes: nested(33) }],
+    });
+    expect({ status: justOver.status, body: justOver.body }).toEqual({
+      status: 400,
+      body: {
+        error: 'BAD_USER_INPUT',
+        message: 'The batch was not stored: 1 problem(s) found.',
+        issues: [{ path: 'sessions[0].attributes', message: 'attributes must nest at most 32 levels deep' }],
+      },
+    });
+    expect(await countEvents(sessionId)).toBe(0);
+    expect(await scalar(server, `SELECT count(*) AS n FROM sessions WHERE id = $1`, [sessionId])).toBe(0);
+
+    await track(server, editorKey, {
+      events: [{ sessionId, name: 'deep enough', properties: nested(32) }],
+      sessions: [{ id: sessionId, attributes: nested(32) }],
+    });
+    expect(await countEvents(sessionId)).toBe(1);
   });
 
   it('a body over 1 MiB gets 413', async () => {
@@ -305,19 +349,103 @@ describe('partitions', () => {
     expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
   });
 
-  it('an event far in the past or the future still goes in: its month is created on demand', async () => {
+  it('an event in a month without a partition still goes in: its month is created on demand', async () => {
     const sessionId = `s-${randomUUID()}`;
-    const future = new Date(Date.now() + 300 * 24 * 60 * 60 * 1000);
-    await track(server, editorKey, {
-      events: [
-        { sessionId, name: 'old', timestamp: '2003-07-15T12:00:00Z' },
-        { sessionId, name: 'future', timestamp: future.toISOString() },
-      ],
+    expect(await server.tally.services.events.partitions.list()).not.toContain('events_p2021_07');
+    await track(server, editorKey, { events: [{ sessionId, name: 'old', timestamp: '2021-07-15T12:00:00Z' }] });
+    expect(await countEvents(sessionId)).toBe(1);
+    expect(await server.tally.services.events.partitions.list()).toContain('events_p2021_07');
+  });
+
+  describe('the timestamp window', () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    let windowed: TestServer;
+    let key: string;
+    let workspaceId: string;
+    beforeAll(async () => {
+      // The defaults: the last 366 days to 24 hours ahead.
+      windowed = await startTestServer();
+      const t = await createRoleTeam(windowed, 'Window');
+      workspaceId = t.teamId;
+      key = await createKey(windowed, t.owner, t.teamId, 'EDITOR');
     });
-    expect(await countEvents(sessionId)).toBe(2);
-    const partitions = await server.tally.services.events.partitions.list();
-    expect(partitions).toContain('events_p2003_07');
-    expect(partitions).toContain(`events_p${monthKey(future).replace('-', '_')}`);
+    afterAll(() => windowed.close());
+
+    const stored = () => scalar(windowed, `SELECT count(*) AS n FROM events WHERE workspace_id = $1`, [workspaceId]);
+    const WINDOW = /^must lie between (\S+) and (\S+): events are taken from the last 366 days to 24 hours ahead$/;
+
+    it('a batch with one event outside it is refused whole, naming the window; no partition is made', async () => {
+      const partitions = await windowed.tally.services.events.partitions.list();
+      const old = new Date(Date.now() - 367 * DAY);
+      const ahead = new Date(Date.now() + 25 * 60 * 60 * 1000);
+      const cases: Array<[unknown[], string[]]> = [
+        [
+          [
+            { sessionId: 's', name: 'now' },
+            { sessionId: 's', name: 'old', timestamp: old.toISOString() },
+          ],
+          ['events[1].timestamp'],
+        ],
+        [[{ sessionId: 's', name: 'ahead', timestamp: ahead.toISOString() }], ['events[0].timestamp']],
+        [
+          [
+            { sessionId: 's', name: '2000', timestamp: '2000-01-01T00:00:00Z' },
+            { sessionId: 's', name: '2099', timestamp: '2099-06-01T00:00:00+02:00' },
+          ],
+          ['events[0].timestamp', 'events[1].timestamp'],
+        ],
+      ];
+      for (const [events, paths] of cases) {
+        const before = Date.now();
+        const res = await postEvents(windowed, key, { events });
+        expect({ events, status: res.status, error: res.body['error'], message: res.body['message'] }).toEqual({
+          events,
+          status: 400,
+          error: 'BAD_USER_INPUT',
+          message: `The batch was not stored: ${paths.length} problem(s) found.`,
+        });
+        const issues = res.body['issues'] as Array<{ path: string; message: string }>;
+        expect(issues.map((issue) => issue.path)).toEqual(paths);
+        for (const issue of issues) {
+          const [, from = '', to = ''] = WINDOW.exec(issue.message) ?? [];
+          // The window named is the one applied: 366 days back and 24 hours ahead of the arrival.
+          expect(Date.parse(to) - Date.parse(from)).toBe(366 * DAY + DAY);
+          expect(Date.parse(from)).toBeGreaterThanOrEqual(before - 366 * DAY);
+          expect(Date.parse(from)).toBeLessThanOrEqual(Date.now() - 366 * DAY);
+        }
+      }
+      expect(await stored()).toBe(0);
+      expect(await windowed.tally.services.events.partitions.list()).toEqual(partitions);
+    });
+
+    it('events just inside it go in (a past month gets its partition on demand)', async () => {
+      const old = new Date(Date.now() - 365 * DAY);
+      const ahead = new Date(Date.now() + 23 * 60 * 60 * 1000);
+      await track(windowed, key, {
+        events: [
+          { sessionId: 's', name: 'old', timestamp: old.toISOString() },
+          { sessionId: 's', name: 'ahead', timestamp: ahead.toISOString() },
+        ],
+      });
+      expect(await stored()).toBe(2);
+      expect(await windowed.tally.services.events.partitions.list()).toContain(
+        `events_p${monthKey(old).replace('-', '_')}`,
+      );
+    });
+
+    it('is a setting: EVENT_TIMESTAMP_MAX_AGE_DAYS and EVENT_TIMESTAMP_MAX_AHEAD_HOURS, checked at start', () => {
+      expect(loadConfig({}).eventTimestampWindow).toEqual({ maxAgeDays: 366, maxAheadHours: 24 });
+      expect(
+        loadConfig({ EVENT_TIMESTAMP_MAX_AGE_DAYS: '30', EVENT_TIMESTAMP_MAX_AHEAD_HOURS: '0' }).eventTimestampWindow,
+      ).toEqual({ maxAgeDays: 30, maxAheadHours: 0 });
+      for (const bad of [
+        { EVENT_TIMESTAMP_MAX_AGE_DAYS: '0' },
+        { EVENT_TIMESTAMP_MAX_AGE_DAYS: 'a year' },
+        { EVENT_TIMESTAMP_MAX_AHEAD_HOURS: '-1' },
+      ]) {
+        expect(() => loadConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0] ?? ''));
+      }
+    });
   });
   it('instances creating the same month at once all succeed', async () => {
     const pools = Array.from({ length: 4 }, () => new Pool({ connectionString: server.databaseUrl, max: 1 }));

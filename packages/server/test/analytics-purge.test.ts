@@ -3,13 +3,13 @@ import { EVENT_TABLES } from '../src/modules/events/event-tables';
 import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
 import { createRoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { createKey, postEvents, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 
 // Small batches, so the purge goes through several of them across partitions.
 beforeAll(async () => {
-  server = await startTestServer({}, { purge: { batchSize: 3 } });
+  server = await startTestServer(FIXED_DATES_WINDOW, { purge: { batchSize: 3 } });
 });
 afterAll(() => server.close());
 

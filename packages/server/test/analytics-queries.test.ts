@@ -4,6 +4,7 @@ import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import {
   ANALYTICS,
+  FIXED_DATES_WINDOW,
   type AnalyticsResult,
   type Connection,
   type EventResult,
@@ -88,7 +89,7 @@ const KNOWN = {
 const FULL = { from: '2026-01-10T09:15:00Z', to: '2026-01-12T00:00:00Z' };
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Analytics Team');
   [editorKey, viewerKey] = await Promise.all([
     createKey(server, team.owner, team.teamId, 'EDITOR'),
@@ -363,6 +364,115 @@ describe('input checks', () => {
       { token: team.viewer.accessToken },
     );
     expect(codeOf(zero)).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('tampered cursors', () => {
+  // Every connection that takes `after`, with the id its cursors carry.
+  const CONNECTIONS = {
+    sessions: `sessions(first: 1, after: $after) { nodes { id } }`,
+    activity: `activity(first: 1, after: $after) { nodes { id } }`,
+    'session events': `session(id: "A") { events(first: 1, after: $after) { nodes { id } } }`,
+  };
+  const AUDIT_LOG = `query($w: ID!, $after: String) { workspace(id: $w) { auditLog(first: 1, after: $after) { nodes { id } } } }`;
+  const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  const AT = '2026-01-10T10:00:00.000Z';
+  const ID = randomUUID();
+  /** Decoded, each is what a client can write into a cursor; several were a 500 (PostgreSQL 22021, 22008). */
+  const TAMPERED: Array<[string, unknown]> = [
+    ['a NUL in the id', [AT, 'x\u0000']],
+    ['a lone surrogate in the id', [AT, '\ud800']],
+    ['an id of 201 characters', [AT, 'a'.repeat(201)]],
+    ['an empty id', [AT, '']],
+    ['a date of year −271821', ['-271821-04-20T00:00:00.000Z', ID]],
+    ['a date of year 0', ['0000-01-01T00:00:00.000Z', ID]],
+    ['a date past year 9999', ['+010000-01-01T00:00:00.000Z', ID]],
+    ['30 February', ['2026-02-30T00:00:00.000Z', ID]],
+    ['hour 24', ['2026-01-10T24:00:00.000Z', ID]],
+    ['a number that Date.parse reads as a year', ['1', ID]],
+    ['a time without a zone', ['2026-01-10T10:00:00', ID]],
+    ['not an array of two strings', [AT, 7]],
+    ['one part only', [AT]],
+    ['a JSON object', { at: AT, id: ID }],
+  ];
+
+  it.each(Object.entries(CONNECTIONS))(
+    '%s: every tampered shape is BAD_USER_INPUT naming `after`',
+    async (_name, field) => {
+      const query = `query($w: ID!, $range: DateRangeInput!, $after: String) {
+      workspace(id: $w) { analytics(range: $range) { ${field} } }
+    }`;
+      for (const [shape, key] of TAMPERED) {
+        const res = await server.gql(
+          query,
+          { w: team.teamId, range: FULL, after: cursor(key) },
+          { token: team.viewer.accessToken },
+        );
+        expect({ shape, errors: res.errors }).toEqual({
+          shape,
+          errors: [
+            expect.objectContaining({
+              message: 'This cursor is not valid: pass an endCursor this API returned.',
+              extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+            }),
+          ],
+        });
+      }
+    },
+  );
+
+  it('auditLog: every tampered shape is BAD_USER_INPUT naming `after`, and so is an id that only looks like a UUID', async () => {
+    for (const [shape, key] of [...TAMPERED, ['36 dashes for an id', [AT, '-'.repeat(36)]] as [string, unknown]]) {
+      const res = await server.gql(
+        AUDIT_LOG,
+        { w: team.teamId, after: cursor(key) },
+        { token: team.owner.accessToken },
+      );
+      expect({ shape, errors: res.errors }).toEqual({
+        shape,
+        errors: [
+          expect.objectContaining({
+            message: 'This cursor is not valid: pass an endCursor this API returned.',
+            extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+          }),
+        ],
+      });
+    }
+  });
+
+  it('the cursors the API returns still page (sessions by text id, the audit log to the microsecond)', async () => {
+    type Sessions = { workspace: { analytics: { sessions: Connection<{ id: string }> } } };
+    const SESSIONS = `query($w: ID!, $range: DateRangeInput!, $after: String) {
+      workspace(id: $w) { analytics(range: $range) { sessions(first: 1, after: $after) {
+        nodes { id } pageInfo { hasNextPage endCursor }
+      } } }
+    }`;
+    const token = team.viewer.accessToken;
+    const first = await server.gql<Sessions>(SESSIONS, { w: team.teamId, range: FULL }, { token });
+    const firstPage = first.data?.workspace.analytics.sessions;
+    const next = await server.gql<Sessions>(
+      SESSIONS,
+      { w: team.teamId, range: FULL, after: firstPage?.pageInfo.endCursor },
+      { token },
+    );
+    expect(next.errors).toBeUndefined();
+    expect(next.data?.workspace.analytics.sessions.nodes).toHaveLength(1);
+    expect(next.data?.workspace.analytics.sessions.nodes[0]?.id).not.toBe(firstPage?.nodes[0]?.id);
+    const page1 = await server.gql<{
+      workspace: { auditLog: { nodes: Array<{ id: string }>; pageInfo: { endCursor: string } } };
+    }>(
+      `query($w: ID!) { workspace(id: $w) { auditLog(first: 1) { nodes { id } pageInfo { endCursor } } } }`,
+      { w: team.teamId },
+      { token: team.owner.accessToken },
+    );
+    const endCursor = page1.data?.workspace.auditLog.pageInfo.endCursor;
+    const page2 = await server.gql<{ workspace: { auditLog: { nodes: Array<{ id: string }> } } }>(
+      AUDIT_LOG,
+      { w: team.teamId, after: endCursor },
+      { token: team.owner.accessToken },
+    );
+    expect(page2.errors).toBeUndefined();
+    expect(page2.data?.workspace.auditLog.nodes[0]?.id).not.toBe(page1.data?.workspace.auditLog.nodes[0]?.id);
   });
 });
 

@@ -273,6 +273,73 @@ describe('PostgreSQL stopped and restarted under ingest load', () => {
   }, 120_000);
 });
 
+describe('GraphQL while PostgreSQL is down', () => {
+  it('answers UNAVAILABLE with retryAfterSeconds, 503 and Retry-After (as REST does), never INTERNAL_SERVER_ERROR', async () => {
+    const databaseUrl = await createDatabase();
+    const tally = await createTally(
+      testConfig(databaseUrl, { DATABASE_CONNECT_TIMEOUT_MS: CONNECT_TIMEOUT_MS, NODE_ENV: 'production' }),
+      { jobs: FAST_JOBS },
+    );
+    const url = await tally.listen();
+    const server = asTestServer(url, tally);
+    try {
+      const owner = await createUser(server);
+      const { teamId, secret } = await teamWithKey(server, owner);
+      await stopPostgres();
+      // A resolver's query (a user), the credential check (a key: not served from memory once
+      // the change feed is lost), and an anonymous mutation.
+      const requests: Array<[string, string, Record<string, unknown>, string | undefined]> = [
+        ['me', `{ me { id } }`, {}, owner.accessToken],
+        ['workspace by key', `query($w: ID) { workspace(id: $w) { id name } }`, { w: teamId }, secret],
+        [
+          'logIn',
+          `mutation($email: String!) { logIn(email: $email, password: "not the password") { accessToken } }`,
+          { email: owner.email },
+          undefined,
+        ],
+      ];
+      for (const [name, query, variables, token] of requests) {
+        const res = await server.gql(query, variables, token === undefined ? {} : { token });
+        const answer = {
+          name,
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          errors: res.errors?.map((e) => ({ message: e.message, extensions: e.extensions })),
+        };
+        expect(answer).toEqual({
+          name,
+          status: 503,
+          retryAfter: '2',
+          errors: [
+            {
+              message: 'The database cannot be reached; try again shortly.',
+              extensions: { code: 'UNAVAILABLE', retryAfterSeconds: 2 },
+            },
+          ],
+        });
+      }
+      // REST says the same, in its own shape.
+      const ingest = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': secret },
+        body: JSON.stringify({ events: [{ sessionId: 'down', name: 'while_down' }] }),
+        signal: AbortSignal.timeout(HANG_MS),
+      });
+      expect({ status: ingest.status, body: await ingest.json() }).toEqual({
+        status: 503,
+        body: {
+          error: 'UNAVAILABLE',
+          message: 'The database cannot be reached; try again shortly.',
+          retryAfterSeconds: 2,
+        },
+      });
+    } finally {
+      if (!pg) await startPostgres();
+      await tally.close();
+    }
+  }, 120_000);
+});
+
 describe('the built server as a child process', () => {
   const main = join(__dirname, '..', 'dist', 'src', 'main.js');
 

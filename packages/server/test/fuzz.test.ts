@@ -394,6 +394,36 @@ describe('found by the fuzzer', () => {
   );
 });
 
+describe('found in the second review (issue 16)', () => {
+  it.each([
+    ['an unused variable', `{ __typename }`, (deep: string) => `{"y":${deep}}`, 'y'],
+    [
+      'a filter',
+      `query($w: ID!, $f: EventFilterInput) { workspace(id: $w) { analytics(range: { from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z" }, filter: $f) { overview { events } } } }`,
+      (deep: string) => `{"w":"${team.teamId}","f":{"names":${deep}}}`,
+      'f',
+    ],
+  ])(
+    '%s nested 5,000 levels deep (10 KB) is BAD_USER_INPUT, 400: it overflowed the stack, a 500',
+    async (_what, query, variables, name) => {
+      const deep = `${'['.repeat(5000)}"x"${']'.repeat(5000)}`;
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${team.owner.accessToken}` },
+        body: `{"query":${JSON.stringify(query)},"variables":${variables(deep)}}`,
+      });
+      expect({ status: response.status, body: await response.json() }).toEqual({
+        status: 400,
+        body: {
+          errors: [
+            { message: `Variable $${name} nests deeper than 32 levels.`, extensions: { code: 'BAD_USER_INPUT' } },
+          ],
+        },
+      });
+    },
+  );
+});
+
 // ---- raw request bodies ----------------------------------------------------------------------
 
 describe('fuzzed /graphql request bodies', () => {

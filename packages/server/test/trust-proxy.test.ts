@@ -27,6 +27,24 @@ describe('TRUST_PROXY', () => {
     }
   });
 
+  it('refuses a range that trusts every address (a /0), naming it: Fastify threw on it at start, with a stack', () => {
+    for (const everyone of ['0.0.0.0/0', '::/0', '10.0.0.5, 0.0.0.0/0', '::/00']) {
+      let error: unknown;
+      try {
+        loadConfig({ TRUST_PROXY: everyone });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const range = everyone.split(',').at(-1)?.trim() ?? '';
+      expect((error as ConfigError).problems).toEqual([
+        `TRUST_PROXY: ${range} would trust every address, so any client could write its own: set the number of proxies in front of Tally (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,10.1.0.0/16)`,
+      ]);
+    }
+    // Narrower ranges stay as they are.
+    expect(loadConfig({ TRUST_PROXY: '0.0.0.0/1,::/1' }).trustProxy).toEqual(['0.0.0.0/1', '::/1']);
+  });
+
   describe('with one trusted hop', () => {
     let server: TestServer;
     beforeAll(async () => {

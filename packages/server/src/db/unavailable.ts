@@ -1,7 +1,11 @@
+import { ErrorCode } from '@tally/shared';
+import { AppError } from '../errors';
+
 /**
  * Whether an error means the database cannot be reached right now (stopped, restarting, a
- * broken connection, no connection within DATABASE_CONNECT_TIMEOUT_MS) rather than a bug: the
- * REST endpoints answer such errors with 503 and Retry-After, so that clients send again later.
+ * broken connection, no connection within DATABASE_CONNECT_TIMEOUT_MS) rather than a bug: REST
+ * and GraphQL answer such errors with UNAVAILABLE, 503 and Retry-After, so that clients send
+ * again later.
  */
 const SOCKET_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
@@ -34,10 +38,25 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       return true;
     }
     if (typeof message === 'string' && DRIVER_MESSAGES.some((m) => message.includes(m))) return true;
-    // TypeORM wraps the driver's error; an AggregateError (a refused dual-stack connect) holds several.
-    const inner = e as { driverError?: unknown; cause?: unknown; errors?: unknown };
+    // TypeORM wraps the driver's error, GraphQL a resolver's (originalError; `thrownValue` when
+    // graphql-js did not take it for an Error, as for one made in another realm); an
+    // AggregateError (a refused dual-stack connect) holds several.
+    const inner = e as {
+      driverError?: unknown;
+      originalError?: unknown;
+      thrownValue?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
     if (Array.isArray(inner.errors) && inner.errors.some((x) => isDatabaseUnavailable(x))) return true;
-    e = inner.driverError ?? inner.cause;
+    e = inner.driverError ?? inner.originalError ?? inner.thrownValue ?? inner.cause;
   }
   return false;
+}
+
+/** The answer to a request that met an unreachable database: UNAVAILABLE (503) with `retryAfterSeconds`. */
+export function databaseUnavailable(): AppError {
+  return new AppError(ErrorCode.UNAVAILABLE, 'The database cannot be reached; try again shortly.', {
+    retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+  });
 }

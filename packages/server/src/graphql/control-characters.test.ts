@@ -1,5 +1,6 @@
 import { GraphQLError, parse } from 'graphql';
 import {
+  MAX_VARIABLE_DEPTH,
   createControlCharacterCheck,
   hasControlCharacter,
   isSingleLineName,
@@ -54,6 +55,24 @@ describe('control characters in string input', () => {
     expect(refusal('query ($s: String = "\\u0002") { f(s: $s) }')).toMatchObject({
       extensions: { code: 'BAD_USER_INPUT' },
     });
+  });
+
+  it('refuses a variable nested past MAX_VARIABLE_DEPTH, however deep (5,000 levels overflowed the stack)', () => {
+    const nested = (levels: number, wrap: (inner: unknown) => unknown): unknown => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i += 1) value = wrap(value);
+      return value;
+    };
+    const query = 'query ($f: X) { f(f: $f) }';
+    for (const wrap of [(v: unknown) => [v], (v: unknown) => ({ k: v })]) {
+      expect(refusal(query, { f: nested(MAX_VARIABLE_DEPTH, wrap) })).toBeUndefined();
+      for (const levels of [MAX_VARIABLE_DEPTH + 1, 5000, 200_000]) {
+        expect(refusal(query, { f: nested(levels, wrap) })).toMatchObject({
+          message: `Variable $f nests deeper than ${MAX_VARIABLE_DEPTH} levels.`,
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+    }
   });
 
   it('lets tabs and line breaks through, in variables and in literals', () => {

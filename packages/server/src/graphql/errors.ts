@@ -4,6 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isErrorCode } from '@tally/shared';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
 
 /** Apollo's own request-level codes: all of them are the caller's malformed request. */
@@ -53,7 +54,11 @@ const SUGGESTION = / ?Did you mean(.+?)\?$/;
  */
 export function createFormatError(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // A database that cannot be reached is UNAVAILABLE with retryAfterSeconds, as on REST (the
+    // request policy plugin sets 503 and Retry-After), never INTERNAL_SERVER_ERROR.
+    const unwrapped = unwrapResolverError(error);
+    const original =
+      !(unwrapped instanceof AppError) && isDatabaseUnavailable(error) ? databaseUnavailable() : unwrapped;
     // Validation and variable coercion errors suggest field, enum and input names; in production
     // they keep the schema to themselves (Apollo's hideSchemaDetailsFromClientErrors covers
     // validation only, not variables).

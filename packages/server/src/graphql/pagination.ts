@@ -1,5 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { badInput } from '../errors';
+import { badInput, isUuid } from '../errors';
+import { hasControlCharacter } from './control-characters';
 
 @ObjectType('PageInfo')
 export class PageInfo {
@@ -22,6 +23,9 @@ export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+const BAD_CURSOR = 'This cursor is not valid: pass an endCursor this API returned.';
+const badCursor = () => badInput(BAD_CURSOR, { field: 'after' });
+
 export function decodeCursor(cursor: string, length: number): string[] {
   let key: unknown;
   try {
@@ -30,7 +34,39 @@ export function decodeCursor(cursor: string, length: number): string[] {
     key = null;
   }
   if (!Array.isArray(key) || key.length !== length || !key.every((part) => typeof part === 'string')) {
-    throw badInput('This cursor is not valid: pass an endCursor this API returned.', { field: 'after' });
+    throw badCursor();
   }
   return key as string[];
+}
+
+/** A time as the cursors write it: ISO 8601 in UTC, years 0001–9999, up to microseconds. */
+const CURSOR_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,6})?Z$/;
+/** Ids that are not UUIDs (session ids) are texts of at most this many characters. */
+const MAX_TEXT_ID = 200;
+
+/** A keyset cursor's position: the time as written (to the microsecond), as a Date, and the id. */
+export interface KeysetPosition {
+  at: string;
+  time: Date;
+  id: string;
+}
+
+/**
+ * A keyset cursor (`[time, id]`), checked so that whatever a client writes into one becomes
+ * BAD_USER_INPUT before any query: a real calendar time in the range PostgreSQL stores (a date
+ * of year −271821 or 30 February was a 500) and an id of the right kind — a UUID, or a text of
+ * at most 200 characters without control characters (a NUL was PostgreSQL's 22021, a 500).
+ */
+export function decodeKeysetCursor(cursor: string, id: 'uuid' | 'text'): KeysetPosition {
+  const [at = '', key = ''] = decodeCursor(cursor, 2);
+  const time = CURSOR_TIME.exec(at);
+  const seconds = time?.[1] ?? '';
+  const ms = Date.parse(`${seconds}Z`);
+  // The round trip refuses what Date.parse rolls over (30 February, 24:00) and year 0.
+  if (!time || Number.isNaN(ms) || seconds.startsWith('0000') || new Date(ms).toISOString().slice(0, 19) !== seconds) {
+    throw badCursor();
+  }
+  const valid = id === 'uuid' ? isUuid(key) : key.length > 0 && key.length <= MAX_TEXT_ID && !hasControlCharacter(key);
+  if (!valid) throw badCursor();
+  return { at, time: new Date(Date.parse(at)), id: key };
 }

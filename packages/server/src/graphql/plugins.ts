@@ -7,6 +7,7 @@ import {
   NoSchemaIntrospectionCustomRule,
   validate,
 } from 'graphql';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable';
 import type { RequestContext } from './context';
 import { createControlCharacterCheck } from './control-characters';
 import { isExpectedError } from './errors';
@@ -31,7 +32,9 @@ function createIntrospectionDetector(schema: GraphQLSchema) {
  *   key), so Sandbox and Studio work with a key in the headers and anonymous callers learn nothing;
  * - no control characters in string input (control-characters.ts);
  * - the cost limit (limits.ts);
- * - every unexpected error is logged once, with the request id, before formatError masks it.
+ * - every unexpected error is logged once, with the request id, before formatError masks it;
+ * - a database that cannot be reached answers 503 with Retry-After (formatError gives the
+ *   errors the code UNAVAILABLE), as the REST endpoints do, and is logged as a warning.
  */
 export function requestPolicyPlugin(options: {
   schema: GraphQLSchema;
@@ -50,13 +53,24 @@ export function requestPolicyPlugin(options: {
       checkControlCharacters(request, document);
       checkCost(request, document);
     },
-    async didEncounterErrors({ contextValue, errors, operationName }) {
+    async didEncounterErrors({ contextValue, errors, operationName, response }) {
+      let unavailable = false;
       for (const error of errors) {
         if (isExpectedError(error)) continue;
+        if (isDatabaseUnavailable(error)) {
+          if (!unavailable)
+            contextValue.log.warn({ err: error.originalError ?? error, operationName }, 'database unavailable');
+          unavailable = true;
+          continue;
+        }
         contextValue.log.error(
           { err: error.originalError ?? error, operationName, path: error.path },
           'unhandled GraphQL error',
         );
+      }
+      if (unavailable) {
+        response.http.status = 503;
+        response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
       }
     },
   };

@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { DataSource } from 'typeorm';
 import type { Config, TrustProxy } from '../config';
 import type { ChangeFeed } from '../db/change-feed';
-import { UNAVAILABLE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
 import { ErrorCode } from '@tally/shared';
 import { AppError } from '../errors';
 import type { RequestContext } from '../graphql/context';
@@ -131,8 +131,17 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
         addLogBindings(request.log, principalLogFields(principal));
         return new TallyContext(deps.contextDeps, request, reply, principal);
       } catch (error) {
-        if (error instanceof AppError) {
-          throw new AppError(error.code, error.message, { ...error.details, http: { status: error.httpStatus } });
+        // A database that cannot be reached (a key or a role looked up) is UNAVAILABLE, as on REST.
+        const unavailable = !(error instanceof AppError) && isDatabaseUnavailable(error);
+        if (unavailable) request.log.warn({ err: error }, 'database unavailable');
+        const known = error instanceof AppError ? error : unavailable ? databaseUnavailable() : null;
+        if (known) {
+          const retryAfter = known.details?.['retryAfterSeconds'];
+          const headers = new Map(typeof retryAfter === 'number' ? [['retry-after', String(retryAfter)]] : []);
+          throw new AppError(known.code, known.message, {
+            ...known.details,
+            http: { status: known.httpStatus, headers },
+          });
         }
         throw error;
       }
@@ -149,18 +158,17 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
 
   registerWebApp(app, config.webDistDir);
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    // The database is down or unreachable: a temporary condition, not a bug. Clients send again
+    // (UNAVAILABLE, 503, Retry-After: the AppError below).
+    if (!(error instanceof AppError) && isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      error = databaseUnavailable();
+    }
     // The REST routes' own errors: the code's HTTP status, the code, and its details.
     if (error instanceof AppError) {
       const retryAfter = error.details?.['retryAfterSeconds'];
       if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.code(error.httpStatus).send({ error: error.code, message: error.message, ...error.details });
-    }
-    // The database is down or unreachable: a temporary condition, not a bug. Clients send again.
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
-      reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
-      const message = 'The database cannot be reached; try again shortly.';
-      return reply.code(503).send({ error: 'UNAVAILABLE', message });
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');

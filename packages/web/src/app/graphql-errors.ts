@@ -14,6 +14,7 @@ export type ErrorMessages = Partial<Record<ErrorCode, string>>;
 const FRIENDLY: ErrorMessages = {
   RATE_LIMITED: 'Too many attempts. Please wait a few minutes and try again.',
   INTERNAL_SERVER_ERROR: 'Something went wrong on the server. Please try again.',
+  UNAVAILABLE: 'Tally cannot reach its database right now. Please try again in a moment.',
 };
 
 const UNREACHABLE = "Can't reach the Tally server. Check your connection and try again.";

@@ -1,7 +1,6 @@
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { badInput } from '../../errors';
 import type { Principal } from '../../graphql/context';
-import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination';
+import { decodeKeysetCursor, encodeCursor, pageSize } from '../../graphql/pagination';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditEntry, type AuditEntryConnection } from './audit-entry.entity';
 
@@ -58,10 +57,7 @@ export class AuditService {
       .addOrderBy('a.id', 'DESC')
       .limit(size + 1);
     if (after) {
-      const [at, id] = decodeCursor(after, 2);
-      if (Number.isNaN(Date.parse(at ?? '')) || !/^[0-9a-f-]{36}$/i.test(id ?? '')) {
-        throw badInput('This cursor is not valid: pass an endCursor this API returned.', { field: 'after' });
-      }
+      const { at, id } = decodeKeysetCursor(after, 'uuid');
       query.andWhere('(a.at, a.id) < (:at::timestamptz, :id::uuid)', { at, id });
     }
     const { entities, raw } = await query.getRawAndEntities<{ at_exact: string }>();

@@ -26,11 +26,21 @@ export class InvalidBatchError extends AppError {
  * checked whole before anything is stored, the key's rate limit is taken per event, and the
  * answer comes only after the store has committed the batch.
  */
+/** The event timestamps taken, relative to a batch's arrival (config.ts, EVENT_TIMESTAMP_*). */
+export interface TimestampWindow {
+  maxAgeDays: number;
+  maxAheadHours: number;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
 export class IngestService {
   constructor(
     private readonly store: EventStore,
     /** Events per key per window. */
     private readonly limit: BatchedRateLimit,
+    /** Every month of a timestamp taken is a partition that stays: the window bounds how many. */
+    private readonly window: TimestampWindow,
   ) {}
 
   /** Shares this instance's pending rate-limit counts now (tests, shutdown). */
@@ -45,16 +55,18 @@ export class IngestService {
     }
     const parsed = ingestBatchSchema.safeParse(body);
     if (!parsed.success) throw new InvalidBatchError(describeIssues(parsed.error));
+    const receivedAt = new Date();
+    // Kept to the millisecond, as every reader (cursors, exports) sees it.
+    const times = parsed.data.events.map((event) => (event.timestamp ? Date.parse(event.timestamp) : undefined));
+    this.checkWindow(times, receivedAt.getTime());
     await this.limit.consume(principal.apiKeyId, parsed.data.events.length);
 
-    const receivedAt = new Date();
     const batch: EventBatch = {
-      events: parsed.data.events.map((event) => ({
+      events: parsed.data.events.map((event, i) => ({
         id: event.id ?? randomUUID(),
         clientId: event.id !== null && event.id !== undefined,
         clientTimestamp: Boolean(event.timestamp),
-        // Kept to the millisecond, as every reader (cursors, exports) sees it.
-        timestamp: event.timestamp ? new Date(Date.parse(event.timestamp)) : receivedAt,
+        timestamp: new Date(times[i] ?? receivedAt.getTime()),
         sessionId: event.sessionId,
         name: event.name,
         type: event.type,
@@ -71,5 +83,24 @@ export class IngestService {
     };
     const result = await this.store.writeBatch(principal.workspaceId, batch);
     return { accepted: batch.events.length, duplicates: result.duplicates };
+  }
+
+  /**
+   * Refuses the whole batch when a timestamp lies outside the window: each month reached is a
+   * partition that stays, so one batch from 2000 to next year made some 330 of them. An import of
+   * older data would be a feature of its own.
+   */
+  private checkWindow(times: ReadonlyArray<number | undefined>, now: number): void {
+    const earliest = now - this.window.maxAgeDays * 24 * HOUR_MS;
+    const latest = now + this.window.maxAheadHours * HOUR_MS;
+    const issues: IngestIssue[] = [];
+    times.forEach((at, i) => {
+      if (at === undefined || (at >= earliest && at <= latest) || issues.length >= 100) return;
+      issues.push({
+        path: `events[${i}].timestamp`,
+        message: `must lie between ${new Date(earliest).toISOString()} and ${new Date(latest).toISOString()}: events are taken from the last ${this.window.maxAgeDays} days to ${this.window.maxAheadHours} hours ahead`,
+      });
+    });
+    if (issues.length > 0) throw new InvalidBatchError(issues);
   }
 }

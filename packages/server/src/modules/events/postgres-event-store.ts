@@ -4,9 +4,9 @@ import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
-import { badInput, isUuid, notFound } from '../../errors';
+import { notFound } from '../../errors';
 import { isStatementTimeout, tooSlow } from './statement-timeout';
-import { decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { decodeKeysetCursor, encodeCursor } from '../../graphql/pagination';
 import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
 import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from './duration-histogram';
 import { EventPartitions } from './event-partitions';
@@ -347,13 +347,9 @@ function toSession(row: SessionRow): SessionData {
   };
 }
 
-const BAD_CURSOR = 'This cursor is not valid: pass an endCursor this API returned.';
-
 /** A keyset cursor: a timestamp (to the millisecond, as stored) and an id. */
 function readCursor(after: string, idIsUuid: boolean): [Date, string] {
-  const [at = '', id = ''] = decodeCursor(after, 2);
-  const time = new Date(at);
-  if (Number.isNaN(time.getTime()) || (idIsUuid && !isUuid(id))) throw badInput(BAD_CURSOR, { field: 'after' });
+  const { time, id } = decodeKeysetCursor(after, idIsUuid ? 'uuid' : 'text');
   return [time, id];
 }
 
