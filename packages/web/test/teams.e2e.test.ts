@@ -412,7 +412,9 @@ describe('Teams in Chromium', () => {
     await ownerPage.getByText('No pending invitations.').waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'This invitation was revoked' }).waitFor();
-    await page.getByText(/ask Olive Owner to invite you again/).waitFor();
+    // A spent link tells an anonymous visitor only its status: no team, no inviter (issue 16).
+    await page.getByText(/ask the person who invited you to invite you again/).waitFor();
+    expect(await page.getByText(/Olive Owner|Initech/).count()).toBe(0);
     await ownerPage.context().close();
     await page.context().close();
   });
