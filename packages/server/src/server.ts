@@ -59,12 +59,10 @@ import {
 } from './modules/analytics/analytics.resolver';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-reads';
-import { defineEventPartitionsJob } from './modules/events/event-partitions';
-import { defineRollupCompactionJob } from './modules/events/rollup-compaction';
-import { defineEventIdsRetention } from './modules/events/event-ids-retention.job';
 import { registerIngestRoute } from './modules/events/ingest.route';
 import { IngestService } from './modules/events/ingest.service';
-import { PostgresEventStore } from './modules/events/postgres-event-store';
+import type { EventStore } from './modules/events/event-store';
+import { PostgresEventStore } from './modules/events/postgres/postgres-event-store';
 import { registerExportRoute } from './modules/exports/export.route';
 import { ExportService } from './modules/exports/export.service';
 import { BatchedRateLimit } from './modules/rate-limits/batched-rate-limit';
@@ -103,7 +101,7 @@ export interface Services {
   savedFilters: SavedFilterService;
   annotations: AnnotationService;
   /** Event storage (modules/events): ingest, analytics queries, export, purge. */
-  events: PostgresEventStore;
+  events: EventStore;
   ingest: IngestService;
   analytics: AnalyticsService;
   /** GET /v1/export/events: its slots (`running()`) and its stop. */
@@ -216,11 +214,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const sealer = new Sealer(jwtSecret, 'invitation-email');
     const savedFilters = new SavedFilterService(db, audit);
     const annotations = new AnnotationService(db, audit);
-    const events = new PostgresEventStore(eventsPool, db, logger, {
+    const events: EventStore = new PostgresEventStore(eventsPool, db, logger, {
       pool: analyticsPool,
       statementTimeoutMs: config.analytics.statementTimeoutMs,
     });
-    await events.prepareAhead(new Date());
     ingestLimit = new BatchedRateLimit(
       pool,
       {
@@ -278,7 +275,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await changes.start();
     defineMailJobs(jobs, mailer);
     defineInvitationEmail(jobs, { db, mailer, sealer, publicUrl: config.publicUrl });
-    defineWorkspacePurge(jobs, db, options.purge);
+    defineWorkspacePurge(jobs, db, events, options.purge);
     definePasswordResetEmail(jobs, {
       db,
       mailer,
@@ -286,9 +283,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       publicUrl: config.publicUrl,
     });
     await defineRefreshTokenPurge(jobs, db, logger);
-    await defineEventPartitionsJob(jobs, events, logger);
-    await defineRollupCompactionJob(jobs, events.compaction, logger);
-    await defineEventIdsRetention(jobs, db, logger);
+    // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
+    await events.registerMaintenance(jobs);
     options.defineJobs?.(jobs);
     await jobs.start();
     const services: Services = {

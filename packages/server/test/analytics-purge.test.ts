@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_TABLES } from '../src/modules/events/event-tables';
+import { EVENT_TABLES } from '../src/modules/events/postgres/tables';
 import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
 import { createRoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
@@ -55,7 +55,7 @@ describe('purge after team deletion', () => {
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     // Folded rollups, and deltas not folded yet.
-    await server.tally.services.events.compaction.compact();
+    await server.tally.services.events.settle();
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     const before = await rowsOf(kept.teamId);
