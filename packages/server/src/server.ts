@@ -45,7 +45,7 @@ import { defineInvitationEmail } from './modules/invitations/invitation-email';
 import { InvitationResolver, WorkspaceInvitationsResolver } from './modules/invitations/invitation.resolver';
 import { type InvitationLimits, InvitationService } from './modules/invitations/invitation.service';
 import type { BatchedDeleteOptions } from './modules/jobs/batched-delete';
-import { defineWorkspacePurge } from './modules/workspaces/workspace-purge';
+import { WORKSPACE_PURGE_JOB, defineWorkspacePurge } from './modules/workspaces/workspace-purge';
 import { Sealer } from './sealer';
 import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from './modules/saved-filters/saved-filter.resolver';
 import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
@@ -228,7 +228,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
       (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
     );
-    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow);
+    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow, {
+      isLive: async (id) => (await workspaces.findLive(id)) !== null,
+      purgeAgain: (workspaceId) => jobs.send(WORKSPACE_PURGE_JOB, { workspaceId }),
+    });
     analyticsLimit = new BatchedRateLimit(
       pool,
       {
