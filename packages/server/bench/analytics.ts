@@ -75,7 +75,7 @@ export async function analyticsRows(context: BenchContext): Promise<Row[]> {
   const key = await createKey(url, account, 'VIEWER');
   const now = new Date();
   await loadEvents(context, account.workspaceId, events, { now });
-  await tally.services.events.compaction.compact();
+  await tally.services.events.settle();
   await tally.db.query(
     'VACUUM (ANALYZE) event_rollups_hourly, event_rollups_daily, session_rollups_hourly, user_days_monthly, sessions',
   );

@@ -45,7 +45,7 @@ import { defineInvitationEmail } from './modules/invitations/invitation-email';
 import { InvitationResolver, WorkspaceInvitationsResolver } from './modules/invitations/invitation.resolver';
 import { type InvitationLimits, InvitationService } from './modules/invitations/invitation.service';
 import type { BatchedDeleteOptions } from './modules/jobs/batched-delete';
-import { defineWorkspacePurge } from './modules/workspaces/workspace-purge';
+import { WORKSPACE_PURGE_JOB, defineWorkspacePurge } from './modules/workspaces/workspace-purge';
 import { Sealer } from './sealer';
 import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from './modules/saved-filters/saved-filter.resolver';
 import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
@@ -59,12 +59,10 @@ import {
 } from './modules/analytics/analytics.resolver';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-reads';
-import { defineEventPartitionsJob } from './modules/events/event-partitions';
-import { defineRollupCompactionJob } from './modules/events/rollup-compaction';
-import { defineEventIdsRetention } from './modules/events/event-ids-retention.job';
 import { registerIngestRoute } from './modules/events/ingest.route';
 import { IngestService } from './modules/events/ingest.service';
-import { PostgresEventStore } from './modules/events/postgres-event-store';
+import type { EventStore } from './modules/events/event-store';
+import { PostgresEventStore } from './modules/events/postgres/postgres-event-store';
 import { registerExportRoute } from './modules/exports/export.route';
 import { ExportService } from './modules/exports/export.service';
 import { BatchedRateLimit } from './modules/rate-limits/batched-rate-limit';
@@ -103,7 +101,7 @@ export interface Services {
   savedFilters: SavedFilterService;
   annotations: AnnotationService;
   /** Event storage (modules/events): ingest, analytics queries, export, purge. */
-  events: PostgresEventStore;
+  events: EventStore;
   ingest: IngestService;
   analytics: AnalyticsService;
   /** GET /v1/export/events: its slots (`running()`) and its stop. */
@@ -216,11 +214,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const sealer = new Sealer(jwtSecret, 'invitation-email');
     const savedFilters = new SavedFilterService(db, audit);
     const annotations = new AnnotationService(db, audit);
-    const events = new PostgresEventStore(eventsPool, db, logger, {
+    const events: EventStore = new PostgresEventStore(eventsPool, db, logger, {
       pool: analyticsPool,
       statementTimeoutMs: config.analytics.statementTimeoutMs,
     });
-    await events.prepareAhead(new Date());
     ingestLimit = new BatchedRateLimit(
       pool,
       {
@@ -231,7 +228,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       },
       (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
     );
-    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow);
+    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow, {
+      isLive: async (id) => (await workspaces.findLive(id)) !== null,
+      purgeAgain: (workspaceId) => jobs.send(WORKSPACE_PURGE_JOB, { workspaceId }),
+    });
     analyticsLimit = new BatchedRateLimit(
       pool,
       {
@@ -278,7 +278,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await changes.start();
     defineMailJobs(jobs, mailer);
     defineInvitationEmail(jobs, { db, mailer, sealer, publicUrl: config.publicUrl });
-    defineWorkspacePurge(jobs, db, options.purge);
+    defineWorkspacePurge(jobs, db, events, options.purge);
     definePasswordResetEmail(jobs, {
       db,
       mailer,
@@ -286,9 +286,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       publicUrl: config.publicUrl,
     });
     await defineRefreshTokenPurge(jobs, db, logger);
-    await defineEventPartitionsJob(jobs, events, logger);
-    await defineRollupCompactionJob(jobs, events.compaction, logger);
-    await defineEventIdsRetention(jobs, db, logger);
+    // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
+    await events.registerMaintenance(jobs);
     options.defineJobs?.(jobs);
     await jobs.start();
     const services: Services = {

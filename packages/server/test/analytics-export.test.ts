@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../src/config';
 import { createRoleTeam, createUser, type RoleTeam, type TestUser } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { FIXED_DATES_WINDOW, createKey, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, createKey, ensureEventPartitions, scalar, track } from './analytics-fixtures';
 import { until } from './until';
 
 let server: TestServer;
@@ -390,7 +390,7 @@ describe('GET /v1/export/events with a filter (the analytics queries’ filter a
  * that never reads blocks the server on back-pressure.
  */
 async function insertBulk(srv: TestServer, workspaceId: string, day: string, rows: number): Promise<void> {
-  await srv.tally.services.events.partitions.ensureFor([new Date(day)]);
+  await ensureEventPartitions(srv, [new Date(day)]);
   await srv.tally.db.query(
     `INSERT INTO events (workspace_id, ts, id, session_id, name, type, properties)
      SELECT $1, $2::timestamptz + g * interval '1 ms', gen_random_uuid(), 'bulk', 'bulk', 'custom',

@@ -153,3 +153,22 @@ export interface AnalyticsResult {
   sessions: Connection<SessionResult>;
   activity: Connection<EventResult>;
 }
+
+/**
+ * The PostgreSQL store's partitions for the months of `times`, for tests that write rows straight
+ * into its tables (bulk loads far faster than ingest).
+ */
+export async function ensureEventPartitions(server: TestServer, times: readonly Date[]): Promise<void> {
+  for (const at of times) {
+    await server.tally.db.query(`SELECT tally_ensure_events_partition($1::timestamptz)`, [at.toISOString()]);
+  }
+}
+
+/** The PostgreSQL store's partitions of `events` (`events_pYYYY_MM`). */
+export async function eventPartitions(server: TestServer): Promise<string[]> {
+  const rows: Array<{ name: string }> = await server.tally.db.query(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'events'::regclass ORDER BY 1`,
+  );
+  return rows.map((row) => row.name);
+}

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expireEventIds } from '../src/modules/events/event-ids-retention.job';
+import { expireEventIds } from '../src/modules/events/postgres/id-ledger';
 import { ingestReference } from '../src/modules/events/ingest.schema';
 import { Pool } from 'pg';
-import { EventPartitions, monthKey } from '../src/modules/events/event-partitions';
+import { EventPartitions, monthKey } from '../src/modules/events/postgres/partitions';
 import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
 import { loadConfig } from '../src/config';
-import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, createKey, eventPartitions, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -206,7 +206,7 @@ describe('POST /v1/events: idempotency', () => {
       [team.teamId, sessionId],
     );
     expect(session).toEqual([{ event_count: 3, error_count: 1 }]);
-    await server.tally.services.events.compaction.compact();
+    await server.tally.services.events.settle();
     expect(
       await scalar(
         server,
@@ -320,7 +320,7 @@ describe('sessions kept current', () => {
       },
     ]);
     // The session rollup moved the session to its new start hour and tracks its duration.
-    await server.tally.services.events.compaction.compact();
+    await server.tally.services.events.settle();
     expect(
       await scalar(server, `SELECT count(*) AS n FROM session_rollup_deltas WHERE workspace_id = $1`, [team.teamId]),
     ).toBe(0);
@@ -343,18 +343,18 @@ describe('partitions', () => {
       const month = monthKey(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)));
       return `events_p${month.replace('-', '_')}`;
     });
-    expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
+    expect(await eventPartitions(server)).toEqual(expect.arrayContaining(expected));
     await server.tally.jobs.send('events.partitions', {});
     await server.tally.jobs.drain('events.partitions', 10_000);
-    expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
+    expect(await eventPartitions(server)).toEqual(expect.arrayContaining(expected));
   });
 
   it('an event in a month without a partition still goes in: its month is created on demand', async () => {
     const sessionId = `s-${randomUUID()}`;
-    expect(await server.tally.services.events.partitions.list()).not.toContain('events_p2021_07');
+    expect(await eventPartitions(server)).not.toContain('events_p2021_07');
     await track(server, editorKey, { events: [{ sessionId, name: 'old', timestamp: '2021-07-15T12:00:00Z' }] });
     expect(await countEvents(sessionId)).toBe(1);
-    expect(await server.tally.services.events.partitions.list()).toContain('events_p2021_07');
+    expect(await eventPartitions(server)).toContain('events_p2021_07');
   });
 
   describe('the timestamp window', () => {
@@ -375,7 +375,7 @@ describe('partitions', () => {
     const WINDOW = /^must lie between (\S+) and (\S+): events are taken from the last 366 days to 24 hours ahead$/;
 
     it('a batch with one event outside it is refused whole, naming the window; no partition is made', async () => {
-      const partitions = await windowed.tally.services.events.partitions.list();
+      const partitions = await eventPartitions(windowed);
       const old = new Date(Date.now() - 367 * DAY);
       const ahead = new Date(Date.now() + 25 * 60 * 60 * 1000);
       const cases: Array<[unknown[], string[]]> = [
@@ -415,7 +415,7 @@ describe('partitions', () => {
         }
       }
       expect(await stored()).toBe(0);
-      expect(await windowed.tally.services.events.partitions.list()).toEqual(partitions);
+      expect(await eventPartitions(windowed)).toEqual(partitions);
     });
 
     it('events just inside it go in (a past month gets its partition on demand)', async () => {
@@ -428,9 +428,7 @@ describe('partitions', () => {
         ],
       });
       expect(await stored()).toBe(2);
-      expect(await windowed.tally.services.events.partitions.list()).toContain(
-        `events_p${monthKey(old).replace('-', '_')}`,
-      );
+      expect(await eventPartitions(windowed)).toContain(`events_p${monthKey(old).replace('-', '_')}`);
     });
 
     it('is a setting: EVENT_TIMESTAMP_MAX_AGE_DAYS and EVENT_TIMESTAMP_MAX_AHEAD_HOURS, checked at start', () => {
@@ -452,7 +450,7 @@ describe('partitions', () => {
     try {
       const month = [new Date('2004-02-10T00:00:00Z')];
       await Promise.all(pools.map((pool) => new EventPartitions(pool).ensureFor(month)));
-      expect(await server.tally.services.events.partitions.list()).toContain('events_p2004_02');
+      expect(await eventPartitions(server)).toContain('events_p2004_02');
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }

@@ -1,7 +1,7 @@
 import { PropertyOp } from '@tally/shared';
 import { MAX_COMPLEXITY } from '../src/graphql/limits';
 import { createTally } from '../src/server';
-import { createKey, postEvents } from './analytics-fixtures';
+import { createKey, ensureEventPartitions, postEvents } from './analytics-fixtures';
 import { type RoleTeam, createRoleTeam } from './factories';
 import {
   FAST_JOBS,
@@ -57,7 +57,7 @@ async function loadYear(workspaceId: string): Promise<void> {
   const from = Date.now() - 365 * DAY_MS;
   const months: Date[] = [];
   for (let t = from; t < Date.now() + 31 * DAY_MS; t += 28 * DAY_MS) months.push(new Date(t));
-  await server.tally.services.events.partitions.ensureFor(months);
+  await ensureEventPartitions(server, months);
   await server.tally.db.query(
     `INSERT INTO events (workspace_id, ts, id, session_id, name, type, properties)
      SELECT $1, to_timestamp(($2::float8 + g * $3::float8) / 1000), gen_random_uuid(), 's-' || (g / $5), 'search_docs',

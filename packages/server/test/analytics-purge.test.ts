@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_TABLES } from '../src/modules/events/event-tables';
+import { EVENT_TABLES } from '../src/modules/events/postgres/tables';
 import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
-import { createRoleTeam } from './factories';
+import { type RoleTeam, createRoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
 import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
 
@@ -55,7 +55,7 @@ describe('purge after team deletion', () => {
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     // Folded rollups, and deltas not folded yet.
-    await server.tally.services.events.compaction.compact();
+    await server.tally.services.events.settle();
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     const before = await rowsOf(kept.teamId);
@@ -81,29 +81,41 @@ describe('purge after team deletion', () => {
     ).toBe(1);
   });
 
-  it('a batch for a workspace deleted meanwhile stores nothing (the store refuses it)', async () => {
+  const deleteTeam = (team: RoleTeam, name: string) =>
+    server.gql(
+      `mutation($w: ID!, $n: String!) { deleteTeam(workspaceId: $w, confirmName: $n) }`,
+      { w: team.teamId, n: name },
+      { token: team.owner.accessToken },
+    );
+
+  it('a batch for a workspace deleted after its key was checked stores nothing (the ingest service refuses it)', async () => {
     const gone = await createRoleTeam(server, 'Gone Analytics');
-    await server.tally.db.query(`UPDATE workspaces SET deleted_at = now() WHERE id = $1`, [gone.teamId]);
+    const key = await createKey(server, gone.owner, gone.teamId, 'EDITOR');
+    // The key is checked as the request arrives; the team is deleted before the batch is written.
+    const principal = await server.tally.services.apiKeyVerifier.verify(key, '127.0.0.1');
+    expect((await deleteTeam(gone, 'Gone Analytics')).data).toEqual({ deleteTeam: true });
     await expect(
-      server.tally.services.events.writeBatch(gone.teamId, {
-        events: [
-          {
-            id: randomUUID(),
-            clientId: false,
-            clientTimestamp: true,
-            timestamp: new Date(),
-            sessionId: 's',
-            name: 'x',
-            type: 'custom',
-            userId: null,
-            durationMs: null,
-            status: null,
-            properties: null,
-          },
-        ],
-        sessions: [],
-      }),
+      server.tally.services.ingest.ingest(principal, { events: [{ sessionId: 's', name: 'x' }] }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(Object.values(await rowsOf(gone.teamId))).toEqual(EVENT_TABLES.map(() => 0));
+  });
+
+  it('a batch written while its team is deleted is answered NOT_FOUND and purged again', async () => {
+    const racing = await createRoleTeam(server, 'Racing Analytics');
+    const key = await createKey(server, racing.owner, racing.teamId, 'EDITOR');
+    const principal = await server.tally.services.apiKeyVerifier.verify(key, '127.0.0.1');
+    const store = server.tally.services.events;
+    const write = store.writeBatch.bind(store);
+    // The deletion and its purge land while the batch is being written.
+    jest.spyOn(store, 'writeBatch').mockImplementationOnce(async (workspaceId, batch) => {
+      expect((await deleteTeam(racing, 'Racing Analytics')).data).toEqual({ deleteTeam: true });
+      await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+      return write(workspaceId, batch);
+    });
+    await expect(
+      server.tally.services.ingest.ingest(principal, { events: [{ sessionId: 's', name: 'x' }] }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+    expect(Object.values(await rowsOf(racing.teamId))).toEqual(EVENT_TABLES.map(() => 0));
   });
 });

@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { badInput, isUuid } from '../errors';
 import { hasControlCharacter } from './control-characters';
+import type { EventKey, SessionKey } from '../modules/events/event-store';
 
 @ObjectType('PageInfo')
 export class PageInfo {
@@ -69,4 +70,37 @@ export function decodeKeysetCursor(cursor: string, id: 'uuid' | 'text'): KeysetP
   const valid = id === 'uuid' ? isUuid(key) : key.length > 0 && key.length <= MAX_TEXT_ID && !hasControlCharacter(key);
   if (!valid) throw badCursor();
   return { at, time: new Date(Date.parse(at)), id: key };
+}
+
+/** A store's page as a connection: its nodes, and the cursor of the last one. */
+export function connectionOf<T>(
+  page: { nodes: T[]; hasNextPage: boolean },
+  cursorOf: (node: T) => string,
+): { nodes: T[]; pageInfo: PageInfo } {
+  const last = page.nodes.at(-1);
+  return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last) : null } };
+}
+
+/** The cursor of an event in a list of events (activity, a session's timeline): `[ts, id]`. */
+export function encodeEventCursor(key: EventKey): string {
+  return encodeCursor([key.ts.toISOString(), key.id]);
+}
+
+/** An `after` of a list of events as the store's keyset; BAD_USER_INPUT when tampered with. */
+export function decodeEventCursor(after: string | null | undefined): EventKey | null {
+  if (after === null || after === undefined) return null;
+  const { time, id } = decodeKeysetCursor(after, 'uuid');
+  return { ts: time, id };
+}
+
+/** The cursor of a session in a list of sessions: `[startedAt, id]`. */
+export function encodeSessionCursor(key: SessionKey): string {
+  return encodeCursor([key.startedAt.toISOString(), key.id]);
+}
+
+/** An `after` of a list of sessions as the store's keyset; BAD_USER_INPUT when tampered with. */
+export function decodeSessionCursor(after: string | null | undefined): SessionKey | null {
+  if (after === null || after === undefined) return null;
+  const { time, id } = decodeKeysetCursor(after, 'text');
+  return { startedAt: time, id };
 }

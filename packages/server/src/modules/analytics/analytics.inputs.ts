@@ -1,7 +1,7 @@
 import { ANALYTICS_LIMITS, PropertyOp } from '@tally/shared';
 import { ArrayMaxSize, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { PROPERTY_VALUE_MAX_LENGTH } from '../saved-filters/event-filter';
+import { PROPERTY_VALUE_MAX_LENGTH } from '../events/query';
 
 @InputType('DateRangeInput')
 export class DateRangeInput {

@@ -2,13 +2,31 @@ import { Interval, Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../graphql/auth';
 import type { RequestContext } from '../../graphql/context';
+import {
+  connectionOf,
+  decodeEventCursor,
+  decodeSessionCursor,
+  encodeEventCursor,
+  encodeSessionCursor,
+} from '../../graphql/pagination';
 import { Annotation } from '../annotations/annotation.entity';
 import { ANNOTATIONS_LISTED } from '../annotations/annotation.service';
 import { Workspace } from '../workspaces/workspace.entity';
 import { STATEMENT_COST, analyticsComplexity, statementComplexity } from './analytics-cost';
 import { DateRangeInput, EventFilterInput } from './analytics.inputs';
 import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
-import { Analytics, EventConnection, Overview, SessionConnection, SessionNode, UsageRow } from './analytics.types';
+import {
+  Analytics,
+  EventConnection,
+  type EventNode,
+  Overview,
+  SessionConnection,
+  SessionNode,
+  UsageRow,
+} from './analytics.types';
+
+/** An event's cursor: its time and id. */
+const eventCursor = (event: EventNode) => encodeEventCursor({ ts: event.timestamp, id: event.id });
 
 /**
  * A list field's cost: its page size (capped) times what each row selects, plus `base` (the scan
@@ -53,13 +71,14 @@ export class AnalyticsResolver {
     description: 'Newest first; `first` defaults to 20 and is capped at 100.',
     complexity: listCost('first', ANALYTICS_PAGE),
   })
-  sessions(
+  async sessions(
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SessionConnection> {
-    return this.service.sessions(analytics, first, after, ctx.analyticsReads);
+    const page = await this.service.sessions(analytics, first, decodeSessionCursor(after), ctx.analyticsReads);
+    return connectionOf(page, encodeSessionCursor);
   }
 
   @FieldResolver(() => SessionNode, {
@@ -91,13 +110,14 @@ export class AnalyticsResolver {
     description: 'Newest events first.',
     complexity: listCost('first', ANALYTICS_PAGE),
   })
-  activity(
+  async activity(
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<EventConnection> {
-    return this.service.activity(analytics, first, after, ctx.analyticsReads);
+    const page = await this.service.activity(analytics, first, decodeEventCursor(after), ctx.analyticsReads);
+    return connectionOf(page, eventCursor);
   }
 }
 
@@ -122,12 +142,13 @@ export class SessionResolver {
     description: "The session's events in time order; `first` defaults to 20 and is capped at 100.",
     complexity: listCost('first', ANALYTICS_PAGE, STATEMENT_COST),
   })
-  events(
+  async events(
     @Root() session: SessionNode,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<EventConnection> {
-    return this.service.sessionEvents(session, first, after, ctx.analyticsReads);
+    const page = await this.service.sessionEvents(session, first, decodeEventCursor(after), ctx.analyticsReads);
+    return connectionOf(page, eventCursor);
   }
 }

@@ -2,19 +2,19 @@ import { type EventFilter, Interval } from '@tally/shared';
 import { notFound } from '../../errors';
 import { pageSize } from '../../graphql/pagination';
 import type { Annotation } from '../annotations/annotation.entity';
-import type { AnalyticsQuery, EventData, EventStore, Page, SessionData } from '../events/event-store';
+import type {
+  AnalyticsQuery,
+  EventData,
+  EventKey,
+  EventStore,
+  Page,
+  SessionData,
+  SessionKey,
+} from '../events/event-store';
 import { checkRange } from '../events/time-range';
-import { normalizeEventFilter } from '../saved-filters/event-filter';
+import { normalizeEventFilter } from '../events/query';
 import type { AnalyticsReads } from './analytics-reads';
-import {
-  Analytics,
-  type EventConnection,
-  EventNode,
-  Overview,
-  type SessionConnection,
-  SessionNode,
-  type UsageRow,
-} from './analytics.types';
+import { Analytics, EventNode, Overview, SessionNode, type UsageRow } from './analytics.types';
 
 /** `first` of sessions, activity and a session's events. */
 export const ANALYTICS_PAGE = { default: 20, max: 100 } as const;
@@ -101,16 +101,16 @@ export class AnalyticsService {
   async sessions(
     analytics: Analytics,
     first: number | null | undefined,
-    after: string | null | undefined,
+    after: SessionKey | null,
     reads?: AnalyticsReads,
-  ) {
+  ): Promise<Page<SessionNode>> {
     await reads?.count();
     const page = await this.store.sessions(
       analytics.query,
-      { first: pageSize(first, ANALYTICS_PAGE), after: after ?? null },
+      { first: pageSize(first, ANALYTICS_PAGE), after },
       reads?.gate,
     );
-    return sessionConnection(analytics.query.workspaceId, page);
+    return { ...page, nodes: page.nodes.map((node) => sessionNode(analytics.query.workspaceId, node)) };
   }
 
   async session(analytics: Analytics, id: string, reads?: AnalyticsReads): Promise<SessionNode | null> {
@@ -122,32 +122,32 @@ export class AnalyticsService {
   async sessionEvents(
     session: SessionNode,
     first: number | null | undefined,
-    after: string | null | undefined,
+    after: EventKey | null,
     reads?: AnalyticsReads,
-  ): Promise<EventConnection> {
+  ): Promise<Page<EventNode>> {
     await reads?.count();
     const page = await this.store.sessionEvents(
       session.workspaceId,
-      session,
-      { first: pageSize(first, ANALYTICS_PAGE), after: after ?? null },
+      session.id,
+      { first: pageSize(first, ANALYTICS_PAGE), after },
       reads?.gate,
     );
-    return eventConnection(page);
+    return eventNodes(page);
   }
 
   async activity(
     analytics: Analytics,
     first: number | null | undefined,
-    after: string | null | undefined,
+    after: EventKey | null,
     reads?: AnalyticsReads,
-  ) {
+  ): Promise<Page<EventNode>> {
     await reads?.count();
     const page = await this.store.activity(
       analytics.query,
-      { first: pageSize(first, ANALYTICS_PAGE), after: after ?? null },
+      { first: pageSize(first, ANALYTICS_PAGE), after },
       reads?.gate,
     );
-    return eventConnection(page);
+    return eventNodes(page);
   }
 }
 
@@ -159,16 +159,6 @@ function sessionNode(workspaceId: string, data: SessionData): SessionNode {
   });
 }
 
-function sessionConnection(workspaceId: string, page: Page<SessionData>): SessionConnection {
-  return {
-    nodes: page.nodes.map((node) => sessionNode(workspaceId, node)),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-  };
-}
-
-function eventConnection(page: Page<EventData>): EventConnection {
-  return {
-    nodes: page.nodes.map((node) => Object.assign(new EventNode(), node)),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-  };
+function eventNodes(page: Page<EventData>): Page<EventNode> {
+  return { ...page, nodes: page.nodes.map((node) => Object.assign(new EventNode(), node)) };
 }

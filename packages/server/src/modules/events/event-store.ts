@@ -1,16 +1,36 @@
 import type { Readable } from 'node:stream';
 import type { EventFilter, Interval } from '@tally/shared';
 import type { BatchedDeleteOptions } from '../jobs/batched-delete';
+import type { JobQueue } from '../jobs/job-queue';
 
 /**
  * All event storage sits behind this one interface (DESIGN.md, "Built to scale out"): writing a
- * batch, every analytics query, export and purge. PostgreSQL implements it today
- * (postgres-event-store.ts); a columnar engine can implement it beside PostgreSQL and must pass
- * the same tests (test/analytics-*.test.ts). Every method takes the workspace first and never
- * reads another workspace's rows.
+ * batch, every analytics query, export, purge and the engine's own upkeep. Every caller holds an
+ * `EventStore`, never an engine's class. PostgreSQL implements it (postgres/); the in-memory
+ * reference (reference/memory-event-store.ts) states what every answer must be, and the contract
+ * suite (test/event-store/contract.ts) holds every engine to it. Every method takes the workspace
+ * first and never reads another workspace's rows.
+ *
+ * Inputs and outputs are engine-neutral: typed keysets (`EventKey`, `SessionKey`), never cursor
+ * strings (the GraphQL layer encodes them, graphql/pagination.ts); filters as the one event
+ * filter (query/), whose meaning `matchesEvent` states.
  */
 export interface EventStore {
-  /** Stores a validated batch atomically; resolves only after it is durable. */
+  /**
+   * Stores a validated batch atomically; resolves only after it is durable and visible to every
+   * read. Dedupe, the same on every engine, so that a retried batch is never counted twice by any
+   * query:
+   * - an event whose client sent its id is stored once: a second copy in the same batch is
+   *   dropped (the first counts);
+   * - with the client's timestamp too, a copy with the same id and timestamp as a stored event is
+   *   dropped, for as long as that event is kept;
+   * - without a timestamp (each send gets its own time of receipt), the id is claimed in an id
+   *   ledger and a copy is dropped while the claim lasts (EVENT_IDS_RETENTION_DAYS, 30 days);
+   * - events without a client id are always new.
+   * `stored` is what this call stored, `duplicates` the rest of the batch (`stored + duplicates`
+   * is its length). Sessions are created or merged only by what is stored.
+   * Whether the workspace may still take events is the ingest service's question, not the store's.
+   */
   writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult>;
 
   // The analytics reads: each statement they run goes through `gate` when given (one request's
@@ -18,27 +38,59 @@ export interface EventStore {
   overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData>;
   toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]>;
   /** Sessions started in the range (with a matching event in it, when filtered), newest first. */
-  sessions(query: AnalyticsQuery, page: PageRequest, gate?: ReadGate): Promise<Page<SessionData>>;
+  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>>;
   session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null>;
-  /** A session's events in time order (its timeline). */
+  /** A session's events in time order (its timeline): `(ts, id)` ascending, after `page.after`. */
   sessionEvents(
     workspaceId: string,
-    session: SessionData,
-    page: PageRequest,
+    sessionId: string,
+    page: PageRequest<EventKey>,
     gate?: ReadGate,
   ): Promise<Page<EventData>>;
-  /** Matching events in the range, newest first. */
-  activity(query: AnalyticsQuery, page: PageRequest, gate?: ReadGate): Promise<Page<EventData>>;
+  /** Matching events in the range, newest first: `(ts, id)` descending, after `page.after`. */
+  activity(query: AnalyticsQuery, page: PageRequest<EventKey>, gate?: ReadGate): Promise<Page<EventData>>;
 
-  /** Streams the matching events of a range as NDJSON or CSV; destroying the stream stops the query. */
+  /**
+   * The matching events of a range in `(ts, id)` order, in batches; stopping the iteration (or
+   * `signal`) stops the reading.
+   */
+  scanEvents(query: AnalyticsQuery, options?: ScanOptions): AsyncIterable<EventData[]>;
+  /**
+   * The matching events of a range as NDJSON or CSV: exactly the bytes of
+   * `serializeEvents(scanEvents(query), format)` (export-format.ts), which an engine may produce
+   * faster its own way. Destroying the stream stops the query.
+   */
   exportEvents(query: AnalyticsQuery, format: ExportFormat): Promise<Readable>;
 
-  /** Deletes every row of a (deleted) workspace, in batches; resumable. */
-  purge(workspaceId: string, options?: BatchedDeleteOptions): Promise<{ done: boolean }>;
+  /**
+   * Deletes every event, session and aggregate of a (deleted) workspace, in batches; resumable:
+   * `done: false` when `signal` stopped it, and the next call carries on.
+   */
+  purgeWorkspace(workspaceId: string, options?: PurgeOptions): Promise<{ done: boolean }>;
 
-  /** Storage for the coming months (partitions), so that ingest never waits to create it. */
-  prepareAhead(now: Date): Promise<void>;
+  /**
+   * Prepares storage for now and registers the engine's own upkeep on the job queue (PostgreSQL:
+   * partitions ahead, folding rollup deltas, expiring the id ledger).
+   */
+  registerMaintenance(jobs: MaintenanceJobs): Promise<void>;
+
+  /**
+   * Runs the upkeep that is pending now (folds, merges), for tests and benches: answers must be
+   * the same before and after, which is what the contract suite checks.
+   */
+  settle(): Promise<void>;
 }
+
+/** What an engine's upkeep needs of the job queue. */
+export type MaintenanceJobs = Pick<JobQueue, 'define' | 'schedule' | 'send'>;
+
+export interface ScanOptions {
+  /** Events per batch (default 1000). */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export type PurgeOptions = BatchedDeleteOptions;
 
 /**
  * Runs one read statement when its turn comes: a request's limiter lets only a few of them run
@@ -76,7 +128,7 @@ export interface EventBatch {
 }
 
 export interface WriteResult {
-  /** Events stored by this call (the rest had been stored before: a resent batch). */
+  /** Events stored by this call. */
   stored: number;
   duplicates: number;
 }
@@ -92,15 +144,27 @@ export interface AnalyticsQuery extends TimeRange {
   filters: readonly EventFilter[];
 }
 
-export interface PageRequest {
+/** A position in a list of events: its time (to the millisecond, as stored) and id. */
+export interface EventKey {
+  ts: Date;
+  id: string;
+}
+
+/** A position in a list of sessions: its start and id. */
+export interface SessionKey {
+  startedAt: Date;
+  id: string;
+}
+
+export interface PageRequest<K> {
   first: number;
-  after: string | null;
+  /** The key of the last item of the page before (the list continues after it), or null. */
+  after: K | null;
 }
 
 export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
-  endCursor: string | null;
 }
 
 export interface OverviewData {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, Scope } from '@tally/shared';
-import { AppError, forbidden, unauthenticated } from '../../errors';
+import { AppError, forbidden, notFound, unauthenticated } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import type { BatchedRateLimit } from '../rate-limits/batched-rate-limit';
 import type { EventBatch, EventStore } from './event-store';
@@ -34,6 +34,14 @@ export interface TimestampWindow {
 
 const HOUR_MS = 60 * 60 * 1000;
 
+/** What ingest needs to know of workspaces (WorkspaceService, wired in server.ts). */
+export interface IngestWorkspaces {
+  /** Whether the workspace takes events (not deleted): from a cache, so cheap on every batch. */
+  isLive(workspaceId: string): Promise<boolean>;
+  /** A batch was stored in a workspace deleted while it was written: its purge runs (again). */
+  purgeAgain(workspaceId: string): Promise<void>;
+}
+
 export class IngestService {
   constructor(
     private readonly store: EventStore,
@@ -41,6 +49,7 @@ export class IngestService {
     private readonly limit: BatchedRateLimit,
     /** Every month of a timestamp taken is a partition that stays: the window bounds how many. */
     private readonly window: TimestampWindow,
+    private readonly workspaces: IngestWorkspaces,
   ) {}
 
   /** Shares this instance's pending rate-limit counts now (tests, shutdown). */
@@ -81,7 +90,15 @@ export class IngestService {
         attributes: session.attributes ?? null,
       })),
     };
+    // A deleted workspace takes nothing. The check is ours, not the store's: a team deleted while
+    // this batch was being written is seen afterwards (the cache learns of every deletion over
+    // the change feed), and its purge, which may have passed already, runs again.
+    if (!(await this.workspaces.isLive(principal.workspaceId))) throw notFound('Workspace');
     const result = await this.store.writeBatch(principal.workspaceId, batch);
+    if (!(await this.workspaces.isLive(principal.workspaceId))) {
+      await this.workspaces.purgeAgain(principal.workspaceId);
+      throw notFound('Workspace');
+    }
     return { accepted: batch.events.length, duplicates: result.duplicates };
   }
 

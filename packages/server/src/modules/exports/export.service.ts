@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import type { AnalyticsQuery, EventStore, ExportFormat } from '../events/event-store';
-import { parseEventFilterJson } from '../saved-filters/event-filter';
+import { parseEventFilterJson } from '../events/query';
 import { StallGuard } from './stall-guard';
 
 /** Exports streamed at once (more wait for a free slot: 429), and when a stalled one ends. */

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, conflict, isUniqueViolation, isUuid, notFound } from '../../errors';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
-import { normalizeEventFilter } from './event-filter';
+import { normalizeEventFilter } from '../events/query';
 import { SavedFilter } from './saved-filter.entity';
 
 /** Saved filters a workspace may hold; `Workspace.savedFilters` lists them all. */

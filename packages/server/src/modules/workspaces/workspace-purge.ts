@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
 import type { JobQueue } from '../jobs/job-queue';
-import { EVENT_TABLES } from '../events/event-tables';
+import type { EventStore } from '../events/event-store';
 
 /** The job that deletes a deleted team's rows, queued in the deletion's own transaction. */
 export const WORKSPACE_PURGE_JOB = 'workspace.purge';
@@ -11,19 +11,12 @@ export interface WorkspacePurgeJob {
 }
 
 /**
- * Tables whose rows belong to a workspace, children first: event storage (modules/events)
- * first (DESIGN.md: a deleted team's analytics data is purged in batches). The audit
+ * Tables whose rows belong to a workspace, children first, besides its event storage, which the
+ * event store purges first (DESIGN.md: a deleted team's analytics data is purged in batches). The audit
  * entries stay with the workspace's tombstone: who deleted the team, and what it did before,
  * remains on record for the operator, while no user can reach them any more.
  */
-export const WORKSPACE_TABLES = [
-  ...EVENT_TABLES,
-  'saved_filters',
-  'annotations',
-  'invitations',
-  'api_keys',
-  'members',
-] as const;
+export const WORKSPACE_TABLES = ['saved_filters', 'annotations', 'invitations', 'api_keys', 'members'] as const;
 
 /**
  * Deletes what is left of a deleted workspace in batches that each commit, so a purge holds no
@@ -32,7 +25,12 @@ export const WORKSPACE_TABLES = [
  * marked deleted is ever purged, and a purged one is a no-op. The workspace row stays as a
  * tombstone (deleted_at, purged_at).
  */
-export function defineWorkspacePurge(jobs: JobQueue, db: DataSource, options: BatchedDeleteOptions = {}): void {
+export function defineWorkspacePurge(
+  jobs: JobQueue,
+  db: DataSource,
+  events: Pick<EventStore, 'purgeWorkspace'>,
+  options: BatchedDeleteOptions = {},
+): void {
   jobs.define<WorkspacePurgeJob>({
     name: WORKSPACE_PURGE_JOB,
     retryLimit: 10,
@@ -49,7 +47,9 @@ export function defineWorkspacePurge(jobs: JobQueue, db: DataSource, options: Ba
         [workspaceId],
       );
       if (!rows[0]?.deleted) return;
-      const result = await purgeWorkspaceRows(db, workspaceId, WORKSPACE_TABLES, { ...options, signal: job.signal });
+      const batches = { ...options, signal: job.signal };
+      const stored = await events.purgeWorkspace(workspaceId, batches);
+      const result = stored.done ? await purgeWorkspaceRows(db, workspaceId, WORKSPACE_TABLES, batches) : stored;
       if (!result.done) throw new Error('purge stopped early; the rest goes in the next run');
       await db.query(`UPDATE workspaces SET purged_at = now() WHERE id = $1 AND purged_at IS NULL`, [workspaceId]);
     },

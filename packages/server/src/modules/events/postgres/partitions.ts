@@ -1,7 +1,4 @@
 import type { Pool } from 'pg';
-import type { Logger } from 'pino';
-import type { JobQueue } from '../jobs/job-queue';
-import type { EventStore } from './event-store';
 
 /** Months of partitions kept ready beyond the current one. */
 export const MONTHS_AHEAD = 3;
@@ -70,30 +67,4 @@ export class EventPartitions {
     }
     await this.ensureFor(months);
   }
-
-  /** The partitions that exist, by month key (for tests and operators). */
-  async list(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_inherits i
-         JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'events'::regclass ORDER BY 1`,
-    );
-    return rows.map((row) => row.name);
-  }
-}
-
-/** Schedules the partition job daily; each run prepares the coming months. */
-export async function defineEventPartitionsJob(jobs: JobQueue, store: EventStore, logger: Logger): Promise<void> {
-  jobs.define<Record<string, never>>({
-    name: EVENT_PARTITIONS_JOB,
-    // At most one queued and one running at once, however many instances send it.
-    policy: 'stately',
-    retryLimit: 5,
-    retryDelaySeconds: 60,
-    handler: async () => {
-      await store.prepareAhead(new Date());
-      logger.debug('event partitions prepared');
-    },
-  });
-  await jobs.schedule(EVENT_PARTITIONS_JOB, '17 3 * * *');
 }

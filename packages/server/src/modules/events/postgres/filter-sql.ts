@@ -46,16 +46,6 @@ export class SettingParams implements Placeholders {
   }
 }
 
-/** Whether filters (all of which must match) match every event. */
-export function isEmptyFilter(filters: readonly EventFilter[]): boolean {
-  return filters.every((f) => !f.names?.length && !f.types?.length && !f.userIds?.length && !f.properties?.length);
-}
-
-/** Whether the hourly rollups, keyed by name and type, can answer the filters exactly. */
-export function rollupsCanAnswer(filters: readonly EventFilter[]): boolean {
-  return filters.every((f) => !f.userIds?.length && !f.properties?.length);
-}
-
 /** The names/types part of the filters, on columns `name` and `type` of `alias`. */
 export function nameTypeCondition(filters: readonly EventFilter[], params: Placeholders, alias: string): string {
   const parts: string[] = [];
@@ -67,10 +57,9 @@ export function nameTypeCondition(filters: readonly EventFilter[], params: Place
 }
 
 /**
- * Filters (every one must match) as a condition on the events of `alias`: within one filter,
- * names, types and user ids are "any of" and all its parts must hold;
- * property conditions compare the property's text (`properties ->> key`): EQ equal, NEQ missing
- * or different, CONTAINS a case-insensitive substring, EXISTS present (even when null).
+ * Filters as a condition on the events of `alias`, meaning exactly what query/matches-event.ts
+ * says (the contract suite checks it): every filter and every part of one must hold; names, types
+ * and user ids are "any of"; a property condition compares `properties ->> key`.
  */
 export function eventCondition(filters: readonly EventFilter[], params: Placeholders, alias: string): string {
   const parts: string[] = [];

@@ -1,7 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import type { JobQueue } from '../jobs/job-queue';
-import { HISTOGRAM_BUCKETS } from './duration-histogram';
+import { HISTOGRAM_BUCKETS } from '../duration-histogram';
 
 export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';
 
@@ -139,12 +138,16 @@ export class RollupCompaction {
    * Folds every delta there is now; returns the rows folded, or null when another instance is
    * folding at the moment (it will fold these too).
    */
-  async compact(signal?: AbortSignal): Promise<{ eventRows: number; sessionRows: number } | null> {
+  async compact(
+    signal?: AbortSignal,
+    /** Wait for another instance's fold instead of leaving the deltas to it (settle()). */
+    wait = false,
+  ): Promise<{ eventRows: number; sessionRows: number } | null> {
     let eventRows = 0;
     let sessionRows = 0;
     for (;;) {
       if (signal?.aborted) break;
-      const step = await this.inLock(async (client) => {
+      const step = await this.inLock(wait, async (client) => {
         const events = await client.query<{ moved: number }>(FOLD_EVENTS_SQL, [this.batchRows]);
         const sessions = await client.query<{ moved: number }>(FOLD_SESSIONS_SQL, [this.batchRows]);
         return { events: events.rows[0]?.moved ?? 0, sessions: sessions.rows[0]?.moved ?? 0 };
@@ -163,12 +166,14 @@ export class RollupCompaction {
     return { eventRows, sessionRows };
   }
 
-  private async inLock<T>(work: (client: PoolClient) => Promise<T>): Promise<T | null> {
+  private async inLock<T>(wait: boolean, work: (client: PoolClient) => Promise<T>): Promise<T | null> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(hashtext('tally_rollup_compaction')) AS locked`,
+        wait
+          ? `SELECT true AS locked FROM (SELECT pg_advisory_xact_lock(hashtext('tally_rollup_compaction'))) AS l`
+          : `SELECT pg_try_advisory_xact_lock(hashtext('tally_rollup_compaction')) AS locked`,
       );
       if (!rows[0]?.locked) {
         await client.query('ROLLBACK');
@@ -184,25 +189,4 @@ export class RollupCompaction {
       client.release();
     }
   }
-}
-
-/** Folds deltas every minute, and whenever an instance has stored many events since its last ask. */
-export async function defineRollupCompactionJob(
-  jobs: JobQueue,
-  compaction: RollupCompaction,
-  logger: Logger,
-): Promise<void> {
-  jobs.define<Record<string, never>>({
-    name: ROLLUP_COMPACTION_JOB,
-    // At most one queued and one running at once, however many instances ask.
-    policy: 'stately',
-    retryLimit: 3,
-    retryDelaySeconds: 5,
-    handler: async (_data, job) => {
-      const folded = await compaction.compact(job.signal);
-      if (folded) logger.debug(folded, 'rollup deltas folded');
-    },
-  });
-  compaction.setRequester(() => jobs.send(ROLLUP_COMPACTION_JOB, {}));
-  await jobs.schedule(ROLLUP_COMPACTION_JOB, '* * * * *');
 }

@@ -1,0 +1,93 @@
+import type { TimeRange } from '../event-store';
+import type { SqlParams } from './filter-sql';
+
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** A range cut at whole hours: the middle from the rollups, the ragged ends from raw rows. */
+export interface Split {
+  rolled: TimeRange | null;
+  raw: TimeRange[];
+}
+
+export function splitByHours(range: TimeRange): Split {
+  const start = Math.ceil(range.from.getTime() / HOUR_MS) * HOUR_MS;
+  const end = Math.floor(range.to.getTime() / HOUR_MS) * HOUR_MS;
+  if (start >= end) return { rolled: null, raw: [range] };
+  const raw: TimeRange[] = [];
+  if (range.from.getTime() < start) raw.push({ from: range.from, to: new Date(start) });
+  if (end < range.to.getTime()) raw.push({ from: new Date(end), to: range.to });
+  return { rolled: { from: new Date(start), to: new Date(end) }, raw };
+}
+
+/** Whole UTC days of an hour-aligned range, and the hours before and after them. */
+export function splitByDays(range: TimeRange): { daily: TimeRange | null; hourly: TimeRange[] } {
+  const start = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
+  const end = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
+  if (start >= end) return { daily: null, hourly: [range] };
+  const hourly: TimeRange[] = [];
+  if (range.from.getTime() < start) hourly.push({ from: range.from, to: new Date(start) });
+  if (end < range.to.getTime()) hourly.push({ from: new Date(end), to: range.to });
+  return { daily: { from: new Date(start), to: new Date(end) }, hourly };
+}
+
+/**
+ * The months (first day, `YYYY-MM-DD`) a day-aligned range touches, each with the mask of its
+ * days inside the range (bit d - 1 for day d), as `user_days_monthly.days` holds them.
+ */
+export function monthMasks(range: TimeRange): Array<{ month: string; mask: string }> {
+  const result: Array<{ month: string; mask: string }> = [];
+  for (let t = range.from.getTime(); t < range.to.getTime();) {
+    const at = new Date(t);
+    const monthStart = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1);
+    const monthEnd = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
+    const end = Math.min(monthEnd, range.to.getTime());
+    let mask = 0n;
+    for (let day = t; day < end; day += DAY_MS) mask |= 1n << BigInt(new Date(day).getUTCDate() - 1);
+    result.push({ month: new Date(monthStart).toISOString().slice(0, 10), mask: mask.toString() });
+    t = end;
+  }
+  return result;
+}
+
+/** `column` within any of `ranges` (FALSE for none). */
+export function inRanges(column: string, ranges: readonly TimeRange[], params: SqlParams): string {
+  if (ranges.length === 0) return 'FALSE';
+  return `(${ranges
+    .map(
+      (r) => `(${column} >= ${params.add(r.from, 'timestamptz')} AND ${column} < ${params.add(r.to, 'timestamptz')})`,
+    )
+    .join(' OR ')})`;
+}
+
+const EVENT_ROLLUP_COLUMNS = 'workspace_id, name, type, events, errors, duration_sum_ms, duration_count, sessions';
+
+/**
+ * The event rollups of an hour-aligned range, in one snapshot (so a fold never changes an
+ * answer): whole UTC days from `event_rollups_daily` when `byDay` (its `day` as `hour`), the
+ * hours around them from `event_rollups_hourly`, and for the whole range the ingest's deltas not
+ * folded yet (rollup-compaction.ts). Every part is bounded by `workspace_id` ($1) and time, which
+ * lead each table's key. A 30-day range reads about 30 rows per name instead of 720.
+ */
+export function eventRollups(p: SqlParams, rolled: TimeRange, byDay: boolean): string {
+  const days = byDay ? splitByDays(rolled) : { daily: null, hourly: [rolled] };
+  const parts: string[] = [];
+  if (days.daily) {
+    parts.push(`SELECT day AS hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_daily
+       WHERE workspace_id = $1 AND day >= ${p.add(days.daily.from, 'timestamptz')} AND day < ${p.add(days.daily.to, 'timestamptz')}`);
+  }
+  if (days.hourly.length > 0) {
+    parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_hourly
+       WHERE workspace_id = $1 AND ${inRanges('hour', days.hourly, p)}`);
+  }
+  parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollup_deltas
+     WHERE workspace_id = $1 AND hour >= ${p.add(rolled.from, 'timestamptz')} AND hour < ${p.add(rolled.to, 'timestamptz')}`);
+  return `(${parts.join('\n UNION ALL ')})`;
+}
+
+/** The session rollups plus the ingest's deltas not folded into them yet, likewise. */
+export const SESSION_ROLLUPS = `(
+  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollups_hourly
+  UNION ALL
+  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollup_deltas
+)`;

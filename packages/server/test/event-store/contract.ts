@@ -1,0 +1,485 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { type EventFilter, Interval, PropertyOp } from '@tally/shared';
+import fc from 'fast-check';
+import { SyntheticEvents } from '../../bench/dataset';
+import { HISTOGRAM_BUCKETS, bucketBounds } from '../../src/modules/events/duration-histogram';
+import type {
+  AnalyticsQuery,
+  EventBatch,
+  EventData,
+  EventInput,
+  EventKey,
+  EventStore,
+  OverviewData,
+  Page,
+  SessionData,
+  SessionKey,
+  UsageData,
+} from '../../src/modules/events/event-store';
+import { serializeEvents } from '../../src/modules/events/export-format';
+import { MemoryEventStore } from '../../src/modules/events/reference/memory-event-store';
+
+/** An engine under test: its store, and a way to get a fresh workspace it may write to. */
+export interface StoreUnderTest {
+  store: EventStore;
+  newWorkspace(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+/** The histogram's stated error (duration-histogram.ts): within 19 %, and 1 ms in bucket 0. */
+const P95_RELATIVE_ERROR = 0.19;
+const [LAST_BUCKET_FROM] = bucketBounds(HISTOGRAM_BUCKETS - 1);
+
+/**
+ * The event store contract: every engine answers every query as the reference in-memory store
+ * (modules/events/reference/memory-event-store.ts) does, on the same generated batches (the shape
+ * of bench/dataset.ts, over the last 30 days, so inside the ingest's timestamp window), while
+ * batches are retried and written between pages. Averages are compared to a relative 1e-9 (sums
+ * in another order); p95 within the histogram's stated error of the true quantile.
+ */
+export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>): void {
+  let engine: StoreUnderTest;
+  let store: EventStore;
+  let reference: MemoryEventStore;
+  let ws: string;
+  let other: string;
+  const now = new Date();
+  const dataset = new SyntheticEvents(1800, { seed: 17, now, batchSize: 300 });
+  const end = new Date(Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS);
+  const start = new Date(end.getTime() - 31 * DAY_MS);
+
+  /** Writes a batch to both stores; their results must agree. */
+  async function write(workspaceId: string, batch: EventBatch): Promise<void> {
+    const [got, want] = await Promise.all([
+      store.writeBatch(workspaceId, batch),
+      reference.writeBatch(workspaceId, batch),
+    ]);
+    expect(got).toEqual(want);
+  }
+
+  /** Batch `i` of the dataset with client ids (as the SDKs send them), a third of them without timestamps. */
+  function datasetBatch(i: number): EventBatch {
+    const batch = dataset.batch(i);
+    return {
+      sessions: batch.sessions,
+      events: batch.events.map((e, j) => ({ ...e, clientId: true, clientTimestamp: j % 3 !== 0 })),
+    };
+  }
+
+  beforeAll(async () => {
+    engine = await makeStore();
+    store = engine.store;
+    reference = new MemoryEventStore();
+    [ws, other] = await Promise.all([engine.newWorkspace(), engine.newWorkspace()]);
+    for (let i = 0; i < dataset.batchCount; i += 1) {
+      await write(ws, datasetBatch(i));
+      // Half-way, the upkeep runs (PostgreSQL: the deltas so far folded into the rollups).
+      if (i === Math.floor(dataset.batchCount / 2)) await store.settle();
+    }
+    await write(ws, oddBatch(now));
+    // Another workspace's events, which no query of `ws` may see.
+    await write(other, datasetBatch(0));
+  }, 120_000);
+  afterAll(() => engine.close());
+
+  const q = (from: Date, to: Date, filters: EventFilter[] = []): AnalyticsQuery => ({
+    workspaceId: ws,
+    from,
+    to,
+    filters,
+  });
+  /** Ranges: the whole month, one ragged (not hour-aligned) week, one day, ten minutes. */
+  const ranges = () => [
+    q(start, end),
+    q(
+      new Date(start.getTime() + 3 * DAY_MS + 17 * 60_000 + 123),
+      new Date(start.getTime() + 10 * DAY_MS + 41 * 60_000),
+    ),
+    q(new Date(end.getTime() - 2 * DAY_MS), new Date(end.getTime() - DAY_MS)),
+    q(new Date(end.getTime() - 5 * DAY_MS), new Date(end.getTime() - 5 * DAY_MS + 10 * 60_000)),
+  ];
+
+  async function sameOverview(query: AnalyticsQuery, interval: Interval): Promise<OverviewData> {
+    const [got, want] = await Promise.all([store.overview(query, interval), reference.overview(query, interval)]);
+    expect({ ...got, avgSessionDurationMs: null }).toEqual({ ...want, avgSessionDurationMs: null });
+    expectClose(got.avgSessionDurationMs, want.avgSessionDurationMs);
+    return got;
+  }
+
+  async function sameUsage(query: AnalyticsQuery, limit = 100): Promise<UsageData[]> {
+    const [got, want] = await Promise.all([store.toolsUsage(query, limit), reference.toolsUsage(query, limit)]);
+    const exact = (rows: UsageData[]) => rows.map((r) => ({ ...r, avgDurationMs: null, p95DurationMs: null }));
+    expect(exact(got)).toEqual(exact(want));
+    const truth = await trueP95s(query);
+    got.forEach((row, i) => {
+      expectClose(row.avgDurationMs, want[i]?.avgDurationMs ?? null);
+      const p95 = truth.get(`${row.name}\u0000${row.type}`) ?? null;
+      if (p95 === null || row.p95DurationMs === null) expect(row.p95DurationMs).toBe(p95);
+      // The last bucket is open-ended: beyond its start only "at least that" is promised.
+      else if (p95 >= LAST_BUCKET_FROM) expect(row.p95DurationMs).toBeGreaterThanOrEqual(LAST_BUCKET_FROM);
+      else expect(Math.abs(row.p95DurationMs - p95)).toBeLessThanOrEqual(P95_RELATIVE_ERROR * p95 + 1);
+    });
+    return got;
+  }
+
+  /** The exact p95 of each name's durations in the range, from the reference's events. */
+  async function trueP95s(query: AnalyticsQuery): Promise<Map<string, number | null>> {
+    const durations = new Map<string, number[]>();
+    for (const e of await all(reference.scanEvents(query))) {
+      const key = `${e.name}\u0000${e.type}`;
+      const list = durations.get(key) ?? [];
+      if (e.durationMs !== null) list.push(e.durationMs);
+      durations.set(key, list);
+    }
+    const result = new Map<string, number | null>();
+    for (const [key, list] of durations) {
+      list.sort((a, b) => a - b);
+      result.set(key, list.length === 0 ? null : (list[Math.max(1, Math.ceil(0.95 * list.length)) - 1] ?? null));
+    }
+    return result;
+  }
+
+  describe('aggregates', () => {
+    it('totals and series by HOUR and DAY, distinct users and session durations, on every range', async () => {
+      for (const query of ranges()) {
+        for (const interval of [Interval.HOUR, Interval.DAY]) await sameOverview(query, interval);
+      }
+      const whole = await reference.overview(q(start, end), Interval.DAY);
+      // The generated data is really there: hundreds of sessions, errors, users.
+      expect(whole.events).toBeGreaterThan(1800);
+      expect(whole.errors).toBeGreaterThan(10);
+      expect(whole.users).toBeGreaterThan(1);
+    });
+
+    it('per name: counts, errors, first-use sessions, average and p95 durations', async () => {
+      for (const query of ranges()) await sameUsage(query);
+      expect((await sameUsage(q(start, end), 3)).length).toBe(3);
+    });
+
+    it('the same answers after the upkeep runs (settle)', async () => {
+      await store.settle();
+      for (const query of ranges().slice(0, 2)) {
+        await sameOverview(query, Interval.HOUR);
+        await sameUsage(query);
+      }
+    });
+  });
+
+  describe('filters', () => {
+    const kinds: Array<[string, EventFilter[]]> = [
+      ['names', [{ names: ['read_file', 'run_tests'] }]],
+      ['types', [{ types: ['pageview'] }]],
+      ['userIds', [{ userIds: ['user-1', 'user-2'] }]],
+      ['EQ', [{ properties: [{ key: 'model', op: PropertyOp.EQ, value: 'claude-haiku' }] }]],
+      ['EQ on a number', [{ properties: [{ key: 'weight', op: PropertyOp.EQ, value: '0.0000001' }] }]],
+      ['NEQ (a missing key matches)', [{ properties: [{ key: 'plan', op: PropertyOp.NEQ, value: 'pro' }] }]],
+      [
+        'NEQ on a null value',
+        [{ properties: [{ key: 'referrer', op: PropertyOp.NEQ, value: 'https://example.com/' }] }],
+      ],
+      ['CONTAINS ignores case', [{ properties: [{ key: 'model', op: PropertyOp.CONTAINS, value: 'CLAUDE' }] }]],
+      ['CONTAINS in nested JSON text', [{ properties: [{ key: 'nested', op: PropertyOp.CONTAINS, value: '"a": 1' }] }]],
+      ['EXISTS (a null value exists)', [{ properties: [{ key: 'referrer', op: PropertyOp.EXISTS }] }]],
+      ['a key with a dot is one key', [{ properties: [{ key: 'a.b', op: PropertyOp.EXISTS }] }]],
+      [
+        'two filters (ad-hoc and saved) must both match',
+        [{ types: ['tool_call'] }, { properties: [{ key: 'client', op: PropertyOp.EQ, value: 'cli' }] }],
+      ],
+      ['an empty filter matches everything', [{}]],
+    ];
+    it.each(kinds)('%s: every query agrees', async (_kind, filters) => {
+      const query = q(start, end, filters);
+      await sameOverview(query, Interval.DAY);
+      await sameUsage(query);
+      expect(await allSessions(store, query)).toEqual(await allSessions(reference, query));
+      expect(await allActivity(store, query, 500)).toEqual(await allActivity(reference, query, 500));
+      const matched = (await reference.overview(query, Interval.DAY)).events;
+      expect(matched).toBeGreaterThan(0);
+    });
+
+    it('any filter drawn at random (fixed seed) agrees', async () => {
+      const names = ['read_file', 'run_tests', '/overview', 'plan_upgraded', 'nope'];
+      const keys = ['model', 'client', 'plan', 'referrer', 'tokens', 'path', 'missing'];
+      const values = ['claude-sonnet', 'cli', 'pro', 'GPT', 'https://example.com/', '9', ''];
+      const condition = fc.record({
+        key: fc.constantFrom(...keys),
+        op: fc.constantFrom(PropertyOp.EQ, PropertyOp.NEQ, PropertyOp.CONTAINS, PropertyOp.EXISTS),
+        value: fc.constantFrom(...values),
+      });
+      const filter = fc.record(
+        {
+          names: fc.subarray(names, { minLength: 1 }),
+          types: fc.subarray(['tool_call', 'pageview', 'custom'], { minLength: 1 }),
+          userIds: fc.subarray(['user-1', 'user-2', 'user-3'], { minLength: 1 }),
+          properties: fc.array(condition, { minLength: 1, maxLength: 2 }),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(filter, { minLength: 1, maxLength: 2 }), async (filters) => {
+          const query = q(ranges()[1]?.from ?? start, end, filters);
+          await sameOverview(query, Interval.DAY);
+          await sameUsage(query);
+          expect(await allActivity(store, query, 1000)).toEqual(await allActivity(reference, query, 1000));
+        }),
+        { seed: 4242, numRuns: 25 },
+      );
+    });
+  });
+
+  describe('lists', () => {
+    it('sessions page by page (newest first), each session and its timeline as the reference has them', async () => {
+      const query = q(start, end);
+      const sessions = await allSessions(store, query, 7);
+      expect(sessions).toEqual(await allSessions(reference, query, 7));
+      expect(sessions.length).toBeGreaterThan(40);
+      for (const s of sessions.slice(0, 5)) {
+        expect(await store.session(ws, s.id)).toEqual(await reference.session(ws, s.id));
+        const timeline = await allSessionEvents(store, ws, s.id, 4);
+        expect(timeline).toEqual(await allSessionEvents(reference, ws, s.id, 4));
+        expect(timeline.length).toBe(s.eventCount);
+      }
+      expect(await store.session(ws, 'no-such-session')).toBeNull();
+      expect(await store.session(other, sessions[0]?.id ?? '')).toBeNull();
+    });
+
+    it('paging activity while batches arrive: every event there at the start is seen exactly once, in order', async () => {
+      const query = q(start, end);
+      const before = (await allActivity(reference, query, 10_000)).map((e) => e.id);
+      const seen: EventData[] = [];
+      let after: EventKey | null = null;
+      for (let page = 0; ; page += 1) {
+        const result: Page<EventData> = await store.activity(query, { first: 97, after });
+        seen.push(...result.nodes);
+        // New events in the range, older and newer than the page's end, between pages.
+        if (page < 4) await write(ws, arrivals(now, page));
+        const last = result.nodes.at(-1);
+        if (!result.hasNextPage || !last) break;
+        after = { ts: last.timestamp, id: last.id };
+      }
+      const ids = seen.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const seenIds = new Set(ids);
+      expect(before.filter((id) => !seenIds.has(id))).toEqual([]);
+      for (let i = 1; i < seen.length; i += 1) {
+        const [a, b] = [seen[i - 1], seen[i]];
+        if (a && b) expect(compareKeys(b, a)).toBeLessThan(0);
+      }
+      // And the stores agree again, on everything that arrived.
+      await sameOverview(query, Interval.HOUR);
+    });
+  });
+
+  describe('dedupe', () => {
+    it('a retried batch is never counted twice: duplicates reported, every answer unchanged', async () => {
+      const query = q(start, end);
+      const overview = await store.overview(query, Interval.DAY);
+      const usage = await store.toolsUsage(query, 100);
+      const retried = datasetBatch(1);
+      // Ids sent without a timestamp come back with another time of receipt: the id ledger knows them.
+      const resent: EventBatch = {
+        ...retried,
+        events: retried.events.map((e) =>
+          e.clientTimestamp ? e : { ...e, timestamp: new Date(e.timestamp.getTime() + 1000) },
+        ),
+      };
+      const result = await store.writeBatch(ws, resent);
+      expect(result).toEqual({ stored: 0, duplicates: resent.events.length });
+      await reference.writeBatch(ws, resent);
+      expect(await store.overview(query, Interval.DAY)).toEqual(overview);
+      expect(await store.toolsUsage(query, 100)).toEqual(usage);
+    });
+
+    it('a client id twice in one batch is stored once; events without client ids are always new', async () => {
+      const at = new Date(now.getTime() - 3 * HOUR_MS);
+      const id = randomUUID();
+      const event = (over: Partial<EventInput>): EventInput => ({ ...plainEvent(at, 'dup-session'), ...over });
+      const batch: EventBatch = {
+        events: [
+          event({ id, clientId: true }),
+          event({ id, clientId: true, name: 'second copy' }),
+          event({ id: randomUUID(), clientId: false }),
+          event({ id: randomUUID(), clientId: false }),
+        ],
+        sessions: [],
+      };
+      const [got, want] = await Promise.all([store.writeBatch(ws, batch), reference.writeBatch(ws, batch)]);
+      expect(got).toEqual({ stored: 3, duplicates: 1 });
+      expect(got).toEqual(want);
+      const timeline = await allSessionEvents(store, ws, 'dup-session', 10);
+      expect(timeline.map((e) => e.name).sort()).toEqual(['x', 'x', 'x']);
+    });
+  });
+
+  describe('export', () => {
+    it.each(['csv', 'ndjson'] as const)('%s: the bytes of the shared serializer, filtered or not', async (format) => {
+      for (const filters of [[], [{ names: ['odd'] }], [{ types: ['pageview'] }]] as EventFilter[][]) {
+        const query = q(start, end, filters);
+        const got = await bytes(await store.exportEvents(query, format));
+        const want = await bytes(serializeEvents(reference.scanEvents(query), format));
+        expect(got.toString('utf8')).toEqual(want.toString('utf8'));
+        expect(got.equals(want)).toBe(true);
+      }
+      // Formula cells are neutralised in CSV (and only there).
+      const odd = (await bytes(await store.exportEvents(q(start, end, [{ names: ['odd'] }]), format))).toString();
+      if (format === 'csv') expect(odd).toContain(`,"'=HYPERLINK(""http://x"")",`);
+      else expect(odd).toContain('"userId" : "=HYPERLINK(');
+    });
+
+    it('scanEvents gives the matching events in (ts, id) order, in batches', async () => {
+      const query = q(start, end, [{ types: ['tool_call'] }]);
+      const batches: EventData[][] = [];
+      for await (const batch of store.scanEvents(query, { batchSize: 250 })) batches.push(batch);
+      expect(batches.length).toBeGreaterThan(1);
+      expect(batches.every((b) => b.length <= 250)).toBe(true);
+      expect(batches.flat()).toEqual(await all(reference.scanEvents(query)));
+    });
+  });
+
+  describe('purge', () => {
+    it('removes every event, session and aggregate of the workspace; resumable; other workspaces keep theirs', async () => {
+      const doomed = await engine.newWorkspace();
+      await write(doomed, datasetBatch(2));
+      await store.settle();
+      await write(doomed, datasetBatch(3));
+      const otherBefore = await store.overview({ ...q(start, end), workspaceId: other }, Interval.DAY);
+      const stopped = new AbortController();
+      stopped.abort();
+      expect(await store.purgeWorkspace(doomed, { signal: stopped.signal })).toEqual({ done: false });
+      expect(await store.purgeWorkspace(doomed, { batchSize: 50 })).toEqual({ done: true });
+      const gone = { workspaceId: doomed, from: start, to: end, filters: [] };
+      const empty = await store.overview(gone, Interval.DAY);
+      expect({ ...empty, series: [] }).toEqual({
+        sessions: 0,
+        events: 0,
+        users: 0,
+        errors: 0,
+        avgSessionDurationMs: null,
+        series: [],
+      });
+      expect(await store.toolsUsage(gone, 100)).toEqual([]);
+      expect((await store.sessions(gone, { first: 10, after: null })).nodes).toEqual([]);
+      expect(await all(store.scanEvents(gone))).toEqual([]);
+      expect(await store.overview({ ...q(start, end), workspaceId: other }, Interval.DAY)).toEqual(otherBefore);
+      // The ids are forgotten too: the same batch is new again.
+      const again = datasetBatch(2);
+      expect((await store.writeBatch(doomed, again)).stored).toBe(again.events.length);
+    });
+  });
+}
+
+/** Events that exercise the serializers and the filters: formulas, quotes, line breaks, numbers. */
+function oddBatch(now: Date): EventBatch {
+  const at = (minutesAgo: number) => new Date(now.getTime() - 6 * HOUR_MS - minutesAgo * 60_000);
+  const base = (minutesAgo: number, over: Partial<EventInput>): EventInput => ({
+    ...plainEvent(at(minutesAgo), 'odd-session'),
+    name: 'odd',
+    ...over,
+  });
+  return {
+    events: [
+      base(1, { userId: '=HYPERLINK("http://x")', durationMs: 0.00001, properties: { weight: 1e-7, 'a.b': true } }),
+      base(2, {
+        type: '+cmd',
+        durationMs: 123.456,
+        properties: { nested: { b: [1, 'two'], a: 1 }, q: 'say "hi", ok' },
+      }),
+      base(3, { type: '-1', userId: '@user', properties: { text: 'line\nbreak\r\nand\ttab', big: 1e21 } }),
+      base(4, { type: '\tlead', durationMs: 604_800_000, properties: { unicode: 'çà 日本 🎉', empty: '' } }),
+      base(5, { sessionId: '=odd,session', status: 'error', durationMs: 0, properties: { model: 'Claude-X' } }),
+      base(6, { type: '', userId: '', properties: null, status: 'ok', durationMs: 1e-5 }),
+    ],
+    sessions: [{ id: 'odd-session', userId: 'odd-user', attributes: { os: 'linux' } }],
+  };
+}
+
+/** New events between pages: some older than any page read so far, some newer. */
+function arrivals(now: Date, page: number): EventBatch {
+  return {
+    events: Array.from({ length: 12 }, (_, i) => ({
+      ...plainEvent(
+        new Date(now.getTime() - ((i * 61 + page * 7) % (29 * 24)) * HOUR_MS - i * 1000),
+        `arrival-${page}`,
+      ),
+      name: 'arrival',
+    })),
+    sessions: [],
+  };
+}
+
+function plainEvent(timestamp: Date, sessionId: string): EventInput {
+  return {
+    id: randomUUID(),
+    clientId: false,
+    clientTimestamp: true,
+    timestamp,
+    sessionId,
+    name: 'x',
+    type: 'custom',
+    userId: null,
+    durationMs: null,
+    status: null,
+    properties: null,
+  };
+}
+
+function expectClose(got: number | null, want: number | null): void {
+  if (got === null || want === null) expect(got).toBe(want);
+  else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+}
+
+function compareKeys(a: EventData, b: EventData): number {
+  const byTime = a.timestamp.getTime() - b.timestamp.getTime();
+  return byTime !== 0 ? byTime : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+async function all<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
+  const result: T[] = [];
+  for await (const batch of batches) result.push(...batch);
+  return result;
+}
+
+async function bytes(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks);
+}
+
+async function allSessions(store: EventStore, query: AnalyticsQuery, first = 50): Promise<SessionData[]> {
+  const result: SessionData[] = [];
+  let after: SessionKey | null = null;
+  for (;;) {
+    const page: Page<SessionData> = await store.sessions(query, { first, after });
+    result.push(...page.nodes);
+    const last = page.nodes.at(-1);
+    if (!page.hasNextPage || !last) return result;
+    after = { startedAt: last.startedAt, id: last.id };
+  }
+}
+
+async function allActivity(store: EventStore, query: AnalyticsQuery, first: number): Promise<EventData[]> {
+  const result: EventData[] = [];
+  let after: EventKey | null = null;
+  for (;;) {
+    const page: Page<EventData> = await store.activity(query, { first, after });
+    result.push(...page.nodes);
+    const last = page.nodes.at(-1);
+    if (!page.hasNextPage || !last) return result;
+    after = { ts: last.timestamp, id: last.id };
+  }
+}
+
+async function allSessionEvents(store: EventStore, ws: string, sessionId: string, first: number): Promise<EventData[]> {
+  const result: EventData[] = [];
+  let after: EventKey | null = null;
+  for (;;) {
+    const page: Page<EventData> = await store.sessionEvents(ws, sessionId, { first, after });
+    result.push(...page.nodes);
+    const last = page.nodes.at(-1);
+    if (!page.hasNextPage || !last) return result;
+    after = { ts: last.timestamp, id: last.id };
+  }
+}

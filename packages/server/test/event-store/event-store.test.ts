@@ -1,0 +1,31 @@
+import { MemoryEventStore } from '../../src/modules/events/reference/memory-event-store';
+import { startTestServer } from '../harness';
+import { runEventStoreContract } from './contract';
+
+describe('the reference in-memory store', () => {
+  runEventStoreContract(() =>
+    Promise.resolve({
+      store: new MemoryEventStore(),
+      newWorkspace: () => Promise.resolve(crypto.randomUUID()),
+      close: () => Promise.resolve(),
+    }),
+  );
+});
+
+describe('the PostgreSQL store', () => {
+  runEventStoreContract(async () => {
+    const server = await startTestServer();
+    return {
+      store: server.tally.services.events,
+      newWorkspace: async () => {
+        const rows: Array<{ id: string }> = await server.tally.db.query(
+          `INSERT INTO workspaces (kind, name) VALUES ('TEAM', 'Contract') RETURNING id`,
+        );
+        const id = rows[0]?.id;
+        if (!id) throw new Error('workspace insert failed');
+        return id;
+      },
+      close: () => server.close(),
+    };
+  });
+});
