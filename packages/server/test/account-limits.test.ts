@@ -1,7 +1,7 @@
 import { verify } from '@node-rs/argon2';
 import { Pool } from 'pg';
 import { accountKey } from '../src/modules/accounts/login-limiter';
-import { RateLimit } from '../src/modules/rate-limits/rate-limit';
+import { RateLimit } from '../src/platform/rate-limits/rate-limit';
 import { gqlFrom, newClientAddress } from './client-address';
 import { SIGN_UP, createUser, uniqueEmail } from './factories';
 import { codeOf, startTestServer, type GqlOptions, type GqlResponse, type TestServer } from './harness';

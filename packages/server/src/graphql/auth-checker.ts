@@ -1,6 +1,6 @@
 import { ErrorCode, type Scope } from '@tally/shared';
 import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, isObjectType } from 'graphql';
-import { AppError, forbidden, notFound, unauthenticated } from '../errors';
+import { AppError, forbidden, notFound, unauthenticated } from '../platform/errors';
 
 const KEYS_REFUSED = 'API keys cannot do this: it is for signed-in people only.';
 import { Workspace } from '../modules/workspaces/workspace.entity';

@@ -4,8 +4,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isErrorCode } from '@tally/shared';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { AppError } from '../errors';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/db/unavailable';
+import { AppError } from '../platform/errors';
 
 /** Apollo's own request-level codes: all of them are the caller's malformed request. */
 const REQUEST_ERROR_CODES = new Set([

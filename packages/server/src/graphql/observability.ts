@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
-import { addLogBindings } from '../logger';
-import type { Metrics } from '../modules/metrics/metrics';
+import { addLogBindings } from '../platform/logger';
+import type { Metrics } from '../platform/metrics/metrics';
 import type { RequestContext } from './context';
 
 /**

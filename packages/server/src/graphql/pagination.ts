@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { badInput, isUuid } from '../errors';
+import { badInput, isUuid } from '../platform/errors';
 import { hasControlCharacter } from './control-characters';
 
 @ObjectType('PageInfo')

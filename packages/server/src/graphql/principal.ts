@@ -1,4 +1,4 @@
-import { forbidden, unauthenticated } from '../errors';
+import { forbidden, unauthenticated } from '../platform/errors';
 import type { Principal, RequestContext } from './context';
 
 /** The caller of a field the auth checker has admitted: present for every declared rule but `public`. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../graphql/context';
 import type { TokenService } from '../modules/accounts/tokens';
-import { unauthenticated } from '../errors';
+import { unauthenticated } from '../platform/errors';
 
 export const API_KEY_PREFIX = 'tly_';
 

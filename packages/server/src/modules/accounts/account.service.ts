@@ -2,15 +2,15 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../errors';
+import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../platform/errors';
 import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
-import type { RateLimit } from '../rate-limits/rate-limit';
+import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import type { WorkspaceService } from '../workspaces/workspace.service';
 import type { LoginLimiter } from './login-limiter';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
 import { newPasswordProblem } from './password-policy';
 import { RefreshToken } from './refresh-token.entity';
-import { type Change, announce } from '../../db/change-feed';
+import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { type TokenService, hashToken, newFamilyExpiry, refreshExpiry } from './tokens';
 import { User } from './user.entity';
 

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { Principal } from '../../graphql/context';
 import type { ReadGate } from '../events/event-store';
-import type { BatchedRateLimit } from '../rate-limits/batched-rate-limit';
+import type { BatchedRateLimit } from '../../platform/rate-limits/batched-rate-limit';
 
 /**
  * One GraphQL request's analytics reads (made on first use, in the request's context):

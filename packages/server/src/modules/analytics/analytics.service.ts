@@ -1,5 +1,5 @@
 import { type EventFilter, Interval } from '@tally/shared';
-import { notFound } from '../../errors';
+import { notFound } from '../../platform/errors';
 import { pageSize } from '../../graphql/pagination';
 import type { Annotation } from '../annotations/annotation.entity';
 import type { AnalyticsQuery, EventData, EventStore, Page, SessionData } from '../events/event-store';

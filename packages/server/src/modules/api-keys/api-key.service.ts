@@ -1,9 +1,9 @@
 import { type ApiKeyRole, LIMITS } from '@tally/shared';
 import { type DataSource, IsNull } from 'typeorm';
-import { badInput, isUuid, notFound } from '../../errors';
+import { badInput, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
-import { type Change, announce } from '../../db/change-feed';
+import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';

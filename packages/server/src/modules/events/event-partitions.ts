@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { JobQueue } from '../jobs/job-queue';
+import type { JobQueue } from '../../platform/jobs/job-queue';
 import type { EventStore } from './event-store';
 
 /** Months of partitions kept ready beyond the current one. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { EventFilter, Interval } from '@tally/shared';
-import type { BatchedDeleteOptions } from '../jobs/batched-delete';
+import type { BatchedDeleteOptions } from '../../platform/jobs/batched-delete';
 
 /**
  * All event storage sits behind this one interface (DESIGN.md, "Built to scale out"): writing a

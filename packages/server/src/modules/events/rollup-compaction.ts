@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import type { JobQueue } from '../jobs/job-queue';
+import type { JobQueue } from '../../platform/jobs/job-queue';
 import { HISTOGRAM_BUCKETS } from './duration-histogram';
 
 export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';

@@ -8,7 +8,7 @@ import {
   grantableRoles,
 } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppError, badInput, forbidden, isUuid, notFound } from '../../errors';
+import { AppError, badInput, forbidden, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../graphql/context';
 import { userIdOf } from '../../graphql/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';

@@ -1,6 +1,6 @@
 import { ANALYTICS_LIMITS, type EventFilter, PropertyOp } from '@tally/shared';
 import { z } from 'zod';
-import { badInput } from '../../errors';
+import { badInput } from '../../platform/errors';
 import { CONTROL_CHARACTER_REFUSAL, holdsControlCharacter } from '../../graphql/control-characters';
 
 /** Longest value a property condition compares with (EventFilterInput's `value`, @MaxLength). */

@@ -1,6 +1,6 @@
 import { ANALYTICS_LIMITS, type EventFilter } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { badInput, conflict, isUniqueViolation, isUuid, notFound } from '../../errors';
+import { badInput, conflict, isUniqueViolation, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../graphql/context';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { normalizeEventFilter } from './event-filter';

@@ -4,7 +4,7 @@ import { MaxLength } from 'class-validator';
 import { Authenticated, Public, RequiresScopes, UsersOnly } from '../../graphql/auth';
 import type { RequestContext, WorkspaceAccess } from '../../graphql/context';
 import { principalOf } from '../../graphql/principal';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound } from '../../platform/errors';
 import { Workspace } from './workspace.entity';
 import type { WorkspaceService } from './workspace.service';
 

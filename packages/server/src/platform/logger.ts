@@ -7,7 +7,7 @@ import pino, {
   type LoggerOptions,
 } from 'pino';
 import type { Config } from './config';
-import type { Principal } from './graphql/context';
+import type { Principal } from '../graphql/context';
 
 /**
  * What a database driver's error carries beyond its message: TypeORM's QueryFailedError has the
