@@ -12,14 +12,12 @@ import { migrate } from './platform/db/migrate';
 import { createApollo } from './graphql/apollo';
 import { buildTallySchema } from './graphql/schema';
 import { buildHttpApp } from './http/app';
-import { Authenticator } from './http/authenticate';
+import { Authenticator } from './auth/authenticate';
 import { sessionCookieFor } from './http/session-cookie';
 import { createLogger } from './platform/logger';
-import { AccountResolver } from './modules/accounts/account.resolver';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { RevokedSessions } from './modules/accounts/revoked-sessions';
-import { PasswordResetResolver } from './modules/accounts/password-reset.resolver';
 import {
   type PasswordResetLimits,
   PasswordResetService,
@@ -28,7 +26,6 @@ import {
 import { RateLimit } from './platform/rate-limits/rate-limit';
 import { TokenService } from './modules/accounts/tokens';
 import { ChangeFeed, type ChangeFeedOptions } from './platform/change-feed/change-feed';
-import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api-key.resolver';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
 import { AuditService } from './modules/audit/audit.service';
@@ -40,24 +37,13 @@ import { Metrics, isPoolUse } from './platform/metrics/metrics';
 import { MetricsServer } from './platform/metrics/metrics.route';
 import { Mailer } from './platform/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
-import { MemberResolver, WorkspaceMembersResolver } from './modules/members/member.resolver';
-import { AuditEntryResolver, WorkspaceAuditResolver } from './modules/audit/audit.resolver';
 import { defineInvitationEmail } from './modules/invitations/invitation-email';
-import { InvitationResolver, WorkspaceInvitationsResolver } from './modules/invitations/invitation.resolver';
 import { type InvitationLimits, InvitationService } from './modules/invitations/invitation.service';
 import type { BatchedDeleteOptions } from './platform/jobs/batched-delete';
 import { defineWorkspacePurge } from './modules/workspaces/workspace-purge';
 import { Sealer } from './platform/sealer';
-import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from './modules/saved-filters/saved-filter.resolver';
 import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
-import { AnnotationResolver, WorkspaceAnnotationsResolver } from './modules/annotations/annotation.resolver';
 import { AnnotationService } from './modules/annotations/annotation.service';
-import {
-  AnalyticsResolver,
-  OverviewResolver,
-  SessionResolver,
-  WorkspaceAnalyticsResolver,
-} from './modules/analytics/analytics.resolver';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-reads';
 import { defineEventPartitionsJob } from './modules/events/event-partitions';
@@ -69,7 +55,6 @@ import { PostgresEventStore } from './modules/events/postgres-event-store';
 import { registerExportRoute } from './modules/exports/export.route';
 import { ExportService } from './modules/exports/export.service';
 import { BatchedRateLimit } from './platform/rate-limits/batched-rate-limit';
-import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
 import { loadJwtSecret } from './platform/secrets';
 
@@ -309,28 +294,18 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       mailer,
     };
 
-    const resolvers = new Map<unknown, unknown>([
-      [AccountResolver, new AccountResolver(accounts)],
-      [PasswordResetResolver, new PasswordResetResolver(passwordResets)],
-      [WorkspaceResolver, new WorkspaceResolver(workspaces)],
-      [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
-      [WorkspaceApiKeysResolver, new WorkspaceApiKeysResolver(apiKeys)],
-      [MemberResolver, new MemberResolver(memberships)],
-      [WorkspaceMembersResolver, new WorkspaceMembersResolver(memberships)],
-      [InvitationResolver, new InvitationResolver(invitations)],
-      [WorkspaceInvitationsResolver, new WorkspaceInvitationsResolver(invitations)],
-      [WorkspaceAuditResolver, new WorkspaceAuditResolver(audit)],
-      [AuditEntryResolver, new AuditEntryResolver()],
-      [SavedFilterResolver, new SavedFilterResolver(savedFilters)],
-      [WorkspaceSavedFiltersResolver, new WorkspaceSavedFiltersResolver(savedFilters)],
-      [AnnotationResolver, new AnnotationResolver(annotations)],
-      [WorkspaceAnnotationsResolver, new WorkspaceAnnotationsResolver(annotations)],
-      [WorkspaceAnalyticsResolver, new WorkspaceAnalyticsResolver(analytics)],
-      [AnalyticsResolver, new AnalyticsResolver(analytics)],
-      [OverviewResolver, new OverviewResolver(analytics)],
-      [SessionResolver, new SessionResolver(analytics)],
-    ]);
-    const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
+    const schema = await buildTallySchema({
+      accounts,
+      passwordResets,
+      workspaces,
+      apiKeys,
+      memberships,
+      invitations,
+      audit,
+      savedFilters,
+      annotations,
+      analytics,
+    });
 
     const authenticator = new Authenticator(tokens, apiKeyVerifier, revokedSessions);
     const app = await buildHttpApp(

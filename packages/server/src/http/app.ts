@@ -18,7 +18,7 @@ import { type ContextDeps, TallyContext } from '../graphql/context-factory';
 import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../platform/logger';
 import type { Metrics } from '../platform/metrics/metrics';
 import { registerMetricsRoute } from '../platform/metrics/metrics.route';
-import type { Authenticator } from './authenticate';
+import type { Authenticator } from '../auth/authenticate';
 import { RequestLog } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
 

@@ -1,7 +1,7 @@
 import { Interval, Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AnalyticsContext } from './analytics-reads';
 import { Annotation } from '../annotations/annotation.entity';
 import { ANNOTATIONS_LISTED } from '../annotations/annotation.service';
 import { Workspace } from '../workspaces/workspace.entity';
@@ -44,7 +44,7 @@ export class AnalyticsResolver {
   overview(
     @Root() analytics: Analytics,
     @Arg('interval', () => Interval, { nullable: true }) interval: Interval | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<Overview> {
     return this.service.overview(analytics, interval, ctx.analyticsReads);
   }
@@ -57,7 +57,7 @@ export class AnalyticsResolver {
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<SessionConnection> {
     return this.service.sessions(analytics, first, after, ctx.analyticsReads);
   }
@@ -70,7 +70,7 @@ export class AnalyticsResolver {
   session(
     @Root() analytics: Analytics,
     @Arg('id', () => ID) id: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<SessionNode | null> {
     return this.service.session(analytics, id, ctx.analyticsReads);
   }
@@ -82,7 +82,7 @@ export class AnalyticsResolver {
   toolsUsage(
     @Root() analytics: Analytics,
     @Arg('limit', () => Int, { nullable: true }) limit: number | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<UsageRow[]> {
     return this.service.toolsUsage(analytics, limit, ctx.analyticsReads);
   }
@@ -95,7 +95,7 @@ export class AnalyticsResolver {
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<EventConnection> {
     return this.service.activity(analytics, first, after, ctx.analyticsReads);
   }
@@ -126,7 +126,7 @@ export class SessionResolver {
     @Root() session: SessionNode,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<EventConnection> {
     return this.service.sessionEvents(session, first, after, ctx.analyticsReads);
   }

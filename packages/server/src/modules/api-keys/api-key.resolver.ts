@@ -1,7 +1,7 @@
 import { Scope } from '@tally/shared';
 import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AccountsContext } from '../accounts/account-context';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
@@ -16,19 +16,19 @@ export class ApiKeyResolver {
   @RequiresScopes(Scope.KEYS_MANAGE)
   createApiKey(
     @Args(() => CreateApiKeyArgs) args: CreateApiKeyArgs,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<CreatedApiKey> {
     return this.apiKeys.create(args.workspaceId, ctx.principal, args.input);
   }
 
   @Mutation(() => ApiKey)
   @RequiresScopes(Scope.KEYS_MANAGE)
-  revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: RequestContext): Promise<ApiKey> {
+  revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: AccountsContext): Promise<ApiKey> {
     return this.apiKeys.revoke(args.workspaceId, args.apiKeyId, ctx.principal);
   }
 
   @FieldResolver(() => User, { nullable: true })
-  createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+  createdBy(@Root() key: ApiKey, @Ctx() ctx: AccountsContext): Promise<User | null> | null {
     return key.createdById ? ctx.loaders.users.load(key.createdById) : null;
   }
 }

@@ -1,7 +1,7 @@
 import { type ApiKeyRole, LIMITS } from '@tally/shared';
 import { type DataSource, IsNull } from 'typeorm';
 import { badInput, isUuid, notFound } from '../../platform/errors';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';

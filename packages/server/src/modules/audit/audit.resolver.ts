@@ -1,7 +1,7 @@
 import { Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AccountsContext } from '../accounts/account-context';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
@@ -30,7 +30,7 @@ export class WorkspaceAuditResolver {
 @Resolver(() => AuditEntry)
 export class AuditEntryResolver {
   @FieldResolver(() => User, { nullable: true })
-  actor(@Root() entry: AuditEntry, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+  actor(@Root() entry: AuditEntry, @Ctx() ctx: AccountsContext): Promise<User | null> | null {
     return entry.actorUserId ? ctx.loaders.users.load(entry.actorUserId) : null;
   }
 

@@ -1,5 +1,5 @@
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
 import { decodeKeysetCursor, encodeCursor, pageSize } from '../../graphql/pagination';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditEntry, type AuditEntryConnection } from './audit-entry.entity';

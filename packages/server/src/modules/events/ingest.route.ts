@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../../graphql/context';
-import type { Authenticator } from '../../http/authenticate';
+import type { Principal } from '../../auth/principal';
+import type { Authenticator } from '../../auth/authenticate';
 import { addLogBindings, principalLogFields } from '../../platform/logger';
 import type { IngestCounters } from '../../platform/metrics/metrics';
 import { MAX_BATCH_BYTES } from './ingest.schema';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, Scope } from '@tally/shared';
 import { AppError, forbidden, unauthenticated } from '../../platform/errors';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
 import type { BatchedRateLimit } from '../../platform/rate-limits/batched-rate-limit';
 import type { EventBatch, EventStore } from './event-store';
 import { type IngestIssue, describeIssues, ingestBatchSchema } from './ingest.schema';

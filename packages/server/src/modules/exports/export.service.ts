@@ -2,7 +2,7 @@ import { type Readable, pipeline } from 'node:stream';
 import { ErrorCode, type EventFilter, type MemberRole, Scope, scopesForMemberRole } from '@tally/shared';
 import { z } from 'zod';
 import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
 import type { AnalyticsQuery, EventStore, ExportFormat } from '../events/event-store';
 import { parseEventFilterJson } from '../saved-filters/event-filter';
 import { StallGuard } from './stall-guard';

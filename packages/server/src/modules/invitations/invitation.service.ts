@@ -10,8 +10,8 @@ import {
 import { isEmail } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, conflict, forbidden, isUuid, notFound } from '../../platform/errors';
-import type { Principal } from '../../graphql/context';
-import { userIdOf } from '../../graphql/principal';
+import type { Principal } from '../../auth/principal';
+import { userIdOf } from '../../auth/principal';
 import { ErrorCode } from '@tally/shared';
 import type { Sealer } from '../../platform/sealer';
 import { normalizeEmail } from '../accounts/account.service';

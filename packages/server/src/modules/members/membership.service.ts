@@ -9,8 +9,8 @@ import {
 } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, forbidden, isUuid, notFound } from '../../platform/errors';
-import type { Principal } from '../../graphql/context';
-import { userIdOf } from '../../graphql/principal';
+import type { Principal } from '../../auth/principal';
+import { userIdOf } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { revokeInvitationsBeyondInviter } from '../invitations/inviter-revocation';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';

@@ -7,7 +7,7 @@ import { WORKSPACE_PURGE_JOB } from './workspace-purge';
 import { lockMembers, lockWorkspace } from './team-lock';
 import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Membership } from '../members/member.entity';
 import { Workspace } from './workspace.entity';
