@@ -38,7 +38,7 @@ import {
 } from '../modules/analytics/analytics.resolver';
 import { enforceDeclarations } from '../auth/auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
-import { JsonValue } from './scalars';
+import { JsonValue } from '../platform/scalars';
 
 let enumsRegistered = false;
 function registerEnums(): void {

@@ -3,7 +3,7 @@ import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../platform/errors';
-import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
+import { SINGLE_LINE_NAME, isSingleLineName } from '../../platform/text';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import type { WorkspaceService } from '../workspaces/workspace.service';
 import type { LoginLimiter } from './login-limiter';

@@ -1,6 +1,6 @@
 import { type EventFilter, Interval } from '@tally/shared';
 import { notFound } from '../../platform/errors';
-import { pageSize } from '../../graphql/pagination';
+import { pageSize } from '../../platform/pagination';
 import type { Annotation } from '../annotations/annotation.entity';
 import type { AnalyticsQuery, EventData, EventStore, Page, SessionData } from '../events/event-store';
 import { checkRange } from '../events/time-range';

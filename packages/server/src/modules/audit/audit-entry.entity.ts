@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { PageInfo } from '../../graphql/pagination';
-import { JsonValue } from '../../graphql/scalars';
+import { PageInfo } from '../../platform/pagination';
+import { JsonValue } from '../../platform/scalars';
 import type { ApiKey } from '../api-keys/api-key.entity';
 
 /** One recorded change in a workspace: who (a user or an API key) did what to which target. */

@@ -1,6 +1,6 @@
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import type { Principal } from '../../auth/principal';
-import { decodeKeysetCursor, encodeCursor, pageSize } from '../../graphql/pagination';
+import { decodeKeysetCursor, encodeCursor, pageSize } from '../../platform/pagination';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { AuditEntry, type AuditEntryConnection } from './audit-entry.entity';
 

@@ -6,7 +6,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import { notFound } from '../../platform/errors';
 import { isStatementTimeout, tooSlow } from './statement-timeout';
-import { decodeKeysetCursor, encodeCursor } from '../../graphql/pagination';
+import { decodeKeysetCursor, encodeCursor } from '../../platform/pagination';
 import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../../platform/jobs/batched-delete';
 import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from './duration-histogram';
 import { EventPartitions } from './event-partitions';

@@ -1,6 +1,6 @@
 import { invitationStatus, InvitationStatus } from '@tally/shared';
 import type { DataSource } from 'typeorm';
-import { singleLineName } from '../../graphql/control-characters';
+import { singleLineName } from '../../platform/text';
 import type { Sealer } from '../../platform/sealer';
 import type { JobQueue } from '../../platform/jobs/job-queue';
 import { html } from '../../platform/mail/html';

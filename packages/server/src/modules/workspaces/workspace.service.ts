@@ -1,7 +1,7 @@
 import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { badInput, forbidden, isUuid, notFound } from '../../platform/errors';
-import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
+import { SINGLE_LINE_NAME, isSingleLineName } from '../../platform/text';
 import type { JobQueue } from '../../platform/jobs/job-queue';
 import { WORKSPACE_PURGE_JOB } from './workspace-purge';
 import { lockMembers, lockWorkspace } from './team-lock';

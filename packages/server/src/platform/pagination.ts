@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { badInput, isUuid } from '../platform/errors';
-import { hasControlCharacter } from './control-characters';
+import { badInput, isUuid } from './errors';
+import { hasControlCharacter } from './text';
 
 @ObjectType('PageInfo')
 export class PageInfo {
