@@ -4,7 +4,7 @@ import { Annotation } from './modules/annotations/annotation.entity';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { AuditEntry } from './modules/audit/audit-entry.entity';
 import { Invitation } from './modules/invitations/invitation.entity';
-import { Membership } from './modules/members/member.entity';
+import { Membership } from './modules/workspaces/member.entity';
 import { SavedFilter } from './modules/saved-filters/saved-filter.entity';
 import { Workspace } from './modules/workspaces/workspace.entity';
 

@@ -12,8 +12,14 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { type ContainerType, buildSchema, registerEnumType } from 'type-graphql';
 import { AccountResolver } from '../modules/accounts/account.resolver';
 import { PasswordResetResolver } from '../modules/accounts/password-reset.resolver';
-import { ApiKeyResolver, WorkspaceApiKeysResolver } from '../modules/api-keys/api-key.resolver';
-import { AuditEntryResolver, WorkspaceAuditResolver } from '../modules/audit/audit.resolver';
+// AuditEntry.actor before AuditEntry.actorApiKey (api-keys): fields print in the order they are declared.
+import { AuditEntryResolver } from '../modules/audit/audit.resolver';
+import {
+  ApiKeyResolver,
+  AuditEntryApiKeyResolver,
+  WorkspaceApiKeysResolver,
+} from '../modules/api-keys/api-key.resolver';
+import { WorkspaceAuditResolver } from '../modules/workspaces/workspace-audit.resolver';
 import { InvitationResolver, WorkspaceInvitationsResolver } from '../modules/invitations/invitation.resolver';
 import { MemberResolver, WorkspaceMembersResolver } from '../modules/members/member.resolver';
 import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
@@ -95,6 +101,7 @@ export const RESOLVERS: readonly ResolverEntry[] = [
   entry(WorkspaceInvitationsResolver, (s) => new WorkspaceInvitationsResolver(s.invitations)),
   entry(WorkspaceAuditResolver, (s) => new WorkspaceAuditResolver(s.audit)),
   entry(AuditEntryResolver, () => new AuditEntryResolver()),
+  entry(AuditEntryApiKeyResolver, (s) => new AuditEntryApiKeyResolver(s.apiKeys)),
   entry(SavedFilterResolver, (s) => new SavedFilterResolver(s.savedFilters)),
   entry(WorkspaceSavedFiltersResolver, (s) => new WorkspaceSavedFiltersResolver(s.savedFilters)),
   entry(AnnotationResolver, (s) => new AnnotationResolver(s.annotations)),

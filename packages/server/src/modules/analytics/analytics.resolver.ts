@@ -6,7 +6,8 @@ import { Annotation } from '../annotations/annotation.entity';
 import { ANNOTATIONS_LISTED } from '../annotations/annotation.service';
 import { Workspace } from '../workspaces/workspace.entity';
 import { STATEMENT_COST, analyticsComplexity, statementComplexity } from './analytics-cost';
-import { DateRangeInput, EventFilterInput } from './analytics.inputs';
+import { DateRangeInput } from '../../platform/date-range';
+import { EventFilterInput } from '../saved-filters/event-filter.inputs';
 import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
 import { Analytics, EventConnection, Overview, SessionConnection, SessionNode, UsageRow } from './analytics.types';
 

@@ -4,7 +4,7 @@ import { RequiresScopes } from '../../auth/declarations';
 import type { AccountsContext } from '../accounts/account-context';
 import { principalOf } from '../../auth/principal';
 import { User } from '../accounts/user.entity';
-import { DateRangeInput } from '../analytics/analytics.inputs';
+import { DateRangeInput } from '../../platform/date-range';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Annotation, AnnotationInput } from './annotation.entity';
 import { ANNOTATIONS_LISTED, type AnnotationService } from './annotation.service';

@@ -1,8 +1,11 @@
 import { Scope } from '@tally/shared';
+import DataLoader from 'dataloader';
 import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../auth/declarations';
+import type { AuthContext } from '../../auth/context';
 import type { AccountsContext } from '../accounts/account-context';
 import { User } from '../accounts/user.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyArgs, CreatedApiKey, RevokeApiKeyArgs } from './api-key.inputs';
@@ -42,5 +45,35 @@ export class WorkspaceApiKeysResolver {
   @RequiresScopes(Scope.KEYS_READ)
   apiKeys(@Root() workspace: Workspace): Promise<ApiKey[]> {
     return this.service.list(workspace.id);
+  }
+}
+
+/**
+ * AuditEntry.actorApiKey: the acting key of an entry, from the entry's workspace. The keys of a
+ * page of entries are read in one query (a loader per request and workspace).
+ */
+@Resolver(() => AuditEntry)
+export class AuditEntryApiKeyResolver {
+  private readonly loaders = new WeakMap<AuthContext, Map<string, DataLoader<string, ApiKey | null>>>();
+
+  constructor(private readonly service: ApiKeyService) {}
+
+  @FieldResolver(() => ApiKey, { nullable: true, description: 'An API key acting, when no user did.' })
+  actorApiKey(@Root() entry: AuditEntry, @Ctx() ctx: AuthContext): Promise<ApiKey | null> | null {
+    return entry.actorApiKeyId ? this.loaderFor(ctx, entry.workspaceId).load(entry.actorApiKeyId) : null;
+  }
+
+  private loaderFor(ctx: AuthContext, workspaceId: string): DataLoader<string, ApiKey | null> {
+    let byWorkspace = this.loaders.get(ctx);
+    if (!byWorkspace) {
+      byWorkspace = new Map();
+      this.loaders.set(ctx, byWorkspace);
+    }
+    let loader = byWorkspace.get(workspaceId);
+    if (!loader) {
+      loader = new DataLoader((ids: readonly string[]) => this.service.findInWorkspace(workspaceId, ids));
+      byWorkspace.set(workspaceId, loader);
+    }
+    return loader;
   }
 }

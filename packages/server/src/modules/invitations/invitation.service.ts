@@ -17,7 +17,7 @@ import type { Sealer } from '../../platform/sealer';
 import { normalizeEmail } from '../accounts/account.service';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import type { JobQueue } from '../../platform/jobs/job-queue';
-import { Membership } from '../members/member.entity';
+import { Membership } from '../workspaces/member.entity';
 import { type RateLimit, consumeEach, hashedKey } from '../../platform/rate-limits/rate-limit';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';
 import { Workspace } from '../workspaces/workspace.entity';

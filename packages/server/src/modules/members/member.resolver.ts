@@ -5,7 +5,7 @@ import type { AccountsContext } from '../accounts/account-context';
 import { principalOf } from '../../auth/principal';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
-import { Membership } from './member.entity';
+import { Membership } from '../workspaces/member.entity';
 import type { MembershipService } from './membership.service';
 
 @ArgsType()

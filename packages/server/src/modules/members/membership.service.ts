@@ -14,7 +14,7 @@ import { userIdOf } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { revokeInvitationsBeyondInviter } from '../invitations/inviter-revocation';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';
-import { Membership } from './member.entity';
+import { Membership } from '../workspaces/member.entity';
 
 const PERSONAL_HAS_NO_MEMBERS = 'A personal workspace has no other members: create a team to work with others.';
 

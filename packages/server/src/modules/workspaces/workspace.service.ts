@@ -9,7 +9,7 @@ import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
 import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
-import { Membership } from '../members/member.entity';
+import { Membership } from './member.entity';
 import { Workspace } from './workspace.entity';
 
 export interface WorkspaceWithRole {

@@ -1,16 +1,7 @@
 import { ANALYTICS_LIMITS, PropertyOp } from '@tally/shared';
 import { ArrayMaxSize, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { PROPERTY_VALUE_MAX_LENGTH } from '../saved-filters/event-filter';
-
-@InputType('DateRangeInput')
-export class DateRangeInput {
-  @Field(() => Date)
-  from!: Date;
-
-  @Field(() => Date)
-  to!: Date;
-}
+import { PROPERTY_VALUE_MAX_LENGTH } from './event-filter';
 
 @InputType('PropertyConditionInput')
 export class PropertyConditionInput {
