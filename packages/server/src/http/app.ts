@@ -11,9 +11,10 @@ import type { DataSource } from 'typeorm';
 import type { Config, TrustProxy } from '../platform/config';
 import type { ChangeFeed } from '../platform/change-feed/change-feed';
 import { databaseUnavailable, isDatabaseUnavailable } from '../platform/db/unavailable';
-import { ErrorCode } from '@tally/shared';
+import { ERROR_HTTP_STATUS, ErrorCode } from '@tally/shared';
 import { AppError } from '../platform/errors';
 import type { RequestContext } from '../graphql/context';
+import { toGraphQLError } from '../graphql/errors';
 import { type ContextDeps, TallyContext } from '../graphql/context-factory';
 import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../platform/logger';
 import type { Metrics } from '../platform/metrics/metrics';
@@ -138,10 +139,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
         if (known) {
           const retryAfter = known.details?.['retryAfterSeconds'];
           const headers = new Map(typeof retryAfter === 'number' ? [['retry-after', String(retryAfter)]] : []);
-          throw new AppError(known.code, known.message, {
-            ...known.details,
-            http: { status: known.httpStatus, headers },
-          });
+          throw toGraphQLError(known, { status: ERROR_HTTP_STATUS[known.code], headers });
         }
         throw error;
       }
@@ -168,7 +166,9 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     if (error instanceof AppError) {
       const retryAfter = error.details?.['retryAfterSeconds'];
       if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-      return reply.code(error.httpStatus).send({ error: error.code, message: error.message, ...error.details });
+      return reply
+        .code(ERROR_HTTP_STATUS[error.code])
+        .send({ error: error.code, message: error.message, ...error.details });
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
