@@ -14,7 +14,7 @@ const sharedSource = fileURLToPath(new URL('../shared/src/index.ts', import.meta
  * `graphql-operations.json` in the build: the names of the dashboard's own operations, from every
  * `.graphql` file under src/ (the documents codegen types). The server reads it from the folder
  * it serves (WEB_DIST_DIR) at start, so /metrics keeps a label for each of them however many names
- * other clients make up (packages/server/src/modules/metrics/dashboard-operations.ts).
+ * other clients make up (packages/server/src/platform/metrics/dashboard-operations.ts).
  */
 function dashboardOperationNames(): Plugin {
   const sourceDir = fileURLToPath(new URL('./src', import.meta.url));

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import type { Config } from '../src/config';
+import type { Config } from '../src/platform/config';
 import type { Tally } from '../src/server';
 
 export const execFileAsync = promisify(execFile);

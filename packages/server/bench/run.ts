@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/platform/config';
 import { createTally } from '../src/server';
 import { analyticsRows } from './analytics';
 import { apiRows } from './api';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { loadConfig, withDotEnv } from '../src/config';
-import { formatBytes, listClusters, removeOrphans } from '../src/db/orphans';
+import { loadConfig, withDotEnv } from '../src/platform/config';
+import { formatBytes, listClusters, removeOrphans } from '../src/platform/db/orphans';
 
 /**
  * `pnpm clean:clusters`: removes root's orphaned embedded PostgreSQL clusters, those under
- * EMBEDDED_PG_DIR/clusters whose DATA_DIR is gone or names another cluster (src/db/orphans.ts).
+ * EMBEDDED_PG_DIR/clusters whose DATA_DIR is gone or names another cluster (src/platform/db/orphans.ts).
  * A cluster whose PostgreSQL runs, whose DATA_DIR's Tally is alive, or whose DATA_DIR still
  * names it is never removed. `--unrecorded` also removes clusters older than an hour that record
  * no DATA_DIR (made by a Tally before it recorded one) and do not run.

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { type Config, loadConfig, withDotEnv } from '../src/config';
-import { runningDatabaseUrl } from '../src/db/embedded';
-import { type OwnerRecord, ownerAlive, readOwner } from '../src/db/owner';
-import { createLogger } from '../src/logger';
+import { type Config, loadConfig, withDotEnv } from '../src/platform/config';
+import { runningDatabaseUrl } from '../src/platform/db/embedded';
+import { type OwnerRecord, ownerAlive, readOwner } from '../src/platform/db/owner';
+import { createLogger } from '../src/platform/logger';
 import { createTally } from '../src/server';
 
 /**

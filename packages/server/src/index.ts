@@ -1,4 +1,4 @@
-export { loadConfig, ConfigError, type Config } from './config';
+export { loadConfig, ConfigError, type Config } from './platform/config';
 export { createTally, type Tally, type Services } from './server';
 export { buildTallySchema } from './graphql/schema';
-export { AppError } from './errors';
+export { AppError } from './platform/errors';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, withDotEnv } from './config';
-import { createLogger } from './logger';
+import { ConfigError, loadConfig, withDotEnv } from './platform/config';
+import { createLogger } from './platform/logger';
 import { createTally } from './server';
-import { StartupError } from './startup-error';
+import { StartupError } from './platform/startup-error';
 
 /** Start-up only: config, database, HTTP server, and a graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {

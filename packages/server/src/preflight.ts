@@ -1,5 +1,5 @@
-import { loadConfig, withDotEnv } from './config';
-import { alreadyRunning, liveOwner } from './db/owner';
+import { loadConfig, withDotEnv } from './platform/config';
+import { alreadyRunning, liveOwner } from './platform/db/owner';
 
 /**
  * For scripts/start.mjs, before it builds anything: the one line to stop with when a live Tally

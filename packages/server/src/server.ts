@@ -4,59 +4,46 @@ import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { Config } from './config';
-import { createDataSource } from './db/data-source';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded';
-import { migrate } from './db/migrate';
+import type { Config } from './platform/config';
+import { createDataSource } from './platform/db/data-source';
+import { ENTITIES } from './entities';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded';
+import { migrate } from './platform/db/migrate';
 import { createApollo } from './graphql/apollo';
 import { buildTallySchema } from './graphql/schema';
 import { buildHttpApp } from './http/app';
-import { Authenticator } from './http/authenticate';
+import { Authenticator } from './auth/authenticate';
 import { sessionCookieFor } from './http/session-cookie';
-import { createLogger } from './logger';
-import { AccountResolver } from './modules/accounts/account.resolver';
+import { createLogger } from './platform/logger';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { RevokedSessions } from './modules/accounts/revoked-sessions';
-import { PasswordResetResolver } from './modules/accounts/password-reset.resolver';
 import {
   type PasswordResetLimits,
   PasswordResetService,
   definePasswordResetEmail,
 } from './modules/accounts/password-reset.service';
-import { RateLimit } from './modules/rate-limits/rate-limit';
+import { RateLimit } from './platform/rate-limits/rate-limit';
 import { TokenService } from './modules/accounts/tokens';
-import { ChangeFeed, type ChangeFeedOptions } from './db/change-feed';
-import { ApiKeyResolver, WorkspaceApiKeysResolver } from './modules/api-keys/api-key.resolver';
+import { ChangeFeed, type ChangeFeedOptions } from './platform/change-feed/change-feed';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
 import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
-import { JobQueue, type JobQueueOptions } from './modules/jobs/job-queue';
-import { defineMailJobs } from './modules/mail/mail-send.job';
-import { dashboardOperationNames } from './modules/metrics/dashboard-operations';
-import { Metrics, isPoolUse } from './modules/metrics/metrics';
-import { MetricsServer } from './modules/metrics/metrics.route';
-import { Mailer } from './modules/mail/mailer';
+import { JobQueue, type JobQueueOptions } from './platform/jobs/job-queue';
+import { defineMailJobs } from './platform/mail/mail-send.job';
+import { dashboardOperationNames } from './platform/metrics/dashboard-operations';
+import { Metrics, isPoolUse } from './platform/metrics/metrics';
+import { MetricsServer } from './platform/metrics/metrics.route';
+import { Mailer } from './platform/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
-import { MemberResolver, WorkspaceMembersResolver } from './modules/members/member.resolver';
-import { AuditEntryResolver, WorkspaceAuditResolver } from './modules/audit/audit.resolver';
 import { defineInvitationEmail } from './modules/invitations/invitation-email';
-import { InvitationResolver, WorkspaceInvitationsResolver } from './modules/invitations/invitation.resolver';
 import { type InvitationLimits, InvitationService } from './modules/invitations/invitation.service';
-import type { BatchedDeleteOptions } from './modules/jobs/batched-delete';
+import type { BatchedDeleteOptions } from './platform/jobs/batched-delete';
 import { WORKSPACE_PURGE_JOB, defineWorkspacePurge } from './modules/workspaces/workspace-purge';
-import { Sealer } from './sealer';
-import { SavedFilterResolver, WorkspaceSavedFiltersResolver } from './modules/saved-filters/saved-filter.resolver';
+import { Sealer } from './platform/sealer';
 import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
-import { AnnotationResolver, WorkspaceAnnotationsResolver } from './modules/annotations/annotation.resolver';
 import { AnnotationService } from './modules/annotations/annotation.service';
-import {
-  AnalyticsResolver,
-  OverviewResolver,
-  SessionResolver,
-  WorkspaceAnalyticsResolver,
-} from './modules/analytics/analytics.resolver';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-reads';
 import { registerIngestRoute } from './modules/events/ingest.route';
@@ -65,10 +52,9 @@ import type { EventStore } from './modules/events/event-store';
 import { PostgresEventStore } from './modules/events/postgres/postgres-event-store';
 import { registerExportRoute } from './modules/exports/export.route';
 import { ExportService } from './modules/exports/export.service';
-import { BatchedRateLimit } from './modules/rate-limits/batched-rate-limit';
-import { WorkspaceResolver } from './modules/workspaces/workspace.resolver';
+import { BatchedRateLimit } from './platform/rate-limits/batched-rate-limit';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
-import { loadJwtSecret } from './secrets';
+import { loadJwtSecret } from './platform/secrets';
 
 export interface Tally {
   config: Config;
@@ -157,7 +143,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   // Every pool waits at most DATABASE_CONNECT_TIMEOUT_MS for a connection: with the database
   // down or unreachable, a request fails (503 on the REST endpoints) instead of hanging.
   const connectionTimeoutMillis = config.databaseConnectTimeoutMs;
-  const db = createDataSource(databaseUrl, 10, connectionTimeoutMillis);
+  const db = createDataSource(databaseUrl, 10, connectionTimeoutMillis, ENTITIES);
   const pool = new Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis });
   // Ingest, analytics queries and exports: their own connections, so a long export or a burst of
   // batches never holds up logins, rate limits or the change feed.
@@ -307,28 +293,18 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       mailer,
     };
 
-    const resolvers = new Map<unknown, unknown>([
-      [AccountResolver, new AccountResolver(accounts)],
-      [PasswordResetResolver, new PasswordResetResolver(passwordResets)],
-      [WorkspaceResolver, new WorkspaceResolver(workspaces)],
-      [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
-      [WorkspaceApiKeysResolver, new WorkspaceApiKeysResolver(apiKeys)],
-      [MemberResolver, new MemberResolver(memberships)],
-      [WorkspaceMembersResolver, new WorkspaceMembersResolver(memberships)],
-      [InvitationResolver, new InvitationResolver(invitations)],
-      [WorkspaceInvitationsResolver, new WorkspaceInvitationsResolver(invitations)],
-      [WorkspaceAuditResolver, new WorkspaceAuditResolver(audit)],
-      [AuditEntryResolver, new AuditEntryResolver()],
-      [SavedFilterResolver, new SavedFilterResolver(savedFilters)],
-      [WorkspaceSavedFiltersResolver, new WorkspaceSavedFiltersResolver(savedFilters)],
-      [AnnotationResolver, new AnnotationResolver(annotations)],
-      [WorkspaceAnnotationsResolver, new WorkspaceAnnotationsResolver(annotations)],
-      [WorkspaceAnalyticsResolver, new WorkspaceAnalyticsResolver(analytics)],
-      [AnalyticsResolver, new AnalyticsResolver(analytics)],
-      [OverviewResolver, new OverviewResolver(analytics)],
-      [SessionResolver, new SessionResolver(analytics)],
-    ]);
-    const schema = await buildTallySchema({ get: (someClass) => resolvers.get(someClass) });
+    const schema = await buildTallySchema({
+      accounts,
+      passwordResets,
+      workspaces,
+      apiKeys,
+      memberships,
+      invitations,
+      audit,
+      savedFilters,
+      annotations,
+      analytics,
+    });
 
     const authenticator = new Authenticator(tokens, apiKeyVerifier, revokedSessions);
     const app = await buildHttpApp(

@@ -1,7 +1,8 @@
 import { verify } from '@node-rs/argon2';
 import { Pool } from 'pg';
 import { accountKey } from '../src/modules/accounts/login-limiter';
-import { RateLimit } from '../src/modules/rate-limits/rate-limit';
+import type { AppError } from '../src/platform/errors';
+import { RateLimit } from '../src/platform/rate-limits/rate-limit';
 import { gqlFrom, newClientAddress } from './client-address';
 import { SIGN_UP, createUser, uniqueEmail } from './factories';
 import { codeOf, startTestServer, type GqlOptions, type GqlResponse, type TestServer } from './harness';
@@ -167,10 +168,13 @@ describe('RateLimit (the consume-first helper)', () => {
       Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? one : other).consume('k')),
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(7);
-    const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as { extensions: object }] : []));
+    const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as AppError] : []));
     expect(refusals).toHaveLength(43);
     for (const refusal of refusals) {
-      expect(refusal.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+      expect({ code: refusal.code, ...refusal.details }).toEqual({
+        code: 'RATE_LIMITED',
+        retryAfterSeconds: expect.any(Number),
+      });
     }
   });
 
@@ -184,7 +188,7 @@ describe('RateLimit (the consume-first helper)', () => {
     expect(await limit.consumed('k')).toBe(0);
     await limit.consume('k');
     await limit.consume('k');
-    await expect(limit.consume('k')).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    await expect(limit.consume('k')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { type Socket, connect } from 'node:net';
 import { Client } from 'pg';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig } from '../src/platform/config';
 import { createRoleTeam, createUser, type RoleTeam, type TestUser } from './factories';
 import { type TestServer, startTestServer } from './harness';
 import { FIXED_DATES_WINDOW, createKey, ensureEventPartitions, scalar, track } from './analytics-fixtures';

@@ -7,7 +7,7 @@ import { Pool } from 'pg';
 import { EventPartitions, monthKey } from '../src/modules/events/postgres/partitions';
 import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/platform/config';
 import { FIXED_DATES_WINDOW, createKey, eventPartitions, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;

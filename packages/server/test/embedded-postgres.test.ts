@@ -4,10 +4,10 @@ import { rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../src/db/embedded';
-import { CLUSTER_RECORD, listClusters, orphanNotice } from '../src/db/orphans';
-import { OWNER_FILE, type OwnerRecord, processExists, processStartTime, readOwner } from '../src/db/owner';
-import { StartupError } from '../src/startup-error';
+import { startEmbeddedPostgres } from '../src/platform/db/embedded';
+import { CLUSTER_RECORD, listClusters, orphanNotice } from '../src/platform/db/orphans';
+import { OWNER_FILE, type OwnerRecord, processExists, processStartTime, readOwner } from '../src/platform/db/owner';
+import { StartupError } from '../src/platform/startup-error';
 
 const asRoot = userInfo().uid === 0;
 if (!asRoot) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Socket, createServer } from 'node:net';
 import { Client } from 'pg';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/db/embedded';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/platform/db/embedded';
 import { type Tally, createTally } from '../src/server';
 import { withDatabase } from './database-url';
 import { SIGN_UP, type TestUser, createTeamWithMembers, createUser, uniqueEmail } from './factories';
@@ -15,7 +15,7 @@ import { FAST_JOBS, TEST_JWT_SECRET, type TestServer, codeOf, gqlRequest, testCo
 
 /**
  * Faults (issue 11, item 4) on a PostgreSQL of this file's own, which it stops and starts: an
- * embedded one (src/db/embedded.ts) in the run's temporary folder, restarted on the same port,
+ * embedded one (src/platform/db/embedded.ts) in the run's temporary folder, restarted on the same port,
  * stopped at the end whatever happens.
  */
 const RUN_DIR = process.env.TALLY_TEST_RUN_DIR ?? tmpdir();

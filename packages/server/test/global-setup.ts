@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createDataSource } from '../src/db/data-source';
-import { startEmbeddedPostgres } from '../src/db/embedded';
-import { migrate } from '../src/db/migrate';
+import { createDataSource } from '../src/platform/db/data-source';
+import { startEmbeddedPostgres } from '../src/platform/db/embedded';
+import { migrate } from '../src/platform/db/migrate';
 import { withDatabase } from './database-url';
 
 declare global {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger';
+import { createLogger } from '../src/platform/logger';
 import { createTally, type Tally } from '../src/server';
 import { createUser, SIGN_UP, type TestUser, uniqueEmail } from './factories';
 import { codeOf, createTestDatabase, gqlRequest, startTestServer, testConfig, type TestServer } from './harness';

@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { type Config, loadConfig } from '../src/config';
-import type { JobQueueOptions } from '../src/modules/jobs/job-queue';
+import { type Config, loadConfig } from '../src/platform/config';
+import type { JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, type TallyOptions, createTally } from '../src/server';
 import { withDatabase } from './database-url';
 

@@ -4,14 +4,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { createLogger } from '../src/logger';
+import { createLogger } from '../src/platform/logger';
 import {
   PURGE_REFRESH_TOKENS_CRON,
   PURGE_REFRESH_TOKENS_JOB,
   purgeExpiredRefreshTokens,
 } from '../src/modules/accounts/refresh-token-purge.job';
-import { purgeWorkspaceRows } from '../src/modules/jobs/batched-delete';
-import type { JobQueue, JobQueueOptions } from '../src/modules/jobs/job-queue';
+import { purgeWorkspaceRows } from '../src/platform/jobs/batched-delete';
+import type { JobQueue, JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, createTally } from '../src/server';
 import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
 

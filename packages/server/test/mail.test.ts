@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { createLogger } from '../src/logger';
-import { html } from '../src/modules/mail/html';
-import { MAIL_SEND_JOB } from '../src/modules/mail/mail-send.job';
-import type { MailMessage } from '../src/modules/mail/mailer';
+import { createLogger } from '../src/platform/logger';
+import { html } from '../src/platform/mail/html';
+import { MAIL_SEND_JOB } from '../src/platform/mail/mail-send.job';
+import type { MailMessage } from '../src/platform/mail/mailer';
 import { type Tally, createTally } from '../src/server';
 import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
 import { type MailCatcher, addressesOf, startMailCatcher } from './mail-catcher';

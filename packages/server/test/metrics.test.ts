@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger';
+import { createLogger } from '../src/platform/logger';
 import { createTeamWithMembers, createUser, type TestUser } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 

@@ -1,5 +1,5 @@
 import { PASSWORD_RESET_EMAIL_JOB } from '../src/modules/accounts/password-reset.service';
-import { JOB_SCHEMA } from '../src/modules/jobs/job-queue';
+import { JOB_SCHEMA } from '../src/platform/jobs/job-queue';
 import { createUser, uniqueEmail } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from './mail-catcher';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger';
+import { createLogger } from '../src/platform/logger';
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { createTally, type Tally } from '../src/server';
 import { cookieFrom, SIGN_UP, uniqueEmail } from './factories';

@@ -12,8 +12,8 @@ import {
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { ConfigError, loadConfig, withDotEnv } from '../src/config';
-import { loadJwtSecret } from '../src/secrets';
+import { ConfigError, loadConfig, withDotEnv } from '../src/platform/config';
+import { loadJwtSecret } from '../src/platform/secrets';
 import { SIGN_UP, uniqueEmail } from './factories';
 import { gqlRequest, startTestServer } from './harness';
 

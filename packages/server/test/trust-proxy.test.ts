@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig } from '../src/platform/config';
 import { uniqueEmail } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 

@@ -5,7 +5,7 @@ import { oneCredentialPerOperation } from './credential-rule';
 import { createFormatError } from './errors';
 import { landingPagePlugin } from './landing-page';
 import { observabilityPlugin } from './observability';
-import type { Metrics } from '../modules/metrics/metrics';
+import type { Metrics } from '../platform/metrics/metrics';
 import { MAX_SELECTIONS, MAX_TOKENS, depthRule } from './limits';
 import { requestPolicyPlugin } from './plugins';
 

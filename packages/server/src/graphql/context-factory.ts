@@ -1,30 +1,22 @@
-import { type MemberRole, type Scope, scopesForMemberRole } from '@tally/shared';
+import type { MemberRole } from '@tally/shared';
 import DataLoader from 'dataloader';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal, WorkspaceAccess } from '../auth/principal';
+import { type RoleSource, memberAccess } from '../auth/workspace-access';
+import type { Loaders, SessionCookie } from '../modules/accounts/account-context';
 import type { User } from '../modules/accounts/user.entity';
 import type { AnalyticsReads } from '../modules/analytics/analytics-reads';
-import type { MembershipService } from '../modules/members/membership.service';
-import type { Loaders, Principal, RequestContext, SessionCookie, WorkspaceAccess } from './context';
+import type { RequestContext } from './context';
 
 export interface ContextDeps {
-  memberships: MembershipService;
+  /** A user's role in a workspace (the members module's MembershipService). */
+  memberships: RoleSource;
   /** Builds the refresh cookie jar of a reply. */
   sessionCookie(request: FastifyRequest, reply: FastifyReply): SessionCookie;
   /** Users by id, in the order asked, null where none exists. */
   loadUsers(ids: readonly string[]): Promise<Array<User | null>>;
   /** A request's analytics limiter and query count (modules/analytics/analytics-reads.ts). */
   analyticsReads(principal: Principal | null): AnalyticsReads;
-}
-
-/** One scope set per member role, built once: every access check shares these sets. */
-const MEMBER_ACCESS = new Map<MemberRole, WorkspaceAccess>();
-function memberAccess(role: MemberRole): WorkspaceAccess {
-  let access = MEMBER_ACCESS.get(role);
-  if (!access) {
-    access = { role, scopes: new Set<Scope>(scopesForMemberRole(role)) };
-    MEMBER_ACCESS.set(role, access);
-  }
-  return access;
 }
 
 class RequestLoaders implements Loaders {

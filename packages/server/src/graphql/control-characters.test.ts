@@ -1,11 +1,6 @@
 import { GraphQLError, parse } from 'graphql';
-import {
-  MAX_VARIABLE_DEPTH,
-  createControlCharacterCheck,
-  hasControlCharacter,
-  isSingleLineName,
-  singleLineName,
-} from './control-characters';
+import { hasControlCharacter, isSingleLineName, singleLineName } from '../platform/text';
+import { MAX_VARIABLE_DEPTH, createControlCharacterCheck } from './control-characters';
 
 function refusal(query: string, variables?: Record<string, unknown>): unknown {
   try {

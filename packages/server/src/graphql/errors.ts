@@ -4,8 +4,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isErrorCode } from '@tally/shared';
 import type { ValidationError } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { AppError } from '../errors';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/db/unavailable';
+import { AppError } from '../platform/errors';
 
 /** Apollo's own request-level codes: all of them are the caller's malformed request. */
 const REQUEST_ERROR_CODES = new Set([
@@ -18,10 +18,33 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/**
+ * The AppError behind an error GraphQL reports: graphql-js wraps what a resolver throws, Apollo
+ * what a hook or the context throws, each keeping it as `originalError`.
+ */
+export function appErrorOf(error: unknown): AppError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 4; depth += 1) {
+    if (current instanceof AppError) return current;
+    if (!(current instanceof GraphQLError)) return undefined;
+    current = current.originalError;
+  }
+  return undefined;
+}
+
+/** An AppError as GraphQL carries it: its code and details in `extensions`; `http` sets the response's status. */
+export function toGraphQLError(error: AppError, http?: { status: number; headers: Map<string, string> }): GraphQLError {
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, ...error.details, ...(http ? { http } : {}) },
+  });
+}
+
 /** Whether an error is an expected one (a known code) rather than a fault to log. */
 export function isExpectedError(error: unknown): boolean {
+  if (appErrorOf(error)) return true;
   const original = unwrapResolverError(error);
-  if (original instanceof AppError || original instanceof ArgumentValidationError) return true;
+  if (original instanceof ArgumentValidationError) return true;
   if (original instanceof GraphQLError) {
     const code = original.extensions['code'];
     return typeof code === 'string' && (isErrorCode(code) || REQUEST_ERROR_CODES.has(code));
@@ -56,9 +79,8 @@ export function createFormatError(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     // A database that cannot be reached is UNAVAILABLE with retryAfterSeconds, as on REST (the
     // request policy plugin sets 503 and Retry-After), never INTERNAL_SERVER_ERROR.
-    const unwrapped = unwrapResolverError(error);
-    const original =
-      !(unwrapped instanceof AppError) && isDatabaseUnavailable(error) ? databaseUnavailable() : unwrapped;
+    const appError = appErrorOf(error);
+    const original = appError ?? (isDatabaseUnavailable(error) ? databaseUnavailable() : unwrapResolverError(error));
     // Validation and variable coercion errors suggest field, enum and input names; in production
     // they keep the schema to themselves (Apollo's hideSchemaDetailsFromClientErrors covers
     // validation only, not variables).
@@ -66,9 +88,7 @@ export function createFormatError(production: boolean) {
     const base = { message, locations: formatted.locations, path: formatted.path };
 
     if (original instanceof AppError) {
-      // `http` sets the response status (Apollo reads it before formatting); it is not for clients.
-      const { http: _http, ...details } = original.details ?? {};
-      return { ...base, message: original.message, extensions: { code: original.code, ...details } };
+      return { ...base, message: original.message, extensions: { code: original.code, ...original.details } };
     }
     if (original instanceof ArgumentValidationError) {
       // class-validator's errors carry the whole argument object (`target`) and the `value`

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
-import { addLogBindings } from '../logger';
-import type { Metrics } from '../modules/metrics/metrics';
+import { addLogBindings } from '../platform/logger';
+import type { Metrics } from '../platform/metrics/metrics';
 import type { RequestContext } from './context';
+import { appErrorOf } from './errors';
 
 /**
  * The workspace of the operation's first top-level field that names one: its `workspaceId`
@@ -31,7 +32,11 @@ function workspaceArgument(
 
 /** An error's code; one without any is an unexpected error (masked as INTERNAL_SERVER_ERROR). */
 function codeOf(error: unknown): unknown {
-  return (error instanceof GraphQLError ? error.extensions['code'] : undefined) ?? 'INTERNAL_SERVER_ERROR';
+  return (
+    appErrorOf(error)?.code ??
+    (error instanceof GraphQLError ? error.extensions['code'] : undefined) ??
+    'INTERNAL_SERVER_ERROR'
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { API_KEY_ROLE_SCOPES, MEMBER_ROLE_SCOPES, type Scope } from '@tally/shared';
 import { type GraphQLField, type GraphQLSchema, isObjectType } from 'graphql';
-import { AUTH_EXTENSION, type AuthDeclaration } from './auth';
+import { AUTH_EXTENSION, type AuthDeclaration } from '../auth/declarations';
 
 /**
  * The permission matrix: what every principal gets from every operation and every protected
@@ -135,7 +135,7 @@ export function declarationProblems(fields: readonly MatrixField[]): string[] {
   for (const f of fields) {
     if (!f.declaration && !INHERITING_TYPES.has(f.type)) {
       problems.push(
-        `${f.coordinate} has no authorization declaration: add @RequiresScopes(...), @Authenticated(), @UsersOnly() or @Public(reason) (src/graphql/auth.ts).`,
+        `${f.coordinate} has no authorization declaration: add @RequiresScopes(...), @Authenticated(), @UsersOnly() or @Public(reason) (src/auth/declarations.ts).`,
       );
     }
     if (f.declaration?.kind === 'scopes' && REACHED_THROUGH[f.type].length === 0 && !f.workspaceArgument) {

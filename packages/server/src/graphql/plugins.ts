@@ -7,7 +7,7 @@ import {
   NoSchemaIntrospectionCustomRule,
   validate,
 } from 'graphql';
-import { UNAVAILABLE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../platform/db/unavailable';
 import type { RequestContext } from './context';
 import { createControlCharacterCheck } from './control-characters';
 import { isExpectedError } from './errors';

@@ -8,17 +8,18 @@ import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
-import type { Config, TrustProxy } from '../config';
-import type { ChangeFeed } from '../db/change-feed';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable';
-import { ErrorCode } from '@tally/shared';
-import { AppError } from '../errors';
+import type { Config, TrustProxy } from '../platform/config';
+import type { ChangeFeed } from '../platform/change-feed/change-feed';
+import { databaseUnavailable, isDatabaseUnavailable } from '../platform/db/unavailable';
+import { ERROR_HTTP_STATUS, ErrorCode } from '@tally/shared';
+import { AppError } from '../platform/errors';
 import type { RequestContext } from '../graphql/context';
+import { toGraphQLError } from '../graphql/errors';
 import { type ContextDeps, TallyContext } from '../graphql/context-factory';
-import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../logger';
-import type { Metrics } from '../modules/metrics/metrics';
-import { registerMetricsRoute } from '../modules/metrics/metrics.route';
-import type { Authenticator } from './authenticate';
+import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../platform/logger';
+import type { Metrics } from '../platform/metrics/metrics';
+import { registerMetricsRoute } from '../platform/metrics/metrics.route';
+import type { Authenticator } from '../auth/authenticate';
 import { RequestLog } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
 
@@ -138,10 +139,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
         if (known) {
           const retryAfter = known.details?.['retryAfterSeconds'];
           const headers = new Map(typeof retryAfter === 'number' ? [['retry-after', String(retryAfter)]] : []);
-          throw new AppError(known.code, known.message, {
-            ...known.details,
-            http: { status: known.httpStatus, headers },
-          });
+          throw toGraphQLError(known, { status: ERROR_HTTP_STATUS[known.code], headers });
         }
         throw error;
       }
@@ -168,7 +166,9 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     if (error instanceof AppError) {
       const retryAfter = error.details?.['retryAfterSeconds'];
       if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-      return reply.code(error.httpStatus).send({ error: error.code, message: error.message, ...error.details });
+      return reply
+        .code(ERROR_HTTP_STATUS[error.code])
+        .send({ error: error.code, message: error.message, ...error.details });
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');

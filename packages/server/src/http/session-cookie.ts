@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionCookie } from '../graphql/context';
+import type { SessionCookie } from '../modules/accounts/account-context';
 
 export const REFRESH_COOKIE = 'tally_refresh';
 

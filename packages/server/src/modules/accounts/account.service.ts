@@ -2,15 +2,14 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../errors';
-import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
-import type { RateLimit } from '../rate-limits/rate-limit';
-import type { WorkspaceService } from '../workspaces/workspace.service';
+import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../platform/errors';
+import { SINGLE_LINE_NAME, isSingleLineName } from '../../platform/text';
+import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import type { LoginLimiter } from './login-limiter';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
 import { newPasswordProblem } from './password-policy';
 import { RefreshToken } from './refresh-token.entity';
-import { type Change, announce } from '../../db/change-feed';
+import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { type TokenService, hashToken, newFamilyExpiry, refreshExpiry } from './tokens';
 import { User } from './user.entity';
 
@@ -26,6 +25,14 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
+/**
+ * Makes a new user's personal workspace, in the sign-up's transaction. The workspaces module's
+ * WorkspaceService is it; accounts import no other domain.
+ */
+export interface PersonalWorkspaces {
+  createPersonal(manager: EntityManager, userId: string): Promise<unknown>;
+}
+
 const INVALID_LOGIN = 'Invalid email or password.';
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
 
@@ -34,7 +41,7 @@ export class AccountService {
     private readonly db: DataSource,
     private readonly tokens: TokenService,
     private readonly limiter: LoginLimiter,
-    private readonly workspaces: WorkspaceService,
+    private readonly workspaces: PersonalWorkspaces,
     /** Sign-ups per client address, every attempt counting (made, refused or CONFLICT). */
     private readonly signUps: RateLimit,
     /** Applies an ended login family on this instance at once (the NOTIFY reaches the others). */

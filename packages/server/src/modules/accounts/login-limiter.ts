@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { RateLimit, consumeEach, hashedKey } from '../rate-limits/rate-limit';
+import { RateLimit, consumeEach, hashedKey } from '../../platform/rate-limits/rate-limit';
 
 export interface LoginLimits {
   perAccount: number;

@@ -1,8 +1,8 @@
 import { MaxLength } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, Mutation, Resolver } from 'type-graphql';
-import { PublicToPeople } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
-import { CredentialMutation } from '../../graphql/credential-rule';
+import { PublicToPeople } from '../../auth/declarations';
+import type { AuthContext } from '../../auth/context';
+import { CredentialMutation } from '../../auth/credential-mutation';
 import type { PasswordResetService } from './password-reset.service';
 
 @ArgsType()
@@ -34,7 +34,7 @@ export class PasswordResetResolver {
   @CredentialMutation()
   async requestPasswordReset(
     @Args(() => RequestPasswordResetArgs) args: RequestPasswordResetArgs,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AuthContext,
   ): Promise<boolean> {
     await this.resets.request(args.email, ctx.ip);
     return true;

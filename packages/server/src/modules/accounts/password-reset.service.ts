@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { badInput } from '../../errors';
-import type { Sealer } from '../../sealer';
-import type { JobQueue } from '../jobs/job-queue';
-import type { MailMessage, Mailer } from '../mail/mailer';
-import { html } from '../mail/html';
-import { type RateLimit, consumeEach, hashedKey } from '../rate-limits/rate-limit';
+import { badInput } from '../../platform/errors';
+import type { Sealer } from '../../platform/sealer';
+import type { JobQueue } from '../../platform/jobs/job-queue';
+import type { MailMessage, Mailer } from '../../platform/mail/mailer';
+import { html } from '../../platform/mail/html';
+import { type RateLimit, consumeEach, hashedKey } from '../../platform/rate-limits/rate-limit';
 import type { AccountService } from './account.service';
 import { normalizeEmail } from './account.service';
 import type { LoginLimiter } from './login-limiter';

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { type BatchedDeleteOptions, type BatchedDeleteResult, deleteInBatches } from '../jobs/batched-delete';
-import type { JobQueue } from '../jobs/job-queue';
+import {
+  type BatchedDeleteOptions,
+  type BatchedDeleteResult,
+  deleteInBatches,
+} from '../../platform/jobs/batched-delete';
+import type { JobQueue } from '../../platform/jobs/job-queue';
 
 /**
  * Expired refresh tokens are deleted an hour by hour, a day after they expired (the day keeps

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Change, ChangeSubscriber } from '../../db/change-feed';
+import type { Change, ChangeSubscriber } from '../../platform/change-feed/change-feed';
 import { ACCESS_TOKEN_TTL_SECONDS } from './tokens';
 
 /** A revoked family is remembered while access tokens issued before its end can still be live. */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { unauthenticated } from '../../errors';
+import { unauthenticated } from '../../platform/errors';
 
 /** Each token kind has its own `typ`; one never passes as another. */
 export const TokenType = { ACCESS: 'access', REFRESH: 'refresh' } as const;

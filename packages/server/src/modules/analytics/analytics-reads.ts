@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
+import type { AuthContext } from '../../auth/context';
 import type { ReadGate } from '../events/event-store';
-import type { BatchedRateLimit } from '../rate-limits/batched-rate-limit';
+import type { BatchedRateLimit } from '../../platform/rate-limits/batched-rate-limit';
 
 /**
  * One GraphQL request's analytics reads (made on first use, in the request's context):
@@ -33,4 +34,10 @@ export class AnalyticsReads {
 export function analyticsCaller(principal: Principal | null): string | null {
   if (!principal) return null;
   return principal.kind === 'apiKey' ? `key:${principal.apiKeyId}` : `user:${principal.userId}`;
+}
+
+/** What the analytics resolvers need from a request: the caller and its analytics reads. */
+export interface AnalyticsContext extends AuthContext {
+  /** This request's analytics limiter and per-caller query count, created on first use. */
+  analyticsReads: AnalyticsReads;
 }

@@ -1,19 +1,15 @@
 import { Interval, Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
-import {
-  connectionOf,
-  decodeEventCursor,
-  decodeSessionCursor,
-  encodeEventCursor,
-  encodeSessionCursor,
-} from '../../graphql/pagination';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AnalyticsContext } from './analytics-reads';
+import { connectionOf } from '../../platform/pagination';
+import { decodeEventCursor, decodeSessionCursor, encodeEventCursor, encodeSessionCursor } from './analytics-cursors';
 import { Annotation } from '../annotations/annotation.entity';
 import { ANNOTATIONS_LISTED } from '../annotations/annotation.service';
 import { Workspace } from '../workspaces/workspace.entity';
 import { STATEMENT_COST, analyticsComplexity, statementComplexity } from './analytics-cost';
-import { DateRangeInput, EventFilterInput } from './analytics.inputs';
+import { DateRangeInput } from '../../platform/date-range';
+import { EventFilterInput } from '../saved-filters/event-filter.inputs';
 import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
 import {
   Analytics,
@@ -62,7 +58,7 @@ export class AnalyticsResolver {
   overview(
     @Root() analytics: Analytics,
     @Arg('interval', () => Interval, { nullable: true }) interval: Interval | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<Overview> {
     return this.service.overview(analytics, interval, ctx.analyticsReads);
   }
@@ -75,7 +71,7 @@ export class AnalyticsResolver {
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<SessionConnection> {
     const page = await this.service.sessions(analytics, first, decodeSessionCursor(after), ctx.analyticsReads);
     return connectionOf(page, encodeSessionCursor);
@@ -89,7 +85,7 @@ export class AnalyticsResolver {
   session(
     @Root() analytics: Analytics,
     @Arg('id', () => ID) id: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<SessionNode | null> {
     return this.service.session(analytics, id, ctx.analyticsReads);
   }
@@ -101,7 +97,7 @@ export class AnalyticsResolver {
   toolsUsage(
     @Root() analytics: Analytics,
     @Arg('limit', () => Int, { nullable: true }) limit: number | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<UsageRow[]> {
     return this.service.toolsUsage(analytics, limit, ctx.analyticsReads);
   }
@@ -114,7 +110,7 @@ export class AnalyticsResolver {
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<EventConnection> {
     const page = await this.service.activity(analytics, first, decodeEventCursor(after), ctx.analyticsReads);
     return connectionOf(page, eventCursor);
@@ -146,7 +142,7 @@ export class SessionResolver {
     @Root() session: SessionNode,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AnalyticsContext,
   ): Promise<EventConnection> {
     const page = await this.service.sessionEvents(session, first, decodeEventCursor(after), ctx.analyticsReads);
     return connectionOf(page, eventCursor);

@@ -1,6 +1,6 @@
 import { type EventFilter, Interval } from '@tally/shared';
-import { notFound } from '../../errors';
-import { pageSize } from '../../graphql/pagination';
+import { notFound } from '../../platform/errors';
+import { pageSize } from '../../platform/pagination';
 import type { Annotation } from '../annotations/annotation.entity';
 import type {
   AnalyticsQuery,

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '../../graphql/pagination';
-import { JsonValue } from '../../graphql/scalars';
+import { PageInfo } from '../../platform/pagination';
+import { JsonValue } from '../../platform/scalars';
 import type { AnalyticsQuery } from '../events/event-store';
 
 /**

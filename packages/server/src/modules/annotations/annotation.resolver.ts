@@ -1,10 +1,10 @@
 import { Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
-import { principalOf } from '../../graphql/principal';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AccountsContext } from '../accounts/account-context';
+import { principalOf } from '../../auth/principal';
 import { User } from '../accounts/user.entity';
-import { DateRangeInput } from '../analytics/analytics.inputs';
+import { DateRangeInput } from '../../platform/date-range';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Annotation, AnnotationInput } from './annotation.entity';
 import { ANNOTATIONS_LISTED, type AnnotationService } from './annotation.service';
@@ -18,7 +18,7 @@ export class AnnotationResolver {
   createAnnotation(
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('input', () => AnnotationInput) input: AnnotationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<Annotation> {
     return this.annotations.create(workspaceId, input, principalOf(ctx));
   }
@@ -29,7 +29,7 @@ export class AnnotationResolver {
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('annotationId', () => ID) annotationId: string,
     @Arg('input', () => AnnotationInput) input: AnnotationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<Annotation> {
     return this.annotations.update(workspaceId, annotationId, input, principalOf(ctx));
   }
@@ -39,14 +39,14 @@ export class AnnotationResolver {
   async deleteAnnotation(
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('annotationId', () => ID) annotationId: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<boolean> {
     await this.annotations.delete(workspaceId, annotationId, principalOf(ctx));
     return true;
   }
 
   @FieldResolver(() => User, { nullable: true })
-  createdBy(@Root() annotation: Annotation, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+  createdBy(@Root() annotation: Annotation, @Ctx() ctx: AccountsContext): Promise<User | null> | null {
     return annotation.createdById ? ctx.loaders.users.load(annotation.createdById) : null;
   }
 }

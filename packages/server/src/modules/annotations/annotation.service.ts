@@ -1,7 +1,7 @@
 import { ANALYTICS_LIMITS } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { badInput, isUuid, notFound } from '../../errors';
-import type { Principal } from '../../graphql/context';
+import { badInput, isUuid, notFound } from '../../platform/errors';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { Annotation } from './annotation.entity';
 

@@ -3,12 +3,12 @@ import { API_KEY_ROLE_SCOPES, type ApiKeyRole, type Scope } from '@tally/shared'
 import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
-import { unauthenticated } from '../../errors';
-import type { Principal, WorkspaceAccess } from '../../graphql/context';
-import type { ApiKeyVerifier as Verifier } from '../../http/authenticate';
-import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../db/invalidated-cache';
-import type { KeyCacheCounters } from '../metrics/metrics';
-import type { RateLimit } from '../rate-limits/rate-limit';
+import { unauthenticated } from '../../platform/errors';
+import type { Principal, WorkspaceAccess } from '../../auth/principal';
+import type { ApiKeyVerifier as Verifier } from '../../auth/authenticate';
+import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
+import type { KeyCacheCounters } from '../../platform/metrics/metrics';
+import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import { SECRET_LENGTH, displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;

@@ -1,8 +1,11 @@
 import { Scope } from '@tally/shared';
+import DataLoader from 'dataloader';
 import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AuthContext } from '../../auth/context';
+import type { AccountsContext } from '../accounts/account-context';
 import { User } from '../accounts/user.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 import { CreateApiKeyArgs, CreatedApiKey, RevokeApiKeyArgs } from './api-key.inputs';
@@ -16,19 +19,19 @@ export class ApiKeyResolver {
   @RequiresScopes(Scope.KEYS_MANAGE)
   createApiKey(
     @Args(() => CreateApiKeyArgs) args: CreateApiKeyArgs,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<CreatedApiKey> {
     return this.apiKeys.create(args.workspaceId, ctx.principal, args.input);
   }
 
   @Mutation(() => ApiKey)
   @RequiresScopes(Scope.KEYS_MANAGE)
-  revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: RequestContext): Promise<ApiKey> {
+  revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: AccountsContext): Promise<ApiKey> {
     return this.apiKeys.revoke(args.workspaceId, args.apiKeyId, ctx.principal);
   }
 
   @FieldResolver(() => User, { nullable: true })
-  createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+  createdBy(@Root() key: ApiKey, @Ctx() ctx: AccountsContext): Promise<User | null> | null {
     return key.createdById ? ctx.loaders.users.load(key.createdById) : null;
   }
 }
@@ -42,5 +45,35 @@ export class WorkspaceApiKeysResolver {
   @RequiresScopes(Scope.KEYS_READ)
   apiKeys(@Root() workspace: Workspace): Promise<ApiKey[]> {
     return this.service.list(workspace.id);
+  }
+}
+
+/**
+ * AuditEntry.actorApiKey: the acting key of an entry, from the entry's workspace. The keys of a
+ * page of entries are read in one query (a loader per request and workspace).
+ */
+@Resolver(() => AuditEntry)
+export class AuditEntryApiKeyResolver {
+  private readonly loaders = new WeakMap<AuthContext, Map<string, DataLoader<string, ApiKey | null>>>();
+
+  constructor(private readonly service: ApiKeyService) {}
+
+  @FieldResolver(() => ApiKey, { nullable: true, description: 'An API key acting, when no user did.' })
+  actorApiKey(@Root() entry: AuditEntry, @Ctx() ctx: AuthContext): Promise<ApiKey | null> | null {
+    return entry.actorApiKeyId ? this.loaderFor(ctx, entry.workspaceId).load(entry.actorApiKeyId) : null;
+  }
+
+  private loaderFor(ctx: AuthContext, workspaceId: string): DataLoader<string, ApiKey | null> {
+    let byWorkspace = this.loaders.get(ctx);
+    if (!byWorkspace) {
+      byWorkspace = new Map();
+      this.loaders.set(ctx, byWorkspace);
+    }
+    let loader = byWorkspace.get(workspaceId);
+    if (!loader) {
+      loader = new DataLoader((ids: readonly string[]) => this.service.findInWorkspace(workspaceId, ids));
+      byWorkspace.set(workspaceId, loader);
+    }
+    return loader;
   }
 }

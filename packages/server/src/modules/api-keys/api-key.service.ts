@@ -1,9 +1,9 @@
 import { type ApiKeyRole, LIMITS } from '@tally/shared';
-import { type DataSource, IsNull } from 'typeorm';
-import { badInput, isUuid, notFound } from '../../errors';
-import type { Principal } from '../../graphql/context';
+import { type DataSource, In, IsNull } from 'typeorm';
+import { badInput, isUuid, notFound } from '../../platform/errors';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
-import { type Change, announce } from '../../db/change-feed';
+import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
@@ -144,6 +144,13 @@ export class ApiKeyService {
     });
     if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
     return this.reload(workspaceId, apiKeyId);
+  }
+
+  /** Keys of one workspace by id, in the order asked; null where the workspace has none. */
+  async findInWorkspace(workspaceId: string, ids: readonly string[]): Promise<Array<ApiKey | null>> {
+    const keys = await this.db.getRepository(ApiKey).find({ where: { workspaceId, id: In([...ids]) } });
+    const byId = new Map(keys.map((key) => [key.id, key]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   private async reload(workspaceId: string, id: string): Promise<ApiKey> {

@@ -1,8 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { PageInfo } from '../../graphql/pagination';
-import { JsonValue } from '../../graphql/scalars';
-import type { ApiKey } from '../api-keys/api-key.entity';
+import { PageInfo } from '../../platform/pagination';
+import { JsonValue } from '../../platform/scalars';
 
 /** One recorded change in a workspace: who (a user or an API key) did what to which target. */
 @ObjectType('AuditEntry')
@@ -50,9 +49,6 @@ export class AuditEntry {
   @Field(() => Date)
   @Column({ type: 'timestamptz', default: () => 'now()' })
   at!: Date;
-
-  /** The acting key, loaded with the page (not a column). */
-  actorApiKey?: ApiKey | null;
 }
 
 @ObjectType('AuditEntryConnection')

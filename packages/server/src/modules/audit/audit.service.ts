@@ -1,7 +1,6 @@
-import { type DataSource, type EntityManager, In } from 'typeorm';
-import type { Principal } from '../../graphql/context';
-import { decodeKeysetCursor, encodeCursor, pageSize } from '../../graphql/pagination';
-import { ApiKey } from '../api-keys/api-key.entity';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '../../auth/principal';
+import { decodeKeysetCursor, encodeCursor, pageSize } from '../../platform/pagination';
 import { AuditEntry, type AuditEntryConnection } from './audit-entry.entity';
 
 /** Page sizes of Workspace.auditLog. */
@@ -62,12 +61,6 @@ export class AuditService {
     }
     const { entities, raw } = await query.getRawAndEntities<{ at_exact: string }>();
     const nodes = entities.slice(0, size);
-    const keyIds = [...new Set(nodes.map((n) => n.actorApiKeyId).filter((id): id is string => id !== null))];
-    const keys = keyIds.length
-      ? await this.db.getRepository(ApiKey).find({ where: { workspaceId, id: In(keyIds) } })
-      : [];
-    const byId = new Map(keys.map((k) => [k.id, k]));
-    for (const node of nodes) node.actorApiKey = node.actorApiKeyId ? (byId.get(node.actorApiKeyId) ?? null) : null;
     const last = nodes.at(-1);
     const lastAt = raw[nodes.length - 1]?.at_exact;
     return {

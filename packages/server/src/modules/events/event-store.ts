@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { EventFilter, Interval } from '@tally/shared';
-import type { BatchedDeleteOptions } from '../jobs/batched-delete';
-import type { JobQueue } from '../jobs/job-queue';
+import type { BatchedDeleteOptions } from '../../platform/jobs/batched-delete';
+import type { JobQueue } from '../../platform/jobs/job-queue';
 
 /**
  * All event storage sits behind this one interface (DESIGN.md, "Built to scale out"): writing a

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../../graphql/context';
-import type { Authenticator } from '../../http/authenticate';
-import { addLogBindings, principalLogFields } from '../../logger';
-import type { IngestCounters } from '../metrics/metrics';
+import type { Principal } from '../../auth/principal';
+import type { Authenticator } from '../../auth/authenticate';
+import { addLogBindings, principalLogFields } from '../../platform/logger';
+import type { IngestCounters } from '../../platform/metrics/metrics';
 import { MAX_BATCH_BYTES } from './ingest.schema';
 import type { IngestService } from './ingest.service';
 

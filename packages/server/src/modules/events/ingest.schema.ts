@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasControlCharacter } from '../../graphql/control-characters';
+import { hasControlCharacter } from '../../platform/text';
 
 /**
  * The body of `POST /v1/events`: the one schema that validates every batch and that the

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, Scope } from '@tally/shared';
-import { AppError, forbidden, notFound, unauthenticated } from '../../errors';
-import type { Principal } from '../../graphql/context';
-import type { BatchedRateLimit } from '../rate-limits/batched-rate-limit';
+import { AppError, forbidden, notFound, unauthenticated } from '../../platform/errors';
+import type { Principal } from '../../auth/principal';
+import type { BatchedRateLimit } from '../../platform/rate-limits/batched-rate-limit';
 import type { EventBatch, EventStore } from './event-store';
 import { type IngestIssue, describeIssues, ingestBatchSchema } from './ingest.schema';
 

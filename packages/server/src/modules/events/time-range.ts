@@ -1,5 +1,5 @@
 import { ANALYTICS_LIMITS } from '@tally/shared';
-import { badInput } from '../../errors';
+import { badInput } from '../../platform/errors';
 import type { TimeRange } from './event-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

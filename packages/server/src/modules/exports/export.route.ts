@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Authenticator } from '../../http/authenticate';
+import type { Authenticator } from '../../auth/authenticate';
 import type { ExportService } from './export.service';
 
 /** The headers of an export's file, which an error answer must not carry. */

@@ -1,8 +1,8 @@
 import { type Readable, pipeline } from 'node:stream';
 import { ErrorCode, type EventFilter, type MemberRole, Scope, scopesForMemberRole } from '@tally/shared';
 import { z } from 'zod';
-import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../errors';
-import type { Principal } from '../../graphql/context';
+import { AppError, badInput, forbidden, notFound, unauthenticated } from '../../platform/errors';
+import type { Principal } from '../../auth/principal';
 import type { AnalyticsQuery, EventStore, ExportFormat } from '../events/event-store';
 import { parseEventFilterJson } from '../events/query';
 import { StallGuard } from './stall-guard';

@@ -1,10 +1,10 @@
 import { invitationStatus, InvitationStatus } from '@tally/shared';
 import type { DataSource } from 'typeorm';
-import { singleLineName } from '../../graphql/control-characters';
-import type { Sealer } from '../../sealer';
-import type { JobQueue } from '../jobs/job-queue';
-import { html } from '../mail/html';
-import type { MailMessage, Mailer } from '../mail/mailer';
+import { singleLineName } from '../../platform/text';
+import type { Sealer } from '../../platform/sealer';
+import type { JobQueue } from '../../platform/jobs/job-queue';
+import { html } from '../../platform/mail/html';
+import type { MailMessage, Mailer } from '../../platform/mail/mailer';
 import { INVITATION_EMAIL_JOB, type InvitationEmailJob, hashInvitationToken } from './invitation.service';
 
 const ROLE_WORDS: Record<string, string> = {

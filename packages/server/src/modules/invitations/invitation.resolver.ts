@@ -1,10 +1,10 @@
 import { InvitationStatus, MemberRole, Scope } from '@tally/shared';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MaxLength } from 'class-validator';
-import { Public, RequiresScopes, UsersOnly } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
-import { principalOf } from '../../graphql/principal';
-import { CredentialMutation } from '../../graphql/credential-rule';
+import { Public, RequiresScopes, UsersOnly } from '../../auth/declarations';
+import type { AccountsContext } from '../accounts/account-context';
+import { principalOf } from '../../auth/principal';
+import { CredentialMutation } from '../../auth/credential-mutation';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Invitation, InvitationPreview } from './invitation.entity';
@@ -38,26 +38,26 @@ export class InvitationResolver {
 
   @Mutation(() => Invitation)
   @RequiresScopes(Scope.MEMBERS_MANAGE)
-  inviteMember(@Args(() => InviteMemberArgs) args: InviteMemberArgs, @Ctx() ctx: RequestContext): Promise<Invitation> {
+  inviteMember(@Args(() => InviteMemberArgs) args: InviteMemberArgs, @Ctx() ctx: AccountsContext): Promise<Invitation> {
     return this.invitations.invite(args.workspaceId, args.email, args.role, principalOf(ctx));
   }
 
   @Mutation(() => Invitation)
   @RequiresScopes(Scope.MEMBERS_MANAGE)
-  resendInvitation(@Args(() => InvitationArgs) args: InvitationArgs, @Ctx() ctx: RequestContext): Promise<Invitation> {
+  resendInvitation(@Args(() => InvitationArgs) args: InvitationArgs, @Ctx() ctx: AccountsContext): Promise<Invitation> {
     return this.invitations.resend(args.workspaceId, args.invitationId, principalOf(ctx));
   }
 
   @Mutation(() => Invitation)
   @RequiresScopes(Scope.MEMBERS_MANAGE)
-  revokeInvitation(@Args(() => InvitationArgs) args: InvitationArgs, @Ctx() ctx: RequestContext): Promise<Invitation> {
+  revokeInvitation(@Args(() => InvitationArgs) args: InvitationArgs, @Ctx() ctx: AccountsContext): Promise<Invitation> {
     return this.invitations.revoke(args.workspaceId, args.invitationId, principalOf(ctx));
   }
 
   @Mutation(() => Workspace)
   @UsersOnly()
   @CredentialMutation()
-  async acceptInvitation(@Arg('token', () => String) token: string, @Ctx() ctx: RequestContext): Promise<Workspace> {
+  async acceptInvitation(@Arg('token', () => String) token: string, @Ctx() ctx: AccountsContext): Promise<Workspace> {
     const joined = await this.invitations.accept(token, principalOf(ctx));
     ctx.primeAccess(joined.workspace.id, joined.role);
     return joined.workspace;
@@ -67,13 +67,13 @@ export class InvitationResolver {
   @Public('an invitation link is its own credential: 256 random bits; shows only what the landing page needs')
   invitationPreview(
     @Arg('token', () => String) token: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<InvitationPreview | null> {
     return this.invitations.preview(token, ctx.principal);
   }
 
   @FieldResolver(() => User, { nullable: true })
-  invitedBy(@Root() invitation: Invitation, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+  invitedBy(@Root() invitation: Invitation, @Ctx() ctx: AccountsContext): Promise<User | null> | null {
     return invitation.invitedById ? ctx.loaders.users.load(invitation.invitedById) : null;
   }
 }

@@ -1,6 +1,6 @@
 import { type MemberRole, invitableRoles } from '@tally/shared';
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../../graphql/context';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 
 /**

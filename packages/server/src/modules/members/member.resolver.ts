@@ -1,11 +1,11 @@
 import { MemberRole, Scope } from '@tally/shared';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { RequiresScopes, UsersOnly } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
-import { principalOf } from '../../graphql/principal';
+import { RequiresScopes, UsersOnly } from '../../auth/declarations';
+import type { AccountsContext } from '../accounts/account-context';
+import { principalOf } from '../../auth/principal';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
-import { Membership } from './member.entity';
+import { Membership } from '../workspaces/member.entity';
 import type { MembershipService } from './membership.service';
 
 @ArgsType()
@@ -37,7 +37,7 @@ export class MemberResolver {
   @RequiresScopes(Scope.MEMBERS_MANAGE)
   changeMemberRole(
     @Args(() => ChangeMemberRoleArgs) args: ChangeMemberRoleArgs,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<Membership> {
     return this.members.changeRole(args.workspaceId, args.userId, args.role, principalOf(ctx));
   }
@@ -46,7 +46,7 @@ export class MemberResolver {
   @RequiresScopes(Scope.MEMBERS_MANAGE)
   async removeMember(
     @Args(() => RemoveMemberArgs) args: RemoveMemberArgs,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<boolean> {
     await this.members.remove(args.workspaceId, args.userId, principalOf(ctx));
     return true;
@@ -54,13 +54,13 @@ export class MemberResolver {
 
   @Mutation(() => Boolean)
   @UsersOnly()
-  async leaveTeam(@Arg('workspaceId', () => ID) workspaceId: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+  async leaveTeam(@Arg('workspaceId', () => ID) workspaceId: string, @Ctx() ctx: AccountsContext): Promise<boolean> {
     await this.members.leave(workspaceId, principalOf(ctx));
     return true;
   }
 
   @FieldResolver(() => User)
-  async user(@Root() member: Membership, @Ctx() ctx: RequestContext): Promise<User> {
+  async user(@Root() member: Membership, @Ctx() ctx: AccountsContext): Promise<User> {
     const user = await ctx.loaders.users.load(member.userId);
     if (!user) throw new Error(`member ${member.userId} has no user`);
     return user;

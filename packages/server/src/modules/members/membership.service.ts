@@ -8,13 +8,13 @@ import {
   grantableRoles,
 } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppError, badInput, forbidden, isUuid, notFound } from '../../errors';
-import type { Principal } from '../../graphql/context';
-import { userIdOf } from '../../graphql/principal';
+import { AppError, badInput, forbidden, isUuid, notFound } from '../../platform/errors';
+import type { Principal } from '../../auth/principal';
+import { userIdOf } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { revokeInvitationsBeyondInviter } from '../invitations/inviter-revocation';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';
-import { Membership } from './member.entity';
+import { Membership } from '../workspaces/member.entity';
 
 const PERSONAL_HAS_NO_MEMBERS = 'A personal workspace has no other members: create a team to work with others.';
 

@@ -2,8 +2,8 @@ import type { EventFilter } from '@tally/shared';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { MaxLength, ValidateNested } from 'class-validator';
-import { JsonValue } from '../../graphql/scalars';
-import { EventFilterInput } from '../analytics/analytics.inputs';
+import { JsonValue } from '../../platform/scalars';
+import { EventFilterInput } from './event-filter.inputs';
 
 /** A named event filter a workspace keeps for its analytics pages and reporting tools. */
 @ObjectType('SavedFilter')

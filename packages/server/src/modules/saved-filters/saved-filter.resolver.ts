@@ -1,8 +1,8 @@
 import { Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { RequiresScopes } from '../../graphql/auth';
-import type { RequestContext } from '../../graphql/context';
-import { principalOf } from '../../graphql/principal';
+import { RequiresScopes } from '../../auth/declarations';
+import type { AccountsContext } from '../accounts/account-context';
+import { principalOf } from '../../auth/principal';
 import { User } from '../accounts/user.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { SavedFilter, SavedFilterInput } from './saved-filter.entity';
@@ -17,7 +17,7 @@ export class SavedFilterResolver {
   createSavedFilter(
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('input', () => SavedFilterInput) input: SavedFilterInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<SavedFilter> {
     return this.filters.create(workspaceId, input, principalOf(ctx));
   }
@@ -28,7 +28,7 @@ export class SavedFilterResolver {
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('savedFilterId', () => ID) savedFilterId: string,
     @Arg('input', () => SavedFilterInput) input: SavedFilterInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<SavedFilter> {
     return this.filters.update(workspaceId, savedFilterId, input, principalOf(ctx));
   }
@@ -38,14 +38,14 @@ export class SavedFilterResolver {
   async deleteSavedFilter(
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('savedFilterId', () => ID) savedFilterId: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AccountsContext,
   ): Promise<boolean> {
     await this.filters.delete(workspaceId, savedFilterId, principalOf(ctx));
     return true;
   }
 
   @FieldResolver(() => User, { nullable: true })
-  createdBy(@Root() filter: SavedFilter, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+  createdBy(@Root() filter: SavedFilter, @Ctx() ctx: AccountsContext): Promise<User | null> | null {
     return filter.createdById ? ctx.loaders.users.load(filter.createdById) : null;
   }
 }

@@ -1,7 +1,7 @@
 import { ANALYTICS_LIMITS, type EventFilter } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { badInput, conflict, isUniqueViolation, isUuid, notFound } from '../../errors';
-import type { Principal } from '../../graphql/context';
+import { badInput, conflict, isUniqueViolation, isUuid, notFound } from '../../platform/errors';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { normalizeEventFilter } from '../events/query';
 import { SavedFilter } from './saved-filter.entity';

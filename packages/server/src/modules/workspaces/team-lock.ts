@@ -1,6 +1,6 @@
 import { type MemberRole, WorkspaceKind } from '@tally/shared';
 import type { EntityManager } from 'typeorm';
-import { badInput, isUuid, notFound } from '../../errors';
+import { badInput, isUuid, notFound } from '../../platform/errors';
 
 export interface LockedTeam {
   id: string;

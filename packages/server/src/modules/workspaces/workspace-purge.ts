@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../jobs/batched-delete';
-import type { JobQueue } from '../jobs/job-queue';
+import { type BatchedDeleteOptions, purgeWorkspaceRows } from '../../platform/jobs/batched-delete';
+import type { JobQueue } from '../../platform/jobs/job-queue';
 import type { EventStore } from '../events/event-store';
 
 /** The job that deletes a deleted team's rows, queued in the deletion's own transaction. */

@@ -1,7 +1,7 @@
 import { Scope, WorkspaceKind } from '@tally/shared';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Public, RequiresScopes } from '../../graphql/auth';
+import { Public, RequiresScopes } from '../../auth/declarations';
 
 @ObjectType('Workspace')
 @Entity({ name: 'workspaces' })
@@ -34,4 +34,9 @@ export class Workspace {
   /** Set when a team is deleted: from then on it is NOT_FOUND everywhere. */
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
+}
+
+/** The auth checker's WorkspaceOfRoot (auth/auth-checker.ts): a Workspace parent is its own workspace. */
+export function workspaceOfRoot(root: unknown): string | undefined {
+  return root instanceof Workspace ? root.id : undefined;
 }

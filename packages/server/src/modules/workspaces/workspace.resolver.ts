@@ -1,10 +1,11 @@
 import { ALL_SCOPES, MemberRole, Scope } from '@tally/shared';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MaxLength } from 'class-validator';
-import { Authenticated, Public, RequiresScopes, UsersOnly } from '../../graphql/auth';
-import type { RequestContext, WorkspaceAccess } from '../../graphql/context';
-import { principalOf } from '../../graphql/principal';
-import { badInput, notFound } from '../../errors';
+import { Authenticated, Public, RequiresScopes, UsersOnly } from '../../auth/declarations';
+import type { WorkspaceAccess } from '../../auth/principal';
+import type { AuthContext } from '../../auth/context';
+import { principalOf } from '../../auth/principal';
+import { badInput, notFound } from '../../platform/errors';
 import { Workspace } from './workspace.entity';
 import type { WorkspaceService } from './workspace.service';
 
@@ -29,7 +30,7 @@ export class WorkspaceResolver {
 
   @Query(() => [Workspace], { description: "A user's personal workspace and teams; an API key's own workspace." })
   @Authenticated()
-  async workspaces(@Ctx() ctx: RequestContext): Promise<Workspace[]> {
+  async workspaces(@Ctx() ctx: AuthContext): Promise<Workspace[]> {
     const principal = ctx.principal;
     if (!principal) return [];
     if (principal.kind === 'apiKey') {
@@ -48,7 +49,7 @@ export class WorkspaceResolver {
   @Authenticated()
   workspace(
     @Arg('id', () => ID, { nullable: true }) id: string | undefined,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AuthContext,
   ): Workspace | Promise<Workspace> {
     const principal = ctx.principal;
     if (!principal) throw notFound('Workspace');
@@ -67,7 +68,7 @@ export class WorkspaceResolver {
     return workspace;
   }
 
-  private async forUser(userId: string, workspaceId: string, ctx: RequestContext): Promise<Workspace> {
+  private async forUser(userId: string, workspaceId: string, ctx: AuthContext): Promise<Workspace> {
     const found = await this.service.findForUser(userId, workspaceId);
     if (!found) throw notFound('Workspace');
     ctx.primeAccess(found.workspace.id, found.role);
@@ -76,7 +77,7 @@ export class WorkspaceResolver {
 
   @Mutation(() => Workspace)
   @UsersOnly()
-  async createTeam(@Arg('name', () => String) name: string, @Ctx() ctx: RequestContext): Promise<Workspace> {
+  async createTeam(@Arg('name', () => String) name: string, @Ctx() ctx: AuthContext): Promise<Workspace> {
     const team = await this.service.createTeam(name, principalOf(ctx));
     ctx.primeAccess(team.id, MemberRole.OWNER);
     return team;
@@ -87,7 +88,7 @@ export class WorkspaceResolver {
   async deleteTeam(
     @Arg('workspaceId', () => ID) workspaceId: string,
     @Arg('confirmName', () => String) confirmName: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AuthContext,
   ): Promise<boolean> {
     await this.service.deleteTeam(workspaceId, confirmName, principalOf(ctx));
     return true;
@@ -97,7 +98,7 @@ export class WorkspaceResolver {
   @RequiresScopes(Scope.WORKSPACE_MANAGE)
   renameWorkspace(
     @Args(() => RenameWorkspaceArgs) args: RenameWorkspaceArgs,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: AuthContext,
   ): Promise<Workspace> {
     return this.service.rename(args.workspaceId, args.name, ctx.principal);
   }
@@ -107,7 +108,7 @@ export class WorkspaceResolver {
     description: "The caller's role here; null when the caller is an API key.",
   })
   @Public('describes the caller, reachable only through a workspace the caller may see')
-  viewerRole(@Root() workspace: Workspace, @Ctx() ctx: RequestContext): MemberRole | null | Promise<MemberRole | null> {
+  viewerRole(@Root() workspace: Workspace, @Ctx() ctx: AuthContext): MemberRole | null | Promise<MemberRole | null> {
     const known = ctx.accessNow(workspace.id);
     if (known !== undefined) return known?.role ?? null;
     return ctx.access(workspace.id).then((access) => access?.role ?? null);
@@ -115,7 +116,7 @@ export class WorkspaceResolver {
 
   @FieldResolver(() => [String], { description: 'Every scope the caller holds in this workspace.' })
   @Public('describes the caller, reachable only through a workspace the caller may see')
-  viewerScopes(@Root() workspace: Workspace, @Ctx() ctx: RequestContext): string[] | Promise<string[]> {
+  viewerScopes(@Root() workspace: Workspace, @Ctx() ctx: AuthContext): string[] | Promise<string[]> {
     const known = ctx.accessNow(workspace.id);
     if (known !== undefined) return scopeList(known);
     return ctx.access(workspace.id).then(scopeList);

@@ -1,15 +1,15 @@
 import { LIMITS, MemberRole, WorkspaceKind } from '@tally/shared';
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
-import { badInput, forbidden, isUuid, notFound } from '../../errors';
-import { SINGLE_LINE_NAME, isSingleLineName } from '../../graphql/control-characters';
-import type { JobQueue } from '../jobs/job-queue';
+import { badInput, forbidden, isUuid, notFound } from '../../platform/errors';
+import { SINGLE_LINE_NAME, isSingleLineName } from '../../platform/text';
+import type { JobQueue } from '../../platform/jobs/job-queue';
 import { WORKSPACE_PURGE_JOB } from './workspace-purge';
 import { lockMembers, lockWorkspace } from './team-lock';
-import { type Change, announce } from '../../db/change-feed';
-import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../db/invalidated-cache';
-import type { Principal } from '../../graphql/context';
+import { type Change, announce } from '../../platform/change-feed/change-feed';
+import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
+import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
-import { Membership } from '../members/member.entity';
+import { Membership } from './member.entity';
 import { Workspace } from './workspace.entity';
 
 export interface WorkspaceWithRole {

@@ -1,5 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { type BatchedDeleteOptions, type BatchedDeleteResult, deleteInBatches } from '../../jobs/batched-delete';
+import {
+  type BatchedDeleteOptions,
+  type BatchedDeleteResult,
+  deleteInBatches,
+} from '../../../platform/jobs/batched-delete';
 
 /**
  * `event_ids` holds the client ids of events sent without a timestamp, so that a resent batch

@@ -3,7 +3,7 @@ import type { Interval } from '@tally/shared';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { purgeWorkspaceRows } from '../../jobs/batched-delete';
+import { purgeWorkspaceRows } from '../../../platform/jobs/batched-delete';
 import type {
   AnalyticsQuery,
   EventBatch,

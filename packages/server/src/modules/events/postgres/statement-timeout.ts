@@ -1,4 +1,4 @@
-import { type AppError, badInput } from '../../../errors';
+import { type AppError, badInput } from '../../../platform/errors';
 
 /**
  * Whether PostgreSQL stopped a statement because of `statement_timeout` (query_canceled, 57014,

@@ -1,7 +1,7 @@
 import { ANALYTICS_LIMITS, type EventFilter, PropertyOp } from '@tally/shared';
 import { z } from 'zod';
-import { badInput } from '../../../errors';
-import { CONTROL_CHARACTER_REFUSAL, holdsControlCharacter } from '../../../graphql/control-characters';
+import { badInput } from '../../../platform/errors';
+import { CONTROL_CHARACTER_REFUSAL, holdsControlCharacter } from '../../../platform/text';
 
 /** Longest value a property condition compares with (EventFilterInput's `value`, @MaxLength). */
 export const PROPERTY_VALUE_MAX_LENGTH = 1000;

@@ -3,15 +3,6 @@ import { ArrayMaxSize, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { PROPERTY_VALUE_MAX_LENGTH } from '../events/query';
 
-@InputType('DateRangeInput')
-export class DateRangeInput {
-  @Field(() => Date)
-  from!: Date;
-
-  @Field(() => Date)
-  to!: Date;
-}
-
 @InputType('PropertyConditionInput')
 export class PropertyConditionInput {
   @Field(() => String)

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Principal } from '../graphql/context';
-import type { TokenService } from '../modules/accounts/tokens';
-import { unauthenticated } from '../errors';
+import type { Principal } from './principal';
+import { unauthenticated } from '../platform/errors';
 
 export const API_KEY_PREFIX = 'tly_';
 
@@ -29,6 +28,11 @@ export function readCredential(headers: IncomingHttpHeaders): string | null {
   return match[1];
 }
 
+/** Checks a user's access token (the accounts module's TokenService). */
+export interface AccessTokens {
+  verifyAccess(token: string): Promise<{ userId: string; familyId: string }>;
+}
+
 export interface ApiKeyVerifier {
   /** `ip`: the caller's address, for limiting failed key checks. */
   verify(secret: string, ip: string): Promise<Principal>;
@@ -45,7 +49,7 @@ export interface SessionRevocations {
 
 export class Authenticator {
   constructor(
-    private readonly tokens: TokenService,
+    private readonly tokens: AccessTokens,
     private readonly apiKeys: ApiKeyVerifier | null,
     private readonly revocations: SessionRevocations,
   ) {}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCode } from '@tally/shared';
 import type { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../../errors';
+import { AppError } from '../errors';
 
 /** The table every counter lives in (created by the first migration). */
 const TABLE = 'rate_limits';

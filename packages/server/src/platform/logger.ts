@@ -7,7 +7,6 @@ import pino, {
   type LoggerOptions,
 } from 'pino';
 import type { Config } from './config';
-import type { Principal } from './graphql/context';
 
 /**
  * What a database driver's error carries beyond its message: TypeORM's QueryFailedError has the
@@ -159,7 +158,11 @@ export function addLogBindings(log: FastifyBaseLogger, bindings: Bindings): void
 }
 
 /** The log fields of a request's principal: its kind and ids, never its credential. */
-export function principalLogFields(principal: Principal | null): Bindings {
+/** The caller as the logs name it (auth/principal.ts's Principal is one). */
+export type LoggedPrincipal =
+  { kind: 'user'; userId: string } | { kind: 'apiKey'; apiKeyId: string; workspaceId: string };
+
+export function principalLogFields(principal: LoggedPrincipal | null): Bindings {
   if (!principal) return { principal: 'anonymous' };
   if (principal.kind === 'user') return { principal: 'user', userId: principal.userId };
   return { principal: 'apiKey', apiKeyId: principal.apiKeyId, workspaceId: principal.workspaceId };

@@ -1,23 +1,20 @@
-import { ERROR_HTTP_STATUS, ErrorCode } from '@tally/shared';
-import { GraphQLError } from 'graphql';
+import { ErrorCode } from '@tally/shared';
 
 /**
- * The one application error. Services throw it with a code from the shared list; GraphQL
- * passes it through `formatError`, the REST endpoints turn the code into an HTTP status.
+ * The one application error: a plain Error with a code from the shared list and details for
+ * the caller. It knows no transport: graphql/errors.ts turns it into the GraphQL error the
+ * client sees (`extensions.code` and the details), http/app.ts into the HTTP status of its
+ * code (ERROR_HTTP_STATUS) with `{ error, message, ...details }`.
  */
-export class AppError extends GraphQLError {
+export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message, { extensions: details ? { code, ...details } : { code } });
+    super(message);
     this.name = 'AppError';
     this.code = code;
     this.details = details;
-  }
-
-  get httpStatus(): number {
-    return ERROR_HTTP_STATUS[this.code];
   }
 }
 

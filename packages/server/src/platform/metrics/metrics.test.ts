@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../config';
+import { ConfigError, loadConfig } from '../config';
 import { MAX_OPERATION_NAMES, Metrics } from './metrics';
 import { carriesToken } from './metrics.route';
 

@@ -1,7 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { badInput, isUuid } from '../errors';
-import { hasControlCharacter } from './control-characters';
-import type { EventKey, SessionKey } from '../modules/events/event-store';
+import { badInput, isUuid } from './errors';
+import { hasControlCharacter } from './text';
 
 @ObjectType('PageInfo')
 export class PageInfo {
@@ -79,28 +78,4 @@ export function connectionOf<T>(
 ): { nodes: T[]; pageInfo: PageInfo } {
   const last = page.nodes.at(-1);
   return { nodes: page.nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? cursorOf(last) : null } };
-}
-
-/** The cursor of an event in a list of events (activity, a session's timeline): `[ts, id]`. */
-export function encodeEventCursor(key: EventKey): string {
-  return encodeCursor([key.ts.toISOString(), key.id]);
-}
-
-/** An `after` of a list of events as the store's keyset; BAD_USER_INPUT when tampered with. */
-export function decodeEventCursor(after: string | null | undefined): EventKey | null {
-  if (after === null || after === undefined) return null;
-  const { time, id } = decodeKeysetCursor(after, 'uuid');
-  return { ts: time, id };
-}
-
-/** The cursor of a session in a list of sessions: `[startedAt, id]`. */
-export function encodeSessionCursor(key: SessionKey): string {
-  return encodeCursor([key.startedAt.toISOString(), key.id]);
-}
-
-/** An `after` of a list of sessions as the store's keyset; BAD_USER_INPUT when tampered with. */
-export function decodeSessionCursor(after: string | null | undefined): SessionKey | null {
-  if (after === null || after === undefined) return null;
-  const { time, id } = decodeKeysetCursor(after, 'text');
-  return { startedAt: time, id };
 }

@@ -145,8 +145,8 @@ function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
   return entries;
 }
 
-/** packages/server, whether this file runs from src/ (ts-node, jest) or dist/src/ (built). */
-const SERVER_ROOT = resolve(__dirname, __dirname.split(sep).includes('dist') ? '../..' : '..');
+/** packages/server, whether this file runs from src/platform/ (ts-node, jest) or dist/src/platform/ (built). */
+const SERVER_ROOT = resolve(__dirname, __dirname.split(sep).includes('dist') ? '../../..' : '../..');
 
 export interface Config {
   env: 'development' | 'production' | 'test';

@@ -1,13 +1,4 @@
-import { DataSource } from 'typeorm';
-import { RefreshToken } from '../modules/accounts/refresh-token.entity';
-import { User } from '../modules/accounts/user.entity';
-import { Membership } from '../modules/members/member.entity';
-import { Workspace } from '../modules/workspaces/workspace.entity';
-import { ApiKey } from '../modules/api-keys/api-key.entity';
-import { AuditEntry } from '../modules/audit/audit-entry.entity';
-import { Invitation } from '../modules/invitations/invitation.entity';
-import { SavedFilter } from '../modules/saved-filters/saved-filter.entity';
-import { Annotation } from '../modules/annotations/annotation.entity';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Init1763900000000 } from './migrations/1763900000000-init';
 import { ApiKeysAndAudit1763900000001 } from './migrations/1763900000001-api-keys-and-audit';
 import { SessionFamilies1763900000002 } from './migrations/1763900000002-session-families';
@@ -17,17 +8,6 @@ import { Analytics1763900000005 } from './migrations/1763900000005-analytics';
 import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006-saved-filters-annotations';
 import { RollupDeltas1763900000007 } from './migrations/1763900000007-rollup-deltas';
 
-export const ENTITIES = [
-  User,
-  RefreshToken,
-  Workspace,
-  Membership,
-  ApiKey,
-  AuditEntry,
-  Invitation,
-  SavedFilter,
-  Annotation,
-];
 export const MIGRATIONS = [
   Init1763900000000,
   ApiKeysAndAudit1763900000001,
@@ -39,12 +19,21 @@ export const MIGRATIONS = [
   RollupDeltas1763900000007,
 ];
 
-/** `connectTimeoutMs`: how long a query waits for a connection (new or pooled) before it fails. */
-export function createDataSource(url: string, poolSize = 10, connectTimeoutMs?: number): DataSource {
+/**
+ * `connectTimeoutMs`: how long a query waits for a connection (new or pooled) before it fails.
+ * `entities`: the domains' tables (src/entities.ts); the platform knows none of them, and
+ * running migrations needs none.
+ */
+export function createDataSource(
+  url: string,
+  poolSize = 10,
+  connectTimeoutMs?: number,
+  entities: DataSourceOptions['entities'] = [],
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,

@@ -2,7 +2,7 @@ import { isEmail } from 'class-validator';
 import { createTransport } from 'nodemailer';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Config } from '../../config';
+import type { Config } from '../config';
 
 export interface MailMessage {
   /** One address. */

@@ -1,11 +1,17 @@
 import { ErrorCode, type Scope } from '@tally/shared';
 import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, isObjectType } from 'graphql';
-import { AppError, forbidden, notFound, unauthenticated } from '../errors';
+import { AppError, forbidden, notFound, unauthenticated } from '../platform/errors';
+import type { AuthContext } from './context';
+import { AUTH_EXTENSION, type AuthDeclaration } from './declarations';
+import type { WorkspaceAccess } from './principal';
 
 const KEYS_REFUSED = 'API keys cannot do this: it is for signed-in people only.';
-import { Workspace } from '../modules/workspaces/workspace.entity';
-import { AUTH_EXTENSION, type AuthDeclaration } from './auth';
-import type { RequestContext, WorkspaceAccess } from './context';
+
+/**
+ * The workspace a parent object belongs to, when it is one (the workspaces module answers for
+ * its Workspace type); undefined otherwise. Auth knows no domain type.
+ */
+export type WorkspaceOfRoot = (root: unknown) => string | undefined;
 
 function assertScopes(access: WorkspaceAccess | null, required: readonly Scope[]): void {
   if (!access) throw notFound('Workspace');
@@ -30,7 +36,8 @@ export function checkAccess(
   declaration: AuthDeclaration,
   root: unknown,
   args: Record<string, unknown>,
-  context: RequestContext,
+  context: AuthContext,
+  workspaceOfRoot: WorkspaceOfRoot,
 ): void | Promise<void> {
   if (declaration.kind === 'public') {
     if (declaration.people && context.principal?.kind === 'apiKey') throw forbidden(KEYS_REFUSED);
@@ -44,7 +51,7 @@ export function checkAccess(
   }
 
   const workspaceId =
-    root instanceof Workspace ? root.id : typeof args['workspaceId'] === 'string' ? args['workspaceId'] : undefined;
+    workspaceOfRoot(root) ?? (typeof args['workspaceId'] === 'string' ? args['workspaceId'] : undefined);
   if (workspaceId === undefined) {
     // A declaration error in the code, not the caller's fault: never grant by accident.
     throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'This field declares scopes but has no workspace.');
@@ -58,15 +65,15 @@ export function checkAccess(
  * Puts the checker in front of every field that declares `@RequiresScopes` or
  * `@Authenticated`, once, when the schema is built.
  */
-export function enforceDeclarations(schema: GraphQLSchema): GraphQLSchema {
+export function enforceDeclarations(schema: GraphQLSchema, workspaceOfRoot: WorkspaceOfRoot): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       const declaration = field.extensions[AUTH_EXTENSION] as AuthDeclaration | undefined;
       if (!declaration || (declaration.kind === 'public' && !declaration.people)) continue;
-      const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
-      field.resolve = (root, args: Record<string, unknown>, context: RequestContext, info) => {
-        const pending = checkAccess(declaration, root, args, context);
+      const resolve: GraphQLFieldResolver<unknown, AuthContext> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (root, args: Record<string, unknown>, context: AuthContext, info) => {
+        const pending = checkAccess(declaration, root, args, context, workspaceOfRoot);
         return pending ? pending.then(() => resolve(root, args, context, info)) : resolve(root, args, context, info);
       };
     }
