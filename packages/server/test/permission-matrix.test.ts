@@ -14,7 +14,7 @@ import {
   matrixFields,
 } from '../src/graphql/permission-matrix';
 import { buildTallySchema } from '../src/graphql/schema';
-import { hashInvitationToken } from '../src/modules/invitations/invitation.service';
+import { hashInvitationToken } from '../src/modules/invitations/invitation-token';
 import { createKey, track } from './analytics-fixtures';
 import { fingerprint } from './db-fingerprint';
 import { type RoleTeam, type TestUser, cookieFrom, createRoleTeam, createUser, uniqueEmail } from './factories';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { MemberRole } from '@tally/shared';
-import { hashInvitationToken } from '../src/modules/invitations/invitation.service';
+import { hashInvitationToken } from '../src/modules/invitations/invitation-token';
 import { type Tally, createTally } from '../src/server';
 import { type TestUser, createTeamWithMembers, createUser } from './factories';
 import {

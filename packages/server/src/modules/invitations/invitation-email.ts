@@ -5,7 +5,8 @@ import type { Sealer } from '../../platform/sealer';
 import type { JobQueue } from '../../platform/jobs/job-queue';
 import { html } from '../../platform/mail/html';
 import type { MailMessage, Mailer } from '../../platform/mail/mailer';
-import { INVITATION_EMAIL_JOB, type InvitationEmailJob, hashInvitationToken } from './invitation.service';
+import { hashInvitationToken } from './invitation-token';
+import { INVITATION_EMAIL_JOB, type InvitationEmailJob } from './invitation.service';
 
 const ROLE_WORDS: Record<string, string> = {
   ADMIN: 'an Admin (manage members and API keys, view all analytics)',

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import {
   INVITABLE_ROLES,
   InvitationStatus,
@@ -17,11 +16,12 @@ import type { Sealer } from '../../platform/sealer';
 import { normalizeEmail } from '../accounts/account.service';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import type { JobQueue } from '../../platform/jobs/job-queue';
-import { Membership } from '../workspaces/member.entity';
 import { type RateLimit, consumeEach, hashedKey } from '../../platform/rate-limits/rate-limit';
 import { lockMembers, lockWorkspace } from '../workspaces/team-lock';
 import { Workspace } from '../workspaces/workspace.entity';
 import { Invitation, type InvitationPreview } from './invitation.entity';
+import { InvitationAcceptance } from './invitation-acceptance';
+import { hashInvitationToken, newInvitationToken } from './invitation-token';
 
 /** The job that emails an invitation's link (invitation-email.ts). */
 export const INVITATION_EMAIL_JOB = 'invitation.email';
@@ -37,8 +37,6 @@ export interface InvitationEmailJob {
 export const INVITATIONS_LISTED = 200;
 
 const INVITATION_TTL = `interval '7 days'`;
-const TOKEN_BYTES = 32;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export interface InvitationLimits {
   perInviter: RateLimit;
@@ -46,12 +44,9 @@ export interface InvitationLimits {
   perEmail: RateLimit;
 }
 
-export function hashInvitationToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
 /**
- * Team rules 1–4: invite, resend, revoke, accept, and the preview an invitation link shows.
+ * Team rules 1–4: invite, resend, revoke, and (through InvitationAcceptance, the invitee's side)
+ * accept and the preview an invitation link shows.
  * Tokens are 256 random bits, kept only as SHA-256 hashes; each is single use and lives 7
  * days from its last send. Every change locks the team's workspace row first (team-lock.ts),
  * so an accept cannot interleave with a revoke, a resend or the team's deletion, and two
@@ -60,13 +55,17 @@ export function hashInvitationToken(token: string): Buffer {
  * server takes it), a rolled-back one never does.
  */
 export class InvitationService {
+  private readonly acceptance: InvitationAcceptance;
+
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly jobs: Pick<JobQueue, 'sendInTransaction'>,
     private readonly limits: InvitationLimits,
     private readonly sealer: Sealer,
-  ) {}
+  ) {
+    this.acceptance = new InvitationAcceptance(db, audit);
+  }
 
   /** Newest first; `status` filters by the derived status. Bounded to INVITATIONS_LISTED. */
   list(workspaceId: string, status?: InvitationStatus | null): Promise<Invitation[]> {
@@ -98,7 +97,7 @@ export class InvitationService {
       throw badInput('OWNER cannot be invited: invite as ADMIN, then make them an owner.', { field: 'role' });
     }
     if (!isUuid(workspaceId)) throw notFound('Workspace');
-    const token = newToken();
+    const token = newInvitationToken();
     // Consume first: however many invitations race, the limits hold.
     const id = await this.counted(inviterId, workspaceId, email, () =>
       this.db.transaction(async (manager) => {
@@ -159,7 +158,7 @@ export class InvitationService {
   async resend(workspaceId: string, invitationId: string, actor: Principal): Promise<Invitation> {
     const inviterId = userIdOf(actor, 'API keys cannot manage invitations.');
     const found = await this.find(workspaceId, invitationId);
-    const token = newToken();
+    const token = newInvitationToken();
     await this.counted(inviterId, workspaceId, found.email, () =>
       this.db.transaction(async (manager) => {
         await lockWorkspace(manager, workspaceId, { refusal: 'A personal workspace has no invitations.' });
@@ -216,151 +215,14 @@ export class InvitationService {
     return this.reload(workspaceId, invitationId);
   }
 
-  /**
-   * Rule 4: the signed-in user's email must be the invited one (FORBIDDEN), the invitation
-   * must be pending (revoked or accepted: CONFLICT; expired: INVITATION_EXPIRED) and the
-   * team alive (NOT_FOUND). Rule 5 is checked now, not when it was sent: an invitation its
-   * inviter can no longer send (demoted, removed, gone) is revoked for good and refused with
-   * CONFLICT. Returns the team as it was joined, with the role.
-   */
-  async accept(token: string, actor: Principal): Promise<{ workspace: Workspace; role: MemberRole }> {
-    const userId = userIdOf(actor, 'API keys cannot manage invitations.');
-    const tokenHash = TOKEN_PATTERN.test(token) ? hashInvitationToken(token) : null;
-    const located: Array<{ workspace_id: string }> = tokenHash
-      ? await this.db.query(`SELECT workspace_id FROM invitations WHERE token_hash = $1`, [tokenHash])
-      : [];
-    const workspaceId = located[0]?.workspace_id;
-    if (!workspaceId || !tokenHash) throw notFound('Invitation');
-
-    const outcome = await this.db.transaction(async (manager): Promise<AcceptOutcome> => {
-      await lockWorkspace(manager, workspaceId);
-      const rows = await manager
-        .createQueryBuilder(Invitation, 'i')
-        .setLock('pessimistic_write')
-        .where('i.workspace_id = :workspaceId AND i.token_hash = :tokenHash', { workspaceId, tokenHash })
-        .getMany();
-      const invitation = rows[0];
-      // Resent meanwhile (the token changed): this link no longer exists.
-      if (!invitation) throw notFound('Invitation');
-      const users: Array<{ email: string }> = await manager.query(`SELECT email FROM users WHERE id = $1`, [userId]);
-      if (users[0]?.email !== invitation.email) {
-        throw forbidden(`This invitation is for ${invitation.email}: log in with that email address to accept it.`);
-      }
-      const status = invitationStatus(invitation);
-      if (status === InvitationStatus.ACCEPTED) throw conflict('This invitation has already been accepted.');
-      if (status === InvitationStatus.REVOKED)
-        throw conflict('This invitation was revoked. Ask the team for a new one.');
-      if (status === InvitationStatus.EXPIRED) {
-        throw new AppError(ErrorCode.INVITATION_EXPIRED, 'This invitation has expired. Ask the team to resend it.');
-      }
-      const members = await lockMembers(manager, workspaceId);
-      // Rule 5 now, not when it was sent: an inviter who lost the right (demoted, removed, left)
-      // grants nothing. Such an invitation is revoked for good (committed), then refused.
-      const inviterRole = invitation.invitedById ? (members.get(invitation.invitedById) ?? null) : null;
-      if (!invitableRoles(inviterRole).includes(invitation.role)) {
-        await manager.query(`UPDATE invitations SET revoked_at = now() WHERE workspace_id = $1 AND id = $2`, [
-          workspaceId,
-          invitation.id,
-        ]);
-        await this.audit.record(manager, {
-          workspaceId,
-          action: AuditAction.INVITATION_REVOKED,
-          actor: null,
-          targetType: 'invitation',
-          targetId: invitation.id,
-          details: {
-            email: invitation.email,
-            role: invitation.role,
-            invitedBy: invitation.invitedById,
-            reason: 'the inviter can no longer invite to this role',
-          },
-        });
-        return { refused: true };
-      }
-      if (members.has(userId)) throw conflict('You are already a member of this team.');
-      await manager.insert(Membership, { workspaceId, userId, role: invitation.role });
-      await manager.query(
-        `UPDATE invitations SET accepted_at = now(), accepted_by = $3 WHERE workspace_id = $1 AND id = $2`,
-        [workspaceId, invitation.id, userId],
-      );
-      await this.audit.record(manager, {
-        workspaceId,
-        action: AuditAction.INVITATION_ACCEPTED,
-        actor,
-        targetType: 'invitation',
-        targetId: invitation.id,
-        details: { email: invitation.email, role: invitation.role },
-      });
-      const workspace = await manager.findOne(Workspace, { where: { id: workspaceId } });
-      if (!workspace) throw notFound('Workspace');
-      return { refused: false, workspace, role: invitation.role };
-    });
-    if (outcome.refused) {
-      throw conflict(
-        'This invitation is no longer valid: whoever sent it can no longer invite to this role. Ask the team for a new one.',
-      );
-    }
-    return outcome;
+  /** Rule 4 (InvitationAcceptance.accept). */
+  accept(token: string, actor: Principal): Promise<{ workspace: Workspace; role: MemberRole }> {
+    return this.acceptance.accept(token, actor);
   }
 
-  /**
-   * What the link's landing page shows; null when the link is unknown or the team is gone. Once
-   * the invitation was accepted or revoked the link is spent: it then tells only its status (and
-   * role and expiry), with the team's, the inviter's and the invited names and email left empty
-   * (the contract keeps those fields non-null) — unless the signed-in caller is the invited person.
-   */
-  async preview(token: string, viewer: Principal | null): Promise<InvitationPreview | null> {
-    if (!TOKEN_PATTERN.test(token)) return null;
-    const viewerId = viewer?.kind === 'user' ? viewer.userId : null;
-    const rows: Array<{
-      workspace_name: string;
-      email: string;
-      role: MemberRole;
-      expires_at: Date;
-      accepted_at: Date | null;
-      revoked_at: Date | null;
-      inviter_name: string | null;
-      account_exists: boolean;
-      viewer_invited: boolean;
-    }> = await this.db.query(
-      `SELECT w.name AS workspace_name, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
-              inviter.name AS inviter_name,
-              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS account_exists,
-              EXISTS (SELECT 1 FROM users v WHERE v.id = $2::uuid AND v.email = i.email) AS viewer_invited
-         FROM invitations i
-         JOIN workspaces w ON w.id = i.workspace_id AND w.deleted_at IS NULL
-         LEFT JOIN users inviter ON inviter.id = i.invited_by
-        WHERE i.token_hash = $1`,
-      [hashInvitationToken(token), viewerId],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    const status = invitationStatus({
-      acceptedAt: row.accepted_at,
-      revokedAt: row.revoked_at,
-      expiresAt: row.expires_at,
-    });
-    const spent = status === InvitationStatus.ACCEPTED || status === InvitationStatus.REVOKED;
-    if (spent && !row.viewer_invited) {
-      return {
-        workspaceName: '',
-        email: '',
-        role: row.role,
-        status,
-        expiresAt: row.expires_at,
-        accountExists: false,
-        invitedByName: null,
-      };
-    }
-    return {
-      workspaceName: row.workspace_name,
-      email: row.email,
-      role: row.role,
-      status,
-      expiresAt: row.expires_at,
-      accountExists: row.account_exists,
-      invitedByName: row.inviter_name,
-    };
+  /** What the link's landing page shows (InvitationAcceptance.preview). */
+  preview(token: string, viewer: Principal | null): Promise<InvitationPreview | null> {
+    return this.acceptance.preview(token, viewer);
   }
 
   /**
@@ -423,10 +285,4 @@ export class InvitationService {
   private reload(workspaceId: string, invitationId: string): Promise<Invitation> {
     return this.find(workspaceId, invitationId);
   }
-}
-
-type AcceptOutcome = { refused: true } | { refused: false; workspace: Workspace; role: MemberRole };
-
-function newToken(): string {
-  return randomBytes(TOKEN_BYTES).toString('base64url');
 }
