@@ -5,13 +5,14 @@ import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
+import { type Clock, systemClock } from './clock';
 import { createDataSource } from './db/data-source';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded';
 import { migrate } from './db/migrate';
 import { createApollo } from './graphql/apollo';
 import { buildTallySchema } from './graphql/schema';
 import { buildHttpApp } from './http/app';
-import { Authenticator } from './http/authenticate';
+import { API_KEY_FAILURES_REFUSAL, Authenticator } from './http/authenticate';
 import { sessionCookieFor } from './http/session-cookie';
 import { createLogger } from './logger';
 import { AccountResolver } from './modules/accounts/account.resolver';
@@ -131,10 +132,13 @@ export interface TallyOptions {
    * DATA_DIR), for throw-away runs such as `pnpm bench`.
    */
   keepEmbeddedCluster?: boolean;
+  /** What API keys' expiry is decided by (tests move time forward instead of sleeping). */
+  clock?: Clock;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
 export async function createTally(config: Config, options: TallyOptions = {}): Promise<Tally> {
+  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   // Process metrics (CPU, memory, event loop) only where /metrics can be read.
   const metrics = new Metrics({
@@ -267,11 +271,17 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       name: 'api_key_failures_address',
       points: config.apiKeyFailureLimits.perAddress,
       windowSeconds: config.apiKeyFailureLimits.windowSeconds,
-      refusal: 'Too many unknown API keys from this address.',
+      refusal: API_KEY_FAILURES_REFUSAL,
       rememberRefusals: true,
     });
-    const apiKeyVerifier = new ApiKeyVerifier(db, logger, apiKeyFailures, options.verifier, metrics.keyCache);
-    const apiKeys = new ApiKeyService(db, audit, changes);
+    const apiKeyVerifier = new ApiKeyVerifier(
+      db,
+      logger,
+      apiKeyFailures,
+      { clock, ...options.verifier },
+      metrics.keyCache,
+    );
+    const apiKeys = new ApiKeyService(db, audit, changes, clock);
     changes.subscribe(apiKeyVerifier.cache);
     changes.subscribe(workspaces.cache);
     changes.subscribe(revokedSessions);

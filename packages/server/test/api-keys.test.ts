@@ -5,6 +5,8 @@ import pino from 'pino';
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { createTally, type Tally } from '../src/server';
 import { createRoleTeam, createUser, type TestUser } from './factories';
+import { watchLastUsedWrites } from './drivers/api-key-use';
+import { manualClock } from './drivers/clock';
 import { codeOf, eventually, gqlRequest, startTestServer, testConfig, waitFor, type TestServer } from './harness';
 
 const CREATE = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) {
@@ -410,20 +412,94 @@ describe('authenticating with a key', () => {
       expect(querySpy).toHaveBeenCalledTimes(1);
     });
 
-    it('an expired key, also when it was cached before it expired', async () => {
-      const key = await createKey(owner, teamId, { expiresAt: new Date(Date.now() + 1500).toISOString() });
-      expect((await withKey(key.secret)).errors).toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 1600));
-      const res = await withKey(key.secret);
-      expect(res.status).toBe(401);
-      expect(res.errors?.[0]?.message).toMatch(/expired/);
-      const list = await server.gql<{ workspace: { apiKeys: Array<{ id: string; status: string }> } }>(
-        LIST,
-        { id: teamId },
-        { token: owner.accessToken },
-      );
-      expect(list.data?.workspace.apiKeys.find((k) => k.id === key.apiKey.id)?.status).toBe('EXPIRED');
+    it('an expired key, also when it was cached before it expired (time moved, not slept)', async () => {
+      const clock = manualClock();
+      const tally = await createTally(testConfig(server.databaseUrl), { clock: clock.now });
+      const url = await tally.listen();
+      const target = { ...server, url, tally, gql: ((q, v, o) => gqlRequest(url, q, v, o)) as TestServer['gql'] };
+      try {
+        const expiresAt = new Date(clock.now() + 60 * 60_000).toISOString();
+        const key = await createKey(owner, teamId, { expiresAt }, target);
+        const status = async () => {
+          const list = await target.gql<{ workspace: { apiKeys: Array<{ id: string; status: string }> } }>(
+            LIST,
+            { id: teamId },
+            { token: owner.accessToken },
+          );
+          return list.data?.workspace.apiKeys.find((k) => k.id === key.apiKey.id)?.status;
+        };
+        expect((await withKey(key.secret, OWN_WORKSPACE, {}, target)).errors).toBeUndefined();
+        expect(await status()).toBe('ACTIVE');
+
+        clock.advance(60 * 60_000);
+        const res = await withKey(key.secret, OWN_WORKSPACE, {}, target);
+        expect(res.status).toBe(401);
+        expect(codeOf(res)).toBe('UNAUTHENTICATED');
+        expect(res.errors?.[0]?.message).toBe('This API key has expired.');
+        expect(await status()).toBe('EXPIRED');
+        // An expiry that is now in the past is refused at creation, by the same clock.
+        const late = await target.gql(
+          CREATE,
+          { workspaceId: teamId, input: { name: 'Late', role: 'VIEWER', expiresAt } },
+          { token: owner.accessToken },
+        );
+        expect(codeOf(late)).toBe('BAD_USER_INPUT');
+      } finally {
+        await tally.close();
+      }
     });
+
+    it('says why, with the same codes and words as always', async () => {
+      const revokedKey = await createKey(owner, teamId);
+      expect(
+        (
+          await server.gql(
+            REVOKE,
+            { workspaceId: teamId, apiKeyId: revokedKey.apiKey.id },
+            { token: owner.accessToken },
+          )
+        ).errors,
+      ).toBeUndefined();
+      const refusals = await Promise.all(
+        ['tly_short', generateSecret(), revokedKey.secret].map(async (secret) => {
+          const res = await withKey(secret);
+          return { status: res.status, code: codeOf(res), message: res.errors?.[0]?.message };
+        }),
+      );
+      expect(refusals).toEqual([
+        { status: 401, code: 'UNAUTHENTICATED', message: 'This API key is not valid.' },
+        { status: 401, code: 'UNAUTHENTICATED', message: 'This API key is not valid.' },
+        { status: 401, code: 'UNAUTHENTICATED', message: 'This API key has been revoked.' },
+      ]);
+    });
+  });
+
+  it('the verifier answers with what it found instead of throwing', async () => {
+    const clock = manualClock();
+    const tally = await createTally(testConfig(server.databaseUrl), { clock: clock.now });
+    try {
+      const verifier = tally.services.apiKeyVerifier;
+      const good = await createKey(owner, teamId, { expiresAt: new Date(clock.now() + 60_000).toISOString() });
+      const revoked = await createKey(owner, teamId);
+      await server.gql(REVOKE, { workspaceId: teamId, apiKeyId: revoked.apiKey.id }, { token: owner.accessToken });
+      const last = good.secret.at(-1) === 'a' ? 'b' : 'a';
+
+      expect(await verifier.verify(good.secret, '192.0.2.1')).toEqual({
+        ok: true,
+        principal: expect.objectContaining({ kind: 'apiKey', apiKeyId: good.apiKey.id, workspaceId: teamId }),
+      });
+      expect(await verifier.verify('tly_short', '192.0.2.1')).toEqual({ ok: false, reason: 'malformed' });
+      expect(await verifier.verify(`${good.secret.slice(0, -1)}${last}`, '192.0.2.1')).toEqual({
+        ok: false,
+        reason: 'malformed',
+      });
+      expect(await verifier.verify(generateSecret(), '192.0.2.1')).toEqual({ ok: false, reason: 'unknown' });
+      expect(await verifier.verify(revoked.secret, '192.0.2.1')).toEqual({ ok: false, reason: 'revoked' });
+      clock.advance(60_000);
+      expect(await verifier.verify(good.secret, '192.0.2.1')).toEqual({ ok: false, reason: 'expired' });
+    } finally {
+      await tally.close();
+    }
   });
 
   it('answers a known key from memory: no query per request', async () => {
@@ -443,32 +519,43 @@ describe('authenticating with a key', () => {
 describe('lastUsedAt', () => {
   it('follows real use with at most one write per key per minute', async () => {
     const key = await createKey(owner, teamId);
-    const verifier = server.tally.services.apiKeyVerifier;
-    const before = verifier.lastUsedWrites;
-    for (let i = 0; i < 20; i += 1) await withKey(key.secret, `{ workspace { id } }`);
-    expect(verifier.lastUsedWrites - before).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const list = await server.gql<{ workspace: { apiKeys: Array<{ id: string; lastUsedAt: string | null }> } }>(
-      LIST,
-      { id: teamId },
-      { token: owner.accessToken },
-    );
-    const lastUsedAt = list.data?.workspace.apiKeys.find((k) => k.id === key.apiKey.id)?.lastUsedAt;
-    expect(Date.now() - new Date(lastUsedAt ?? 0).getTime()).toBeLessThan(10_000);
+    const writes = watchLastUsedWrites(server.tally);
+    try {
+      for (let i = 0; i < 20; i += 1) await withKey(key.secret, `{ workspace { id } }`);
+      expect(writes.count).toBe(1);
+    } finally {
+      writes.stop();
+    }
+    const lastUsedAt = async () => {
+      const list = await server.gql<{ workspace: { apiKeys: Array<{ id: string; lastUsedAt: string | null }> } }>(
+        LIST,
+        { id: teamId },
+        { token: owner.accessToken },
+      );
+      return list.data?.workspace.apiKeys.find((k) => k.id === key.apiKey.id)?.lastUsedAt ?? null;
+    };
+    // The write is off the request's path: it lands a moment after the answer.
+    await waitFor(async () => (await lastUsedAt()) !== null, 5_000, 'lastUsedAt written');
+    expect(Date.now() - new Date((await lastUsedAt()) ?? 0).getTime()).toBeLessThan(10_000);
   });
 
-  it('writes again once the interval has passed', async () => {
-    const tally = await createTally(testConfig(server.databaseUrl), { verifier: { lastUsedIntervalMs: 300 } });
+  it('writes again once the interval (a minute) has passed', async () => {
+    const clock = manualClock();
+    const tally = await createTally(testConfig(server.databaseUrl), { clock: clock.now });
     const url = await tally.listen();
+    const writes = watchLastUsedWrites(tally);
     try {
       const key = await createKey(owner, teamId);
-      const before = tally.services.apiKeyVerifier.lastUsedWrites;
       for (let i = 0; i < 5; i += 1) await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
-      expect(tally.services.apiKeyVerifier.lastUsedWrites - before).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect(writes.count).toBe(1);
+      clock.advance(59_000);
       await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
-      expect(tally.services.apiKeyVerifier.lastUsedWrites - before).toBe(2);
+      expect(writes.count).toBe(1);
+      clock.advance(1_001);
+      await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
+      expect(writes.count).toBe(2);
     } finally {
+      writes.stop();
       await tally.close();
     }
   });

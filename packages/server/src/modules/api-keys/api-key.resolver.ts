@@ -1,4 +1,4 @@
-import { Scope } from '@tally/shared';
+import { ApiKeyStatus, Scope } from '@tally/shared';
 import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../graphql/auth';
 import type { RequestContext } from '../../graphql/context';
@@ -25,6 +25,11 @@ export class ApiKeyResolver {
   @RequiresScopes(Scope.KEYS_MANAGE)
   revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: RequestContext): Promise<ApiKey> {
     return this.apiKeys.revoke(args.workspaceId, args.apiKeyId, ctx.principal);
+  }
+
+  @FieldResolver(() => ApiKeyStatus)
+  status(@Root() key: ApiKey): ApiKeyStatus {
+    return this.apiKeys.statusOf(key);
   }
 
   @FieldResolver(() => User, { nullable: true })
