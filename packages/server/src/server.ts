@@ -190,8 +190,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   metrics.watchPool('app', pool);
   metrics.watchPool('events', eventsPool);
   metrics.watchPool('analytics', analyticsPool);
-  metrics.watchPool('jobs', jobs.poolUse);
-  metrics.watchJobQueue(() => jobs.depth());
+  metrics.watchPool('jobs', jobs.stats.poolUse);
+  metrics.watchJobQueue(() => jobs.stats.depth());
   metrics.watchChangeFeed(() => changes.connected);
   const mailer = new Mailer(config, logger);
   // An idle client whose server went away must not crash the process; the next query reconnects.

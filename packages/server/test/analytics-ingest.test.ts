@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { EventPartitions, monthKey } from '../src/modules/events/event-partitions';
 import { createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { loadConfig } from '../src/config';
 import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
 
@@ -345,7 +346,7 @@ describe('partitions', () => {
     });
     expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
     await server.tally.jobs.send('events.partitions', {});
-    await server.tally.jobs.drain('events.partitions', 10_000);
+    await drainJobs(server.tally, 'events.partitions', 10_000);
     expect(await server.tally.services.events.partitions.list()).toEqual(expect.arrayContaining(expected));
   });
 

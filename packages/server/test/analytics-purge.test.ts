@@ -3,6 +3,7 @@ import { EVENT_TABLES } from '../src/modules/events/event-tables';
 import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
 import { createRoleTeam } from './factories';
 import { type TestServer, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
@@ -70,7 +71,7 @@ describe('purge after team deletion', () => {
     expect(deleted.data).toEqual({ deleteTeam: true });
     // Its key no longer sends anything.
     expect((await postEvents(server, doomedKey, batch())).status).toBe(401);
-    await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+    await drainJobs(server.tally, WORKSPACE_PURGE_JOB, 15_000);
 
     expect(Object.values(await rowsOf(doomed.teamId))).toEqual(EVENT_TABLES.map(() => 0));
     expect(await rowsOf(kept.teamId)).toEqual(before);

@@ -1,5 +1,6 @@
 import { createRoleTeam, createUser, type RoleTeam, SIGN_UP, type TestUser, uniqueEmail } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from './mail-catcher';
 
 const INVITE = `mutation($w: ID!, $e: String!, $r: MemberRole!) {
@@ -139,7 +140,7 @@ describe('inviting', () => {
   it('a send the mail server refuses is retried, shown on the invitation, and later delivered', async () => {
     const email = uniqueEmail('retry');
     // Earlier tests' emails are out first, so the refusal meets this one.
-    await server.tally.jobs.drain('invitation.email', 10_000);
+    await drainJobs(server.tally, 'invitation.email', 10_000);
     mail.failNext(1);
     const res = await server.gql<Invited>(
       INVITE,
@@ -163,7 +164,7 @@ describe('inviting', () => {
     expect(failed?.last_send_error).toMatch(/451/);
     const delivered = await mail.waitFor((m) => m.to.includes(email), 20_000);
     expect(tokenOf(delivered)).toHaveLength(43);
-    await server.tally.jobs.drain('invitation.email', 10_000);
+    await drainJobs(server.tally, 'invitation.email', 10_000);
     const rows: Array<{ last_send_error: string | null; delivered_at: Date | null; send_attempts: number }> =
       await server.tally.db.query(
         `SELECT last_send_error, delivered_at, send_attempts FROM invitations WHERE id = $1`,

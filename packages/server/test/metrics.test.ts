@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
 import { createTeamWithMembers, createUser, type TestUser } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 
 // Issue 11, item 8: GET /metrics after real requests, with exact counter values; who may read
 // it; and the request id, operation, principal and workspace in every request's log lines.
@@ -173,8 +174,8 @@ describe('with METRICS_TOKEN (and a METRICS_PORT)', () => {
     await server.tally.jobs.send('test.metrics-ok', {});
     await server.tally.jobs.send('test.metrics-ok', {});
     await server.tally.jobs.send('test.metrics-doomed', {});
-    await server.tally.jobs.drain('test.metrics-ok');
-    await server.tally.jobs.drain('test.metrics-doomed');
+    await drainJobs(server.tally, 'test.metrics-ok');
+    await drainJobs(server.tally, 'test.metrics-doomed');
     const text = await scrape(`${server.url}/metrics`);
     expect(sample(text, 'tally_job_attempts_total', { job: 'test.metrics-ok', outcome: 'completed' })).toBe(2);
     expect(sample(text, 'tally_job_attempts_total', { job: 'test.metrics-doomed', outcome: 'failed' })).toBe(1);

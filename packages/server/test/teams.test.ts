@@ -2,6 +2,7 @@ import { MemberRole } from '@tally/shared';
 import { createUser, createRoleTeam, type RoleTeam, type TestUser } from './factories';
 import { createTally } from '../src/server';
 import { FAST_JOBS, type TestServer, codeOf, eventually, gqlRequest, startTestServer, testConfig } from './harness';
+import { drainJobs } from './drivers/jobs';
 
 const CREATE_TEAM = `mutation($name: String!) { createTeam(name: $name) { id kind name viewerRole viewerScopes } }`;
 const WORKSPACES = `{ workspaces { id kind name viewerRole } }`;
@@ -490,7 +491,7 @@ describe('a deleted team on other instances, and its purge', () => {
       const until = Date.now() + 20_000;
       while ((await remaining()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       expect(await remaining()).toBe(0);
-      await second.jobs.drain('workspace.purge', 10_000);
+      await drainJobs(second, 'workspace.purge', 10_000);
       const rows: Array<{ deleted: boolean; purged: boolean; entries: number }> = await server.tally.db.query(
         `SELECT deleted_at IS NOT NULL AS deleted, purged_at IS NOT NULL AS purged,
                 (SELECT count(*)::int FROM audit_entries WHERE workspace_id = $1) AS entries
