@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TABLES } from '../src/modules/events/event-tables';
 import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
-import { createRoleTeam } from './factories';
+import { createRoleTeam, createKeySecret } from './factories';
 import { type TestServer, startTestServer } from './harness';
 import { drainJobs } from './drivers/jobs';
-import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 
@@ -51,8 +51,8 @@ describe('purge after team deletion', () => {
   it("removes the team's events, sessions and rollups, and nothing of another workspace", async () => {
     const doomed = await createRoleTeam(server, 'Doomed Analytics');
     const kept = await createRoleTeam(server, 'Kept Analytics');
-    const doomedKey = await createKey(server, doomed.owner, doomed.teamId, 'EDITOR');
-    const keptKey = await createKey(server, kept.owner, kept.teamId, 'EDITOR');
+    const doomedKey = await createKeySecret(server, doomed.owner, doomed.teamId, 'EDITOR');
+    const keptKey = await createKeySecret(server, kept.owner, kept.teamId, 'EDITOR');
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     // Folded rollups, and deltas not folded yet.

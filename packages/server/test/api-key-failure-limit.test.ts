@@ -1,9 +1,8 @@
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { gqlFrom, newClientAddress } from './client-address';
-import { createUser, type TestUser } from './factories';
+import { createKeySecret, createUser, type TestUser } from './factories';
 import { codeOf, startTestServer, type TestServer } from './harness';
 
-const CREATE = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) { createApiKey(workspaceId: $workspaceId, input: $input) { secret } }`;
 const OWN_WORKSPACE = `{ workspace { id } }`;
 const LIMIT = 5;
 
@@ -21,16 +20,6 @@ afterAll(() => server.close());
 /** A request with the key, from a client address of its own. */
 function withKey(secret: string, address: string) {
   return gqlFrom(server.url, address, OWN_WORKSPACE, {}, { headers: { 'x-api-key': secret } });
-}
-
-async function createKey(): Promise<string> {
-  const res = await server.gql<{ createApiKey: { secret: string } }>(
-    CREATE,
-    { workspaceId: owner.personalWorkspaceId, input: { name: 'Key', role: 'VIEWER' } },
-    { token: owner.accessToken },
-  );
-  if (!res.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(res.errors)}`);
-  return res.data.createApiKey.secret;
 }
 
 async function failuresCounted(address: string): Promise<number> {
@@ -94,7 +83,7 @@ describe('failed API key checks per address', () => {
   });
 
   it('does not count a real key’s first lookup, and serves a cached key even to a blocked address', async () => {
-    const secret = await createKey();
+    const secret = await createKeySecret(server, owner, owner.personalWorkspaceId, 'VIEWER');
     const address = newClientAddress();
     expect((await withKey(secret, address)).errors).toBeUndefined();
     // The point taken before the lookup is given back off the request's path.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
-import { createTeamWithMembers, createUser, type TestUser } from './factories';
+import { createTeamWithMembers, createUser, type TestUser, createKeySecret } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import { drainJobs } from './drivers/jobs';
 
@@ -72,14 +72,7 @@ describe('with METRICS_TOKEN (and a METRICS_PORT)', () => {
     );
     owner = await createUser(server);
     teamId = await createTeamWithMembers(server, `Metrics ${owner.id.slice(0, 6)}`, [{ user: owner, role: 'OWNER' }]);
-    const created = await server.gql<{ createApiKey: { secret: string } }>(
-      CREATE_KEY,
-      { workspaceId: teamId, input: { name: 'metrics', role: 'EDITOR' } },
-      { token: owner.accessToken },
-    );
-    const made = created.data?.createApiKey.secret;
-    if (!made) throw new Error(`createApiKey failed: ${JSON.stringify(created.errors)}`);
-    secret = made;
+    secret = await createKeySecret(server, owner, teamId, 'EDITOR');
   });
   afterAll(async () => {
     await server.close();
