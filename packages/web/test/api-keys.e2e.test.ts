@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { API_KEY_ROLE_SCOPES, ALL_SCOPES } from '@tally/shared';
 import type { Locator, Page } from 'playwright-core';
-import { createTeamWithMembers, createUser, uniqueEmail } from '../../server/test/factories';
+import { createTeamWithMembers, createUser, uniqueEmail } from '@tally/server-test/factories';
 import { PHONE, type PageOptions, RESULTS_DIR, logIn, useDashboard } from './browser';
 
 const KEY_PATTERN = /^tly_[0-9A-Za-z]{49}$/;

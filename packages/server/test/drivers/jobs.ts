@@ -23,3 +23,6 @@ export async function drainJobs(tally: Tally, name: string, timeoutMs = 10_000):
     throw new Error(`jobs ${name} not done after ${timeoutMs} ms: ${counts}`, { cause: error });
   }
 }
+
+/** Job names the web app's tests wait on (they reach the server only through @tally/server-test). */
+export { PASSWORD_RESET_EMAIL_JOB } from '../../src/modules/accounts/password-reset.service';
