@@ -1,7 +1,7 @@
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { gqlFrom, newClientAddress } from './client-address';
 import { createKeySecret, createUser, type TestUser } from './factories';
-import { codeOf, startTestServer, type TestServer } from './harness';
+import { codeOf, startTestServer, type TestServer, waitFor } from './harness';
 
 const OWN_WORKSPACE = `{ workspace { id } }`;
 const LIMIT = 5;
@@ -87,10 +87,7 @@ describe('failed API key checks per address', () => {
     const address = newClientAddress();
     expect((await withKey(secret, address)).errors).toBeUndefined();
     // The point taken before the lookup is given back off the request's path.
-    for (let i = 0; i < 50 && (await failuresCounted(address)) !== 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(await failuresCounted(address)).toBe(0);
+    await waitFor(async () => (await failuresCounted(address)) === 0, 5_000, 'the point given back');
 
     for (let i = 0; i <= LIMIT; i += 1) await withKey(generateSecret(), address);
     expect(codeOf(await withKey(generateSecret(), address))).toBe('RATE_LIMITED');

@@ -69,6 +69,8 @@ describe('Forgot password in Chromium', () => {
     const page = await dashboard.newPage();
     await page.goto('/login');
     await page.getByRole('link', { name: 'Forgot password?' }).click();
+    // The log-in page has an Email field too: fill in the one of the reset page.
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
     const nobody = uniqueEmail('nobody');
     await page.getByLabel('Email').fill(nobody);
     await page.getByRole('button', { name: 'Send reset link' }).click();
