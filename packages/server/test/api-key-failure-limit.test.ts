@@ -1,5 +1,6 @@
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { gqlFrom, newClientAddress } from './client-address';
+import { pointsTaken } from './drivers/rate-limits';
 import { createKeySecret, createUser, type TestUser } from './factories';
 import { codeOf, startTestServer, type TestServer, waitFor } from './harness';
 
@@ -22,11 +23,8 @@ function withKey(secret: string, address: string) {
   return gqlFrom(server.url, address, OWN_WORKSPACE, {}, { headers: { 'x-api-key': secret } });
 }
 
-async function failuresCounted(address: string): Promise<number> {
-  const rows: Array<{ points: number }> = await server.tally.db.query(`SELECT points FROM rate_limits WHERE key = $1`, [
-    `api_key_failures_address:${address}`,
-  ]);
-  return rows[0]?.points ?? 0;
+function failuresCounted(address: string): Promise<number> {
+  return pointsTaken(server.tally, 'api_key_failures_address', address);
 }
 
 /** Key lookups in the database (the query the limit protects). */

@@ -90,12 +90,6 @@ export class RateLimit {
   async reset(key: string): Promise<void> {
     await this.counter.delete(key);
   }
-
-  /** Points `key` has taken in its current window (0 when none): a read, for tests and metrics. */
-  async consumed(key: string): Promise<number> {
-    const res = await this.counter.get(key);
-    return res?.consumedPoints ?? 0;
-  }
 }
 
 /**
