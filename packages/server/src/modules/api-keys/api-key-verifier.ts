@@ -101,7 +101,8 @@ export class ApiKeyVerifier implements Verifier {
     private readonly counters: KeyCacheCounters = NOT_COUNTED,
   ) {
     this.now = options.clock ?? systemClock;
-    const perf = options.clock ? { now: options.clock } : undefined;
+    // The caches keep lru-cache's own monotonic clock unless a test brings a clock of its own.
+    const perf = options.clock && options.clock !== systemClock ? { now: options.clock } : undefined;
     this.cache = new InvalidatedCache<CachedKey>({
       max: 20_000,
       ttlMs: options.positiveTtlMs ?? BACKSTOP_TTL_MS,
