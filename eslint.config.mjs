@@ -33,4 +33,14 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
   },
+  {
+    // The web tests reach the server's test helpers through their alias, not by relative path.
+    files: ['packages/web/test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/server/test/*'], message: 'Import @tally/server-test/<file> instead.' }] },
+      ],
+    },
+  },
 );

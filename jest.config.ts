@@ -31,6 +31,8 @@ const common = {
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
     '^@tally/server$': '<rootDir>/../server/src/index.ts',
+    // The server's test harness and factories, for the web app's end-to-end tests.
+    '^@tally/server-test/(.*)$': '<rootDir>/../server/test/$1',
   },
 };
 

@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './platform/config';
+import { type Clock, systemClock } from './platform/clock';
 import { createDataSource } from './platform/db/data-source';
 import { ENTITIES } from './entities';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/db/embedded';
@@ -12,7 +13,7 @@ import { migrate } from './platform/db/migrate';
 import { createApollo } from './graphql/apollo';
 import { buildTallySchema } from './graphql/schema';
 import { buildHttpApp } from './http/app';
-import { Authenticator } from './auth/authenticate';
+import { API_KEY_FAILURES_REFUSAL, Authenticator } from './auth/authenticate';
 import { sessionCookieFor } from './http/session-cookie';
 import { createLogger } from './platform/logger';
 import { AccountService } from './modules/accounts/account.service';
@@ -115,10 +116,13 @@ export interface TallyOptions {
    * DATA_DIR), for throw-away runs such as `pnpm bench`.
    */
   keepEmbeddedCluster?: boolean;
+  /** What API keys' expiry is decided by (tests move time forward instead of sleeping). */
+  clock?: Clock;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
 export async function createTally(config: Config, options: TallyOptions = {}): Promise<Tally> {
+  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   // Process metrics (CPU, memory, event loop) only where /metrics can be read.
   const metrics = new Metrics({
@@ -170,8 +174,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
   metrics.watchPool('app', pool);
   metrics.watchPool('events', eventsPool);
   metrics.watchPool('analytics', analyticsPool);
-  metrics.watchPool('jobs', jobs.poolUse);
-  metrics.watchJobQueue(() => jobs.depth());
+  metrics.watchPool('jobs', jobs.stats.poolUse);
+  metrics.watchJobQueue(() => jobs.stats.depth());
   metrics.watchChangeFeed(() => changes.connected);
   const mailer = new Mailer(config, logger);
   // An idle client whose server went away must not crash the process; the next query reconnects.
@@ -253,11 +257,17 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       name: 'api_key_failures_address',
       points: config.apiKeyFailureLimits.perAddress,
       windowSeconds: config.apiKeyFailureLimits.windowSeconds,
-      refusal: 'Too many unknown API keys from this address.',
+      refusal: API_KEY_FAILURES_REFUSAL,
       rememberRefusals: true,
     });
-    const apiKeyVerifier = new ApiKeyVerifier(db, logger, apiKeyFailures, options.verifier, metrics.keyCache);
-    const apiKeys = new ApiKeyService(db, audit, changes);
+    const apiKeyVerifier = new ApiKeyVerifier(
+      db,
+      logger,
+      apiKeyFailures,
+      { clock, ...options.verifier },
+      metrics.keyCache,
+    );
+    const apiKeys = new ApiKeyService(db, audit, changes, clock);
     changes.subscribe(apiKeyVerifier.cache);
     changes.subscribe(workspaces.cache);
     changes.subscribe(revokedSessions);

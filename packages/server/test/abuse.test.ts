@@ -2,9 +2,9 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { verify } from '@node-rs/argon2';
 import { SignJWT, decodeJwt } from 'jose';
 import { createTally, type Tally } from '../src/server';
-import { createKey, postEvents } from './analytics-fixtures';
+import { postEvents } from './analytics-fixtures';
 import { gqlFrom, newClientAddress } from './client-address';
-import { createRoleTeam, createUser, type TestUser, uniqueEmail } from './factories';
+import { createRoleTeam, createUser, type TestUser, uniqueEmail, createKeySecret } from './factories';
 import {
   codeOf,
   FAST_JOBS,
@@ -120,7 +120,7 @@ describe('limits across two instances on one database', () => {
 
   it(`accepts at most ${INGEST_LIMIT} events per minute for a key across both instances`, async () => {
     const team = await createRoleTeam(a, 'Ingesting');
-    const key = await createKey(a, team.owner, team.teamId, 'EDITOR');
+    const key = await createKeySecret(a, team.owner, team.teamId, 'EDITOR');
     const batch = (n: number) => ({ events: Array.from({ length: n }, (_, i) => ({ sessionId: 's', name: `e${i}` })) });
     const onB = { ...a, url: bUrl };
     expect((await postEvents(a, key, batch(6))).status).toBe(202);

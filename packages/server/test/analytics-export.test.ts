@@ -2,10 +2,9 @@ import { once } from 'node:events';
 import { type Socket, connect } from 'node:net';
 import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../src/platform/config';
-import { createRoleTeam, createUser, type RoleTeam, type TestUser } from './factories';
-import { type TestServer, startTestServer } from './harness';
-import { FIXED_DATES_WINDOW, createKey, ensureEventPartitions, scalar, track } from './analytics-fixtures';
-import { until } from './until';
+import { createRoleTeam, createUser, type RoleTeam, type TestUser, createKeySecret } from './factories';
+import { type TestServer, startTestServer, waitFor } from './harness';
+import { FIXED_DATES_WINDOW, ensureEventPartitions, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -26,8 +25,8 @@ beforeAll(async () => {
   server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Export Team');
   [editorKey, viewerKey] = await Promise.all([
-    createKey(server, team.owner, team.teamId, 'EDITOR'),
-    createKey(server, team.owner, team.teamId, 'VIEWER'),
+    createKeySecret(server, team.owner, team.teamId, 'EDITOR'),
+    createKeySecret(server, team.owner, team.teamId, 'VIEWER'),
   ]);
   await track(server, editorKey, {
     events: [
@@ -211,12 +210,9 @@ describe('GET /v1/export/events', () => {
       scalar(server, `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%' AND state = 'active'`, []);
     expect(await copying()).toBe(1);
     controller.abort();
-    const abortedAt = Date.now();
-    const deadline = Date.now() + 5000;
-    while ((await copying()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await copying()).toBe(0);
-    expect(Date.now() - abortedAt).toBeLessThan(5000);
-    await until('the slot is given back', () => server.tally.services.exports.running() === 0);
+    const stoppedWithin = await waitFor(async () => (await copying()) === 0, 5_000, 'the COPY stopped');
+    expect(stoppedWithin).toBeLessThan(5000);
+    await waitFor(() => server.tally.services.exports.running() === 0, 30_000, 'the slot is given back');
     // And exports work afterwards.
     expect((await get({ ...RANGE, format: 'ndjson' }, editorKey)).status).toBe(200);
   });
@@ -503,7 +499,7 @@ describe('an export always gives its slot and its database connection back', () 
       if (!reader) throw new Error('no body');
       expect((await reader.read()).value?.length).toBeGreaterThan(0);
       // The COPY is blocked on the unread socket; cancelling it makes the COPY fail.
-      await until('the COPY runs', async () => (await copyBackends(server)) === 1);
+      await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY runs');
       await server.tally.db.query(
         `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND query LIKE 'COPY (%'`,
@@ -514,8 +510,8 @@ describe('an export always gives its slot and its database connection back', () 
           for (;;) if ((await reader.read()).done) return 'complete';
         })(),
       ).rejects.toThrow();
-      await until('the slot is free', () => slots(server) === 0);
-      await until('the connection is closed', async () => (await copyBackends(server)) === 0);
+      await waitFor(() => slots(server) === 0, 30_000, 'the slot is free');
+      await waitFor(async () => (await copyBackends(server)) === 0, 30_000, 'the connection is closed');
     }
     expect(slots(server, team.teamId)).toBe(0);
     await goodExport('ndjson');
@@ -532,7 +528,7 @@ describe('an export always gives its slot and its database connection back', () 
         await locker.query('BEGIN');
         await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
         const pending = exportAs(server, { ...RANGE, format }, editorKey);
-        await until('the COPY waits for the lock', async () => (await copyBackends(server)) === 1);
+        await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY waits for the lock');
         await locker.query(
           `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
             WHERE datname = current_database() AND query LIKE 'COPY (%'`,
@@ -546,7 +542,7 @@ describe('an export always gives its slot and its database connection back', () 
         await locker.query('ROLLBACK');
         await locker.end();
       }
-      await until('the slot is free', () => slots(server) === 0);
+      await waitFor(() => slots(server) === 0, 30_000, 'the slot is free');
       await goodExport(format);
     },
   );
@@ -717,7 +713,7 @@ describe('export slots are shared fairly, and a stopping server ends the exports
       await stalledReader(fair, bulkOf(a), a.accessToken),
       await stalledReader(fair, bulkOf(a), a.accessToken),
     ];
-    await until('A holds two slots', () => slots(fair, a.personalWorkspaceId) === 2);
+    await waitFor(() => slots(fair, a.personalWorkspaceId) === 2, 30_000, 'A holds two slots');
 
     const third = await exportAs(fair, bulkOf(a), a.accessToken);
     expect(third.status).toBe(429);
@@ -736,7 +732,7 @@ describe('export slots are shared fairly, and a stopping server ends the exports
 
     // The last slot of the instance goes to B; then nobody gets one.
     holders.push(await stalledReader(fair, bulkOf(b), b.accessToken));
-    await until('B holds a slot', () => slots(fair) === 3);
+    await waitFor(() => slots(fair) === 3, 30_000, 'B holds a slot');
     const full = await exportAs(fair, small, c.accessToken);
     expect(full.status).toBe(429);
     expect(full.headers.get('retry-after')).toBe('5');
@@ -747,20 +743,20 @@ describe('export slots are shared fairly, and a stopping server ends the exports
 
     // Clients that go away give every slot and connection back.
     for (const holder of holders) holder.socket.destroy();
-    await until('the slots are free', () => slots(fair) === 0);
-    await until('the COPYs are gone', async () => (await copyBackends(fair)) === 0);
+    await waitFor(() => slots(fair) === 0, 30_000, 'the slots are free');
+    await waitFor(async () => (await copyBackends(fair)) === 0, 30_000, 'the COPYs are gone');
     expect((await exportAs(fair, small, c.accessToken)).status).toBe(200);
   });
 
   it('stopping the server ends stalled exports and closes their connections', async () => {
     const holder = await stalledReader(fair, bulkOf(a), a.accessToken);
-    await until('the export runs', () => slots(fair) === 1);
+    await waitFor(() => slots(fair) === 1, 30_000, 'the export runs');
     // Without ending the export, the stop would wait for it forever (its reader never reads).
     let stopped = false;
     const stopping = fair.tally.close().then(() => {
       stopped = true;
     });
-    await until('the server stops', () => stopped);
+    await waitFor(() => stopped, 30_000, 'the server stops');
     await stopping;
     expect(slots(fair)).toBe(0);
     expect(isCutResponse(await holder.drain())).toBe(true);
@@ -787,9 +783,9 @@ describe('an export whose reader stalls', () => {
       await stalledReader(stall, bulk(), owner.accessToken),
       await stalledReader(stall, bulk(), owner.accessToken),
     ];
-    await until('both exports started', () => stall.tally.services.exports.started === 2);
-    await until('the stalled exports are ended', () => slots(stall) === 0);
-    await until('their COPYs are gone', async () => (await copyBackends(stall)) === 0);
+    await waitFor(() => stall.tally.services.exports.started === 2, 30_000, 'both exports started');
+    await waitFor(() => slots(stall) === 0, 30_000, 'the stalled exports are ended');
+    await waitFor(async () => (await copyBackends(stall)) === 0, 30_000, 'their COPYs are gone');
     // No transaction of the export is left open either.
     expect(
       await scalar(

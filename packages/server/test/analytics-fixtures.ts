@@ -1,5 +1,3 @@
-import type { ApiKeyRole } from '@tally/shared';
-import type { TestUser } from './factories';
 import type { TestServer } from './harness';
 
 /** Helpers of the analytics tests: keys, sending batches, raw counts. */
@@ -11,26 +9,6 @@ import type { TestServer } from './harness';
 export const FIXED_DATES_WINDOW = {
   EVENT_TIMESTAMP_MAX_AGE_DAYS: String(Math.ceil((Date.now() - Date.UTC(2020, 0, 1)) / 86_400_000)),
 };
-
-const CREATE_KEY = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) {
-  createApiKey(workspaceId: $workspaceId, input: $input) { secret }
-}`;
-
-export async function createKey(
-  server: TestServer,
-  by: TestUser,
-  workspaceId: string,
-  role: ApiKeyRole,
-): Promise<string> {
-  const res = await server.gql<{ createApiKey: { secret: string } }>(
-    CREATE_KEY,
-    { workspaceId, input: { name: `${role} key`, role } },
-    { token: by.accessToken },
-  );
-  const secret = res.data?.createApiKey.secret;
-  if (!secret) throw new Error(`createApiKey failed: ${JSON.stringify(res.errors)}`);
-  return secret;
-}
 
 export interface PostResult {
   status: number;

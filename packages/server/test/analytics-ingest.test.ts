@@ -5,10 +5,11 @@ import { expireEventIds } from '../src/modules/events/postgres/id-ledger';
 import { ingestReference } from '../src/modules/events/ingest.schema';
 import { Pool } from 'pg';
 import { EventPartitions, monthKey } from '../src/modules/events/postgres/partitions';
-import { createRoleTeam, type RoleTeam } from './factories';
+import { createRoleTeam, type RoleTeam, createKeySecret } from './factories';
 import { type TestServer, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { loadConfig } from '../src/platform/config';
-import { FIXED_DATES_WINDOW, createKey, eventPartitions, postEvents, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, eventPartitions, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -21,9 +22,9 @@ beforeAll(async () => {
   server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Ingest Team');
   [editorKey, viewerKey, adminKey] = await Promise.all([
-    createKey(server, team.owner, team.teamId, 'EDITOR'),
-    createKey(server, team.owner, team.teamId, 'VIEWER'),
-    createKey(server, team.owner, team.teamId, 'ADMIN'),
+    createKeySecret(server, team.owner, team.teamId, 'EDITOR'),
+    createKeySecret(server, team.owner, team.teamId, 'VIEWER'),
+    createKeySecret(server, team.owner, team.teamId, 'ADMIN'),
   ]);
 });
 afterAll(() => server.close());
@@ -276,7 +277,7 @@ describe('POST /v1/events: idempotency', () => {
   it('the same client id in another workspace is another event', async () => {
     const id = randomUUID();
     const otherTeam = await createRoleTeam(server, 'Other Ingest Team');
-    const otherKey = await createKey(server, otherTeam.owner, otherTeam.teamId, 'EDITOR');
+    const otherKey = await createKeySecret(server, otherTeam.owner, otherTeam.teamId, 'EDITOR');
     await track(server, editorKey, { events: [{ id, sessionId: 'shared-id', name: 'x' }] });
     expect(await track(server, otherKey, { events: [{ id, sessionId: 'shared-id', name: 'x' }] })).toEqual({
       accepted: 1,
@@ -345,7 +346,7 @@ describe('partitions', () => {
     });
     expect(await eventPartitions(server)).toEqual(expect.arrayContaining(expected));
     await server.tally.jobs.send('events.partitions', {});
-    await server.tally.jobs.drain('events.partitions', 10_000);
+    await drainJobs(server.tally, 'events.partitions', 10_000);
     expect(await eventPartitions(server)).toEqual(expect.arrayContaining(expected));
   });
 
@@ -367,7 +368,7 @@ describe('partitions', () => {
       windowed = await startTestServer();
       const t = await createRoleTeam(windowed, 'Window');
       workspaceId = t.teamId;
-      key = await createKey(windowed, t.owner, t.teamId, 'EDITOR');
+      key = await createKeySecret(windowed, t.owner, t.teamId, 'EDITOR');
     });
     afterAll(() => windowed.close());
 
@@ -462,7 +463,7 @@ describe('rate limit', () => {
     const limited = await startTestServer({ INGEST_EVENTS_PER_KEY_PER_MINUTE: '5' });
     try {
       const t = await createRoleTeam(limited, 'Limited');
-      const key = await createKey(limited, t.owner, t.teamId, 'EDITOR');
+      const key = await createKeySecret(limited, t.owner, t.teamId, 'EDITOR');
       const sessionId = `s-${randomUUID()}`;
       const three = { events: Array.from({ length: 3 }, () => ({ sessionId, name: 'x' })) };
       expect((await postEvents(limited, key, three)).status).toBe(202);

@@ -1,8 +1,8 @@
 import { PropertyOp } from '@tally/shared';
 import { MAX_COMPLEXITY } from '../src/graphql/limits';
 import { createTally } from '../src/server';
-import { createKey, ensureEventPartitions, postEvents } from './analytics-fixtures';
-import { type RoleTeam, createRoleTeam } from './factories';
+import { ensureEventPartitions, postEvents } from './analytics-fixtures';
+import { type RoleTeam, createRoleTeam, createKeySecret } from './factories';
 import {
   FAST_JOBS,
   type GqlResponse,
@@ -11,6 +11,7 @@ import {
   gqlRequest,
   startTestServer,
   testConfig,
+  waitFor,
 } from './harness';
 
 /**
@@ -44,8 +45,8 @@ beforeAll(async () => {
   server = await startTestServer({ ANALYTICS_QUERIES_PER_MINUTE: '1000000', ANALYTICS_STATEMENT_TIMEOUT_MS: '60000' });
   [attacked, other] = await Promise.all([createRoleTeam(server, 'Attacked'), createRoleTeam(server, 'Bystander')]);
   [viewerKey, ingestKey] = await Promise.all([
-    createKey(server, attacked.admin, attacked.teamId, 'VIEWER'),
-    createKey(server, other.admin, other.teamId, 'EDITOR'),
+    createKeySecret(server, attacked.admin, attacked.teamId, 'VIEWER'),
+    createKeySecret(server, other.admin, other.teamId, 'EDITOR'),
   ]);
   await loadYear(attacked.teamId);
 }, 180_000);
@@ -102,14 +103,6 @@ async function activeStatements(): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Polls `condition` until it holds (fails after `timeoutMs`). */
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
-
 describe('the review request', () => {
   it('is refused before it runs: BAD_USER_INPUT naming its cost, no analytics field resolved', async () => {
     const sessions = jest.spyOn(server.tally.services.analytics, 'sessions');
@@ -155,7 +148,7 @@ describe('the heaviest request the limit admits', () => {
     };
     const attackers = Array.from({ length: 4 }, () => attacker());
     try {
-      await until('the heavy requests to be running', async () => (await activeStatements()) > 0);
+      await waitFor(async () => (await activeStatements()) > 0, 20_000, 'the heavy requests to be running');
       const latencies: number[] = [];
       let overlapping = 0;
       for (let i = 0; i < 15; i += 1) {
@@ -264,7 +257,7 @@ describe('the per-minute analytics limit (ANALYTICS_QUERIES_PER_MINUTE)', () => 
         overview { events } } } }`;
       // A fixed window: if it turned during the first try, the second lies within one window.
       for (let attempt = 1; ; attempt += 1) {
-        const key = await createKey(server, attacked.admin, attacked.teamId, 'VIEWER');
+        const key = await createKeySecret(server, attacked.admin, attacked.teamId, 'VIEWER');
         const minute = Math.floor(Date.now() / 60_000);
         const first = await gqlRequest<Record<string, unknown>>(
           url,
@@ -285,7 +278,7 @@ describe('the per-minute analytics limit (ANALYTICS_QUERIES_PER_MINUTE)', () => 
         expect(fourth.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
         expect(fourth.errors?.[0]?.message).toMatch(/^Too many analytics queries from this API key or user\./);
         // Another key of the same workspace, and a person of it, are counted on their own.
-        const otherKey = await createKey(server, attacked.admin, attacked.teamId, 'VIEWER');
+        const otherKey = await createKeySecret(server, attacked.admin, attacked.teamId, 'VIEWER');
         const byOtherKey = await gqlRequest<Record<string, unknown>>(
           url,
           one,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_TABLES } from '../src/modules/events/postgres/tables';
 import { WORKSPACE_PURGE_JOB } from '../src/modules/workspaces/workspace-purge';
-import { type RoleTeam, createRoleTeam } from './factories';
+import { type RoleTeam, createRoleTeam, createKeySecret } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { FIXED_DATES_WINDOW, createKey, postEvents, scalar, track } from './analytics-fixtures';
+import { drainJobs } from './drivers/jobs';
+import { FIXED_DATES_WINDOW, postEvents, scalar, track } from './analytics-fixtures';
 
 let server: TestServer;
 
@@ -50,8 +51,8 @@ describe('purge after team deletion', () => {
   it("removes the team's events, sessions and rollups, and nothing of another workspace", async () => {
     const doomed = await createRoleTeam(server, 'Doomed Analytics');
     const kept = await createRoleTeam(server, 'Kept Analytics');
-    const doomedKey = await createKey(server, doomed.owner, doomed.teamId, 'EDITOR');
-    const keptKey = await createKey(server, kept.owner, kept.teamId, 'EDITOR');
+    const doomedKey = await createKeySecret(server, doomed.owner, doomed.teamId, 'EDITOR');
+    const keptKey = await createKeySecret(server, kept.owner, kept.teamId, 'EDITOR');
     await track(server, doomedKey, batch());
     await track(server, keptKey, batch());
     // Folded rollups, and deltas not folded yet.
@@ -70,7 +71,7 @@ describe('purge after team deletion', () => {
     expect(deleted.data).toEqual({ deleteTeam: true });
     // Its key no longer sends anything.
     expect((await postEvents(server, doomedKey, batch())).status).toBe(401);
-    await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+    await drainJobs(server.tally, WORKSPACE_PURGE_JOB, 15_000);
 
     expect(Object.values(await rowsOf(doomed.teamId))).toEqual(EVENT_TABLES.map(() => 0));
     expect(await rowsOf(kept.teamId)).toEqual(before);
@@ -81,6 +82,13 @@ describe('purge after team deletion', () => {
     ).toBe(1);
   });
 
+  /** The principal the verifier makes of a key, as the HTTP layer gets it. */
+  const verifiedKey = async (secret: string) => {
+    const check = await server.tally.services.apiKeyVerifier.verify(secret, '127.0.0.1');
+    if (!check.ok) throw new Error(`the key was refused: ${check.reason}`);
+    return check.principal;
+  };
+
   const deleteTeam = (team: RoleTeam, name: string) =>
     server.gql(
       `mutation($w: ID!, $n: String!) { deleteTeam(workspaceId: $w, confirmName: $n) }`,
@@ -90,9 +98,9 @@ describe('purge after team deletion', () => {
 
   it('a batch for a workspace deleted after its key was checked stores nothing (the ingest service refuses it)', async () => {
     const gone = await createRoleTeam(server, 'Gone Analytics');
-    const key = await createKey(server, gone.owner, gone.teamId, 'EDITOR');
+    const key = await createKeySecret(server, gone.owner, gone.teamId, 'EDITOR');
     // The key is checked as the request arrives; the team is deleted before the batch is written.
-    const principal = await server.tally.services.apiKeyVerifier.verify(key, '127.0.0.1');
+    const principal = await verifiedKey(key);
     expect((await deleteTeam(gone, 'Gone Analytics')).data).toEqual({ deleteTeam: true });
     await expect(
       server.tally.services.ingest.ingest(principal, { events: [{ sessionId: 's', name: 'x' }] }),
@@ -102,20 +110,20 @@ describe('purge after team deletion', () => {
 
   it('a batch written while its team is deleted is answered NOT_FOUND and purged again', async () => {
     const racing = await createRoleTeam(server, 'Racing Analytics');
-    const key = await createKey(server, racing.owner, racing.teamId, 'EDITOR');
-    const principal = await server.tally.services.apiKeyVerifier.verify(key, '127.0.0.1');
+    const key = await createKeySecret(server, racing.owner, racing.teamId, 'EDITOR');
+    const principal = await verifiedKey(key);
     const store = server.tally.services.events;
     const write = store.writeBatch.bind(store);
     // The deletion and its purge land while the batch is being written.
     jest.spyOn(store, 'writeBatch').mockImplementationOnce(async (workspaceId, batch) => {
       expect((await deleteTeam(racing, 'Racing Analytics')).data).toEqual({ deleteTeam: true });
-      await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+      await drainJobs(server.tally, WORKSPACE_PURGE_JOB, 15_000);
       return write(workspaceId, batch);
     });
     await expect(
       server.tally.services.ingest.ingest(principal, { events: [{ sessionId: 's', name: 'x' }] }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await server.tally.jobs.drain(WORKSPACE_PURGE_JOB, 15_000);
+    await drainJobs(server.tally, WORKSPACE_PURGE_JOB, 15_000);
     expect(Object.values(await rowsOf(racing.teamId))).toEqual(EVENT_TABLES.map(() => 0));
   });
 });

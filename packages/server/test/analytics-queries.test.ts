@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventFilter } from '@tally/shared';
-import { createRoleTeam, type RoleTeam } from './factories';
+import { createKeySecret, createRoleTeam, type RoleTeam } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import {
   ANALYTICS,
@@ -9,7 +9,6 @@ import {
   type Connection,
   type EventResult,
   type SessionResult,
-  createKey,
   scalar,
   track,
 } from './analytics-fixtures';
@@ -92,8 +91,8 @@ beforeAll(async () => {
   server = await startTestServer(FIXED_DATES_WINDOW);
   team = await createRoleTeam(server, 'Analytics Team');
   [editorKey, viewerKey] = await Promise.all([
-    createKey(server, team.owner, team.teamId, 'EDITOR'),
-    createKey(server, team.owner, team.teamId, 'VIEWER'),
+    createKeySecret(server, team.owner, team.teamId, 'EDITOR'),
+    createKeySecret(server, team.owner, team.teamId, 'VIEWER'),
   ]);
   // Sent in two batches, the second first, so the sessions and rollups see events out of order.
   await track(server, editorKey, { events: KNOWN.events.slice(4) });
@@ -272,7 +271,7 @@ describe('rollup deltas folded by the job', () => {
 
   it('rollups folded earlier and deltas since add up, in another workspace', async () => {
     const other = await createRoleTeam(server, 'Fold Team');
-    const key = await createKey(server, other.owner, other.teamId, 'EDITOR');
+    const key = await createKeySecret(server, other.owner, other.teamId, 'EDITOR');
     const read = async () => {
       const res = await server.gql<{ workspace: { analytics: AnalyticsResult } }>(
         ANALYTICS,

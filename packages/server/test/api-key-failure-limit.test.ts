@@ -1,9 +1,9 @@
 import { generateSecret } from '../src/modules/api-keys/api-key-secret';
 import { gqlFrom, newClientAddress } from './client-address';
-import { createUser, type TestUser } from './factories';
-import { codeOf, startTestServer, type TestServer } from './harness';
+import { pointsTaken } from './drivers/rate-limits';
+import { createKeySecret, createUser, type TestUser } from './factories';
+import { codeOf, startTestServer, type TestServer, waitFor } from './harness';
 
-const CREATE = `mutation($workspaceId: ID!, $input: CreateApiKeyInput!) { createApiKey(workspaceId: $workspaceId, input: $input) { secret } }`;
 const OWN_WORKSPACE = `{ workspace { id } }`;
 const LIMIT = 5;
 
@@ -23,21 +23,8 @@ function withKey(secret: string, address: string) {
   return gqlFrom(server.url, address, OWN_WORKSPACE, {}, { headers: { 'x-api-key': secret } });
 }
 
-async function createKey(): Promise<string> {
-  const res = await server.gql<{ createApiKey: { secret: string } }>(
-    CREATE,
-    { workspaceId: owner.personalWorkspaceId, input: { name: 'Key', role: 'VIEWER' } },
-    { token: owner.accessToken },
-  );
-  if (!res.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(res.errors)}`);
-  return res.data.createApiKey.secret;
-}
-
-async function failuresCounted(address: string): Promise<number> {
-  const rows: Array<{ points: number }> = await server.tally.db.query(`SELECT points FROM rate_limits WHERE key = $1`, [
-    `api_key_failures_address:${address}`,
-  ]);
-  return rows[0]?.points ?? 0;
+function failuresCounted(address: string): Promise<number> {
+  return pointsTaken(server.tally, 'api_key_failures_address', address);
 }
 
 /** Key lookups in the database (the query the limit protects). */
@@ -94,14 +81,11 @@ describe('failed API key checks per address', () => {
   });
 
   it('does not count a real key’s first lookup, and serves a cached key even to a blocked address', async () => {
-    const secret = await createKey();
+    const secret = await createKeySecret(server, owner, owner.personalWorkspaceId, 'VIEWER');
     const address = newClientAddress();
     expect((await withKey(secret, address)).errors).toBeUndefined();
     // The point taken before the lookup is given back off the request's path.
-    for (let i = 0; i < 50 && (await failuresCounted(address)) !== 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(await failuresCounted(address)).toBe(0);
+    await waitFor(async () => (await failuresCounted(address)) === 0, 5_000, 'the point given back');
 
     for (let i = 0; i <= LIMIT; i += 1) await withKey(generateSecret(), address);
     expect(codeOf(await withKey(generateSecret(), address))).toBe('RATE_LIMITED');

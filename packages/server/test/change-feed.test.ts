@@ -3,12 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type Tally, createTally } from '../src/server';
-import { createUser, type TestUser } from './factories';
+import { createUser, type TestUser, createKey } from './factories';
 import { type TestServer, codeOf, gqlRequest, startTestServer, testConfig, waitFor } from './harness';
 
-const CREATE = `mutation($workspaceId: ID!) {
-  createApiKey(workspaceId: $workspaceId, input: { name: "Feed", role: VIEWER }) { secret apiKey { id } }
-}`;
 const REVOKE = `mutation($workspaceId: ID!, $apiKeyId: ID!) { revokeApiKey(workspaceId: $workspaceId, apiKeyId: $apiKeyId) { id } }`;
 const OWN_WORKSPACE = `{ workspace { id } }`;
 
@@ -96,13 +93,7 @@ describe('a change feed whose connection dies silently', () => {
   });
 
   it('refuses a key revoked elsewhere within the heartbeat interval, says so, and reconnects', async () => {
-    const created = await server.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
-      CREATE,
-      { workspaceId: owner.personalWorkspaceId },
-      { token: owner.accessToken },
-    );
-    const key = created.data?.createApiKey;
-    if (!key) throw new Error(JSON.stringify(created.errors));
+    const key = await createKey(server, owner, owner.personalWorkspaceId);
     // The watched instance has verified the key and keeps it in memory.
     expect((await gqlRequest(watchedUrl, OWN_WORKSPACE, {}, { token: key.secret })).errors).toBeUndefined();
     // Its feed is listening (on a busy machine a 200 ms beat can be missed before the test begins;
@@ -134,13 +125,7 @@ describe('a change feed whose connection dies silently', () => {
     await waitFor(() => watched.changes.connected, 15_000);
     const back = await fetch(`${watchedUrl}/readyz`);
     expect(await back.json()).toEqual({ status: 'ready', changeFeed: 'listening' });
-    const next = await server.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
-      CREATE,
-      { workspaceId: owner.personalWorkspaceId },
-      { token: owner.accessToken },
-    );
-    const nextKey = next.data?.createApiKey;
-    if (!nextKey) throw new Error(JSON.stringify(next.errors));
+    const nextKey = await createKey(server, owner, owner.personalWorkspaceId);
     expect((await gqlRequest(watchedUrl, OWN_WORKSPACE, {}, { token: nextKey.secret })).errors).toBeUndefined();
     await server.gql(
       REVOKE,
@@ -191,13 +176,7 @@ describe('how soon another instance refuses a revoked key', () => {
     const workspaceId = owner.personalWorkspaceId;
     const delays: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const created = await server.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
-        CREATE,
-        { workspaceId },
-        { token: owner.accessToken },
-      );
-      const key = created.data?.createApiKey;
-      if (!key) throw new Error(JSON.stringify(created.errors));
+      const key = await createKey(server, owner, workspaceId);
       // Verified, and so kept in memory, by both instances.
       for (const url of [server.url, otherUrl]) {
         expect((await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret })).errors).toBeUndefined();

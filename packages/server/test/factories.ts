@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MemberRole } from '@tally/shared';
+import type { ApiKeyRole, MemberRole } from '@tally/shared';
 import type { TestServer } from './harness';
 
 export interface TestUser {
@@ -111,4 +111,80 @@ export async function createRoleTeam(server: TestServer, name: string): Promise<
     { user: viewer, role: 'VIEWER' },
   ]);
   return { teamId, owner, admin, editor, viewer, stranger };
+}
+
+export const CREATE_API_KEY = /* GraphQL */ `
+  mutation CreateApiKey($workspaceId: ID!, $input: CreateApiKeyInput!) {
+    createApiKey(workspaceId: $workspaceId, input: $input) {
+      secret
+      apiKey {
+        id
+        name
+        description
+        role
+        scopes
+        status
+        prefix
+        createdAt
+        createdBy {
+          id
+          email
+        }
+        expiresAt
+        lastUsedAt
+        revokedAt
+      }
+    }
+  }
+`;
+
+export interface CreatedKey {
+  secret: string;
+  apiKey: {
+    id: string;
+    name: string;
+    description: string | null;
+    role: ApiKeyRole;
+    scopes: string[];
+    status: string;
+    prefix: string;
+    createdAt: string;
+    createdBy: { id: string; email: string } | null;
+    expiresAt: string | null;
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+  };
+}
+
+export interface KeyInput {
+  name?: string;
+  description?: string | null;
+  role?: ApiKeyRole;
+  expiresAt?: string | null;
+}
+
+/** An API key made through the API by `by` (a VIEWER key named "Key" unless `input` says otherwise). */
+export async function createKey(
+  server: Pick<TestServer, 'gql'>,
+  by: { accessToken: string },
+  workspaceId: string,
+  input: KeyInput = {},
+): Promise<CreatedKey> {
+  const res = await server.gql<{ createApiKey: CreatedKey }>(
+    CREATE_API_KEY,
+    { workspaceId, input: { name: 'Key', role: 'VIEWER', ...input } },
+    { token: by.accessToken },
+  );
+  if (!res.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(res.errors)}`);
+  return res.data.createApiKey;
+}
+
+/** The secret of a new key of `role`, for tests that only send with it. */
+export async function createKeySecret(
+  server: Pick<TestServer, 'gql'>,
+  by: { accessToken: string },
+  workspaceId: string,
+  role: ApiKeyRole,
+): Promise<string> {
+  return (await createKey(server, by, workspaceId, { role })).secret;
 }

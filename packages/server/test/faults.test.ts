@@ -9,9 +9,9 @@ import { Client } from 'pg';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/platform/db/embedded';
 import { type Tally, createTally } from '../src/server';
 import { withDatabase } from './database-url';
-import { SIGN_UP, type TestUser, createTeamWithMembers, createUser, uniqueEmail } from './factories';
+import { SIGN_UP, type TestUser, createTeamWithMembers, createUser, uniqueEmail, createKeySecret } from './factories';
 import { startMailCatcher } from './mail-catcher';
-import { FAST_JOBS, TEST_JWT_SECRET, type TestServer, codeOf, gqlRequest, testConfig } from './harness';
+import { FAST_JOBS, TEST_JWT_SECRET, type TestServer, codeOf, gqlRequest, testConfig, waitFor } from './harness';
 
 /**
  * Faults (issue 11, item 4) on a PostgreSQL of this file's own, which it stops and starts: an
@@ -85,31 +85,14 @@ function asTestServer(url: string, tally: Tally): TestServer {
   };
 }
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const CREATE_KEY = `mutation($w: ID!, $r: ApiKeyRole!) { createApiKey(workspaceId: $w, input: { name: "Load", role: $r }) { secret apiKey { id } } }`;
 
 /** A team whose OWNER is `owner`, and an ADMIN key of it (it may send events). */
 async function teamWithKey(server: TestServer, owner: TestUser): Promise<{ teamId: string; secret: string }> {
   const teamId = await createTeamWithMembers(server, `Faults ${randomUUID().slice(0, 6)}`, [
     { user: owner, role: 'OWNER' },
   ]);
-  const created = await server.gql<{ createApiKey: { secret: string } }>(
-    CREATE_KEY,
-    { w: teamId, r: 'ADMIN' },
-    { token: owner.accessToken },
-  );
-  const secret = created.data?.createApiKey.secret;
-  if (!secret) throw new Error(`createApiKey: ${JSON.stringify(created.errors)}`);
-  return { teamId, secret };
+  return { teamId, secret: await createKeySecret(server, owner, teamId, 'ADMIN') };
 }
 
 /**
@@ -233,7 +216,11 @@ describe('PostgreSQL stopped and restarted under ingest load', () => {
       const owner = await createUser(server);
       const { teamId, secret } = await teamWithKey(server, owner);
       load = new Load(() => url, secret, 4, 20);
-      await until('events acknowledged before the stop', async () => load !== undefined && load.acked.size >= 200);
+      await waitFor(
+        async () => load !== undefined && load.acked.size >= 200,
+        30_000,
+        'events acknowledged before the stop',
+      );
 
       await stopPostgres();
       const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(HANG_MS) });
@@ -248,15 +235,19 @@ describe('PostgreSQL stopped and restarted under ingest load', () => {
       expect(ingest.status).toBe(503);
       expect(Number(ingest.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await ingest.json()).toEqual(expect.objectContaining({ error: 'UNAVAILABLE' }));
-      await until('the senders met the outage', async () => (load?.unavailable ?? 0) > 0);
+      await waitFor(async () => (load?.unavailable ?? 0) > 0, 30_000, 'the senders met the outage');
 
       await startPostgres();
-      await until('ready again', async () => {
-        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(HANG_MS) });
-        return res.status === 200 && ((await res.json()) as { changeFeed?: string }).changeFeed === 'listening';
-      });
+      await waitFor(
+        async () => {
+          const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(HANG_MS) });
+          return res.status === 200 && ((await res.json()) as { changeFeed?: string }).changeFeed === 'listening';
+        },
+        30_000,
+        'ready again',
+      );
       load.mark();
-      await until('events acknowledged after the restart', async () => (load?.ackedSinceMark ?? 0) >= 10);
+      await waitFor(async () => (load?.ackedSinceMark ?? 0) >= 10, 30_000, 'events acknowledged after the restart');
       await load.stop();
 
       expect(load.hangs).toEqual([]);
@@ -407,15 +398,8 @@ describe('the built server as a child process', () => {
     );
     const teamId = team.data?.createTeam.id;
     if (!teamId) throw new Error(`createTeam: ${JSON.stringify(team.errors)}`);
-    const key = await gqlRequest<{ createApiKey: { secret: string } }>(
-      url,
-      CREATE_KEY,
-      { w: teamId, r: 'ADMIN' },
-      { token },
-    );
-    const secret = key.data?.createApiKey.secret;
-    if (!secret) throw new Error(`createApiKey: ${JSON.stringify(key.errors)}`);
-    return { teamId, secret };
+    const gql: TestServer['gql'] = (q, v, o) => gqlRequest(url, q, v, o);
+    return { teamId, secret: await createKeySecret({ gql }, { accessToken: token }, teamId, 'ADMIN') };
   }
 
   it('drains in-flight requests on SIGTERM under load and loses nothing acknowledged', async () => {
@@ -427,7 +411,7 @@ describe('the built server as a child process', () => {
       const { teamId, secret } = await childTeamWithKey(url, owner.token);
       // Big batches, so that several are being stored at the moment the signal arrives.
       load = new Load(() => url, secret, 6, 200, false);
-      await until('events acknowledged before the signal', async () => (load?.acked.size ?? 0) >= 2000);
+      await waitFor(async () => (load?.acked.size ?? 0) >= 2000, 30_000, 'events acknowledged before the signal');
       load.mark();
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
@@ -475,7 +459,7 @@ describe('the built server as a child process', () => {
         { token: owner.token },
       );
       expect(deleted.errors).toBeUndefined();
-      await until('the purge started', async () => (await left()) < PURGED_EVENTS, 20_000);
+      await waitFor(async () => (await left()) < PURGED_EVENTS, 20_000, 'the purge started');
       first.child.kill('SIGKILL');
       await exited(first.child);
       // Killed half-way: rows are left, and the job is still marked running by the dead instance.
@@ -488,14 +472,18 @@ describe('the built server as a child process', () => {
       expect(active.map((j) => j.state)).toEqual(['active']);
 
       second = await startChild(databaseUrl);
-      await until('the purge completed', async () => {
-        const [row] = await query<{ purged: boolean }>(
-          databaseUrl,
-          `SELECT purged_at IS NOT NULL AS purged FROM workspaces WHERE id = $1`,
-          [teamId],
-        );
-        return row?.purged === true;
-      });
+      await waitFor(
+        async () => {
+          const [row] = await query<{ purged: boolean }>(
+            databaseUrl,
+            `SELECT purged_at IS NOT NULL AS purged FROM workspaces WHERE id = $1`,
+            [teamId],
+          );
+          return row?.purged === true;
+        },
+        30_000,
+        'the purge completed',
+      );
       expect(await left()).toBe(0);
     } finally {
       for (const c of [first.child, second?.child])
@@ -525,21 +513,25 @@ describe('the built server as a child process', () => {
         { token: owner.token },
       );
       expect(invited.errors).toBeUndefined();
-      await until('the email job is sending', async () => held.length > 0, 20_000);
+      await waitFor(async () => held.length > 0, 20_000, 'the email job is sending');
       first.child.kill('SIGKILL');
       await exited(first.child);
 
       second = await startChild(databaseUrl, { SMTP_URL: mail.url });
       const message = await mail.waitFor((m) => m.to.includes(email), 30_000);
       expect(message.text).toMatch(/\/invite\/[A-Za-z0-9_-]{43}/);
-      await until('delivered', async () => {
-        const [row] = await query<{ delivered: boolean }>(
-          databaseUrl,
-          `SELECT delivered_at IS NOT NULL AS delivered FROM invitations WHERE workspace_id = $1`,
-          [teamId],
-        );
-        return row?.delivered === true;
-      });
+      await waitFor(
+        async () => {
+          const [row] = await query<{ delivered: boolean }>(
+            databaseUrl,
+            `SELECT delivered_at IS NOT NULL AS delivered FROM invitations WHERE workspace_id = $1`,
+            [teamId],
+          );
+          return row?.delivered === true;
+        },
+        30_000,
+        'delivered',
+      );
     } finally {
       for (const c of [first.child, second?.child])
         if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, isErrorCode } from '@tally/shared';
 import fc from 'fast-check';
-import { createKey, postEvents } from './analytics-fixtures';
-import { createRoleTeam, type RoleTeam, SIGN_UP } from './factories';
+import { postEvents } from './analytics-fixtures';
+import { createRoleTeam, type RoleTeam, SIGN_UP, createKeySecret } from './factories';
 import { type GqlResponse, startTestServer, type TestServer } from './harness';
 
 /**
@@ -147,7 +147,7 @@ beforeAll(async () => {
     INVITATIONS_PER_EMAIL_PER_DAY: '1000000',
   });
   team = await createRoleTeam(server, 'Fuzz Team');
-  ingestKey = await createKey(server, team.owner, team.teamId, 'EDITOR');
+  ingestKey = await createKeySecret(server, team.owner, team.teamId, 'EDITOR');
 }, 60_000);
 afterAll(() => server.close());
 

@@ -190,13 +190,20 @@ export async function eventually<T>(
   what: string,
   timeoutMs = PROPAGATION_MS,
 ): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const answer = await request();
-    if (accepts(answer)) return answer;
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`${what}: not within ${timeoutMs} ms; the last answer: ${JSON.stringify(answer).slice(0, 300)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  let last: { answer: T } | undefined;
+  try {
+    await waitFor(
+      async () => {
+        last = { answer: await request() };
+        return accepts(last.answer);
+      },
+      timeoutMs,
+      what,
+    );
+  } catch (error) {
+    const answer = last ? JSON.stringify(last.answer).slice(0, 300) : 'none';
+    throw new Error(`${what}: not within ${timeoutMs} ms; the last answer: ${answer}`, { cause: error });
   }
+  if (!last) throw new Error(`${what}: no answer`);
+  return last.answer;
 }

@@ -1,5 +1,6 @@
-import { createRoleTeam, createUser, type RoleTeam, SIGN_UP, type TestUser, uniqueEmail } from './factories';
-import { type TestServer, codeOf, startTestServer } from './harness';
+import { createRoleTeam, createUser, type RoleTeam, SIGN_UP, type TestUser, uniqueEmail, createKey } from './factories';
+import { type TestServer, codeOf, startTestServer, waitFor } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from './mail-catcher';
 
 const INVITE = `mutation($w: ID!, $e: String!, $r: MemberRole!) {
@@ -139,7 +140,7 @@ describe('inviting', () => {
   it('a send the mail server refuses is retried, shown on the invitation, and later delivered', async () => {
     const email = uniqueEmail('retry');
     // Earlier tests' emails are out first, so the refusal meets this one.
-    await server.tally.jobs.drain('invitation.email', 10_000);
+    await drainJobs(server.tally, 'invitation.email', 10_000);
     mail.failNext(1);
     const res = await server.gql<Invited>(
       INVITE,
@@ -149,21 +150,23 @@ describe('inviting', () => {
     expect(res.errors).toBeUndefined();
     const id = res.data?.inviteMember.id;
     // The first attempt fails and is recorded for the dashboard.
-    const started = Date.now();
     let failed: { last_send_error: string | null } | undefined;
-    while (Date.now() - started < 10_000) {
-      const rows: Array<{ last_send_error: string | null }> = await server.tally.db.query(
-        `SELECT last_send_error FROM invitations WHERE id = $1`,
-        [id],
-      );
-      failed = rows[0];
-      if (failed?.last_send_error) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => {
+        const rows: Array<{ last_send_error: string | null }> = await server.tally.db.query(
+          `SELECT last_send_error FROM invitations WHERE id = $1`,
+          [id],
+        );
+        failed = rows[0];
+        return Boolean(failed?.last_send_error);
+      },
+      10_000,
+      'the failed first attempt recorded',
+    );
     expect(failed?.last_send_error).toMatch(/451/);
     const delivered = await mail.waitFor((m) => m.to.includes(email), 20_000);
     expect(tokenOf(delivered)).toHaveLength(43);
-    await server.tally.jobs.drain('invitation.email', 10_000);
+    await drainJobs(server.tally, 'invitation.email', 10_000);
     const rows: Array<{ last_send_error: string | null; delivered_at: Date | null; send_attempts: number }> =
       await server.tally.db.query(
         `SELECT last_send_error, delivered_at, send_attempts FROM invitations WHERE id = $1`,
@@ -358,12 +361,7 @@ describe('the invitation link', () => {
 
   it('refuses API keys and anonymous callers', async () => {
     const { token } = await invite(uniqueEmail('keyed'));
-    const key = await server.gql<{ createApiKey: { secret: string } }>(
-      `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "K", role: ADMIN }) { secret } }`,
-      { w: cast.teamId },
-      { token: cast.owner.accessToken },
-    );
-    const secret = key.data?.createApiKey.secret ?? '';
+    const { secret } = await createKey(server, cast.owner, cast.teamId, { role: 'ADMIN' });
     expect(codeOf(await server.gql(ACCEPT, { t: token }, { token: secret }))).toBe('FORBIDDEN');
     expect(codeOf(await server.gql(`mutation { createTeam(name: "By key") { id } }`, {}, { token: secret }))).toBe(
       'FORBIDDEN',

@@ -14,6 +14,7 @@ import { purgeWorkspaceRows } from '../src/platform/jobs/batched-delete';
 import type { JobQueue, JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, createTally } from '../src/server';
 import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
+import { drainJobs } from './drivers/jobs';
 
 let database: { url: string; drop(): Promise<void> };
 beforeAll(async () => {
@@ -85,7 +86,7 @@ describe('sending jobs', () => {
         }),
       ).rejects.toThrow('rolled back');
       await tally.db.transaction((manager) => tally.jobs.sendInTransaction(manager, 'test.tx', { n: 2 }));
-      await tally.jobs.drain('test.tx', 5_000);
+      await drainJobs(tally, 'test.tx', 5_000);
 
       expect(ran).toEqual([{ n: 2, instance: 'one', retryCount: 0 }]);
       expect(await jobRows(tally, 'test.tx')).toEqual([{ data: { n: 2 }, state: 'completed', retry_count: 0 }]);
@@ -109,7 +110,7 @@ describe('jobs survive a restart', () => {
 
     const second = await startTally(recording('test.restart', 'second', ran));
     try {
-      await second.jobs.drain('test.restart');
+      await drainJobs(second, 'test.restart');
       expect(ran).toEqual([{ n: 7, instance: 'second', retryCount: 0 }]);
     } finally {
       await second.close();
@@ -142,7 +143,7 @@ describe('jobs survive a restart', () => {
 
     const second = await startTally(recording('test.stopped', 'second', ran));
     try {
-      await second.jobs.drain('test.stopped');
+      await drainJobs(second, 'test.stopped');
       expect(ran).toEqual([{ n: 1, instance: 'second', retryCount: 1 }]);
       expect(await jobRows(second, 'test.stopped')).toEqual([{ data: { n: 1 }, state: 'completed', retry_count: 1 }]);
     } finally {
@@ -193,7 +194,7 @@ describe('jobs survive a restart', () => {
       // which finds no lease held for it (job-queue.ts, Leases).
       const [state] = (await jobRows(tally, 'test.killed')).map((row) => row.state);
       expect(['active', 'retry']).toContain(state);
-      await tally.jobs.drain('test.killed', 15_000);
+      await drainJobs(tally, 'test.killed', 15_000);
       expect(ran).toEqual([{ n: 5, instance: 'survivor', retryCount: 1 }]);
     } finally {
       await tally.close();
@@ -248,8 +249,8 @@ describe('failures', () => {
     try {
       await tally.jobs.send('test.flaky', { n: 3, token: 'secret-token-flaky' });
       await tally.jobs.send('test.doomed', { token: 'secret-token-doomed' });
-      await tally.jobs.drain('test.flaky');
-      await tally.jobs.drain('test.doomed');
+      await drainJobs(tally, 'test.flaky');
+      await drainJobs(tally, 'test.doomed');
 
       expect(ran).toEqual([{ n: 3, instance: 'one', retryCount: 1 }]);
       expect(failures.sort((a, b) => a.job.localeCompare(b.job))).toEqual([
@@ -328,7 +329,7 @@ describe('purges', () => {
       // The scheduled job does the same, hourly.
       await insert('old-again', `now() - interval '3 days'`);
       await tally.jobs.send(PURGE_REFRESH_TOKENS_JOB, {});
-      await tally.jobs.drain(PURGE_REFRESH_TOKENS_JOB);
+      await drainJobs(tally, PURGE_REFRESH_TOKENS_JOB);
       expect(await left()).toEqual([...keep].sort());
       expect(
         await tally.db.query(`SELECT name, cron FROM pgboss.schedule WHERE name = $1`, [PURGE_REFRESH_TOKENS_JOB]),

@@ -6,6 +6,7 @@ import { MAIL_SEND_JOB } from '../src/platform/mail/mail-send.job';
 import type { MailMessage } from '../src/platform/mail/mailer';
 import { type Tally, createTally } from '../src/server';
 import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { type MailCatcher, addressesOf, startMailCatcher } from './mail-catcher';
 
 let database: { url: string; drop(): Promise<void> };
@@ -59,7 +60,7 @@ describe('mail over SMTP', () => {
       );
       expect(mail.html).toContain(`<a href="${link}">Accept</a>`);
       expect(mail.html).not.toContain('<img');
-      await tally.jobs.drain(MAIL_SEND_JOB);
+      await drainJobs(tally, MAIL_SEND_JOB);
     } finally {
       await tally.close();
     }
@@ -80,7 +81,7 @@ describe('mail over SMTP', () => {
       // Retry delay 1 s with backoff: the first retry waits 1–2 s, the second 2–4 s (plus polling).
       expect((secondRefusal ?? 0) - (firstRefusal ?? 0)).toBeGreaterThanOrEqual(950);
       expect(mail.receivedAt - (secondRefusal ?? 0)).toBeGreaterThanOrEqual(1950);
-      await tally.jobs.drain(MAIL_SEND_JOB);
+      await drainJobs(tally, MAIL_SEND_JOB);
       const rows = await tally.db.query(
         `SELECT state::text AS state, retry_count, retry_limit, retry_backoff FROM pgboss.job
           WHERE name = $1 AND data->>'to' = 'retry@example.com'`,
@@ -107,7 +108,7 @@ describe('mail without SMTP_URL', () => {
       expect(tally.services.mailer.sending).toBe(false);
       const { link, team, ...message } = invitationMail('logged@example.com', 'tok-logged');
       await tally.jobs.send(MAIL_SEND_JOB, message);
-      await tally.jobs.drain(MAIL_SEND_JOB);
+      await drainJobs(tally, MAIL_SEND_JOB);
 
       const logged = lines.filter((line) => line.mail !== undefined);
       expect(logged).toEqual([

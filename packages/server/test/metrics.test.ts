@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/platform/logger';
-import { createTeamWithMembers, createUser, type TestUser } from './factories';
+import { createTeamWithMembers, createUser, type TestUser, createKeySecret } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 
 // Issue 11, item 8: GET /metrics after real requests, with exact counter values; who may read
 // it; and the request id, operation, principal and workspace in every request's log lines.
@@ -71,14 +72,7 @@ describe('with METRICS_TOKEN (and a METRICS_PORT)', () => {
     );
     owner = await createUser(server);
     teamId = await createTeamWithMembers(server, `Metrics ${owner.id.slice(0, 6)}`, [{ user: owner, role: 'OWNER' }]);
-    const created = await server.gql<{ createApiKey: { secret: string } }>(
-      CREATE_KEY,
-      { workspaceId: teamId, input: { name: 'metrics', role: 'EDITOR' } },
-      { token: owner.accessToken },
-    );
-    const made = created.data?.createApiKey.secret;
-    if (!made) throw new Error(`createApiKey failed: ${JSON.stringify(created.errors)}`);
-    secret = made;
+    secret = await createKeySecret(server, owner, teamId, 'EDITOR');
   });
   afterAll(async () => {
     await server.close();
@@ -173,8 +167,8 @@ describe('with METRICS_TOKEN (and a METRICS_PORT)', () => {
     await server.tally.jobs.send('test.metrics-ok', {});
     await server.tally.jobs.send('test.metrics-ok', {});
     await server.tally.jobs.send('test.metrics-doomed', {});
-    await server.tally.jobs.drain('test.metrics-ok');
-    await server.tally.jobs.drain('test.metrics-doomed');
+    await drainJobs(server.tally, 'test.metrics-ok');
+    await drainJobs(server.tally, 'test.metrics-doomed');
     const text = await scrape(`${server.url}/metrics`);
     expect(sample(text, 'tally_job_attempts_total', { job: 'test.metrics-ok', outcome: 'completed' })).toBe(2);
     expect(sample(text, 'tally_job_attempts_total', { job: 'test.metrics-doomed', outcome: 'failed' })).toBe(1);

@@ -2,6 +2,7 @@ import { PASSWORD_RESET_EMAIL_JOB } from '../src/modules/accounts/password-reset
 import { JOB_SCHEMA } from '../src/platform/jobs/job-queue';
 import { createUser, uniqueEmail } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
+import { drainJobs } from './drivers/jobs';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from './mail-catcher';
 
 const REQUEST = `mutation($e: String!) { requestPasswordReset(email: $e) }`;
@@ -82,7 +83,7 @@ describe('password reset', () => {
     const email = uniqueEmail('nobody');
     const res = await server.gql(REQUEST, { e: email });
     expect(res.data).toEqual({ requestPasswordReset: true });
-    await server.tally.jobs.drain(PASSWORD_RESET_EMAIL_JOB, 5_000);
+    await drainJobs(server.tally, PASSWORD_RESET_EMAIL_JOB, 5_000);
     expect(mail.messages.some((m) => m.to.includes(email))).toBe(false);
   });
 
@@ -106,7 +107,7 @@ describe('password reset', () => {
 
     // The job does the lookup: the account's link is stored and sent; the unknown address gets nothing.
     const message = await mail.waitFor((m) => m.to.includes(user.email));
-    await server.tally.jobs.drain(PASSWORD_RESET_EMAIL_JOB, 5_000);
+    await drainJobs(server.tally, PASSWORD_RESET_EMAIL_JOB, 5_000);
     expect(await rows()).toBe(1);
     expect(mail.messages.some((m) => m.to.includes(unknown))).toBe(false);
     // The job row holds neither the address nor a usable token.
@@ -145,7 +146,7 @@ describe('password reset', () => {
       codes.push(res.errors ? codeOf(res) : 'ok');
     }
     expect(codes).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED']);
-    await server.tally.jobs.drain(PASSWORD_RESET_EMAIL_JOB, 5_000);
+    await drainJobs(server.tally, PASSWORD_RESET_EMAIL_JOB, 5_000);
     const rows: Array<{ n: number }> = await server.tally.db.query(
       `SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1`,
       [user.id],

@@ -15,9 +15,17 @@ import {
 } from '../src/graphql/permission-matrix';
 import { buildTallySchema } from '../src/graphql/schema';
 import { hashInvitationToken } from '../src/modules/invitations/invitation-token';
-import { createKey, track } from './analytics-fixtures';
+import { track } from './analytics-fixtures';
 import { fingerprint } from './db-fingerprint';
-import { type RoleTeam, type TestUser, cookieFrom, createRoleTeam, createUser, uniqueEmail } from './factories';
+import {
+  type RoleTeam,
+  type TestUser,
+  cookieFrom,
+  createRoleTeam,
+  createUser,
+  uniqueEmail,
+  createKeySecret,
+} from './factories';
 import { type GqlResponse, type TestServer, startTestServer } from './harness';
 
 /**
@@ -57,7 +65,7 @@ beforeAll(async () => {
   byCoordinate = new Map(fields.map((f) => [f.coordinate, f]));
   [cast, loginUser] = await Promise.all([createRoleTeam(server, TEAM_NAME), createUser(server)]);
   for (const role of ['ADMIN', 'EDITOR', 'VIEWER'] as const) {
-    keys[role] = await createKey(server, cast.owner, cast.teamId, role);
+    keys[role] = await createKeySecret(server, cast.owner, cast.teamId, role);
   }
   await track(server, keys.EDITOR, {
     events: [{ sessionId: SESSION_ID, name: 'search_docs', type: 'tool_call', durationMs: 12 }],

@@ -10,8 +10,8 @@ import {
   isListType,
   isObjectType,
 } from 'graphql';
-import { createKey, postEvents } from './analytics-fixtures';
-import { createRoleTeam, type RoleTeam } from './factories';
+import { postEvents } from './analytics-fixtures';
+import { createRoleTeam, type RoleTeam, createKeySecret } from './factories';
 import { codeOf, startTestServer, type TestServer } from './harness';
 
 /**
@@ -238,7 +238,7 @@ describe('every list argument is capped', () => {
     let sessionId: string;
     beforeAll(async () => {
       // ROWS sessions, ROWS event names, ROWS events in one session, ROWS audit entries.
-      const key = await createKey(server, team.owner, team.teamId, 'EDITOR');
+      const key = await createKeySecret(server, team.owner, team.teamId, 'EDITOR');
       sessionId = `s-${randomUUID()}`;
       const at = new Date(Date.now() - 3_600_000).toISOString();
       const events = [

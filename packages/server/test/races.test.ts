@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { MemberRole } from '@tally/shared';
 import { hashInvitationToken } from '../src/modules/invitations/invitation-token';
 import { type Tally, createTally } from '../src/server';
-import { type TestUser, createTeamWithMembers, createUser } from './factories';
+import { type TestUser, createTeamWithMembers, createUser, createKey } from './factories';
 import {
   FAST_JOBS,
   type GqlResponse,
@@ -55,7 +55,6 @@ const ACCEPT = `mutation($t: String!) { acceptInvitation(token: $t) { id viewerR
 const RESEND = `mutation($w: ID!, $i: ID!) { resendInvitation(workspaceId: $w, invitationId: $i) { id } }`;
 const REVOKE_INVITATION = `mutation($w: ID!, $i: ID!) { revokeInvitation(workspaceId: $w, invitationId: $i) { id status } }`;
 const DELETE_TEAM = `mutation($w: ID!, $n: String!) { deleteTeam(workspaceId: $w, confirmName: $n) }`;
-const CREATE_KEY = `mutation($w: ID!, $r: ApiKeyRole!) { createApiKey(workspaceId: $w, input: { name: "Race", role: $r }) { secret apiKey { id } } }`;
 const REVOKE_KEY = `mutation($w: ID!, $k: ID!) { revokeApiKey(workspaceId: $w, apiKeyId: $k) { id status } }`;
 const OWN_WORKSPACE = `{ workspace { id } }`;
 
@@ -190,14 +189,7 @@ async function setUpRound(owner2Role: MemberRole): Promise<Round> {
   );
   const keys = await Promise.all(
     (['ADMIN', 'VIEWER'] as const).map(async (role) => {
-      const created = expectData(
-        await a.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
-          CREATE_KEY,
-          { w: teamId, r: role },
-          { token: people.owner1.accessToken },
-        ),
-        'createApiKey',
-      ).createApiKey;
+      const created = await createKey(a, people.owner1, teamId, { role });
       return { id: created.apiKey.id, secret: created.secret };
     }),
   );

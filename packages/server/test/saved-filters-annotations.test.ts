@@ -1,4 +1,4 @@
-import { createRoleTeam, type RoleTeam } from './factories';
+import { createRoleTeam, type RoleTeam, createKey } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 
 const CREATE_FILTER = `mutation($w: ID!, $i: SavedFilterInput!) {
@@ -17,7 +17,6 @@ const UPDATE_NOTE = `mutation($w: ID!, $a: ID!, $i: AnnotationInput!) {
 }`;
 const DELETE_NOTE = `mutation($w: ID!, $a: ID!) { deleteAnnotation(workspaceId: $w, annotationId: $a) }`;
 const NOTES = `query($id: ID, $r: DateRangeInput) { workspace(id: $id) { annotations(range: $r) { id at text } } }`;
-const CREATE_KEY = `mutation($w: ID!, $r: ApiKeyRole!) { createApiKey(workspaceId: $w, input: { name: "K", role: $r }) { secret } }`;
 
 let server: TestServer;
 let cast: RoleTeam;
@@ -27,12 +26,7 @@ beforeAll(async () => {
   server = await startTestServer();
   cast = await createRoleTeam(server, 'Filter Team');
   for (const role of ['ADMIN', 'EDITOR', 'VIEWER'] as const) {
-    const res = await server.gql<{ createApiKey: { secret: string } }>(
-      CREATE_KEY,
-      { w: cast.teamId, r: role },
-      { token: cast.owner.accessToken },
-    );
-    keys[role] = res.data?.createApiKey.secret ?? '';
+    keys[role] = (await createKey(server, cast.owner, cast.teamId, { name: 'K', role })).secret;
   }
 });
 afterAll(() => server.close());

@@ -15,7 +15,7 @@ import { basename, join } from 'node:path';
 import { ConfigError, loadConfig, withDotEnv } from '../src/platform/config';
 import { loadJwtSecret } from '../src/platform/secrets';
 import { SIGN_UP, uniqueEmail } from './factories';
-import { gqlRequest, startTestServer } from './harness';
+import { gqlRequest, startTestServer, waitFor } from './harness';
 
 describe('health endpoints', () => {
   it('answers /healthz and /readyz while the database is reachable', async () => {
@@ -233,14 +233,6 @@ describe('pnpm start on the embedded PostgreSQL', () => {
     }
   }
 
-  async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
   const repoRoot = join(__dirname, '..', '..', '..');
 
   it('refuses a second start on the same DATA_DIR in one line, before touching anything; the first keeps serving', async () => {
@@ -323,7 +315,7 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       });
       first.child.kill('SIGKILL');
       await exited;
-      await until("the killed Tally's PostgreSQL has stopped", () => !alive(postgres));
+      await waitFor(() => !alive(postgres), 30_000, "the killed Tally's PostgreSQL has stopped");
       const second = await startBuilt(dataDir);
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
       expect(await stop(second.child)).toBe(0);

@@ -1,7 +1,17 @@
 import { MemberRole } from '@tally/shared';
-import { createUser, createRoleTeam, type RoleTeam, type TestUser } from './factories';
+import { createUser, createRoleTeam, type RoleTeam, type TestUser, createKey } from './factories';
 import { createTally } from '../src/server';
-import { FAST_JOBS, type TestServer, codeOf, eventually, gqlRequest, startTestServer, testConfig } from './harness';
+import {
+  FAST_JOBS,
+  type TestServer,
+  codeOf,
+  eventually,
+  gqlRequest,
+  startTestServer,
+  testConfig,
+  waitFor,
+} from './harness';
+import { drainJobs } from './drivers/jobs';
 
 const CREATE_TEAM = `mutation($name: String!) { createTeam(name: $name) { id kind name viewerRole viewerScopes } }`;
 const WORKSPACES = `{ workspaces { id kind name viewerRole } }`;
@@ -323,12 +333,7 @@ describe('deleteTeam', () => {
         ),
       ),
     ).toBe('BAD_USER_INPUT');
-    const key = await server.gql<{ createApiKey: { secret: string } }>(
-      `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "K", role: VIEWER }) { secret } }`,
-      { w: cast.teamId },
-      { token: cast.owner.accessToken },
-    );
-    const secret = key.data?.createApiKey.secret ?? '';
+    const { secret } = await createKey(server, cast.owner, cast.teamId);
     expect((await server.gql(`{ workspace { id } }`, {}, { token: secret })).errors).toBeUndefined();
 
     const deleted = await server.gql(DELETE, { w: cast.teamId, n: 'Doomed Team' }, { token: cast.owner.accessToken });
@@ -407,12 +412,7 @@ describe('a deleted team on other instances, and its purge', () => {
     const secondUrl = await second.listen();
     try {
       const cast = await createRoleTeam(server, 'Two Instances');
-      const key = await server.gql<{ createApiKey: { secret: string } }>(
-        `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "K", role: VIEWER }) { secret } }`,
-        { w: cast.teamId },
-        { token: cast.owner.accessToken },
-      );
-      const secret = key.data?.createApiKey.secret ?? '';
+      const { secret } = await createKey(server, cast.owner, cast.teamId);
       // Verified, and so cached, on the second instance.
       expect((await gqlRequest(secondUrl, `{ workspace { id name } }`, {}, { token: secret })).errors).toBeUndefined();
       const deleted = await server.gql(
@@ -454,11 +454,7 @@ describe('a deleted team on other instances, and its purge', () => {
     const firstUrl = await first.listen();
     const cast = await createRoleTeam(server, 'Purged Team');
     for (let i = 0; i < 3; i += 1) {
-      await server.gql(
-        `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "K", role: VIEWER }) { secret } }`,
-        { w: cast.teamId },
-        { token: cast.owner.accessToken },
-      );
+      await createKey(server, cast.owner, cast.teamId);
     }
     const remaining = async () => {
       const rows: Array<{ n: number }> = await server.tally.db.query(
@@ -478,19 +474,15 @@ describe('a deleted team on other instances, and its purge', () => {
       { token: cast.owner.accessToken },
     );
     expect(deleted.errors).toBeUndefined();
-    const started = Date.now();
-    while (!stopped && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 25));
-    expect(stopped).toBe(true);
+    await waitFor(() => stopped, 10_000, 'the purge stopped after one batch');
     await first.close();
     expect(await remaining()).toBe(6);
 
     // Another instance takes the job up when its retry falls due and finishes the purge.
     const second = await createTally(testConfig(server.databaseUrl), { jobs: FAST_JOBS });
     try {
-      const until = Date.now() + 20_000;
-      while ((await remaining()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      expect(await remaining()).toBe(0);
-      await second.jobs.drain('workspace.purge', 10_000);
+      await waitFor(async () => (await remaining()) === 0, 20_000, 'the purge finished by the second instance');
+      await drainJobs(second, 'workspace.purge', 10_000);
       const rows: Array<{ deleted: boolean; purged: boolean; entries: number }> = await server.tally.db.query(
         `SELECT deleted_at IS NOT NULL AS deleted, purged_at IS NOT NULL AS purged,
                 (SELECT count(*)::int FROM audit_entries WHERE workspace_id = $1) AS entries

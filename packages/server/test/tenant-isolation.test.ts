@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createKey, postEvents, scalar, track } from './analytics-fixtures';
+import { postEvents, scalar, track } from './analytics-fixtures';
 import { type Fingerprint, fingerprint } from './db-fingerprint';
-import { type RoleTeam, type TestUser, createRoleTeam, createTeamWithMembers, createUser } from './factories';
+import {
+  type RoleTeam,
+  type TestUser,
+  createRoleTeam,
+  createTeamWithMembers,
+  createUser,
+  createKeySecret,
+} from './factories';
 import { type GqlResponse, type TestServer, startTestServer } from './harness';
 
 /**
@@ -40,8 +47,8 @@ beforeAll(async () => {
     { user: ownerB, role: 'OWNER' },
     { user: memberB, role: 'VIEWER' },
   ]);
-  keyA = await createKey(server, a.owner, a.teamId, 'ADMIN');
-  const keyB = await createKey(server, ownerB, teamB, 'EDITOR');
+  keyA = await createKeySecret(server, a.owner, a.teamId, 'ADMIN');
+  const keyB = await createKeySecret(server, ownerB, teamB, 'EDITOR');
   await track(server, keyB, { events: [{ sessionId: b.session, name: 'secret_b' }] });
   await track(server, keyA, { events: [{ sessionId: 'in-a', name: 'visible_a' }] });
   eventsInB = await scalar(server, `SELECT count(*) AS n FROM events WHERE workspace_id = $1`, [teamB]);

@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
-import { type TestUser, createTeamWithMembers, createUser, uniqueEmail } from '../../server/test/factories';
-import { type MailCatcher, startMailCatcher } from '../../server/test/mail-catcher';
+import { type TestUser, createTeamWithMembers, createUser, uniqueEmail, createKey } from '@tally/server-test/factories';
+import { type MailCatcher, startMailCatcher } from '@tally/server-test/mail-catcher';
 import { expectAccessible } from './axe';
 import { DESKTOP, PHONE, logIn, useDashboard } from './browser';
 
@@ -60,17 +60,17 @@ beforeAll(async () => {
     { user: owner, role: 'OWNER' },
     { user: editor, role: 'EDITOR' },
   ]);
-  const createKey = `mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
-    createApiKey(workspaceId: $workspaceId, input: $input) { apiKey { id } }
-  }`;
-  for (const [workspaceId, input] of [
-    [owner.personalWorkspaceId, { name: 'Production SDK', role: 'EDITOR', description: 'The web app in production' }],
-    [owner.personalWorkspaceId, { name: 'CI reporter', role: 'VIEWER', expiresAt: '2099-12-31T12:00:00.000Z' }],
-    [teamId, { name: 'Team pipeline', role: 'ADMIN' }],
-  ] as const) {
-    const created = await server.gql(createKey, { workspaceId, input }, { token: owner.accessToken });
-    expect(created.errors).toBeUndefined();
-  }
+  await createKey(server, owner, owner.personalWorkspaceId, {
+    name: 'Production SDK',
+    role: 'EDITOR',
+    description: 'The web app in production',
+  });
+  await createKey(server, owner, owner.personalWorkspaceId, {
+    name: 'CI reporter',
+    role: 'VIEWER',
+    expiresAt: '2099-12-31T12:00:00.000Z',
+  });
+  await createKey(server, owner, teamId, { name: 'Team pipeline', role: 'ADMIN' });
 
   const invitee = uniqueEmail('invitee');
   const invited = await server.gql(

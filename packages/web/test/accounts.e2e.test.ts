@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { uniqueEmail } from '../../server/test/factories';
+import { uniqueEmail } from '@tally/server-test/factories';
 import { RESULTS_DIR, useDashboard } from './browser';
 
 const dashboard = useDashboard();

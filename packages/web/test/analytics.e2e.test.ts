@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createRoleTeam, type RoleTeam } from '../../server/test/factories';
+import { createRoleTeam, type RoleTeam, createKey } from '@tally/server-test/factories';
 import { DESKTOP, RESULTS_DIR, logIn, useDashboard } from './browser';
 import { expectAccessible } from './axe';
 
@@ -64,26 +64,12 @@ function batch(now: number) {
   };
 }
 
-const CREATE_KEY = /* GraphQL */ `
-  mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
-    createApiKey(workspaceId: $workspaceId, input: $input) {
-      secret
-    }
-  }
-`;
-
 let team: RoleTeam;
 
 beforeAll(async () => {
   team = await createRoleTeam(dashboard.server, 'Analytics E2E');
   // The owner creates an SDK key through GraphQL, and the events go in through the real ingest.
-  const created = await dashboard.server.gql<{ createApiKey: { secret: string } }>(
-    CREATE_KEY,
-    { workspaceId: team.teamId, input: { name: 'E2E SDK', role: 'EDITOR' } },
-    { token: team.owner.accessToken },
-  );
-  const secret = created.data?.createApiKey.secret;
-  if (!secret) throw new Error(`createApiKey failed: ${JSON.stringify(created.errors)}`);
+  const { secret } = await createKey(dashboard.server, team.owner, team.teamId, { name: 'E2E SDK', role: 'EDITOR' });
   const response = await fetch(`${dashboard.server.url}/v1/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 import { API_KEY_ROLES, type ApiKeyRole, Scope, can, scopesFor } from '@tally/shared';
-import { createUser } from '../../server/test/factories';
-import { type TestServer, startTestServer } from '../../server/test/harness';
+import { createUser, createKey } from '@tally/server-test/factories';
+import { type TestServer, startTestServer } from '@tally/server-test/harness';
 import { KEY_PLACEHOLDER, WORKSPACE_QUERY, apiKeyExample, ingestCurl } from '../src/modules/api-keys/api-key-example';
 
 /** The request a curl example of ours stands for: method, URL, headers and body. */
@@ -46,15 +46,7 @@ describe("each role's example, run against a real Tally with a key of that role"
   async function keyOf(role: ApiKeyRole): Promise<{ secret: string; workspaceId: string }> {
     if (!server) throw new Error('the server starts in beforeAll');
     const owner = await createUser(server);
-    const created = await server.gql<{ createApiKey: { secret: string } }>(
-      `mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
-        createApiKey(workspaceId: $workspaceId, input: $input) { secret }
-      }`,
-      { workspaceId: owner.personalWorkspaceId, input: { name: `${role} example`, role } },
-      { token: owner.accessToken },
-    );
-    const secret = created.data?.createApiKey.secret;
-    if (!secret) throw new Error(`createApiKey failed: ${JSON.stringify(created.errors)}`);
+    const { secret } = await createKey(server, owner, owner.personalWorkspaceId, { name: `${role} example`, role });
     return { secret, workspaceId: owner.personalWorkspaceId };
   }
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { API_KEY_ROLE_SCOPES, ALL_SCOPES } from '@tally/shared';
 import type { Locator, Page } from 'playwright-core';
-import { createTeamWithMembers, createUser, uniqueEmail } from '../../server/test/factories';
+import { createTeamWithMembers, createUser, uniqueEmail } from '@tally/server-test/factories';
+import { waitFor } from '@tally/server-test/harness';
 import { PHONE, type PageOptions, RESULTS_DIR, logIn, useDashboard } from './browser';
 
 const KEY_PATTERN = /^tly_[0-9A-Za-z]{49}$/;
@@ -300,13 +301,15 @@ async function screenshotWhenStill(page: Page, dialog: Locator, file: string): P
 
 /** lastUsedAt is written just after the request is answered; waits until it is there. */
 async function waitForLastUse(workspaceId: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const rows: Array<{ used: boolean }> = await dashboard.server.tally.db.query(
-      `SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE workspace_id = $1`,
-      [workspaceId],
-    );
-    if (rows.some((r) => r.used)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the key use was never recorded');
+  await waitFor(
+    async () => {
+      const rows: Array<{ used: boolean }> = await dashboard.server.tally.db.query(
+        `SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE workspace_id = $1`,
+        [workspaceId],
+      );
+      return rows.some((r) => r.used);
+    },
+    5_000,
+    'the key use recorded',
+  );
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { startTestServer, type TestServer } from '../../server/test/harness';
+import { startTestServer, type TestServer } from '@tally/server-test/harness';
 
 /** Debian's Chromium (apt), or CHROMIUM_PATH; no browser is downloaded. */
 export function chromiumPath(): string {

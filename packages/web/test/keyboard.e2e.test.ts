@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { createUser } from '../../server/test/factories';
+import { createUser } from '@tally/server-test/factories';
 import { DESKTOP, PHONE, logIn, useDashboard } from './browser';
 
 // The dashboard by keyboard alone (issue 9, items 14 and 15).

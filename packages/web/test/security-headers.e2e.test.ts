@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createTeamWithMembers, createUser, type TestUser } from '../../server/test/factories';
+import { createTeamWithMembers, createUser, type TestUser, createKey } from '@tally/server-test/factories';
 import { RESULTS_DIR, logIn, useDashboard } from './browser';
 
 // Issue 11, item 7: the built dashboard runs under the server's Content-Security-Policy with no
@@ -44,14 +44,6 @@ async function visit(page: Page, path: string, heading: string): Promise<void> {
   await page.waitForLoadState('networkidle');
 }
 
-const CREATE_KEY = /* GraphQL */ `
-  mutation ($workspaceId: ID!, $input: CreateApiKeyInput!) {
-    createApiKey(workspaceId: $workspaceId, input: $input) {
-      secret
-    }
-  }
-`;
-
 let owner: TestUser;
 let teamId: string;
 
@@ -60,13 +52,7 @@ beforeAll(async () => {
   owner = await createUser(server, { name: 'Ada Lovelace' });
   teamId = await createTeamWithMembers(server, `Headers ${owner.id.slice(0, 6)}`, [{ user: owner, role: 'OWNER' }]);
   // Some events, so that the analytics pages draw their charts and tables.
-  const created = await server.gql<{ createApiKey: { secret: string } }>(
-    CREATE_KEY,
-    { workspaceId: teamId, input: { name: 'Headers SDK', role: 'EDITOR' } },
-    { token: owner.accessToken },
-  );
-  const secret = created.data?.createApiKey.secret;
-  if (!secret) throw new Error(`createApiKey failed: ${JSON.stringify(created.errors)}`);
+  const { secret } = await createKey(server, owner, teamId, { name: 'Headers SDK', role: 'EDITOR' });
   const now = Date.now();
   const response = await fetch(`${server.url}/v1/events`, {
     method: 'POST',

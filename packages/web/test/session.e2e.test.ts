@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { createUser } from '../../server/test/factories';
+import { createUser } from '@tally/server-test/factories';
 import { type PageOptions, logIn, useDashboard } from './browser';
 
 // Logging out in one tab logs out the other tabs of the browser at once (issue 9, item 9).

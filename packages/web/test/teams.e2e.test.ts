@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { createTeamWithMembers, createUser, uniqueEmail } from '../../server/test/factories';
-import { type MailCatcher, startMailCatcher } from '../../server/test/mail-catcher';
+import { createTeamWithMembers, createUser, uniqueEmail } from '@tally/server-test/factories';
+import { type MailCatcher, startMailCatcher } from '@tally/server-test/mail-catcher';
 import { RESULTS_DIR, expectSelectedWorkspace, logIn, useDashboard, workspaceOptions } from './browser';
 
 // Invitations go out as real emails: the Tally of this file sends them to an SMTP server in

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from './principal';
-import { unauthenticated } from '../platform/errors';
+import { type AppError, unauthenticated } from '../platform/errors';
+import { rateLimited } from '../platform/rate-limits/rate-limit';
 
 export const API_KEY_PREFIX = 'tly_';
 
@@ -33,9 +34,34 @@ export interface AccessTokens {
   verifyAccess(token: string): Promise<{ userId: string; familyId: string }>;
 }
 
+/** Why an API key was refused: the verifier says what it found, the edge picks the words. */
+export type ApiKeyRefusal =
+  | { readonly ok: false; readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' }
+  | { readonly ok: false; readonly reason: 'rate-limited'; readonly retryAfterMs: number };
+
+export type ApiKeyCheck = { readonly ok: true; readonly principal: Principal } | ApiKeyRefusal;
+
 export interface ApiKeyVerifier {
-  /** `ip`: the caller's address, for limiting failed key checks. */
-  verify(secret: string, ip: string): Promise<Principal>;
+  /** `ip`: the caller's address, for limiting failed key checks. Never throws for a bad key. */
+  verify(secret: string, ip: string): Promise<ApiKeyCheck>;
+}
+
+/** The refusal of the API key failure limit (RATE_LIMITED), before its "Try again in …". */
+export const API_KEY_FAILURES_REFUSAL = 'Too many unknown API keys from this address.';
+
+/** A refused key as the request's error: UNAUTHENTICATED (401), or RATE_LIMITED (429). */
+export function apiKeyRefusal(refusal: ApiKeyRefusal): AppError {
+  switch (refusal.reason) {
+    case 'malformed':
+    case 'unknown':
+      return unauthenticated('This API key is not valid.');
+    case 'revoked':
+      return unauthenticated('This API key has been revoked.');
+    case 'expired':
+      return unauthenticated('This API key has expired.');
+    case 'rate-limited':
+      return rateLimited(API_KEY_FAILURES_REFUSAL, refusal.retryAfterMs);
+  }
 }
 
 /**
@@ -59,7 +85,9 @@ export class Authenticator {
     if (credential === null) return null;
     if (credential.startsWith(API_KEY_PREFIX)) {
       if (!this.apiKeys) throw unauthenticated('API keys are not accepted here.');
-      return this.apiKeys.verify(credential, ip);
+      const check = await this.apiKeys.verify(credential, ip);
+      if (check.ok) return check.principal;
+      throw apiKeyRefusal(check);
     }
     const claims = await this.tokens.verifyAccess(credential);
     // From memory on the hot path; a promise only while the change feed is down.

@@ -3,9 +3,9 @@ import { API_KEY_ROLE_SCOPES, type ApiKeyRole, type Scope } from '@tally/shared'
 import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
-import { unauthenticated } from '../../platform/errors';
+import { type Clock, systemClock } from '../../platform/clock';
 import type { Principal, WorkspaceAccess } from '../../auth/principal';
-import type { ApiKeyVerifier as Verifier } from '../../auth/authenticate';
+import type { ApiKeyCheck, ApiKeyRefusal, ApiKeyVerifier as Verifier } from '../../auth/authenticate';
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
 import type { KeyCacheCounters } from '../../platform/metrics/metrics';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
@@ -15,8 +15,13 @@ type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
 interface CachedKey {
   principal: KeyPrincipal;
+  /** The answer for this key while it has not expired: made once, returned on every hit. */
+  accepted: ApiKeyCheck;
   expiresAtMs: number | null;
 }
+
+/** What a database lookup of an unknown or revoked key remembers. */
+type Refused = 'unknown' | 'revoked';
 
 interface KeyRow {
   id: string;
@@ -44,8 +49,13 @@ const NOT_COUNTED: KeyCacheCounters = {
   malformed: { inc() {} },
 };
 
-const INVALID = 'This API key is not valid.';
-const REVOKED = 'This API key has been revoked.';
+// The refusals that carry nothing but their reason, made once (no allocation per request).
+const MALFORMED: ApiKeyRefusal = { ok: false, reason: 'malformed' };
+const REFUSED: Readonly<Record<Refused | 'expired', ApiKeyRefusal>> = {
+  unknown: { ok: false, reason: 'unknown' },
+  revoked: { ok: false, reason: 'revoked' },
+  expired: { ok: false, reason: 'expired' },
+};
 
 export interface VerifierOptions {
   /** How long a verified key is trusted without the database (changes arrive by NOTIFY). */
@@ -54,10 +64,14 @@ export interface VerifierOptions {
   negativeTtlMs?: number;
   /** At most one `last_used_at` write per key per this interval, per instance. */
   lastUsedIntervalMs?: number;
+  /** Decides expiry and how long the caches remember (tests move it instead of sleeping). */
+  clock?: Clock;
 }
 
 /**
- * The hot path: every key-authenticated request passes here. A malformed secret or a wrong
+ * The hot path: every key-authenticated request passes here. It answers with what it found
+ * (`ApiKeyCheck`: the principal, or why the key is refused), never by throwing; the edge
+ * (http/authenticate.ts) turns a refusal into UNAUTHENTICATED or RATE_LIMITED. A malformed secret or a wrong
  * checksum is refused with no database call; a known key is answered from memory; an unknown
  * one is remembered briefly so a flood of bad keys cannot flood the database. Revocations
  * arrive from every instance through `invalidate` (LISTEN/NOTIFY); expiry is checked on
@@ -72,11 +86,10 @@ export interface VerifierOptions {
 export class ApiKeyVerifier implements Verifier {
   /** Verified keys by secret hash; subscribe it to the change feed. */
   readonly cache: InvalidatedCache<CachedKey>;
-  /** Unknown or revoked secrets (by hash) → the message to refuse them with. */
-  private readonly negative: LRUCache<string, string>;
+  /** Unknown or revoked secrets (by hash) → why they are refused. */
+  private readonly negative: LRUCache<string, Refused>;
   private readonly recentlyTouched: LRUCache<string, true>;
-  /** How many `last_used_at` writes this instance issued (for tests and metrics). */
-  lastUsedWrites = 0;
+  private readonly now: Clock;
 
   constructor(
     private readonly db: DataSource,
@@ -87,22 +100,26 @@ export class ApiKeyVerifier implements Verifier {
     /** Cache hits and misses, for /metrics: one increment per call. */
     private readonly counters: KeyCacheCounters = NOT_COUNTED,
   ) {
+    this.now = options.clock ?? systemClock;
+    // The caches keep lru-cache's own monotonic clock unless a test brings a clock of its own.
+    const perf = options.clock && options.clock !== systemClock ? { now: options.clock } : undefined;
     this.cache = new InvalidatedCache<CachedKey>({
       max: 20_000,
       ttlMs: options.positiveTtlMs ?? BACKSTOP_TTL_MS,
+      perf,
       isStale: (change, _hash, entry) =>
         (change.kind === 'api_key' && change.id === entry.principal.apiKeyId) ||
         (change.kind === 'workspace_keys' && change.id === entry.principal.workspaceId),
     });
-    this.negative = new LRUCache({ max: 50_000, ttl: options.negativeTtlMs ?? 60_000 });
-    this.recentlyTouched = new LRUCache({ max: 50_000, ttl: options.lastUsedIntervalMs ?? 60_000 });
+    this.negative = new LRUCache({ max: 50_000, ttl: options.negativeTtlMs ?? 60_000, perf });
+    this.recentlyTouched = new LRUCache({ max: 50_000, ttl: options.lastUsedIntervalMs ?? 60_000, perf });
   }
 
   /** `ip` is the caller's address, charged for lookups of keys this instance does not know. */
-  async verify(secret: string, ip: string): Promise<Principal> {
+  async verify(secret: string, ip: string): Promise<ApiKeyCheck> {
     if (secret.length !== SECRET_LENGTH) {
       this.counters.malformed.inc();
-      throw unauthenticated(INVALID);
+      return MALFORMED;
     }
     const hash = hashSecret(secret);
     const cacheKey = hash.toString('base64');
@@ -115,29 +132,38 @@ export class ApiKeyVerifier implements Verifier {
     } else {
       if (!isWellFormedSecret(secret)) {
         this.counters.malformed.inc();
-        throw unauthenticated(INVALID);
+        return MALFORMED;
       }
       const refused = this.negative.get(cacheKey);
       if (refused) {
         this.counters.negativeHit.inc();
-        throw unauthenticated(refused);
+        return REFUSED[refused];
       }
       this.counters.miss.inc();
-      entry = (await this.cache.getOrLoad(cacheKey, () => this.load(secret, hash, cacheKey, ip))) ?? undefined;
-      if (!entry) throw unauthenticated(this.negative.get(cacheKey) ?? INVALID);
+      let refusal: ApiKeyRefusal = REFUSED.unknown;
+      entry =
+        (await this.cache.getOrLoad(cacheKey, async () => {
+          const loaded = await this.load(secret, hash, cacheKey, ip);
+          if ('ok' in loaded) {
+            refusal = loaded;
+            return null;
+          }
+          return loaded;
+        })) ?? undefined;
+      if (!entry) return refusal;
     }
 
-    if (entry.expiresAtMs !== null && entry.expiresAtMs <= Date.now()) {
-      throw unauthenticated('This API key has expired.');
-    }
+    if (entry.expiresAtMs !== null && entry.expiresAtMs <= this.now()) return REFUSED.expired;
     this.touch(entry.principal);
-    return entry.principal;
+    return entry.accepted;
   }
 
-  /** The key from the database; null (remembered as refused) when unknown or revoked. */
-  private async load(secret: string, hash: Buffer, cacheKey: string, ip: string): Promise<CachedKey | null> {
-    if (this.negative.has(cacheKey)) return null;
-    await this.failures.consume(ip);
+  /** The key from the database, or why it is refused (unknown and revoked are remembered). */
+  private async load(secret: string, hash: Buffer, cacheKey: string, ip: string): Promise<CachedKey | ApiKeyRefusal> {
+    const refused = this.negative.get(cacheKey);
+    if (refused) return REFUSED[refused];
+    const retryAfterMs = await this.failures.take(ip);
+    if (retryAfterMs !== 0) return { ok: false, reason: 'rate-limited', retryAfterMs };
     const rows: KeyRow[] = await this.db.query(
       `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at
          FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id AND w.deleted_at IS NULL
@@ -150,26 +176,28 @@ export class ApiKeyVerifier implements Verifier {
       if (candidate.secret_hash.length === hash.length && timingSafeEqual(candidate.secret_hash, hash)) row = candidate;
     }
     if (!row) {
-      this.negative.set(cacheKey, INVALID);
-      return null;
+      this.negative.set(cacheKey, 'unknown');
+      return REFUSED.unknown;
     }
     if (row.revoked_at) {
       // Revocation is final, so remembering it can never be wrong.
-      this.negative.set(cacheKey, REVOKED);
-      return null;
+      this.negative.set(cacheKey, 'revoked');
+      return REFUSED.revoked;
     }
     // A real key: its lookup was no failure. Given back off the request's path.
     this.failures.refund(ip).catch((error: unknown) => {
       this.log.warn({ err: error }, 'could not give back an API key check');
     });
+    const principal: KeyPrincipal = {
+      kind: 'apiKey',
+      apiKeyId: row.id,
+      workspaceId: row.workspace_id,
+      role: row.role,
+      access: KEY_ACCESS[row.role],
+    };
     return {
-      principal: {
-        kind: 'apiKey',
-        apiKeyId: row.id,
-        workspaceId: row.workspace_id,
-        role: row.role,
-        access: KEY_ACCESS[row.role],
-      },
+      principal,
+      accepted: { ok: true, principal },
       expiresAtMs: row.expires_at ? row.expires_at.getTime() : null,
     };
   }
@@ -178,7 +206,6 @@ export class ApiKeyVerifier implements Verifier {
   private touch(principal: KeyPrincipal): void {
     if (this.recentlyTouched.has(principal.apiKeyId)) return;
     this.recentlyTouched.set(principal.apiKeyId, true);
-    this.lastUsedWrites += 1;
     this.db
       .query(`UPDATE api_keys SET last_used_at = now() WHERE workspace_id = $1 AND id = $2`, [
         principal.workspaceId,

@@ -1,4 +1,4 @@
-import { ApiKeyRole, ApiKeyStatus, keyStatus, scopesForApiKeyRole } from '@tally/shared';
+import { ApiKeyRole, ApiKeyStatus, scopesForApiKeyRole } from '@tally/shared';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
@@ -57,9 +57,7 @@ export class ApiKey {
     return [...scopesForApiKeyRole(this.role)];
   }
 
-  /** Derived on every read, never stored. */
+  /** Derived on every read by ApiKeyResolver.status (from its clock), never stored. */
   @Field(() => ApiKeyStatus)
-  get status(): ApiKeyStatus {
-    return keyStatus(this.revokedAt, this.expiresAt);
-  }
+  status?: ApiKeyStatus;
 }

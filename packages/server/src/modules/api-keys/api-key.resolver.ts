@@ -1,4 +1,4 @@
-import { Scope } from '@tally/shared';
+import { ApiKeyStatus, Scope } from '@tally/shared';
 import DataLoader from 'dataloader';
 import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../auth/declarations';
@@ -28,6 +28,11 @@ export class ApiKeyResolver {
   @RequiresScopes(Scope.KEYS_MANAGE)
   revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: AccountsContext): Promise<ApiKey> {
     return this.apiKeys.revoke(args.workspaceId, args.apiKeyId, ctx.principal);
+  }
+
+  @FieldResolver(() => ApiKeyStatus)
+  status(@Root() key: ApiKey): ApiKeyStatus {
+    return this.apiKeys.statusOf(key);
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -1,5 +1,6 @@
-import { type ApiKeyRole, LIMITS } from '@tally/shared';
+import { type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
 import { type DataSource, In, IsNull } from 'typeorm';
+import { type Clock, systemClock } from '../../platform/clock';
 import { badInput, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
@@ -28,7 +29,14 @@ export class ApiKeyService {
     private readonly audit: AuditService,
     /** Told after a commit that changed keys, so this instance forgets them at once. */
     private readonly changes: { applyLocally(change: Change): void },
+    /** What expiry is decided by: `create`'s "in the future" and every key's `status`. */
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** ACTIVE, EXPIRED or REVOKED, now (derived on every read, never stored). */
+  statusOf(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>): ApiKeyStatus {
+    return keyStatus(key.revokedAt, key.expiresAt, this.clock());
+  }
 
   /**
    * The workspace's keys, newest first; metadata only. Bounded: all keys that are not revoked,
@@ -66,7 +74,7 @@ export class ApiKeyService {
       });
     }
     const expiresAt = data.expiresAt ?? null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    if (expiresAt && expiresAt.getTime() <= this.clock()) {
       throw badInput('The expiry date must lie in the future.', { field: 'expiresAt' });
     }
 

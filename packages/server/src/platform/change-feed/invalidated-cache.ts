@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock';
 import type { Change, ChangeSubscriber } from './change-feed';
 
 /**
@@ -10,6 +11,8 @@ export const BACKSTOP_TTL_MS = 60_000;
 export interface InvalidatedCacheOptions<V extends object> {
   max: number;
   ttlMs: number;
+  /** The clock the lifetime is measured by (default the system's). */
+  perf?: { now: Clock } | undefined;
   /** Whether a change makes this entry stale. */
   isStale(change: Change, key: string, value: V): boolean;
 }
@@ -25,7 +28,11 @@ export class InvalidatedCache<V extends object> implements ChangeSubscriber {
   private trusted = false;
 
   constructor(private readonly options: InvalidatedCacheOptions<V>) {
-    this.lru = new LRUCache<string, V>({ max: options.max, ttl: options.ttlMs });
+    this.lru = new LRUCache<string, V>({
+      max: options.max,
+      ttl: options.ttlMs,
+      ...(options.perf ? { perf: options.perf } : {}),
+    });
   }
 
   get(key: string): V | undefined {

@@ -57,10 +57,20 @@ export class RateLimit {
 
   /** Takes `points` from `key` now; RATE_LIMITED (and nothing done) when that goes over the limit. */
   async consume(key: string, points = 1): Promise<void> {
+    const retryAfterMs = await this.take(key, points);
+    if (retryAfterMs !== 0) throw rateLimited(this.options.refusal, retryAfterMs);
+  }
+
+  /**
+   * `consume` for callers that return their refusal rather than throw it: 0 when the points were
+   * taken, else the milliseconds until `key` may try again (at least 1).
+   */
+  async take(key: string, points = 1): Promise<number> {
     try {
       await this.counter.consume(key, points);
+      return 0;
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw rateLimited(this.options.refusal, error.msBeforeNext);
+      if (error instanceof RateLimiterRes) return Math.max(1, error.msBeforeNext);
       throw error;
     }
   }
@@ -79,12 +89,6 @@ export class RateLimit {
   /** Forgets `key`'s counter. */
   async reset(key: string): Promise<void> {
     await this.counter.delete(key);
-  }
-
-  /** Points `key` has taken in its current window (0 when none): a read, for tests and metrics. */
-  async consumed(key: string): Promise<number> {
-    const res = await this.counter.get(key);
-    return res?.consumedPoints ?? 0;
   }
 }
 
