@@ -152,7 +152,7 @@ describe('jobs survive a restart', () => {
   });
 
   it('runs again a job whose process was killed mid-job (SIGKILL), once it expires', async () => {
-    const jobQueueJs = join(__dirname, '..', 'dist', 'src', 'modules', 'jobs', 'job-queue.js');
+    const jobQueueJs = join(__dirname, '..', 'dist', 'src', 'platform', 'jobs', 'job-queue.js');
     if (!existsSync(jobQueueJs))
       throw new Error(`${jobQueueJs} is missing: run \`pnpm build\` first (pnpm test does).`);
     // Another process runs the job and hangs in it; it is killed without any chance to clean up.
