@@ -13,18 +13,13 @@ import { migrate } from './platform/db/migrate';
 import { createApollo } from './graphql/apollo';
 import { buildTallySchema } from './graphql/schema';
 import { buildHttpApp } from './http/app';
-import { API_KEY_FAILURES_REFUSAL, Authenticator } from './auth/authenticate';
+import { Authenticator } from './auth/authenticate';
 import { sessionCookieFor } from './http/session-cookie';
 import { createLogger } from './platform/logger';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { RevokedSessions } from './modules/accounts/revoked-sessions';
-import {
-  type PasswordResetLimits,
-  PasswordResetService,
-  definePasswordResetEmail,
-} from './modules/accounts/password-reset.service';
-import { RateLimit } from './platform/rate-limits/rate-limit';
+import { PasswordResetService, definePasswordResetEmail } from './modules/accounts/password-reset.service';
 import { TokenService } from './modules/accounts/tokens';
 import { ChangeFeed, type ChangeFeedOptions } from './platform/change-feed/change-feed';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
@@ -39,7 +34,7 @@ import { MetricsServer } from './platform/metrics/metrics.route';
 import { Mailer } from './platform/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
 import { defineInvitationEmail } from './modules/invitations/invitation-email';
-import { type InvitationLimits, InvitationService } from './modules/invitations/invitation.service';
+import { InvitationService } from './modules/invitations/invitation.service';
 import type { BatchedDeleteOptions } from './platform/jobs/batched-delete';
 import { WORKSPACE_PURGE_JOB, defineWorkspacePurge } from './modules/workspaces/workspace-purge';
 import { Sealer } from './platform/sealer';
@@ -53,9 +48,9 @@ import type { EventStore } from './modules/events/event-store';
 import { PostgresEventStore } from './modules/events/postgres/postgres-event-store';
 import { registerExportRoute } from './modules/exports/export.route';
 import { ExportService } from './modules/exports/export.service';
-import { BatchedRateLimit } from './platform/rate-limits/batched-rate-limit';
 import { WorkspaceService } from './modules/workspaces/workspace.service';
 import { loadJwtSecret } from './platform/secrets';
+import { type Limits, createLimits } from './limits';
 
 export interface Tally {
   config: Config;
@@ -167,8 +162,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     connectionTimeoutMillis,
     options: `-c statement_timeout=${config.analytics.statementTimeoutMs}`,
   });
-  let ingestLimit: BatchedRateLimit | undefined;
-  let analyticsLimit: BatchedRateLimit | undefined;
+  let limits: Limits | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   const jobs = new JobQueue(databaseUrl, logger, db, { ...options.jobs, counters: metrics.jobs });
   metrics.watchPool('app', pool);
@@ -208,62 +202,23 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       pool: analyticsPool,
       statementTimeoutMs: config.analytics.statementTimeoutMs,
     });
-    ingestLimit = new BatchedRateLimit(
-      pool,
-      {
-        name: 'ingest_key',
-        points: config.ingestLimits.eventsPerKeyPerMinute,
-        windowSeconds: 60,
-        refusal: 'Too many events from this API key.',
-      },
-      (error) => logger.warn({ err: error }, 'could not share the ingest rate limit counts'),
-    );
-    const ingest = new IngestService(events, ingestLimit, config.eventTimestampWindow, {
+    limits = createLimits(pool, config, logger);
+    const ingest = new IngestService(events, limits.ingest, config.eventTimestampWindow, {
       isLive: async (id) => (await workspaces.findLive(id)) !== null,
       purgeAgain: (workspaceId) => jobs.send(WORKSPACE_PURGE_JOB, { workspaceId }),
     });
-    analyticsLimit = new BatchedRateLimit(
-      pool,
-      {
-        name: 'analytics_caller',
-        points: config.analytics.queriesPerMinute,
-        windowSeconds: 60,
-        refusal: 'Too many analytics queries from this API key or user.',
-      },
-      (error) => logger.warn({ err: error }, 'could not share the analytics rate limit counts'),
-    );
     const analytics = new AnalyticsService(events, savedFilters, annotations);
     const exportService = new ExportService(events, memberships, analytics, config.exportLimits);
-    const invitations = new InvitationService(db, audit, jobs, invitationLimits(pool, config), sealer);
+    const invitations = new InvitationService(db, audit, jobs, limits.invitations, sealer);
     const limiter = new LoginLimiter(pool, config.loginLimits);
-    const signUps = new RateLimit(pool, {
-      name: 'signup_address',
-      points: config.signUpLimits.perAddress,
-      windowSeconds: config.signUpLimits.windowSeconds,
-      refusal: 'Too many sign-ups from this address.',
-    });
-    const accounts = new AccountService(db, tokens, limiter, workspaces, signUps, changes);
+    const accounts = new AccountService(db, tokens, limiter, workspaces, limits.signUps, changes);
     const revokedSessions = new RevokedSessions(db);
     const resetSealer = new Sealer(jwtSecret, 'password-reset-email');
-    const passwordResets = new PasswordResetService(
-      db,
-      jobs,
-      passwordResetLimits(pool, config),
-      resetSealer,
-      accounts,
-      limiter,
-    );
-    const apiKeyFailures = new RateLimit(pool, {
-      name: 'api_key_failures_address',
-      points: config.apiKeyFailureLimits.perAddress,
-      windowSeconds: config.apiKeyFailureLimits.windowSeconds,
-      refusal: API_KEY_FAILURES_REFUSAL,
-      rememberRefusals: true,
-    });
+    const passwordResets = new PasswordResetService(db, jobs, limits.passwordResets, resetSealer, accounts, limiter);
     const apiKeyVerifier = new ApiKeyVerifier(
       db,
       logger,
-      apiKeyFailures,
+      limits.apiKeyFailures,
       { clock, ...options.verifier },
       metrics.keyCache,
     );
@@ -335,7 +290,11 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           loadUsers: (ids) => accounts.findUsers(ids),
           sessionCookie: sessionCookieFor(config.publicUrl.startsWith('https:')),
           analyticsReads: (principal) =>
-            new AnalyticsReads(config.analytics.queriesPerRequest, analyticsLimit ?? null, analyticsCaller(principal)),
+            new AnalyticsReads(
+              config.analytics.queriesPerRequest,
+              limits?.analytics ?? null,
+              analyticsCaller(principal),
+            ),
         },
       },
       createApollo(schema, { production: config.production, metrics }),
@@ -381,8 +340,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           await jobs.stop();
           mailer.close();
           await changes.stop();
-          await ingestLimit?.close();
-          await analyticsLimit?.close();
+          await limits?.close();
           await pool.end();
           await eventsPool.end();
           await analyticsPool.end();
@@ -396,8 +354,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await jobs.stop().catch(() => undefined);
     mailer.close();
     await changes.stop().catch(() => undefined);
-    await ingestLimit?.close().catch(() => undefined);
-    await analyticsLimit?.close().catch(() => undefined);
+    await limits?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await eventsPool.end().catch(() => undefined);
     await analyticsPool.end().catch(() => undefined);
@@ -405,50 +362,4 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
-}
-
-/** The three invitation limits of team rule 2, consumed before each invite or resend. */
-function invitationLimits(pool: Pool, config: Config): InvitationLimits {
-  const refusal = 'Too many invitations.';
-  const hour = 60 * 60;
-  return {
-    perInviter: new RateLimit(pool, {
-      name: 'invite_inviter',
-      points: config.invitationLimits.perInviterPerHour,
-      windowSeconds: hour,
-      refusal,
-    }),
-    perWorkspace: new RateLimit(pool, {
-      name: 'invite_workspace',
-      points: config.invitationLimits.perWorkspacePerHour,
-      windowSeconds: hour,
-      refusal,
-    }),
-    // Per team and invited email (issue 16): one team cannot use up another's invitations to an address.
-    perEmail: new RateLimit(pool, {
-      name: 'invite_team_email',
-      points: config.invitationLimits.perEmailPerDay,
-      windowSeconds: 24 * hour,
-      refusal: 'Too many invitations to this email address from this team.',
-    }),
-  };
-}
-
-/** Password reset requests, consumed before the work: per address and per email, an hour. */
-function passwordResetLimits(pool: Pool, config: Config): PasswordResetLimits {
-  const refusal = 'Too many password reset requests.';
-  return {
-    perAddress: new RateLimit(pool, {
-      name: 'reset_address',
-      points: config.passwordResetLimits.perAddressPerHour,
-      windowSeconds: 60 * 60,
-      refusal,
-    }),
-    perEmail: new RateLimit(pool, {
-      name: 'reset_email',
-      points: config.passwordResetLimits.perEmailPerHour,
-      windowSeconds: 60 * 60,
-      refusal,
-    }),
-  };
 }
