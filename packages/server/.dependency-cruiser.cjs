@@ -74,6 +74,14 @@ module.exports = {
     },
     ...domainRules,
     {
+      name: 'event-engines-behind-the-seam',
+      comment:
+        'an event engine (modules/events/postgres/, later clickhouse/) is known to the composition root only: every other caller uses the EventStore interface',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/modules/events/', ROOT_FILES] },
+      to: { path: '^src/modules/events/(postgres|clickhouse)/' },
+    },
+    {
       name: 'no-folder-cycles',
       comment: 'no two folders import each other, directly or through others',
       severity: 'error',

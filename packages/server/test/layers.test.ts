@@ -106,6 +106,22 @@ describe('the layer rules', () => {
     ]);
   }, 60_000);
 
+  it('fail when anything but the composition root reaches an event engine past the EventStore seam', async () => {
+    write({
+      'src/modules/events/event-store.ts': 'export interface EventStore {\n  settle(): Promise<void>;\n}\n',
+      'src/modules/events/postgres/tables.ts': "export const EVENT_TABLES = ['events'];\n",
+      'src/modules/events/postgres/postgres-event-store.ts':
+        "import type { EventStore } from '../event-store';\nimport { EVENT_TABLES } from './tables';\nexport const tables = EVENT_TABLES;\nexport type Store = EventStore;\n",
+      // The root may build the engine; a domain may use the interface, not the engine's tables.
+      'src/server.ts': "export { tables } from './modules/events/postgres/postgres-event-store';\n",
+      'src/modules/workspaces/workspace-purge.ts':
+        "import type { EventStore } from '../events/event-store';\nimport { EVENT_TABLES } from '../events/postgres/tables';\nexport const purge = (store: EventStore) => [store, EVENT_TABLES];\n",
+    });
+    expect(arrows(await cruise(fixture))).toEqual([
+      'event-engines-behind-the-seam: src/modules/workspaces/workspace-purge.ts -> src/modules/events/postgres/tables.ts',
+    ]);
+  }, 60_000);
+
   it('fail on a domain arrow against the written direction, and on a cycle of folders', async () => {
     write({
       // analytics -> saved-filters is allowed; saved-filters -> analytics is not, and closes a cycle.
