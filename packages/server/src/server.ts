@@ -35,8 +35,11 @@ import { Mailer } from './platform/mail/mailer';
 import { MembershipService } from './modules/members/membership.service';
 import { defineInvitationEmail } from './modules/invitations/invitation-email';
 import { InvitationService } from './modules/invitations/invitation.service';
-import type { BatchedDeleteOptions } from './platform/jobs/batched-delete';
-import { WORKSPACE_PURGE_JOB, defineWorkspacePurge } from './modules/workspaces/workspace-purge';
+import {
+  WORKSPACE_PURGE_JOB,
+  type WorkspacePurgeOptions,
+  defineWorkspacePurge,
+} from './modules/workspaces/workspace-purge';
 import { Sealer } from './platform/sealer';
 import { SavedFilterService } from './modules/saved-filters/saved-filter.service';
 import { AnnotationService } from './modules/annotations/annotation.service';
@@ -101,8 +104,8 @@ export interface TallyOptions {
   changeFeed?: Omit<ChangeFeedOptions, 'pool'>;
   /** Job queue timings (tests: fast polling and maintenance, a short stop, short retry delays). */
   jobs?: JobQueueOptions;
-  /** Batch size and progress hook of the team purge (tests stop it half-way). */
-  purge?: BatchedDeleteOptions;
+  /** Batch size, progress hook and sweep delay of the team purge (tests stop it half-way). */
+  purge?: WorkspacePurgeOptions;
   /** Defines extra jobs before the queue starts (tests). */
   defineJobs?: (jobs: JobQueue) => void;
   /**

@@ -135,7 +135,13 @@ export async function startTestServer(
   options: TallyOptions = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
-  const tally = await createTally(testConfig(database.url, env), { jobs: FAST_JOBS, ...options });
+  // A deleted team's sweep (workspace-purge.ts) right after its first pass, so draining the purge
+  // job waits for both instead of minutes.
+  const tally = await createTally(testConfig(database.url, env), {
+    jobs: FAST_JOBS,
+    ...options,
+    purge: { sweepAfterSeconds: 0, ...options.purge },
+  });
   const url = await tally.listen();
   return {
     url,

@@ -479,7 +479,10 @@ describe('a deleted team on other instances, and its purge', () => {
     expect(await remaining()).toBe(6);
 
     // Another instance takes the job up when its retry falls due and finishes the purge.
-    const second = await createTally(testConfig(server.databaseUrl), { jobs: FAST_JOBS });
+    const second = await createTally(testConfig(server.databaseUrl), {
+      jobs: FAST_JOBS,
+      purge: { sweepAfterSeconds: 0 },
+    });
     try {
       await waitFor(async () => (await remaining()) === 0, 20_000, 'the purge finished by the second instance');
       await drainJobs(second, 'workspace.purge', 10_000);
