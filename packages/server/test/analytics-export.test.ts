@@ -1,10 +1,19 @@
 import { once } from 'node:events';
 import { type Socket, connect } from 'node:net';
-import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../src/platform/config';
 import { createRoleTeam, createUser, type RoleTeam, type TestUser, createKeySecret } from './factories';
 import { type TestServer, startTestServer, waitFor } from './harness';
-import { FIXED_DATES_WINDOW, ensureEventPartitions, scalar, track } from './analytics-fixtures';
+import { FIXED_DATES_WINDOW, track } from './analytics-fixtures';
+// How the PostgreSQL engine streams an export (a COPY on a connection of its own): what these
+// tests watch and break to see that every exit gives the slot and the connection back.
+import {
+  activeExportCopies,
+  cancelExportCopies,
+  idleEventTransactions,
+  loadEvents,
+  lockEventsTable,
+  runningExportCopies,
+} from './drivers/postgres-events';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -191,13 +200,7 @@ describe('GET /v1/export/events', () => {
 
   it('a client that goes away stops the query and frees its connection', async () => {
     // Enough rows that the export cannot finish before the client leaves.
-    await server.tally.db.query(
-      `INSERT INTO events (workspace_id, ts, id, session_id, name, type, properties)
-       SELECT $1, timestamptz '2026-04-01T12:00:00Z' + g * interval '1 ms', gen_random_uuid(), 'bulk', 'bulk', 'custom',
-              jsonb_build_object('pad', repeat('x', 200))
-         FROM generate_series(1, 100000) AS g`,
-      [team.teamId],
-    );
+    await insertBulk(server, team.teamId, '2026-04-01T12:00:00Z', 100_000, 200);
     const controller = new AbortController();
     const response = await fetch(exportUrl({ ...RANGE, format: 'csv' }), {
       headers: { authorization: `Bearer ${editorKey}` },
@@ -206,8 +209,7 @@ describe('GET /v1/export/events', () => {
     const reader = response.body?.getReader();
     const first = await reader?.read();
     expect(first?.value?.length).toBeGreaterThan(0);
-    const copying = () =>
-      scalar(server, `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%' AND state = 'active'`, []);
+    const copying = () => activeExportCopies(server);
     expect(await copying()).toBe(1);
     controller.abort();
     const stoppedWithin = await waitFor(async () => (await copying()) === 0, 5_000, 'the COPY stopped');
@@ -381,19 +383,25 @@ describe('GET /v1/export/events with a filter (the analytics queries’ filter a
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Events of one day with ~1 KB of properties each: tens of megabytes of export from little
- * storage (TOAST compresses the padding), far more than the sockets' buffers hold, so a reader
- * that never reads blocks the server on back-pressure.
+ * `rows` events a millisecond apart from `start`, with `pad` bytes (1 KB by default) of properties
+ * each: tens of megabytes of export, far more than the sockets' buffers hold, so a reader that
+ * never reads blocks the server on back-pressure. Written by the engine's bulk loader.
  */
-async function insertBulk(srv: TestServer, workspaceId: string, day: string, rows: number): Promise<void> {
-  await ensureEventPartitions(srv, [new Date(day)]);
-  await srv.tally.db.query(
-    `INSERT INTO events (workspace_id, ts, id, session_id, name, type, properties)
-     SELECT $1, $2::timestamptz + g * interval '1 ms', gen_random_uuid(), 'bulk', 'bulk', 'custom',
-            jsonb_build_object('pad', repeat('x', 1000))
-       FROM generate_series(1, $3::int) AS g`,
-    [workspaceId, day, rows],
-  );
+async function insertBulk(
+  srv: TestServer,
+  workspaceId: string,
+  start: string,
+  rows: number,
+  pad = 1000,
+): Promise<void> {
+  const from = Date.parse(start);
+  const properties = { pad: 'x'.repeat(pad) };
+  function* bulk() {
+    for (let g = 1; g <= rows; g += 1) {
+      yield { timestamp: new Date(from + g), sessionId: 'bulk', name: 'bulk', properties };
+    }
+  }
+  await loadEvents(srv, workspaceId, bulk());
 }
 
 function dayRange(day: string): { from: string; to: string } {
@@ -401,15 +409,8 @@ function dayRange(day: string): { from: string; to: string } {
   return { from: from.toISOString(), to: new Date(from.getTime() + 24 * 3600 * 1000).toISOString() };
 }
 
-/** Backends of the server's database that run an export's COPY (waiting or not). */
-function copyBackends(srv: TestServer): Promise<number> {
-  return scalar(
-    srv,
-    `SELECT count(*) AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY (%'`,
-    [],
-  );
-}
+/** Export COPYs running on the server's database (waiting or not). */
+const copyBackends = runningExportCopies;
 
 /** Slots taken on the server: all of them, or one workspace's. */
 function slots(srv: TestServer, workspaceId?: string): number {
@@ -500,10 +501,7 @@ describe('an export always gives its slot and its database connection back', () 
       expect((await reader.read()).value?.length).toBeGreaterThan(0);
       // The COPY is blocked on the unread socket; cancelling it makes the COPY fail.
       await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY runs');
-      await server.tally.db.query(
-        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
-          WHERE datname = current_database() AND query LIKE 'COPY (%'`,
-      );
+      await cancelExportCopies(server);
       // The response is cut (no clean end), not completed.
       await expect(
         (async () => {
@@ -522,25 +520,18 @@ describe('an export always gives its slot and its database connection back', () 
     'a %s COPY that fails before its first byte answers JSON, not the file (no Fastify error leaks)',
     async (format) => {
       // Hold the events table so that the COPY waits, then cancel it while it waits.
-      const locker = new Client({ connectionString: server.databaseUrl });
-      await locker.connect();
+      const lock = await lockEventsTable(server);
       try {
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
         const pending = exportAs(server, { ...RANGE, format }, editorKey);
         await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY waits for the lock');
-        await locker.query(
-          `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
-            WHERE datname = current_database() AND query LIKE 'COPY (%'`,
-        );
+        await cancelExportCopies(server);
         const res = await pending;
         expect(res.status).toBe(500);
         expect(res.headers.get('content-type')).toContain('application/json');
         expect(res.headers.get('content-disposition')).toBeNull();
         expect(JSON.parse(res.text)).toMatchObject({ error: 'INTERNAL_SERVER_ERROR' });
       } finally {
-        await locker.query('ROLLBACK');
-        await locker.end();
+        await lock.release();
       }
       await waitFor(() => slots(server) === 0, 30_000, 'the slot is free');
       await goodExport(format);
@@ -571,11 +562,9 @@ describe('CSV cells that a spreadsheet would run as formulas', () => {
   beforeAll(async () => {
     await track(server, editorKey, { events: EVENTS });
     // A negative number (the ingest takes none, but a number column is never a formula).
-    await server.tally.db.query(
-      `INSERT INTO events (workspace_id, ts, id, session_id, name, type, duration_ms)
-       VALUES ($1, '2026-04-07T10:05:00Z', $2, 's', 'negative', 'custom', -5)`,
-      [team.teamId, id(5)],
-    );
+    await loadEvents(server, team.teamId, [
+      { id: id(5), timestamp: new Date('2026-04-07T10:05:00Z'), sessionId: 's', name: 'negative', durationMs: -5 },
+    ]);
   });
 
   it('starts every text cell beginning with = + - @ tab or CR with a quote; numbers and JSON stay', async () => {
@@ -787,14 +776,7 @@ describe('an export whose reader stalls', () => {
     await waitFor(() => slots(stall) === 0, 30_000, 'the stalled exports are ended');
     await waitFor(async () => (await copyBackends(stall)) === 0, 30_000, 'their COPYs are gone');
     // No transaction of the export is left open either.
-    expect(
-      await scalar(
-        stall,
-        `SELECT count(*) AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = 'tally-events' AND state LIKE 'idle in transaction%'`,
-        [],
-      ),
-    ).toBe(0);
+    expect(await idleEventTransactions(stall)).toBe(0);
     for (const reader of readers) expect(isCutResponse(await reader.drain())).toBe(true);
     // The workspace's slots are back.
     const again = await exportAs(stall, bulk(), owner.accessToken);

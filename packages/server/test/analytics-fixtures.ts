@@ -1,6 +1,14 @@
+import type { EventFilter } from '@tally/shared';
+import type { EventData, OverviewData, SessionData } from '../src/modules/events/event-store';
 import type { TestServer } from './harness';
 
-/** Helpers of the analytics tests: keys, sending batches, raw counts. */
+/**
+ * Helpers of the analytics tests: keys, sending batches, and what the event store holds as the
+ * store itself answers it (`server.tally.services.events`, the `EventStore` interface). These
+ * tests never read an engine's tables: they must pass unchanged on every engine
+ * (analytics-tests-engine-neutral.test.ts keeps it so); what is about PostgreSQL's tables is
+ * tested in event-store/postgres-engine.test.ts.
+ */
 
 /**
  * Settings for a server whose fixtures carry fixed dates (late 2025 on): ingest's timestamp
@@ -50,11 +58,6 @@ export async function track(server: TestServer, key: string, body: unknown): Pro
   const res = await postEvents(server, key, body);
   if (res.status !== 202) throw new Error(`ingest failed ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
-}
-
-export async function scalar(server: TestServer, sql: string, params: unknown[]): Promise<number> {
-  const rows: Array<{ n: string | number | null }> = await server.tally.db.query(sql, params);
-  return Number(rows[0]?.n ?? 0);
 }
 
 export const ANALYTICS = `query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput, $saved: ID, $interval: Interval,
@@ -132,21 +135,69 @@ export interface AnalyticsResult {
   activity: Connection<EventResult>;
 }
 
+/** Every time an event can have: the store's answers over it are everything it holds. */
+export const ALL_TIME = { from: new Date('1970-01-01T00:00:00Z'), to: new Date('2100-01-01T00:00:00Z') };
+
 /**
- * The PostgreSQL store's partitions for the months of `times`, for tests that write rows straight
- * into its tables (bulk loads far faster than ingest).
+ * The events a workspace holds in `range` (all time by default), in `(ts, id)` order, as the
+ * store's `scanEvents` gives them, optionally filtered.
  */
-export async function ensureEventPartitions(server: TestServer, times: readonly Date[]): Promise<void> {
-  for (const at of times) {
-    await server.tally.db.query(`SELECT tally_ensure_events_partition($1::timestamptz)`, [at.toISOString()]);
+export async function storedEvents(
+  server: TestServer,
+  workspaceId: string,
+  options: { range?: { from: Date | string; to: Date | string }; filters?: EventFilter[] } = {},
+): Promise<EventData[]> {
+  const range = options.range ?? ALL_TIME;
+  const events: EventData[] = [];
+  for await (const batch of server.tally.services.events.scanEvents({
+    workspaceId,
+    from: new Date(range.from),
+    to: new Date(range.to),
+    filters: options.filters ?? [],
+  })) {
+    events.push(...batch);
   }
+  return events;
 }
 
-/** The PostgreSQL store's partitions of `events` (`events_pYYYY_MM`). */
-export async function eventPartitions(server: TestServer): Promise<string[]> {
-  const rows: Array<{ name: string }> = await server.tally.db.query(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = 'events'::regclass ORDER BY 1`,
-  );
-  return rows.map((row) => row.name);
+/** How many events of one session a workspace holds (0 when it holds none). */
+export async function eventsOfSession(server: TestServer, workspaceId: string, sessionId: string): Promise<number> {
+  return (await storedEvents(server, workspaceId)).filter((event) => event.sessionId === sessionId).length;
+}
+
+/** A session as the store answers it, or null. */
+export function storedSession(server: TestServer, workspaceId: string, sessionId: string): Promise<SessionData | null> {
+  return server.tally.services.events.session(workspaceId, sessionId);
+}
+
+/**
+ * Everything of a workspace that a reader can see, as counts: events and sessions listed, and
+ * the aggregates (totals by day, usage by name), which come from an engine's rollups when it
+ * keeps them. All zero once it is purged.
+ */
+export async function storeContents(
+  server: TestServer,
+  workspaceId: string,
+): Promise<{ events: number; sessions: number; overview: OverviewData; usage: number }> {
+  const store = server.tally.services.events;
+  // Not all time: the overview's series has a point per day of the range.
+  const query = {
+    workspaceId,
+    from: new Date('2020-01-01T00:00:00Z'),
+    to: new Date('2031-01-01T00:00:00Z'),
+    filters: [],
+  };
+  let sessions = 0;
+  let after = null;
+  for (;;) {
+    const page = await store.sessions(query, { first: 500, after });
+    sessions += page.nodes.length;
+    const last = page.nodes.at(-1);
+    if (!page.hasNextPage || !last) break;
+    after = { startedAt: last.startedAt, id: last.id };
+  }
+  const overview = await store.overview(query, 'DAY');
+  overview.series = overview.series.filter((point) => point.events > 0 || point.sessions > 0);
+  const usage = (await store.toolsUsage(query, 1000)).reduce((sum, row) => sum + row.count, 0);
+  return { events: (await storedEvents(server, workspaceId)).length, sessions, overview, usage };
 }

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expireEventIds } from '../src/modules/events/postgres/id-ledger';
 import { ingestReference } from '../src/modules/events/ingest.schema';
-import { Pool } from 'pg';
-import { EventPartitions, monthKey } from '../src/modules/events/postgres/partitions';
 import { createRoleTeam, type RoleTeam, createKeySecret } from './factories';
 import { type TestServer, startTestServer } from './harness';
-import { drainJobs } from './drivers/jobs';
 import { loadConfig } from '../src/platform/config';
-import { FIXED_DATES_WINDOW, eventPartitions, postEvents, scalar, track } from './analytics-fixtures';
+import {
+  FIXED_DATES_WINDOW,
+  eventsOfSession,
+  postEvents,
+  storedEvents,
+  storedSession,
+  track,
+} from './analytics-fixtures';
+
+const DAY = 24 * 60 * 60 * 1000;
 
 let server: TestServer;
 let team: RoleTeam;
@@ -29,11 +34,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const countEvents = (sessionId: string) =>
-  scalar(server, `SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND session_id = $2`, [
-    team.teamId,
-    sessionId,
-  ]);
+/** Events of a session that the store holds for the team (what every query of it reads). */
+const countEvents = (sessionId: string) => eventsOfSession(server, team.teamId, sessionId);
 
 describe('POST /v1/events: who may send', () => {
   it("an EDITOR key sends a batch: 202 { accepted } once it is stored, in the key's workspace", async () => {
@@ -47,10 +49,10 @@ describe('POST /v1/events: who may send', () => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
     expect(await countEvents(sessionId)).toBe(2);
-    const rows: Array<{ type: string; name: string }> = await server.tally.db.query(
-      `SELECT name, type FROM events WHERE workspace_id = $1 AND session_id = $2 ORDER BY name`,
-      [team.teamId, sessionId],
-    );
+    const rows = (await storedEvents(server, team.teamId))
+      .filter((event) => event.sessionId === sessionId)
+      .map(({ name, type }) => ({ name, type }))
+      .sort((x, y) => x.name.localeCompare(y.name));
     expect(rows).toEqual([
       { name: 'open', type: 'custom' },
       { name: 'search', type: 'tool_call' },
@@ -87,7 +89,9 @@ describe('POST /v1/events: who may send', () => {
       events: [{ sessionId, name: 'x' }],
     });
     expect(res.status).toBe(400);
-    expect(await scalar(server, `SELECT count(*) AS n FROM events WHERE session_id = $1`, [sessionId])).toBe(0);
+    // Neither in the key's workspace nor in the one the body named.
+    expect(await countEvents(sessionId)).toBe(0);
+    expect(await eventsOfSession(server, team.stranger.personalWorkspaceId, sessionId)).toBe(0);
   });
 });
 
@@ -111,7 +115,7 @@ describe('POST /v1/events: validation', () => {
     );
     expect(paths).not.toContain('events[0].name');
     expect(await countEvents(sessionId)).toBe(0);
-    expect(await scalar(server, `SELECT count(*) AS n FROM sessions WHERE id = $1`, [sessionId])).toBe(0);
+    expect(await storedSession(server, team.teamId, sessionId)).toBeNull();
   });
 
   it('refuses unknown fields, empty batches, too many events and control characters in properties', async () => {
@@ -168,7 +172,7 @@ describe('POST /v1/events: validation', () => {
       },
     });
     expect(await countEvents(sessionId)).toBe(0);
-    expect(await scalar(server, `SELECT count(*) AS n FROM sessions WHERE id = $1`, [sessionId])).toBe(0);
+    expect(await storedSession(server, team.teamId, sessionId)).toBeNull();
 
     await track(server, editorKey, {
       events: [{ sessionId, name: 'deep enough', properties: nested(32) }],
@@ -202,19 +206,16 @@ describe('POST /v1/events: idempotency', () => {
       duplicates: 2,
     });
     expect(await countEvents(sessionId)).toBe(3);
-    const session: Array<{ event_count: number; error_count: number }> = await server.tally.db.query(
-      `SELECT event_count, error_count FROM sessions WHERE workspace_id = $1 AND id = $2`,
-      [team.teamId, sessionId],
-    );
-    expect(session).toEqual([{ event_count: 3, error_count: 1 }]);
+    expect(await storedSession(server, team.teamId, sessionId)).toMatchObject({ eventCount: 3, errorCount: 1 });
+    // The aggregates count them once too, before and after the engine's upkeep (whole days: an
+    // engine may answer them from its rollups).
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    const days = { workspaceId: team.teamId, from: new Date(today - DAY), to: new Date(today + 2 * DAY), filters: [] };
+    const retried = async () =>
+      (await server.tally.services.events.toolsUsage(days, 100)).find((row) => row.name === 'retry');
+    expect(await retried()).toMatchObject({ count: 3, sessions: 1, errors: 1 });
     await server.tally.services.events.settle();
-    expect(
-      await scalar(
-        server,
-        `SELECT sum(events) AS n FROM event_rollups_hourly WHERE workspace_id = $1 AND name = 'retry'`,
-        [team.teamId],
-      ),
-    ).toBe(3);
+    expect(await retried()).toMatchObject({ count: 3, sessions: 1, errors: 1 });
   });
 
   it('a resent batch with client ids and timestamps is stored once (by the primary key), mixed or not', async () => {
@@ -233,18 +234,8 @@ describe('POST /v1/events: idempotency', () => {
     const more = { ...timed[0], id: randomUUID() };
     expect(await track(server, editorKey, { events: [timed[1], more] })).toEqual({ accepted: 2, duplicates: 1 });
     expect(await countEvents(sessionId)).toBe(5);
-    // Only the id without a timestamp needed a claim.
-    expect(
-      await scalar(server, `SELECT count(*) AS n FROM event_ids WHERE workspace_id = $1 AND id = ANY($2::uuid[])`, [
-        team.teamId,
-        [...timed.map((e) => e.id), untimed.id, more.id],
-      ]),
-    ).toBe(1);
-    const [session]: Array<{ event_count: number }> = await server.tally.db.query(
-      `SELECT event_count FROM sessions WHERE workspace_id = $1 AND id = $2`,
-      [team.teamId, sessionId],
-    );
-    expect(session?.event_count).toBe(5);
+    // (Which ids needed a claim in PostgreSQL's id ledger: event-store/postgres-engine.test.ts.)
+    expect((await storedSession(server, team.teamId, sessionId))?.eventCount).toBe(5);
     const usage = await server.tally.services.events.toolsUsage(
       {
         workspaceId: team.teamId,
@@ -255,23 +246,6 @@ describe('POST /v1/events: idempotency', () => {
       10,
     );
     expect(usage.find((row) => row.name === 'timed-retry')).toMatchObject({ count: 4, sessions: 1 });
-  });
-
-  it('claims of ids sent without a timestamp expire after 30 days; newer ones stay', async () => {
-    const [old, recent] = [randomUUID(), randomUUID()];
-    await server.tally.db.query(
-      `INSERT INTO event_ids (workspace_id, id, created_at) VALUES ($1, $2, now() - interval '31 days'),
-              ($1, $3, now() - interval '29 days')`,
-      [team.teamId, old, recent],
-    );
-    const result = await expireEventIds(server.tally.db);
-    expect(result.done).toBe(true);
-    expect(result.deleted).toBeGreaterThanOrEqual(1);
-    const left: Array<{ id: string }> = await server.tally.db.query(
-      `SELECT id FROM event_ids WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
-      [team.teamId, [old, recent]],
-    );
-    expect(left).toEqual([{ id: recent }]);
   });
 
   it('the same client id in another workspace is another event', async () => {
@@ -305,155 +279,128 @@ describe('sessions kept current', () => {
       events: [{ sessionId: `other-${sessionId}`, name: 'z' }],
       sessions: [{ id: sessionId, userId: 'ada-2', attributes: { plan: 'pro' } }],
     });
-    const rows: Array<Record<string, unknown>> = await server.tally.db.query(
-      `SELECT started_at, ended_at, event_count, error_count, user_id, attributes FROM sessions
-        WHERE workspace_id = $1 AND id = $2`,
-      [team.teamId, sessionId],
-    );
-    expect(rows).toEqual([
-      {
-        started_at: new Date('2026-03-02T09:58:30.000Z'),
-        ended_at: new Date('2026-03-02T10:05:00.000Z'),
-        event_count: 3,
-        error_count: 1,
-        user_id: 'ada-2',
-        attributes: { app: '1.1', os: 'linux', plan: 'pro' },
-      },
-    ]);
-    // The session rollup moved the session to its new start hour and tracks its duration.
+    expect(await storedSession(server, team.teamId, sessionId)).toEqual({
+      id: sessionId,
+      startedAt: new Date('2026-03-02T09:58:30.000Z'),
+      endedAt: new Date('2026-03-02T10:05:00.000Z'),
+      eventCount: 3,
+      errorCount: 1,
+      userId: 'ada-2',
+      attributes: { app: '1.1', os: 'linux', plan: 'pro' },
+    });
+    // The session counts at its new start hour, with its whole duration, before and after the
+    // engine's upkeep (PostgreSQL's session rollup: event-store/postgres-engine.test.ts).
+    const hours = {
+      workspaceId: team.teamId,
+      from: new Date('2026-03-02T09:00Z'),
+      to: new Date('2026-03-02T11:00Z'),
+      filters: [],
+    };
+    const byHour = async () => {
+      const overview = await server.tally.services.events.overview(hours, 'HOUR');
+      return {
+        sessions: overview.sessions,
+        avg: overview.avgSessionDurationMs,
+        series: overview.series.map((point) => [point.at.toISOString(), point.sessions]),
+      };
+    };
+    const expected = {
+      sessions: 1,
+      avg: 390_000,
+      series: [
+        ['2026-03-02T09:00:00.000Z', 1],
+        ['2026-03-02T10:00:00.000Z', 0],
+      ],
+    };
+    expect(await byHour()).toEqual(expected);
     await server.tally.services.events.settle();
-    expect(
-      await scalar(server, `SELECT count(*) AS n FROM session_rollup_deltas WHERE workspace_id = $1`, [team.teamId]),
-    ).toBe(0);
-    const rollup: Array<{ hour: Date; sessions: string; duration: string }> = await server.tally.db.query(
-      `SELECT hour, sessions, duration_sum_ms AS duration FROM session_rollups_hourly
-        WHERE workspace_id = $1 AND hour >= '2026-03-02T09:00Z' AND hour < '2026-03-02T11:00Z' ORDER BY hour`,
-      [team.teamId],
-    );
-    expect(rollup.map((r) => [r.hour.toISOString(), Number(r.sessions), Number(r.duration)])).toEqual([
-      ['2026-03-02T09:00:00.000Z', 1, 390_000],
-      ['2026-03-02T10:00:00.000Z', 0, 0],
-    ]);
+    expect(await byHour()).toEqual(expected);
   });
 });
 
-describe('partitions', () => {
-  it('the current month and the next three exist from the start (and the job makes them again)', async () => {
-    const now = new Date();
-    const expected = [0, 1, 2, 3].map((i) => {
-      const month = monthKey(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)));
-      return `events_p${month.replace('-', '_')}`;
-    });
-    expect(await eventPartitions(server)).toEqual(expect.arrayContaining(expected));
-    await server.tally.jobs.send('events.partitions', {});
-    await drainJobs(server.tally, 'events.partitions', 10_000);
-    expect(await eventPartitions(server)).toEqual(expect.arrayContaining(expected));
+describe('the timestamp window', () => {
+  let windowed: TestServer;
+  let key: string;
+  let workspaceId: string;
+  beforeAll(async () => {
+    // The defaults: the last 366 days to 24 hours ahead.
+    windowed = await startTestServer();
+    const t = await createRoleTeam(windowed, 'Window');
+    workspaceId = t.teamId;
+    key = await createKeySecret(windowed, t.owner, t.teamId, 'EDITOR');
   });
+  afterAll(() => windowed.close());
 
-  it('an event in a month without a partition still goes in: its month is created on demand', async () => {
-    const sessionId = `s-${randomUUID()}`;
-    expect(await eventPartitions(server)).not.toContain('events_p2021_07');
-    await track(server, editorKey, { events: [{ sessionId, name: 'old', timestamp: '2021-07-15T12:00:00Z' }] });
-    expect(await countEvents(sessionId)).toBe(1);
-    expect(await eventPartitions(server)).toContain('events_p2021_07');
-  });
+  const stored = async () => (await storedEvents(windowed, workspaceId)).length;
+  const WINDOW = /^must lie between (\S+) and (\S+): events are taken from the last 366 days to 24 hours ahead$/;
 
-  describe('the timestamp window', () => {
-    const DAY = 24 * 60 * 60 * 1000;
-    let windowed: TestServer;
-    let key: string;
-    let workspaceId: string;
-    beforeAll(async () => {
-      // The defaults: the last 366 days to 24 hours ahead.
-      windowed = await startTestServer();
-      const t = await createRoleTeam(windowed, 'Window');
-      workspaceId = t.teamId;
-      key = await createKeySecret(windowed, t.owner, t.teamId, 'EDITOR');
-    });
-    afterAll(() => windowed.close());
-
-    const stored = () => scalar(windowed, `SELECT count(*) AS n FROM events WHERE workspace_id = $1`, [workspaceId]);
-    const WINDOW = /^must lie between (\S+) and (\S+): events are taken from the last 366 days to 24 hours ahead$/;
-
-    it('a batch with one event outside it is refused whole, naming the window; no partition is made', async () => {
-      const partitions = await eventPartitions(windowed);
-      const old = new Date(Date.now() - 367 * DAY);
-      const ahead = new Date(Date.now() + 25 * 60 * 60 * 1000);
-      const cases: Array<[unknown[], string[]]> = [
+  // (That a refused batch creates no partition either: event-store/postgres-engine.test.ts.)
+  it('a batch with one event outside it is refused whole, naming the window; nothing is stored', async () => {
+    const old = new Date(Date.now() - 367 * DAY);
+    const ahead = new Date(Date.now() + 25 * 60 * 60 * 1000);
+    const cases: Array<[unknown[], string[]]> = [
+      [
         [
-          [
-            { sessionId: 's', name: 'now' },
-            { sessionId: 's', name: 'old', timestamp: old.toISOString() },
-          ],
-          ['events[1].timestamp'],
-        ],
-        [[{ sessionId: 's', name: 'ahead', timestamp: ahead.toISOString() }], ['events[0].timestamp']],
-        [
-          [
-            { sessionId: 's', name: '2000', timestamp: '2000-01-01T00:00:00Z' },
-            { sessionId: 's', name: '2099', timestamp: '2099-06-01T00:00:00+02:00' },
-          ],
-          ['events[0].timestamp', 'events[1].timestamp'],
-        ],
-      ];
-      for (const [events, paths] of cases) {
-        const before = Date.now();
-        const res = await postEvents(windowed, key, { events });
-        expect({ events, status: res.status, error: res.body['error'], message: res.body['message'] }).toEqual({
-          events,
-          status: 400,
-          error: 'BAD_USER_INPUT',
-          message: `The batch was not stored: ${paths.length} problem(s) found.`,
-        });
-        const issues = res.body['issues'] as Array<{ path: string; message: string }>;
-        expect(issues.map((issue) => issue.path)).toEqual(paths);
-        for (const issue of issues) {
-          const [, from = '', to = ''] = WINDOW.exec(issue.message) ?? [];
-          // The window named is the one applied: 366 days back and 24 hours ahead of the arrival.
-          expect(Date.parse(to) - Date.parse(from)).toBe(366 * DAY + DAY);
-          expect(Date.parse(from)).toBeGreaterThanOrEqual(before - 366 * DAY);
-          expect(Date.parse(from)).toBeLessThanOrEqual(Date.now() - 366 * DAY);
-        }
-      }
-      expect(await stored()).toBe(0);
-      expect(await eventPartitions(windowed)).toEqual(partitions);
-    });
-
-    it('events just inside it go in (a past month gets its partition on demand)', async () => {
-      const old = new Date(Date.now() - 365 * DAY);
-      const ahead = new Date(Date.now() + 23 * 60 * 60 * 1000);
-      await track(windowed, key, {
-        events: [
+          { sessionId: 's', name: 'now' },
           { sessionId: 's', name: 'old', timestamp: old.toISOString() },
-          { sessionId: 's', name: 'ahead', timestamp: ahead.toISOString() },
         ],
+        ['events[1].timestamp'],
+      ],
+      [[{ sessionId: 's', name: 'ahead', timestamp: ahead.toISOString() }], ['events[0].timestamp']],
+      [
+        [
+          { sessionId: 's', name: '2000', timestamp: '2000-01-01T00:00:00Z' },
+          { sessionId: 's', name: '2099', timestamp: '2099-06-01T00:00:00+02:00' },
+        ],
+        ['events[0].timestamp', 'events[1].timestamp'],
+      ],
+    ];
+    for (const [events, paths] of cases) {
+      const before = Date.now();
+      const res = await postEvents(windowed, key, { events });
+      expect({ events, status: res.status, error: res.body['error'], message: res.body['message'] }).toEqual({
+        events,
+        status: 400,
+        error: 'BAD_USER_INPUT',
+        message: `The batch was not stored: ${paths.length} problem(s) found.`,
       });
-      expect(await stored()).toBe(2);
-      expect(await eventPartitions(windowed)).toContain(`events_p${monthKey(old).replace('-', '_')}`);
-    });
-
-    it('is a setting: EVENT_TIMESTAMP_MAX_AGE_DAYS and EVENT_TIMESTAMP_MAX_AHEAD_HOURS, checked at start', () => {
-      expect(loadConfig({}).eventTimestampWindow).toEqual({ maxAgeDays: 366, maxAheadHours: 24 });
-      expect(
-        loadConfig({ EVENT_TIMESTAMP_MAX_AGE_DAYS: '30', EVENT_TIMESTAMP_MAX_AHEAD_HOURS: '0' }).eventTimestampWindow,
-      ).toEqual({ maxAgeDays: 30, maxAheadHours: 0 });
-      for (const bad of [
-        { EVENT_TIMESTAMP_MAX_AGE_DAYS: '0' },
-        { EVENT_TIMESTAMP_MAX_AGE_DAYS: 'a year' },
-        { EVENT_TIMESTAMP_MAX_AHEAD_HOURS: '-1' },
-      ]) {
-        expect(() => loadConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0] ?? ''));
+      const issues = res.body['issues'] as Array<{ path: string; message: string }>;
+      expect(issues.map((issue) => issue.path)).toEqual(paths);
+      for (const issue of issues) {
+        const [, from = '', to = ''] = WINDOW.exec(issue.message) ?? [];
+        // The window named is the one applied: 366 days back and 24 hours ahead of the arrival.
+        expect(Date.parse(to) - Date.parse(from)).toBe(366 * DAY + DAY);
+        expect(Date.parse(from)).toBeGreaterThanOrEqual(before - 366 * DAY);
+        expect(Date.parse(from)).toBeLessThanOrEqual(Date.now() - 366 * DAY);
       }
-    });
+    }
+    expect(await stored()).toBe(0);
+    expect(await storedSession(windowed, workspaceId, 's')).toBeNull();
   });
-  it('instances creating the same month at once all succeed', async () => {
-    const pools = Array.from({ length: 4 }, () => new Pool({ connectionString: server.databaseUrl, max: 1 }));
-    try {
-      const month = [new Date('2004-02-10T00:00:00Z')];
-      await Promise.all(pools.map((pool) => new EventPartitions(pool).ensureFor(month)));
-      expect(await eventPartitions(server)).toContain('events_p2004_02');
-    } finally {
-      await Promise.all(pools.map((pool) => pool.end()));
+
+  it('events just inside it go in', async () => {
+    const old = new Date(Date.now() - 365 * DAY);
+    const ahead = new Date(Date.now() + 23 * 60 * 60 * 1000);
+    await track(windowed, key, {
+      events: [
+        { sessionId: 's', name: 'old', timestamp: old.toISOString() },
+        { sessionId: 's', name: 'ahead', timestamp: ahead.toISOString() },
+      ],
+    });
+    expect((await storedEvents(windowed, workspaceId)).map((event) => event.name)).toEqual(['old', 'ahead']);
+  });
+
+  it('is a setting: EVENT_TIMESTAMP_MAX_AGE_DAYS and EVENT_TIMESTAMP_MAX_AHEAD_HOURS, checked at start', () => {
+    expect(loadConfig({}).eventTimestampWindow).toEqual({ maxAgeDays: 366, maxAheadHours: 24 });
+    expect(
+      loadConfig({ EVENT_TIMESTAMP_MAX_AGE_DAYS: '30', EVENT_TIMESTAMP_MAX_AHEAD_HOURS: '0' }).eventTimestampWindow,
+    ).toEqual({ maxAgeDays: 30, maxAheadHours: 0 });
+    for (const bad of [
+      { EVENT_TIMESTAMP_MAX_AGE_DAYS: '0' },
+      { EVENT_TIMESTAMP_MAX_AGE_DAYS: 'a year' },
+      { EVENT_TIMESTAMP_MAX_AHEAD_HOURS: '-1' },
+    ]) {
+      expect(() => loadConfig(bad)).toThrow(new RegExp(Object.keys(bad)[0] ?? ''));
     }
   });
 });
@@ -475,10 +422,11 @@ describe('rate limit', () => {
       expect((await postEvents(limited, key, { events: three.events.slice(0, 2) })).status).toBe(202);
       // Counts are shared through PostgreSQL in batches.
       await limited.tally.services.ingest.flushLimits();
-      expect(await scalar(limited, `SELECT sum(points) AS n FROM rate_limits WHERE key LIKE 'ingest_key:%'`, [])).toBe(
-        5,
+      const points: Array<{ n: string }> = await limited.tally.db.query(
+        `SELECT sum(points) AS n FROM rate_limits WHERE key LIKE 'ingest_key:%'`,
       );
-      expect(await scalar(limited, `SELECT count(*) AS n FROM events WHERE workspace_id = $1`, [t.teamId])).toBe(5);
+      expect(Number(points[0]?.n)).toBe(5);
+      expect(await storedEvents(limited, t.teamId)).toHaveLength(5);
     } finally {
       await limited.close();
     }

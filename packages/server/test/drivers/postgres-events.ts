@@ -1,0 +1,141 @@
+import { Client } from 'pg';
+import type { EventInput } from '../../src/modules/events/event-store';
+import type { TestServer } from '../harness';
+
+/**
+ * The PostgreSQL event store as tests drive it: its tables, partitions and statements. Used by
+ * the engine's own tests (event-store/postgres-engine.test.ts) and, for what only an engine can
+ * tell, by API-level tests: the export's COPY (analytics-export.test.ts), the analytics statements
+ * running now and the bulk loader (analytics-isolation.test.ts). Those tests read every answer
+ * through the API or the `EventStore` (analytics-fixtures.ts); another engine brings a driver of
+ * its own with these same functions.
+ */
+
+/** A count (`n`) from one SQL statement on the server's database. */
+export async function pgCount(server: TestServer, sql: string, params: unknown[] = []): Promise<number> {
+  const rows: Array<{ n: string | number | null }> = await server.tally.db.query(sql, params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** The partitions of `events` (`events_pYYYY_MM`). */
+export async function eventPartitions(server: TestServer): Promise<string[]> {
+  const rows: Array<{ name: string }> = await server.tally.db.query(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'events'::regclass ORDER BY 1`,
+  );
+  return rows.map((row) => row.name);
+}
+
+/** The partition name of a `YYYY-MM` month. */
+export function partitionOf(month: string): string {
+  return `events_p${month.replace('-', '_')}`;
+}
+
+// --- The export's COPY (export-copy.ts): what the export tests watch and break. ---
+
+/** Backends of the server's database that run an export's COPY (waiting or not). */
+export function runningExportCopies(server: TestServer): Promise<number> {
+  return pgCount(
+    server,
+    `SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY (%'`,
+  );
+}
+
+/** Export COPYs that are running (not waiting). */
+export function activeExportCopies(server: TestServer): Promise<number> {
+  return pgCount(server, `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%' AND state = 'active'`);
+}
+
+/** Cancels every export COPY running now: the statement fails as a broken database would make it. */
+export async function cancelExportCopies(server: TestServer): Promise<void> {
+  await server.tally.db.query(
+    `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+      WHERE datname = current_database() AND query LIKE 'COPY (%'`,
+  );
+}
+
+/** Transactions of the event store's pool left open ("idle in transaction"). */
+export function idleEventTransactions(server: TestServer): Promise<number> {
+  return pgCount(
+    server,
+    `SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = 'tally-events' AND state LIKE 'idle in transaction%'`,
+  );
+}
+
+/** Analytics statements running in the server's database now (whatever pool they came from). */
+export function activeAnalyticsStatements(server: TestServer): Promise<number> {
+  return pgCount(
+    server,
+    `SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+        AND backend_type = 'client backend'
+        AND (query LIKE '%FROM sessions s%' OR query LIKE '%FROM events e%')`,
+  );
+}
+
+/**
+ * Holds the events table locked (ACCESS EXCLUSIVE) on a connection of its own, so that a reader
+ * waits, until `release()`.
+ */
+export async function lockEventsTable(server: TestServer): Promise<{ release(): Promise<void> }> {
+  const locker = new Client({ connectionString: server.databaseUrl });
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+  return {
+    async release() {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    },
+  };
+}
+
+/** An event to load straight into the store (`loadEvents`): the ingest's defaults filled in. */
+export type LoadEvent = Pick<EventInput, 'sessionId' | 'name' | 'timestamp'> & Partial<EventInput>;
+
+/**
+ * Loads events for tests that need far more of them than ingest's batches and rate limits allow
+ * in reasonable time: through the store's own write path (`writeBatch`, in big batches: 150,000
+ * events in about 5 s), so sessions and aggregates follow as they do for ingested events. Only
+ * its callers' other needs (`refreshStatistics`, the COPY helpers) make it an engine's helper.
+ */
+export async function loadEvents(
+  server: TestServer,
+  workspaceId: string,
+  events: Iterable<LoadEvent>,
+  batchSize = 5000,
+): Promise<number> {
+  let stored = 0;
+  let batch: EventInput[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    stored += (await server.tally.services.events.writeBatch(workspaceId, { events: batch, sessions: [] })).stored;
+    batch = [];
+  };
+  for (const event of events) {
+    batch.push({
+      id: crypto.randomUUID(),
+      clientId: false,
+      clientTimestamp: true,
+      type: 'custom',
+      userId: null,
+      durationMs: null,
+      status: null,
+      properties: null,
+      ...event,
+    });
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  return stored;
+}
+
+/**
+ * Refreshes the planner's statistics of the tables a bulk load wrote, as autovacuum would a
+ * little later: for tests that time queries over the loaded rows as they would run in production.
+ */
+export async function refreshStatistics(server: TestServer): Promise<void> {
+  await server.tally.db.query('ANALYZE events, sessions');
+}
