@@ -1,8 +1,15 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '../src/platform/logger';
 import { createTally, type Tally } from '../src/server';
 import { createUser, SIGN_UP, type TestUser, uniqueEmail } from './factories';
-import { codeOf, createTestDatabase, gqlRequest, startTestServer, testConfig, type TestServer } from './harness';
+import {
+  codeOf,
+  createTestDatabase,
+  jsonLogSink,
+  gqlRequest,
+  startTestServer,
+  testConfig,
+  type TestServer,
+} from './harness';
 
 const aliases = (count: number, selection: string) =>
   Array.from({ length: count }, (_, i) => `a${i}: ${selection}`).join(' ');
@@ -162,12 +169,7 @@ describe('logs', () => {
   let drop: () => Promise<void>;
   const lines: Array<Record<string, unknown>> = [];
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const sink = jsonLogSink(lines);
     const database = await createTestDatabase();
     drop = () => database.drop();
     // At debug: the request line (`incoming request`) is written at debug only.

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { type Config, loadConfig } from '../src/platform/config';
 import type { JobQueueOptions } from '../src/platform/jobs/job-queue';
@@ -212,4 +213,14 @@ export async function eventually<T>(
   }
   if (!last) throw new Error(`${what}: no answer`);
   return last.answer;
+}
+
+/** A log destination that parses each JSON line the logger writes into `lines`. */
+export function jsonLogSink(lines: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
 }

@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createLogger } from '../src/platform/logger';
 import { html } from '../src/platform/mail/html';
 import { MAIL_SEND_JOB } from '../src/platform/mail/mail-send.job';
 import type { MailMessage } from '../src/platform/mail/mailer';
 import { type Tally, createTally } from '../src/server';
-import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
+import { FAST_JOBS, createTestDatabase, jsonLogSink, testConfig } from './harness';
 import { drainJobs } from './drivers/jobs';
 import { type MailCatcher, addressesOf, startMailCatcher } from './mail-catcher';
 
@@ -97,12 +96,7 @@ describe('mail over SMTP', () => {
 describe('mail without SMTP_URL', () => {
   it('writes the recipient, subject and text with its link to the log', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const sink = jsonLogSink(lines);
     const tally = await startTally({}, createLogger({ logLevel: 'info', production: false }, sink));
     try {
       expect(tally.services.mailer.sending).toBe(false);

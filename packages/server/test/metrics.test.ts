@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createLogger } from '../src/platform/logger';
 import { createTeamWithMembers, createUser, type TestUser, createKeySecret } from './factories';
-import { type TestServer, codeOf, startTestServer } from './harness';
+import { type TestServer, codeOf, jsonLogSink, startTestServer } from './harness';
 import { drainJobs } from './drivers/jobs';
 
 // Issue 11, item 8: GET /metrics after real requests, with exact counter values; who may read
@@ -48,12 +47,7 @@ describe('with METRICS_TOKEN (and a METRICS_PORT)', () => {
   const lines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const sink = jsonLogSink(lines);
     server = await startTestServer(
       { METRICS_TOKEN: TOKEN, METRICS_PORT: '0' },
       {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createLogger } from '../src/platform/logger';
 import { createTeamWithMembers, createUser, type TestUser } from './factories';
-import { type TestServer, startTestServer, waitFor } from './harness';
+import { type TestServer, jsonLogSink, startTestServer, waitFor } from './harness';
 
 // Issue 16, §6: one line per request at info (Fastify wrote two), nothing at info for probes
 // and scrapes, the request's own line carrying what an operator looks for.
@@ -17,12 +16,7 @@ describe('request logs at info', () => {
   const lines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const sink = jsonLogSink(lines);
     server = await startTestServer(
       { METRICS_TOKEN: TOKEN },
       { logger: createLogger({ logLevel: 'info', production: true }, sink) },
@@ -104,12 +98,7 @@ describe('request logs at info', () => {
 describe('request logs at debug', () => {
   it('add the incoming request line (its URL without the query string) and keep the probes', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const sink = jsonLogSink(lines);
     const server = await startTestServer({}, { logger: createLogger({ logLevel: 'debug', production: true }, sink) });
     try {
       const reqId = `probe-${randomUUID()}`;
