@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './platform/config';
+import { StartupError } from './platform/startup-error';
 import { type Clock, systemClock } from './platform/clock';
 import { createDataSource } from './platform/db/data-source';
 import { ENTITIES } from './entities';
@@ -48,6 +50,14 @@ import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-r
 import { registerIngestRoute } from './modules/events/ingest.route';
 import { IngestService } from './modules/events/ingest.service';
 import type { EventStore } from './modules/events/event-store';
+import {
+  type ClickHouse,
+  ClickHouseEventStore,
+  type ClickHouseTarget,
+  ClickHouseUnavailable,
+  migrateClickHouse,
+  openClickHouse,
+} from './modules/events/clickhouse/clickhouse-event-store';
 import { PostgresEventStore } from './modules/events/postgres/postgres-event-store';
 import { registerExportRoute } from './modules/exports/export.route';
 import { ExportService } from './modules/exports/export.service';
@@ -116,6 +126,8 @@ export interface TallyOptions {
   keepEmbeddedCluster?: boolean;
   /** What API keys' expiry is decided by (tests move time forward instead of sleeping). */
   clock?: Clock;
+  /** With EVENTS_STORE=clickhouse: where ClickHouse is, instead of the settings' (tests: a database each). */
+  clickhouse?: ClickHouseTarget;
 }
 
 /** Wires Tally together: database, migrations, services, GraphQL and HTTP. */
@@ -166,6 +178,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     options: `-c statement_timeout=${config.analytics.statementTimeoutMs}`,
   });
   let limits: Limits | undefined;
+  let clickhouse: ClickHouse | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   const jobs = new JobQueue(databaseUrl, logger, db, { ...options.jobs, counters: metrics.jobs });
   metrics.watchPool('app', pool);
@@ -201,10 +214,30 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const sealer = new Sealer(jwtSecret, 'invitation-email');
     const savedFilters = new SavedFilterService(db, audit);
     const annotations = new AnnotationService(db, audit);
-    const events: EventStore = new PostgresEventStore(eventsPool, db, logger, {
-      pool: analyticsPool,
-      statementTimeoutMs: config.analytics.statementTimeoutMs,
-    });
+    let events: EventStore;
+    if (config.events.store === 'clickhouse') {
+      clickhouse = await connectClickHouse(config, options.clickhouse);
+      const applied = await migrateClickHouse(clickhouse, pool);
+      if (applied.length > 0) logger.info({ migrations: applied }, 'applied ClickHouse migrations');
+      logger.info(
+        { database: clickhouse.database, embedded: clickhouse.embedded },
+        clickhouse.embedded
+          ? 'events are stored in ClickHouse, in-process (chdb; set CLICKHOUSE_URL to use a ClickHouse server)'
+          : 'events are stored in ClickHouse',
+      );
+      events = new ClickHouseEventStore(
+        clickhouse,
+        eventsPool,
+        db,
+        { timeoutMs: config.analytics.statementTimeoutMs, maxMemoryBytes: config.events.maxQueryMemoryBytes },
+        logger,
+      );
+    } else {
+      events = new PostgresEventStore(eventsPool, db, logger, {
+        pool: analyticsPool,
+        statementTimeoutMs: config.analytics.statementTimeoutMs,
+      });
+    }
     limits = createLimits(pool, config, logger);
     const ingest = new IngestService(events, limits.ingest, config.eventTimestampWindow, {
       isLive: async (id) => (await workspaces.findLive(id)) !== null,
@@ -281,6 +314,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         logger,
         db,
         changes,
+        ...(clickhouse ? { eventsDatabase: { name: 'clickhouse', ping: pingOf(clickhouse) } } : {}),
         schemaSdl: config.production ? null : printSchemaWithDirectives(schema),
         metrics,
         authenticator,
@@ -347,6 +381,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           await pool.end();
           await eventsPool.end();
           await analyticsPool.end();
+          await clickhouse?.close();
           await db.destroy();
           await embedded?.stop();
         })();
@@ -361,8 +396,47 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await pool.end().catch(() => undefined);
     await eventsPool.end().catch(() => undefined);
     await analyticsPool.end().catch(() => undefined);
+    await clickhouse?.close().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * ClickHouse for the event store: CLICKHOUSE_URL's server, or chdb in this process with its files
+ * in DATA_DIR. One that cannot be opened stops the start with one line naming the setting.
+ */
+async function connectClickHouse(config: Config, override: ClickHouseTarget | undefined): Promise<ClickHouse> {
+  if (config.events.store !== 'clickhouse') throw new Error('not a ClickHouse configuration');
+  const { clickhouseUrl, chdbDir } = config.events;
+  const target: ClickHouseTarget =
+    override ??
+    (clickhouseUrl
+      ? { kind: 'server', url: clickhouseUrl }
+      : { kind: 'chdb', chdbDir, path: join(config.dataDir, 'clickhouse'), database: 'tally' });
+  try {
+    return await openClickHouse(target);
+  } catch (error) {
+    if (!(error instanceof ClickHouseUnavailable)) throw error;
+    const where =
+      target.kind === 'server'
+        ? `CLICKHOUSE_URL (${redactedUrl(target.url)}) cannot be used: ${error.message}`
+        : `EVENTS_STORE=clickhouse without CLICKHOUSE_URL runs ClickHouse in-process, which failed: ${error.message}`;
+    throw new StartupError(where);
+  }
+}
+
+/** A URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function pingOf(clickhouse: ClickHouse): () => Promise<void> {
+  return async () => {
+    const result = await clickhouse.client.ping();
+    if (!result.success) throw result.error;
+  };
 }

@@ -9,6 +9,7 @@ import { type Config, loadConfig } from '../src/platform/config';
 import type { JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, type TallyOptions, createTally } from '../src/server';
 import { withDatabase } from './database-url';
+import { testClickHouseTarget, testEventsStore } from './drivers/clickhouse';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -138,8 +139,11 @@ export async function startTestServer(
   const database = await createTestDatabase();
   // A deleted team's sweep (workspace-purge.ts) right after its first pass, so draining the purge
   // job waits for both instead of minutes.
-  const tally = await createTally(testConfig(database.url, env), {
+  // The engine of the run's project (server-clickhouse: ClickHouse, a database per server).
+  const clickhouse = (env['EVENTS_STORE'] ?? testEventsStore()) === 'clickhouse';
+  const tally = await createTally(testConfig(database.url, clickhouse ? { EVENTS_STORE: 'clickhouse', ...env } : env), {
     jobs: FAST_JOBS,
+    ...(clickhouse ? { clickhouse: testClickHouseTarget() } : {}),
     ...options,
     purge: { sweepAfterSeconds: 0, ...options.purge },
   });

@@ -31,6 +31,11 @@ export interface HttpDeps {
   schemaSdl: string | null;
   /** Reported by /readyz: without it the instance serves nothing from memory. */
   changes: Pick<ChangeFeed, 'connected'>;
+  /**
+   * The events' own database when it is not PostgreSQL (EVENTS_STORE=clickhouse): /readyz
+   * reports it beside PostgreSQL, and is not ready without it.
+   */
+  eventsDatabase?: { name: string; ping(): Promise<void> };
   authenticator: Authenticator;
   contextDeps: ContextDeps;
   /** REST routes of the modules (POST /v1/events, GET /v1/export/events), registered after /graphql. */
@@ -111,14 +116,29 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     app.get('/graphql/schema.graphql', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(sdl));
   }
   app.get('/readyz', async (_request, reply) => {
-    try {
-      await deps.db.query('SELECT 1');
-      // Still ready without the change feed (every read then goes to the database), but said.
-      return { status: 'ready', changeFeed: deps.changes.connected ? 'listening' : 'reconnecting' };
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'readiness check failed');
-      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    const events = deps.eventsDatabase;
+    const [postgres, other] = await Promise.all([
+      deps.db.query('SELECT 1').then(
+        () => null,
+        (error: unknown) => error,
+      ),
+      events
+        ? events.ping().then(
+            () => null,
+            (error: unknown) => error,
+          )
+        : Promise.resolve(null),
+    ]);
+    // Both databases by name: which one is down is the first thing an operator needs.
+    const databases: Record<string, 'up' | 'down'> = { postgres: postgres === null ? 'up' : 'down' };
+    if (events) databases[events.name] = other === null ? 'up' : 'down';
+    if (postgres !== null || other !== null) {
+      deps.logger.warn({ err: postgres ?? other, databases }, 'readiness check failed');
+      const down = Object.keys(databases).filter((name) => databases[name] === 'down');
+      return reply.code(503).send({ status: 'unavailable', reason: `${down.join(' and ')} unreachable`, databases });
     }
+    // Still ready without the change feed (every read then goes to the database), but said.
+    return { status: 'ready', changeFeed: deps.changes.connected ? 'listening' : 'reconnecting', databases };
   });
 
   await apollo.start();

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
-import { resolve, sep } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -53,6 +54,14 @@ const envSchema = z.object({
   ANALYTICS_QUERIES_PER_REQUEST: z.coerce.number().int().min(1).max(100).default(3),
   ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
   ANALYTICS_QUERIES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  EVENTS_STORE: z.enum(['postgres', 'clickhouse']).default('postgres'),
+  CLICKHOUSE_URL: urlString(['http', 'https']).refine(
+    (value) => value === undefined || URL.canParse(value),
+    'must be a URL such as http://user:password@host:8123/database',
+  ),
+  CLICKHOUSE_MAX_QUERY_MEMORY_MB: z.coerce.number().int().min(16).max(1_048_576).default(2048),
+  CHDB_DIR: optionalString,
+  XDG_CACHE_HOME: optionalString,
   EVENT_TIMESTAMP_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(36_500).default(366),
   EVENT_TIMESTAMP_MAX_AHEAD_HOURS: z.coerce.number().int().min(0).max(8_784).default(24),
   METRICS_TOKEN: optionalString.refine(
@@ -198,6 +207,18 @@ export interface Config {
    * The event timestamps ingest takes, relative to when a batch arrives: each month of them is
    * a partition that stays, so a batch may not reach far into the past or the future.
    */
+  /** Where events are stored (modules/events): PostgreSQL, or ClickHouse beside it. */
+  events:
+    | { store: 'postgres' }
+    | {
+        store: 'clickhouse';
+        /** Absent: ClickHouse in-process (chdb), its files in `dataDir`. */
+        clickhouseUrl: string | undefined;
+        /** Where chdb is installed (its node_modules), for the in-process engine. */
+        chdbDir: string;
+        /** Each ClickHouse query's memory limit (max_memory_usage). */
+        maxQueryMemoryBytes: number;
+      };
   eventTimestampWindow: { maxAgeDays: number; maxAheadHours: number };
   /**
    * Who reads GET /metrics: with `token`, on the public port behind it; with `port`, on a
@@ -297,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: e.ANALYTICS_STATEMENT_TIMEOUT_MS,
       queriesPerMinute: e.ANALYTICS_QUERIES_PER_MINUTE,
     },
+    events: eventsStore(e),
     eventTimestampWindow: {
       maxAgeDays: e.EVENT_TIMESTAMP_MAX_AGE_DAYS,
       maxAheadHours: e.EVENT_TIMESTAMP_MAX_AHEAD_HOURS,
@@ -307,6 +329,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsOperationNames: e.METRICS_OPERATION_NAMES,
   };
 }
+
+/**
+ * Where events live. PostgreSQL (the default) needs nothing more. ClickHouse takes CLICKHOUSE_URL
+ * (user, password and database in the URL; https:// for TLS), or without it runs in-process
+ * through chdb, installed into CHDB_DIR (scripts/ensure-chdb.mjs), with its files in DATA_DIR.
+ */
+function eventsStore(e: z.infer<typeof envSchema>): Config['events'] {
+  if (e.EVENTS_STORE === 'postgres') return { store: 'postgres' };
+  return {
+    store: 'clickhouse',
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    chdbDir: resolve(e.CHDB_DIR ?? defaultChdbDir(e.XDG_CACHE_HOME)),
+    maxQueryMemoryBytes: e.CLICKHOUSE_MAX_QUERY_MEMORY_MB * 1024 * 1024,
+  };
+}
+
+/** Where scripts/ensure-chdb.mjs installs chdb when CHDB_DIR is not set (the same rule). */
+function defaultChdbDir(cacheHome: string | undefined): string {
+  const cache = cacheHome ?? join(homedir(), '.cache');
+  return join(cache, 'tally', `chdb-${CHDB_VERSION}`);
+}
+
+/** The chdb the ClickHouse store is tested and run with (tools/chdb/package.json pins it). */
+export const CHDB_VERSION = '3.4.0';
 
 function exportLimits(e: z.infer<typeof envSchema>): Config['exportLimits'] {
   if (e.EXPORT_MAX_CONCURRENT_PER_WORKSPACE > e.EXPORT_MAX_CONCURRENT) {

@@ -1,4 +1,5 @@
 import { MemoryEventStore } from '../../src/modules/events/reference/memory-event-store';
+import { CHDB_SKIPPED, chdbAvailable } from '../drivers/clickhouse';
 import { startTestServer } from '../harness';
 import { runEventStoreContract } from './contract';
 
@@ -12,9 +13,16 @@ describe('the reference in-memory store', () => {
   );
 });
 
-describe('the PostgreSQL store', () => {
+describe.each([
+  ['the PostgreSQL store', 'postgres', true],
+  [`the ClickHouse store (chdb)${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, 'clickhouse', chdbAvailable],
+] as const)('%s', (_name, store, available) => {
+  if (!available) {
+    it.skip('runs where chdb is installed', () => undefined);
+    return;
+  }
   runEventStoreContract(async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ EVENTS_STORE: store });
     return {
       store: server.tally.services.events,
       newWorkspace: async () => {

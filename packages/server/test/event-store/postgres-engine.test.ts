@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { expireEventIds } from '../../src/modules/events/postgres/id-ledger';
+import { expireEventIds } from '../../src/modules/events/id-ledger';
 import { EVENT_PARTITIONS_JOB, EventPartitions, monthKey } from '../../src/modules/events/postgres/partitions';
 import { EVENT_TABLES } from '../../src/modules/events/postgres/tables';
 import { WORKSPACE_PURGE_JOB } from '../../src/modules/workspaces/workspace-purge';

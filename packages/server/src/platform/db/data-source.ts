@@ -7,6 +7,7 @@ import { PasswordResets1763900000004 } from './migrations/1763900000004-password
 import { Analytics1763900000005 } from './migrations/1763900000005-analytics';
 import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006-saved-filters-annotations';
 import { RollupDeltas1763900000007 } from './migrations/1763900000007-rollup-deltas';
+import { EventClaimsWithTime1763900000008 } from './migrations/1763900000008-event-claims-with-time';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   Analytics1763900000005,
   SavedFiltersAnnotations1763900000006,
   RollupDeltas1763900000007,
+  EventClaimsWithTime1763900000008,
 ];
 
 /**

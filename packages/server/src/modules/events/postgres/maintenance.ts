@@ -2,15 +2,13 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { MaintenanceJobs } from '../event-store';
 import { ROLLUP_COMPACTION_JOB, type RollupCompaction } from './compaction';
-import { EVENT_IDS_RETENTION_JOB, expireEventIds } from './id-ledger';
+import { scheduleIdLedgerExpiry } from '../id-ledger';
 import { EVENT_PARTITIONS_JOB, type EventPartitions } from './partitions';
 
 /** 03:17 UTC daily: the coming months' partitions. */
 const PARTITIONS_CRON = '17 3 * * *';
 /** Every minute: the rollup deltas folded (and whenever an instance has stored many events). */
 const COMPACTION_CRON = '* * * * *';
-/** 04:37 UTC daily: expired claims of the id ledger. */
-const ID_RETENTION_CRON = '37 4 * * *';
 
 export interface PostgresUpkeep {
   db: DataSource;
@@ -54,16 +52,5 @@ export async function registerPostgresMaintenance(jobs: MaintenanceJobs, upkeep:
   compaction.setRequester(() => jobs.send(ROLLUP_COMPACTION_JOB, {}));
   await jobs.schedule(ROLLUP_COMPACTION_JOB, COMPACTION_CRON);
 
-  jobs.define<Record<string, never>>({
-    name: EVENT_IDS_RETENTION_JOB,
-    retryLimit: 2,
-    retryDelaySeconds: 60,
-    expireInSeconds: 30 * 60,
-    policy: 'stately',
-    handler: async (_data, job) => {
-      const { deleted, done } = await expireEventIds(db, { signal: job.signal, batchSize: 5000 });
-      if (deleted > 0 || !done) logger?.info({ deleted, done }, 'expired client event ids');
-    },
-  });
-  await jobs.schedule(EVENT_IDS_RETENTION_JOB, ID_RETENTION_CRON);
+  await scheduleIdLedgerExpiry(jobs, db, logger);
 }

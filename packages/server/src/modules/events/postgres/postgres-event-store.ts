@@ -39,7 +39,7 @@ export type { AnalyticsReadPool } from './read-pool';
 /**
  * Event storage in PostgreSQL: monthly partitions of raw events (partitions.ts), sessions, hourly
  * and daily rollups fed by appended deltas (ingest.ts, compaction.ts), per-user day masks, the id
- * ledger of client ids (id-ledger.ts). This class only wires the query families together; each
+ * ledger of client ids (../id-ledger.ts). This class only wires the query families together; each
  * lives in its own file.
  */
 export class PostgresEventStore implements EventStore {

@@ -1,6 +1,7 @@
 import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import type { ReadGate } from '../event-store';
-import { isStatementTimeout, tooSlow } from './statement-timeout';
+import { tooSlow } from '../read-refusals';
+import { isStatementTimeout } from './statement-timeout';
 
 /** The analytics reads' own pool (its connections start with a `statement_timeout`). */
 export interface AnalyticsReadPool {

@@ -1,0 +1,151 @@
+import type { Readable } from 'node:stream';
+import type { Interval } from '@tally/shared';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { purgeWorkspaceRows } from '../../../platform/jobs/batched-delete';
+import type {
+  AnalyticsQuery,
+  EventBatch,
+  EventData,
+  EventKey,
+  EventStore,
+  ExportFormat,
+  MaintenanceJobs,
+  OverviewData,
+  Page,
+  PageRequest,
+  PurgeOptions,
+  ReadGate,
+  ScanOptions,
+  SessionData,
+  SessionKey,
+  UsageData,
+  WriteResult,
+} from '../event-store';
+import { serializeEvents } from '../export-format';
+import { scheduleIdLedgerExpiry } from '../id-ledger';
+import { overview, toolsUsage } from './analytics';
+import type { ClickHouse } from './connection';
+import { type ClickHouseWriter, updateSequence, writeBatch } from './ingest';
+import * as lists from './lists';
+import { ChParams, ChReads, type Tables, tablesOf } from './sql';
+
+export { type ClickHouse, type ClickHouseTarget, ClickHouseUnavailable, openClickHouse } from './connection';
+export { migrateClickHouse } from './schema';
+
+/** Rows an export reads per statement. */
+const EXPORT_PAGE = 10_000;
+
+export interface ClickHouseStoreOptions {
+  /** Each read statement's limits: max_execution_time and max_memory_usage. */
+  timeoutMs: number;
+  maxMemoryBytes: number;
+}
+
+/**
+ * Event storage in ClickHouse (EVENTS_STORE=clickhouse): raw events in a MergeTree table,
+ * sessions and per-name first uses kept by materialized views (schema.ts), the id ledger in
+ * PostgreSQL (ingest.ts). Users, teams, keys and everything else stay in PostgreSQL. This class
+ * only wires the query families together.
+ */
+export class ClickHouseEventStore implements EventStore {
+  private readonly tables: Tables;
+  private readonly reads: ChReads;
+  private readonly writer: ClickHouseWriter;
+
+  constructor(
+    private readonly ch: ClickHouse,
+    /** The id ledger's claims (ingest), on the events pool. */
+    pool: Pool,
+    /** The batched purge and the ledger's expiry. */
+    private readonly db: DataSource,
+    options: ClickHouseStoreOptions,
+    private readonly logger: Logger | null = null,
+  ) {
+    this.tables = tablesOf(ch.database);
+    this.reads = new ChReads(ch, options);
+    this.writer = { ch, pg: pool, tables: this.tables, sequence: updateSequence() };
+  }
+
+  writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
+    return writeBatch(this.writer, workspaceId, batch);
+  }
+
+  overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData> {
+    return overview(this.reads, this.tables, query, interval, gate);
+  }
+
+  toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]> {
+    return toolsUsage(this.reads, this.tables, query, limit, gate);
+  }
+
+  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>> {
+    return lists.sessions(this.reads, this.tables, query, page, gate);
+  }
+
+  session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null> {
+    return lists.session(this.reads, this.tables, workspaceId, id, gate);
+  }
+
+  sessionEvents(
+    workspaceId: string,
+    sessionId: string,
+    page: PageRequest<EventKey>,
+    gate?: ReadGate,
+  ): Promise<Page<EventData>> {
+    return lists.sessionEvents(this.reads, this.tables, workspaceId, sessionId, page, gate);
+  }
+
+  activity(query: AnalyticsQuery, page: PageRequest<EventKey>, gate?: ReadGate): Promise<Page<EventData>> {
+    return lists.activity(this.reads, this.tables, query, page, gate);
+  }
+
+  scanEvents(query: AnalyticsQuery, options?: ScanOptions): AsyncIterable<EventData[]> {
+    return lists.scanEvents(this.reads, this.tables, query, options);
+  }
+
+  /** The shared serializer over keyset pages: the same bytes as PostgreSQL's COPY, in constant memory. */
+  exportEvents(query: AnalyticsQuery, format: ExportFormat): Promise<Readable> {
+    return Promise.resolve(serializeEvents(this.scanEvents(query, { batchSize: EXPORT_PAGE }), format));
+  }
+
+  /**
+   * Lightweight DELETEs of the workspace's rows, table by table (each is idempotent, so a stopped
+   * purge carries on where it was), then its claims in the id ledger.
+   */
+  async purgeWorkspace(workspaceId: string, options: PurgeOptions = {}): Promise<{ done: boolean }> {
+    for (const table of [
+      this.tables.sessionUpdates,
+      this.tables.nameSessions,
+      this.tables.sessionStats,
+      this.tables.events,
+    ]) {
+      if (options.signal?.aborted) return { done: false };
+      const p = new ChParams();
+      await this.ch.client.command({
+        query: `DELETE FROM ${table} WHERE workspace_id = ${p.add(workspaceId, 'UUID')}`,
+        query_params: p.values,
+      });
+    }
+    const claims = await purgeWorkspaceRows(this.db, workspaceId, ['event_ids'], options);
+    return { done: claims.done };
+  }
+
+  /** The id ledger's expiry (ClickHouse merges and keeps its own parts). */
+  async registerMaintenance(jobs: MaintenanceJobs): Promise<void> {
+    await scheduleIdLedgerExpiry(jobs, this.db, this.logger);
+  }
+
+  /** Merges every table's parts now (what ClickHouse does in the background): answers stay the same. */
+  async settle(): Promise<void> {
+    for (const table of [
+      this.tables.events,
+      this.tables.sessionStats,
+      this.tables.nameSessions,
+      this.tables.sessionUpdates,
+    ]) {
+      await this.ch.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+    }
+  }
+}

@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { bucketOf } from '../duration-histogram';
+import type { EventBatch, EventInput, SessionInput, WriteResult } from '../event-store';
+import { jsonbText, propertyText } from '../query';
+import type { ClickHouse } from './connection';
+import { ChParams, type Tables, chTime } from './sql';
+
+export interface ClickHouseWriter {
+  ch: ClickHouse;
+  /** The id ledger (`event_ids`) lives in PostgreSQL: its unique key is what ClickHouse lacks. */
+  pg: Pool;
+  tables: Tables;
+  /** Orders what batches say of sessions (latest user wins, attributes merge in this order). */
+  sequence: () => number;
+}
+
+/**
+ * Stores a batch so that a retried one is never counted twice, at once (not "after a merge"):
+ *
+ * 1. Client ids are claimed in PostgreSQL's id ledger (`event_ids`: id and time, or id alone
+ *    when the client sent no time) inside a transaction that stays open until ClickHouse has the
+ *    rows: of two copies arriving together, one wins each claim, and the other's events are
+ *    duplicates. A claim commits only with the insert: one that fails claims nothing.
+ * 2. Claims last EVENT_IDS_RETENTION_DAYS; a copy WITH its time may come later than that, so the
+ *    claimed events with a time are looked up in ClickHouse (the primary key: workspace, time)
+ *    and the ones already there are duplicates — exact for as long as the event is kept.
+ * 3. The claimed events go in one insert with an `insert_deduplication_token` made from their ids:
+ *    if Tally dies after ClickHouse took them but before the claims committed, the client's retry
+ *    wins the claims again, and ClickHouse drops its identical-token insert, views included.
+ * Events without a client id are always new: a plain insert.
+ *
+ * Sessions are not rows to update: `session_stats` comes from the events (a materialized view),
+ * and what the batch says of a session's user and attributes is appended to `session_updates`
+ * (before the events, so a failed batch leaves at most an update its retry repeats).
+ */
+export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch: EventBatch): Promise<WriteResult> {
+  // A client id twice in one batch: the first copy counts.
+  const seen = new Set<string>();
+  const events = batch.events.filter((event) => {
+    if (!event.clientId) return true;
+    if (seen.has(event.id)) return false;
+    seen.add(event.id);
+    return true;
+  });
+  const claimed = events.filter((e) => e.clientId);
+  const unclaimed = events.filter((e) => !e.clientId);
+  let ledger: PoolClient | null = null;
+  try {
+    let winners: EventInput[] = [];
+    if (claimed.length > 0) {
+      ledger = await w.pg.connect();
+      await ledger.query('BEGIN');
+      winners = await claim(ledger, workspaceId, claimed);
+      winners = await withoutStored(w, workspaceId, winners);
+    }
+    const fresh = [...winners, ...unclaimed];
+    const updates = await sessionUpdates(w, workspaceId, fresh, batch.sessions);
+    if (updates.length > 0) {
+      await w.ch.client.insert({ table: w.tables.sessionUpdates, values: updates, format: 'JSONEachRow' });
+    }
+    if (winners.length > 0) {
+      const token = dedupeToken(workspaceId, winners);
+      await w.ch.client.insert({
+        // Settings of this statement only (chdb would keep a session's SET for the next one).
+        table: `${w.tables.events} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1`,
+        values: winners.map((e) => eventRow(workspaceId, e)),
+        format: 'JSONEachRow',
+      });
+    }
+    if (unclaimed.length > 0) {
+      await w.ch.client.insert({
+        table: w.tables.events,
+        values: unclaimed.map((e) => eventRow(workspaceId, e)),
+        format: 'JSONEachRow',
+      });
+    }
+    if (ledger) await ledger.query('COMMIT');
+    return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
+  } catch (error) {
+    if (ledger) await ledger.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    ledger?.release();
+  }
+}
+
+/** The claim of a client id: its time, or none (`-infinity`) when the client sent no time. */
+function claimKey(id: string, ms: number | null): string {
+  return `${id.toLowerCase()}|${ms ?? '-'}`;
+}
+
+async function claim(ledger: PoolClient, workspaceId: string, events: EventInput[]): Promise<EventInput[]> {
+  const { rows } = await ledger.query<{ id: string; ms: string | null }>(
+    `INSERT INTO event_ids (workspace_id, id, ts)
+     SELECT $1, c.id, c.ts FROM unnest($2::uuid[], $3::timestamptz[]) AS c(id, ts) ORDER BY 2, 3
+     ON CONFLICT DO NOTHING
+     RETURNING id, CASE WHEN ts = '-infinity' THEN NULL ELSE floor(extract(epoch FROM ts) * 1000)::bigint END AS ms`,
+    [
+      workspaceId,
+      events.map((e) => e.id),
+      events.map((e) => (e.clientTimestamp ? e.timestamp.toISOString() : '-infinity')),
+    ],
+  );
+  const won = new Set(rows.map((row) => claimKey(row.id, row.ms === null ? null : Number(row.ms))));
+  return events.filter((e) => won.has(claimKey(e.id, e.clientTimestamp ? e.timestamp.getTime() : null)));
+}
+
+/** The events with a client time that ClickHouse already holds (a copy older than its claim). */
+async function withoutStored(w: ClickHouseWriter, workspaceId: string, events: EventInput[]): Promise<EventInput[]> {
+  const timed = events.filter((e) => e.clientTimestamp);
+  if (timed.length === 0) return events;
+  const p = new ChParams();
+  const result = await w.ch.client.query({
+    query: `SELECT id, toUnixTimestamp64Milli(ts) AS ms FROM ${w.tables.events}
+             WHERE workspace_id = ${p.add(workspaceId, 'UUID')}
+               AND ts IN ${p.add([...new Set(timed.map((e) => chTime(e.timestamp)))], "Array(DateTime64(3, 'UTC'))")}
+               AND id IN ${p.add([...new Set(timed.map((e) => e.id.toLowerCase()))], 'Array(String)')}
+            SETTINGS output_format_json_quote_64bit_integers = 1`,
+    query_params: p.values,
+    format: 'JSONEachRow',
+  });
+  const stored = new Set((await result.json<{ id: string; ms: string }>()).map((r) => claimKey(r.id, Number(r.ms))));
+  if (stored.size === 0) return events;
+  return events.filter((e) => !e.clientTimestamp || !stored.has(claimKey(e.id, e.timestamp.getTime())));
+}
+
+/** Made from the claimed ids (a retry's events without a client time carry a new time, not a new id). */
+function dedupeToken(workspaceId: string, events: EventInput[]): string {
+  const keys = events.map((e) => claimKey(e.id, e.clientTimestamp ? e.timestamp.getTime() : null)).sort();
+  return createHash('sha256').update(workspaceId).update('\n').update(keys.join('\n')).digest('hex');
+}
+
+function eventRow(workspaceId: string, e: EventInput): Record<string, unknown> {
+  const properties = e.properties;
+  const keys = properties ? Object.keys(properties) : [];
+  const texts: Record<string, string> = {};
+  for (const key of keys) {
+    const text = propertyText(properties, key);
+    if (text !== null) texts[key] = text;
+  }
+  return {
+    workspace_id: workspaceId,
+    ts: chTime(e.timestamp),
+    id: e.id.toLowerCase(),
+    session_id: e.sessionId,
+    name: e.name,
+    type: e.type,
+    user_id: e.userId,
+    duration_ms: e.durationMs,
+    duration_bucket: e.durationMs === null ? null : bucketOf(e.durationMs),
+    status: e.status,
+    properties: properties === null ? null : jsonbText(properties),
+    prop_keys: keys,
+    prop_text: texts,
+  };
+}
+
+/**
+ * What the batch says of each session, as the reference store applies it: the user of the
+ * batch's latest stored event that has one, then the user and attributes the batch's sessions
+ * list gives — for a session with an event stored, by this batch or before (a session the store
+ * does not know is not created by its attributes alone).
+ */
+async function sessionUpdates(
+  w: ClickHouseWriter,
+  workspaceId: string,
+  fresh: EventInput[],
+  items: readonly SessionInput[],
+): Promise<Array<Record<string, unknown>>> {
+  const users = new Map<string, string | null>();
+  const byTime = [...fresh].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  for (const e of byTime) {
+    if (!users.has(e.sessionId)) users.set(e.sessionId, null);
+    if (e.userId !== null) users.set(e.sessionId, e.userId);
+  }
+  const merged = mergeSessions(items);
+  const unknown = merged.filter((s) => !users.has(s.id)).map((s) => s.id);
+  const known = new Set(users.keys());
+  if (unknown.length > 0) {
+    const p = new ChParams();
+    const result = await w.ch.client.query({
+      query: `SELECT DISTINCT session_id FROM ${w.tables.sessionStats}
+               WHERE workspace_id = ${p.add(workspaceId, 'UUID')} AND session_id IN ${p.add(unknown, 'Array(String)')}`,
+      query_params: p.values,
+      format: 'JSONEachRow',
+    });
+    for (const row of await result.json<{ session_id: string }>()) known.add(row.session_id);
+  }
+  const attributes = new Map<string, Record<string, unknown>>();
+  for (const item of merged) {
+    if (!known.has(item.id)) continue;
+    if (item.userId !== null) users.set(item.id, item.userId);
+    else if (!users.has(item.id)) users.set(item.id, null);
+    if (item.attributes) attributes.set(item.id, item.attributes);
+  }
+  const rows: Array<Record<string, unknown>> = [];
+  for (const [sessionId, userId] of users) {
+    const attrs = attributes.get(sessionId) ?? null;
+    if (userId === null && attrs === null) continue;
+    rows.push({
+      workspace_id: workspaceId,
+      session_id: sessionId,
+      seq: w.sequence(),
+      user_id: userId,
+      attributes: attrs === null ? null : JSON.stringify(attrs),
+    });
+  }
+  return rows;
+}
+
+/** A batch's sessions merged per id: the last user id given, attributes merged in order. */
+function mergeSessions(sessions: readonly SessionInput[]): SessionInput[] {
+  const byId = new Map<string, SessionInput>();
+  for (const session of sessions) {
+    const known = byId.get(session.id);
+    if (!known) byId.set(session.id, { ...session });
+    else {
+      known.userId = session.userId ?? known.userId;
+      if (session.attributes) known.attributes = { ...known.attributes, ...session.attributes };
+    }
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Strictly increasing numbers for `session_updates.seq`: microseconds of the wall clock, never
+ * repeating within the process (instances' clocks order their writes only roughly, as for any
+ * two concurrent batches).
+ */
+export function updateSequence(now: () => number = Date.now): () => number {
+  let last = 0;
+  return () => {
+    last = Math.max(last + 1, now() * 1000);
+    return last;
+  };
+}
