@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from 'jest';
 
 // One transform for every package: swc strips types and keeps decorator metadata (TypeORM and
@@ -36,6 +38,11 @@ const common = {
   },
 };
 
+function chdbInstalled(): boolean {
+  const dir = process.env.CHDB_DIR;
+  return dir !== undefined && existsSync(join(dir, 'node_modules', 'chdb', 'package.json'));
+}
+
 const config: Config = {
   ...common,
   testTimeout: 30_000,
@@ -56,6 +63,19 @@ const config: Config = {
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
       setupFiles: [reflectMetadata],
     },
+    // The API-level analytics tests once more on the ClickHouse event store, where chdb is installed
+    // (scripts/test.mjs installs it and sets CHDB_DIR; it says loudly when it could not).
+    ...(chdbInstalled()
+      ? [
+          {
+            ...common,
+            displayName: 'server-clickhouse',
+            rootDir: '<rootDir>/packages/server',
+            testMatch: ['<rootDir>/test/analytics-*.test.ts'],
+            setupFiles: [reflectMetadata, '<rootDir>/test/clickhouse-project.ts'],
+          },
+        ]
+      : []),
     {
       ...common,
       displayName: 'web',

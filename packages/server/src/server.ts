@@ -77,6 +77,8 @@ export interface Tally {
   changes: ChangeFeed;
   /** Durable background jobs (pg-boss on the same database). */
   jobs: JobQueue;
+  /** With EVENTS_STORE=clickhouse: the events' database (for /readyz, benches and tests); else null. */
+  clickhouse: ClickHouse | null;
   /** Prometheus metrics of this instance (GET /metrics; README, "Metrics"). */
   metrics: Metrics;
   /** The separate metrics listener's URL once listening, when METRICS_PORT is set. */
@@ -349,6 +351,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       services,
       changes,
       jobs,
+      clickhouse: clickhouse ?? null,
       metrics,
       get metricsUrl() {
         return metricsUrl;

@@ -4,16 +4,17 @@ import { ConfigError, loadConfig } from '../src/platform/config';
 import { createRoleTeam, createUser, type RoleTeam, type TestUser, createKeySecret } from './factories';
 import { type TestServer, startTestServer, waitFor } from './harness';
 import { FIXED_DATES_WINDOW, track } from './analytics-fixtures';
-// How the PostgreSQL engine streams an export (a COPY on a connection of its own): what these
-// tests watch and break to see that every exit gives the slot and the connection back.
+// How the engine streams an export (PostgreSQL: a COPY on a connection of its own; ClickHouse: a
+// keyset page at a time): what these tests watch and break, through the engine's driver, to see
+// that every exit gives the slot and the connection back.
 import {
-  activeExportCopies,
-  cancelExportCopies,
+  activeExportReads,
+  breakExportReads,
+  exportReads,
+  holdEventReads,
   idleEventTransactions,
   loadEvents,
-  lockEventsTable,
-  runningExportCopies,
-} from './drivers/postgres-events';
+} from './drivers/events';
 
 let server: TestServer;
 let team: RoleTeam;
@@ -209,7 +210,7 @@ describe('GET /v1/export/events', () => {
     const reader = response.body?.getReader();
     const first = await reader?.read();
     expect(first?.value?.length).toBeGreaterThan(0);
-    const copying = () => activeExportCopies(server);
+    const copying = () => activeExportReads(server);
     expect(await copying()).toBe(1);
     controller.abort();
     const stoppedWithin = await waitFor(async () => (await copying()) === 0, 5_000, 'the COPY stopped');
@@ -409,8 +410,8 @@ function dayRange(day: string): { from: string; to: string } {
   return { from: from.toISOString(), to: new Date(from.getTime() + 24 * 3600 * 1000).toISOString() };
 }
 
-/** Export COPYs running on the server's database (waiting or not). */
-const copyBackends = runningExportCopies;
+/** Exports reading the server's events (PostgreSQL: their COPY, waiting or not). */
+const copyBackends = exportReads;
 
 /** Slots taken on the server: all of them, or one workspace's. */
 function slots(srv: TestServer, workspaceId?: string): number {
@@ -501,7 +502,7 @@ describe('an export always gives its slot and its database connection back', () 
       expect((await reader.read()).value?.length).toBeGreaterThan(0);
       // The COPY is blocked on the unread socket; cancelling it makes the COPY fail.
       await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY runs');
-      await cancelExportCopies(server);
+      await breakExportReads(server);
       // The response is cut (no clean end), not completed.
       await expect(
         (async () => {
@@ -520,11 +521,11 @@ describe('an export always gives its slot and its database connection back', () 
     'a %s COPY that fails before its first byte answers JSON, not the file (no Fastify error leaks)',
     async (format) => {
       // Hold the events table so that the COPY waits, then cancel it while it waits.
-      const lock = await lockEventsTable(server);
+      const lock = await holdEventReads(server);
       try {
         const pending = exportAs(server, { ...RANGE, format }, editorKey);
         await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY waits for the lock');
-        await cancelExportCopies(server);
+        await breakExportReads(server);
         const res = await pending;
         expect(res.status).toBe(500);
         expect(res.headers.get('content-type')).toContain('application/json');
@@ -740,6 +741,8 @@ describe('export slots are shared fairly, and a stopping server ends the exports
   it('stopping the server ends stalled exports and closes their connections', async () => {
     const holder = await stalledReader(fair, bulkOf(a), a.accessToken);
     await waitFor(() => slots(fair) === 1, 30_000, 'the export runs');
+    // Its first bytes have arrived (unread): the file has started, so the stop can only cut it.
+    await waitFor(() => holder.socket.readableLength > 0, 30_000, 'the export streams');
     // Without ending the export, the stop would wait for it forever (its reader never reads).
     let stopped = false;
     const stopping = fair.tally.close().then(() => {

@@ -2,7 +2,7 @@ import { PropertyOp } from '@tally/shared';
 import { MAX_COMPLEXITY } from '../src/graphql/limits';
 import { createTally } from '../src/server';
 import { postEvents, storedEvents } from './analytics-fixtures';
-import { activeAnalyticsStatements, loadEvents, refreshStatistics } from './drivers/postgres-events';
+import { activeAnalyticsStatements, loadEvents, refreshStatistics } from './drivers/events';
 import { type RoleTeam, createRoleTeam, createKeySecret } from './factories';
 import {
   FAST_JOBS,

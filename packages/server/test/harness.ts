@@ -10,6 +10,7 @@ import type { JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, type TallyOptions, createTally } from '../src/server';
 import { withDatabase } from './database-url';
 import { testClickHouseTarget, testEventsStore } from './drivers/clickhouse';
+import { instrumentClickHouse } from './drivers/clickhouse-events';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -147,6 +148,7 @@ export async function startTestServer(
     ...options,
     purge: { sweepAfterSeconds: 0, ...options.purge },
   });
+  if (clickhouse) instrumentClickHouse(tally);
   const url = await tally.listen();
   return {
     url,

@@ -1,14 +1,12 @@
 import { Client } from 'pg';
-import type { EventInput } from '../../src/modules/events/event-store';
 import type { TestServer } from '../harness';
 
 /**
  * The PostgreSQL event store as tests drive it: its tables, partitions and statements. Used by
- * the engine's own tests (event-store/postgres-engine.test.ts) and, for what only an engine can
- * tell, by API-level tests: the export's COPY (analytics-export.test.ts), the analytics statements
- * running now and the bulk loader (analytics-isolation.test.ts). Those tests read every answer
- * through the API or the `EventStore` (analytics-fixtures.ts); another engine brings a driver of
- * its own with these same functions.
+ * the engine's own tests (event-store/postgres-engine.test.ts) and, through drivers/events.ts
+ * (which picks the server's engine), by API-level tests: the export's COPY
+ * (analytics-export.test.ts), the analytics statements running now (analytics-isolation.test.ts).
+ * drivers/clickhouse-events.ts has the same for ClickHouse.
  */
 
 /** A count (`n`) from one SQL statement on the server's database. */
@@ -90,46 +88,6 @@ export async function lockEventsTable(server: TestServer): Promise<{ release(): 
       await locker.end();
     },
   };
-}
-
-/** An event to load straight into the store (`loadEvents`): the ingest's defaults filled in. */
-export type LoadEvent = Pick<EventInput, 'sessionId' | 'name' | 'timestamp'> & Partial<EventInput>;
-
-/**
- * Loads events for tests that need far more of them than ingest's batches and rate limits allow
- * in reasonable time: through the store's own write path (`writeBatch`, in big batches: 150,000
- * events in about 5 s), so sessions and aggregates follow as they do for ingested events. Only
- * its callers' other needs (`refreshStatistics`, the COPY helpers) make it an engine's helper.
- */
-export async function loadEvents(
-  server: TestServer,
-  workspaceId: string,
-  events: Iterable<LoadEvent>,
-  batchSize = 5000,
-): Promise<number> {
-  let stored = 0;
-  let batch: EventInput[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    stored += (await server.tally.services.events.writeBatch(workspaceId, { events: batch, sessions: [] })).stored;
-    batch = [];
-  };
-  for (const event of events) {
-    batch.push({
-      id: crypto.randomUUID(),
-      clientId: false,
-      clientTimestamp: true,
-      type: 'custom',
-      userId: null,
-      durationMs: null,
-      status: null,
-      properties: null,
-      ...event,
-    });
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
-  return stored;
 }
 
 /**

@@ -293,6 +293,42 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       expect(await store.toolsUsage(query, 100)).toEqual(usage);
     });
 
+    it('copies of a batch sent at once are stored once between them; a copy at another time is another event', async () => {
+      const at = new Date(now.getTime() - 2 * HOUR_MS);
+      const query = q(new Date(at.getTime() - HOUR_MS), new Date(at.getTime() + HOUR_MS));
+      const before = await store.overview(query, Interval.HOUR);
+      const event = (i: number, timed: boolean): EventInput => ({
+        ...plainEvent(new Date(at.getTime() + i), 'concurrent-copies'),
+        id: randomUUID(),
+        clientId: true,
+        clientTimestamp: timed,
+        name: 'copied',
+      });
+      const batch: EventBatch = {
+        events: Array.from({ length: 24 }, (_, i) => event(i, i % 2 === 0)),
+        sessions: [{ id: 'concurrent-copies', userId: 'copier', attributes: { via: 'retry' } }],
+      };
+      // Each copy of an event sent without its time is received at another time, as a retry is.
+      const copy = (k: number): EventBatch => ({
+        ...batch,
+        events: batch.events.map((e) =>
+          e.clientTimestamp ? e : { ...e, timestamp: new Date(e.timestamp.getTime() + k) },
+        ),
+      });
+      const results = await Promise.all([0, 1, 2, 3].map((k) => store.writeBatch(ws, copy(k))));
+      expect(results.reduce((sum, r) => sum + r.stored, 0)).toBe(24);
+      expect(results.every((r) => r.stored + r.duplicates === 24)).toBe(true);
+      await reference.writeBatch(ws, copy(0));
+      const after = await store.overview(query, Interval.HOUR);
+      expect(after.events - before.events).toBe(24);
+      await sameOverview(query, Interval.HOUR);
+      // The same id with another client time is another event (its identity is id and time).
+      const moved = { ...batch.events[0], timestamp: new Date(at.getTime() + 500) } as EventInput;
+      await write(ws, { events: [moved], sessions: [] });
+      expect((await store.overview(query, Interval.HOUR)).events - before.events).toBe(25);
+      expect(await store.session(ws, 'concurrent-copies')).toEqual(await reference.session(ws, 'concurrent-copies'));
+    });
+
     it('a client id twice in one batch is stored once; events without client ids are always new', async () => {
       const at = new Date(now.getTime() - 3 * HOUR_MS);
       const id = randomUUID();

@@ -13,12 +13,27 @@ export function serializeEvents(batches: AsyncIterable<EventData[]>, format: Exp
   return Readable.from(lines(batches, format), { objectMode: false });
 }
 
+/** Bytes per chunk: small enough that a stalled reader shows (stall-guard.ts), large enough to be cheap. */
+const CHUNK_BYTES = 64 * 1024;
+
 async function* lines(batches: AsyncIterable<EventData[]>, format: ExportFormat): AsyncGenerator<Buffer> {
-  if (format === 'csv') yield Buffer.from(`${CSV_HEADER.join(',')}\r\n`);
+  // The CSV header goes out with the first batch, not before the first read: a read that fails
+  // at once fails before the first byte, so the client gets an error, not a file with a header.
+  let header = format === 'csv' ? `${CSV_HEADER.join(',')}\r\n` : '';
+  let text = '';
   for await (const batch of batches) {
-    const text = batch.map((event) => (format === 'csv' ? csvLine(event) : ndjsonLine(event))).join('');
-    if (text.length > 0) yield Buffer.from(text);
+    text += header;
+    header = '';
+    for (const event of batch) {
+      text += format === 'csv' ? csvLine(event) : ndjsonLine(event);
+      if (text.length >= CHUNK_BYTES) {
+        yield Buffer.from(text);
+        text = '';
+      }
+    }
   }
+  text += header;
+  if (text.length > 0) yield Buffer.from(text);
 }
 
 const CSV_HEADER = ['id', 'timestamp', 'sessionId', 'name', 'type', 'userId', 'durationMs', 'status', 'properties'];

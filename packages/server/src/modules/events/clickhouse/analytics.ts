@@ -94,7 +94,9 @@ export async function overview(
 /**
  * Per event name and type: count, errors, average and p95 duration (from the shared log-scale
  * histogram, duration-histogram.ts, so p95 means the same on every engine), and the sessions that
- * first used the name in the range (`name_sessions`), with a matching event there.
+ * first used the name in the range (`name_sessions`), with a matching event there. Durations are
+ * summed as decimals: a float sum depends on the order ClickHouse's threads add in, and the same
+ * question must get the same answer twice.
  */
 export async function toolsUsage(
   reads: ChReads,
@@ -105,7 +107,7 @@ export async function toolsUsage(
 ): Promise<UsageData[]> {
   const cp = new ChParams();
   const countsSql = `SELECT name, type, count() AS events, countIf(status = 'error') AS errors,
-                            sum(duration_ms) AS dsum, count(duration_ms) AS dcount,
+                            toString(sum(toDecimal128(duration_ms, 12))) AS dsum, count(duration_ms) AS dcount,
                             sumMapIf([assumeNotNull(duration_bucket)], [toUInt64(1)], duration_bucket IS NOT NULL) AS histogram
                        FROM ${t.events} WHERE ${matchingEvents(query, cp)} GROUP BY name, type`;
   const np = new ChParams();
@@ -125,7 +127,7 @@ export async function toolsUsage(
     type: string;
     events: string;
     errors: string;
-    dsum: number | null;
+    dsum: string | null;
     dcount: string;
     histogram: [number[], Array<string | number>];
   };

@@ -25,10 +25,12 @@ export interface ClickHouseWriter {
  * 2. Claims last EVENT_IDS_RETENTION_DAYS; a copy WITH its time may come later than that, so the
  *    claimed events with a time are looked up in ClickHouse (the primary key: workspace, time)
  *    and the ones already there are duplicates — exact for as long as the event is kept.
- * 3. The claimed events go in one insert with an `insert_deduplication_token` made from their ids:
- *    if Tally dies after ClickHouse took them but before the claims committed, the client's retry
- *    wins the claims again, and ClickHouse drops its identical-token insert, views included.
- * Events without a client id are always new: a plain insert.
+ * 3. Claimed events without a client time get a new time on every send, so no lookup finds a
+ *    copy: they go in an insert of their own with an `insert_deduplication_token` made from their
+ *    ids. If Tally dies after ClickHouse took them but before the claims committed, the client's
+ *    retry wins the claims again, and ClickHouse drops its identical-token insert, views included
+ *    (within the deduplication window of schema.ts, and the same month's partition).
+ * Events without a client id are always new: a plain insert (with the claimed timed ones).
  *
  * Sessions are not rows to update: `session_stats` comes from the events (a materialized view),
  * and what the batch says of a session's user and attributes is appended to `session_updates`
@@ -59,19 +61,24 @@ export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch
     if (updates.length > 0) {
       await w.ch.client.insert({ table: w.tables.sessionUpdates, values: updates, format: 'JSONEachRow' });
     }
-    if (winners.length > 0) {
-      const token = dedupeToken(workspaceId, winners);
+    // Claimed without a client time: their own insert, with a token from their claims, so that
+    // the retry of a batch whose claims did not commit is dropped whole (see above). Everything
+    // else is exact without one: copies with a time are found by the lookup, the rest are new.
+    const untimed = winners.filter((e) => !e.clientTimestamp);
+    if (untimed.length > 0) {
+      const token = dedupeToken(workspaceId, untimed);
       await w.ch.client.insert({
         // Settings of this statement only (chdb would keep a session's SET for the next one).
         table: `${w.tables.events} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1`,
-        values: winners.map((e) => eventRow(workspaceId, e)),
+        values: untimed.map((e) => eventRow(workspaceId, e)),
         format: 'JSONEachRow',
       });
     }
-    if (unclaimed.length > 0) {
+    const plain = [...winners.filter((e) => e.clientTimestamp), ...unclaimed];
+    if (plain.length > 0) {
       await w.ch.client.insert({
         table: w.tables.events,
-        values: unclaimed.map((e) => eventRow(workspaceId, e)),
+        values: plain.map((e) => eventRow(workspaceId, e)),
         format: 'JSONEachRow',
       });
     }
@@ -125,7 +132,7 @@ async function withoutStored(w: ClickHouseWriter, workspaceId: string, events: E
   return events.filter((e) => !e.clientTimestamp || !stored.has(claimKey(e.id, e.timestamp.getTime())));
 }
 
-/** Made from the claimed ids (a retry's events without a client time carry a new time, not a new id). */
+/** Made from the claimed ids (a retry's events carry a new time, not new ids). */
 function dedupeToken(workspaceId: string, events: EventInput[]): string {
   const keys = events.map((e) => claimKey(e.id, e.clientTimestamp ? e.timestamp.getTime() : null)).sort();
   return createHash('sha256').update(workspaceId).update('\n').update(keys.join('\n')).digest('hex');

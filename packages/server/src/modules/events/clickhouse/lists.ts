@@ -206,7 +206,7 @@ export async function* scanEvents(
     const from: string = after ? `AND (ts, id) > (${p.time(after.ts)}, ${p.add(after.id, 'String')})` : '';
     const rows: EventRow[] = await reads.rows<EventRow>(
       undefined,
-      `SELECT ${EVENT_COLUMNS} FROM ${t.events}
+      `SELECT /* tally:scan */ ${EVENT_COLUMNS} FROM ${t.events}
         WHERE workspace_id = ${p.add(query.workspaceId, 'UUID')} AND ts >= ${p.time(query.from)} AND ts < ${p.time(query.to)}
           AND ${eventCondition(query.filters, p)} ${from}
         ORDER BY ts, id LIMIT ${p.add(size, 'UInt32')}`,

@@ -53,7 +53,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       ) ENGINE = MergeTree
       PARTITION BY toYYYYMM(ts)
       ORDER BY (workspace_id, ts, id)
-      SETTINGS non_replicated_deduplication_window = 10000`,
+      SETTINGS non_replicated_deduplication_window = 100000`,
       `CREATE TABLE IF NOT EXISTS \`${db}\`.session_stats (
         workspace_id UUID,
         session_id String,
@@ -63,7 +63,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         error_count SimpleAggregateFunction(sum, UInt64)
       ) ENGINE = AggregatingMergeTree
       ORDER BY (workspace_id, session_id)
-      SETTINGS non_replicated_deduplication_window = 10000`,
+      SETTINGS non_replicated_deduplication_window = 100000`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.session_stats_mv TO \`${db}\`.session_stats AS
         SELECT workspace_id, session_id, min(ts) AS started_at, max(ts) AS ended_at,
                count() AS event_count, countIf(status = 'error') AS error_count
@@ -76,7 +76,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         first_at SimpleAggregateFunction(min, DateTime64(3, 'UTC'))
       ) ENGINE = AggregatingMergeTree
       ORDER BY (workspace_id, name, type, session_id)
-      SETTINGS non_replicated_deduplication_window = 10000`,
+      SETTINGS non_replicated_deduplication_window = 100000`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS \`${db}\`.name_sessions_mv TO \`${db}\`.name_sessions AS
         SELECT workspace_id, name, type, session_id, min(ts) AS first_at
           FROM \`${db}\`.events GROUP BY workspace_id, name, type, session_id`,
