@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { type Config, loadConfig, withDotEnv } from '../src/platform/config';
 import { runningDatabaseUrl } from '../src/platform/db/embedded';
-import { type OwnerRecord, ownerAlive, readOwner } from '../src/platform/db/owner';
 import { createLogger } from '../src/platform/logger';
 import { createTally } from '../src/server';
+import { runningOwner } from './script-database';
 
 /**
  * `pnpm seed`: realistic sample data on the configured database (embedded or DATABASE_URL), so
@@ -66,20 +66,6 @@ interface Target {
 }
 
 const MEMBER_SQL = `INSERT INTO members (workspace_id, user_id, role) VALUES ($1, $2, $3)`;
-
-/** The live owner of DATA_DIR, waiting (bounded) for the URL of one that is still starting. */
-async function runningOwner(config: Config): Promise<OwnerRecord | undefined> {
-  if (config.databaseUrl) return undefined;
-  const end = Date.now() + 120_000;
-  for (;;) {
-    const owner = await readOwner(config.dataDir);
-    if (!owner || !ownerAlive(owner)) return undefined;
-    if (owner.url !== null) return owner;
-    if (Date.now() > end)
-      throw new Error(`the Tally starting on ${config.dataDir} (pid ${owner.pid}) did not start in time`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The running Tally (TALLY_URL, or DATA_DIR's live owner), else one started in this process. */
 async function target(config: Config): Promise<Target> {

@@ -409,8 +409,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
 /**
  * ClickHouse for the event store: CLICKHOUSE_URL's server, or chdb in this process with its files
  * in DATA_DIR. One that cannot be opened stops the start with one line naming the setting.
+ * Also `pnpm events:to-clickhouse`'s way there (scripts/copy-events-to-clickhouse.ts).
  */
-async function connectClickHouse(config: Config, override: ClickHouseTarget | undefined): Promise<ClickHouse> {
+export async function connectClickHouse(config: Config, override?: ClickHouseTarget): Promise<ClickHouse> {
   if (config.events.store !== 'clickhouse') throw new Error('not a ClickHouse configuration');
   const { clickhouseUrl, chdbDir } = config.events;
   const target: ClickHouseTarget =
