@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { Interval } from '@tally/shared';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { loadConfig } from '../../src/platform/config';
+import { openClickHouse } from '../../src/modules/events/clickhouse/connection';
+import { CLICKHOUSE_MIGRATIONS, migrateClickHouse } from '../../src/modules/events/clickhouse/schema';
+import { ChReads } from '../../src/modules/events/clickhouse/sql';
+import type { EventBatch, EventInput } from '../../src/modules/events/event-store';
+import { createTally } from '../../src/server';
+import { CHDB_SKIPPED, chdbAvailable, testClickHouseTarget } from '../drivers/clickhouse';
+import { type TestServer, startTestServer, testConfig } from '../harness';
+
+/**
+ * The ClickHouse engine's own mechanics, beside the contract suite (event-store.test.ts) that
+ * holds its answers to the reference: dedupe where a crash or an expired claim leaves the ledger
+ * and ClickHouse out of step, statements that carry the workspace only as a parameter, the
+ * limits every read runs under, migrations under a lock, and a start that cannot reach ClickHouse.
+ */
+const HOUR = 60 * 60 * 1000;
+const suite = chdbAvailable ? describe : describe.skip;
+
+suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () => {
+  let server: TestServer;
+  let statements: string[];
+
+  beforeAll(async () => {
+    server = await startTestServer({ EVENTS_STORE: 'clickhouse' });
+    // Every statement the store sends (the driver's probe wraps `query` as well; this sees its calls).
+    statements = [];
+    const client = clickhouseOf(server);
+    const query = client.query.bind(client);
+    Reflect.set(client, 'query', (params: Parameters<ClickHouseClient['query']>[0]) => {
+      statements.push(params.query);
+      return query(params);
+    });
+  });
+  afterAll(() => server.close());
+
+  const newWorkspace = async (): Promise<string> => {
+    const rows: Array<{ id: string }> = await server.tally.db.query(
+      `INSERT INTO workspaces (kind, name) VALUES ('TEAM', 'Engine') RETURNING id`,
+    );
+    return rows[0]?.id ?? '';
+  };
+  const event = (at: number, over: Partial<EventInput> = {}): EventInput => ({
+    id: randomUUID(),
+    clientId: true,
+    clientTimestamp: true,
+    timestamp: new Date(at),
+    sessionId: 'engine-session',
+    name: 'engine',
+    type: 'custom',
+    userId: null,
+    durationMs: 5,
+    status: null,
+    properties: { n: 1 },
+    ...over,
+  });
+  const range = (at: number) => ({ from: new Date(at - HOUR), to: new Date(at + HOUR), filters: [] });
+  /** Forgets the batch's claims, as a transaction that never committed would have. */
+  const forgetClaims = (workspaceId: string) =>
+    server.tally.db.query('DELETE FROM event_ids WHERE workspace_id = $1', [workspaceId]);
+
+  it('a retry after a crash between ClickHouse and the ledger counts once (lookup and dedupe token)', async () => {
+    const ws = await newWorkspace();
+    const at = Date.now() - 2 * HOUR;
+    const batch: EventBatch = {
+      events: Array.from({ length: 10 }, (_, i) => event(at + i, { clientTimestamp: i % 2 === 0 })),
+      sessions: [],
+    };
+    expect(await server.tally.services.events.writeBatch(ws, batch)).toEqual({ stored: 10, duplicates: 0 });
+    await forgetClaims(ws);
+    // The client's retry: the events without a time come back received later.
+    const retry: EventBatch = {
+      ...batch,
+      events: batch.events.map((e) =>
+        e.clientTimestamp ? e : { ...e, timestamp: new Date(e.timestamp.getTime() + 700) },
+      ),
+    };
+    const result = await server.tally.services.events.writeBatch(ws, retry);
+    // The timed ones are found in ClickHouse; the others' insert is dropped by its token.
+    expect(result.duplicates).toBeGreaterThanOrEqual(5);
+    const overview = await server.tally.services.events.overview({ workspaceId: ws, ...range(at) }, Interval.HOUR);
+    expect(overview.events).toBe(10);
+    expect((await server.tally.services.events.session(ws, 'engine-session'))?.eventCount).toBe(10);
+  });
+
+  it('a copy with its time after its claim expired is still a duplicate; a new time is a new event', async () => {
+    const ws = await newWorkspace();
+    const at = Date.now() - 3 * HOUR;
+    const batch: EventBatch = { events: [event(at), event(at + 1)], sessions: [] };
+    await server.tally.services.events.writeBatch(ws, batch);
+    await forgetClaims(ws);
+    expect(await server.tally.services.events.writeBatch(ws, batch)).toEqual({ stored: 0, duplicates: 2 });
+    const moved = { events: [{ ...batch.events[0], timestamp: new Date(at + 5) } as EventInput], sessions: [] };
+    expect(await server.tally.services.events.writeBatch(ws, moved)).toEqual({ stored: 1, duplicates: 0 });
+  });
+
+  it('a failed insert claims nothing: the retry stores the batch', async () => {
+    const ws = await newWorkspace();
+    const at = Date.now() - 4 * HOUR;
+    const batch: EventBatch = { events: [event(at), event(at + 1, { clientTimestamp: false })], sessions: [] };
+    const client = clickhouseOf(server);
+    const insert = jest.spyOn(client, 'insert').mockRejectedValueOnce(new Error('ClickHouse went away'));
+    await expect(server.tally.services.events.writeBatch(ws, batch)).rejects.toThrow('ClickHouse went away');
+    insert.mockRestore();
+    const claims: Array<{ n: string }> = await server.tally.db.query(
+      'SELECT count(*) AS n FROM event_ids WHERE workspace_id = $1',
+      [ws],
+    );
+    expect(Number(claims[0]?.n)).toBe(0);
+    expect(await server.tally.services.events.writeBatch(ws, batch)).toEqual({ stored: 2, duplicates: 0 });
+  });
+
+  it('every statement names the workspace through a parameter, never pasted', async () => {
+    const ws = await newWorkspace();
+    const at = Date.now() - 5 * HOUR;
+    const store = server.tally.services.events;
+    await store.writeBatch(ws, {
+      events: [event(at, { userId: 'u1' }), event(at + 1, { clientId: false })],
+      sessions: [{ id: 'engine-session', userId: null, attributes: { os: 'linux' } }],
+    });
+    statements.length = 0;
+    const query = { workspaceId: ws, ...range(at), filters: [{ properties: [{ key: 'n', op: 'EQ', value: '1' }] }] };
+    await store.overview(query as never, Interval.HOUR);
+    await store.toolsUsage(query as never, 10);
+    await store.sessions(query as never, { first: 5, after: null });
+    await store.session(ws, 'engine-session');
+    await store.sessionEvents(ws, 'engine-session', { first: 5, after: null });
+    await store.activity(query as never, { first: 5, after: null });
+    for await (const _ of store.scanEvents(query as never)) void _;
+    expect(statements.length).toBeGreaterThan(8);
+    for (const sql of statements) {
+      expect(sql).not.toContain(ws);
+      expect(sql).toMatch(/workspace_id = \{p\d+:UUID\}/);
+      // Every read carries its limits in its own SETTINGS (never a session SET).
+      expect(sql).toMatch(/SETTINGS max_execution_time = \d+, timeout_overflow_mode = 'throw', max_memory_usage = \d+/);
+    }
+  });
+
+  it('a read over its time or memory limit is BAD_USER_INPUT saying what to narrow', async () => {
+    const clickhouse = server.tally.clickhouse;
+    if (!clickhouse) throw new Error('no ClickHouse');
+    const slow = new ChReads(clickhouse, { timeoutMs: 1000, maxMemoryBytes: 1 << 30 });
+    await expect(slow.rows(undefined, 'SELECT sleepEachRow(0.5) FROM numbers(6)', null)).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      details: { reason: 'STATEMENT_TIMEOUT', timeoutMs: 1000 },
+    });
+    const small = new ChReads(clickhouse, { timeoutMs: 30_000, maxMemoryBytes: 16 * 1024 * 1024 });
+    await expect(small.rows(undefined, 'SELECT groupArray(number) FROM numbers(50000000)', null)).rejects.toMatchObject(
+      { code: 'BAD_USER_INPUT', details: { reason: 'MEMORY_LIMIT' } },
+    );
+  });
+
+  it('migrations run once under a lock, however many instances start at once', async () => {
+    const clickhouse = server.tally.clickhouse;
+    if (!clickhouse) throw new Error('no ClickHouse');
+    const fresh = await openClickHouse(testClickHouseTarget());
+    try {
+      const runs = await Promise.all([1, 2, 3].map(() => migrateClickHouse(fresh, poolOf(server))));
+      expect(runs.flat()).toHaveLength(CLICKHOUSE_MIGRATIONS.length);
+      const result = await fresh.client.query({
+        query: `SELECT version FROM \`${fresh.database}\`.tally_migrations ORDER BY version`,
+        format: 'JSONEachRow',
+      });
+      expect((await result.json<{ version: number }>()).map((r) => Number(r.version))).toEqual(
+        CLICKHOUSE_MIGRATIONS.map((m) => m.version),
+      );
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('/readyz reports PostgreSQL and ClickHouse', async () => {
+    const response = await fetch(`${server.url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ready', databases: { postgres: 'up', clickhouse: 'up' } });
+  });
+});
+
+describe('a ClickHouse that cannot be reached', () => {
+  it('stops the start with one line naming CLICKHOUSE_URL, its password hidden', async () => {
+    const config = testConfig(process.env.TALLY_TEST_ADMIN_URL ?? '', {
+      EVENTS_STORE: 'clickhouse',
+      CLICKHOUSE_URL: 'http://tally:s3cret@127.0.0.1:1/tally',
+    });
+    const started = createTally(config, { jobs: { maintenance: false } as never });
+    await expect(started).rejects.toMatchObject({
+      name: 'StartupError',
+      message: expect.stringMatching(
+        /^CLICKHOUSE_URL \(http:\/\/tally:\*\*\*@127\.0\.0\.1:1\/tally\) cannot be used: /,
+      ),
+    });
+    await expect(started).rejects.not.toThrow(/s3cret/);
+  });
+
+  it('a CLICKHOUSE_URL that is not a URL, or EVENTS_STORE unknown, is a configuration error naming it', () => {
+    expect(() => loadConfig({ EVENTS_STORE: 'clickhouse', CLICKHOUSE_URL: 'clickhouse:9000' })).toThrow(
+      /CLICKHOUSE_URL/,
+    );
+    expect(() => loadConfig({ EVENTS_STORE: 'mysql' })).toThrow(/EVENTS_STORE/);
+  });
+});
+
+function clickhouseOf(server: TestServer): ClickHouseClient {
+  const clickhouse = server.tally.clickhouse;
+  if (!clickhouse) throw new Error('this test server does not store events in ClickHouse');
+  return clickhouse.client;
+}
+
+/** A pg pool of the server's database (the migration lock is PostgreSQL's). */
+function poolOf(server: TestServer) {
+  const driver: unknown = Reflect.get(server.tally.db.driver, 'master');
+  return driver as import('pg').Pool;
+}
