@@ -1,17 +1,15 @@
 import { PropertyOp } from '@tally/shared';
 import { MAX_COMPLEXITY } from '../src/graphql/limits';
-import { createTally } from '../src/server';
 import { postEvents, storedEvents } from './analytics-fixtures';
 import { activeAnalyticsStatements, loadEvents, refreshStatistics } from './drivers/events';
 import { type RoleTeam, createRoleTeam, createKeySecret } from './factories';
 import {
-  FAST_JOBS,
   type GqlResponse,
   type TestServer,
   codeOf,
   gqlRequest,
+  startSibling,
   startTestServer,
-  testConfig,
   waitFor,
 } from './harness';
 
@@ -174,12 +172,9 @@ describe('one request', () => {
   it('runs at most ANALYTICS_QUERIES_PER_REQUEST statements at a time, however many fields it asks', async () => {
     // A pool far bigger than the per-request limit: without the limit, the six statements of
     // these two fields (three each, filtered) would all run at once.
-    const tally = await createTally(
-      testConfig(server.databaseUrl, { ANALYTICS_QUERIES_PER_REQUEST: '2', ANALYTICS_POOL_SIZE: '10' }),
-      { jobs: FAST_JOBS },
-    );
+    const sibling = await startSibling(server, { ANALYTICS_QUERIES_PER_REQUEST: '2', ANALYTICS_POOL_SIZE: '10' });
     try {
-      const url = await tally.listen();
+      const url = sibling.url;
       let done = false;
       const request = asViewerKey<{ workspace: { analytics: unknown } }>(
         url,
@@ -189,7 +184,7 @@ describe('one request', () => {
         done = true;
       });
       let most = 0;
-      while (!done) most = Math.max(most, await activeStatements());
+      while (!done) most = Math.max(most, await activeAnalyticsStatements(sibling));
       const res = await request;
       expect(res.errors).toBeUndefined();
       expect(res.data?.workspace.analytics).toEqual({
@@ -199,18 +194,16 @@ describe('one request', () => {
       expect(most).toBeGreaterThanOrEqual(1);
       expect(most).toBeLessThanOrEqual(2);
     } finally {
-      await tally.close();
+      await sibling.close();
     }
   }, 60_000);
 });
 
 describe('the statement timeout', () => {
   it('stops a statement that runs too long with BAD_USER_INPUT saying what to narrow, not a 500', async () => {
-    const tally = await createTally(testConfig(server.databaseUrl, { ANALYTICS_STATEMENT_TIMEOUT_MS: '1' }), {
-      jobs: FAST_JOBS,
-    });
+    const sibling = await startSibling(server, { ANALYTICS_STATEMENT_TIMEOUT_MS: '1' });
     try {
-      const url = await tally.listen();
+      const url = sibling.url;
       const res = await asViewerKey(url, aliasFan(1));
       expect(res.status).toBe(200);
       expect(res.errors).toHaveLength(1);
@@ -226,18 +219,16 @@ describe('the statement timeout', () => {
       const ingest = await postEvents({ ...server, url }, ingestKey, { events: [{ sessionId: 't', name: 'after' }] });
       expect(ingest.status).toBe(202);
     } finally {
-      await tally.close();
+      await sibling.close();
     }
   }, 60_000);
 });
 
 describe('the per-minute analytics limit (ANALYTICS_QUERIES_PER_MINUTE)', () => {
   it('refuses a key its fourth field of a minute with RATE_LIMITED; other keys and users keep theirs', async () => {
-    const tally = await createTally(testConfig(server.databaseUrl, { ANALYTICS_QUERIES_PER_MINUTE: '3' }), {
-      jobs: FAST_JOBS,
-    });
+    const sibling = await startSibling(server, { ANALYTICS_QUERIES_PER_MINUTE: '3' });
     try {
-      const url = await tally.listen();
+      const url = sibling.url;
       const day = { from: new Date(Date.now() - DAY_MS).toISOString(), to: new Date().toISOString() };
       const three = `query($range: DateRangeInput!) { workspace(id: "${attacked.teamId}") { analytics(range: $range) {
         overview { events } toolsUsage { name } sessions { nodes { id } } } } }`;
@@ -284,7 +275,7 @@ describe('the per-minute analytics limit (ANALYTICS_QUERIES_PER_MINUTE)', () => 
         break;
       }
     } finally {
-      await tally.close();
+      await sibling.close();
     }
   }, 60_000);
 });

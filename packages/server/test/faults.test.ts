@@ -80,6 +80,7 @@ function asTestServer(url: string, tally: Tally): TestServer {
     url,
     tally,
     databaseUrl: tally.databaseUrl,
+    clickhouse: null,
     gql: (q, variables, options) => gqlRequest(url, q, variables, options),
     close: () => tally.close(),
   };

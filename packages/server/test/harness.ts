@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { type Config, loadConfig } from '../src/platform/config';
 import type { JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, type TallyOptions, createTally } from '../src/server';
+import type { ClickHouseTarget } from '../src/modules/events/clickhouse/connection';
 import { withDatabase } from './database-url';
 import { testClickHouseTarget, testEventsStore } from './drivers/clickhouse';
 import { instrumentClickHouse } from './drivers/clickhouse-events';
@@ -32,6 +33,8 @@ export interface TestServer {
   url: string;
   tally: Tally;
   databaseUrl: string;
+  /** Where its events are, on ClickHouse (a database of the worker's chdb); null on PostgreSQL. */
+  clickhouse: ClickHouseTarget | null;
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -141,10 +144,10 @@ export async function startTestServer(
   // A deleted team's sweep (workspace-purge.ts) right after its first pass, so draining the purge
   // job waits for both instead of minutes.
   // The engine of the run's project (server-clickhouse: ClickHouse, a database per server).
-  const clickhouse = (env['EVENTS_STORE'] ?? testEventsStore()) === 'clickhouse';
+  const clickhouse = (env['EVENTS_STORE'] ?? testEventsStore()) === 'clickhouse' ? testClickHouseTarget() : null;
   const tally = await createTally(testConfig(database.url, clickhouse ? { EVENTS_STORE: 'clickhouse', ...env } : env), {
     jobs: FAST_JOBS,
-    ...(clickhouse ? { clickhouse: testClickHouseTarget() } : {}),
+    ...(clickhouse ? { clickhouse } : {}),
     ...options,
     purge: { sweepAfterSeconds: 0, ...options.purge },
   });
@@ -154,11 +157,41 @@ export async function startTestServer(
     url,
     tally,
     databaseUrl: database.url,
+    clickhouse,
     gql: (query, variables, options) => gqlRequest(url, query, variables, options),
     async close() {
       await tally.close();
       await database.drop();
     },
+  };
+}
+
+/**
+ * Another instance of a test server's Tally: the same PostgreSQL database and, on ClickHouse, the
+ * same ClickHouse database, with settings of its own. Closing it leaves the databases to `server`.
+ */
+export async function startSibling(
+  server: TestServer,
+  env: Record<string, string> = {},
+  options: TallyOptions = {},
+): Promise<TestServer> {
+  const target = server.clickhouse;
+  const tally = await createTally(
+    testConfig(server.databaseUrl, target ? { EVENTS_STORE: 'clickhouse', ...env } : env),
+    { jobs: FAST_JOBS, ...(target ? { clickhouse: target } : {}), ...options },
+  );
+  if (target) instrumentClickHouse(tally);
+  const url = await tally.listen().catch(async (error: unknown) => {
+    await tally.close();
+    throw error;
+  });
+  return {
+    url,
+    tally,
+    databaseUrl: server.databaseUrl,
+    clickhouse: target,
+    gql: (query, variables, options) => gqlRequest(url, query, variables, options),
+    close: () => tally.close(),
   };
 }
 

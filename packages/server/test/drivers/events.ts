@@ -11,6 +11,15 @@ import * as postgres from './postgres-events';
  */
 const onClickHouse = (server: TestServer) => server.tally.clickhouse !== null;
 
+/**
+ * A ClickHouse count is read from memory at once; a test that polls it in a loop must still let
+ * the server run (PostgreSQL's counts are queries, which yield by themselves).
+ */
+async function later<T>(read: () => T): Promise<T> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return read();
+}
+
 /** An event to load straight into the store (`loadEvents`): the ingest's defaults filled in. */
 export type LoadEvent = Pick<EventInput, 'sessionId' | 'name' | 'timestamp'> & Partial<EventInput>;
 
@@ -58,18 +67,20 @@ export async function refreshStatistics(server: TestServer): Promise<void> {
 /** Analytics statements running (or queued) on the events' database now. */
 export async function activeAnalyticsStatements(server: TestServer): Promise<number> {
   return onClickHouse(server)
-    ? clickhouse.activeAnalyticsReads(server.tally)
+    ? later(() => clickhouse.activeAnalyticsReads(server.tally))
     : postgres.activeAnalyticsStatements(server);
 }
 
 /** Exports still reading the database (PostgreSQL: their COPY, waiting or not; ClickHouse: not ended). */
 export async function exportReads(server: TestServer): Promise<number> {
-  return onClickHouse(server) ? clickhouse.openExports(server.tally) : postgres.runningExportCopies(server);
+  return onClickHouse(server)
+    ? later(() => clickhouse.openExports(server.tally))
+    : postgres.runningExportCopies(server);
 }
 
 /** Exports reading right now (PostgreSQL: an active COPY; ClickHouse: not ended). */
 export async function activeExportReads(server: TestServer): Promise<number> {
-  return onClickHouse(server) ? clickhouse.openExports(server.tally) : postgres.activeExportCopies(server);
+  return onClickHouse(server) ? later(() => clickhouse.openExports(server.tally)) : postgres.activeExportCopies(server);
 }
 
 /** Makes the exports' reads fail, as a broken database would. */

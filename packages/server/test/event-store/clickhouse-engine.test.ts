@@ -134,7 +134,9 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
       expect(sql).not.toContain(ws);
       expect(sql).toMatch(/workspace_id = \{p\d+:UUID\}/);
       // Every read carries its limits in its own SETTINGS (never a session SET).
-      expect(sql).toMatch(/SETTINGS max_execution_time = \d+, timeout_overflow_mode = 'throw', max_memory_usage = \d+/);
+      expect(sql).toMatch(
+        /SETTINGS max_execution_time = [\d.]+, timeout_overflow_mode = 'throw', max_memory_usage = \d+/,
+      );
     }
   });
 

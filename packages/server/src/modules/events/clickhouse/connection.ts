@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+
+/** The client's own console logging is off: every failure reaches Tally as an error, logged there. */
+const QUIET = { level: ClickHouseLogLevel.OFF };
 
 /**
  * Where the ClickHouse event store's data lives: a ClickHouse server (CLICKHOUSE_URL), or
@@ -60,7 +63,7 @@ function fromUrl(url: string): { client: ClickHouseClient; database: string; emb
   const database = decodeURIComponent(parsed.pathname.replace(/^\/+|\/+$/g, '')) || 'default';
   // The client reads user, password and database from the URL; every statement names its
   // database anyway, so the client's default database is only a fallback.
-  const client = createClient({ url, request_timeout: 60_000, application: 'tally' });
+  const client = createClient({ url, request_timeout: 60_000, application: 'tally', log: QUIET });
   return { client, database, embedded: false };
 }
 
@@ -85,6 +88,6 @@ function fromChdb(target: Extract<ClickHouseTarget, { kind: 'chdb' }>): {
   const connection = chdb.createChdbConnection({ path: target.path });
   // chdb implements the client's Connection contract against its own copy of
   // @clickhouse/client-common: the same shape, another declaration (STACK.md).
-  const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
+  const client = createClient({ connection, log: QUIET } as unknown as Parameters<typeof createClient>[0]);
   return { client, database: target.database, embedded: true };
 }

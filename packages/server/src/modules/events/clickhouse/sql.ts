@@ -114,7 +114,8 @@ export class ChReads {
     private readonly limits: { timeoutMs: number; maxMemoryBytes: number },
   ) {
     this.settings = [
-      `max_execution_time = ${Math.max(1, Math.ceil(limits.timeoutMs / 1000))}`,
+      // Seconds, to the millisecond (ANALYTICS_STATEMENT_TIMEOUT_MS, as PostgreSQL's statement_timeout).
+      `max_execution_time = ${limits.timeoutMs / 1000}`,
       `timeout_overflow_mode = 'throw'`,
       `max_memory_usage = ${Math.floor(limits.maxMemoryBytes)}`,
       'output_format_json_quote_64bit_integers = 1',
