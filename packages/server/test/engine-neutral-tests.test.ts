@@ -3,12 +3,14 @@ import { join } from 'node:path';
 
 /**
  * The API-level analytics tests (analytics-*.test.ts and their helpers in analytics-fixtures.ts)
- * must pass unchanged on every event store engine (issue 17 §2; ClickHouse comes next). So they
+ * must pass unchanged on every event store engine (issue 17 §2; issue 18 added ClickHouse). So they
  * read what a user or the store sees — the GraphQL API, the export endpoint, the `EventStore`
  * interface (`server.tally.services.events`) — and never an engine's tables. What is about
  * PostgreSQL's tables (rollups, partitions, the id ledger, the purge of each table) lives in
- * event-store/postgres-engine.test.ts, and what an engine-specific test needs (its bulk loader,
- * the export's COPY) in test/drivers/postgres-events.ts.
+ * event-store/postgres-engine.test.ts (and clickhouse-engine.test.ts), and what a test needs of an
+ * engine (the bulk loader, the export's reads to watch and break) comes through
+ * test/drivers/events.ts, which picks the server's engine. The server-clickhouse jest project runs
+ * these files again on ClickHouse.
  *
  * This test keeps it so: it fails when one of those files holds SQL against an event table,
  * names PostgreSQL's catalogues, or imports the PostgreSQL engine's modules.
@@ -25,6 +27,8 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['PostgreSQL catalogues or partitions', /\b(?:pg_class|pg_inherits|tally_ensure_events_partition|events_p\d{4})/],
   ['an import of the PostgreSQL engine', /from '[./]*(?:src\/)?modules\/events\/postgres\//],
   ["the PostgreSQL engine's table list", /\bEVENT_TABLES\b/],
+  // What they need of an engine comes through drivers/events.ts, which picks the server's engine.
+  ["an engine's own test driver", /from '\.\/drivers\/(?:postgres|clickhouse)-events'/],
 ];
 
 /** The problems of one file's text: `rule: line` for each forbidden line. */
@@ -61,13 +65,14 @@ describe('the API-level analytics tests know no engine', () => {
       "expect(await eventPartitions(server)).toContain('events_p2021_07');",
       "import { EventPartitions } from '../src/modules/events/postgres/partitions';",
       'for (const table of EVENT_TABLES) {',
+      "import { activeAnalyticsStatements, loadEvents } from './drivers/postgres-events';",
     ];
     for (const line of before) expect({ line, caught: problemsOf(line).length > 0 }).toEqual({ line, caught: true });
     const after = [
       'expect(await storedEvents(server, teamB)).toHaveLength(eventsInB);',
       'it("removes the team\'s events, sessions and rollups, and nothing of another workspace", async () => {',
       "// The stored events themselves (the store's scan, not its aggregates) agree.",
-      "import { activeAnalyticsStatements, loadEvents } from './drivers/postgres-events';",
+      "import { activeAnalyticsStatements, loadEvents } from './drivers/events';",
       'expect(await exportedIds(filter({ names: ["search\'); DROP TABLE events; --"] }))).toEqual([]);',
     ];
     for (const line of after) expect({ line, problems: problemsOf(line) }).toEqual({ line, problems: [] });
