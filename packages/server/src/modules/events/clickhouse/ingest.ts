@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { bucketOf } from '../duration-histogram';
+import { firstCopies, mergeSessions } from '../batch';
 import type { EventBatch, EventInput, SessionInput, WriteResult } from '../event-store';
 import { jsonbText, propertyText } from '../query';
 import type { ClickHouse } from './connection';
@@ -38,13 +39,7 @@ export interface ClickHouseWriter {
  */
 export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch: EventBatch): Promise<WriteResult> {
   // A client id twice in one batch: the first copy counts.
-  const seen = new Set<string>();
-  const events = batch.events.filter((event) => {
-    if (!event.clientId) return true;
-    if (seen.has(event.id)) return false;
-    seen.add(event.id);
-    return true;
-  });
+  const events = firstCopies(batch.events);
   const claimed = events.filter((e) => e.clientId);
   const unclaimed = events.filter((e) => !e.clientId);
   let ledger: PoolClient | null = null;
@@ -214,20 +209,6 @@ async function sessionUpdates(
     });
   }
   return rows;
-}
-
-/** A batch's sessions merged per id: the last user id given, attributes merged in order. */
-function mergeSessions(sessions: readonly SessionInput[]): SessionInput[] {
-  const byId = new Map<string, SessionInput>();
-  for (const session of sessions) {
-    const known = byId.get(session.id);
-    if (!known) byId.set(session.id, { ...session });
-    else {
-      known.userId = session.userId ?? known.userId;
-      if (session.attributes) known.attributes = { ...known.attributes, ...session.attributes };
-    }
-  }
-  return [...byId.values()];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { bucketOf } from '../duration-histogram';
-import type { EventBatch, SessionInput, WriteResult } from '../event-store';
+import { firstCopies, mergeSessions } from '../batch';
+import type { EventBatch, WriteResult } from '../event-store';
 import type { RollupCompaction } from './compaction';
 import type { EventPartitions } from './partitions';
 
@@ -161,21 +162,6 @@ event_rollup AS (
 )
 SELECT (SELECT count(*) FROM fresh)::int AS stored`;
 
-/** Sessions (merged per id: the last user id given, attributes merged in order). */
-function mergeSessions(sessions: readonly SessionInput[]): SessionInput[] {
-  const byId = new Map<string, SessionInput>();
-  for (const session of sessions) {
-    const known = byId.get(session.id);
-    if (!known) {
-      byId.set(session.id, { ...session });
-      continue;
-    }
-    known.userId = session.userId ?? known.userId;
-    if (session.attributes) known.attributes = { ...known.attributes, ...session.attributes };
-  }
-  return [...byId.values()];
-}
-
 function isRetryable(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   // deadlock_detected, serialization_failure: the statement did nothing; running it again is safe.
@@ -192,13 +178,7 @@ export async function writeBatch(
   batch: EventBatch,
 ): Promise<WriteResult> {
   // A client id twice in one batch: the first copy counts.
-  const seen = new Set<string>();
-  const events = batch.events.filter((event) => {
-    if (!event.clientId) return true;
-    if (seen.has(event.id)) return false;
-    seen.add(event.id);
-    return true;
-  });
+  const events = firstCopies(batch.events);
   const sessions = mergeSessions(batch.sessions);
   await store.partitions.ensureFor(events.map((event) => event.timestamp));
   // Two JSON parameters, not an array per column: one native JSON.stringify instead of
