@@ -124,7 +124,7 @@ describe('a change feed whose connection dies silently', () => {
     // A new connection through the proxy works again: the feed is back and trusted.
     await waitFor(() => watched.changes.connected, 15_000);
     const back = await fetch(`${watchedUrl}/readyz`);
-    expect(await back.json()).toEqual({ status: 'ready', changeFeed: 'listening' });
+    expect(await back.json()).toEqual({ status: 'ready', changeFeed: 'listening', databases: { postgres: 'up' } });
     const nextKey = await createKey(server, owner, owner.personalWorkspaceId);
     expect((await gqlRequest(watchedUrl, OWN_WORKSPACE, {}, { token: nextKey.secret })).errors).toBeUndefined();
     await server.gql(

@@ -226,7 +226,11 @@ describe('PostgreSQL stopped and restarted under ingest load', () => {
       await stopPostgres();
       const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(HANG_MS) });
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual(expect.objectContaining({ status: 'unavailable' }));
+      expect(await ready.json()).toEqual({
+        status: 'unavailable',
+        reason: 'postgres unreachable',
+        databases: { postgres: 'down' },
+      });
       const ingest = await fetch(`${url}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': secret },

@@ -25,7 +25,7 @@ describe('health endpoints', () => {
       expect(await health.json()).toEqual({ status: 'ok' });
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', changeFeed: 'listening' });
+      expect(await ready.json()).toEqual({ status: 'ready', changeFeed: 'listening', databases: { postgres: 'up' } });
       expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const threaded = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'proxy-42.a' } });
       expect(threaded.headers.get('x-request-id')).toBe('proxy-42.a');

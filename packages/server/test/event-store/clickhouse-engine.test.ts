@@ -8,7 +8,7 @@ import { ChReads } from '../../src/modules/events/clickhouse/sql';
 import type { EventBatch, EventInput } from '../../src/modules/events/event-store';
 import { createTally } from '../../src/server';
 import { CHDB_SKIPPED, chdbAvailable, testClickHouseTarget } from '../drivers/clickhouse';
-import { type TestServer, startTestServer, testConfig } from '../harness';
+import { type TestServer, startSibling, startTestServer, testConfig } from '../harness';
 
 /**
  * The ClickHouse engine's own mechanics, beside the contract suite (event-store.test.ts) that
@@ -173,10 +173,23 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
     }
   });
 
-  it('/readyz reports PostgreSQL and ClickHouse', async () => {
+  it('/readyz reports PostgreSQL and ClickHouse, and is not ready without ClickHouse', async () => {
     const response = await fetch(`${server.url}/readyz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ready', databases: { postgres: 'up', clickhouse: 'up' } });
+    const sibling = await startSibling(server);
+    try {
+      jest.spyOn(clickhouseOf(sibling), 'ping').mockResolvedValue({ success: false, error: new Error('gone') });
+      const down = await fetch(`${sibling.url}/readyz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({
+        status: 'unavailable',
+        reason: 'clickhouse unreachable',
+        databases: { postgres: 'up', clickhouse: 'down' },
+      });
+    } finally {
+      await sibling.close();
+    }
   });
 });
 
