@@ -1,9 +1,12 @@
 import { Client } from 'pg';
-import { type BenchContext, createKey, signUp } from './context';
-import { loadEvents } from './dataset';
-import { type Row, quantile, row } from './rows';
+import { loadClickHouseEvents } from './clickhouse';
+import { type BenchContext, type BenchTally, createKey, signUp } from './context';
+import { type LoadResult, loadEvents } from './dataset';
+import { type Row, about, quantile, row } from './rows';
 
+/** Timed requests per store, in BLOCKS turns when two stores take turns. */
 const REQUESTS = Number(process.env.BENCH_ANALYTICS_REQUESTS ?? 200);
+const BLOCKS = 4;
 const BASELINE_RUNS = Number(process.env.BENCH_ANALYTICS_BASELINE_RUNS ?? 3);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -64,65 +67,257 @@ async function rawAnswer(
   }
 }
 
+type DashboardAnswer = {
+  overview: {
+    sessions: number;
+    events: number;
+    users: number;
+    errors: number;
+    avgSessionDurationMs: number | null;
+    series: Array<{ at: string; sessions: number; events: number }>;
+  };
+  toolsUsage: Array<{ name: string; type: string; count: number; sessions: number; errorRate: number }>;
+};
+
+/** One dashboard request, as the web app sends it: its answer and how long it took. */
+async function ask(url: string, key: string, body: string): Promise<{ ms: number; answer: DashboardAnswer }> {
+  const started = performance.now();
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body,
+  });
+  const answer = (await response.json()) as {
+    data?: { workspace: { analytics: DashboardAnswer } };
+    errors?: unknown;
+  };
+  const ms = performance.now() - started;
+  if (!answer.data) throw new Error(`analytics failed: ${JSON.stringify(answer.errors)}`);
+  return { ms, answer: answer.data.workspace.analytics };
+}
+
+/**
+ * Where two answers differ ('' when they do not): counts exactly, averages and rates to 1e-9
+ * (the stores add up floating-point durations in another order).
+ */
+function difference(a: unknown, b: unknown, path = ''): string {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const same =
+      Number.isInteger(a) && Number.isInteger(b) ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+    return same ? '' : `${path}: ${a} ≠ ${b}`;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: ${a.length} ≠ ${b.length} items`;
+    for (let i = 0; i < a.length; i += 1) {
+      const found = difference(a[i], b[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return '';
+  }
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const found = difference(Reflect.get(a, key), Reflect.get(b, key), path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+    return '';
+  }
+  return a === b ? '' : `${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`;
+}
+
+/** Exact, or the figure means nothing: the store answers the generator's own counts of the range. */
+function checkTotals(store: string, answer: DashboardAnswer, expected: LoadResult['inRange']): void {
+  const { events, errors } = answer.overview;
+  if (events !== expected.events || errors !== expected.errors) {
+    throw new Error(
+      `${store}: the dashboard says ${events} events, ${errors} errors; the generator made ${expected.events} and ${expected.errors} in the range`,
+    );
+  }
+}
+
+/** Sequential requests in blocks taking turns between the stores, so that neither gets the quieter minutes. */
+async function sample(targets: ReadonlyArray<{ url: string; key: string }>, body: string): Promise<number[][]> {
+  const samples = targets.map((): number[] => []);
+  const blocks = Math.max(1, Math.min(BLOCKS, REQUESTS));
+  for (const target of targets) for (let i = 0; i < 10; i += 1) await ask(target.url, target.key, body);
+  for (let block = 0; block < blocks; block += 1) {
+    const requests = Math.floor(REQUESTS / blocks) + (block < REQUESTS % blocks ? 1 : 0);
+    for (const [t, target] of targets.entries()) {
+      for (let i = 0; i < requests; i += 1) samples[t]?.push((await ask(target.url, target.key, body)).ms);
+    }
+  }
+  return samples;
+}
+
+function sizeOf(events: number): string {
+  return `${(events / 1_000_000).toLocaleString('en')}M events`;
+}
+
 /**
  * `analytics`: Overview + Tools & Usage for the last 30 days over `--events` events (default
- * ten million) with a VIEWER key, p95 over sequential requests, against the same numbers by
- * GROUP BY on the raw events. The rollup deltas are folded first, as the minutely job keeps them.
+ * ten million) with a VIEWER key, p95 over sequential requests, on each store of `--store`, with
+ * the same events (one generator, seed and `now`) in the same workspace:
+ *
+ * - PostgreSQL: against the same numbers by GROUP BY on the raw events. The rollup deltas are
+ *   folded first, as the minutely job keeps them.
+ * - ClickHouse (chdb): its p95 against the issue's 50 ms, and PostgreSQL's p95 ÷ its p95 when both
+ *   ran (requests taking turns in blocks). Merged first, as ClickHouse's background merges do.
+ * - `--events-ch N`: the ClickHouse p95 over N events of another workspace (200 ms at 100 M).
+ *
+ * Before any timing, each store's answer must hold the generator's counts of events and errors in
+ * the range, and the two stores' answers must be the same, every count of them.
  */
 export async function analyticsRows(context: BenchContext): Promise<Row[]> {
-  const { tally, url, events } = context;
+  const { tally, url, events, clickhouse } = context;
+  const postgres = context.stores.includes('postgres');
   const account = await signUp(url, 'analytics');
   const key = await createKey(url, account, 'VIEWER');
   const now = new Date();
-  await loadEvents(context, account.workspaceId, events, { now });
-  await tally.services.events.settle();
-  await tally.db.query(
-    'VACUUM (ANALYZE) event_rollups_hourly, event_rollups_daily, session_rollups_hourly, user_days_monthly, sessions',
-  );
-
   const range = { from: new Date(now.getTime() - 30 * DAY_MS).toISOString(), to: now.toISOString() };
-  const raw = await rawAnswer(tally.databaseUrl, [account.workspaceId, range.from, range.to]);
+  const window = { from: new Date(range.from), to: now };
   const body = JSON.stringify({ query: QUERY, variables: { w: account.workspaceId, range } });
-  const ask = async (): Promise<number> => {
-    const started = performance.now();
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body,
-    });
-    const answer = (await response.json()) as {
-      data?: { workspace: { analytics: { overview: { events: number; users: number } } } };
-      errors?: unknown;
-    };
-    const took = performance.now() - started;
-    if (!answer.data) throw new Error(`analytics failed: ${JSON.stringify(answer.errors)}`);
-    // Exact, or the figure means nothing: the raw rows' events; users of sessions started in the
-    // range can only be fewer than those of any event in it.
-    const overview = answer.data.workspace.analytics.overview;
-    if (overview.events !== raw.events || overview.users > raw.users) {
-      throw new Error(
-        `Overview says ${overview.events} events, ${overview.users} users; raw rows: ${JSON.stringify(raw)}`,
+  let expected: LoadResult['inRange'] | null = null;
+  if (postgres) {
+    console.log('  PostgreSQL store:');
+    expected = (await loadEvents(context, account.workspaceId, events, { now, range: window })).inRange;
+    await tally.services.events.settle();
+    await tally.db.query(
+      'VACUUM (ANALYZE) event_rollups_hourly, event_rollups_daily, session_rollups_hourly, user_days_monthly, sessions',
+    );
+  }
+  if (clickhouse) {
+    console.log('  ClickHouse store:');
+    const loaded = await loadClickHouseEvents(clickhouse, account.workspaceId, events, { now, range: window });
+    if (expected && difference(expected, loaded.inRange)) throw new Error('the generator made other events twice');
+    expected = loaded.inRange;
+  }
+  if (!expected) return [];
+
+  const raw = postgres ? await rawAnswer(tally.databaseUrl, [account.workspaceId, range.from, range.to]) : null;
+  const answers: Array<[string, DashboardAnswer]> = [];
+  if (postgres) answers.push(['PostgreSQL', (await ask(url, key, body)).answer]);
+  if (clickhouse) answers.push(['ClickHouse', (await ask(clickhouse.url, key, body)).answer]);
+  for (const [store, answer] of answers) checkTotals(store, answer, expected);
+  // Users of sessions started in the range can only be fewer than those of any event in it.
+  const pgAnswer = answers.find(([store]) => store === 'PostgreSQL')?.[1];
+  if (raw && pgAnswer && (pgAnswer.overview.events !== raw.events || pgAnswer.overview.users > raw.users)) {
+    throw new Error(
+      `Overview says ${pgAnswer.overview.events} events, ${pgAnswer.overview.users} users; raw rows: ${JSON.stringify(raw)}`,
+    );
+  }
+  const [first, second] = answers;
+  if (first && second) {
+    const found = difference(first[1], second[1]);
+    if (found) throw new Error(`the stores answer differently at ${found}`);
+    console.log(
+      `  same answer from both stores: ${expected.events.toLocaleString('en')} events, ${first[1].overview.sessions.toLocaleString('en')} sessions, ${first[1].overview.users.toLocaleString('en')} users, ${first[1].toolsUsage.length} names`,
+    );
+  }
+
+  const targets = answers.map(([store]) => ({
+    store,
+    url: store === 'ClickHouse' && clickhouse ? clickhouse.url : url,
+    key,
+  }));
+  const p95s = new Map<string, number>();
+  for (const [i, s] of (await sample(targets, body)).entries()) {
+    const store = targets[i]?.store ?? '';
+    p95s.set(store, quantile(s, 0.95));
+    console.log(
+      `  ${store}: p50 ${quantile(s, 0.5).toFixed(1)} ms, p95 ${quantile(s, 0.95).toFixed(1)} ms over ${s.length} requests`,
+    );
+  }
+  const pgP95 = p95s.get('PostgreSQL');
+  const chP95 = p95s.get('ClickHouse');
+  const size = sizeOf(events);
+  const rows: Row[] = [];
+  if (raw && pgP95 !== undefined) {
+    rows.push(
+      about(
+        'postgres',
+        row(
+          `Overview + Tools & Usage, 30 days of ${size}: p95 of one dashboard request`,
+          pgP95,
+          'ms',
+          null,
+          100,
+          'lower',
+        ),
+      ),
+      about(
+        'postgres',
+        row(
+          `Overview + Tools & Usage, 30 days of ${size}: same answer by GROUP BY on raw events ÷ Tally's p95`,
+          raw.ms,
+          'ms',
+          pgP95,
+          20,
+          'higher',
+        ),
+      ),
+    );
+  }
+  if (chP95 !== undefined) {
+    rows.push(
+      about(
+        'clickhouse',
+        row(
+          `Overview + Tools & Usage, 30 days of ${size}, ClickHouse store (chdb): p95`,
+          chP95,
+          'ms',
+          null,
+          50,
+          'lower',
+        ),
+      ),
+    );
+    if (pgP95 !== undefined) {
+      rows.push(
+        about(
+          'clickhouse',
+          row(
+            `Overview + Tools & Usage, 30 days of ${size}: PostgreSQL store's p95 ÷ ClickHouse store's p95`,
+            pgP95,
+            'ms',
+            chP95,
+            3,
+            'higher',
+          ),
+        ),
       );
     }
-    return took;
-  };
-  for (let i = 0; i < 10; i += 1) await ask();
-  const samples: number[] = [];
-  for (let i = 0; i < REQUESTS; i += 1) samples.push(await ask());
+  }
+  if (clickhouse && context.eventsClickHouse !== null) rows.push(await largeClickHouseRow(context, clickhouse));
+  return rows;
+}
+
+/** `--events-ch N`: the dashboard's p95 over N events in ClickHouse alone (the issue: 100 M, < 200 ms). */
+async function largeClickHouseRow(context: BenchContext, clickhouse: BenchTally): Promise<Row> {
+  const events = context.eventsClickHouse ?? 0;
+  console.log(`  ClickHouse store, ${sizeOf(events)} (--events-ch):`);
+  const account = await signUp(context.url, 'analytics-ch');
+  const key = await createKey(context.url, account, 'VIEWER');
+  const now = new Date();
+  const range = { from: new Date(now.getTime() - 30 * DAY_MS).toISOString(), to: now.toISOString() };
+  const loaded = await loadClickHouseEvents(clickhouse, account.workspaceId, events, {
+    now,
+    range: { from: new Date(range.from), to: now },
+  });
+  const body = JSON.stringify({ query: QUERY, variables: { w: account.workspaceId, range } });
+  checkTotals('ClickHouse', (await ask(clickhouse.url, key, body)).answer, loaded.inRange);
+  const [samples = []] = await sample([{ url: clickhouse.url, key }], body);
   const p95 = quantile(samples, 0.95);
   console.log(
-    `  Tally: p50 ${quantile(samples, 0.5).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${REQUESTS} requests`,
+    `  ClickHouse: p50 ${quantile(samples, 0.5).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${samples.length} requests`,
   );
-  const size = `${(events / 1_000_000).toLocaleString('en')}M events`;
-  return [
-    row(`Overview + Tools & Usage, 30 days of ${size}: p95 of one dashboard request`, p95, 'ms', null, 100, 'lower'),
+  return about(
+    'clickhouse',
     row(
-      `Overview + Tools & Usage, 30 days of ${size}: same answer by GROUP BY on raw events ÷ Tally's p95`,
-      raw.ms,
-      'ms',
+      `Overview + Tools & Usage, 30 days of ${sizeOf(events)}, ClickHouse store (chdb): p95`,
       p95,
-      20,
-      'higher',
+      'ms',
+      null,
+      200,
+      'lower',
     ),
-  ];
+  );
 }

@@ -1,9 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** The event stores a figure can be about (`--store`). */
+export type EventsStoreName = 'postgres' | 'clickhouse';
+
 /** One figure of `pnpm bench`, as written to bench/results.json. */
 export interface Row {
   name: string;
+  /** The event store the figure is about; none for figures that do not depend on it. */
+  store?: EventsStoreName;
   value: number;
   unit: string;
   baseline: number | null;
@@ -50,11 +55,21 @@ export function printRows(rows: readonly Row[]): void {
   );
 }
 
+/** `r` as a figure about `store`. */
+export function about(store: EventsStoreName, r: Row): Row {
+  return { ...r, store };
+}
+
 /**
  * Writes `rows` to bench/results.json, keeping the rows of groups that did not run this time
- * (so `pnpm bench analytics` updates only its own rows). Returns the file's path.
+ * (so `pnpm bench analytics` updates only its own rows), and those of a store that did not run
+ * (so `--store clickhouse` keeps the PostgreSQL rows). Returns the file's path.
  */
-export function writeResults(rows: readonly Row[], ranGroups: readonly string[]): string {
+export function writeResults(
+  rows: readonly Row[],
+  ranGroups: readonly string[],
+  ranStores: readonly EventsStoreName[],
+): string {
   const outDir = resolve(__dirname, '../../../..', 'bench');
   mkdirSync(outDir, { recursive: true });
   const outFile = join(outDir, 'results.json');
@@ -62,7 +77,9 @@ export function writeResults(rows: readonly Row[], ranGroups: readonly string[])
   if (existsSync(outFile)) {
     try {
       kept = (JSON.parse(readFileSync(outFile, 'utf8')) as Array<Row & { group?: string }>).filter(
-        (old) => old.group !== undefined && !ranGroups.includes(old.group),
+        (old) =>
+          old.group !== undefined &&
+          (!ranGroups.includes(old.group) || (old.store !== undefined && !ranStores.includes(old.store))),
       );
     } catch {
       kept = [];
