@@ -4,9 +4,11 @@ import { type BenchContext, type BenchTally, createKey, signUp } from './context
 import { type LoadResult, loadEvents } from './dataset';
 import { type Row, about, quantile, row } from './rows';
 
-/** Timed requests per store, in BLOCKS turns when two stores take turns. */
+/** Timed requests per store, in BLOCKS turns (taken in turns when two stores run). */
 const REQUESTS = Number(process.env.BENCH_ANALYTICS_REQUESTS ?? 200);
 const BLOCKS = 4;
+/** Time a store may take for its timed requests (about): a slow store gets fewer of them. */
+const SECONDS = Number(process.env.BENCH_ANALYTICS_SECONDS ?? 120);
 const BASELINE_RUNS = Number(process.env.BENCH_ANALYTICS_BASELINE_RUNS ?? 3);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -134,16 +136,28 @@ function checkTotals(store: string, answer: DashboardAnswer, expected: LoadResul
   }
 }
 
-/** Sequential requests in blocks taking turns between the stores, so that neither gets the quieter minutes. */
+/**
+ * Sequential requests in blocks taking turns between the stores, so that neither gets the quieter
+ * minutes: REQUESTS per store, or fewer (never under 5 a block) once a store has spent its share
+ * of SECONDS in a block, so that a store taking seconds a request still finishes in minutes.
+ */
 async function sample(targets: ReadonlyArray<{ url: string; key: string }>, body: string): Promise<number[][]> {
   const samples = targets.map((): number[] => []);
   const blocks = Math.max(1, Math.min(BLOCKS, REQUESTS));
-  for (const target of targets) for (let i = 0; i < 10; i += 1) await ask(target.url, target.key, body);
+  const budgetMs = (SECONDS * 1000) / blocks;
+  const spend = async (t: number, requests: number, minimum: number, record: boolean) => {
+    const target = targets[t];
+    if (!target) return;
+    const started = performance.now();
+    for (let i = 0; i < requests && (i < minimum || performance.now() - started < budgetMs); i += 1) {
+      const { ms } = await ask(target.url, target.key, body);
+      if (record) samples[t]?.push(ms);
+    }
+  };
+  for (const t of targets.keys()) await spend(t, 10, 1, false);
   for (let block = 0; block < blocks; block += 1) {
     const requests = Math.floor(REQUESTS / blocks) + (block < REQUESTS % blocks ? 1 : 0);
-    for (const [t, target] of targets.entries()) {
-      for (let i = 0; i < requests; i += 1) samples[t]?.push((await ask(target.url, target.key, body)).ms);
-    }
+    for (const t of targets.keys()) await spend(t, requests, Math.min(5, requests), true);
   }
   return samples;
 }
