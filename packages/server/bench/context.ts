@@ -39,6 +39,8 @@ export interface BenchContext {
   clickhouse: BenchTally | null;
   /** `--events-ch`: raw events of the extra ClickHouse-only analytics row (null: no such row). */
   eventsClickHouse: number | null;
+  /** Records a row that could not be measured: printed after the table, and the run fails. */
+  failed(name: string, reason: string): void;
 }
 
 export async function gql<T>(

@@ -7,8 +7,8 @@ export type EventsStoreName = 'postgres' | 'clickhouse';
 /** One figure of `pnpm bench`, as written to bench/results.json. */
 export interface Row {
   name: string;
-  /** The event store the figure is about; none for figures that do not depend on it. */
-  store?: EventsStoreName;
+  /** The event store the figure is about ('both': a comparison); none for figures that do not depend on it. */
+  store?: EventsStoreName | 'both';
   value: number;
   unit: string;
   baseline: number | null;
@@ -42,6 +42,16 @@ export function meets(r: Row): boolean {
   return r.better === 'higher' ? figure >= r.target : figure <= r.target;
 }
 
+/** A row that could not be measured (a store refused the request), with why. */
+export interface Failure {
+  name: string;
+  reason: string;
+}
+
+export function printFailures(failures: readonly Failure[]): void {
+  for (const f of failures) console.log(`FAILED: ${f.name}: ${f.reason}`);
+}
+
 export function printRows(rows: readonly Row[]): void {
   console.table(
     rows.map((r) => ({
@@ -56,7 +66,7 @@ export function printRows(rows: readonly Row[]): void {
 }
 
 /** `r` as a figure about `store`. */
-export function about(store: EventsStoreName, r: Row): Row {
+export function about(store: EventsStoreName | 'both', r: Row): Row {
   return { ...r, store };
 }
 
@@ -77,9 +87,7 @@ export function writeResults(
   if (existsSync(outFile)) {
     try {
       kept = (JSON.parse(readFileSync(outFile, 'utf8')) as Array<Row & { group?: string }>).filter(
-        (old) =>
-          old.group !== undefined &&
-          (!ranGroups.includes(old.group) || (old.store !== undefined && !ranStores.includes(old.store))),
+        (old) => old.group !== undefined && (!ranGroups.includes(old.group) || !ran(old.store, ranStores)),
       );
     } catch {
       kept = [];
@@ -87,6 +95,13 @@ export function writeResults(
   }
   writeFileSync(outFile, `${JSON.stringify([...kept, ...rows], null, 2)}\n`);
   return outFile;
+}
+
+/** Whether a row about `store` was measured again by a run of `ranStores`. */
+function ran(store: Row['store'], ranStores: readonly EventsStoreName[]): boolean {
+  if (store === undefined) return true;
+  if (store === 'both') return ranStores.includes('postgres') && ranStores.includes('clickhouse');
+  return ranStores.includes(store);
 }
 
 /** Mean cost of `fn` in microseconds over `iterations` calls, after a warm-up. */

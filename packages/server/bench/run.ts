@@ -10,7 +10,7 @@ import { chdbAvailability, startClickHouseTally } from './clickhouse';
 import { type BenchContext, type BenchTally, PINNING, execFileAsync } from './context';
 import { exportRows } from './export';
 import { ingestRows } from './ingest';
-import { type EventsStoreName, type Row, printRows, writeResults } from './rows';
+import { type EventsStoreName, type Failure, type Row, printFailures, printRows, writeResults } from './rows';
 import { webRows } from './web';
 
 /**
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   const tally = await createTally(config, { keepEmbeddedCluster: false });
   let clickhouse: BenchTally | null = null;
   const rows: Array<Row & { group: string }> = [];
+  const failures: Failure[] = [];
   try {
     const url = await tally.listen();
     if (chdbDir) {
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
       stores,
       clickhouse,
       eventsClickHouse: args.eventsClickHouse,
+      failed: (name, reason) => failures.push({ name, reason }),
     };
     for (const group of groups) {
       console.log(`\n${group}:`);
@@ -150,6 +152,11 @@ async function main(): Promise<void> {
   console.log('');
   printRows(rows);
   console.log(`\nwrote ${writeResults(rows, groups, stores)}`);
+  if (failures.length > 0) {
+    console.log('');
+    printFailures(failures);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
