@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import type { Config } from '../src/platform/config';
 import type { Tally } from '../src/server';
+import type { EventsStoreName } from './rows';
 
 export const execFileAsync = promisify(execFile);
 
@@ -15,13 +16,31 @@ export function onLoadCore(args: string[]): [string, string[]] {
   return PINNING ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
 }
 
-/** What every benchmark group gets: a running Tally (this process) and its settings. */
+/** A running Tally in this process and where it listens. */
+export interface BenchTally {
+  tally: Tally;
+  url: string;
+}
+
+/**
+ * What every benchmark group gets: a running Tally (this process) with the PostgreSQL event store
+ * and its settings, and, when ClickHouse rows run, a second one with the ClickHouse store on the
+ * same PostgreSQL (users, keys and workspaces are shared: a key made on one works on the other).
+ */
 export interface BenchContext {
   tally: Tally;
   url: string;
   config: Config;
   /** Raw events for the analytics and export rows (`--events`, default 10 million). */
   events: number;
+  /** The event stores whose rows run (`--store`). */
+  stores: readonly EventsStoreName[];
+  /** Tally with EVENTS_STORE=clickhouse (chdb in this process); null when no ClickHouse row runs. */
+  clickhouse: BenchTally | null;
+  /** `--events-ch`: raw events of the extra ClickHouse-only analytics row (null: no such row). */
+  eventsClickHouse: number | null;
+  /** Records a row that could not be measured: printed after the table, and the run fails. */
+  failed(name: string, reason: string): void;
 }
 
 export async function gql<T>(

@@ -1,9 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** The event stores a figure can be about (`--store`). */
+export type EventsStoreName = 'postgres' | 'clickhouse';
+
 /** One figure of `pnpm bench`, as written to bench/results.json. */
 export interface Row {
   name: string;
+  /** The event store the figure is about ('both': a comparison); none for figures that do not depend on it. */
+  store?: EventsStoreName | 'both';
   value: number;
   unit: string;
   baseline: number | null;
@@ -37,6 +42,16 @@ export function meets(r: Row): boolean {
   return r.better === 'higher' ? figure >= r.target : figure <= r.target;
 }
 
+/** A row that could not be measured (a store refused the request), with why. */
+export interface Failure {
+  name: string;
+  reason: string;
+}
+
+export function printFailures(failures: readonly Failure[]): void {
+  for (const f of failures) console.log(`FAILED: ${f.name}: ${f.reason}`);
+}
+
 export function printRows(rows: readonly Row[]): void {
   console.table(
     rows.map((r) => ({
@@ -50,11 +65,21 @@ export function printRows(rows: readonly Row[]): void {
   );
 }
 
+/** `r` as a figure about `store`. */
+export function about(store: EventsStoreName | 'both', r: Row): Row {
+  return { ...r, store };
+}
+
 /**
  * Writes `rows` to bench/results.json, keeping the rows of groups that did not run this time
- * (so `pnpm bench analytics` updates only its own rows). Returns the file's path.
+ * (so `pnpm bench analytics` updates only its own rows), and those of a store that did not run
+ * (so `--store clickhouse` keeps the PostgreSQL rows). Returns the file's path.
  */
-export function writeResults(rows: readonly Row[], ranGroups: readonly string[]): string {
+export function writeResults(
+  rows: readonly Row[],
+  ranGroups: readonly string[],
+  ranStores: readonly EventsStoreName[],
+): string {
   const outDir = resolve(__dirname, '../../../..', 'bench');
   mkdirSync(outDir, { recursive: true });
   const outFile = join(outDir, 'results.json');
@@ -62,7 +87,7 @@ export function writeResults(rows: readonly Row[], ranGroups: readonly string[])
   if (existsSync(outFile)) {
     try {
       kept = (JSON.parse(readFileSync(outFile, 'utf8')) as Array<Row & { group?: string }>).filter(
-        (old) => old.group !== undefined && !ranGroups.includes(old.group),
+        (old) => old.group !== undefined && (!ranGroups.includes(old.group) || !ran(old.store, ranStores)),
       );
     } catch {
       kept = [];
@@ -70,6 +95,13 @@ export function writeResults(rows: readonly Row[], ranGroups: readonly string[])
   }
   writeFileSync(outFile, `${JSON.stringify([...kept, ...rows], null, 2)}\n`);
   return outFile;
+}
+
+/** Whether a row about `store` was measured again by a run of `ranStores`. */
+function ran(store: Row['store'], ranStores: readonly EventsStoreName[]): boolean {
+  if (store === undefined) return true;
+  if (store === 'both') return ranStores.includes('postgres') && ranStores.includes('clickhouse');
+  return ranStores.includes(store);
 }
 
 /** Mean cost of `fn` in microseconds over `iterations` calls, after a warm-up. */
