@@ -67,13 +67,19 @@ function fromUrl(url: string): { client: ClickHouseClient; database: string; emb
   return { client, database, embedded: false };
 }
 
+/** The connection `createClient` takes instead of its HTTP one (chdb's, here). */
+type ChdbConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
 /** The chdb installed in `chdbDir`, loaded from there (it is not one of the server's dependencies). */
 function fromChdb(target: Extract<ClickHouseTarget, { kind: 'chdb' }>): {
   client: ClickHouseClient;
   database: string;
   embedded: boolean;
 } {
-  let chdb: { createChdbConnection(options: { path: string }): unknown };
+  // chdb implements the client's Connection contract against its own copy of
+  // @clickhouse/client-common (the same shape, another declaration: STACK.md), and it is loaded
+  // from outside the server's dependencies: its module is declared here as what the client takes.
+  let chdb: { createChdbConnection(options: { path: string }): ChdbConnection };
   try {
     const load = createRequire(join(target.chdbDir, 'node_modules', 'tally.js'));
     chdb = load('chdb/connection') as typeof chdb;
@@ -86,8 +92,6 @@ function fromChdb(target: Extract<ClickHouseTarget, { kind: 'chdb' }>): {
   }
   mkdirSync(target.path, { recursive: true, mode: 0o700 });
   const connection = chdb.createChdbConnection({ path: target.path });
-  // chdb implements the client's Connection contract against its own copy of
-  // @clickhouse/client-common: the same shape, another declaration (STACK.md).
-  const client = createClient({ connection, log: QUIET } as unknown as Parameters<typeof createClient>[0]);
+  const client = createClient({ connection, log: QUIET });
   return { client, database: target.database, embedded: true };
 }
