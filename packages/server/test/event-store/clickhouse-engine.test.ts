@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Interval } from '@tally/shared';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadConfig } from '../../src/platform/config';
+import { ClickHouseEventStore } from '../../src/modules/events/clickhouse/clickhouse-event-store';
 import { openClickHouse } from '../../src/modules/events/clickhouse/connection';
 import { CLICKHOUSE_MIGRATIONS, migrateClickHouse } from '../../src/modules/events/clickhouse/schema';
 import { ChReads } from '../../src/modules/events/clickhouse/sql';
-import type { EventBatch, EventInput } from '../../src/modules/events/event-store';
+import type { AnalyticsQuery, EventBatch, EventInput, EventStore } from '../../src/modules/events/event-store';
+import { MemoryEventStore } from '../../src/modules/events/reference/memory-event-store';
 import { createTally } from '../../src/server';
 import { CHDB_SKIPPED, chdbAvailable, testClickHouseTarget } from '../drivers/clickhouse';
 import { type TestServer, startSibling, startTestServer, testConfig } from '../harness';
@@ -16,7 +18,9 @@ import { type TestServer, startSibling, startTestServer, testConfig } from '../h
  * and ClickHouse out of step, statements that carry the workspace only as a parameter, the
  * limits every read runs under, migrations under a lock, and a start that cannot reach ClickHouse.
  */
-const HOUR = 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const suite = chdbAvailable ? describe : describe.skip;
 
 suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () => {
@@ -112,6 +116,120 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
     expect(await server.tally.services.events.writeBatch(ws, batch)).toEqual({ stored: 2, duplicates: 0 });
   });
 
+  /**
+   * Batches that move what the rollups hold: a session's start into the day before, its user
+   * (the empty string is a user id too) and then its user by attributes alone, a name's first
+   * use into an earlier hour, and attributes of a session no event made.
+   */
+  const movingBatches = (day: number): EventBatch[] => {
+    const at = (session: string, time: number, over: Partial<EventInput>) =>
+      event(time, { sessionId: session, ...over });
+    return [
+      {
+        events: [
+          at('m', day + 20 * MINUTE, { userId: 'A', name: 'read' }),
+          at('m', day + 50 * MINUTE, { name: 'write' }),
+        ],
+        sessions: [],
+      },
+      { events: [at('m', day - 10 * MINUTE, { name: 'write', userId: '' })], sessions: [] },
+      { events: [], sessions: [{ id: 'm', userId: 'B', attributes: { app: 'cli' } }] },
+      { events: [at('n', day + 30 * MINUTE, { userId: '', name: 'read', status: 'error' })], sessions: [] },
+      { events: [], sessions: [{ id: 'ghost', userId: 'C', attributes: null }] },
+      { events: [at('m', day + 2 * HOUR + 5 * MINUTE, { name: 'read', clientTimestamp: false })], sessions: [] },
+    ];
+  };
+  /** Whole days, whole hours, and ragged ranges around the moves. */
+  const movingRanges = (ws: string, day: number): AnalyticsQuery[] =>
+    [
+      [day - DAY, day + DAY],
+      [day - HOUR, day + 3 * HOUR],
+      [day - 15 * MINUTE, day + 25 * MINUTE],
+      [day + 10 * MINUTE, day + 2 * HOUR + 7 * MINUTE],
+      [day - DAY - 3 * MINUTE, day + 35 * MINUTE],
+    ].map(([from, to]) => ({ workspaceId: ws, from: new Date(from ?? 0), to: new Date(to ?? 0), filters: [] }));
+  const sameAnswers = async (store: EventStore, reference: EventStore, queries: AnalyticsQuery[]) => {
+    for (const query of queries) {
+      for (const interval of [Interval.HOUR, Interval.DAY]) {
+        expect(await store.overview(query, interval)).toEqual(await reference.overview(query, interval));
+      }
+      expect(await store.toolsUsage(query, 50)).toEqual(await reference.toolsUsage(query, 50));
+    }
+  };
+
+  it('the rollups follow sessions that move (start, user, first uses) as the reference does, before and after merges', async () => {
+    const ws = await newWorkspace();
+    const store = server.tally.services.events;
+    const reference = new MemoryEventStore();
+    const day = Math.floor(Date.now() / DAY) * DAY - 3 * DAY;
+    for (const batch of movingBatches(day)) {
+      await store.writeBatch(ws, batch);
+      await reference.writeBatch(ws, batch);
+      await sameAnswers(store, reference, movingRanges(ws, day));
+    }
+    const whole = await store.overview(movingRanges(ws, day)[0] as AnalyticsQuery, Interval.DAY);
+    // Sessions m (user B, from 23:50 the day before) and n (user ''); the ghost is no session.
+    expect(whole).toMatchObject({ sessions: 2, events: 5, users: 2, errors: 1 });
+    expect(whole.series.map((p) => p.sessions)).toEqual([1, 1]);
+    const firstUses = await store.toolsUsage({ ...(movingRanges(ws, day)[2] as AnalyticsQuery) }, 10);
+    // Only 'write' was first used by m in 23:45–00:25 (at 23:50); 'read' by m at 00:20 as well.
+    expect(firstUses.map((r) => [r.name, r.sessions])).toEqual([
+      ['read', 1],
+      ['write', 1],
+    ]);
+    await store.settle();
+    await sameAnswers(store, reference, movingRanges(ws, day));
+  });
+
+  it('batches of one session at once: counted once, with its first event and its last', async () => {
+    const ws = await newWorkspace();
+    const store = server.tally.services.events;
+    const base = Date.now() - 6 * HOUR;
+    const batches: EventBatch[] = Array.from({ length: 6 }, (_, i) => ({
+      events: [event(base + (5 - i) * MINUTE, { sessionId: 'together', userId: `u${i}`, name: `n${i % 2}` })],
+      sessions: [],
+    }));
+    await Promise.all(batches.map((batch) => store.writeBatch(ws, batch)));
+    const query = { workspaceId: ws, from: new Date(base - 3 * HOUR), to: new Date(base + 2 * HOUR + 1), filters: [] };
+    const overview = await store.overview(query, Interval.HOUR);
+    expect(overview).toMatchObject({ sessions: 1, events: 6, users: 1, avgSessionDurationMs: 5 * MINUTE });
+    expect(overview.series.reduce((n, p) => n + p.sessions, 0)).toBe(1);
+    const usage = await store.toolsUsage(query, 10);
+    expect(usage.map((r) => [r.name, r.count, r.sessions])).toEqual([
+      ['n0', 3, 1],
+      ['n1', 3, 1],
+    ]);
+  });
+
+  it('migration 2 computes the rollups of events stored before it', async () => {
+    const fresh = await openClickHouse(testClickHouseTarget());
+    try {
+      await migrateClickHouse(fresh, poolOf(server));
+      const store = new ClickHouseEventStore(fresh, poolOf(server), server.tally.db, {
+        timeoutMs: 30_000,
+        maxMemoryBytes: 1024 * 1024 * 1024,
+      });
+      const reference = new MemoryEventStore();
+      const ws = await newWorkspace();
+      const day = Math.floor(Date.now() / DAY) * DAY - 5 * DAY;
+      for (const batch of movingBatches(day)) {
+        await store.writeBatch(ws, batch);
+        await reference.writeBatch(ws, batch);
+      }
+      // A database of version 1: events, sessions and their updates, no rollups.
+      const db = `\`${fresh.database}\``;
+      for (const table of ['event_hours', 'session_names', 'rollup_deltas']) {
+        await fresh.client.command({ query: `TRUNCATE TABLE ${db}.${table}` });
+      }
+      await fresh.client.command({ query: `DELETE FROM ${db}.tally_migrations WHERE version = 2` });
+      expect((await store.overview(movingRanges(ws, day)[0] as AnalyticsQuery, Interval.DAY)).sessions).toBe(0);
+      expect(await migrateClickHouse(fresh, poolOf(server))).toEqual([expect.stringMatching(/^2 /)]);
+      await sameAnswers(store, reference, movingRanges(ws, day));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('every statement names the workspace through a parameter, never pasted', async () => {
     const ws = await newWorkspace();
     const at = Date.now() - 5 * HOUR;
@@ -124,6 +242,15 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
     const query = { workspaceId: ws, ...range(at), filters: [{ properties: [{ key: 'n', op: 'EQ', value: '1' }] }] };
     await store.overview(query as never, Interval.HOUR);
     await store.toolsUsage(query as never, 10);
+    // Unfiltered and ragged: the rollups and the raw ends.
+    const ragged = {
+      workspaceId: ws,
+      from: new Date(at - 2 * DAY - 7 * MINUTE),
+      to: new Date(at + 13 * MINUTE),
+      filters: [],
+    };
+    await store.overview(ragged, Interval.DAY);
+    await store.toolsUsage(ragged, 10);
     await store.sessions(query as never, { first: 5, after: null });
     await store.session(ws, 'engine-session');
     await store.sessionEvents(ws, 'engine-session', { first: 5, after: null });

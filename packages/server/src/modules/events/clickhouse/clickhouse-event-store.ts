@@ -116,8 +116,10 @@ export class ClickHouseEventStore implements EventStore {
    */
   async purgeWorkspace(workspaceId: string, options: PurgeOptions = {}): Promise<{ done: boolean }> {
     for (const table of [
+      this.tables.rollupDeltas,
+      this.tables.eventHours,
       this.tables.sessionUpdates,
-      this.tables.nameSessions,
+      this.tables.sessionNames,
       this.tables.sessionStats,
       this.tables.events,
     ]) {
@@ -142,8 +144,10 @@ export class ClickHouseEventStore implements EventStore {
     for (const table of [
       this.tables.events,
       this.tables.sessionStats,
-      this.tables.nameSessions,
+      this.tables.sessionNames,
       this.tables.sessionUpdates,
+      this.tables.eventHours,
+      this.tables.rollupDeltas,
     ]) {
       await this.ch.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
     }

@@ -5,6 +5,7 @@ import { firstCopies, mergeSessions } from '../batch';
 import type { EventBatch, EventInput, SessionInput, WriteResult } from '../event-store';
 import { jsonbText, propertyText } from '../query';
 import type { ClickHouse } from './connection';
+import { type DeltaRow, type SessionState, nameKey, rollupDeltas } from './rollup-deltas';
 import { ChParams, type Tables, chTime } from './sql';
 
 export interface ClickHouseWriter {
@@ -33,33 +34,45 @@ export interface ClickHouseWriter {
  *    (within the deduplication window of schema.ts, and the same month's partition).
  * Events without a client id are always new: a plain insert (with the claimed timed ones).
  *
- * Sessions are not rows to update: `session_stats` comes from the events (a materialized view),
- * and what the batch says of a session's user and attributes is appended to `session_updates`
- * (before the events, so a failed batch leaves at most an update its retry repeats).
+ * Sessions are not rows to update: `session_stats` and `session_names` come from the events
+ * (materialized views), and what the batch says of a session's user and attributes is appended
+ * to `session_updates` (before the events, so a failed batch leaves at most an update its retry
+ * repeats). The session rollups (`rollup_deltas`, rollup-deltas.ts) need what a session was
+ * before the batch, so the batch's sessions are locked (PostgreSQL advisory locks, in the same
+ * transaction) from before that read until its rows are in.
  */
 export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch: EventBatch): Promise<WriteResult> {
   // A client id twice in one batch: the first copy counts.
   const events = firstCopies(batch.events);
   const claimed = events.filter((e) => e.clientId);
   const unclaimed = events.filter((e) => !e.clientId);
-  let ledger: PoolClient | null = null;
+  const items = mergeSessions(batch.sessions);
+  const sessionIds = [...new Set([...events.map((e) => e.sessionId), ...items.map((s) => s.id)])];
+  if (sessionIds.length === 0) return { stored: 0, duplicates: 0 };
+  const ledger = await w.pg.connect();
   try {
+    await ledger.query('BEGIN');
+    // Before the claims: a retried batch waits here for its first copy, with the same sessions.
+    await lockSessions(ledger, workspaceId, sessionIds);
     let winners: EventInput[] = [];
     if (claimed.length > 0) {
-      ledger = await w.pg.connect();
-      await ledger.query('BEGIN');
       winners = await claim(ledger, workspaceId, claimed);
       winners = await withoutStored(w, workspaceId, winners);
     }
     const fresh = [...winners, ...unclaimed];
-    const updates = await sessionUpdates(w, workspaceId, fresh, batch.sessions);
+    const state = await sessionState(w, workspaceId, sessionIds);
+    const { rows: updates, users } = sessionUpdates(w, workspaceId, fresh, items, state);
     if (updates.length > 0) {
       await w.ch.client.insert({ table: w.tables.sessionUpdates, values: updates, format: 'JSONEachRow' });
     }
     // Claimed without a client time: their own insert, with a token from their claims, so that
     // the retry of a batch whose claims did not commit is dropped whole (see above). Everything
     // else is exact without one: copies with a time are found by the lookup, the rest are new.
+    // Their rollup rows are likewise their own, after the rest's: dropped with them on a retry.
     const untimed = winners.filter((e) => !e.clientTimestamp);
+    const plain = [...winners.filter((e) => e.clientTimestamp), ...unclaimed];
+    await insertDeltas(w, workspaceId, rollupDeltas(workspaceId, plain, state, users), plain, updates);
+    await insertDeltas(w, workspaceId, rollupDeltas(workspaceId, untimed, state, new Map()), untimed, []);
     if (untimed.length > 0) {
       const token = dedupeToken(workspaceId, untimed);
       await w.ch.client.insert({
@@ -69,7 +82,6 @@ export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch
         format: 'JSONEachRow',
       });
     }
-    const plain = [...winners.filter((e) => e.clientTimestamp), ...unclaimed];
     if (plain.length > 0) {
       await w.ch.client.insert({
         table: w.tables.events,
@@ -77,14 +89,99 @@ export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch
         format: 'JSONEachRow',
       });
     }
-    if (ledger) await ledger.query('COMMIT');
+    await ledger.query('COMMIT');
     return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
   } catch (error) {
-    if (ledger) await ledger.query('ROLLBACK').catch(() => undefined);
+    await ledger.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    ledger?.release();
+    ledger.release();
   }
+}
+
+/**
+ * Rollup rows before the events they count: should the events' insert fail, or Tally die before
+ * the claims commit, the retry's rows carry the same token and ClickHouse drops them.
+ */
+async function insertDeltas(
+  w: ClickHouseWriter,
+  workspaceId: string,
+  deltas: DeltaRow[],
+  events: readonly EventInput[],
+  updates: ReadonlyArray<Record<string, unknown>>,
+): Promise<void> {
+  if (deltas.length === 0) return;
+  await w.ch.client.insert({
+    table: `${w.tables.rollupDeltas} SETTINGS insert_deduplication_token = '${deltasToken(workspaceId, events, updates)}'`,
+    values: deltas,
+    format: 'JSONEachRow',
+  });
+}
+
+/** The first number of the two-number advisory locks that stand for sessions (any Tally leaves free). */
+const SESSION_LOCKS = 731_652;
+
+/**
+ * Locks the batch's sessions until the transaction ends, in one order for every batch (so two
+ * never wait on each other): what ingest reads of a session and the rows it then adds are never
+ * interleaved with another batch's, on this instance or any other.
+ */
+async function lockSessions(ledger: PoolClient, workspaceId: string, sessionIds: string[]): Promise<void> {
+  // Volatile calls in the select list run after the ORDER BY: the locks are taken in key order.
+  await ledger.query(
+    `SELECT pg_advisory_xact_lock($1, k) FROM (
+       SELECT DISTINCT hashtext($2 || ':' || s) AS k FROM unnest($3::text[]) AS s
+     ) AS keys ORDER BY k`,
+    [SESSION_LOCKS, workspaceId, sessionIds],
+  );
+}
+
+/** What ClickHouse holds of the sessions (rollup-deltas.ts), in one statement. */
+async function sessionState(w: ClickHouseWriter, workspaceId: string, sessionIds: string[]): Promise<SessionState> {
+  const p = new ChParams();
+  const ws = p.add(workspaceId, 'UUID');
+  const ids = p.add(sessionIds, 'Array(String)');
+  const result = await w.ch.client.query({
+    query: `SELECT 's' AS k, session_id, '' AS name, '' AS type,
+                   toUnixTimestamp64Milli(min(started_at)) AS a, toUnixTimestamp64Milli(max(ended_at)) AS b, '' AS u
+              FROM ${w.tables.sessionStats} WHERE workspace_id = ${ws} AND session_id IN ${ids} GROUP BY session_id
+            UNION ALL
+            SELECT 'u', session_id, '', '', 0, 0, ifNull(argMaxIf(user_id, seq, user_id IS NOT NULL), '')
+              FROM ${w.tables.sessionUpdates} WHERE workspace_id = ${ws} AND session_id IN ${ids}
+             GROUP BY session_id HAVING countIf(user_id IS NOT NULL) > 0
+            UNION ALL
+            SELECT 'n', session_id, name, type, toUnixTimestamp64Milli(min(first_at)), 0, ''
+              FROM ${w.tables.sessionNames} WHERE workspace_id = ${ws} AND session_id IN ${ids}
+             GROUP BY session_id, name, type
+            SETTINGS output_format_json_quote_64bit_integers = 1`,
+    query_params: p.values,
+    format: 'JSONEachRow',
+  });
+  type Row = { k: 's' | 'u' | 'n'; session_id: string; name: string; type: string; a: string; b: string; u: string };
+  const state: SessionState = { spans: new Map(), users: new Map(), firsts: new Map() };
+  for (const row of await result.json<Row>()) {
+    if (row.k === 's') state.spans.set(row.session_id, { started: Number(row.a), ended: Number(row.b) });
+    else if (row.k === 'u') state.users.set(row.session_id, row.u);
+    else state.firsts.set(nameKey(row.session_id, row.name, row.type), Number(row.a));
+  }
+  return state;
+}
+
+/**
+ * The token of a batch's rollup rows: its stored events' claims (or, for a batch of session
+ * attributes alone, its updates, which are new each time). A retry of a batch whose claims did
+ * not commit makes its rows under the same token, and ClickHouse drops them if the first attempt
+ * got them in — whether or not the events followed (their own token, or the lookup, covers them).
+ */
+function deltasToken(
+  workspaceId: string,
+  fresh: readonly EventInput[],
+  updates: ReadonlyArray<Record<string, unknown>>,
+): string {
+  const hash = createHash('sha256').update(workspaceId).update('\nrollups\n');
+  if (fresh.length === 0) return hash.update(JSON.stringify(updates)).digest('hex');
+  const keys = fresh.map((e) => claimKey(e.id, e.clientTimestamp ? e.timestamp.getTime() : null)).sort();
+  return hash.update(keys.join('\n')).digest('hex');
 }
 
 /** The claim of a client id: its time, or none (`-infinity`) when the client sent no time. */
@@ -162,36 +259,25 @@ function eventRow(workspaceId: string, e: EventInput): Record<string, unknown> {
  * What the batch says of each session, as the reference store applies it: the user of the
  * batch's latest stored event that has one, then the user and attributes the batch's sessions
  * list gives — for a session with an event stored, by this batch or before (a session the store
- * does not know is not created by its attributes alone).
+ * does not know is not created by its attributes alone). Also each session's user as the batch
+ * leaves it, where the batch names one.
  */
-async function sessionUpdates(
+function sessionUpdates(
   w: ClickHouseWriter,
   workspaceId: string,
   fresh: EventInput[],
   items: readonly SessionInput[],
-): Promise<Array<Record<string, unknown>>> {
+  state: SessionState,
+): { rows: Array<Record<string, unknown>>; users: Map<string, string | null> } {
   const users = new Map<string, string | null>();
   const byTime = [...fresh].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   for (const e of byTime) {
     if (!users.has(e.sessionId)) users.set(e.sessionId, null);
     if (e.userId !== null) users.set(e.sessionId, e.userId);
   }
-  const merged = mergeSessions(items);
-  const unknown = merged.filter((s) => !users.has(s.id)).map((s) => s.id);
-  const known = new Set(users.keys());
-  if (unknown.length > 0) {
-    const p = new ChParams();
-    const result = await w.ch.client.query({
-      query: `SELECT DISTINCT session_id FROM ${w.tables.sessionStats}
-               WHERE workspace_id = ${p.add(workspaceId, 'UUID')} AND session_id IN ${p.add(unknown, 'Array(String)')}`,
-      query_params: p.values,
-      format: 'JSONEachRow',
-    });
-    for (const row of await result.json<{ session_id: string }>()) known.add(row.session_id);
-  }
   const attributes = new Map<string, Record<string, unknown>>();
-  for (const item of merged) {
-    if (!known.has(item.id)) continue;
+  for (const item of items) {
+    if (!users.has(item.id) && !state.spans.has(item.id)) continue;
     if (item.userId !== null) users.set(item.id, item.userId);
     else if (!users.has(item.id)) users.set(item.id, null);
     if (item.attributes) attributes.set(item.id, item.attributes);
@@ -208,7 +294,7 @@ async function sessionUpdates(
       attributes: attrs === null ? null : JSON.stringify(attrs),
     });
   }
-  return rows;
+  return { rows, users };
 }
 
 /**

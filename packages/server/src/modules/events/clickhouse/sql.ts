@@ -1,4 +1,5 @@
 import { type EventFilter, PropertyOp } from '@tally/shared';
+import pLimit from 'p-limit';
 import type { ReadGate } from '../event-store';
 import { tooBig, tooSlow } from '../read-refusals';
 import type { ClickHouse } from './connection';
@@ -28,8 +29,10 @@ export class ChParams {
 export interface Tables {
   events: string;
   sessionStats: string;
-  nameSessions: string;
+  sessionNames: string;
   sessionUpdates: string;
+  eventHours: string;
+  rollupDeltas: string;
 }
 
 export function tablesOf(database: string): Tables {
@@ -37,8 +40,10 @@ export function tablesOf(database: string): Tables {
   return {
     events: t('events'),
     sessionStats: t('session_stats'),
-    nameSessions: t('name_sessions'),
+    sessionNames: t('session_names'),
     sessionUpdates: t('session_updates'),
+    eventHours: t('event_hours'),
+    rollupDeltas: t('rollup_deltas'),
   };
 }
 
@@ -108,6 +113,11 @@ const MEMORY_LIMIT_EXCEEDED = '241';
  */
 export class ChReads {
   private readonly settings: string;
+  /**
+   * In-process ClickHouse (chdb) runs one statement at a time, in arrival order: reads go in one
+   * by one, so an ingest's statements wait behind one read at most, never behind every request's.
+   */
+  private readonly turns: pLimit.Limit | null;
 
   constructor(
     private readonly ch: ClickHouse,
@@ -121,6 +131,7 @@ export class ChReads {
       'output_format_json_quote_64bit_integers = 1',
       'join_use_nulls = 1',
     ].join(', ');
+    this.turns = ch.embedded ? pLimit(1) : null;
   }
 
   rows<R>(gate: ReadGate | undefined, sql: string, params: ChParams | null): Promise<R[]> {
@@ -139,7 +150,9 @@ export class ChReads {
         throw error;
       }
     };
-    return gate ? gate(run) : run();
+    const turns = this.turns;
+    const queued = turns ? () => turns(run) : run;
+    return gate ? gate(queued) : queued();
   }
 }
 
