@@ -211,7 +211,7 @@ function topUsage(rows: UsageData[], limit: number): UsageData[] {
  * Unfiltered: whole hours from `event_hours` (sessions from the `session_hour` deltas), the
  * ragged ends from `events` (sessions from `session_start`: each session at its exact start);
  * distinct users from `user_month` for whole days and from `session_start` for the hours around
- * them. Three statements, each reading rows in proportion to hours and users, not events.
+ * them. One statement, reading rows in proportion to hours and users, not events.
  */
 async function overviewRolled(
   reads: ChReads,
@@ -248,8 +248,6 @@ async function overviewRolled(
                         GROUP BY at, session_id HAVING live > 0)
                       GROUP BY bucket`);
   }
-  const up = new ChParams();
-  const uws = up.add(query.workspaceId, 'UUID');
   const days = splitByDays(query);
   const userParts: string[] = [];
   if (days.daily) {
@@ -259,28 +257,25 @@ async function overviewRolled(
     userParts.push(`SELECT user_id FROM (
                       SELECT user_id, toUnixTimestamp64Milli(at) AS month, sumMap(days) AS counts
                         FROM ${t.rollupDeltas}
-                       WHERE workspace_id = ${uws} AND kind = 'user_month'
-                         AND at >= ${up.time(monthStart)} AND at < ${up.time(days.daily.to)}
+                       WHERE workspace_id = ${ws} AND kind = 'user_month'
+                         AND at >= ${ep.time(monthStart)} AND at < ${ep.time(days.daily.to)}
                        GROUP BY user_id, at)
                      WHERE arrayExists((d, c) -> c > 0
-                             AND month + (d - 1) * 86400000 >= ${up.add(days.daily.from.getTime(), 'Int64')}
-                             AND month + (d - 1) * 86400000 < ${up.add(days.daily.to.getTime(), 'Int64')},
+                             AND month + (d - 1) * 86400000 >= ${ep.add(days.daily.from.getTime(), 'Int64')}
+                             AND month + (d - 1) * 86400000 < ${ep.add(days.daily.to.getTime(), 'Int64')},
                            mapKeys(counts), mapValues(counts))`);
   }
   if (days.hourly.length > 0) {
     userParts.push(`SELECT user_id FROM ${t.rollupDeltas}
-                     WHERE workspace_id = ${uws} AND kind = 'session_start' AND ${inRanges('at', days.hourly, up)}
+                     WHERE workspace_id = ${ws} AND kind = 'session_start' AND ${inRanges('at', days.hourly, ep)}
                      GROUP BY at, session_id, user_id HAVING sum(sessions) > 0 AND user_id != ''`);
   }
-  type Row = { k: 'e' | 's'; bucket: string; n: string; m: string };
-  const [rows, userRows] = await Promise.all([
-    reads.rows<Row>(gate, eventParts.join('\nUNION ALL\n'), ep),
-    reads.rows<{ users: string }>(
-      gate,
-      `SELECT uniqExact(user_id) AS users FROM (${userParts.join('\nUNION ALL\n')})`,
-      up,
-    ),
-  ]);
+  // One statement: on chdb each costs a turn of the engine, whatever it reads.
+  eventParts.push(`SELECT 'u' AS k, toInt64(0) AS bucket, toInt64(uniqExact(user_id)) AS n, toInt64(0) AS m
+                     FROM (${userParts.join('\nUNION ALL\n')})`);
+  type Row = { k: 'e' | 's' | 'u'; bucket: string; n: string; m: string };
+  const rows = await reads.rows<Row>(gate, eventParts.join('\nUNION ALL\n'), ep);
+  let users = 0;
   const points = series(query, step);
   let events = 0;
   let errors = 0;
@@ -288,7 +283,8 @@ async function overviewRolled(
   let duration = 0;
   for (const row of rows) {
     const point = points.get(num(row.bucket) * step);
-    if (row.k === 'e') {
+    if (row.k === 'u') users = num(row.n);
+    else if (row.k === 'e') {
       if (point) point.events += num(row.n);
       events += num(row.n);
       errors += num(row.m);
@@ -301,7 +297,7 @@ async function overviewRolled(
   return {
     sessions,
     events,
-    users: num(userRows[0]?.users),
+    users,
     errors,
     avgSessionDurationMs: sessions > 0 ? duration / sessions : null,
     series: [...points.values()],
