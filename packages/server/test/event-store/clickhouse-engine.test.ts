@@ -201,6 +201,34 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
     ]);
   });
 
+  it('batches that arrive together are written together, each answered with its own counts', async () => {
+    const [ws, other] = [await newWorkspace(), await newWorkspace()];
+    const store = server.tally.services.events;
+    const at = Date.now() - 7 * HOUR;
+    const batches: EventBatch[] = Array.from({ length: 6 }, (_, i) => ({
+      events: Array.from({ length: 5 }, (_, j) => event(at + i * 10 + j, { sessionId: `group-${i % 3}` })),
+      sessions: [],
+    }));
+    const inserts = jest.spyOn(clickhouseOf(server), 'insert');
+    try {
+      const results = await Promise.all([
+        ...batches.map((batch, i) => store.writeBatch(i % 2 === 0 ? ws : other, batch)),
+        // A copy of the first, in the same group as the rest: the first copy's claims won.
+        store.writeBatch(ws, batches[0] as EventBatch),
+      ]);
+      expect(results).toEqual([...batches.map(() => ({ stored: 5, duplicates: 0 })), { stored: 0, duplicates: 5 }]);
+      // The first batch went alone; the six that came while it was written, in one insert.
+      const events = `\`${server.tally.clickhouse?.database}\`.\`events\``;
+      expect(inserts.mock.calls.filter(([params]) => params.table === events)).toHaveLength(2);
+    } finally {
+      inserts.mockRestore();
+    }
+    for (const workspaceId of [ws, other]) {
+      const query = { workspaceId, from: new Date(at - HOUR), to: new Date(at + HOUR), filters: [] };
+      expect(await store.overview(query, Interval.HOUR)).toMatchObject({ events: 15, sessions: 3 });
+    }
+  });
+
   it('migration 2 computes the rollups of events stored before it', async () => {
     const fresh = await openClickHouse(testClickHouseTarget());
     try {

@@ -27,7 +27,7 @@ import { serializeEvents } from '../export-format';
 import { scheduleIdLedgerExpiry } from '../id-ledger';
 import { overview, toolsUsage } from './analytics';
 import type { ClickHouse } from './connection';
-import { type ClickHouseWriter, updateSequence, writeBatch } from './ingest';
+import { GroupCommit, updateSequence } from './ingest';
 import * as lists from './lists';
 import { ChParams, ChReads, type Tables, tablesOf } from './sql';
 
@@ -52,7 +52,7 @@ export interface ClickHouseStoreOptions {
 export class ClickHouseEventStore implements EventStore {
   private readonly tables: Tables;
   private readonly reads: ChReads;
-  private readonly writer: ClickHouseWriter;
+  private readonly commits: GroupCommit;
 
   constructor(
     private readonly ch: ClickHouse,
@@ -65,11 +65,12 @@ export class ClickHouseEventStore implements EventStore {
   ) {
     this.tables = tablesOf(ch.database);
     this.reads = new ChReads(ch, options);
-    this.writer = { ch, pg: pool, tables: this.tables, sequence: updateSequence() };
+    this.commits = new GroupCommit({ ch, pg: pool, tables: this.tables, sequence: updateSequence() });
   }
 
+  /** Batches arriving together are written together (ingest.ts, GroupCommit). */
   writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
-    return writeBatch(this.writer, workspaceId, batch);
+    return this.commits.write(workspaceId, batch);
   }
 
   overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData> {

@@ -17,8 +17,76 @@ export interface ClickHouseWriter {
   sequence: () => number;
 }
 
+/** A batch waiting for its group. */
+interface Pending {
+  workspaceId: string;
+  batch: EventBatch;
+  resolve(result: WriteResult): void;
+  reject(error: unknown): void;
+}
+
+/** At most this many batches, or events, in one group. */
+const GROUP_BATCHES = 64;
+const GROUP_EVENTS = 50_000;
+
 /**
- * Stores a batch so that a retried one is never counted twice, at once (not "after a merge"):
+ * Group commit: batches that arrive while a group is being written wait and go together in the
+ * next one — one lock statement, one claim statement, one lookup, and one insert per table for
+ * all their events (ClickHouse makes a part, and runs its views, per insert; chdb runs one
+ * statement at a time). A batch alone goes at once. Each is answered when its group has
+ * committed, or fails with it (its client retries; the claims of a failed group never commit).
+ */
+export class GroupCommit {
+  private readonly queue: Pending[] = [];
+  private writing = false;
+
+  constructor(private readonly w: ClickHouseWriter) {}
+
+  write(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ workspaceId, batch, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group: Pending[] = [];
+        let events = 0;
+        while (this.queue.length > 0 && group.length < GROUP_BATCHES) {
+          const next = this.queue[0] as Pending;
+          if (group.length > 0 && events + next.batch.events.length > GROUP_EVENTS) break;
+          group.push(next);
+          this.queue.shift();
+          events += next.batch.events.length;
+        }
+        try {
+          const results = await writeGroup(this.w, group);
+          group.forEach((pending, i) => pending.resolve(results[i] as WriteResult));
+        } catch (error) {
+          for (const pending of group) pending.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+
+/** One batch of a group, as the steps below see it. */
+interface Item {
+  workspaceId: string;
+  batch: EventBatch;
+  /** Its events with a client id, less those an earlier copy in the group claims. */
+  claimed: EventInput[];
+  unclaimed: EventInput[];
+  sessions: SessionInput[];
+}
+
+/**
+ * Stores a group of batches so that a retried one is never counted twice, at once (not "after a merge"):
  *
  * 1. Client ids are claimed in PostgreSQL's id ledger (`event_ids`: id and time, or id alone
  *    when the client sent no time) inside a transaction that stays open until ClickHouse has the
@@ -41,56 +109,104 @@ export interface ClickHouseWriter {
  * before the batch, so the batch's sessions are locked (PostgreSQL advisory locks, in the same
  * transaction) from before that read until its rows are in.
  */
-export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch: EventBatch): Promise<WriteResult> {
-  // A client id twice in one batch: the first copy counts.
-  const events = firstCopies(batch.events);
-  const claimed = events.filter((e) => e.clientId);
-  const unclaimed = events.filter((e) => !e.clientId);
-  const items = mergeSessions(batch.sessions);
-  const sessionIds = [...new Set([...events.map((e) => e.sessionId), ...items.map((s) => s.id)])];
-  if (sessionIds.length === 0) return { stored: 0, duplicates: 0 };
+async function writeGroup(
+  w: ClickHouseWriter,
+  batches: ReadonlyArray<{ workspaceId: string; batch: EventBatch }>,
+): Promise<WriteResult[]> {
+  // A client id twice in one batch, or in two batches of the group: the first copy counts.
+  const claimsSeen = new Set<string>();
+  const items: Item[] = batches.map(({ workspaceId, batch }) => {
+    const events = firstCopies(batch.events);
+    const claimed: EventInput[] = [];
+    for (const e of events) {
+      if (!e.clientId) continue;
+      const key = claimOf(workspaceId, e);
+      if (!claimsSeen.has(key)) claimed.push(e);
+      claimsSeen.add(key);
+    }
+    const unclaimed = events.filter((e) => !e.clientId);
+    return { workspaceId, batch, claimed, unclaimed, sessions: mergeSessions(batch.sessions) };
+  });
+  const pairs = new Map<string, { workspaceId: string; sessionId: string }>();
+  for (const item of items) {
+    for (const id of [...item.batch.events.map((e) => e.sessionId), ...item.sessions.map((s) => s.id)]) {
+      pairs.set(`${item.workspaceId}|${id}`, { workspaceId: item.workspaceId, sessionId: id });
+    }
+  }
+  if (pairs.size === 0) return items.map(() => ({ stored: 0, duplicates: 0 }));
   const ledger = await w.pg.connect();
   try {
     await ledger.query('BEGIN');
     // Before the claims: a retried batch waits here for its first copy, with the same sessions.
-    await lockSessions(ledger, workspaceId, sessionIds);
-    let winners: EventInput[] = [];
-    if (claimed.length > 0) {
-      winners = await claim(ledger, workspaceId, claimed);
-      winners = await withoutStored(w, workspaceId, winners);
-    }
-    const fresh = [...winners, ...unclaimed];
-    const state = await sessionState(w, workspaceId, sessionIds);
-    const { rows: updates, users } = sessionUpdates(w, workspaceId, fresh, items, state);
+    await lockSessions(ledger, [...pairs.values()]);
+    const won = await claim(ledger, items);
+    const stored = await storedCopies(w, items, won);
+    const fresh = (item: Item, e: EventInput) =>
+      won.has(claimOf(item.workspaceId, e)) && !stored.has(claimOf(item.workspaceId, e));
+    const parts = items.map((item) => ({
+      plain: [...item.claimed.filter((e) => e.clientTimestamp && fresh(item, e)), ...item.unclaimed],
+      untimed: item.claimed.filter((e) => !e.clientTimestamp && fresh(item, e)),
+    }));
+    const states = await sessionStates(w, [...pairs.values()]);
+    const updates: Array<Record<string, unknown>> = [];
+    const deltas: Array<{ rows: DeltaRow[]; token: string }> = [];
+    items.forEach((item, i) => {
+      const { plain, untimed } = parts[i] as { plain: EventInput[]; untimed: EventInput[] };
+      const state = states.get(item.workspaceId) ?? emptyState();
+      states.set(item.workspaceId, state);
+      const said = sessionUpdates(w, item.workspaceId, [...plain, ...untimed], item.sessions, state);
+      updates.push(...said.rows);
+      // Each batch's rollup rows are an insert of their own, with a token from its own claims, so
+      // that its retry, in whatever group it lands, makes them again under the same token
+      // (deltasToken). Those of events claimed without a time come after the rest's, as their
+      // own insert does below.
+      deltas.push(
+        {
+          rows: rollupDeltas(item.workspaceId, plain, state, said.users),
+          token: deltasToken(item.workspaceId, plain, said.rows),
+        },
+        {
+          rows: rollupDeltas(item.workspaceId, untimed, state, new Map()),
+          token: deltasToken(item.workspaceId, untimed, []),
+        },
+      );
+    });
     if (updates.length > 0) {
       await w.ch.client.insert({ table: w.tables.sessionUpdates, values: updates, format: 'JSONEachRow' });
     }
-    // Claimed without a client time: their own insert, with a token from their claims, so that
-    // the retry of a batch whose claims did not commit is dropped whole (see above). Everything
-    // else is exact without one: copies with a time are found by the lookup, the rest are new.
-    // Their rollup rows are likewise their own, after the rest's: dropped with them on a retry.
-    const untimed = winners.filter((e) => !e.clientTimestamp);
-    const plain = [...winners.filter((e) => e.clientTimestamp), ...unclaimed];
-    await insertDeltas(w, workspaceId, rollupDeltas(workspaceId, plain, state, users), plain, updates);
-    await insertDeltas(w, workspaceId, rollupDeltas(workspaceId, untimed, state, new Map()), untimed, []);
-    if (untimed.length > 0) {
-      const token = dedupeToken(workspaceId, untimed);
+    // Before the events they count: should the events' insert fail, or Tally die before the
+    // claims commit, the retry's rows carry the same token and ClickHouse drops them.
+    for (const { rows, token } of deltas) {
+      if (rows.length === 0) continue;
+      await w.ch.client.insert({
+        table: `${w.tables.rollupDeltas} SETTINGS insert_deduplication_token = '${token}'`,
+        values: rows,
+        format: 'JSONEachRow',
+      });
+    }
+    // Claimed without a client time: each batch's own insert, with a token from its claims, so
+    // that the retry of a batch whose claims did not commit is dropped whole (see above).
+    // Everything else is exact without one (copies with a time are found by the lookup, the rest
+    // are new): one insert for the whole group.
+    for (const [i, item] of items.entries()) {
+      const untimed = parts[i]?.untimed ?? [];
+      if (untimed.length === 0) continue;
       await w.ch.client.insert({
         // Settings of this statement only (chdb would keep a session's SET for the next one).
-        table: `${w.tables.events} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1`,
-        values: untimed.map((e) => eventRow(workspaceId, e)),
+        table: `${w.tables.events} SETTINGS insert_deduplication_token = '${dedupeToken(item.workspaceId, untimed)}', deduplicate_blocks_in_dependent_materialized_views = 1`,
+        values: untimed.map((e) => eventRow(item.workspaceId, e)),
         format: 'JSONEachRow',
       });
     }
-    if (plain.length > 0) {
-      await w.ch.client.insert({
-        table: w.tables.events,
-        values: plain.map((e) => eventRow(workspaceId, e)),
-        format: 'JSONEachRow',
-      });
+    const plainRows = items.flatMap((item, i) => (parts[i]?.plain ?? []).map((e) => eventRow(item.workspaceId, e)));
+    if (plainRows.length > 0) {
+      await w.ch.client.insert({ table: w.tables.events, values: plainRows, format: 'JSONEachRow' });
     }
     await ledger.query('COMMIT');
-    return { stored: fresh.length, duplicates: batch.events.length - fresh.length };
+    return items.map((item, i) => {
+      const count = (parts[i]?.plain.length ?? 0) + (parts[i]?.untimed.length ?? 0);
+      return { stored: count, duplicates: item.batch.events.length - count };
+    });
   } catch (error) {
     await ledger.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -99,23 +215,13 @@ export async function writeBatch(w: ClickHouseWriter, workspaceId: string, batch
   }
 }
 
-/**
- * Rollup rows before the events they count: should the events' insert fail, or Tally die before
- * the claims commit, the retry's rows carry the same token and ClickHouse drops them.
- */
-async function insertDeltas(
-  w: ClickHouseWriter,
-  workspaceId: string,
-  deltas: DeltaRow[],
-  events: readonly EventInput[],
-  updates: ReadonlyArray<Record<string, unknown>>,
-): Promise<void> {
-  if (deltas.length === 0) return;
-  await w.ch.client.insert({
-    table: `${w.tables.rollupDeltas} SETTINGS insert_deduplication_token = '${deltasToken(workspaceId, events, updates)}'`,
-    values: deltas,
-    format: 'JSONEachRow',
-  });
+function emptyState(): SessionState {
+  return { spans: new Map(), users: new Map(), firsts: new Map() };
+}
+
+/** An event's claim in its workspace, as the group's sets hold them. */
+function claimOf(workspaceId: string, e: EventInput): string {
+  return `${workspaceId}|${claimKey(e.id, e.clientTimestamp ? e.timestamp.getTime() : null)}`;
 }
 
 /** The first number of the two-number advisory locks that stand for sessions (any Tally leaves free). */
@@ -126,45 +232,70 @@ const SESSION_LOCKS = 731_652;
  * never wait on each other): what ingest reads of a session and the rows it then adds are never
  * interleaved with another batch's, on this instance or any other.
  */
-async function lockSessions(ledger: PoolClient, workspaceId: string, sessionIds: string[]): Promise<void> {
+async function lockSessions(
+  ledger: PoolClient,
+  pairs: ReadonlyArray<{ workspaceId: string; sessionId: string }>,
+): Promise<void> {
   // Volatile calls in the select list run after the ORDER BY: the locks are taken in key order.
   await ledger.query(
     `SELECT pg_advisory_xact_lock($1, k) FROM (
-       SELECT DISTINCT hashtext($2 || ':' || s) AS k FROM unnest($3::text[]) AS s
+       SELECT DISTINCT hashtext(w || ':' || s) AS k FROM unnest($2::text[], $3::text[]) AS t(w, s)
      ) AS keys ORDER BY k`,
-    [SESSION_LOCKS, workspaceId, sessionIds],
+    [SESSION_LOCKS, pairs.map((p) => p.workspaceId), pairs.map((p) => p.sessionId)],
   );
 }
 
-/** What ClickHouse holds of the sessions (rollup-deltas.ts), in one statement. */
-async function sessionState(w: ClickHouseWriter, workspaceId: string, sessionIds: string[]): Promise<SessionState> {
+/** What ClickHouse holds of the sessions (rollup-deltas.ts), per workspace, in one statement. */
+async function sessionStates(
+  w: ClickHouseWriter,
+  pairs: ReadonlyArray<{ workspaceId: string; sessionId: string }>,
+): Promise<Map<string, SessionState>> {
+  // Workspaces and sessions as two sets (a pair outside the group is skipped below): the
+  // primary keys start with (workspace_id, session_id), so both narrow the read.
   const p = new ChParams();
-  const ws = p.add(workspaceId, 'UUID');
-  const ids = p.add(sessionIds, 'Array(String)');
+  const wanted = new Set(pairs.map((pair) => `${pair.workspaceId}|${pair.sessionId}`));
+  const where = `workspace_id IN ${p.add([...new Set(pairs.map((pair) => pair.workspaceId))], 'Array(UUID)')}
+    AND session_id IN ${p.add([...new Set(pairs.map((pair) => pair.sessionId))], 'Array(String)')}`;
   const result = await w.ch.client.query({
-    query: `SELECT 's' AS k, session_id, '' AS name, '' AS type,
+    query: `SELECT 's' AS k, workspace_id, session_id, '' AS name, '' AS type,
                    toUnixTimestamp64Milli(min(started_at)) AS a, toUnixTimestamp64Milli(max(ended_at)) AS b, '' AS u
-              FROM ${w.tables.sessionStats} WHERE workspace_id = ${ws} AND session_id IN ${ids} GROUP BY session_id
+              FROM ${w.tables.sessionStats} WHERE ${where}
+             GROUP BY workspace_id, session_id
             UNION ALL
-            SELECT 'u', session_id, '', '', 0, 0, ifNull(argMaxIf(user_id, seq, user_id IS NOT NULL), '')
-              FROM ${w.tables.sessionUpdates} WHERE workspace_id = ${ws} AND session_id IN ${ids}
-             GROUP BY session_id HAVING countIf(user_id IS NOT NULL) > 0
+            SELECT 'u', workspace_id, session_id, '', '', 0, 0, ifNull(argMaxIf(user_id, seq, user_id IS NOT NULL), '')
+              FROM ${w.tables.sessionUpdates} WHERE ${where}
+             GROUP BY workspace_id, session_id HAVING countIf(user_id IS NOT NULL) > 0
             UNION ALL
-            SELECT 'n', session_id, name, type, toUnixTimestamp64Milli(min(first_at)), 0, ''
-              FROM ${w.tables.sessionNames} WHERE workspace_id = ${ws} AND session_id IN ${ids}
-             GROUP BY session_id, name, type
+            SELECT 'n', workspace_id, session_id, name, type, toUnixTimestamp64Milli(min(first_at)), 0, ''
+              FROM ${w.tables.sessionNames} WHERE ${where}
+             GROUP BY workspace_id, session_id, name, type
             SETTINGS output_format_json_quote_64bit_integers = 1`,
     query_params: p.values,
     format: 'JSONEachRow',
   });
-  type Row = { k: 's' | 'u' | 'n'; session_id: string; name: string; type: string; a: string; b: string; u: string };
-  const state: SessionState = { spans: new Map(), users: new Map(), firsts: new Map() };
+  type Row = {
+    k: 's' | 'u' | 'n';
+    workspace_id: string;
+    session_id: string;
+    name: string;
+    type: string;
+    a: string;
+    b: string;
+    u: string;
+  };
+  const states = new Map<string, SessionState>();
   for (const row of await result.json<Row>()) {
+    if (!wanted.has(`${row.workspace_id}|${row.session_id}`)) continue;
+    let state = states.get(row.workspace_id);
+    if (!state) {
+      state = emptyState();
+      states.set(row.workspace_id, state);
+    }
     if (row.k === 's') state.spans.set(row.session_id, { started: Number(row.a), ended: Number(row.b) });
     else if (row.k === 'u') state.users.set(row.session_id, row.u);
     else state.firsts.set(nameKey(row.session_id, row.name, row.type), Number(row.a));
   }
-  return state;
+  return states;
 }
 
 /**
@@ -189,39 +320,47 @@ function claimKey(id: string, ms: number | null): string {
   return `${id.toLowerCase()}|${ms ?? '-'}`;
 }
 
-async function claim(ledger: PoolClient, workspaceId: string, events: EventInput[]): Promise<EventInput[]> {
-  const { rows } = await ledger.query<{ id: string; ms: string | null }>(
+/** Claims every batch's client ids in one statement; the claims won (`claimOf`). */
+async function claim(ledger: PoolClient, items: readonly Item[]): Promise<Set<string>> {
+  const claims = items.flatMap((item) => item.claimed.map((e) => ({ workspaceId: item.workspaceId, e })));
+  if (claims.length === 0) return new Set();
+  const { rows } = await ledger.query<{ workspace_id: string; id: string; ms: string | null }>(
     `INSERT INTO event_ids (workspace_id, id, ts)
-     SELECT $1, c.id, c.ts FROM unnest($2::uuid[], $3::timestamptz[]) AS c(id, ts) ORDER BY 2, 3
+     SELECT c.w, c.id, c.ts FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS c(w, id, ts) ORDER BY 1, 2, 3
      ON CONFLICT DO NOTHING
-     RETURNING id, CASE WHEN ts = '-infinity' THEN NULL ELSE floor(extract(epoch FROM ts) * 1000)::bigint END AS ms`,
+     RETURNING workspace_id, id, CASE WHEN ts = '-infinity' THEN NULL ELSE floor(extract(epoch FROM ts) * 1000)::bigint END AS ms`,
     [
-      workspaceId,
-      events.map((e) => e.id),
-      events.map((e) => (e.clientTimestamp ? e.timestamp.toISOString() : '-infinity')),
+      claims.map((c) => c.workspaceId),
+      claims.map((c) => c.e.id),
+      claims.map((c) => (c.e.clientTimestamp ? c.e.timestamp.toISOString() : '-infinity')),
     ],
   );
-  const won = new Set(rows.map((row) => claimKey(row.id, row.ms === null ? null : Number(row.ms))));
-  return events.filter((e) => won.has(claimKey(e.id, e.clientTimestamp ? e.timestamp.getTime() : null)));
+  return new Set(rows.map((row) => `${row.workspace_id}|${claimKey(row.id, row.ms === null ? null : Number(row.ms))}`));
 }
 
-/** The events with a client time that ClickHouse already holds (a copy older than its claim). */
-async function withoutStored(w: ClickHouseWriter, workspaceId: string, events: EventInput[]): Promise<EventInput[]> {
-  const timed = events.filter((e) => e.clientTimestamp);
-  if (timed.length === 0) return events;
+/**
+ * The won claims with a client time whose event ClickHouse already holds (a copy older than its
+ * claim, which expired), in one lookup for the group (`claimOf`).
+ */
+async function storedCopies(w: ClickHouseWriter, items: readonly Item[], won: Set<string>): Promise<Set<string>> {
+  const timed = items.flatMap((item) =>
+    item.claimed
+      .filter((e) => e.clientTimestamp && won.has(claimOf(item.workspaceId, e)))
+      .map((e) => ({ workspaceId: item.workspaceId, e })),
+  );
+  if (timed.length === 0) return new Set();
   const p = new ChParams();
   const result = await w.ch.client.query({
-    query: `SELECT id, toUnixTimestamp64Milli(ts) AS ms FROM ${w.tables.events}
-             WHERE workspace_id = ${p.add(workspaceId, 'UUID')}
-               AND ts IN ${p.add([...new Set(timed.map((e) => chTime(e.timestamp)))], "Array(DateTime64(3, 'UTC'))")}
-               AND id IN ${p.add([...new Set(timed.map((e) => e.id.toLowerCase()))], 'Array(String)')}
+    query: `SELECT workspace_id, id, toUnixTimestamp64Milli(ts) AS ms FROM ${w.tables.events}
+             WHERE workspace_id IN ${p.add([...new Set(timed.map((t) => t.workspaceId))], 'Array(UUID)')}
+               AND ts IN ${p.add([...new Set(timed.map((t) => chTime(t.e.timestamp)))], "Array(DateTime64(3, 'UTC'))")}
+               AND id IN ${p.add([...new Set(timed.map((t) => t.e.id.toLowerCase()))], 'Array(String)')}
             SETTINGS output_format_json_quote_64bit_integers = 1`,
     query_params: p.values,
     format: 'JSONEachRow',
   });
-  const stored = new Set((await result.json<{ id: string; ms: string }>()).map((r) => claimKey(r.id, Number(r.ms))));
-  if (stored.size === 0) return events;
-  return events.filter((e) => !e.clientTimestamp || !stored.has(claimKey(e.id, e.timestamp.getTime())));
+  const rows = await result.json<{ workspace_id: string; id: string; ms: string }>();
+  return new Set(rows.map((r) => `${r.workspace_id}|${claimKey(r.id, Number(r.ms))}`));
 }
 
 /** Made from the claimed ids (a retry's events carry a new time, not new ids). */
