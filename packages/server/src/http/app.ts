@@ -4,7 +4,6 @@ import { join, sep } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -20,6 +19,7 @@ import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../p
 import type { Metrics } from '../platform/metrics/metrics';
 import { registerMetricsRoute } from '../platform/metrics/metrics.route';
 import type { Authenticator } from '../auth/authenticate';
+import { CORS_VARY, registerCors } from './cors';
 import { RequestLog } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
 
@@ -77,11 +77,14 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
 
   // Cookies are parsed only where they are read (the refresh cookie), not on every request.
   await app.register(fastifyCookie, { hook: false });
-  await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
+  // CORS for requests with an Origin header only; `Vary: Origin` on every response (cors.ts).
+  registerCors(app, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
   // Security headers on every response (404s and errors too), computed by helmet once.
   const securityHeaders = precomputeSecurityHeaders(config.publicUrl);
+  const dashboardHeaders = { ...securityHeaders.dashboard, ...CORS_VARY };
+  const landingPageHeaders = { ...securityHeaders.landingPage, ...CORS_VARY };
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.routeOptions.url === '/graphql' ? securityHeaders.landingPage : securityHeaders.dashboard);
+    reply.headers(request.routeOptions.url === '/graphql' ? landingPageHeaders : dashboardHeaders);
     done();
   });
   // While draining, keep-alive sockets are closed as soon as their last response is out, so
