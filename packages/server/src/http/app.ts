@@ -151,7 +151,9 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       try {
-        const principal = await deps.authenticator.authenticate(request.headers, request.ip);
+        // An API key this instance knows is answered at once: no await on the hot path.
+        const authenticated = deps.authenticator.authenticate(request.headers, request.ip);
+        const principal = authenticated instanceof Promise ? await authenticated : authenticated;
         addLogBindings(request.log, principalLogFields(principal));
         return new TallyContext(deps.contextDeps, request, reply, principal);
       } catch (error) {
