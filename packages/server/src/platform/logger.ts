@@ -78,28 +78,48 @@ export function createLogger(
 
 type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
+/** Whether a child with these options logs exactly as its parent does (no level, serializers, …). */
+function inheritsEverything(options: ChildLoggerOptions): boolean {
+  for (const _key in options) return false;
+  return true;
+}
+
 /**
  * Fastify gives every request a child logger; creating one (bindings, redaction) costs more
  * than a small request's own work, and most requests never log above the configured level.
- * This child is made on the first call that would actually write.
+ * So a request's logger makes no pino child at all until it must: a line below the level is
+ * dropped by a comparison, and a line at or above it (the one "request completed" line of every
+ * request at info, see request-log.ts) is written by the parent with the request's bindings put
+ * in front of the line's own fields: the same JSON a child writes, whose bindings come first too.
+ * A child is made only for what a merge cannot say the same way (an Error or a non-object as
+ * the first argument, a `child()` of its own, a level set on it, child options).
  */
 class LazyChildLogger implements FastifyBaseLogger {
   private real: FastifyBaseLogger | undefined;
+  /** Bindings added after Fastify's (`addBindings`), in order; merged only when a line is written. */
+  private added: Bindings[] | undefined;
 
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private bindings: Bindings,
+    private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions,
   ) {}
 
-  /** More bindings for every later line (merged while no line was written yet: no child made). */
+  /** More bindings for every later line (kept aside while no child was made: no merge per call). */
   addBindings(bindings: Bindings): void {
     if (this.real) addLogBindings(this.real, bindings);
-    else this.bindings = { ...this.bindings, ...bindings };
+    else (this.added ??= []).push(bindings);
+  }
+
+  /** Every binding so far, with `fields` (a line's own) last. */
+  private merged(fields?: object): Bindings {
+    const merged: Bindings = { ...this.bindings };
+    for (const bindings of this.added ?? []) Object.assign(merged, bindings);
+    return fields ? Object.assign(merged, fields) : merged;
   }
 
   get level(): string {
-    return (this.real ?? this.parent).level;
+    return this.real?.level ?? this.options.level ?? this.parent.level;
   }
 
   set level(level: string) {
@@ -131,13 +151,24 @@ class LazyChildLogger implements FastifyBaseLogger {
   }
 
   private materialize(): FastifyBaseLogger {
-    this.real ??= this.parent.child(this.bindings, this.options);
+    this.real ??= this.parent.child(this.merged(), this.options);
     return this.real;
   }
 
   private write(level: LevelName, args: unknown[]): void {
     const threshold = pino.levels.values[this.level] ?? 0;
     if ((pino.levels.values[level] ?? 0) < threshold) return;
+    if (this.real === undefined && inheritsEverything(this.options)) {
+      const [first, ...rest] = args;
+      if (typeof first === 'string') {
+        Reflect.apply(this.parent[level], this.parent, [this.merged(), first, ...rest]);
+        return;
+      }
+      if (typeof first === 'object' && first !== null && !(first instanceof Error)) {
+        Reflect.apply(this.parent[level], this.parent, [this.merged(first), ...rest]);
+        return;
+      }
+    }
     const logger = this.materialize();
     Reflect.apply(logger[level], logger, args);
   }
@@ -157,15 +188,27 @@ export function addLogBindings(log: FastifyBaseLogger, bindings: Bindings): void
   if (typeof setBindings === 'function') Reflect.apply(setBindings, log, [bindings]);
 }
 
-/** The log fields of a request's principal: its kind and ids, never its credential. */
 /** The caller as the logs name it (auth/principal.ts's Principal is one). */
 export type LoggedPrincipal =
   { kind: 'user'; userId: string } | { kind: 'apiKey'; apiKeyId: string; workspaceId: string };
 
+const ANONYMOUS: Bindings = Object.freeze({ principal: 'anonymous' });
+/** An API key's fields, made once per principal: the verifier hands every request the same one. */
+const KEY_FIELDS = new WeakMap<LoggedPrincipal, Bindings>();
+
+/**
+ * The log fields of a request's principal: its kind and ids, never its credential. Shared
+ * between requests (frozen: a logger copies from them, never into them).
+ */
 export function principalLogFields(principal: LoggedPrincipal | null): Bindings {
-  if (!principal) return { principal: 'anonymous' };
+  if (!principal) return ANONYMOUS;
   if (principal.kind === 'user') return { principal: 'user', userId: principal.userId };
-  return { principal: 'apiKey', apiKeyId: principal.apiKeyId, workspaceId: principal.workspaceId };
+  let fields = KEY_FIELDS.get(principal);
+  if (!fields) {
+    fields = Object.freeze({ principal: 'apiKey', apiKeyId: principal.apiKeyId, workspaceId: principal.workspaceId });
+    KEY_FIELDS.set(principal, fields);
+  }
+  return fields;
 }
 
 export const lazyChildLoggerFactory = (
