@@ -1,6 +1,13 @@
 import type { AccountsContext } from '../modules/accounts/account-context';
 import type { AnalyticsContext } from '../modules/analytics/analytics-reads';
-import type { RequestObservation } from './observability';
+
+/** What observability.ts keeps about one request while it runs, on its context (no closure per request). */
+export interface RequestObservation {
+  /** performance.now() when Apollo started on the request. */
+  graphqlStartedAt: number;
+  /** Whether the operation was resolved (the document parsed and validated). */
+  operationResolved: boolean;
+}
 
 /**
  * The context of a GraphQL request: the caller (auth/context.ts) and what the domains' resolvers

@@ -3,7 +3,7 @@ import type { GraphQLRequestContextDidResolveOperation, GraphQLRequestContextWil
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { addLogBindings } from '../platform/logger';
 import type { Metrics } from '../platform/metrics/metrics';
-import type { RequestContext } from './context';
+import type { RequestContext, RequestObservation } from './context';
 import { appErrorOf } from './errors';
 
 /**
@@ -37,14 +37,6 @@ function codeOf(error: unknown): unknown {
     (error instanceof GraphQLError ? error.extensions['code'] : undefined) ??
     'INTERNAL_SERVER_ERROR'
   );
-}
-
-/** What observability keeps about one request while it runs, on its context (no closure per request). */
-export interface RequestObservation {
-  /** performance.now() when Apollo started on the request. */
-  graphqlStartedAt: number;
-  /** Whether the operation was resolved (the document parsed and validated). */
-  operationResolved: boolean;
 }
 
 /**
