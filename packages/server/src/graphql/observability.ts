@@ -100,5 +100,3 @@ export function createObservability(metrics: Metrics | undefined) {
     },
   };
 }
-
-export type Observability = ReturnType<typeof createObservability>;
