@@ -16,6 +16,11 @@ export function onLoadCore(args: string[]): [string, string[]] {
   return PINNING ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
 }
 
+/** `[command, args]` that runs `node …args` on the measured server's core (this process's) when pinning. */
+export function onServerCore(args: string[]): [string, string[]] {
+  return PINNING ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+}
+
 /** A running Tally in this process and where it listens. */
 export interface BenchTally {
   tally: Tally;

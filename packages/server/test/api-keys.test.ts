@@ -472,6 +472,11 @@ describe('authenticating with a key', () => {
       });
       expect(await verifier.verify(generateSecret(), '192.0.2.1')).toEqual({ ok: false, reason: 'unknown' });
       expect(await verifier.verify(revoked.secret, '192.0.2.1')).toEqual({ ok: false, reason: 'revoked' });
+      // Known now: answered at once, no promise (the hot path awaits nothing), as are the
+      // remembered refusal and the malformed key.
+      expect(verifier.verify(good.secret, '192.0.2.1')).toEqual({ ok: true, principal: expect.anything() });
+      expect(verifier.verify(revoked.secret, '192.0.2.1')).toEqual({ ok: false, reason: 'revoked' });
+      expect(verifier.verify('tly_short', '192.0.2.1')).toEqual({ ok: false, reason: 'malformed' });
       clock.advance(60_000);
       expect(await verifier.verify(good.secret, '192.0.2.1')).toEqual({ ok: false, reason: 'expired' });
     } finally {

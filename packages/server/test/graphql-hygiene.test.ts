@@ -134,6 +134,46 @@ describe('in development', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('does CORS only for requests with an Origin, and says Vary: Origin on every response', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    const own = new URL(server.tally.config.publicUrl).origin;
+    const withOrigin = await post({ origin: own });
+    expect(withOrigin.headers.get('access-control-allow-origin')).toBe(own);
+    expect(withOrigin.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(withOrigin.headers.get('vary')).toBe('Origin');
+    const evil = await post({ origin: 'https://evil.example' });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const without = await post({});
+    expect(await without.json()).toEqual({ data: { __typename: 'Query' } });
+    expect(without.headers.get('vary')).toBe('Origin');
+    expect([...without.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    for (const path of ['/healthz', '/v1/nothing']) {
+      expect((await fetch(`${server.url}${path}`)).headers.get('vary')).toBe('Origin');
+    }
+  });
+
+  it('tells caches to store no GraphQL answer, a success or an error', async () => {
+    const ok = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const invalid = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ noSuchField }' }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('refuses batched HTTP arrays', async () => {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',

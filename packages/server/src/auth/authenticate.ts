@@ -42,8 +42,11 @@ export type ApiKeyRefusal =
 export type ApiKeyCheck = { readonly ok: true; readonly principal: Principal } | ApiKeyRefusal;
 
 export interface ApiKeyVerifier {
-  /** `ip`: the caller's address, for limiting failed key checks. Never throws for a bad key. */
-  verify(secret: string, ip: string): Promise<ApiKeyCheck>;
+  /**
+   * `ip`: the caller's address, for limiting failed key checks. Never throws for a bad key.
+   * Answers at once when it can (a key it knows), with a promise when it must look.
+   */
+  verify(secret: string, ip: string): ApiKeyCheck | Promise<ApiKeyCheck>;
 }
 
 /** The refusal of the API key failure limit (RATE_LIMITED), before its "Try again in …". */
@@ -64,15 +67,20 @@ export function apiKeyRefusal(refusal: ApiKeyRefusal): AppError {
   }
 }
 
-/**
- * Turns a request's headers into its principal. A present but bad, expired or revoked
- * credential is UNAUTHENTICATED for the whole request; no credential is an anonymous caller.
- */
+function keyPrincipal(check: ApiKeyCheck): Principal {
+  if (check.ok) return check.principal;
+  throw apiKeyRefusal(check);
+}
+
 /** Login families that have ended (see modules/accounts/revoked-sessions.ts). */
 export interface SessionRevocations {
   isRevoked(familyId: string): boolean | Promise<boolean>;
 }
 
+/**
+ * Turns a request's headers into its principal. A present but bad, expired or revoked
+ * credential is UNAUTHENTICATED for the whole request; no credential is an anonymous caller.
+ */
 export class Authenticator {
   constructor(
     private readonly tokens: AccessTokens,
@@ -80,15 +88,23 @@ export class Authenticator {
     private readonly revocations: SessionRevocations,
   ) {}
 
-  async authenticate(headers: IncomingHttpHeaders, ip: string): Promise<Principal | null> {
+  /**
+   * The request's principal. At once (no promise) for no credential and for an API key the
+   * verifier knows, the hot path; a promise for a user's token or a key looked up. Throws (or
+   * rejects) with UNAUTHENTICATED or RATE_LIMITED.
+   */
+  authenticate(headers: IncomingHttpHeaders, ip: string): Principal | null | Promise<Principal | null> {
     const credential = readCredential(headers);
     if (credential === null) return null;
     if (credential.startsWith(API_KEY_PREFIX)) {
       if (!this.apiKeys) throw unauthenticated('API keys are not accepted here.');
-      const check = await this.apiKeys.verify(credential, ip);
-      if (check.ok) return check.principal;
-      throw apiKeyRefusal(check);
+      const check = this.apiKeys.verify(credential, ip);
+      return check instanceof Promise ? check.then(keyPrincipal) : keyPrincipal(check);
     }
+    return this.userPrincipal(credential);
+  }
+
+  private async userPrincipal(credential: string): Promise<Principal> {
     const claims = await this.tokens.verifyAccess(credential);
     // From memory on the hot path; a promise only while the change feed is down.
     const revoked = this.revocations.isRevoked(claims.familyId);

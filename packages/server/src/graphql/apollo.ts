@@ -1,13 +1,13 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context';
 import { oneCredentialPerOperation } from './credential-rule';
 import { createFormatError } from './errors';
 import { landingPagePlugin } from './landing-page';
-import { observabilityPlugin } from './observability';
 import type { Metrics } from '../platform/metrics/metrics';
 import { MAX_SELECTIONS, MAX_TOKENS, depthRule } from './limits';
-import { requestPolicyPlugin } from './plugins';
+import { requestPlugin } from './plugins';
 
 export function createApollo(
   schema: GraphQLSchema,
@@ -15,7 +15,7 @@ export function createApollo(
 ): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
-    // Always on at the Apollo level; in production requestPolicyPlugin asks for a credential.
+    // Always on at the Apollo level; in production requestPlugin asks for a credential.
     introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -30,9 +30,12 @@ export function createApollo(
     validationRules: [depthRule, oneCredentialPerOperation],
     formatError: createFormatError(options.production),
     plugins: [
-      requestPolicyPlugin({ schema, production: options.production }),
-      // Operation name, principal and workspace in the logs; requests by operation in /metrics.
-      observabilityPlugin(options.metrics),
+      // The request policy; operation name and workspace in the logs, requests by operation in
+      // /metrics; `Cache-Control: no-store` (plugins.ts).
+      requestPlugin({ schema, production: options.production, metrics: options.metrics }),
+      // No cache hints anywhere in the schema: its one effect was `no-store`, which requestPlugin
+      // sets; its per-field hook wrapped every resolver of every request.
+      ApolloServerPluginCacheControlDisabled(),
       // Apollo Sandbox at /graphql, in development and production alike (it sends the
       // headers the explorer sets, e.g. an API key, so introspection works there too); a
       // page that explains itself when Apollo's CDN cannot be reached.

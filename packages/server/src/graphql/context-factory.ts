@@ -32,6 +32,9 @@ class RequestLoaders implements Loaders {
  * closures; loaders and the cookie jar are made only by the fields that use them.
  */
 export class TallyContext implements RequestContext {
+  // Set by the request plugin as Apollo runs the request (observability.ts).
+  graphqlStartedAt = 0;
+  operationResolved = false;
   // Made on first use: most key requests never need either.
   private pendingAccess: Map<string, Promise<WorkspaceAccess | null>> | undefined;
   private knownAccess: Map<string, WorkspaceAccess | null> | undefined;

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestContextDidResolveOperation, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { addLogBindings } from '../platform/logger';
 import type { Metrics } from '../platform/metrics/metrics';
-import type { RequestContext } from './context';
+import type { RequestContext, RequestObservation } from './context';
 import { appErrorOf } from './errors';
 
 /**
@@ -48,39 +48,55 @@ function codeOf(error: unknown): unknown {
  *   names bounded by Metrics.operationLabel; requests refused before GraphQL ran (a bad
  *   credential, a CSRF refusal) count under operation `__none`.
  * A handful of assignments per request: nothing here walks the response or runs per field.
+ * Plain functions, called from the one request listener (plugins.ts).
  */
-export function observabilityPlugin(metrics: Metrics | undefined): ApolloServerPlugin<RequestContext> {
+export function createObservability(metrics: Metrics | undefined) {
   return {
-    async contextCreationDidFail({ error }) {
+    /** A request refused before GraphQL ran: the context could not be built, or the request was malformed. */
+    refused(error: unknown): void {
       metrics?.graphqlRefused(codeOf(error));
     },
-    async invalidRequestWasReceived({ error }) {
-      metrics?.graphqlRefused(codeOf(error));
+    started(contextValue: RequestObservation): void {
+      contextValue.graphqlStartedAt = performance.now();
+      contextValue.operationResolved = false;
     },
-    async requestDidStart(): Promise<GraphQLRequestListener<RequestContext>> {
-      const started = performance.now();
-      let resolved = false;
-      return {
-        async didResolveOperation({ operation, operationName, request, contextValue }) {
-          resolved = true;
-          const fields: Record<string, string> = {};
-          if (operationName) fields['operationName'] = operationName.slice(0, 100);
-          if (operation && contextValue.principal?.kind !== 'apiKey') {
-            const workspaceId = workspaceArgument(operation, request.variables);
-            if (workspaceId !== undefined) fields['workspaceId'] = workspaceId.slice(0, 100);
-          }
-          addLogBindings(contextValue.log, fields);
-        },
-        async willSendResponse({ operationName, errors }) {
-          if (!metrics) return;
-          const first = errors?.[0];
-          metrics.graphqlRequest(
-            resolved ? operationName : undefined,
-            first === undefined ? null : codeOf(first),
-            performance.now() - started,
-          );
-        },
-      };
+    resolved({
+      operation,
+      operationName,
+      request,
+      contextValue,
+    }: Pick<
+      GraphQLRequestContextDidResolveOperation<RequestContext>,
+      'operation' | 'operationName' | 'request' | 'contextValue'
+    >): void {
+      contextValue.operationResolved = true;
+      let workspaceId: string | undefined;
+      if (operation && contextValue.principal?.kind !== 'apiKey') {
+        workspaceId = workspaceArgument(operation, request.variables);
+      }
+      if (operationName) {
+        addLogBindings(
+          contextValue.log,
+          workspaceId === undefined
+            ? { operationName: operationName.slice(0, 100) }
+            : { operationName: operationName.slice(0, 100), workspaceId: workspaceId.slice(0, 100) },
+        );
+      } else if (workspaceId !== undefined) {
+        addLogBindings(contextValue.log, { workspaceId: workspaceId.slice(0, 100) });
+      }
+    },
+    sent({
+      operationName,
+      errors,
+      contextValue,
+    }: Pick<GraphQLRequestContextWillSendResponse<RequestContext>, 'operationName' | 'errors' | 'contextValue'>): void {
+      if (!metrics) return;
+      const first = errors?.[0];
+      metrics.graphqlRequest(
+        contextValue.operationResolved ? operationName : undefined,
+        first === undefined ? null : codeOf(first),
+        performance.now() - contextValue.graphqlStartedAt,
+      );
     },
   };
 }

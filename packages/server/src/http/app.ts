@@ -4,9 +4,14 @@ import { join, sep } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { Config, TrustProxy } from '../platform/config';
 import type { ChangeFeed } from '../platform/change-feed/change-feed';
@@ -20,6 +25,8 @@ import { addLogBindings, lazyChildLoggerFactory, principalLogFields } from '../p
 import type { Metrics } from '../platform/metrics/metrics';
 import { registerMetricsRoute } from '../platform/metrics/metrics.route';
 import type { Authenticator } from '../auth/authenticate';
+import type { Principal } from '../auth/principal';
+import { CORS_VARY, corsHook } from './cors';
 import { RequestLog } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
 
@@ -77,12 +84,33 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
 
   // Cookies are parsed only where they are read (the refresh cookie), not on every request.
   await app.register(fastifyCookie, { hook: false });
-  await app.register(fastifyCors, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
-  // Security headers on every response (404s and errors too), computed by helmet once.
+  // Every response's own headers, in one hook (each hook is a step of every request): CORS for
+  // requests with an Origin header only (cors.ts); the security headers, computed by helmet
+  // once, and `Vary: Origin` (404s and errors too); the request id.
+  const cors = corsHook(app, { origin: config.corsOrigins, credentials: true, maxAge: 600 });
   const securityHeaders = precomputeSecurityHeaders(config.publicUrl);
+  const dashboardHeaders = { ...securityHeaders.dashboard, ...CORS_VARY };
+  const landingPageHeaders = { ...securityHeaders.landingPage, ...CORS_VARY };
+  const ownHeaders = (request: FastifyRequest, reply: FastifyReply): void => {
+    // Apollo Sandbox's page gets its own, wider policy (Apollo's CDN and frame); nowhere else.
+    reply.headers(request.routeOptions.url === '/graphql' ? landingPageHeaders : dashboardHeaders);
+    reply.header('x-request-id', request.id);
+  };
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.routeOptions.url === '/graphql' ? securityHeaders.landingPage : securityHeaders.dashboard);
-    done();
+    if (request.headers.origin === undefined) {
+      ownHeaders(request, reply);
+      done();
+      return;
+    }
+    // CORS first, as before: a preflight it answers ends the request there.
+    cors(request, reply, (error?: Error) => {
+      if (error) {
+        done(error);
+        return;
+      }
+      ownHeaders(request, reply);
+      done();
+    });
   });
   // While draining, keep-alive sockets are closed as soon as their last response is out, so
   // close() waits for in-flight requests only, not for idle connections.
@@ -94,10 +122,6 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   });
   app.addHook('onClose', async () => {
     clearInterval(draining);
-  });
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
   });
   const metrics = deps.metrics;
   if (metrics) {
@@ -146,30 +170,29 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     await apollo.stop();
   });
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => {
-      try {
-        const principal = await deps.authenticator.authenticate(request.headers, request.ip);
+    // An API key this instance knows is answered at once: no await, no async step of our own
+    // on the hot path (Apollo awaits the promise it gets).
+    context: (request, reply) => {
+      const made = (principal: Principal | null): TallyContext => {
         addLogBindings(request.log, principalLogFields(principal));
         return new TallyContext(deps.contextDeps, request, reply, principal);
+      };
+      let authenticated: Principal | null | Promise<Principal | null>;
+      try {
+        authenticated = deps.authenticator.authenticate(request.headers, request.ip);
       } catch (error) {
-        // A database that cannot be reached (a key or a role looked up) is UNAVAILABLE, as on REST.
-        const unavailable = !(error instanceof AppError) && isDatabaseUnavailable(error);
-        if (unavailable) request.log.warn({ err: error }, 'database unavailable');
-        const known = error instanceof AppError ? error : unavailable ? databaseUnavailable() : null;
-        if (known) {
-          const retryAfter = known.details?.['retryAfterSeconds'];
-          const headers = new Map(typeof retryAfter === 'number' ? [['retry-after', String(retryAfter)]] : []);
-          throw toGraphQLError(known, { status: ERROR_HTTP_STATUS[known.code], headers });
-        }
-        throw error;
+        return Promise.reject(contextFailure(request, error));
       }
+      if (!(authenticated instanceof Promise)) return Promise.resolve(made(authenticated));
+      return authenticated.then(made, (error: unknown) => {
+        throw contextFailure(request, error);
+      });
     },
   });
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    // Apollo Sandbox's page gets its own, wider policy (Apollo's CDN and frame; see the
-    // onRequest hook above); nowhere else.
+    // Apollo Sandbox's page gets its own, wider policy (the onRequest hook above).
     handler,
   });
   for (const register of deps.routes ?? []) register(app);
@@ -202,6 +225,21 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     return reply.code(status).send({ error: code, message });
   });
   return app;
+}
+
+/**
+ * What a request whose context could not be made fails with: a refused credential as its code
+ * and status (Retry-After when limited); a database that cannot be reached (a key or a role
+ * looked up) as UNAVAILABLE, as on REST; anything else as it is.
+ */
+function contextFailure(request: FastifyRequest, error: unknown): unknown {
+  const unavailable = !(error instanceof AppError) && isDatabaseUnavailable(error);
+  if (unavailable) request.log.warn({ err: error }, 'database unavailable');
+  const known = error instanceof AppError ? error : unavailable ? databaseUnavailable() : null;
+  if (!known) return error;
+  const retryAfter = known.details?.['retryAfterSeconds'];
+  const headers = new Map(typeof retryAfter === 'number' ? [['retry-after', String(retryAfter)]] : []);
+  return toGraphQLError(known, { status: ERROR_HTTP_STATUS[known.code], headers });
 }
 
 /** Serves the built dashboard; every unknown GET that wants HTML gets index.html (SPA routes). */

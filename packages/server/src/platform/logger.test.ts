@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { QueryFailedError } from 'typeorm';
-import { PRETTY_OPTIONS, createLogger, lazyChildLoggerFactory, serializeRequest } from './logger';
+import { PRETTY_OPTIONS, addLogBindings, createLogger, lazyChildLoggerFactory, serializeRequest } from './logger';
 
 function memoryLogger(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -36,6 +36,59 @@ describe('lazy per-request child logger', () => {
       expect.objectContaining({ level: 50, reqId: 'r2', code: 'X', msg: 'failed' }),
       expect.objectContaining({ level: 40, reqId: 'r2', msg: 'careful' }),
     ]);
+  });
+
+  it('writes through the parent, with every binding in front of the line, and makes no child', () => {
+    const { logger, lines } = memoryLogger('info');
+    const childSpy = jest.spyOn(logger, 'child');
+    const child = lazyChildLoggerFactory(logger, { reqId: 'r4' }, {});
+    addLogBindings(child, { principal: 'apiKey', workspaceId: 'w1' });
+    addLogBindings(child, { operationName: 'Overview' });
+    child.info({ method: 'POST', status: 200 }, 'request completed');
+    child.warn('careful %s', 'now');
+    expect(childSpy).not.toHaveBeenCalled();
+    expect(lines).toEqual([
+      {
+        level: 30,
+        time: expect.any(Number),
+        pid: expect.any(Number),
+        hostname: expect.any(String),
+        reqId: 'r4',
+        principal: 'apiKey',
+        workspaceId: 'w1',
+        operationName: 'Overview',
+        method: 'POST',
+        status: 200,
+        msg: 'request completed',
+      },
+      expect.objectContaining({ level: 40, reqId: 'r4', operationName: 'Overview', msg: 'careful now' }),
+    ]);
+    // The same keys in the same order as a pino child writes them.
+    const viaChild = memoryLogger('info');
+    viaChild.logger
+      .child({ reqId: 'r4', principal: 'apiKey', workspaceId: 'w1', operationName: 'Overview' })
+      .info({ method: 'POST', status: 200 }, 'request completed');
+    expect(Object.keys(lines[0] ?? {})).toEqual(Object.keys(viaChild.lines[0] ?? {}));
+  });
+
+  it('makes a child for an error, with the bindings added so far', () => {
+    const { logger, lines } = memoryLogger('info');
+    const child = lazyChildLoggerFactory(logger, { reqId: 'r5' }, {});
+    addLogBindings(child, { principal: 'user' });
+    child.error(new Error('boom'));
+    addLogBindings(child, { operationName: 'Late' });
+    child.info('after');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 50, reqId: 'r5', principal: 'user', msg: 'boom' }),
+      expect.objectContaining({ level: 30, reqId: 'r5', principal: 'user', operationName: 'Late', msg: 'after' }),
+    ]);
+  });
+
+  it('uses the level a route gives its child before any child exists', () => {
+    const { logger, lines } = memoryLogger('info');
+    const child = lazyChildLoggerFactory(logger, { reqId: 'r6' }, { level: 'debug' });
+    child.debug('route-level debug');
+    expect(lines).toEqual([expect.objectContaining({ level: 20, reqId: 'r6', msg: 'route-level debug' })]);
   });
 
   it('honours a level set on the child', () => {

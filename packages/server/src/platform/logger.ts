@@ -73,33 +73,84 @@ export function createLogger(
     serializers: { err: serializeError, req: serializeRequest },
     ...(pretty ? { transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } } : {}),
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  return pretty ? pino(options) : pino(options, stdoutDestination());
+}
+
+/** How much a production log buffers before it writes, and how long a line may wait at most. */
+const STDOUT_BLOCK_BYTES = 4096;
+const STDOUT_FLUSH_MS = 1000;
+
+/**
+ * stdout, written asynchronously in blocks of STDOUT_BLOCK_BYTES (about a dozen request lines)
+ * rather than one write per line, and flushed every STDOUT_FLUSH_MS so a quiet server's lines
+ * still show within a second. pino flushes what is left, synchronously, when the process exits
+ * (a stop, process.exit, an uncaught error).
+ */
+function stdoutDestination(): DestinationStream {
+  const out = pino.destination({ sync: false, minLength: STDOUT_BLOCK_BYTES });
+  setInterval(() => {
+    // sonic-boom throws once destroyed (closed at exit); its typings do not list the flag.
+    if (Reflect.get(out, 'destroyed') !== true) out.flush();
+  }, STDOUT_FLUSH_MS).unref();
+  return out;
 }
 
 type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
+/** Object.assign's own enumerable keys, copied one by one. */
+function copyInto(target: Bindings, source: object): void {
+  for (const key of Object.keys(source)) target[key] = Reflect.get(source, key);
+}
+
+/** Whether a child with these options logs exactly as its parent does (no level, serializers, …). */
+function inheritsEverything(options: ChildLoggerOptions): boolean {
+  for (const _key in options) return false;
+  return true;
+}
+
 /**
  * Fastify gives every request a child logger; creating one (bindings, redaction) costs more
  * than a small request's own work, and most requests never log above the configured level.
- * This child is made on the first call that would actually write.
+ * So a request's logger makes no pino child at all until it must: a line below the level is
+ * dropped by a comparison, and a line at or above it (the one "request completed" line of every
+ * request at info, see request-log.ts) is written by the parent with the request's bindings put
+ * in front of the line's own fields: the same JSON a child writes, whose bindings come first too.
+ * A child is made only for what a merge cannot say the same way (an Error or a non-object as
+ * the first argument, a `child()` of its own, a level set on it, child options).
  */
 class LazyChildLogger implements FastifyBaseLogger {
   private real: FastifyBaseLogger | undefined;
+  /** Bindings added after Fastify's (`addBindings`), in order; merged only when a line is written. */
+  private added: Bindings[] | undefined;
 
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private bindings: Bindings,
+    private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions,
   ) {}
 
-  /** More bindings for every later line (merged while no line was written yet: no child made). */
+  /** More bindings for every later line (kept aside while no child was made: no merge per call). */
   addBindings(bindings: Bindings): void {
     if (this.real) addLogBindings(this.real, bindings);
-    else this.bindings = { ...this.bindings, ...bindings };
+    else (this.added ??= []).push(bindings);
+  }
+
+  /**
+   * Every binding so far, with `fields` (a line's own) last. Copied key by key: spread and
+   * Object.assign take V8's slow path here (frozen sources, Fastify's computed-key bindings),
+   * many times slower than these loops.
+   */
+  private merged(fields?: object): Bindings {
+    const merged: Bindings = {};
+    copyInto(merged, this.bindings);
+    for (const bindings of this.added ?? []) copyInto(merged, bindings);
+    if (fields) copyInto(merged, fields);
+    return merged;
   }
 
   get level(): string {
-    return (this.real ?? this.parent).level;
+    return this.real?.level ?? this.options.level ?? this.parent.level;
   }
 
   set level(level: string) {
@@ -131,13 +182,24 @@ class LazyChildLogger implements FastifyBaseLogger {
   }
 
   private materialize(): FastifyBaseLogger {
-    this.real ??= this.parent.child(this.bindings, this.options);
+    this.real ??= this.parent.child(this.merged(), this.options);
     return this.real;
   }
 
   private write(level: LevelName, args: unknown[]): void {
     const threshold = pino.levels.values[this.level] ?? 0;
     if ((pino.levels.values[level] ?? 0) < threshold) return;
+    if (this.real === undefined && inheritsEverything(this.options)) {
+      const [first, ...rest] = args;
+      if (typeof first === 'string') {
+        Reflect.apply(this.parent[level], this.parent, [this.merged(), first, ...rest]);
+        return;
+      }
+      if (typeof first === 'object' && first !== null && !(first instanceof Error)) {
+        Reflect.apply(this.parent[level], this.parent, [this.merged(first), ...rest]);
+        return;
+      }
+    }
     const logger = this.materialize();
     Reflect.apply(logger[level], logger, args);
   }
@@ -157,15 +219,27 @@ export function addLogBindings(log: FastifyBaseLogger, bindings: Bindings): void
   if (typeof setBindings === 'function') Reflect.apply(setBindings, log, [bindings]);
 }
 
-/** The log fields of a request's principal: its kind and ids, never its credential. */
 /** The caller as the logs name it (auth/principal.ts's Principal is one). */
 export type LoggedPrincipal =
   { kind: 'user'; userId: string } | { kind: 'apiKey'; apiKeyId: string; workspaceId: string };
 
+const ANONYMOUS: Bindings = Object.freeze({ principal: 'anonymous' });
+/** An API key's fields, made once per principal: the verifier hands every request the same one. */
+const KEY_FIELDS = new WeakMap<LoggedPrincipal, Bindings>();
+
+/**
+ * The log fields of a request's principal: its kind and ids, never its credential. Shared
+ * between requests (frozen: a logger copies from them, never into them).
+ */
 export function principalLogFields(principal: LoggedPrincipal | null): Bindings {
-  if (!principal) return { principal: 'anonymous' };
+  if (!principal) return ANONYMOUS;
   if (principal.kind === 'user') return { principal: 'user', userId: principal.userId };
-  return { principal: 'apiKey', apiKeyId: principal.apiKeyId, workspaceId: principal.workspaceId };
+  let fields = KEY_FIELDS.get(principal);
+  if (!fields) {
+    fields = Object.freeze({ principal: 'apiKey', apiKeyId: principal.apiKeyId, workspaceId: principal.workspaceId });
+    KEY_FIELDS.set(principal, fields);
+  }
+  return fields;
 }
 
 export const lazyChildLoggerFactory = (

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -56,4 +56,9 @@ export function displayPrefix(secret: string): string {
 
 export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
+}
+
+/** hashSecret in base64, in one call (no Hash object): the key of every cached key check. */
+export function hashSecretBase64(secret: string): string {
+  return hash('sha256', secret, 'base64');
 }

@@ -9,7 +9,7 @@ import type { ApiKeyCheck, ApiKeyRefusal, ApiKeyVerifier as Verifier } from '../
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
 import type { KeyCacheCounters } from '../../platform/metrics/metrics';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
-import { SECRET_LENGTH, displayPrefix, hashSecret, isWellFormedSecret } from './api-key-secret';
+import { SECRET_LENGTH, displayPrefix, hashSecretBase64, isWellFormedSecret } from './api-key-secret';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
@@ -115,44 +115,53 @@ export class ApiKeyVerifier implements Verifier {
     this.recentlyTouched = new LRUCache({ max: 50_000, ttl: options.lastUsedIntervalMs ?? 60_000, perf });
   }
 
-  /** `ip` is the caller's address, charged for lookups of keys this instance does not know. */
-  async verify(secret: string, ip: string): Promise<ApiKeyCheck> {
+  /**
+   * `ip` is the caller's address, charged for lookups of keys this instance does not know. A
+   * promise only when the database is asked: a known key, a malformed one and a remembered
+   * refusal are answered at once (no promise, no await on every request's path).
+   */
+  verify(secret: string, ip: string): ApiKeyCheck | Promise<ApiKeyCheck> {
     if (secret.length !== SECRET_LENGTH) {
       this.counters.malformed.inc();
       return MALFORMED;
     }
-    const hash = hashSecret(secret);
-    const cacheKey = hash.toString('base64');
+    const cacheKey = hashSecretBase64(secret);
 
     // A cached key is a known, well-formed secret; only a miss pays for the shape and
     // checksum check, which then stands between a typo and the database.
-    let entry = this.cache.get(cacheKey);
+    const entry = this.cache.get(cacheKey);
     if (entry) {
       this.counters.hit.inc();
-    } else {
-      if (!isWellFormedSecret(secret)) {
-        this.counters.malformed.inc();
-        return MALFORMED;
-      }
-      const refused = this.negative.get(cacheKey);
-      if (refused) {
-        this.counters.negativeHit.inc();
-        return REFUSED[refused];
-      }
-      this.counters.miss.inc();
-      let refusal: ApiKeyRefusal = REFUSED.unknown;
-      entry =
-        (await this.cache.getOrLoad(cacheKey, async () => {
-          const loaded = await this.load(secret, hash, cacheKey, ip);
-          if ('ok' in loaded) {
-            refusal = loaded;
-            return null;
-          }
-          return loaded;
-        })) ?? undefined;
-      if (!entry) return refusal;
+      return this.accept(entry);
     }
+    if (!isWellFormedSecret(secret)) {
+      this.counters.malformed.inc();
+      return MALFORMED;
+    }
+    const refused = this.negative.get(cacheKey);
+    if (refused) {
+      this.counters.negativeHit.inc();
+      return REFUSED[refused];
+    }
+    this.counters.miss.inc();
+    return this.lookUp(secret, cacheKey, ip);
+  }
 
+  /** A key not in memory: from the database, once however many requests ask at the same time. */
+  private async lookUp(secret: string, cacheKey: string, ip: string): Promise<ApiKeyCheck> {
+    let refusal: ApiKeyRefusal = REFUSED.unknown;
+    const entry = await this.cache.getOrLoad(cacheKey, async () => {
+      const loaded = await this.load(secret, Buffer.from(cacheKey, 'base64'), cacheKey, ip);
+      if ('ok' in loaded) {
+        refusal = loaded;
+        return null;
+      }
+      return loaded;
+    });
+    return entry ? this.accept(entry) : refusal;
+  }
+
+  private accept(entry: CachedKey): ApiKeyCheck {
     if (entry.expiresAtMs !== null && entry.expiresAtMs <= this.now()) return REFUSED.expired;
     this.touch(entry.principal);
     return entry.accepted;

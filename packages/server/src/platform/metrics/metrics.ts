@@ -1,6 +1,7 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { ErrorCode } from '@tally/shared';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundCounter, BoundHistogram, type CounterSeries, type HistogramSeries } from './bound-metrics';
 
 /** What a pg Pool reports about its connections (pg's `Pool` has exactly these). */
 export interface PoolUse {
@@ -65,6 +66,14 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(ApolloServerErrorCode),
 ]);
 
+/** The series one GraphQL operation label records to. */
+interface OperationSeries {
+  label: string;
+  duration: HistogramSeries;
+  /** tally_graphql_requests_total's series by outcome. */
+  outcomes: Map<string, CounterSeries>;
+}
+
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -75,15 +84,21 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
  * of METRICS_OPERATION_NAMES), which always keep their label, and the first MAX_OPERATION_NAMES
  * other distinct names: made-up names can fill those slots, never take a known name's label.
  * Recording is a counter increment or a histogram observation; gauges (pools, job queue depth)
- * are read only when /metrics is scraped.
+ * are read only when /metrics is scraped. What every request records (HTTP duration, GraphQL
+ * requests and duration, the key cache) goes to series bound once (bound-metrics.ts): a few
+ * map lookups and additions per request, no label object or hash string.
  */
 export class Metrics {
   readonly registry = new Registry();
   private readonly operationNames = new Set<string>();
   private readonly knownOperations: ReadonlySet<string>;
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  private readonly graphqlRequests: Counter<'operation' | 'outcome'>;
-  private readonly graphqlDuration: Histogram<'operation'>;
+  private readonly httpDuration: BoundHistogram<'method' | 'route' | 'status'>;
+  private readonly graphqlRequests: BoundCounter<'operation' | 'outcome'>;
+  private readonly graphqlDuration: BoundHistogram<'operation'>;
+  /** Bound series by method, route and status. */
+  private readonly httpSeries = new Map<string, Map<string, Map<number, HistogramSeries>>>();
+  /** Bound series by operation label, then outcome. */
+  private readonly graphqlSeries = new Map<string, OperationSeries>();
   private readonly ingestBatches: Counter<'status'>;
   private readonly ingestEvents: Counter<'result'>;
   private readonly jobAttempts: Counter<'job' | 'outcome'>;
@@ -101,20 +116,20 @@ export class Metrics {
     // install observers that live as long as the process.
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
 
-    this.httpDuration = new Histogram({
+    this.httpDuration = new BoundHistogram({
       name: 'tally_http_request_duration_seconds',
       help: 'HTTP requests by method, route (as registered; "unmatched" for 404s) and status, with their duration.',
       labelNames: ['method', 'route', 'status'],
       buckets: SECONDS,
       registers,
     });
-    this.graphqlRequests = new Counter({
+    this.graphqlRequests = new BoundCounter({
       name: 'tally_graphql_requests_total',
       help: 'GraphQL requests by operation name and outcome ("ok", or the first error\'s code as Tally or Apollo raised it).',
       labelNames: ['operation', 'outcome'],
       registers,
     });
-    this.graphqlDuration = new Histogram({
+    this.graphqlDuration = new BoundHistogram({
       name: 'tally_graphql_request_duration_seconds',
       help: 'GraphQL request duration, from the parsed request to the response, by operation name.',
       labelNames: ['operation'],
@@ -133,7 +148,7 @@ export class Metrics {
       labelNames: ['result'],
       registers,
     });
-    const keyCache = new Counter({
+    const keyCache = new BoundCounter({
       name: 'tally_api_key_cache_total',
       help: 'API key verifications: hit (from memory), miss (database lookup), negative_hit (remembered unknown or revoked), malformed.',
       labelNames: ['result'],
@@ -193,10 +208,10 @@ export class Metrics {
     });
 
     this.keyCache = {
-      hit: keyCache.labels({ result: 'hit' }),
-      miss: keyCache.labels({ result: 'miss' }),
-      negativeHit: keyCache.labels({ result: 'negative_hit' }),
-      malformed: keyCache.labels({ result: 'malformed' }),
+      hit: keyCache.bind({ result: 'hit' }),
+      miss: keyCache.bind({ result: 'miss' }),
+      negativeHit: keyCache.bind({ result: 'negative_hit' }),
+      malformed: keyCache.bind({ result: 'malformed' }),
     };
     const attempts = this.jobAttempts;
     this.jobs = {
@@ -234,7 +249,23 @@ export class Metrics {
 
   /** One HTTP request, with Fastify's own measure of it. */
   httpRequest(method: string, route: string | undefined, status: number, milliseconds: number): void {
-    this.httpDuration.observe({ method, route: route ?? 'unmatched', status: String(status) }, milliseconds / 1000);
+    const path = route ?? 'unmatched';
+    let routes = this.httpSeries.get(method);
+    if (!routes) {
+      routes = new Map();
+      this.httpSeries.set(method, routes);
+    }
+    let statuses = routes.get(path);
+    if (!statuses) {
+      statuses = new Map();
+      routes.set(path, statuses);
+    }
+    let series = statuses.get(status);
+    if (!series) {
+      series = this.httpDuration.bind({ method, route: path, status: String(status) });
+      statuses.set(status, series);
+    }
+    series.observe(milliseconds / 1000);
   }
 
   /**
@@ -242,17 +273,32 @@ export class Metrics {
    * undefined when the document never got that far (it did not parse or validate).
    */
   graphqlRequest(operation: string | null | undefined, errorCode: unknown, milliseconds: number): void {
-    const label = this.operationLabel(operation);
+    const series = this.operationSeries(this.operationLabel(operation));
     const outcome =
       errorCode === null ? 'ok' : typeof errorCode === 'string' && KNOWN_CODES.has(errorCode) ? errorCode : 'OTHER';
-    this.graphqlRequests.inc({ operation: label, outcome });
-    this.graphqlDuration.observe({ operation: label }, milliseconds / 1000);
+    let requests = series.outcomes.get(outcome);
+    if (!requests) {
+      requests = this.graphqlRequests.bind({ operation: series.label, outcome });
+      series.outcomes.set(outcome, requests);
+    }
+    requests.inc();
+    series.duration.observe(milliseconds / 1000);
   }
 
   /** A request refused before GraphQL ran (a bad credential: the context could not be built). */
   graphqlRefused(errorCode: unknown): void {
     const outcome = typeof errorCode === 'string' && KNOWN_CODES.has(errorCode) ? errorCode : 'OTHER';
-    this.graphqlRequests.inc({ operation: '__none', outcome });
+    this.graphqlRequests.bind({ operation: '__none', outcome }).inc();
+  }
+
+  /** The bound series of an operation label (bounded: see operationLabel). */
+  private operationSeries(label: string): OperationSeries {
+    let series = this.graphqlSeries.get(label);
+    if (!series) {
+      series = { label, duration: this.graphqlDuration.bind({ operation: label }), outcomes: new Map() };
+      this.graphqlSeries.set(label, series);
+    }
+    return series;
   }
 
   /** The label of an operation name: bounded however many names clients make up. */
