@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { AnalyticsQuery, ExportFormat } from '../event-store';
-import { CSV_HEADER } from '../export-format';
+import { CSV_HEADER, float8Text } from '../export-format';
 import { ChParams, type ChReads, type Tables, eventCondition } from './sql';
 
 /*
@@ -69,24 +69,15 @@ function jsonString(column: string): string {
 const TIMESTAMP = sql`concat(replaceOne(toString(ts), ' ', 'T'), 'Z')`;
 
 /**
- * `duration_ms` as PostgreSQL's float8 output writes a double (export-format.ts, `float8Text`).
- * ClickHouse's `toString` writes the shortest exact digits as JavaScript's String() does (plain,
- * or with an exponent below 1e-6 and from 1e21); float8 wants the exponent form below 1e-4 and
- * from 1e15, with a sign and at least two exponent digits: those (rare) values are rewritten
- * from that text: its digits without the point and the zeros around them, and the exponent.
- * (The export tests compare it with float8Text on every form and on doubles drawn at random.)
+ * `duration_ms` as PostgreSQL's float8 output writes a double (export-format.ts, `float8Text`),
+ * in all but rare cases: ClickHouse's `toString` writes the shortest exact digits as JavaScript's
+ * String() does, which is float8's text from 1e-4 up to 1e15. A duration outside that range (or
+ * not finite) comes beside its line too (RARE_DURATION): Node rewrites its text with float8Text
+ * (`rewritten`). Rare in practice, and cheaper so than in SQL, which each page would analyse.
  */
-const DURATION = sql`multiIf(isNaN(duration_ms), 'NaN', isInfinite(duration_ms), if(duration_ms > 0, 'Infinity', '-Infinity'),
-    duration_ms != 0 AND abs(duration_ms) < 1e-4 OR abs(duration_ms) >= 1e15,
-    concat(if(duration_ms < 0, '-', ''),
-      substring(trimRight(trimLeft(replaceOne(
-        substringIndex(trimLeft(_d_text, '-') AS _d_unsigned, 'e', 1) AS _d_mantissa, '.', '') AS _d_all, '0'), '0') AS _d_digits, 1, 1),
-      if(length(_d_digits) > 1, concat('.', substring(_d_digits, 2)), ''),
-      if((if(position(_d_unsigned, 'e') > 0, toInt32(substringIndex(_d_unsigned, 'e', -1)), 0)
-          + length(substringIndex(_d_mantissa, '.', 1)) - 1 - (length(_d_all) - length(trimLeft(_d_all, '0'))) AS _d_exponent) < 0,
-        'e-', 'e+'),
-      if(abs(_d_exponent) < 10, '0', ''), toString(abs(_d_exponent))),
-    toString(duration_ms) AS _d_text)`;
+const DURATION = sql`toString(duration_ms)`;
+const RARE_DURATION = sql`if(NOT isFinite(duration_ms) OR (duration_ms != 0 AND abs(duration_ms) < 1e-4)
+    OR abs(duration_ms) >= 1e15, duration_ms, NULL)`;
 
 /** A CSV record (export-format.ts, `csvLine`): the same columns, CRLF. */
 const CSV_LINE = sql`concat(${csvField('id')}, ',', ${TIMESTAMP}, ',', ${csvText('session_id')}, ',', ${csvText('name')}, ',',
@@ -123,11 +114,50 @@ type Key = { ms: number; id: string };
 const cut = () => new Error('a cut page of the ClickHouse export');
 
 /**
- * A page's answer, RowBinary rows of (ms Int64, id String, line String), made its lines: each
- * line is moved over the keys and lengths before it, in place (no copy of the page, nothing new
- * for the garbage collector); only the last row's key is read.
+ * A line whose duration toString wrote (`text`) as float8 writes it (`float8Text(duration)`).
+ * In CSV it is the seventh field (the fields before it are quoted when they hold a comma); in
+ * NDJSON it follows the key `durationMs`, which no string before it can hold unescaped.
  */
-export function splitPage(answer: Buffer): Page {
+export function rewritten(line: Buffer, format: ExportFormat, duration: number): Buffer {
+  let at = 0;
+  let end: number;
+  if (format === 'csv') {
+    for (let field = 0; field < 6; field += 1) {
+      if (line[at] === 0x22) {
+        // A quoted field: up to the quote that is not doubled.
+        at += 1;
+        for (;;) {
+          at = line.indexOf(0x22, at) + 1;
+          if (at === 0) throw cut();
+          if (line[at] !== 0x22) break;
+          at += 1;
+        }
+        at += 1;
+      } else {
+        at = line.indexOf(0x2c, at) + 1;
+        if (at === 0) throw cut();
+      }
+    }
+    end = line.indexOf(0x2c, at);
+  } else {
+    const key = line.indexOf(DURATION_KEY);
+    at = key + DURATION_KEY.length;
+    end = key === -1 ? -1 : line.indexOf(STATUS_KEY, at);
+  }
+  if (end === -1) throw cut();
+  return Buffer.concat([line.subarray(0, at), Buffer.from(float8Text(duration)), line.subarray(end)]);
+}
+const DURATION_KEY = Buffer.from(', "durationMs" : ');
+const STATUS_KEY = Buffer.from(', "status" : ');
+
+/**
+ * A page's answer, RowBinary rows of (ms Int64, id String, line String, rare Nullable(Float64)),
+ * made its lines: each line is moved over the keys and lengths before it, in place (no copy of
+ * the page, nothing new for the garbage collector); only the last row's key is read, and a line
+ * with a rare duration is rewritten (a few bytes longer at most: the row's key before it leaves
+ * room).
+ */
+export function splitPage(answer: Buffer, format: ExportFormat): Page {
   let rows = 0;
   let last: Key | null = null;
   let end = 0;
@@ -151,15 +181,20 @@ export function splitPage(answer: Buffer): Page {
       lineLength += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) break;
     }
-    const lineEnd = at + lineLength;
-    if (lineEnd > answer.length) throw cut();
+    const lineAt = at;
+    at += lineLength;
+    // Nullable(Float64): 1 for NULL, else 0 and the double.
+    const rare = answer[at];
+    if (rare === undefined || (rare === 0 && at + 9 > answer.length)) throw cut();
+    const duration = rare === 0 ? answer.readDoubleLE(at + 1) : null;
+    at += rare === 0 ? 9 : 1;
     // The last row's key, read before its line moves over it.
-    if (lineEnd === answer.length) {
+    if (at === answer.length) {
       last = { ms: Number(answer.readBigInt64LE(keyAt)), id: answer.toString('utf8', idAt, idAt + idLength) };
     }
-    end += answer.copy(answer, end, at, lineEnd);
+    if (duration === null) end += answer.copy(answer, end, lineAt, lineAt + lineLength);
+    else end += rewritten(answer.subarray(lineAt, lineAt + lineLength), format, duration).copy(answer, end);
     rows += 1;
-    at = lineEnd;
   }
   return { lines: answer.subarray(0, end), rows, last };
 }
@@ -186,7 +221,7 @@ async function* pages(
       ? `AND ts >= ${p.time(new Date(after.ms))} AND (ts, id) > (${p.time(new Date(after.ms))}, ${p.add(after.id, 'String')})`
       : '';
     return reads.bytes(
-      `SELECT /* tally:scan */ toUnixTimestamp64Milli(ts) AS ms, id, ${exportLine(format)} AS line
+      `SELECT /* tally:scan */ toUnixTimestamp64Milli(ts) AS ms, id, ${exportLine(format)} AS line, ${RARE_DURATION} AS rare
          FROM ${t.events}
         WHERE workspace_id = ${p.add(query.workspaceId, 'UUID')} AND ts >= ${p.time(query.from)} AND ts < ${p.time(query.to)}
           AND ${eventCondition(query.filters, p)} ${from}
@@ -209,7 +244,7 @@ async function* pages(
   let next: Promise<Buffer> | null = read(null);
   while (next) {
     const answer: Buffer = await next;
-    const page = splitPage(answer);
+    const page = splitPage(answer, format);
     // A page shorter than asked ran out of rows, unless it was stopped at its bytes. The next
     // page is read while this one is handed on (ClickHouse works off Node's thread).
     const more = page.last !== null && (page.rows === size.rows || answer.length >= size.bytes / 2);
