@@ -23,7 +23,7 @@ interface Probe {
 
 const probes = new WeakMap<Tally, Probe>();
 
-/** A scan page of an export (clickhouse/lists.ts marks it). */
+/** A scan page or an export's page (clickhouse/lists.ts and export-pages.ts mark them). */
 const isScan = (sql: string) => sql.includes('/* tally:scan */');
 /** An analytics read (clickhouse/sql.ts, ChReads, writes these limits into each). */
 const isAnalyticsRead = (sql: string) => sql.includes('max_execution_time') && !isScan(sql);
@@ -35,25 +35,29 @@ export function instrumentClickHouse(tally: Tally): void {
   const probe: Probe = { inFlight: new Set(), openExports: 0, held: false, waiting: [], breakNext: false };
   probes.set(tally, probe);
   const client = clickhouse.client;
-  const query = client.query.bind(client);
-  Reflect.set(client, 'query', async (params: Parameters<typeof client.query>[0]) => {
-    const entry = { sql: params.query };
-    probe.inFlight.add(entry);
-    try {
-      if (isScan(entry.sql)) {
-        if (probe.held) {
-          await new Promise<void>((resume, fail) => probe.waiting.push({ resume, fail }));
+  /** The client's statement methods (`exec` answers an export's pages), each watched the same way. */
+  const watch =
+    <P extends { query: string }, R>(run: (params: P) => Promise<R>) =>
+    async (params: P): Promise<R> => {
+      const entry = { sql: params.query };
+      probe.inFlight.add(entry);
+      try {
+        if (isScan(entry.sql)) {
+          if (probe.held) {
+            await new Promise<void>((resume, fail) => probe.waiting.push({ resume, fail }));
+          }
+          if (probe.breakNext) {
+            probe.breakNext = false;
+            throw new Error('the export read was broken by the test (drivers/clickhouse-events.ts)');
+          }
         }
-        if (probe.breakNext) {
-          probe.breakNext = false;
-          throw new Error('the export read was broken by the test (drivers/clickhouse-events.ts)');
-        }
+        return await run(params);
+      } finally {
+        probe.inFlight.delete(entry);
       }
-      return await query(params);
-    } finally {
-      probe.inFlight.delete(entry);
-    }
-  });
+    };
+  Reflect.set(client, 'query', watch(client.query.bind(client)));
+  Reflect.set(client, 'exec', watch(client.exec.bind(client)));
   const store = tally.services.events;
   const exportEvents = store.exportEvents.bind(store);
   Reflect.set(store, 'exportEvents', async (...args: Parameters<typeof store.exportEvents>) => {

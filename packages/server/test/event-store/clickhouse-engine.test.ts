@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Interval } from '@tally/shared';
 import type { ClickHouseClient } from '@clickhouse/client';
+import fc from 'fast-check';
 import { loadConfig } from '../../src/platform/config';
 import { ClickHouseEventStore } from '../../src/modules/events/clickhouse/clickhouse-event-store';
 import { openClickHouse } from '../../src/modules/events/clickhouse/connection';
 import { CLICKHOUSE_MIGRATIONS, migrateClickHouse } from '../../src/modules/events/clickhouse/schema';
-import { ChReads } from '../../src/modules/events/clickhouse/sql';
+import { exportPages } from '../../src/modules/events/clickhouse/export-pages';
+import { ChParams, ChReads, tablesOf } from '../../src/modules/events/clickhouse/sql';
 import type { AnalyticsQuery, EventBatch, EventInput, EventStore } from '../../src/modules/events/event-store';
+import { serializeEvents } from '../../src/modules/events/export-format';
 import { MemoryEventStore } from '../../src/modules/events/reference/memory-event-store';
 import { createTally } from '../../src/server';
 import { CHDB_SKIPPED, chdbAvailable, testClickHouseTarget } from '../drivers/clickhouse';
@@ -29,13 +33,18 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
 
   beforeAll(async () => {
     server = await startTestServer({ EVENTS_STORE: 'clickhouse' });
-    // Every statement the store sends (the driver's probe wraps `query` as well; this sees its calls).
+    // Every statement the store sends (the driver's probe wraps `query` and `exec` as well; this sees its calls).
     statements = [];
     const client = clickhouseOf(server);
     const query = client.query.bind(client);
     Reflect.set(client, 'query', (params: Parameters<ClickHouseClient['query']>[0]) => {
       statements.push(params.query);
       return query(params);
+    });
+    const exec = client.exec.bind(client);
+    Reflect.set(client, 'exec', (params: Parameters<ClickHouseClient['exec']>[0]) => {
+      statements.push(params.query);
+      return exec(params);
     });
   });
   afterAll(() => server.close());
@@ -284,7 +293,10 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
     await store.sessionEvents(ws, 'engine-session', { first: 5, after: null });
     await store.activity(query as never, { first: 5, after: null });
     for await (const _ of store.scanEvents(query as never)) void _;
-    expect(statements.length).toBeGreaterThan(8);
+    const exports = statements.length;
+    for (const format of ['csv', 'ndjson'] as const) await bytes(await store.exportEvents(query as never, format));
+    expect(statements.length).toBe(exports + 2);
+    expect(statements.length).toBeGreaterThan(10);
     for (const sql of statements) {
       expect(sql).not.toContain(ws);
       expect(sql).toMatch(/workspace_id = \{p\d+:UUID\}/);
@@ -293,6 +305,111 @@ suite(`the ClickHouse engine${chdbAvailable ? '' : ` — ${CHDB_SKIPPED}`}`, () 
         /SETTINGS max_execution_time = [\d.]+, timeout_overflow_mode = 'throw', max_memory_usage = \d+/,
       );
     }
+  });
+
+  it("an export gives the shared serializer's bytes in pages of any size: keys tied in time, pages cut at their bytes", async () => {
+    const clickhouse = server.tally.clickhouse;
+    if (!clickhouse) throw new Error('no ClickHouse');
+    const store = server.tally.services.events;
+    const ws = await newWorkspace();
+    const at = Date.now() - 3 * HOUR;
+    // Every form a double takes in float8's text (exponents both ways, -0, the extremes), and
+    // doubles drawn at random (fixed seed); every text a CSV cell or a JSON string escapes.
+    const durations: Array<number | null> = [
+      ...[0, -0, 1e-5, 1.2345e-7, 0.0001, 9.999999999999999e-5, 123.456, 604_800_000, 1.5e15, 1e21, -2.5e-9],
+      ...[Number.MAX_VALUE, Number.MIN_VALUE, null],
+      ...fc.sample(fc.double({ noNaN: true, noDefaultInfinity: true }), { numRuns: 120, seed: 18 }),
+    ];
+    const texts = [
+      'plain',
+      '',
+      '=1+2',
+      '+x',
+      '-',
+      '@me',
+      '\tlead',
+      '\rlead',
+      'a,b',
+      'say "hi"',
+      'line\nbreak\r\n',
+      'ç 日本 🎉',
+    ];
+    const odd = ['back\\slash', 'a/b', '\u0001\u001f\b\f', '\u2028 \u007f'];
+    const events = durations.map((durationMs, i) =>
+      event(at + Math.floor(i / 4), {
+        // Four events a millisecond: pages end inside a tie of (ts).
+        sessionId: texts[i % texts.length] || 's',
+        name: texts[(i + 1) % texts.length] || 'n',
+        type: [...texts, ...odd][(i + 2) % (texts.length + odd.length)] ?? 'custom',
+        userId: i % 5 === 0 ? null : ([...texts, ...odd][(i + 3) % (texts.length + odd.length)] ?? null),
+        durationMs,
+        status: ([null, 'ok', 'error'] as const)[i % 3] ?? null,
+        properties:
+          i % 7 === 0 ? null : i % 7 === 1 ? {} : { text: odd[i % odd.length], n: durationMs, big: 'x'.repeat(i * 20) },
+      }),
+    );
+    // In four inserts (four parts, merged in order as they are read), every fourth event in each.
+    for (let part = 0; part < 4; part += 1) {
+      const batch = events.filter((_, i) => i % 4 === part);
+      expect(await store.writeBatch(ws, { events: batch, sessions: [] })).toEqual({
+        stored: batch.length,
+        duplicates: 0,
+      });
+    }
+    const reads = new ChReads(clickhouse, { timeoutMs: 30_000, maxMemoryBytes: 1 << 30 });
+    const tables = tablesOf(clickhouse.database);
+    for (const filters of [[], [{ types: ['plain', '=1+2'] }]]) {
+      const query = { workspaceId: ws, ...range(at), filters };
+      for (const format of ['csv', 'ndjson'] as const) {
+        const want = await bytes(serializeEvents(store.scanEvents(query), format));
+        expect(want.length).toBeGreaterThan(1000);
+        expect((await bytes(await store.exportEvents(query, format))).equals(want)).toBe(true);
+        // Pages of 7 rows; pages cut at their first block (of any size, or of 5 rows); both.
+        for (const size of [
+          { rows: 7, bytes: 1 << 30 },
+          { rows: 100_000, bytes: 1 },
+          { rows: 100_000, bytes: 1, blockRows: 5 },
+          { rows: 3, bytes: 1, blockRows: 2 },
+        ]) {
+          const sent = statements.length;
+          const got = await bytes(exportPages(reads, tables, query, format, size));
+          expect(statements.length - sent).toBeGreaterThan(1);
+          expect(got.toString('utf8')).toEqual(want.toString('utf8'));
+          expect(got.equals(want)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('an export destroyed by its reader reads no further page', async () => {
+    const clickhouse = server.tally.clickhouse;
+    if (!clickhouse) throw new Error('no ClickHouse');
+    const ws = await newWorkspace();
+    const at = Date.now() - 4 * HOUR;
+    // Ten pages of five rows of 20 kB: more than the stream buffers ahead of its reader.
+    const events = Array.from({ length: 50 }, (_, i) => event(at + i, { properties: { pad: 'x'.repeat(20_000) } }));
+    await server.tally.services.events.writeBatch(ws, { events, sessions: [] });
+    const reads = new ChReads(clickhouse, { timeoutMs: 30_000, maxMemoryBytes: 1 << 30 });
+    statements.length = 0;
+    const pagesRead = () => statements.filter((sql) => sql.includes('/* tally:scan */')).length;
+    const stream = exportPages(reads, tablesOf(clickhouse.database), { workspaceId: ws, ...range(at) }, 'ndjson', {
+      rows: 5,
+      bytes: 1 << 30,
+    });
+    await new Promise((resolve, reject) => {
+      stream.once('readable', resolve);
+      stream.once('error', reject);
+    });
+    expect(String(stream.read(100))).toContain(events[0]?.id);
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.destroy();
+    const before = pagesRead();
+    await closed;
+    // A parameterised read answers after any read the export had sent (chdb binds them in turn).
+    const p = new ChParams();
+    await reads.rows(undefined, `SELECT ${p.add(1, 'UInt8')} AS n`, p);
+    expect(before).toBeLessThanOrEqual(3);
+    expect(pagesRead()).toBe(before);
   });
 
   it('a read over its time or memory limit is BAD_USER_INPUT saying what to narrow', async () => {
@@ -371,6 +488,12 @@ describe('a ClickHouse that cannot be reached', () => {
     expect(() => loadConfig({ EVENTS_STORE: 'mysql' })).toThrow(/EVENTS_STORE/);
   });
 });
+
+async function bytes(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks);
+}
 
 function clickhouseOf(server: TestServer): ClickHouseClient {
   const clickhouse = server.tally.clickhouse;

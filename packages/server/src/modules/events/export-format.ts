@@ -36,7 +36,17 @@ async function* lines(batches: AsyncIterable<EventData[]>, format: ExportFormat)
   if (text.length > 0) yield Buffer.from(text);
 }
 
-const CSV_HEADER = ['id', 'timestamp', 'sessionId', 'name', 'type', 'userId', 'durationMs', 'status', 'properties'];
+export const CSV_HEADER = [
+  'id',
+  'timestamp',
+  'sessionId',
+  'name',
+  'type',
+  'userId',
+  'durationMs',
+  'status',
+  'properties',
+];
 
 /**
  * A cell that a spreadsheet would read as a formula, made plain text (OWASP "CSV Injection"): one

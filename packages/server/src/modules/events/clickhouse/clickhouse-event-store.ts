@@ -23,19 +23,16 @@ import type {
   UsageData,
   WriteResult,
 } from '../event-store';
-import { serializeEvents } from '../export-format';
 import { scheduleIdLedgerExpiry } from '../id-ledger';
 import { overview, toolsUsage } from './analytics';
 import type { ClickHouse } from './connection';
+import { exportPages } from './export-pages';
 import { GroupCommit, updateSequence } from './ingest';
 import * as lists from './lists';
 import { ChParams, ChReads, type Tables, tablesOf } from './sql';
 
 export { type ClickHouse, type ClickHouseTarget, ClickHouseUnavailable, openClickHouse } from './connection';
 export { migrateClickHouse } from './schema';
-
-/** Rows an export reads per statement. */
-const EXPORT_PAGE = 10_000;
 
 export interface ClickHouseStoreOptions {
   /** Each read statement's limits: max_execution_time and max_memory_usage. */
@@ -106,9 +103,9 @@ export class ClickHouseEventStore implements EventStore {
     return lists.scanEvents(this.reads, this.tables, query, options);
   }
 
-  /** The shared serializer over keyset pages: the same bytes as PostgreSQL's COPY, in constant memory. */
+  /** Lines written by ClickHouse, a keyset page at a time: the shared serializer's bytes, in constant memory. */
   exportEvents(query: AnalyticsQuery, format: ExportFormat): Promise<Readable> {
-    return Promise.resolve(serializeEvents(this.scanEvents(query, { batchSize: EXPORT_PAGE }), format));
+    return Promise.resolve(exportPages(this.reads, this.tables, query, format));
   }
 
   /**

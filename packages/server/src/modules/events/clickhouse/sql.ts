@@ -135,24 +135,55 @@ export class ChReads {
   }
 
   rows<R>(gate: ReadGate | undefined, sql: string, params: ChParams | null): Promise<R[]> {
-    const run = async () => {
-      try {
+    const run = () =>
+      this.refused(async () => {
         const result = await this.ch.client.query({
           query: `${sql}\nSETTINGS ${this.settings}`,
           query_params: params?.values ?? {},
           format: 'JSONEachRow',
         });
         return await result.json<R>();
-      } catch (error) {
-        const code = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
-        if (code === TIMEOUT_EXCEEDED) throw tooSlow(this.limits.timeoutMs);
-        if (code === MEMORY_LIMIT_EXCEEDED) throw tooBig(this.limits.maxMemoryBytes);
-        throw error;
-      }
-    };
-    const turns = this.turns;
-    const queued = turns ? () => turns(run) : run;
-    return gate ? gate(queued) : queued();
+      });
+    return gate ? gate(() => this.inTurn(run)) : this.inTurn(run);
+  }
+
+  /**
+   * A statement's whole answer as bytes, in `format` (RowBinary, say: a format the client's
+   * `query` does not decode), with the same limits and `extra` settings of its own. A server
+   * answers it once it has run to its end (`wait_end_of_query`), so a statement that fails is an
+   * error here, never a cut answer; chdb always does. `signal` stops waiting for it.
+   */
+  bytes(sql: string, params: ChParams, format: string, extra: string[] = [], signal?: AbortSignal): Promise<Buffer> {
+    return this.inTurn(() =>
+      this.refused(async () => {
+        const result = await this.ch.client.exec({
+          query: `${sql}\nSETTINGS ${[this.settings, ...extra].join(', ')}\nFORMAT ${format}`,
+          query_params: params.values,
+          clickhouse_settings: { wait_end_of_query: 1 },
+          abort_signal: signal,
+        });
+        const chunks: Buffer[] = [];
+        for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+        return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
+      }),
+    );
+  }
+
+  /** On chdb, one read at a time (see `turns`); on a server, at once. */
+  private inTurn<T>(run: () => Promise<T>): Promise<T> {
+    return this.turns ? this.turns(run) : run();
+  }
+
+  /** A statement stopped by a limit is the caller's too-wide question: BAD_USER_INPUT. */
+  private async refused<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+      if (code === TIMEOUT_EXCEEDED) throw tooSlow(this.limits.timeoutMs);
+      if (code === MEMORY_LIMIT_EXCEEDED) throw tooBig(this.limits.maxMemoryBytes);
+      throw error;
+    }
   }
 }
 
