@@ -123,10 +123,15 @@ export class ClickHouseEventStore implements EventStore {
     ]) {
       if (options.signal?.aborted) return { done: false };
       const p = new ChParams();
-      await this.ch.client.command({
-        query: `DELETE FROM ${table} WHERE workspace_id = ${p.add(workspaceId, 'UUID')}`,
+      const where = `workspace_id = ${p.add(workspaceId, 'UUID')}`;
+      // A DELETE is a mutation of every part it touches (seconds on chdb): only where rows are.
+      const found = await this.ch.client.query({
+        query: `SELECT 1 AS found FROM ${table} WHERE ${where} LIMIT 1`,
         query_params: p.values,
+        format: 'JSONEachRow',
       });
+      if ((await found.json()).length === 0) continue;
+      await this.ch.client.command({ query: `DELETE FROM ${table} WHERE ${where}`, query_params: p.values });
     }
     const claims = await purgeWorkspaceRows(this.db, workspaceId, ['event_ids'], options);
     return { done: claims.done };
