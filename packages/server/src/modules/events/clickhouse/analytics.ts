@@ -91,37 +91,18 @@ async function overviewRaw(
     reads.rows<SessionRow>(gate, sessionsSql, sp),
     reads.rows<{ users: string }>(gate, usersSql, up),
   ]);
-  const points = series(query, step);
-  let events = 0;
-  let errors = 0;
-  for (const row of eventRows) {
-    const point = points.get(num(row.bucket) * step);
-    if (point) point.events += num(row.events);
-    events += num(row.events);
-    errors += num(row.errors);
-  }
-  let sessions = 0;
-  let duration = 0;
-  for (const row of sessionRows) {
-    const point = points.get(num(row.bucket) * step);
-    if (point) point.sessions += num(row.sessions);
-    sessions += num(row.sessions);
-    duration += num(row.duration);
-  }
-  return {
-    sessions,
-    events,
-    users: num(userRows[0]?.users),
-    errors,
-    avgSessionDurationMs: sessions > 0 ? duration / sessions : null,
-    series: [...points.values()],
-  };
+  return overviewOf(query, step, [
+    ...eventRows.map((r): OverviewRow => ({ k: 'e', bucket: r.bucket, n: r.events, m: r.errors })),
+    ...sessionRows.map((r): OverviewRow => ({ k: 's', bucket: r.bucket, n: r.sessions, m: r.duration })),
+    { k: 'u', bucket: '0', n: userRows[0]?.users ?? '0', m: '0' },
+  ]);
 }
 
 /**
  * Per event name and type: count, errors, average and p95 duration (from the shared log-scale
  * histogram, duration-histogram.ts, so p95 means the same on every engine), and the sessions that
- * first used the name in the range (`name_sessions`), with a matching event there. Durations are
+ * first used the name in the range (the rollups, or `session_names` when filtered by user or
+ * property), with a matching event there. Durations are
  * summed as decimals: a float sum depends on the order ClickHouse's threads add in, and the same
  * question must get the same answer twice.
  */
@@ -273,14 +254,16 @@ async function overviewRolled(
   // One statement: on chdb each costs a turn of the engine, whatever it reads.
   eventParts.push(`SELECT 'u' AS k, toInt64(0) AS bucket, toInt64(uniqExact(user_id)) AS n, toInt64(0) AS m
                      FROM (${userParts.join('\nUNION ALL\n')})`);
-  type Row = { k: 'e' | 's' | 'u'; bucket: string; n: string; m: string };
-  const rows = await reads.rows<Row>(gate, eventParts.join('\nUNION ALL\n'), ep);
-  let users = 0;
+  return overviewOf(query, step, await reads.rows<OverviewRow>(gate, eventParts.join('\nUNION ALL\n'), ep));
+}
+
+/** A row of Overview's answer: events and errors ('e'), sessions and duration ('s') per bucket, users ('u'). */
+type OverviewRow = { k: 'e' | 's' | 'u'; bucket: string; n: string; m: string };
+
+/** Totals and the series of a range from its rows, whichever path read them. */
+function overviewOf(query: AnalyticsQuery, step: number, rows: readonly OverviewRow[]): OverviewData {
   const points = series(query, step);
-  let events = 0;
-  let errors = 0;
-  let sessions = 0;
-  let duration = 0;
+  let [events, errors, sessions, duration, users] = [0, 0, 0, 0, 0];
   for (const row of rows) {
     const point = points.get(num(row.bucket) * step);
     if (row.k === 'u') users = num(row.n);
