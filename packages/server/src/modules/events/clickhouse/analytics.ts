@@ -222,11 +222,9 @@ async function overviewRolled(
     eventParts.push(`SELECT 'e' AS k, ${bucket('toUnixTimestamp64Milli(ts)')} AS bucket, toInt64(count()) AS n, toInt64(countIf(status = 'error')) AS m
                        FROM ${t.events} WHERE workspace_id = ${ws} AND ${inRanges('ts', split.raw, ep)}
                       GROUP BY bucket`);
-    eventParts.push(`SELECT 's' AS k, ${bucket('toUnixTimestamp64Milli(at)')} AS bucket, toInt64(count()) AS n, toInt64(sum(duration)) AS m FROM (
-                       SELECT at, session_id, sum(sessions) AS live, sum(duration_ms) AS duration
-                         FROM ${t.rollupDeltas}
-                        WHERE workspace_id = ${ws} AND kind = 'session_start' AND ${inRanges('at', split.raw, ep)}
-                        GROUP BY at, session_id HAVING live > 0)
+    eventParts.push(`SELECT 's' AS k, ${bucket('toUnixTimestamp64Milli(at)')} AS bucket, toInt64(count()) AS n, toInt64(sum(duration_ms)) AS m
+                       FROM ${t.rollupDeltas} FINAL
+                      WHERE workspace_id = ${ws} AND kind = 'session_start' AND ${inRanges('at', split.raw, ep)} AND sessions > 0
                       GROUP BY bucket`);
   }
   const days = splitByDays(query);
@@ -235,21 +233,18 @@ async function overviewRolled(
     const monthStart = new Date(Date.UTC(days.daily.from.getUTCFullYear(), days.daily.from.getUTCMonth(), 1));
     // A user counts when a day of the range has a session of theirs: per month, the days'
     // session counts (never below zero once summed) tested against the range's days.
-    userParts.push(`SELECT user_id FROM (
-                      SELECT user_id, toUnixTimestamp64Milli(at) AS month, sumMap(days) AS counts
-                        FROM ${t.rollupDeltas}
-                       WHERE workspace_id = ${ws} AND kind = 'user_month'
-                         AND at >= ${ep.time(monthStart)} AND at < ${ep.time(days.daily.to)}
-                       GROUP BY user_id, at)
-                     WHERE arrayExists((d, c) -> c > 0
-                             AND month + (d - 1) * 86400000 >= ${ep.add(days.daily.from.getTime(), 'Int64')}
-                             AND month + (d - 1) * 86400000 < ${ep.add(days.daily.to.getTime(), 'Int64')},
-                           mapKeys(counts), mapValues(counts))`);
+    userParts.push(`SELECT user_id FROM ${t.rollupDeltas} FINAL
+                     WHERE workspace_id = ${ws} AND kind = 'user_month'
+                       AND at >= ${ep.time(monthStart)} AND at < ${ep.time(days.daily.to)}
+                       AND arrayExists((d, c) -> c > 0
+                             AND toUnixTimestamp64Milli(at) + (d - 1) * 86400000 >= ${ep.add(days.daily.from.getTime(), 'Int64')}
+                             AND toUnixTimestamp64Milli(at) + (d - 1) * 86400000 < ${ep.add(days.daily.to.getTime(), 'Int64')},
+                           mapKeys(days), mapValues(days))`);
   }
   if (days.hourly.length > 0) {
-    userParts.push(`SELECT user_id FROM ${t.rollupDeltas}
+    userParts.push(`SELECT user_id FROM ${t.rollupDeltas} FINAL
                      WHERE workspace_id = ${ws} AND kind = 'session_start' AND ${inRanges('at', days.hourly, ep)}
-                     GROUP BY at, session_id, user_id HAVING sum(sessions) > 0 AND user_id != ''`);
+                       AND sessions > 0 AND user_id != ''`);
   }
   // One statement: on chdb each costs a turn of the engine, whatever it reads.
   eventParts.push(`SELECT 'u' AS k, toInt64(0) AS bucket, toInt64(uniqExact(user_id)) AS n, toInt64(0) AS m
@@ -318,9 +313,9 @@ async function toolsUsageRolled(
     countParts.push(`SELECT name, type, ${RAW_USAGE_COLUMNS} FROM ${t.events}
                       WHERE workspace_id = ${ws} AND ${inRanges('ts', split.raw, cp)} AND ${nameType}
                       GROUP BY name, type`);
-    firstParts.push(`SELECT name, type, sum(sessions) AS s FROM ${t.rollupDeltas}
+    firstParts.push(`SELECT name, type, sessions AS s FROM ${t.rollupDeltas} FINAL
                       WHERE workspace_id = ${ws} AND kind = 'first_at' AND ${inRanges('at', split.raw, cp)} AND ${nameType}
-                      GROUP BY at, name, type, session_id HAVING s > 0`);
+                        AND sessions > 0`);
   }
   // Sums of deltas are never below zero (each -1 follows its +1 at the same key): UInt64 is safe.
   const sql = `SELECT 'c' AS k, name, type, sum(ev) AS events, sum(er) AS errors,

@@ -130,6 +130,11 @@ export class ChReads {
       `max_memory_usage = ${Math.floor(limits.maxMemoryBytes)}`,
       'output_format_json_quote_64bit_integers = 1',
       'join_use_nulls = 1',
+      // `FINAL` reads (the rollups' deltas, summed per key as a merge would): every partition key
+      // is a function of its table's sorting key, so parts of two partitions never share a key;
+      // and a condition on a summed column (`sessions > 0`) must see the sums, not the parts' rows.
+      'do_not_merge_across_partitions_select_final = 1',
+      'optimize_move_to_prewhere_if_final = 0',
     ].join(', ');
     this.turns = ch.embedded ? pLimit(1) : null;
   }
