@@ -154,12 +154,66 @@ export function rewritten(line: Buffer, format: ExportFormat, duration: number):
 const DURATION_KEY = Buffer.from(', "durationMs" : ');
 const STATUS_KEY = Buffer.from(', "status" : ');
 
+/** An NDJSON line's start, before its id's JSON string. */
+const NDJSON_ID_KEY = Buffer.from('{"id" : ');
+/** Between the id's JSON string and the time, in an NDJSON line. */
+const NDJSON_TIME_KEY = Buffer.from(', "timestamp" : "');
+/** `…T…Z` to the millisecond: DateTime64(3) years have four digits. */
+const TIME_LENGTH = 24;
+
 /**
- * A page's answer, RowBinary rows of (ms Int64, id String, line String, rare Nullable(Float64)),
- * made its lines: each line is moved over the keys and lengths before it, in place (no copy of
- * the page, nothing new for the garbage collector); only the last row's key is read, and a line
- * with a rare duration is rewritten (a few bytes longer at most: the row's key before it leaves
- * room).
+ * The key (time, id) of an export line, read back from its first two fields: the id as
+ * `csvField` or `jsonString` wrote it, then the time. So a page's answer need not carry every
+ * row's key beside its line, only its lines.
+ */
+export function keyOfLine(line: Buffer, format: ExportFormat): Key {
+  let id: string;
+  let timeAt: number;
+  if (format === 'csv') {
+    if (line[0] === 0x22) {
+      // Quoted: up to the quote that is not doubled.
+      let end = 1;
+      for (;;) {
+        end = line.indexOf(0x22, end);
+        if (end === -1) throw cut();
+        if (line[end + 1] !== 0x22) break;
+        end += 2;
+      }
+      id = line.toString('utf8', 1, end).replaceAll('""', '"');
+      timeAt = end + 2;
+    } else {
+      const comma = line.indexOf(0x2c);
+      if (comma === -1) throw cut();
+      id = line.toString('utf8', 0, comma);
+      timeAt = comma + 1;
+    }
+  } else {
+    if (!line.subarray(0, NDJSON_ID_KEY.length).equals(NDJSON_ID_KEY)) throw cut();
+    const start = NDJSON_ID_KEY.length;
+    // The string's closing quote: one not escaped by an odd number of backslashes.
+    let end = start + 1;
+    for (;;) {
+      end = line.indexOf(0x22, end);
+      if (end === -1) throw cut();
+      let slashes = 0;
+      while (line[end - 1 - slashes] === 0x5c) slashes += 1;
+      if (slashes % 2 === 0) break;
+      end += 1;
+    }
+    id = JSON.parse(line.toString('utf8', start, end + 1)) as string;
+    timeAt = end + 1 + NDJSON_TIME_KEY.length;
+  }
+  const ms = Date.parse(line.toString('latin1', timeAt, timeAt + TIME_LENGTH));
+  if (!Number.isFinite(ms)) throw cut();
+  return { ms, id };
+}
+
+/**
+ * A page's answer, RowBinary rows of (line String, rare Nullable(Float64)), made its lines: each
+ * line is moved over the length before it, in place (no copy of the page, nothing new for the
+ * garbage collector); the last row's key is read back from its line (keyOfLine), and a line with
+ * a rare duration is rewritten (a few bytes longer at most: its own length and the rare value
+ * before the next line leave room).
  */
 export function splitPage(answer: Buffer, format: ExportFormat): Page {
   let rows = 0;
@@ -167,17 +221,6 @@ export function splitPage(answer: Buffer, format: ExportFormat): Page {
   let end = 0;
   let at = 0;
   while (at < answer.length) {
-    const keyAt = at;
-    at += 8;
-    let idLength = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = answer[at++];
-      if (byte === undefined) throw cut();
-      idLength += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-    }
-    const idAt = at;
-    at += idLength;
     let lineLength = 0;
     for (let shift = 0; ; shift += 7) {
       const byte = answer[at++];
@@ -192,10 +235,8 @@ export function splitPage(answer: Buffer, format: ExportFormat): Page {
     if (rare === undefined || (rare === 0 && at + 9 > answer.length)) throw cut();
     const duration = rare === 0 ? answer.readDoubleLE(at + 1) : null;
     at += rare === 0 ? 9 : 1;
-    // The last row's key, read before its line moves over it.
-    if (at === answer.length) {
-      last = { ms: Number(answer.readBigInt64LE(keyAt)), id: answer.toString('utf8', idAt, idAt + idLength) };
-    }
+    // The last row's key, read before its line moves.
+    if (at === answer.length) last = keyOfLine(answer.subarray(lineAt, lineAt + lineLength), format);
     if (duration === null) end += answer.copy(answer, end, lineAt, lineAt + lineLength);
     else end += rewritten(answer.subarray(lineAt, lineAt + lineLength), format, duration).copy(answer, end);
     rows += 1;
@@ -225,7 +266,7 @@ async function* pages(
       ? `AND ts >= ${p.time(new Date(after.ms))} AND (ts, id) > (${p.time(new Date(after.ms))}, ${p.add(after.id, 'String')})`
       : '';
     return reads.bytes(
-      `SELECT /* tally:scan */ toUnixTimestamp64Milli(ts) AS ms, id, ${exportLine(format)} AS line, ${RARE_DURATION} AS rare
+      `SELECT /* tally:scan */ ${exportLine(format)} AS line, ${RARE_DURATION} AS rare
          FROM ${t.events}
         WHERE workspace_id = ${p.add(query.workspaceId, 'UUID')} AND ts >= ${p.time(query.from)} AND ts < ${p.time(query.to)}
           AND ${eventCondition(query.filters, p)} ${from}
