@@ -59,9 +59,12 @@ export function eventRollups(p: SqlParams, rolled: TimeRange, byDay: boolean): s
   return `(${parts.join('\n UNION ALL ')})`;
 }
 
-/** The session rollups plus the ingest's deltas not folded into them yet, likewise. */
-export const SESSION_ROLLUPS = `(
-  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollups_hourly
+/**
+ * The workspace's totals per hour — sessions (by start hour) and their durations, events, errors —
+ * plus the ingest's deltas not folded yet, likewise: one row per hour, whatever the names.
+ */
+export const HOUR_ROLLUPS = `(
+  SELECT workspace_id, hour, sessions, duration_sum_ms, events, errors FROM session_rollups_hourly
   UNION ALL
-  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollup_deltas
+  SELECT workspace_id, hour, sessions, duration_sum_ms, events, errors FROM session_rollup_deltas
 )`;
