@@ -85,24 +85,23 @@ export async function toolsUsage(
     .slice(0, limit);
 
   const timed = shown.filter((e) => e.durationCount > 0);
-  const histograms = new Map<string, number[]>();
+  const histograms = new Map<string, number[]>(
+    timed.map((e) => [`${e.data.name}\u0000${e.data.type}`, new Array<number>(HISTOGRAM_BUCKETS).fill(0)]),
+  );
   if (timed.length > 0) {
     for (const part of await Promise.all(
-      histogramStatements(query, split, {
-        names: timed.map((e) => e.data.name),
-        types: timed.map((e) => e.data.type),
-      }).map(({ text, values }) =>
+      histogramStatements(
+        query,
+        split,
+        timed.map((e) => e.data.name),
+      ).map(({ text, values }) =>
         sql.read<{ name: string; type: string; bucket: number; n: string }>(gate, text, values),
       ),
     )) {
       for (const row of part.rows) {
-        const key = `${row.name}\u0000${row.type}`;
-        let histogram = histograms.get(key);
-        if (!histogram) {
-          histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
-          histograms.set(key, histogram);
-        }
-        histogram[row.bucket] = (histogram[row.bucket] ?? 0) + toNumber(row.n);
+        const histogram = histograms.get(`${row.name}\u0000${row.type}`);
+        // A name shown with another type than this row's: not asked for.
+        if (histogram) histogram[row.bucket] = (histogram[row.bucket] ?? 0) + toNumber(row.n);
       }
     }
   }
@@ -117,19 +116,18 @@ export async function toolsUsage(
 }
 
 /**
- * The statements that add up the duration histograms of `names` (with their `types`, pairwise)
- * over the range, one per part: the deltas not folded yet (sparse), whole days from the daily
+ * The statements that add up the duration histograms of `names` over the range, one per part: the deltas not folded yet (sparse), whole days from the daily
  * rollups, the hours around them from the hourly ones, the ragged ends from raw rows.
  */
 function histogramStatements(
   query: AnalyticsQuery,
   split: Split,
-  names: { names: string[]; types: string[] },
+  names: readonly string[],
 ): Array<{ text: string; values: unknown[] }> {
   const ws = query.workspaceId;
   const statements: Array<{ text: string; values: unknown[] }> = [];
-  const chosen = (p: SqlParams, alias: string) =>
-    `(${alias}.name, ${alias}.type) IN (SELECT * FROM unnest(${p.add(names.names, 'text[]')}, ${p.add(names.types, 'text[]')}))`;
+  // By name alone (a hashed `= ANY`, whatever the statistics say); the caller drops a type not asked for.
+  const chosen = (p: SqlParams, alias: string) => `${alias}.name = ANY(${p.add([...new Set(names)], 'text[]')})`;
   if (split.rolled) {
     const xp = new SqlParams(ws, split.rolled.from, split.rolled.to);
     statements.push({
@@ -153,13 +151,14 @@ function histogramStatements(
         values: dp.values,
       });
     }
-    if (days.hourly.length > 0) {
-      const hp = new SqlParams(ws);
+    // Each range of hours a statement of its own: an index range each (see eventRollups).
+    for (const hours of days.hourly) {
+      const hp = new SqlParams(ws, hours.from, hours.to);
       statements.push({
         text: `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
                  FROM event_rollups_hourly r
                  CROSS JOIN LATERAL unnest(r.duration_histogram) WITH ORDINALITY AS u(c, i)
-                WHERE r.workspace_id = $1 AND ${inRanges('r.hour', days.hourly, hp)}
+                WHERE r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3
                   AND r.duration_count > 0 AND ${chosen(hp, 'r')} AND u.c > 0
                 GROUP BY 1, 2, 3`,
         values: hp.values,
