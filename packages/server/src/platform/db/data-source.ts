@@ -9,6 +9,7 @@ import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006
 import { RollupDeltas1763900000007 } from './migrations/1763900000007-rollup-deltas';
 import { EventClaimsWithTime1763900000008 } from './migrations/1763900000008-event-claims-with-time';
 import { HourTotals1763900000009 } from './migrations/1763900000009-hour-totals';
+import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogram-blocks';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   RollupDeltas1763900000007,
   EventClaimsWithTime1763900000008,
   HourTotals1763900000009,
+  HistogramBlocks1763900000010,
 ];
 
 /**

@@ -1,13 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { HISTOGRAM_BUCKETS } from '../duration-histogram';
+import { HISTOGRAM_BLOCK_DAYS } from './ranges';
 
 export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';
 
 /**
  * Folds the ingest's appended rollup deltas into the rollups (migration 0007 says why there are
  * deltas). Each fold is one statement that deletes a bounded set of delta rows and adds exactly
- * those into `event_rollups_hourly` and `event_rollups_daily` (or `session_rollups_hourly`, which
+ * those into `event_rollups_hourly`, `event_rollups_daily` and `event_histogram_blocks` (migration
+ * 0010) (or `session_rollups_hourly`, which
  * since migration 0009 holds each hour's events and errors beside its sessions),
  * so a query — which reads the rollups plus the remaining deltas in one snapshot — gives the same
  * answer before, during and after. An advisory lock keeps folds on one instance at a time.
@@ -57,6 +59,16 @@ daily_totals AS (
          sum(errors) AS errors, sum(duration_sum) AS duration_sum, sum(duration_count) AS duration_count,
          sum(sessions) AS sessions
     FROM totals GROUP BY 1, 2, 3, 4
+),
+blocks AS (
+  INSERT INTO event_histogram_blocks AS b (workspace_id, days, start, name, type, duration_histogram)
+  SELECT e.workspace_id, s.days, date_bin(make_interval(days => s.days), e.hour, timestamptz '1970-01-01 00:00:00+00'),
+         e.name, e.type, tally_histogram_from(array_agg(e.bucket), array_agg(e.n))
+    FROM expanded e CROSS JOIN (VALUES ${HISTOGRAM_BLOCK_DAYS.map((d) => `(${d})`).join(', ')}) AS s(days)
+   GROUP BY 1, 2, 3, 4, 5
+   ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (workspace_id, days, start, name, type) DO UPDATE SET
+    duration_histogram = tally_add_histograms(b.duration_histogram, EXCLUDED.duration_histogram)
 ),
 daily AS (
   INSERT INTO event_rollups_daily AS d

@@ -34,6 +34,25 @@ export function inRanges(column: string, ranges: readonly TimeRange[], params: S
     .join(' OR ')})`;
 }
 
+/** The lengths in days of `event_histogram_blocks`' blocks (migration 0010), longest first. */
+export const HISTOGRAM_BLOCK_DAYS = [32, 16, 8, 4, 2] as const;
+
+/**
+ * A day-aligned range as the fewest aligned blocks (a block of n days starts a multiple of n days
+ * after 1970-01-01 UTC), longest that fit first: blocks of one day are the daily rollups' rows,
+ * the others `event_histogram_blocks`' rows. 30 days are at most 8 blocks.
+ */
+export function dayBlocks(range: TimeRange): Array<{ days: number; start: Date }> {
+  const blocks: Array<{ days: number; start: Date }> = [];
+  const end = Math.floor(range.to.getTime() / DAY_MS);
+  for (let day = Math.ceil(range.from.getTime() / DAY_MS); day < end;) {
+    const days = HISTOGRAM_BLOCK_DAYS.find((n) => day % n === 0 && day + n <= end) ?? 1;
+    blocks.push({ days, start: new Date(day * DAY_MS) });
+    day += days;
+  }
+  return blocks;
+}
+
 const EVENT_ROLLUP_COLUMNS = 'workspace_id, name, type, events, errors, duration_sum_ms, duration_count, sessions';
 
 /**

@@ -3,7 +3,7 @@ import type { AnalyticsQuery, ReadGate, UsageData } from '../event-store';
 import { rollupsCanAnswer } from '../query';
 import { SqlParams, eventCondition, nameTypeCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
-import { type Split, eventRollups, inRanges, splitByDays, splitByHours } from './ranges';
+import { type Split, dayBlocks, eventRollups, inRanges, splitByDays, splitByHours } from './ranges';
 
 /**
  * Per event name and type: count, first-use sessions, errors, average and p95 duration (from the
@@ -140,13 +140,29 @@ function histogramStatements(
     });
     const days = splitByDays(split.rolled);
     if (days.daily) {
-      const dp = new SqlParams(ws, days.daily.from, days.daily.to);
+      // Whole days as a few aligned blocks per name (ranges.ts, dayBlocks): a part per block, each
+      // an index range; the single days from the daily rollups.
+      const dp = new SqlParams(ws);
+      const named = `name = ANY(${dp.add([...new Set(names)], 'text[]')})`;
+      const blocks = dayBlocks(days.daily);
+      const singles = blocks.filter((b) => b.days === 1).map((b) => b.start);
+      const parts = blocks
+        .filter((b) => b.days > 1)
+        .map(
+          (b) => `SELECT name, type, duration_histogram FROM event_histogram_blocks
+                   WHERE workspace_id = $1 AND days = ${dp.add(b.days, 'smallint')}
+                     AND start = ${dp.add(b.start, 'timestamptz')} AND ${named}`,
+        );
+      if (singles.length > 0) {
+        parts.push(`SELECT name, type, duration_histogram FROM event_rollups_daily
+                     WHERE workspace_id = $1 AND day = ANY(${dp.add(singles, 'timestamptz[]')}) AND duration_count > 0
+                       AND ${named}`);
+      }
       statements.push({
         text: `SELECT d.name, d.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
-                 FROM event_rollups_daily d
+                 FROM (${parts.join('\n UNION ALL ')}) AS d
                  CROSS JOIN LATERAL unnest(d.duration_histogram) WITH ORDINALITY AS u(c, i)
-                WHERE d.workspace_id = $1 AND d.day >= $2 AND d.day < $3 AND d.duration_count > 0
-                  AND ${chosen(dp, 'd')} AND u.c > 0
+                WHERE u.c > 0
                 GROUP BY 1, 2, 3`,
         values: dp.values,
       });
