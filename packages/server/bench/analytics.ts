@@ -13,7 +13,7 @@ const BASELINE_RUNS = Number(process.env.BENCH_ANALYTICS_BASELINE_RUNS ?? 3);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What the dashboard's Overview and Tools & Usage pages ask, in one request. */
-const QUERY = `query($w: ID!, $range: DateRangeInput!) {
+export const DASHBOARD_QUERY = `query($w: ID!, $range: DateRangeInput!) {
   workspace(id: $w) {
     analytics(range: $range) {
       overview(interval: DAY) {
@@ -45,7 +45,7 @@ const RAW_SQL = [
      FROM events WHERE workspace_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 100`,
 ];
 
-async function rawAnswer(
+export async function rawAnswer(
   databaseUrl: string,
   values: unknown[],
 ): Promise<{ ms: number; events: number; users: number }> {
@@ -69,7 +69,7 @@ async function rawAnswer(
   }
 }
 
-type DashboardAnswer = {
+export type DashboardAnswer = {
   overview: {
     sessions: number;
     events: number;
@@ -82,7 +82,7 @@ type DashboardAnswer = {
 };
 
 /** One dashboard request, as the web app sends it: its answer and how long it took. */
-async function ask(url: string, key: string, body: string): Promise<{ ms: number; answer: DashboardAnswer }> {
+export async function ask(url: string, key: string, body: string): Promise<{ ms: number; answer: DashboardAnswer }> {
   const started = performance.now();
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
@@ -103,7 +103,7 @@ async function ask(url: string, key: string, body: string): Promise<{ ms: number
 }
 
 /** The store refused the request (a statement over its time or memory limit): its rows fail, the others go on. */
-class Refused extends Error {
+export class Refused extends Error {
   override name = 'Refused';
 }
 
@@ -125,7 +125,7 @@ async function tryAsk(
  * Where two answers differ ('' when they do not): counts exactly, averages and rates to 1e-9
  * (the stores add up floating-point durations in another order).
  */
-function difference(a: unknown, b: unknown, path = ''): string {
+export function difference(a: unknown, b: unknown, path = ''): string {
   if (typeof a === 'number' && typeof b === 'number') {
     const same =
       Number.isInteger(a) && Number.isInteger(b) ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
@@ -150,7 +150,7 @@ function difference(a: unknown, b: unknown, path = ''): string {
 }
 
 /** Exact, or the figure means nothing: the store answers the generator's own counts of the range. */
-function checkTotals(store: string, answer: DashboardAnswer, expected: LoadResult['inRange']): void {
+export function checkTotals(store: string, answer: DashboardAnswer, expected: LoadResult['inRange']): void {
   const { events, errors } = answer.overview;
   if (events !== expected.events || errors !== expected.errors) {
     throw new Error(
@@ -192,7 +192,7 @@ async function sample(
   return results;
 }
 
-function sizeOf(events: number): string {
+export function sizeOf(events: number): string {
   return `${(events / 1_000_000).toLocaleString('en')}M events`;
 }
 
@@ -218,7 +218,7 @@ export async function analyticsRows(context: BenchContext): Promise<Row[]> {
   const now = new Date();
   const range = { from: new Date(now.getTime() - 30 * DAY_MS).toISOString(), to: now.toISOString() };
   const window = { from: new Date(range.from), to: now };
-  const body = JSON.stringify({ query: QUERY, variables: { w: account.workspaceId, range } });
+  const body = JSON.stringify({ query: DASHBOARD_QUERY, variables: { w: account.workspaceId, range } });
   let expected: LoadResult['inRange'] | null = null;
   if (postgres) {
     console.log('  PostgreSQL store:');
@@ -311,10 +311,10 @@ export async function analyticsRows(context: BenchContext): Promise<Row[]> {
   return rows;
 }
 
-type Store = 'PostgreSQL' | 'ClickHouse';
+export type Store = 'PostgreSQL' | 'ClickHouse';
 
 /** Prints a store's p50 and p95; returns the p95. */
-function report(store: Store, samples: readonly number[]): number {
+export function report(store: Store, samples: readonly number[]): number {
   const p95 = quantile(samples, 0.95);
   console.log(
     `  ${store}: p50 ${quantile(samples, 0.5).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms over ${samples.length} requests`,
@@ -337,7 +337,7 @@ async function largeClickHouseRow(context: BenchContext, clickhouse: BenchTally,
     now,
     range: { from: new Date(range.from), to: now },
   });
-  const body = JSON.stringify({ query: QUERY, variables: { w: account.workspaceId, range } });
+  const body = JSON.stringify({ query: DASHBOARD_QUERY, variables: { w: account.workspaceId, range } });
   const target = { url: clickhouse.url, key };
   const refuse = (refused: Refused): Row[] => {
     console.log(`  ClickHouse refused the request: ${refused.message}`);

@@ -5,12 +5,14 @@ import type { EventBatch, EventInput, EventStore, SessionInput } from '../src/mo
  * that the store's rollups, sessions and indexes look like a real workspace's, deterministic for
  * a seed, generated batch by batch so that ten million events take no more memory than one.
  *
- * The shape: sessions of 10–40 events (a session cut by a batch's end is shorter), spread over the
- * last 30 days with a daily and weekly rhythm; 25 event names (20 tools called as `tool_call`,
- * 3 pages as `pageview`, 2 `custom` events) used with a skewed popularity; tool calls fail at
- * their own rate (about 3 % of all events are errors); log-normal durations and gaps; a pool of
- * `count / 500` users, some of whom are far more active, and 15 % anonymous sessions; small
- * `properties` on every event and `attributes` on every session.
+ * The shape: sessions of 30–100 events by default (a session cut by a batch's end is shorter;
+ * about 15,000 sessions a million events), spread over the last 30 days with a daily and weekly rhythm; 200
+ * event names with a long tail — 185 tools called as `tool_call`, 10 pages as `pageview`, 5
+ * `custom` events, each kind's names picked with Zipf frequencies (s = 1: the first tool is
+ * called about 90 times as often as the 90th) — as an agent product with hundreds of tools has;
+ * tool calls fail at their own rate (about 3 % of all events are errors); log-normal durations
+ * and gaps; a pool of `max(5,000, count / 500)` users, some of whom are far more active, and 15 %
+ * anonymous sessions; small `properties` on every event and `attributes` on every session.
  */
 
 export interface DatasetOptions {
@@ -20,6 +22,8 @@ export interface DatasetOptions {
   now?: Date;
   /** Events per batch (default 5,000). */
   batchSize?: number;
+  /** Fewest and most events of a session (default 30–100: about 15,000 sessions a million events). */
+  sessionLength?: readonly [number, number];
 }
 
 export interface LoadOptions extends DatasetOptions {
@@ -78,7 +82,7 @@ interface Tool {
   errorRate: number;
 }
 
-const TOOLS: readonly Tool[] = [
+const NAMED_TOOLS: readonly Tool[] = [
   { name: 'read_file', medianMs: 12, errorRate: 0.01 },
   { name: 'search_code', medianMs: 85, errorRate: 0.015 },
   { name: 'run_shell', medianMs: 900, errorRate: 0.07 },
@@ -100,8 +104,33 @@ const TOOLS: readonly Tool[] = [
   { name: 'generate_image', medianMs: 7200, errorRate: 0.08 },
   { name: 'deploy_preview', medianMs: 45000, errorRate: 0.12 },
 ];
-const PAGES = ['/overview', '/sessions', '/settings'] as const;
-const CUSTOM = ['feedback_submitted', 'plan_upgraded'] as const;
+/** Tools in all: the named ones first (the most used), then a long tail of MCP servers' tools. */
+const TOOL_COUNT = 185;
+const MCP_SERVERS = ['github', 'jira', 'slack', 'postgres', 'browser', 'figma', 'linear', 'notion', 'sentry'] as const;
+const MCP_VERBS = ['get', 'list', 'search', 'create', 'update', 'delete', 'sync', 'export', 'preview', 'describe'];
+const MCP_NOUNS = ['item', 'page', 'record', 'comment', 'thread', 'file', 'issue', 'run', 'user', 'view'];
+/** The named tools, then the tail: each with a median duration and error rate of its own (by its rank). */
+const TOOLS: readonly Tool[] = [
+  ...NAMED_TOOLS,
+  ...Array.from({ length: TOOL_COUNT - NAMED_TOOLS.length }, (_, i) => ({
+    name: `mcp__${MCP_SERVERS[i % MCP_SERVERS.length]}__${MCP_VERBS[Math.floor(i / MCP_SERVERS.length) % MCP_VERBS.length]}_${MCP_NOUNS[Math.floor(i / (MCP_SERVERS.length * MCP_VERBS.length)) % MCP_NOUNS.length]}`,
+    medianMs: Math.round(20 * 1.6 ** (i % 13)),
+    errorRate: 0.005 + (((i * 37) % 23) / 23) * 0.08,
+  })),
+];
+const PAGES = [
+  '/overview',
+  '/sessions',
+  '/settings',
+  '/tools',
+  '/activity',
+  '/members',
+  '/api-keys',
+  '/billing',
+  '/exports',
+  '/onboarding',
+] as const;
+const CUSTOM = ['feedback_submitted', 'plan_upgraded', 'invite_sent', 'trial_started', 'limit_reached'] as const;
 const MODELS = ['claude-sonnet', 'claude-haiku', 'gpt-4.1', 'gemini-2.5-pro'] as const;
 const CLIENTS = ['cli', 'vscode', 'web'] as const;
 const REFERRERS = [null, null, 'https://example.com/', 'https://news.example.org/item'] as const;
@@ -120,6 +149,14 @@ function zipf(n: number): number[] {
   return cumulative.map((c) => c / sum);
 }
 const TOOL_WEIGHTS = zipf(TOOLS.length);
+const PAGE_WEIGHTS = zipf(PAGES.length);
+const CUSTOM_WEIGHTS = zipf(CUSTOM.length);
+/** Event names the generator uses: 200. */
+export const DATASET_NAMES = TOOLS.length + PAGES.length + CUSTOM.length;
+/** Users of a dataset of `count` events. */
+export function datasetUsers(count: number): number {
+  return Math.max(5000, Math.round(count / 500));
+}
 const TOOL_ERROR_SCALE =
   ERROR_SHARE /
   TOOL_CALL_SHARE /
@@ -221,6 +258,7 @@ export class SyntheticEvents {
   readonly batchSize: number;
   readonly users: number;
   private readonly seed: number;
+  private readonly sessionLength: readonly [number, number];
   /** Traffic up to the end of each hour of the 30 days, as a share of the whole. */
   private readonly hours: number[];
   private readonly start: number;
@@ -232,8 +270,9 @@ export class SyntheticEvents {
     if (!Number.isInteger(count) || count < 1) throw new Error('count must be a positive whole number');
     this.seed = options.seed ?? 1;
     this.batchSize = options.batchSize ?? 5000;
+    this.sessionLength = options.sessionLength ?? [30, 100];
     this.batchCount = Math.ceil(count / this.batchSize);
-    this.users = Math.max(1, Math.round(count / 500));
+    this.users = datasetUsers(count);
     // Whole hours, so the rhythm is the same at any time of day; sessions start an hour or more
     // before `now`, so that they have ended by then.
     const end = (Math.floor((options.now ?? new Date()).getTime() / HOUR_MS) - 1) * HOUR_MS;
@@ -268,7 +307,7 @@ export class SyntheticEvents {
     const events: EventInput[] = [];
     const sessions: SessionInput[] = [];
     while (events.length < size) {
-      const length = Math.min(random.int(10, 40), size - events.length);
+      const length = Math.min(random.int(...this.sessionLength), size - events.length);
       const sessionId = random.uuid();
       // Some users are far more active: the square skews picks towards the start of the pool.
       const userId = random.next() < ANONYMOUS_SHARE ? null : `user-${Math.floor(random.next() ** 2 * this.users) + 1}`;
@@ -319,7 +358,7 @@ export class SyntheticEvents {
       };
     }
     if (kind < TOOL_CALL_SHARE + PAGEVIEW_SHARE) {
-      const page = random.pick(PAGES);
+      const page = PAGES[firstAbove(PAGE_WEIGHTS, random.next())] ?? PAGES[0];
       return {
         id,
         clientId: false,
@@ -340,7 +379,7 @@ export class SyntheticEvents {
       clientTimestamp: true,
       timestamp,
       sessionId,
-      name: random.pick(CUSTOM),
+      name: CUSTOM[firstAbove(CUSTOM_WEIGHTS, random.next())] ?? CUSTOM[0],
       type: 'custom',
       userId,
       durationMs: null,

@@ -9,6 +9,7 @@ import { apiRows } from './api';
 import { chdbAvailability, startClickHouseTally } from './clickhouse';
 import { type BenchContext, type BenchTally, PINNING, execFileAsync } from './context';
 import { exportRows } from './export';
+import { freshRows } from './fresh';
 import { ingestRows } from './ingest';
 import { type EventsStoreName, type Failure, type Row, printFailures, printRows, writeResults } from './rows';
 import { webRows } from './web';
@@ -28,13 +29,14 @@ import { webRows } from './web';
 const GROUPS: Record<string, (context: BenchContext) => Promise<Row[]>> = {
   api: apiRows,
   ingest: ingestRows,
+  fresh: freshRows,
   analytics: analyticsRows,
   export: exportRows,
   web: webRows,
 };
 
 /** The groups with rows per event store (the others do not depend on it). */
-const STORE_GROUPS = ['ingest', 'analytics', 'export'];
+const STORE_GROUPS = ['ingest', 'fresh', 'analytics', 'export'];
 
 interface Args {
   groups: string[];

@@ -47,7 +47,7 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
   let ws: string;
   let other: string;
   const now = new Date();
-  const dataset = new SyntheticEvents(1800, { seed: 17, now, batchSize: 300 });
+  const dataset = new SyntheticEvents(1800, { seed: 17, now, batchSize: 300, sessionLength: [10, 40] });
   const end = new Date(Math.ceil(now.getTime() / HOUR_MS) * HOUR_MS);
   const start = new Date(end.getTime() - 31 * DAY_MS);
 
@@ -157,6 +157,8 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
     it('per name: counts, errors, first-use sessions, average and p95 durations', async () => {
       for (const query of ranges()) await sameUsage(query);
       expect((await sameUsage(q(start, end), 3)).length).toBe(3);
+      // Cut inside the long tail of names, where counts tie at the cut.
+      for (const limit of [17, 40, 90]) expect((await sameUsage(q(start, end), limit)).length).toBe(limit);
     });
 
     it('the same answers after the upkeep runs (settle)', async () => {

@@ -63,7 +63,13 @@ describe('rollups: deltas appended by ingest, folded by settle()', () => {
       ['C', '2026-01-11T08:00:00Z'],
       ['D', '2026-01-11T09:00:00Z'],
       ['D', '2026-01-11T09:30:00Z'],
-    ].map(([sessionId, timestamp], i) => ({ sessionId, timestamp, name: `n${i % 3}`, status: i % 4 ? 'ok' : 'error' }));
+    ].map(([sessionId, timestamp], i) => ({
+      sessionId,
+      timestamp,
+      name: `n${i % 3}`,
+      status: i % 4 ? 'ok' : 'error',
+      durationMs: 10 * (i + 1),
+    }));
     await track(server, key, { events });
     expect(await deltasOf(other.teamId)).toBeGreaterThan(0);
     await server.tally.services.events.settle();
@@ -72,6 +78,16 @@ describe('rollups: deltas appended by ingest, folded by settle()', () => {
     expect(await sums(`SELECT sum(events) AS n FROM event_rollups_hourly WHERE workspace_id = $1`)).toBe(8);
     expect(await sums(`SELECT sum(errors) AS n FROM event_rollups_hourly WHERE workspace_id = $1`)).toBe(2);
     expect(await sums(`SELECT sum(sessions) AS n FROM session_rollups_hourly WHERE workspace_id = $1`)).toBe(4);
+    // The workspace's hourly totals count each event once too, and every length of histogram
+    // block each timed event once.
+    expect(await sums(`SELECT sum(events) AS n FROM session_rollups_hourly WHERE workspace_id = $1`)).toBe(8);
+    expect(await sums(`SELECT sum(errors) AS n FROM session_rollups_hourly WHERE workspace_id = $1`)).toBe(2);
+    const blocks: Array<{ days: number; n: string }> = await server.tally.db.query(
+      `SELECT b.days, sum(c) AS n FROM event_histogram_blocks b, unnest(b.duration_histogram) AS c
+        WHERE b.workspace_id = $1 GROUP BY 1 ORDER BY 1`,
+      [other.teamId],
+    );
+    expect(blocks.map((b) => [b.days, Number(b.n)])).toEqual([2, 4, 8, 16, 32].map((days) => [days, 8]));
   });
 
   it('a resent batch (client ids, no timestamps) is folded once', async () => {

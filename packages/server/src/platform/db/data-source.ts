@@ -8,6 +8,8 @@ import { Analytics1763900000005 } from './migrations/1763900000005-analytics';
 import { SavedFiltersAnnotations1763900000006 } from './migrations/1763900000006-saved-filters-annotations';
 import { RollupDeltas1763900000007 } from './migrations/1763900000007-rollup-deltas';
 import { EventClaimsWithTime1763900000008 } from './migrations/1763900000008-event-claims-with-time';
+import { HourTotals1763900000009 } from './migrations/1763900000009-hour-totals';
+import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogram-blocks';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -19,6 +21,8 @@ export const MIGRATIONS = [
   SavedFiltersAnnotations1763900000006,
   RollupDeltas1763900000007,
   EventClaimsWithTime1763900000008,
+  HourTotals1763900000009,
+  HistogramBlocks1763900000010,
 ];
 
 /**

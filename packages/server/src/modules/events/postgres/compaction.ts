@@ -1,13 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { HISTOGRAM_BUCKETS } from '../duration-histogram';
+import { HISTOGRAM_BLOCK_DAYS } from './ranges';
 
 export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';
 
 /**
  * Folds the ingest's appended rollup deltas into the rollups (migration 0007 says why there are
  * deltas). Each fold is one statement that deletes a bounded set of delta rows and adds exactly
- * those into `event_rollups_hourly` and `event_rollups_daily` (or `session_rollups_hourly`),
+ * those into `event_rollups_hourly`, `event_rollups_daily` and `event_histogram_blocks` (migration
+ * 0010) (or `session_rollups_hourly`, which
+ * since migration 0009 holds each hour's events and errors beside its sessions),
  * so a query — which reads the rollups plus the remaining deltas in one snapshot — gives the same
  * answer before, during and after. An advisory lock keeps folds on one instance at a time.
  */
@@ -57,6 +60,16 @@ daily_totals AS (
          sum(sessions) AS sessions
     FROM totals GROUP BY 1, 2, 3, 4
 ),
+blocks AS (
+  INSERT INTO event_histogram_blocks AS b (workspace_id, days, start, name, type, duration_histogram)
+  SELECT e.workspace_id, s.days, date_bin(make_interval(days => s.days), e.hour, timestamptz '1970-01-01 00:00:00+00'),
+         e.name, e.type, tally_histogram_from(array_agg(e.bucket), array_agg(e.n))
+    FROM expanded e CROSS JOIN (VALUES ${HISTOGRAM_BLOCK_DAYS.map((d) => `(${d})`).join(', ')}) AS s(days)
+   GROUP BY 1, 2, 3, 4, 5
+   ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT (workspace_id, days, start, name, type) DO UPDATE SET
+    duration_histogram = tally_add_histograms(b.duration_histogram, EXCLUDED.duration_histogram)
+),
 daily AS (
   INSERT INTO event_rollups_daily AS d
     (workspace_id, day, name, type, events, errors, duration_sum_ms, duration_count, duration_histogram, sessions)
@@ -82,27 +95,54 @@ WITH moved AS (
   RETURNING *
 ),
 folded AS (
-  INSERT INTO session_rollups_hourly AS r (workspace_id, hour, sessions, duration_sum_ms)
-  SELECT workspace_id, hour, sum(sessions), sum(duration_sum_ms) FROM moved GROUP BY 1, 2 ORDER BY 1, 2
+  INSERT INTO session_rollups_hourly AS r (workspace_id, hour, sessions, duration_sum_ms, events, errors)
+  SELECT workspace_id, hour, sum(sessions), sum(duration_sum_ms), sum(events), sum(errors)
+    FROM moved GROUP BY 1, 2 ORDER BY 1, 2
   ON CONFLICT (workspace_id, hour) DO UPDATE SET
     sessions = r.sessions + EXCLUDED.sessions,
-    duration_sum_ms = r.duration_sum_ms + EXCLUDED.duration_sum_ms
+    duration_sum_ms = r.duration_sum_ms + EXCLUDED.duration_sum_ms,
+    events = r.events + EXCLUDED.events,
+    errors = r.errors + EXCLUDED.errors
 )
 SELECT count(*)::int AS moved FROM moved`;
 
 export interface RollupCompactionOptions {
   /** Delta rows folded per transaction. */
   batchRows?: number;
-  /** Events stored on this instance after which it asks for a fold (besides the minutely one). */
-  nudgeAfterEvents?: number;
+  /** Delta rows appended on this instance after which it asks the job queue for a fold. */
+  nudgeAfterRows?: number;
+  /**
+   * Delta rows appended on this instance since its last fold after which a batch is answered only
+   * once they are folded: the bound on what a query adds up beyond the rollups.
+   */
+  holdAfterRows?: number;
 }
 
+/**
+ * Every query adds the deltas not folded yet to the rollups, so their number is what a fresh
+ * dashboard costs (a million deltas after a burst cost a second a request). Two things keep it
+ * small, both counted in delta rows as the ingest's statement reports them:
+ *
+ * - Past `nudgeAfterRows` (5,000) this instance asks the job queue for a fold (besides the
+ *   minutely one); the queue wakes a worker at once, so deltas are folded seconds after they
+ *   arrive, in big statements (20,000 rows each), which cost far less per row than small ones.
+ * - Past `holdAfterRows` (50,000: the fold is not keeping up, or the queue is stopped), the
+ *   batches that arrive are answered only once this instance has folded everything (waiting out
+ *   a fold running elsewhere, then folding what is left). Ingest slows to the fold's pace instead
+ *   of the deltas piling up, so a query never sums more than about `holdAfterRows` per instance
+ *   (plus the batches in flight) however fast events come.
+ */
 export class RollupCompaction {
   private readonly batchRows: number;
-  private readonly nudgeAfterEvents: number;
-  private stored = 0;
+  private readonly nudgeAfterRows: number;
+  private readonly holdAfterRows: number;
+  /** Delta rows appended since this instance's last fold started. */
+  private pending = 0;
+  /** Since the last nudge. */
+  private sinceNudge = 0;
   private requester: (() => Promise<void>) | null = null;
   private requesting = false;
+  private catchingUp: Promise<unknown> | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -110,7 +150,8 @@ export class RollupCompaction {
     options: RollupCompactionOptions = {},
   ) {
     this.batchRows = options.batchRows ?? 20_000;
-    this.nudgeAfterEvents = options.nudgeAfterEvents ?? 20_000;
+    this.nudgeAfterRows = options.nudgeAfterRows ?? 5_000;
+    this.holdAfterRows = options.holdAfterRows ?? 50_000;
   }
 
   /** How a fold is asked for (the job queue's send); until set, only compact() folds. */
@@ -119,13 +160,24 @@ export class RollupCompaction {
   }
 
   /**
-   * Counts events the ingest stored; past `nudgeAfterEvents` it asks the queue for a fold, so
-   * that busy workspaces' deltas stay few between the minutely runs.
+   * Counts the delta rows a batch appended (committed already): past `nudgeAfterRows` asks the
+   * queue for a fold; past `holdAfterRows` resolves only once they are folded.
    */
-  noteStored(events: number): void {
-    this.stored += events;
-    if (this.stored < this.nudgeAfterEvents || !this.requester || this.requesting) return;
-    this.stored = 0;
+  async noteDeltas(rows: number): Promise<void> {
+    this.pending += rows;
+    this.sinceNudge += rows;
+    if (this.pending >= this.holdAfterRows) {
+      // The batch is stored whatever happens here: a failed fold is logged, never the batch's error.
+      this.catchingUp ??= this.compact(undefined, true)
+        .catch((error: unknown) => this.logger?.warn({ err: error }, 'could not fold the rollup deltas'))
+        .finally(() => {
+          this.catchingUp = null;
+        });
+      await this.catchingUp;
+      return;
+    }
+    if (this.sinceNudge < this.nudgeAfterRows || !this.requester || this.requesting) return;
+    this.sinceNudge = 0;
     this.requesting = true;
     this.requester()
       .catch((error: unknown) => this.logger?.warn({ err: error }, 'could not ask for a rollup fold'))
@@ -148,6 +200,9 @@ export class RollupCompaction {
     for (;;) {
       if (signal?.aborted) break;
       const step = await this.inLock(wait, async (client) => {
+        // What this instance appended so far is committed: this fold takes it in (it runs until
+        // a statement finds fewer rows than it may take).
+        this.pending = 0;
         const events = await client.query<{ moved: number }>(FOLD_EVENTS_SQL, [this.batchRows]);
         const sessions = await client.query<{ moved: number }>(FOLD_SESSIONS_SQL, [this.batchRows]);
         return { events: events.rows[0]?.moved ?? 0, sessions: sessions.rows[0]?.moved ?? 0 };

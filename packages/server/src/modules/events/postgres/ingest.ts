@@ -18,9 +18,11 @@ import type { EventPartitions } from './partitions';
  *   replaced, so the RETURNING rows say what to move in the session rollup: a new session adds
  *   one at its start hour; a known one is taken out where it was and put back where it now is.
  *   The same goes for `event_name_sessions.first_at` (the hour a session first used a name).
- * - The rollups only get appended deltas (`event_rollup_deltas` with a sparse duration
- *   histogram, `session_rollup_deltas`), which rollup-compaction.ts folds in later; queries add
- *   the deltas not folded yet, so the numbers are exact from the commit on.
+ * - The rollups only get appended deltas (`event_rollup_deltas` per hour and name, with a sparse
+ *   duration histogram; `session_rollup_deltas` per hour: sessions, events, errors), which
+ *   compaction.ts folds in later; queries add the deltas not folded yet, so the numbers are exact
+ *   from the commit on. The statement says how many delta rows it appended, which is what the
+ *   fold is asked for by (and the ingest held back by, past a bound).
  *
  * Whether the workspace may take events is the ingest service's check, not this statement's.
  * Upserted rows are fed in key order, so concurrent batches lock shared rows in the same order.
@@ -115,19 +117,7 @@ user_days AS (
     day_sessions = tally_add_histograms(u.day_sessions, EXCLUDED.day_sessions),
     days = tally_days_mask(tally_add_histograms(u.day_sessions, EXCLUDED.day_sessions))
 ),
-session_moves AS (
-  SELECT date_trunc('hour', started_at, 'UTC') AS hour, 1 AS n,
-         round(extract(epoch FROM ended_at - started_at) * 1000)::bigint AS ms
-    FROM upserted
-  UNION ALL
-  SELECT date_trunc('hour', prev_started_at, 'UTC'), -1,
-         -round(extract(epoch FROM prev_ended_at - prev_started_at) * 1000)::bigint
-    FROM upserted WHERE prev_started_at IS NOT NULL
-),
-session_rollup AS (
-  INSERT INTO session_rollup_deltas (workspace_id, hour, sessions, duration_sum_ms)
-  SELECT $1, hour, sum(n), sum(ms) FROM session_moves GROUP BY hour
-),
+
 name_firsts AS (
   INSERT INTO event_name_sessions AS x (workspace_id, session_id, name, type, first_at)
   SELECT $1, session_id, name, type, min(ts) FROM fresh GROUP BY session_id, name, type ORDER BY 2, 3, 4
@@ -142,6 +132,23 @@ bucketed AS (
          count(*) FILTER (WHERE status = 'error') AS errors,
          COALESCE(sum(duration_ms), 0) AS duration_sum, count(duration_ms) AS duration_count
     FROM fresh GROUP BY 1, 2, 3, 4
+),
+-- Per hour, the workspace's totals: sessions moved (see above), events and errors.
+hour_moves AS (
+  SELECT date_trunc('hour', started_at, 'UTC') AS hour, 1 AS n,
+         round(extract(epoch FROM ended_at - started_at) * 1000)::bigint AS ms, 0 AS events, 0 AS errors
+    FROM upserted
+  UNION ALL
+  SELECT date_trunc('hour', prev_started_at, 'UTC'), -1,
+         -round(extract(epoch FROM prev_ended_at - prev_started_at) * 1000)::bigint, 0, 0
+    FROM upserted WHERE prev_started_at IS NOT NULL
+  UNION ALL
+  SELECT hour, 0, 0, events, errors FROM bucketed
+),
+hour_rollup AS (
+  INSERT INTO session_rollup_deltas (workspace_id, hour, sessions, duration_sum_ms, events, errors)
+  SELECT $1, hour, sum(n), sum(ms), sum(events), sum(errors) FROM hour_moves GROUP BY hour
+  RETURNING 1
 ),
 changes AS (
   SELECT hour, name, type, events, errors, duration_sum, duration_count, bucket, 0 AS sessions FROM bucketed
@@ -159,8 +166,10 @@ event_rollup AS (
          array_agg(events::int) FILTER (WHERE bucket IS NOT NULL),
          sum(sessions)
     FROM changes GROUP BY hour, name, type
+  RETURNING 1
 )
-SELECT (SELECT count(*) FROM fresh)::int AS stored`;
+SELECT (SELECT count(*) FROM fresh)::int AS stored,
+       ((SELECT count(*) FROM event_rollup) + (SELECT count(*) FROM hour_rollup))::int AS deltas`;
 
 function isRetryable(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
@@ -206,13 +215,14 @@ export async function writeBatch(
   for (let attempt = 1; ; attempt += 1) {
     try {
       // Named: each connection plans it once, not on every batch.
-      const { rows } = await store.pool.query<{ stored: number }>({
+      const { rows } = await store.pool.query<{ stored: number; deltas: number }>({
         name: 'tally-ingest',
         text: INGEST_SQL,
         values,
       });
       const stored = rows[0]?.stored ?? 0;
-      store.compaction.noteStored(stored);
+      // Past a bound of unfolded deltas, the batch is answered once they are folded (compaction.ts).
+      await store.compaction.noteDeltas(rows[0]?.deltas ?? 0);
       return { stored, duplicates: batch.events.length - stored };
     } catch (error) {
       if (attempt < 3 && isRetryable(error)) continue;

@@ -3,23 +3,14 @@ import type { AnalyticsQuery, OverviewData, ReadGate, TimeRange } from '../event
 import { isEmptyFilter } from '../query';
 import { SqlParams, eventCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
-import {
-  DAY_MS,
-  HOUR_MS,
-  SESSION_ROLLUPS,
-  type Split,
-  eventRollups,
-  inRanges,
-  monthMasks,
-  splitByDays,
-  splitByHours,
-} from './ranges';
+import { DAY_MS, HOUR_MS, HOUR_ROLLUPS, type Split, inRanges, monthMasks, splitByDays, splitByHours } from './ranges';
 
 const SESSION_DURATION_MS = `(extract(epoch FROM s.ended_at - s.started_at) * 1000)`;
 
 /**
- * Totals and a series of a range. Unfiltered, the whole hours come from the rollups (and the
- * deltas not folded yet) and only the ragged ends from raw rows; filtered, all from raw rows.
+ * Totals and a series of a range. Unfiltered, the whole hours come from the workspace's hourly
+ * totals (and the deltas not folded yet) and only the ragged ends from raw rows; filtered, all
+ * from raw rows.
  */
 export async function overview(
   sql: AnalyticsSql,
@@ -31,21 +22,13 @@ export async function overview(
   const split: Split = isEmptyFilter(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
   const ws = query.workspaceId;
 
-  const rp = new SqlParams(ws, unit);
-  const rolledEvents = split.rolled
-    ? sql.read<{ bucket: Date; events: string; errors: string }>(
+  // Unfiltered: the workspace's hourly totals (one row an hour, however many names there are).
+  const rolled = split.rolled
+    ? sql.read<{ bucket: Date; events: string; errors: string; sessions: string; duration: string }>(
         gate,
-        `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.events) AS events, sum(r.errors) AS errors
-             FROM ${eventRollups(rp, split.rolled, unit === 'day')} r GROUP BY 1`,
-        rp.values,
-      )
-    : null;
-  const rolledSessions = split.rolled
-    ? sql.read<{ bucket: Date; sessions: string; duration: string }>(
-        gate,
-        `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.sessions) AS sessions,
-                  sum(r.duration_sum_ms) AS duration
-             FROM ${SESSION_ROLLUPS} r WHERE r.workspace_id = $1 AND r.hour >= $3 AND r.hour < $4 GROUP BY 1`,
+        `SELECT date_trunc($2, r.hour, 'UTC') AS bucket, sum(r.events) AS events, sum(r.errors) AS errors,
+                  sum(r.sessions) AS sessions, sum(r.duration_sum_ms) AS duration
+             FROM ${HOUR_ROLLUPS} r WHERE r.workspace_id = $1 AND r.hour >= $3 AND r.hour < $4 GROUP BY 1`,
         [ws, unit, split.rolled.from, split.rolled.to],
       )
     : null;
@@ -79,7 +62,7 @@ export async function overview(
         );
   const users = distinctUsers(sql, query, sessionsWhere, gate);
 
-  const [re, rs, we, ws2, u] = await Promise.all([rolledEvents, rolledSessions, rawEvents, rawSessions, users]);
+  const [r, we, ws2, u] = await Promise.all([rolled, rawEvents, rawSessions, users]);
   const step = unit === 'hour' ? HOUR_MS : DAY_MS;
   const first = Math.floor(query.from.getTime() / step) * step;
   const points = new Map<number, { at: Date; sessions: number; events: number }>();
@@ -97,12 +80,12 @@ export async function overview(
   let errors = 0;
   let sessions = 0;
   let duration = 0;
-  for (const row of [...(re?.rows ?? []), ...(we?.rows ?? [])]) {
+  for (const row of [...(r?.rows ?? []), ...(we?.rows ?? [])]) {
     point(row.bucket).events += toNumber(row.events);
     events += toNumber(row.events);
     errors += toNumber(row.errors);
   }
-  for (const row of [...(rs?.rows ?? []), ...(ws2?.rows ?? [])]) {
+  for (const row of [...(r?.rows ?? []), ...(ws2?.rows ?? [])]) {
     point(row.bucket).sessions += toNumber(row.sessions);
     sessions += toNumber(row.sessions);
     duration += toNumber(row.duration);

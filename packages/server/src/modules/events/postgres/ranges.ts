@@ -34,6 +34,25 @@ export function inRanges(column: string, ranges: readonly TimeRange[], params: S
     .join(' OR ')})`;
 }
 
+/** The lengths in days of `event_histogram_blocks`' blocks (migration 0010), longest first. */
+export const HISTOGRAM_BLOCK_DAYS = [32, 16, 8, 4, 2] as const;
+
+/**
+ * A day-aligned range as the fewest aligned blocks (a block of n days starts a multiple of n days
+ * after 1970-01-01 UTC), longest that fit first: blocks of one day are the daily rollups' rows,
+ * the others `event_histogram_blocks`' rows. 30 days are at most 8 blocks.
+ */
+export function dayBlocks(range: TimeRange): Array<{ days: number; start: Date }> {
+  const blocks: Array<{ days: number; start: Date }> = [];
+  const end = Math.floor(range.to.getTime() / DAY_MS);
+  for (let day = Math.ceil(range.from.getTime() / DAY_MS); day < end;) {
+    const days = HISTOGRAM_BLOCK_DAYS.find((n) => day % n === 0 && day + n <= end) ?? 1;
+    blocks.push({ days, start: new Date(day * DAY_MS) });
+    day += days;
+  }
+  return blocks;
+}
+
 const EVENT_ROLLUP_COLUMNS = 'workspace_id, name, type, events, errors, duration_sum_ms, duration_count, sessions';
 
 /**
@@ -50,18 +69,23 @@ export function eventRollups(p: SqlParams, rolled: TimeRange, byDay: boolean): s
     parts.push(`SELECT day AS hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_daily
        WHERE workspace_id = $1 AND day >= ${p.add(days.daily.from, 'timestamptz')} AND day < ${p.add(days.daily.to, 'timestamptz')}`);
   }
-  if (days.hourly.length > 0) {
+  // One part per range (not an OR of them): each is an index range whatever the statistics say
+  // (right after an import they say the table is empty, and the OR became a scan of every hour).
+  for (const hours of days.hourly) {
     parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_hourly
-       WHERE workspace_id = $1 AND ${inRanges('hour', days.hourly, p)}`);
+       WHERE workspace_id = $1 AND hour >= ${p.add(hours.from, 'timestamptz')} AND hour < ${p.add(hours.to, 'timestamptz')}`);
   }
   parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollup_deltas
      WHERE workspace_id = $1 AND hour >= ${p.add(rolled.from, 'timestamptz')} AND hour < ${p.add(rolled.to, 'timestamptz')}`);
   return `(${parts.join('\n UNION ALL ')})`;
 }
 
-/** The session rollups plus the ingest's deltas not folded into them yet, likewise. */
-export const SESSION_ROLLUPS = `(
-  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollups_hourly
+/**
+ * The workspace's totals per hour — sessions (by start hour) and their durations, events, errors —
+ * plus the ingest's deltas not folded yet, likewise: one row per hour, whatever the names.
+ */
+export const HOUR_ROLLUPS = `(
+  SELECT workspace_id, hour, sessions, duration_sum_ms, events, errors FROM session_rollups_hourly
   UNION ALL
-  SELECT workspace_id, hour, sessions, duration_sum_ms FROM session_rollup_deltas
+  SELECT workspace_id, hour, sessions, duration_sum_ms, events, errors FROM session_rollup_deltas
 )`;
