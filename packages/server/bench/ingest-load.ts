@@ -26,14 +26,17 @@ interface BenchEvent {
   properties: { model: string; tokens: number };
 }
 
-/** One SDK-like batch: one session's next `size` events, a few ms apart. */
+/** Events of one session in a batch: a bigger batch holds several sessions, as an SDK's buffer would. */
+const SESSION_EVENTS = 100;
+
+/** One SDK-like batch: the next `size` events of one session (of `size / 100` past 100), a few ms apart. */
 function makeBatch(size: number, sequence: number): BenchEvent[] {
   const sessionId = `bench-${process.pid}-${sequence}`;
   const userId = `user-${sequence % 997}`;
   const start = Date.now() - size * 10;
   return Array.from({ length: size }, (_, i) => ({
     id: randomUUID(),
-    sessionId,
+    sessionId: i < SESSION_EVENTS ? sessionId : `${sessionId}-${Math.floor(i / SESSION_EVENTS)}`,
     name: NAMES[(sequence + i * 7) % NAMES.length] ?? 'tool',
     type: i % 10 === 0 ? 'pageview' : 'tool_call',
     timestamp: new Date(start + i * 10).toISOString(),
