@@ -184,7 +184,7 @@ const GROUP_EVENTS = 10_000;
  * at once, alone; the rest gather. One writer left a core idle (PostgreSQL runs a statement on
  * one), and a group waits for its commit's flush.
  */
-const GROUP_WRITERS = 4;
+export const GROUP_WRITERS = 4;
 
 /**
  * Group commit (../group-commit.ts): batches that arrive while a group is being written go
