@@ -165,7 +165,6 @@ SELECT (SELECT count(*) FROM fresh)::int AS stored,
        -- Per session: what each batch of a group stored (writeGroup).
        (SELECT json_object_agg(session_id, n) FROM (SELECT session_id, count(*) AS n FROM fresh GROUP BY 1) s) AS sessions`;
 
-
 /** What the ingest writes with. */
 export interface IngestTarget {
   pool: Pool;
