@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { type BenchContext, createKey, execFileAsync, onLoadCore, signUp } from './context';
+import { cpuMsOf, ownCpuMs } from './ingest-load';
 import { type EventsStoreName, type Row, about, row } from './rows';
 
 const CONNECTIONS = Number(process.env.BENCH_INGEST_CONNECTIONS ?? 8);
@@ -13,13 +14,35 @@ interface LoadResult {
   events: number;
   batches: number;
   seconds: number;
+  /** The load generator's CPU during the run. */
+  cpuMs: number;
+  /** Its PostgreSQL backends' CPU (`pg` runs). */
+  dbCpuMs?: number;
 }
 
-async function load(args: string[]): Promise<number> {
+/** A run: events/s, and the CPU it took per 1,000 events (server, PostgreSQL, load generator). */
+interface Measured {
+  events: number;
+  rate: number;
+  cpu: { server: number; db: number; load: number };
+}
+
+async function load(args: string[]): Promise<Measured> {
   const [command, commandArgs] = onLoadCore([require.resolve('./ingest-load'), ...args]);
   const { stdout } = await execFileAsync(command, commandArgs, { maxBuffer: 1024 * 1024 });
   const result = JSON.parse(stdout) as LoadResult;
-  return result.events / result.seconds;
+  const per = (ms: number) => (ms / result.events) * 1000;
+  return {
+    events: result.events,
+    rate: result.events / result.seconds,
+    cpu: { server: 0, db: per(result.dbCpuMs ?? 0), load: per(result.cpuMs) },
+  };
+}
+
+/** CPU per 1,000 events in all, and by part. */
+function cpuLine({ cpu }: Measured): string {
+  const total = cpu.server + cpu.db + cpu.load;
+  return `${total.toFixed(0)} ms (server ${cpu.server.toFixed(0)}, PostgreSQL ${cpu.db.toFixed(0)}, load ${cpu.load.toFixed(0)})`;
 }
 
 /**
@@ -46,22 +69,42 @@ export async function ingestRows({ tally, url, stores, clickhouse }: BenchContex
       id uuid, session_id text, name text, type text, ts timestamptz, user_id text,
       duration_ms double precision, status text, properties jsonb)`);
     const common = (batch: number) => [String(CONNECTIONS), String(DURATION_S), String(batch)];
-    const tallyRun = (target: string, batch = BATCH) => load(['http', target, ...common(batch), key]);
+    // The CPU a run took, which a busy machine does not skew as it does the rates: this process
+    // (the servers) and the database's backends (the pools' connections outlive a run).
+    const backends = async () =>
+      (
+        await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        )
+      ).rows.map((r) => r.pid);
+    const tallyRun = async (target: string, batch = BATCH): Promise<Measured> => {
+      const db = cpuMsOf(await backends());
+      const server = process.cpuUsage();
+      const measured = await load(['http', target, ...common(batch), key]);
+      const serverMs = ownCpuMs(server);
+      let dbMs = 0;
+      for (const [pid, ms] of cpuMsOf(await backends())) dbMs += ms - (db.get(pid) ?? 0);
+      const thousands = measured.events / 1000;
+      return { ...measured, cpu: { ...measured.cpu, server: serverMs / thousands, db: dbMs / thousands } };
+    };
     const bareRun = () => load(['pg', tally.databaseUrl, ...common(BATCH)]);
     for (const target of targets) await tallyRun(target.url);
     await bareRun();
     const rounds: Array<{ bare: number; tally: number[]; big: number[] }> = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const bare = await bareRun();
-      const measured: number[] = [];
-      const big: number[] = [];
+      const measured: Measured[] = [];
+      const big: Measured[] = [];
       for (const target of targets) {
         measured.push(await tallyRun(target.url));
         big.push(await tallyRun(target.url, BIG_BATCH));
       }
-      rounds.push({ bare, tally: measured, big });
+      rounds.push({ bare: bare.rate, tally: measured.map((m) => m.rate), big: big.map((m) => m.rate) });
       console.log(
-        `  round ${round + 1}: ${targets.map((t, i) => `${t.label} ${measured[i]?.toFixed(0)} events/s (batches of ${BIG_BATCH}: ${big[i]?.toFixed(0)})`).join(', ')}, bare INSERT ${bare.toFixed(0)} events/s`,
+        `  round ${round + 1}: ${targets.map((t, i) => `${t.label} ${measured[i]?.rate.toFixed(0)} events/s (batches of ${BIG_BATCH}: ${big[i]?.rate.toFixed(0)})`).join(', ')}, bare INSERT ${bare.rate.toFixed(0)} events/s`,
+      );
+      console.log(
+        `    CPU per 1,000 events: ${targets.map((t, i) => `${t.label} ${cpuLine(measured[i] as Measured)} (batches of ${BIG_BATCH}: ${cpuLine(big[i] as Measured)})`).join(', ')}, bare INSERT ${cpuLine(bare)}`,
       );
     }
     /** The round with the median of a ratio. */
