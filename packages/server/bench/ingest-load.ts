@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 
 /**
@@ -9,8 +10,35 @@ import { Client } from 'pg';
  * - `pg`: the baseline — the same rows as one multi-row INSERT per batch into an unindexed
  *   table, autocommitted (durable), on `connections` connections to the database `<target>`.
  *
- * Prints `{ events, batches, seconds }` as JSON. Both modes build their rows with the same code.
+ * Prints `{ events, batches, seconds, cpuMs, dbCpuMs }` as JSON (`cpuMs`: this process's CPU
+ * during the run; `dbCpuMs`, `pg` only: its PostgreSQL backends'). Both modes build their rows
+ * with the same code.
  */
+
+/**
+ * CPU time in ms that processes of this host have used so far, by pid (from /proc: Linux, and
+ * PostgreSQL on this host); the pids that cannot be read are left out.
+ */
+export function cpuMsOf(pids: readonly number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // Gone, or not on this host.
+    }
+  }
+  return used;
+}
+
+/** This process's CPU in ms since `from` (a process.cpuUsage()). */
+export function ownCpuMs(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+}
 
 const NAMES = Array.from({ length: 25 }, (_, i) => `tool_${String(i).padStart(2, '0')}`);
 
@@ -26,14 +54,17 @@ interface BenchEvent {
   properties: { model: string; tokens: number };
 }
 
-/** One SDK-like batch: one session's next `size` events, a few ms apart. */
+/** Events of one session in a batch: a bigger batch holds several sessions, as an SDK's buffer would. */
+const SESSION_EVENTS = 100;
+
+/** One SDK-like batch: the next `size` events of one session (of `size / 100` past 100), a few ms apart. */
 function makeBatch(size: number, sequence: number): BenchEvent[] {
   const sessionId = `bench-${process.pid}-${sequence}`;
   const userId = `user-${sequence % 997}`;
   const start = Date.now() - size * 10;
   return Array.from({ length: size }, (_, i) => ({
     id: randomUUID(),
-    sessionId,
+    sessionId: i < SESSION_EVENTS ? sessionId : `${sessionId}-${Math.floor(i / SESSION_EVENTS)}`,
     name: NAMES[(sequence + i * 7) % NAMES.length] ?? 'tool',
     type: i % 10 === 0 ? 'pageview' : 'tool_call',
     timestamp: new Date(start + i * 10).toISOString(),
@@ -66,8 +97,9 @@ async function runHttp(url: string, key: string, connections: number, seconds: n
     }
   };
   const started = Date.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: connections }, worker));
-  return { events, batches, seconds: (Date.now() - started) / 1000 };
+  return { events, batches, seconds: (Date.now() - started) / 1000, cpuMs: ownCpuMs(cpu) };
 }
 
 const INSERT = `INSERT INTO bench_ingest_baseline
@@ -110,13 +142,23 @@ async function runPg(databaseUrl: string, connections: number, seconds: number, 
       batches += 1;
     }
   };
+  const pids = await Promise.all(
+    clients.map(
+      async (client) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0,
+    ),
+  );
+  const dbBefore = cpuMsOf(pids);
   const started = Date.now();
+  const cpu = process.cpuUsage();
+  let dbCpuMs = 0;
   try {
     await Promise.all(clients.map(worker));
+    // Read before the backends exit.
+    for (const [pid, ms] of cpuMsOf(pids)) dbCpuMs += ms - (dbBefore.get(pid) ?? 0);
   } finally {
     await Promise.all(clients.map((client) => client.end()));
   }
-  return { events, batches, seconds: (Date.now() - started) / 1000 };
+  return { events, batches, seconds: (Date.now() - started) / 1000, cpuMs: ownCpuMs(cpu), dbCpuMs };
 }
 
 async function main(): Promise<void> {

@@ -248,6 +248,41 @@ describe('POST /v1/events: idempotency', () => {
     expect(usage.find((row) => row.name === 'timed-retry')).toMatchObject({ count: 4, sessions: 1 });
   });
 
+  it('batches sent at once each get their own counts; copies of one racing each other count once', async () => {
+    const sessionId = `s-${randomUUID()}`;
+    const copy = {
+      events: [
+        ...[0, 1].map(() => ({ id: randomUUID(), sessionId, name: 'racing-retry' })),
+        ...[1, 2, 3].map((day) => ({
+          id: randomUUID(),
+          sessionId,
+          name: 'racing-retry',
+          timestamp: `2026-02-1${day}T10:00:00.000Z`,
+        })),
+      ],
+    };
+    const others = [1, 2, 3, 4].map((n) => ({
+      events: Array.from({ length: n }, () => ({ sessionId: `s-${randomUUID()}`, name: 'racing-other' })),
+    }));
+    // Copies and other batches interleaved, all in flight at once (a store may group them).
+    const bodies = others.flatMap((other) => [copy, other]);
+    const answers = await Promise.all(bodies.map((body) => postEvents(server, editorKey, body)));
+    expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 202));
+    const copies = answers.filter((_, i) => i % 2 === 0).map((a) => a.body);
+    expect(copies.filter((b) => b.duplicates === 0)).toEqual([{ accepted: 5, duplicates: 0 }]);
+    expect(copies.filter((b) => b.duplicates !== 0)).toEqual(
+      others.slice(1).map(() => ({ accepted: 5, duplicates: 5 })),
+    );
+    expect(answers.filter((_, i) => i % 2 === 1).map((a) => a.body)).toEqual(
+      others.map((o) => ({ accepted: o.events.length, duplicates: 0 })),
+    );
+    expect(await countEvents(sessionId)).toBe(5);
+    expect(await storedSession(server, team.teamId, sessionId)).toMatchObject({ eventCount: 5 });
+    for (const other of others) {
+      for (const event of other.events) expect(await countEvents(event.sessionId)).toBe(1);
+    }
+  });
+
   it('the same client id in another workspace is another event', async () => {
     const id = randomUUID();
     const otherTeam = await createRoleTeam(server, 'Other Ingest Team');

@@ -97,3 +97,41 @@ export async function lockEventsTable(server: TestServer): Promise<{ release(): 
 export async function refreshStatistics(server: TestServer): Promise<void> {
   await server.tally.db.query('ANALYZE events, sessions');
 }
+
+// --- Group commit (postgres/ingest.ts): which transaction and statement stored an event. ---
+
+/**
+ * Per session of the workspaces, the transactions (`xmin`) and the statements within them
+ * (`xmin`, `cmin`) that inserted its events: PostgreSQL's own record of how many commits and
+ * statements the ingest took, no timing involved.
+ */
+export async function writersOf(
+  server: TestServer,
+  workspaceIds: readonly string[],
+): Promise<Map<string, { transactions: Set<string>; statements: Set<string> }>> {
+  const rows: Array<{ session_id: string; tx: string; cmd: string }> = await server.tally.db.query(
+    `SELECT session_id, xmin::text AS tx, cmin::text AS cmd FROM events WHERE workspace_id = ANY($1::uuid[])`,
+    [workspaceIds],
+  );
+  const bySession = new Map<string, { transactions: Set<string>; statements: Set<string> }>();
+  for (const row of rows) {
+    let writers = bySession.get(row.session_id);
+    if (!writers) {
+      writers = { transactions: new Set(), statements: new Set() };
+      bySession.set(row.session_id, writers);
+    }
+    writers.transactions.add(row.tx);
+    writers.statements.add(`${row.tx}/${row.cmd}`);
+  }
+  return bySession;
+}
+
+/** Ingest statements of the server's database waiting for a lock now: their backends' pids. */
+export async function ingestsWaitingOnLocks(server: TestServer): Promise<number[]> {
+  const rows: Array<{ pid: number }> = await server.tally.db.query(
+    `SELECT pid FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+        AND query LIKE '%INSERT INTO events%'`,
+  );
+  return rows.map((row) => row.pid);
+}

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
+import type { EventBatch, EventInput, WriteResult } from '../../src/modules/events/event-store';
 import { expireEventIds } from '../../src/modules/events/id-ledger';
+import { GROUP_WRITERS } from '../../src/modules/events/postgres/ingest';
 import { EVENT_PARTITIONS_JOB, EventPartitions, monthKey } from '../../src/modules/events/postgres/partitions';
 import { EVENT_TABLES } from '../../src/modules/events/postgres/tables';
 import { WORKSPACE_PURGE_JOB } from '../../src/modules/workspaces/workspace-purge';
 import { FIXED_DATES_WINDOW, postEvents, track } from '../analytics-fixtures';
 import { drainJobs } from '../drivers/jobs';
-import { eventPartitions, partitionOf, pgCount } from '../drivers/postgres-events';
+import { eventPartitions, ingestsWaitingOnLocks, partitionOf, pgCount, writersOf } from '../drivers/postgres-events';
 import { createKeySecret, createRoleTeam, type RoleTeam } from '../factories';
-import { type TestServer, startTestServer } from '../harness';
+import { type TestServer, startTestServer, waitFor } from '../harness';
 
 /**
  * The PostgreSQL engine's own tables: what the API-level analytics tests (analytics-*.test.ts)
@@ -18,7 +20,8 @@ import { type TestServer, startTestServer } from '../harness';
  * way users do (ingest over HTTP, the store's `settle()`, the jobs) and then reads the tables.
  */
 
-const DAY = 24 * 60 * 60 * 1000;
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
 
 let server: TestServer;
 let team: RoleTeam;
@@ -284,5 +287,218 @@ describe('the purge of a deleted workspace', () => {
 
     expect(Object.values(await rowsOf(doomed.teamId))).toEqual(EVENT_TABLES.map(() => 0));
     expect(await rowsOf(kept.teamId)).toEqual(before);
+  });
+});
+
+/**
+ * Group commit (postgres/ingest.ts, events/group-commit.ts), driven through the store itself so
+ * that which batches arrive together is certain: calls made in one tick are queued in order,
+ * the first GROUP_WRITERS go at once, alone, and the rest wait for the first writer free and go
+ * together. Commits and statements are counted by PostgreSQL's own record of them: the `xmin`
+ * (transaction) and `cmin` (statement within it) of the rows stored.
+ */
+describe('group commit: batches that arrive together share one commit', () => {
+  const store = () => server.tally.services.events;
+  /** A batch of `sizes[i]` events in session i (sessions named anew), with client ids and times. */
+  const batchOf = (sizes: number[], over: Partial<EventInput> = {}): EventBatch => {
+    const at = Date.now() - HOUR;
+    return {
+      events: sizes.flatMap((size) => {
+        const sessionId = `g-${randomUUID()}`;
+        return Array.from({ length: size }, (_, i) => ({
+          id: randomUUID(),
+          clientId: true,
+          clientTimestamp: true,
+          timestamp: new Date(at + i),
+          sessionId,
+          name: 'grouped',
+          type: 'tool_call',
+          userId: null,
+          durationMs: 10 + i,
+          status: 'ok' as const,
+          properties: null,
+          ...over,
+        }));
+      }),
+      sessions: [],
+    };
+  };
+  const sessionsOf = (batch: EventBatch) => [...new Set(batch.events.map((e) => e.sessionId))];
+  /** Batches that find a writer free, each written alone. */
+  const alone = () => Array.from({ length: GROUP_WRITERS }, () => batchOf([2]));
+
+  it('the batches waiting go in one transaction, one statement per workspace; each is answered with its own counts', async () => {
+    const other = await createRoleTeam(server, 'Group Commit Other');
+    const [ws, ws2] = [team.teamId, other.teamId];
+    const first = alone();
+    const waiting: Array<[string, EventBatch]> = [
+      [ws, batchOf([3])],
+      [ws2, batchOf([1, 2])],
+      [ws, batchOf([4])],
+      [ws2, batchOf([5])],
+      [ws, batchOf([1])],
+    ];
+    // A client's retry of the first waiting batch, in the same group: its copy stores nothing.
+    waiting.push([ws, waiting[0]?.[1] as EventBatch]);
+    // Two new events and a copy of one of the second batch's: it shares a session with that
+    // batch, so it goes in a statement after it (the same transaction), which finds the copy.
+    const half = batchOf([2]);
+    half.events.push(...(waiting[1]?.[1] as EventBatch).events.slice(0, 1));
+    waiting.push([ws2, half]);
+    const results = await Promise.all([
+      ...first.map((batch) => store().writeBatch(ws, batch)),
+      ...waiting.map(([workspaceId, batch]) => store().writeBatch(workspaceId, batch)),
+    ]);
+    expect(results).toEqual([
+      ...first.map(() => ({ stored: 2, duplicates: 0 })),
+      { stored: 3, duplicates: 0 },
+      { stored: 3, duplicates: 0 },
+      { stored: 4, duplicates: 0 },
+      { stored: 5, duplicates: 0 },
+      { stored: 1, duplicates: 0 },
+      { stored: 0, duplicates: 3 },
+      { stored: 2, duplicates: 1 },
+    ]);
+
+    const writers = await writersOf(server, [ws, ws2]);
+    const of = (batches: EventBatch[]) => {
+      const transactions = new Set<string>();
+      const statements = new Set<string>();
+      for (const session of batches.flatMap(sessionsOf)) {
+        writers.get(session)?.transactions.forEach((t) => transactions.add(t));
+        writers.get(session)?.statements.forEach((t) => statements.add(t));
+      }
+      return { transactions, statements };
+    };
+    // Alone: a commit each.
+    expect(of(first).transactions.size).toBe(GROUP_WRITERS);
+    // Waiting: one commit for all of them, another than any of the first ones'.
+    const group = of(waiting.map(([, batch]) => batch));
+    expect(group.transactions.size).toBe(1);
+    expect([...group.transactions].some((t) => of(first).transactions.has(t))).toBe(false);
+    // One statement per workspace for the batches that share nothing; the retried copy's
+    // statement came after and stored no event, the half copy's stored its new half.
+    expect(of(waiting.filter(([w]) => w === ws).map(([, b]) => b)).statements.size).toBe(1);
+    expect(of(waiting.filter(([w]) => w === ws2).map(([, b]) => b)).statements.size).toBe(2);
+    expect(of([half]).statements.size).toBe(2);
+    expect(group.statements.size).toBe(3);
+    // Every event is stored once, in its own workspace.
+    for (const [workspaceId, batch] of waiting.slice(0, -1)) {
+      for (const session of sessionsOf(batch)) {
+        expect(
+          await pgCount(server, `SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND session_id = $2`, [
+            workspaceId,
+            session,
+          ]),
+        ).toBe(batch.events.filter((e) => e.sessionId === session).length);
+      }
+    }
+  });
+
+  it('copies of one batch sent at once (with and without client times) are stored and counted once', async () => {
+    const copy = batchOf([3], { name: 'grouped-copies' });
+    const sessionId = sessionsOf(copy)[0] as string;
+    copy.events.push(...batchOf([2], { name: 'grouped-copies', clientTimestamp: false, sessionId }).events);
+    // Copies that find writers free race each other on parallel connections; the rest wait
+    // together and land in turns of one transaction.
+    const results = await Promise.all(
+      Array.from({ length: GROUP_WRITERS + 3 }, () => store().writeBatch(team.teamId, copy)),
+    );
+    expect(results.filter((r) => r.stored === 5 && r.duplicates === 0)).toHaveLength(1);
+    expect(results.filter((r) => r.stored === 0 && r.duplicates === 5)).toHaveLength(results.length - 1);
+    const count = (sql: string) => pgCount(server, sql, [team.teamId, sessionId]);
+    expect(await count(`SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND session_id = $2`)).toBe(5);
+    expect(await count(`SELECT event_count AS n FROM sessions WHERE workspace_id = $1 AND id = $2`)).toBe(5);
+    // The rollups count them once too, before the fold and after it.
+    const range = {
+      workspaceId: team.teamId,
+      from: new Date(Date.now() - 3 * HOUR),
+      to: new Date(Date.now() + HOUR),
+      filters: [],
+    };
+    const usage = async () => (await store().toolsUsage(range, 100)).find((row) => row.name === 'grouped-copies');
+    expect(await usage()).toMatchObject({ count: 5, sessions: 1 });
+    await store().settle();
+    expect(await usage()).toMatchObject({ count: 5, sessions: 1 });
+  });
+
+  it('a batch PostgreSQL refuses fails alone: the others of its group are stored', async () => {
+    const first = alone();
+    const good = [batchOf([2]), batchOf([3]), batchOf([1])];
+    // A string JSON carries and PostgreSQL refuses (a lone surrogate; the ingest schema refuses
+    // it over HTTP, so only a caller of the store can send it): a real error of the statement.
+    const bad = batchOf([2]);
+    bad.events[1] = { ...(bad.events[1] as EventInput), name: 'broken \ud800' };
+    const calls = [
+      ...first.map((batch) => store().writeBatch(team.teamId, batch)),
+      store().writeBatch(team.teamId, good[0] as EventBatch),
+      store().writeBatch(team.teamId, bad),
+      store().writeBatch(team.teamId, good[1] as EventBatch),
+      store().writeBatch(team.teamId, good[2] as EventBatch),
+    ];
+    const settled = await Promise.allSettled(calls);
+    const value = (r: PromiseSettledResult<WriteResult> | undefined) =>
+      r?.status === 'fulfilled' ? r.value : r?.reason;
+    expect(settled.map(value)).toEqual([
+      ...first.map(() => ({ stored: 2, duplicates: 0 })),
+      { stored: 2, duplicates: 0 },
+      expect.objectContaining({ code: '22P02' }),
+      { stored: 3, duplicates: 0 },
+      { stored: 1, duplicates: 0 },
+    ]);
+    const stored = (batch: EventBatch) =>
+      pgCount(server, `SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND session_id = ANY($2)`, [
+        team.teamId,
+        sessionsOf(batch),
+      ]);
+    expect(await Promise.all([...good, bad].map(stored))).toEqual([2, 3, 1, 0]);
+  });
+
+  it('a writer that dies before its commit answers none of its batches as stored, and stores none', async () => {
+    // A session another transaction holds locked: the group's statement waits on it, after its
+    // events went in (uncommitted), until the test ends that backend as a crash would.
+    const held = batchOf([1]);
+    expect(await store().writeBatch(team.teamId, held)).toEqual({ stored: 1, duplicates: 0 });
+    const heldSession = sessionsOf(held)[0];
+    const locker = new Client({ connectionString: server.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`UPDATE sessions SET updated_at = now() WHERE workspace_id = $1 AND id = $2`, [
+        team.teamId,
+        heldSession,
+      ]);
+      const first = alone();
+      const doomed = [batchOf([3]), { events: batchOf([2], { sessionId: heldSession }).events, sessions: [] }];
+      const calls = [
+        ...first.map((batch) => store().writeBatch(team.teamId, batch)),
+        ...doomed.map((batch) => store().writeBatch(team.teamId, batch)),
+      ];
+      let waiting: number[] = [];
+      await waitFor(
+        async () => (waiting = await ingestsWaitingOnLocks(server)).length > 0,
+        10_000,
+        'the group waiting on the held session',
+      );
+      await server.tally.db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [waiting]);
+      const settled = await Promise.allSettled(calls);
+      expect(settled.slice(0, GROUP_WRITERS).map((r) => r.status)).toEqual(first.map(() => 'fulfilled'));
+      expect(settled.slice(GROUP_WRITERS).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      await locker.query('ROLLBACK');
+      const stored = (batch: EventBatch) =>
+        pgCount(server, `SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND session_id = ANY($2)`, [
+          team.teamId,
+          sessionsOf(batch),
+        ]);
+      expect(await Promise.all(doomed.map(stored))).toEqual([0, 1]);
+      // The clients' retries store them, once.
+      expect(await Promise.all(doomed.map((batch) => store().writeBatch(team.teamId, batch)))).toEqual([
+        { stored: 3, duplicates: 0 },
+        { stored: 2, duplicates: 0 },
+      ]);
+      expect(await Promise.all(doomed.map(stored))).toEqual([3, 3]);
+    } finally {
+      await locker.end();
+    }
   });
 });

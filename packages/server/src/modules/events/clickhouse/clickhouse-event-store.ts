@@ -27,7 +27,8 @@ import { scheduleIdLedgerExpiry } from '../id-ledger';
 import { overview, toolsUsage } from './analytics';
 import type { ClickHouse } from './connection';
 import { exportPages } from './export-pages';
-import { GroupCommit, updateSequence } from './ingest';
+import type { GroupCommit } from '../group-commit';
+import { clickHouseGroupCommit, updateSequence } from './ingest';
 import * as lists from './lists';
 import { ChParams, ChReads, type Tables, tablesOf } from './sql';
 
@@ -62,10 +63,10 @@ export class ClickHouseEventStore implements EventStore {
   ) {
     this.tables = tablesOf(ch.database);
     this.reads = new ChReads(ch, options);
-    this.commits = new GroupCommit({ ch, pg: pool, tables: this.tables, sequence: updateSequence() });
+    this.commits = clickHouseGroupCommit({ ch, pg: pool, tables: this.tables, sequence: updateSequence() });
   }
 
-  /** Batches arriving together are written together (ingest.ts, GroupCommit). */
+  /** Batches arriving together are written together (ingest.ts, ../group-commit.ts). */
   writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
     return this.commits.write(workspaceId, batch);
   }

@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { bucketOf } from '../duration-histogram';
 import { firstCopies, mergeSessions } from '../batch';
 import type { EventBatch, EventInput, SessionInput, WriteResult } from '../event-store';
+import { GroupCommit } from '../group-commit';
 import { jsonbText, propertyText } from '../query';
 import type { ClickHouse } from './connection';
 import { type DeltaRow, type SessionState, nameKey, rollupDeltas } from './rollup-deltas';
@@ -17,62 +18,19 @@ export interface ClickHouseWriter {
   sequence: () => number;
 }
 
-/** A batch waiting for its group. */
-interface Pending {
-  workspaceId: string;
-  batch: EventBatch;
-  resolve(result: WriteResult): void;
-  reject(error: unknown): void;
-}
-
 /** At most this many batches, or events, in one group. */
 const GROUP_BATCHES = 64;
 const GROUP_EVENTS = 50_000;
 
 /**
- * Group commit: batches that arrive while a group is being written wait and go together in the
- * next one — one lock statement, one claim statement, one lookup, and one insert per table for
- * all their events (ClickHouse makes a part, and runs its views, per insert; chdb runs one
- * statement at a time). A batch alone goes at once. Each is answered when its group has
- * committed, or fails with it (its client retries; the claims of a failed group never commit).
+ * Group commit (../group-commit.ts): batches that arrive while a group is being written wait and
+ * go together in the next one — one lock statement, one claim statement, one lookup, and one
+ * insert per table for all their events (ClickHouse makes a part, and runs its views, per insert;
+ * chdb runs one statement at a time). A batch alone goes at once. Each is answered when its group
+ * has committed, or fails with it (its client retries; the claims of a failed group never commit).
  */
-export class GroupCommit {
-  private readonly queue: Pending[] = [];
-  private writing = false;
-
-  constructor(private readonly w: ClickHouseWriter) {}
-
-  write(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) => {
-      this.queue.push({ workspaceId, batch, resolve, reject });
-      if (!this.writing) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        const group: Pending[] = [];
-        let events = 0;
-        while (this.queue.length > 0 && group.length < GROUP_BATCHES) {
-          const next = this.queue[0] as Pending;
-          if (group.length > 0 && events + next.batch.events.length > GROUP_EVENTS) break;
-          group.push(next);
-          this.queue.shift();
-          events += next.batch.events.length;
-        }
-        try {
-          const results = await writeGroup(this.w, group);
-          group.forEach((pending, i) => pending.resolve(results[i] as WriteResult));
-        } catch (error) {
-          for (const pending of group) pending.reject(error);
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
-  }
+export function clickHouseGroupCommit(w: ClickHouseWriter): GroupCommit {
+  return new GroupCommit((group) => writeGroup(w, group), { batches: GROUP_BATCHES, events: GROUP_EVENTS });
 }
 
 /** One batch of a group, as the steps below see it. */

@@ -1,12 +1,13 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { bucketOf } from '../duration-histogram';
 import { firstCopies, mergeSessions } from '../batch';
-import type { EventBatch, WriteResult } from '../event-store';
+import type { EventInput, SessionInput, WriteResult } from '../event-store';
+import { GroupCommit, type QueuedBatch } from '../group-commit';
 import type { RollupCompaction } from './compaction';
 import type { EventPartitions } from './partitions';
 
 /**
- * The whole batch in one statement (one round trip, atomic on its own), and nothing in it
+ * Batches of one workspace in one statement (writeGroup below says which go together), and nothing in it
  * updates a row that other batches of the workspace also update, except each batch's own
  * sessions — so concurrent batches never queue behind each other's locks:
  *
@@ -169,33 +170,210 @@ event_rollup AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM fresh)::int AS stored,
-       ((SELECT count(*) FROM event_rollup) + (SELECT count(*) FROM hour_rollup))::int AS deltas`;
+       ((SELECT count(*) FROM event_rollup) + (SELECT count(*) FROM hour_rollup))::int AS deltas,
+       -- Per session: what each batch of a group stored (writeGroup).
+       (SELECT json_object_agg(session_id, n) FROM (SELECT session_id, count(*) AS n FROM fresh GROUP BY 1) s) AS sessions`;
 
-function isRetryable(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  // deadlock_detected, serialization_failure: the statement did nothing; running it again is safe.
-  return code === '40P01' || code === '40001';
+/** What the ingest writes with. */
+export interface IngestTarget {
+  pool: Pool;
+  partitions: EventPartitions;
+  compaction: RollupCompaction;
 }
 
 /**
- * Writes one batch (INGEST_SQL): client ids twice in the batch counted once, the months'
- * partitions made first, a deadlock or serialization failure retried (the statement did nothing).
+ * At most this many batches, or events, in one group: a group's statement takes its events as
+ * one JSON parameter, parsed whole before the first row goes in.
  */
-export async function writeBatch(
-  store: { pool: Pool; partitions: EventPartitions; compaction: RollupCompaction },
-  workspaceId: string,
-  batch: EventBatch,
-): Promise<WriteResult> {
-  // A client id twice in one batch: the first copy counts.
-  const events = firstCopies(batch.events);
-  const sessions = mergeSessions(batch.sessions);
-  await store.partitions.ensureFor(events.map((event) => event.timestamp));
+const GROUP_BATCHES = 64;
+const GROUP_EVENTS = 10_000;
+/**
+ * Groups written at once (of the pool's 10 connections): a batch that finds one of them free goes
+ * at once, alone; the rest gather. One writer left a core idle (PostgreSQL runs a statement on
+ * one), and a group waits for its commit's flush.
+ */
+export const GROUP_WRITERS = 4;
+
+/**
+ * Group commit (../group-commit.ts): batches that arrive while a group is being written go
+ * together in the next one, in one transaction and, per workspace, one statement: one commit
+ * (and its flush), one round trip and one plan's worth of work for all of them, and fewer delta
+ * rows (the group's batches of an hour and name sum into one). Most of INGEST_SQL's cost is per
+ * event (two indexes on events, the upserts), so this saves some 15 % of PostgreSQL's CPU per
+ * event at groups of eight batches of 100, not more. A group that fails
+ * with an error PostgreSQL reported (the transaction was rolled back) is written again in
+ * halves, so that a batch PostgreSQL refuses fails alone; a lost connection fails the group
+ * (nothing of it is answered as stored: the commit may or may not have happened, and every
+ * client retries).
+ */
+export function postgresGroupCommit(target: IngestTarget): GroupCommit {
+  return new GroupCommit((group) => writeGroup(target, group), {
+    batches: GROUP_BATCHES,
+    events: GROUP_EVENTS,
+    writers: GROUP_WRITERS,
+    isolate: rolledBack,
+  });
+}
+
+/** SQLSTATE classes after which the outcome of a commit is unknown (connection, shutdown). */
+const UNKNOWN_OUTCOME = new Set(['08', '57']);
+
+/** Whether PostgreSQL reported the error, so the transaction it ended did not commit. */
+function rolledBack(error: unknown): boolean {
+  const code = sqlState(error);
+  return code !== undefined && !UNKNOWN_OUTCOME.has(code.slice(0, 2));
+}
+
+function sqlState(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = sqlState(error);
+  // deadlock_detected, serialization_failure: the transaction did nothing; running it again is safe.
+  return code === '40P01' || code === '40001';
+}
+
+/** A batch of a group, as its statement takes it. */
+interface Item {
+  /** Its events, less later copies of a client id (the first copy counts). */
+  events: EventInput[];
+  sessions: SessionInput[];
+  /** Events the batch came with. */
+  size: number;
+}
+
+/** The batches of one workspace that go in one statement: none shares a session or a client id with another. */
+interface Statement {
+  workspaceId: string;
+  items: Item[];
+}
+
+/**
+ * Writes a group of batches in one transaction (one statement, autocommitted, when they fit in
+ * one): per workspace, batches in arrival order go in the first statement after every one that
+ * holds a batch sharing a session or a client id with them. Within a statement the batches'
+ * sessions are disjoint, so what INGEST_SQL makes of them together is what it makes of each
+ * alone in turn (the rollups and user days only get sums), and a batch's stored events are
+ * those of its sessions; a copy of a batch (a client's retry) lands in a later statement of the
+ * same transaction, which sees the first copy's rows and stores nothing twice. A deadlock or
+ * serialization failure runs the transaction again (it did nothing).
+ */
+async function writeGroup(target: IngestTarget, group: readonly QueuedBatch[]): Promise<WriteResult[]> {
+  const items = group.map(({ batch }) => ({
+    events: firstCopies(batch.events),
+    sessions: mergeSessions(batch.sessions),
+    size: batch.events.length,
+  }));
+  await target.partitions.ensureFor(timesOf(items));
+  const statements = planStatements(group, items);
+  let counts: Stored[];
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      counts = await runStatements(target.pool, statements);
+      break;
+    } catch (error) {
+      if (attempt < 3 && isRetryable(error)) continue;
+      throw error;
+    }
+  }
+  const stored = new Map<Item, number>();
+  statements.forEach((statement, i) => {
+    const result = counts[i] as Stored;
+    const [only] = statement.items;
+    if (statement.items.length === 1 && only) {
+      stored.set(only, result.stored);
+      return;
+    }
+    for (const item of statement.items) {
+      let n = 0;
+      for (const session of new Set(item.events.map((e) => e.sessionId))) n += count(result.sessions, session);
+      stored.set(item, n);
+    }
+  });
+  const results = items.map((item) => {
+    const n = stored.get(item) ?? 0;
+    return { stored: n, duplicates: item.size - n };
+  });
+  // Past a bound of unfolded deltas, the group is answered once they are folded (compaction.ts).
+  await target.compaction.noteDeltas(counts.reduce((sum, c) => sum + c.deltas, 0));
+  return results;
+}
+
+/** A session's count (a session id may be any string, `constructor` too). */
+function count(sessions: Record<string, number> | null, session: string): number {
+  return sessions && Object.hasOwn(sessions, session) ? (sessions[session] ?? 0) : 0;
+}
+
+function* timesOf(items: readonly Item[]): Iterable<Date> {
+  for (const item of items) for (const event of item.events) yield event.timestamp;
+}
+
+/** The group's statements: by workspace (in id order, so concurrent groups lock in one order), then by turn. */
+function planStatements(group: readonly QueuedBatch[], items: readonly Item[]): Statement[] {
+  const turns = new Map<string, Statement[]>();
+  /** Per workspace and key (a session, a client id): the last turn that holds it. */
+  const last = new Map<string, number>();
+  items.forEach((item, i) => {
+    const workspaceId = (group[i] as QueuedBatch).workspaceId;
+    const keys = new Set<string>();
+    for (const e of item.events) {
+      keys.add(`${workspaceId}|s|${e.sessionId}`);
+      if (e.clientId) keys.add(`${workspaceId}|e|${e.id.toLowerCase()}`);
+    }
+    for (const s of item.sessions) keys.add(`${workspaceId}|s|${s.id}`);
+    let turn = 0;
+    for (const key of keys) turn = Math.max(turn, (last.get(key) ?? -1) + 1);
+    for (const key of keys) last.set(key, turn);
+    let statements = turns.get(workspaceId);
+    if (!statements) {
+      statements = [];
+      turns.set(workspaceId, statements);
+    }
+    for (let t = statements.length; t <= turn; t += 1) statements.push({ workspaceId, items: [] });
+    (statements[turn] as Statement).items.push(item);
+  });
+  return [...turns.keys()].sort().flatMap((workspaceId) => turns.get(workspaceId) ?? []);
+}
+
+/** What a statement stored: events in all, and per session. */
+interface Stored {
+  stored: number;
+  /** Rollup delta rows it appended (compaction.ts counts them). */
+  deltas: number;
+  sessions: Record<string, number> | null;
+}
+
+/** Runs the statements in one transaction. */
+async function runStatements(pool: Pool, statements: readonly Statement[]): Promise<Stored[]> {
+  if (statements.length === 1) return [await runStatement(pool, statements[0] as Statement)];
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const counts: Stored[] = [];
+    for (const statement of statements) counts.push(await runStatement(client, statement));
+    await client.query('COMMIT');
+    return counts;
+  } catch (error) {
+    if (rolledBack(error)) await client.query('ROLLBACK').catch(() => undefined);
+    else broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    // A connection in an unknown state is closed, not reused.
+    client.release(broken);
+  }
+}
+
+async function runStatement(db: Pool | PoolClient, statement: Statement): Promise<Stored> {
   // Two JSON parameters, not an array per column: one native JSON.stringify instead of
   // escaping every element of a dozen arrays (the array encoding cost more than the parse).
-  const values = [
-    workspaceId,
-    JSON.stringify(
-      events.map((e) => ({
+  const events: object[] = [];
+  const sessions: object[] = [];
+  for (const item of statement.items) {
+    for (const e of item.events) {
+      events.push({
         id: e.id,
         // Claimed in event_ids: client ids without a client timestamp (see INGEST_SQL).
         claim: e.clientId && !e.clientTimestamp,
@@ -208,25 +386,15 @@ export async function writeBatch(
         duration_bucket: e.durationMs === null ? null : bucketOf(e.durationMs),
         status: e.status,
         properties: e.properties,
-      })),
-    ),
-    JSON.stringify(sessions.map((s) => ({ id: s.id, user_id: s.userId, attributes: s.attributes }))),
-  ];
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      // Named: each connection plans it once, not on every batch.
-      const { rows } = await store.pool.query<{ stored: number; deltas: number }>({
-        name: 'tally-ingest',
-        text: INGEST_SQL,
-        values,
       });
-      const stored = rows[0]?.stored ?? 0;
-      // Past a bound of unfolded deltas, the batch is answered once they are folded (compaction.ts).
-      await store.compaction.noteDeltas(rows[0]?.deltas ?? 0);
-      return { stored, duplicates: batch.events.length - stored };
-    } catch (error) {
-      if (attempt < 3 && isRetryable(error)) continue;
-      throw error;
     }
+    for (const s of item.sessions) sessions.push({ id: s.id, user_id: s.userId, attributes: s.attributes });
   }
+  // Named: each connection plans it once, not on every group.
+  const { rows } = await db.query<Stored>({
+    name: 'tally-ingest',
+    text: INGEST_SQL,
+    values: [statement.workspaceId, JSON.stringify(events), JSON.stringify(sessions)],
+  });
+  return rows[0] ?? { stored: 0, deltas: 0, sessions: null };
 }

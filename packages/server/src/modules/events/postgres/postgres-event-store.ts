@@ -23,9 +23,10 @@ import type {
   UsageData,
   WriteResult,
 } from '../event-store';
+import type { GroupCommit } from '../group-commit';
 import { RollupCompaction } from './compaction';
 import { exportCopy } from './export-copy';
-import { writeBatch } from './ingest';
+import { postgresGroupCommit } from './ingest';
 import * as lists from './lists';
 import { registerPostgresMaintenance } from './maintenance';
 import { overview } from './overview';
@@ -46,6 +47,7 @@ export class PostgresEventStore implements EventStore {
   private readonly partitions: EventPartitions;
   private readonly compaction: RollupCompaction;
   private readonly sql: AnalyticsSql;
+  private readonly commits: GroupCommit;
 
   constructor(
     /** Ingest, partitions, compaction, exports. */
@@ -59,14 +61,12 @@ export class PostgresEventStore implements EventStore {
     this.partitions = new EventPartitions(pool);
     this.compaction = new RollupCompaction(pool, logger);
     this.sql = new AnalyticsSql(reads?.pool ?? pool, reads?.statementTimeoutMs ?? null);
+    this.commits = postgresGroupCommit({ pool, partitions: this.partitions, compaction: this.compaction });
   }
 
+  /** Batches arriving together are written together (ingest.ts, ../group-commit.ts). */
   writeBatch(workspaceId: string, batch: EventBatch): Promise<WriteResult> {
-    return writeBatch(
-      { pool: this.pool, partitions: this.partitions, compaction: this.compaction },
-      workspaceId,
-      batch,
-    );
+    return this.commits.write(workspaceId, batch);
   }
 
   overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData> {
