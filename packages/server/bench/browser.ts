@@ -167,7 +167,8 @@ async function coldLoad(
     const cpuBefore = chromiumCpu();
     await page.goto(path, { waitUntil: 'commit' });
     await page.waitForFunction(() => Reflect.get(globalThis, '__tallyChartDrawn') !== undefined, undefined, {
-      timeout: 60_000,
+      // Minutes, not seconds: on a busy machine a throttled load has taken close to one.
+      timeout: 300_000,
       polling: 100,
     });
     if (errors.length > 0) throw new Error(`the page threw: ${errors.join('; ')}`);
