@@ -65,22 +65,27 @@ export async function gql<T>(
 }
 
 export interface BenchAccount {
+  email: string;
+  password: string;
   accessToken: string;
   /** The account's personal workspace. */
   workspaceId: string;
 }
 
+const PASSWORD = 'benchmark password';
+
 export async function signUp(url: string, label: string): Promise<BenchAccount> {
+  const email = `bench-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const signed = await gql<{ signUp: { accessToken: string } }>(
     url,
-    'mutation($e: String!) { signUp(email: $e, password: "benchmark password", name: "Bench") { accessToken } }',
-    { e: `bench-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test` },
+    'mutation($e: String!, $p: String!) { signUp(email: $e, password: $p, name: "Bench") { accessToken } }',
+    { e: email, p: PASSWORD },
   );
   const accessToken = signed.signUp.accessToken;
   const workspaces = await gql<{ workspaces: Array<{ id: string }> }>(url, '{ workspaces { id } }', {}, accessToken);
   const workspaceId = workspaces.workspaces[0]?.id;
   if (!workspaceId) throw new Error('no workspace');
-  return { accessToken, workspaceId };
+  return { email, password: PASSWORD, accessToken, workspaceId };
 }
 
 export async function createKey(

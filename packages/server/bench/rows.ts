@@ -16,6 +16,11 @@ export interface Row {
   /** Applies to `ratio` when there is a baseline, to `value` otherwise. */
   target: number;
   better: 'higher' | 'lower';
+  /**
+   * Cores that processes outside the bench kept busy, on average, while the row's group ran
+   * (machine.ts): near 0 on an idle machine; the figure is suspect from a quarter of the cores on.
+   */
+  otherCores?: number;
 }
 
 export function row(

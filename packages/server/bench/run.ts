@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/platform/config';
 import { createTally } from '../src/server';
@@ -10,6 +10,7 @@ import { chdbAvailability, startClickHouseTally } from './clickhouse';
 import { type BenchContext, type BenchTally, PINNING, execFileAsync } from './context';
 import { exportRows } from './export';
 import { freshRows } from './fresh';
+import { BUSY_CORES, OthersMonitor, type OthersLoad, type OthersStretch, cores } from './machine';
 import { ingestRows } from './ingest';
 import { type EventsStoreName, type Failure, type Row, printFailures, printRows, writeResults } from './rows';
 import { webRows } from './web';
@@ -27,12 +28,18 @@ import { webRows } from './web';
  * analytics row over N events in ClickHouse alone (the issue's 100 million: it loads for long).
  */
 const GROUPS: Record<string, (context: BenchContext) => Promise<Row[]>> = {
-  api: apiRows,
+  // In the order a user meets them, which is the order they run in, however they are named on
+  // the command line: events are written first, then read (the API, the dashboards' queries, the
+  // dashboard in a browser, the export). A read figure then holds with the writes' aftermath
+  // (rollups to fold, tables to vacuum) around it, as it does for a user, not only when its group
+  // runs alone on a quiet database.
   ingest: ingestRows,
+  // Writes a million events through HTTP and reads the dashboards right after them, then settled.
   fresh: freshRows,
+  api: apiRows,
   analytics: analyticsRows,
-  export: exportRows,
   web: webRows,
+  export: exportRows,
 };
 
 /** The groups with rows per event store (the others do not depend on it). */
@@ -72,7 +79,9 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`unknown bench argument "${arg}": groups are ${Object.keys(GROUPS).join(', ')}`);
   }
   if (groups.length === 0) groups.push(...Object.keys(GROUPS));
-  return args;
+  const order = Object.keys(GROUPS);
+  groups.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return { ...args, groups: [...new Set(groups)] };
 }
 
 /** The stores whose rows run; says in one line why ClickHouse's do not when they were not asked for. */
@@ -91,6 +100,61 @@ function chooseStores(args: Args): { stores: EventsStoreName[]; chdbDir: string 
   return { stores: ['postgres'], chdbDir: null };
 }
 
+const line = '!'.repeat(100);
+
+/** Before anything starts: a box when other processes are busy now (a figure measured beside them means little). */
+function warnBefore(now: OthersLoad | null): void {
+  const load = `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cores()} cores`;
+  if (now === null) {
+    console.log(`Could not read /proc: no check of other processes' CPU (${load}).`);
+    return;
+  }
+  const busy = now.meanCores >= BUSY_CORES;
+  const highLoad = (loadavg()[0] ?? 0) > 0.5 * cores();
+  if (!busy) {
+    console.log(
+      `Other processes: ${now.meanCores.toFixed(2)} cores busy over 3 s (${load}${highLoad ? ', raised by recent work such as the build' : ''}).`,
+    );
+    return;
+  }
+  console.log(
+    [
+      line,
+      `!! WARNING: other processes keep ${now.meanCores.toFixed(2)} of ${cores()} cores busy (${load}).`,
+      '!! Every figure of this run shares the machine with them: ratios move, absolute figures more. Run',
+      '!! the bench on an otherwise idle machine for figures that hold (see the otherCores of each row).',
+      line,
+    ].join('\n'),
+  );
+}
+
+/** Beside the results: what other processes used during each group, and a box for the groups they disturbed. */
+function warnDuring(before: OthersLoad | null, during: readonly OthersStretch[]): void {
+  if (during.length === 0) return;
+  console.log(
+    '\nOther processes during each group (cores busy outside the bench: mean, peak; 1-min load average at its end):',
+  );
+  for (const o of during) {
+    console.log(
+      `  ${o.label.padEnd(10)} ${o.meanCores.toFixed(2)} mean, ${o.peakCores.toFixed(2)} peak; load average ${o.loadAverage.toFixed(2)}`,
+    );
+  }
+  const disturbed = during.filter((o) => o.meanCores >= BUSY_CORES || o.peakCores >= 2 * BUSY_CORES);
+  if (disturbed.length === 0 && (before === null || before.meanCores < BUSY_CORES)) return;
+  console.log(
+    [
+      line,
+      disturbed.length > 0
+        ? `!! WARNING: other processes were busy during ${disturbed.map((o) => o.label).join(', ')} (≥ ${BUSY_CORES.toFixed(2)} cores on average, or twice that at a peak):`
+        : '!! WARNING: other processes were busy when the run started:',
+      '!! the figures above were measured beside them and may not hold on an idle machine.',
+      line,
+    ].join('\n'),
+  );
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { groups, events } = args;
@@ -98,6 +162,8 @@ async function main(): Promise<void> {
   if (args.eventsClickHouse !== null && !stores.includes('clickhouse')) {
     throw new Error('--events-ch is a ClickHouse row: it needs chdb (and --store clickhouse or both, or none)');
   }
+  const before = await OthersMonitor.now();
+  warnBefore(before);
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -120,6 +186,8 @@ async function main(): Promise<void> {
   let clickhouse: BenchTally | null = null;
   const rows: Array<Row & { group: string }> = [];
   const failures: Failure[] = [];
+  const monitor = new OthersMonitor();
+  const others: OthersStretch[] = [];
   try {
     const url = await tally.listen();
     if (chdbDir) {
@@ -144,16 +212,24 @@ async function main(): Promise<void> {
       console.log(`\n${group}:`);
       const run = GROUPS[group];
       if (!run) continue;
+      monitor.start(group);
       for (const r of await run(context)) rows.push({ ...r, group });
     }
   } finally {
+    others.push(...monitor.stop());
     await clickhouse?.tally.close();
     await tally.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  const busyDuring = new Map(others.map((o) => [o.label, o]));
+  const measured = rows.map((r) => {
+    const during = busyDuring.get(r.group);
+    return during ? { ...r, otherCores: Number(during.meanCores.toFixed(2)) } : r;
+  });
   console.log('');
-  printRows(rows);
-  console.log(`\nwrote ${writeResults(rows, groups, stores)}`);
+  printRows(measured);
+  warnDuring(before, others);
+  console.log(`\nwrote ${writeResults(measured, groups, stores)}`);
   if (failures.length > 0) {
     console.log('');
     printFailures(failures);

@@ -196,6 +196,31 @@ describe('Analytics in Chromium', () => {
     await expectAccessible(page, 'Overview for a viewer');
   });
 
+  it('opened by its address, the Overview asks for its numbers once (the route starts the query, the page takes its answer)', async () => {
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    await logIn(page, team.viewer);
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().endsWith('/graphql')) return;
+      const body = request.postDataJSON() as { operationName?: string } | null;
+      asked.push(body?.operationName ?? '?');
+    });
+    // A new page load: the session comes back from the refresh cookie, the code loads anew.
+    await page.goto(`/w/${team.teamId}/overview`);
+    await expectCard(page, 'Events', '7');
+    await page.getByRole('figure', { name: /Sessions and events per day: 7 events/ }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(asked.filter((name) => name === 'AnalyticsOverview')).toEqual(['AnalyticsOverview']);
+    expect(asked.filter((name) => name === 'Workspaces')).toEqual(['Workspaces']);
+    expect(asked[0]).toBe('RefreshSession');
+
+    // A change of range still asks again.
+    await page.getByRole('combobox', { name: 'Date range' }).click();
+    await page.getByRole('option', { name: 'Last 24 hours' }).click();
+    await page.getByRole('figure', { name: /per hour: 7 events over/ }).waitFor();
+    expect(asked.filter((name) => name === 'AnalyticsOverview')).toHaveLength(2);
+  });
+
   it('edits and deletes an annotation, edits a saved filter’s property condition, exports the filtered rows', async () => {
     const asOwner = <T>(query: string, variables: Record<string, unknown>) =>
       dashboard.server.gql<T>(query, variables, { token: team.owner.accessToken });

@@ -15,6 +15,24 @@ async function page<K extends string, M extends Record<K, ComponentType>>(module
   return { Component: (await module)[name] };
 }
 
+/** Queries a page asks first, started when its route matches (route-preloads.ts). */
+export interface RoutePreloads {
+  workspaces(): void;
+  overview(workspaceId: string, search: URLSearchParams): void;
+}
+
+/** A route loader that starts a preload and waits for nothing (the page shows its own loading). */
+function preloading(start: (params: Record<string, string | undefined>, url: URL) => void) {
+  return {
+    loader: ({ params, request }: { params: Record<string, string | undefined>; request: Request }) => {
+      start(params, new URL(request.url));
+      return null;
+    },
+    // Once, when the route is entered: the page asks for itself when its search changes.
+    shouldRevalidate: () => false,
+  };
+}
+
 /**
  * /login, /signup                 for visitors (a signed-in user is sent on)
  * /forgot-password                for visitors: asks for a password reset email
@@ -24,7 +42,7 @@ async function page<K extends string, M extends Record<K, ComponentType>>(module
  * /w/:workspaceId/<section>       the dashboard (sections: see paths.ts)
  * /w/:teamId/teams/<tab>          a team's view (tabs: see paths.ts)
  */
-export function createAppRouter() {
+export function createAppRouter(preloads?: RoutePreloads) {
   return createBrowserRouter([
     {
       errorElement: <RouteErrorPage />,
@@ -55,6 +73,7 @@ export function createAppRouter() {
             { path: 'w', element: <Navigate to="/" replace /> },
             {
               path: 'w/:workspaceId',
+              ...preloading(() => preloads?.workspaces()),
               lazy: () => page(import('./layout/workspace-layout'), 'WorkspaceLayout'),
               children: [
                 { index: true, element: <Navigate to={DEFAULT_SECTION} replace /> },
@@ -64,6 +83,9 @@ export function createAppRouter() {
                 },
                 {
                   path: 'overview',
+                  ...preloading((params, url) => {
+                    if (params.workspaceId) preloads?.overview(params.workspaceId, url.searchParams);
+                  }),
                   lazy: () => page(import('../modules/analytics/overview-page'), 'OverviewPage'),
                 },
                 {

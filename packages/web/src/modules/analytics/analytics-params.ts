@@ -94,9 +94,8 @@ export interface AnalyticsParams {
   search: string;
 }
 
-/** Range, interval and filter live in the address, so a link or a reload keeps them. */
-export function useAnalyticsParams(): AnalyticsParams {
-  const [params, setParams] = useSearchParams();
+/** The preset and interval of an address's query string (defaults where absent or unknown). */
+function readPresetAndInterval(params: URLSearchParams): { preset: RangePreset; interval: Interval } {
   const rawPreset = params.get('range');
   const preset: RangePreset = isPreset(rawPreset) ? rawPreset : DEFAULT_PRESET;
   const rawInterval = params.get('interval');
@@ -106,6 +105,51 @@ export function useAnalyticsParams(): AnalyticsParams {
       : preset === '24h'
         ? Interval.HOUR
         : Interval.DAY;
+  return { preset, interval };
+}
+
+/** The ad-hoc filter of an address's lists and property conditions; null when it has none. */
+function readFilter(
+  namesRaw: string | null,
+  typesRaw: string | null,
+  usersRaw: string | null,
+  propsRaw: string | null,
+): EventFilter | null {
+  const names = list(namesRaw);
+  const types = list(typesRaw);
+  const userIds = list(usersRaw);
+  const properties = readConditions(propsRaw);
+  if (!names.length && !types.length && !userIds.length && !properties.length) return null;
+  return {
+    ...(names.length ? { names } : {}),
+    ...(types.length ? { types } : {}),
+    ...(userIds.length ? { userIds } : {}),
+    ...(properties.length ? { properties } : {}),
+  };
+}
+
+/**
+ * What an analytics page at this address asks for when it opens now: the same variables as
+ * `analyticsVariables` of `useAnalyticsParams`, from the address alone, so that a route can start
+ * the page's query before the page's code has loaded (see overview-preload.ts).
+ */
+export function analyticsVariablesAt(workspaceId: string, params: URLSearchParams, now: number = Date.now()) {
+  const { preset, interval } = readPresetAndInterval(params);
+  const filter = readFilter(params.get('names'), params.get('types'), params.get('users'), params.get('props'));
+  const savedFilterId = params.get('saved');
+  return {
+    workspaceId,
+    range: presetRange(preset, now),
+    filter: savedFilterId ? null : filter,
+    savedFilterId,
+    interval,
+  };
+}
+
+/** Range, interval and filter live in the address, so a link or a reload keeps them. */
+export function useAnalyticsParams(): AnalyticsParams {
+  const [params, setParams] = useSearchParams();
+  const { preset, interval } = readPresetAndInterval(params);
   // The range's end is fixed when the page opens and on each change of range (or refresh):
   // "Load more" pages through one list rather than one that moves under it.
   const [anchor, setAnchor] = useState(() => Date.now());
@@ -117,19 +161,10 @@ export function useAnalyticsParams(): AnalyticsParams {
   const typesRaw = params.get('types');
   const usersRaw = params.get('users');
   const propsRaw = params.get('props');
-  const filter = useMemo<EventFilter | null>(() => {
-    const names = list(namesRaw);
-    const types = list(typesRaw);
-    const userIds = list(usersRaw);
-    const properties = readConditions(propsRaw);
-    if (!names.length && !types.length && !userIds.length && !properties.length) return null;
-    return {
-      ...(names.length ? { names } : {}),
-      ...(types.length ? { types } : {}),
-      ...(userIds.length ? { userIds } : {}),
-      ...(properties.length ? { properties } : {}),
-    };
-  }, [namesRaw, typesRaw, usersRaw, propsRaw]);
+  const filter = useMemo(
+    () => readFilter(namesRaw, typesRaw, usersRaw, propsRaw),
+    [namesRaw, typesRaw, usersRaw, propsRaw],
+  );
   const savedFilterId = params.get('saved');
 
   const update = useCallback(

@@ -20,6 +20,7 @@ import { ExportButton } from './export-button';
 import { FirstEventPanel } from './first-event-panel';
 import { NoAnalyticsAccess } from './no-analytics-access';
 import { OverviewChart } from './overview-chart';
+import { takePreloaded } from './overview-preload';
 
 export function OverviewPage() {
   const workspace = useCurrentWorkspace();
@@ -42,9 +43,16 @@ function StatCard({ label, value }: { label: string; value: string }) {
 function Overview({ workspace }: { workspace: WorkspaceSummary }) {
   const params = useAnalyticsParams();
   const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
+  const variables = { ...analyticsVariables(workspace.id, params), interval: params.interval };
+  // The route preloads the first answer (overview-preload.ts): taken from the cache then, not
+  // asked again; every later fetch shows what is cached and asks the network.
+  const [fetchPolicy] = useState<'cache-first' | 'cache-and-network'>(() =>
+    takePreloaded(variables) ? 'cache-first' : 'cache-and-network',
+  );
   const { data, error, refetch } = useQuery(AnalyticsOverviewDocument, {
-    variables: { ...analyticsVariables(workspace.id, params), interval: params.interval },
-    fetchPolicy: 'cache-and-network',
+    variables,
+    fetchPolicy,
+    nextFetchPolicy: () => 'cache-and-network',
     skip: !mayView,
   });
   const [annotating, setAnnotating] = useState(false);
