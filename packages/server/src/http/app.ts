@@ -27,7 +27,7 @@ import { registerMetricsRoute } from '../platform/metrics/metrics.route';
 import type { Authenticator } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
 import { CORS_VARY, corsHook } from './cors';
-import { RequestLog } from './request-log';
+import { RequestLog, routeOf } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
 
 export interface HttpDeps {
@@ -91,9 +91,13 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const securityHeaders = precomputeSecurityHeaders(config.publicUrl);
   const dashboardHeaders = { ...securityHeaders.dashboard, ...CORS_VARY };
   const landingPageHeaders = { ...securityHeaders.landingPage, ...CORS_VARY };
+  // The route as registered, read once per request: `request.routeOptions` builds a new object
+  // (and asks the router) on every read, and the headers, the metrics and the log line all want it.
+  app.decorateRequest('route', '');
   const ownHeaders = (request: FastifyRequest, reply: FastifyReply): void => {
+    request.route = request.routeOptions.url ?? '';
     // Apollo Sandbox's page gets its own, wider policy (Apollo's CDN and frame); nowhere else.
-    reply.headers(request.routeOptions.url === '/graphql' ? landingPageHeaders : dashboardHeaders);
+    reply.headers(request.route === '/graphql' ? landingPageHeaders : dashboardHeaders);
     reply.header('x-request-id', request.id);
   };
   app.addHook('onRequest', (request, reply, done) => {
@@ -126,7 +130,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const metrics = deps.metrics;
   if (metrics) {
     app.addHook('onResponse', (request, reply, done) => {
-      metrics.httpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+      metrics.httpRequest(request.method, routeOf(request), reply.statusCode, reply.elapsedTime);
       done();
     });
     const token = config.metrics.token;

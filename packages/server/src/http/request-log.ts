@@ -1,5 +1,20 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The route as registered ('' until the first hook has read it, or when none matched): app.ts. */
+    route: string;
+  }
+}
+
+/**
+ * The request's route as registered, or undefined when none matched: as the first hook read it,
+ * or read now for a request that ended before it (a CORS preflight, say).
+ */
+export function routeOf(request: FastifyRequest): string | undefined {
+  return request.route || request.routeOptions.url;
+}
+
 /** Probes and scrapes: many a minute, all alike; their lines are written at debug only. */
 const QUIET_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -18,7 +33,7 @@ export class RequestLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = routeOf(request) ?? 'unmatched';
     const line = {
       method: request.method,
       route,
