@@ -10,6 +10,7 @@ import { chdbAvailability, startClickHouseTally } from './clickhouse';
 import { type BenchContext, type BenchTally, PINNING, execFileAsync } from './context';
 import { exportRows } from './export';
 import { freshRows } from './fresh';
+import { freshClickHouseRows } from './fresh-clickhouse';
 import { BUSY_CORES, OthersMonitor, type OthersLoad, type OthersStretch, cores } from './machine';
 import { ingestRows } from './ingest';
 import { type EventsStoreName, type Failure, type Row, printFailures, printRows, writeResults } from './rows';
@@ -35,7 +36,7 @@ const GROUPS: Record<string, (context: BenchContext) => Promise<Row[]>> = {
   // runs alone on a quiet database.
   ingest: ingestRows,
   // Writes a million events through HTTP and reads the dashboards right after them, then settled.
-  fresh: freshRows,
+  fresh: async (context) => [...(await freshRows(context)), ...(await freshClickHouseRows(context))],
   api: apiRows,
   analytics: analyticsRows,
   web: webRows,
