@@ -52,7 +52,10 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
   const { data, error, refetch } = useQuery(AnalyticsOverviewDocument, {
     variables,
     fetchPolicy,
-    nextFetchPolicy: () => 'cache-and-network',
+    // A new range or filter shows what is cached and asks the network; a cache update after a
+    // fetch (this answer written, an annotation added) only reads the cache, or it would ask again
+    // on every write, over and over.
+    nextFetchPolicy: (_current, { reason }) => (reason === 'variables-changed' ? 'cache-and-network' : 'cache-first'),
     skip: !mayView,
   });
   const [annotating, setAnnotating] = useState(false);
