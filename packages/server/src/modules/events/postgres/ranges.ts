@@ -67,9 +67,11 @@ export function rollupBlocks(range: TimeRange): Array<{ hours: number; start: Da
  * one row per name and block (rollupBlocks): single hours from `event_rollups_hourly`, single days
  * from `event_rollups_daily` (its `day` as `hour`), the other blocks from `event_rollup_blocks`,
  * and for the whole range the ingest's deltas not folded yet (compaction.ts) — in one snapshot,
- * so a fold never changes an answer. Each part is an index range: `workspace_id` ($1) and the
- * block's start lead each table's key (one `= ANY` of starts per table and length, never an `OR`
- * of ranges, which on stale statistics became a scan of the workspace). `where` (on alias `r`)
+ * so a fold never changes an answer. Each block is a part of its own whose key columns are all
+ * equalities (`workspace_id` ($1), length, start), so it is one index range whatever the
+ * statistics say: right after an import or the migration they say the tables are empty, and an
+ * `= ANY` of starts was then left out of the index condition (a scan of every block of that
+ * length), an `OR` of ranges became a scan of the workspace. `where` (on alias `r`)
  * applies to the rollups' parts; `deltas` gives the deltas' part its own columns and condition
  * (their histograms are sparse).
  */
@@ -80,24 +82,16 @@ export function rollupParts(
   where: string,
   deltas: { columns: string; where: string },
 ): string[] {
-  const starts = new Map<number, Date[]>();
-  for (const block of rollupBlocks(rolled)) {
-    const list = starts.get(block.hours);
-    if (list) list.push(block.start);
-    else starts.set(block.hours, [block.start]);
-  }
   const parts: string[] = [];
-  for (const [hours, list] of starts) {
-    const at = p.add(list, 'timestamptz[]');
+  for (const { hours, start } of rollupBlocks(rolled)) {
+    const at = p.add(start, 'timestamptz');
     if (hours === 1) {
-      parts.push(`SELECT ${columns} FROM event_rollups_hourly r
-         WHERE r.workspace_id = $1 AND r.hour = ANY(${at}) AND ${where}`);
+      parts.push(`SELECT ${columns} FROM event_rollups_hourly r WHERE r.workspace_id = $1 AND r.hour = ${at} AND ${where}`);
     } else if (hours === 24) {
-      parts.push(`SELECT ${columns} FROM event_rollups_daily r
-         WHERE r.workspace_id = $1 AND r.day = ANY(${at}) AND ${where}`);
+      parts.push(`SELECT ${columns} FROM event_rollups_daily r WHERE r.workspace_id = $1 AND r.day = ${at} AND ${where}`);
     } else {
       parts.push(`SELECT ${columns} FROM event_rollup_blocks r
-         WHERE r.workspace_id = $1 AND r.hours = ${p.add(hours, 'smallint')} AND r.start = ANY(${at}) AND ${where}`);
+         WHERE r.workspace_id = $1 AND r.hours = ${p.add(hours, 'smallint')} AND r.start = ${at} AND ${where}`);
     }
   }
   parts.push(`SELECT ${deltas.columns} FROM event_rollup_deltas r
