@@ -11,7 +11,7 @@ export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';
  * Folds the ingest's appended rollup deltas into the rollups (migration 0007 says why there are
  * deltas). Each fold is one statement that deletes a bounded set of delta rows and adds exactly
  * those into `event_rollups_hourly`, `event_rollups_daily` and `event_rollup_blocks` (migration
- * 0011: the same counts and histograms over aligned blocks of 2 hours to 32 days) (or
+ * 0011: the same counts and histograms over aligned blocks of 4 hours to 32 days) (or
  * `session_rollups_hourly`, which
  * since migration 0009 holds each hour's events and errors beside its sessions),
  * so a query — which reads the rollups plus the remaining deltas in one snapshot — gives the same
@@ -70,11 +70,17 @@ block_totals AS (
     FROM totals t CROSS JOIN (VALUES ${BLOCK_HOURS}) AS s(hours)
    GROUP BY 1, 2, 3, 4, 5
 ),
-block_histograms AS (
+-- Summed per bucket first (a hash aggregate of sums), so that the arrays are built from far fewer
+-- rows: every length's blocks of a batch of deltas share most of their buckets.
+block_buckets AS (
   SELECT e.workspace_id, s.hours, date_bin(make_interval(hours => s.hours), e.hour, timestamptz '1970-01-01 00:00:00+00') AS start,
-         e.name, e.type, tally_histogram_from(array_agg(e.bucket), array_agg(e.n)) AS histogram
+         e.name, e.type, e.bucket, sum(e.n)::integer AS n
     FROM expanded e CROSS JOIN (VALUES ${BLOCK_HOURS}) AS s(hours)
-   GROUP BY 1, 2, 3, 4, 5
+   GROUP BY 1, 2, 3, 4, 5, 6
+),
+block_histograms AS (
+  SELECT workspace_id, hours, start, name, type, tally_histogram_from(array_agg(bucket), array_agg(n)) AS histogram
+    FROM block_buckets GROUP BY 1, 2, 3, 4, 5
 ),
 blocks AS (
   INSERT INTO event_rollup_blocks AS b

@@ -1,7 +1,7 @@
 import { HOUR_MS, ROLLUP_BLOCK_HOURS, rollupBlocks } from './ranges';
 
 describe('rollupBlocks', () => {
-  it('covers a range of whole hours exactly, with aligned blocks, at most 18 for 30 days (8 for whole days)', () => {
+  it('covers a range of whole hours exactly, with aligned blocks, at most 15 for 30 days (8 for whole days)', () => {
     const first = Date.UTC(2026, 0, 1) / HOUR_MS;
     for (let offset = 0; offset < 40 * 24; offset += 11) {
       for (const length of [1, 2, 5, 23, 24, 25, 7 * 24, 30 * 24, 31 * 24, 30 * 24 + 11, 90 * 24]) {
@@ -16,17 +16,17 @@ describe('rollupBlocks', () => {
           at += block.hours * HOUR_MS;
         }
         expect(at).toBe(to.getTime());
-        if (length <= 31 * 24) expect(blocks.length).toBeLessThanOrEqual(18);
+        if (length <= 31 * 24) expect(blocks.length).toBeLessThanOrEqual(15);
         if (length <= 31 * 24 && offset % 24 === 0 && length % 24 === 0) expect(blocks.length).toBeLessThanOrEqual(8);
       }
     }
   });
 
-  it('cuts the hours before a midnight into at most 5 blocks', () => {
+  it('cuts the hours before a midnight into at most 6 blocks', () => {
     const midnight = Date.UTC(2026, 0, 2) / HOUR_MS;
     for (let hours = 1; hours < 24; hours += 1) {
       const blocks = rollupBlocks({ from: new Date((midnight - hours) * HOUR_MS), to: new Date(midnight * HOUR_MS) });
-      expect(blocks.length).toBeLessThanOrEqual(5);
+      expect(blocks.length).toBeLessThanOrEqual(6);
     }
   });
 });

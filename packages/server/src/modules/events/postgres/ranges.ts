@@ -35,21 +35,22 @@ export function inRanges(column: string, ranges: readonly TimeRange[], params: S
 }
 
 /**
- * The lengths in hours of `event_rollup_blocks`' blocks (migration 0011), longest first: 2, 4 and
- * 8 hours (inside a UTC day, since 8 divides 24) and 2, 4, 8, 16 and 32 days. A block of n hours
- * starts a multiple of n hours after 1970-01-01 UTC.
+ * The lengths in hours of `event_rollup_blocks`' blocks (migration 0011), longest first: 4 and 8
+ * hours (inside a UTC day, since 8 divides 24) and 2, 4, 8, 16 and 32 days. A block of n hours
+ * starts a multiple of n hours after 1970-01-01 UTC. No 2-hour blocks: they were nearly half of
+ * what the fold writes into this table, for at most one row per name and end of a range less.
  */
-export const ROLLUP_BLOCK_HOURS = [768, 384, 192, 96, 48, 8, 4, 2] as const;
+export const ROLLUP_BLOCK_HOURS = [768, 384, 192, 96, 48, 8, 4] as const;
 
 /** Every length a range is cut into: the blocks, a day (the daily rollups), an hour (the hourly ones). */
-const BLOCK_LENGTHS = [768, 384, 192, 96, 48, 24, 8, 4, 2, 1] as const;
+const BLOCK_LENGTHS = [768, 384, 192, 96, 48, 24, 8, 4, 1] as const;
 
 /**
  * An hour-aligned range as the fewest aligned blocks, longest that fit first (a block of n hours
  * starts a multiple of n hours after 1970-01-01 UTC): blocks of an hour are the hourly rollups'
  * rows, of a day the daily ones', the others `event_rollup_blocks`' rows. Any range of 30 days is
- * at most 18 blocks (at most 5 for the hours before its first midnight, 5 after its last, 8 for
- * the days between); 30 whole days at most 8.
+ * at most 15 blocks (at most 6 for the hours before its first midnight, 6 after its last, 8 for
+ * the days between, not all at once); 30 whole days at most 8.
  */
 export function rollupBlocks(range: TimeRange): Array<{ hours: number; start: Date }> {
   const blocks: Array<{ hours: number; start: Date }> = [];
@@ -86,9 +87,13 @@ export function rollupParts(
   for (const { hours, start } of rollupBlocks(rolled)) {
     const at = p.add(start, 'timestamptz');
     if (hours === 1) {
-      parts.push(`SELECT ${columns} FROM event_rollups_hourly r WHERE r.workspace_id = $1 AND r.hour = ${at} AND ${where}`);
+      parts.push(
+        `SELECT ${columns} FROM event_rollups_hourly r WHERE r.workspace_id = $1 AND r.hour = ${at} AND ${where}`,
+      );
     } else if (hours === 24) {
-      parts.push(`SELECT ${columns} FROM event_rollups_daily r WHERE r.workspace_id = $1 AND r.day = ${at} AND ${where}`);
+      parts.push(
+        `SELECT ${columns} FROM event_rollups_daily r WHERE r.workspace_id = $1 AND r.day = ${at} AND ${where}`,
+      );
     } else {
       parts.push(`SELECT ${columns} FROM event_rollup_blocks r
          WHERE r.workspace_id = $1 AND r.hours = ${p.add(hours, 'smallint')} AND r.start = ${at} AND ${where}`);

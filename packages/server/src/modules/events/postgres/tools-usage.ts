@@ -9,7 +9,7 @@ import { type Split, inRanges, rollupParts, splitByHours } from './ranges';
  * Per event name and type: count, first-use sessions, errors, average and p95 duration (from the
  * log-scale histogram, duration-histogram.ts). Name/type filters (or none) are answered from the
  * rollups for whole hours — a row per name and aligned block of 1 hour to 32 days (ranges.ts,
- * rollupBlocks: at most 18 per name for any 30 days) — and the ragged ends from raw rows; user
+ * rollupBlocks: at most 15 per name for any 30 days) — and the ragged ends from raw rows; user
  * and property filters from raw rows. Two steps, so that a product with hundreds of names pays
  * for the histograms of the rows it shows only:
  *
@@ -140,7 +140,10 @@ function histogramStatements(
       split.rolled,
       'r.name, r.type, r.duration_histogram, NULL::smallint[], NULL::integer[]',
       `r.duration_count > 0 AND ${named}`,
-      { columns: 'r.name, r.type, NULL::integer[], r.buckets, r.bucket_counts', where: `r.buckets IS NOT NULL AND ${named}` },
+      {
+        columns: 'r.name, r.type, NULL::integer[], r.buckets, r.bucket_counts',
+        where: `r.buckets IS NOT NULL AND ${named}`,
+      },
     );
     statements.push({
       text: `SELECT d.name, d.type, u.bucket::int AS bucket, sum(u.n) AS n

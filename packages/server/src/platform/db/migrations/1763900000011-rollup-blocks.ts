@@ -12,9 +12,9 @@ const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
  * hundreds of names, most of a dashboard request. `event_rollup_blocks` replaces
  * `event_histogram_blocks` (migration 0010, histograms only, blocks of 2–32 days) with each
  * name's counts (events, errors, duration sum and count, first-use sessions) and histogram over
- * aligned blocks of 2, 4 and 8 hours and of 2, 4, 8, 16 and 32 days (`hours` long, starting a
+ * aligned blocks of 4 and 8 hours and of 2, 4, 8, 16 and 32 days (`hours` long, starting a
  * multiple of `hours` after 1970-01-01 UTC; 8 divides 24, so the short blocks stay inside a UTC
- * day). Any 30 days are then at most 18 rows per name (single hours and days from the hourly and
+ * day). Any 30 days are then at most 15 rows per name (single hours and days from the hourly and
  * daily rollups), every part an index range. The fold keeps it (compaction.ts); every name and
  * block with events has a row. Filled from the hourly rollups (hour blocks) and the daily ones
  * (day blocks); the deltas not folded yet go in when they are folded, as into the others.
@@ -39,7 +39,7 @@ export class RollupBlocks1763900000011 implements MigrationInterface {
         PRIMARY KEY (workspace_id, hours, start, name, type)
       ) WITH (fillfactor = 80, autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_scale_factor = 0.05)`);
     for (const [source, time, lengths] of [
-      ['event_rollups_hourly', 'hour', [2, 4, 8]],
+      ['event_rollups_hourly', 'hour', [4, 8]],
       ['event_rollups_daily', 'day', [48, 96, 192, 384, 768]],
     ] as const) {
       const blocks = `CROSS JOIN (VALUES ${lengths.map((n) => `(${n})`).join(', ')}) AS s(hours)`;
