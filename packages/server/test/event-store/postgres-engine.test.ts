@@ -81,16 +81,28 @@ describe('rollups: deltas appended by ingest, folded by settle()', () => {
     expect(await sums(`SELECT sum(events) AS n FROM event_rollups_hourly WHERE workspace_id = $1`)).toBe(8);
     expect(await sums(`SELECT sum(errors) AS n FROM event_rollups_hourly WHERE workspace_id = $1`)).toBe(2);
     expect(await sums(`SELECT sum(sessions) AS n FROM session_rollups_hourly WHERE workspace_id = $1`)).toBe(4);
-    // The workspace's hourly totals count each event once too, and every length of histogram
-    // block each timed event once.
+    // The workspace's hourly totals count each event once too, and every length of rollup block
+    // each event, error, first-use session and timed event once.
     expect(await sums(`SELECT sum(events) AS n FROM session_rollups_hourly WHERE workspace_id = $1`)).toBe(8);
     expect(await sums(`SELECT sum(errors) AS n FROM session_rollups_hourly WHERE workspace_id = $1`)).toBe(2);
-    const blocks: Array<{ days: number; n: string }> = await server.tally.db.query(
-      `SELECT b.days, sum(c) AS n FROM event_histogram_blocks b, unnest(b.duration_histogram) AS c
-        WHERE b.workspace_id = $1 GROUP BY 1 ORDER BY 1`,
+    const firstUses = await sums(`SELECT sum(sessions) AS n FROM event_rollups_hourly WHERE workspace_id = $1`);
+    expect(firstUses).toBeGreaterThan(0);
+    const blocks: Array<{
+      hours: number;
+      events: string;
+      errors: string;
+      sessions: string;
+      timed: string;
+      dsum: string;
+    }> = await server.tally.db.query(
+      `SELECT b.hours, sum(b.events) AS events, sum(b.errors) AS errors, sum(b.sessions) AS sessions,
+                sum(b.duration_sum_ms) AS dsum, sum((SELECT sum(c) FROM unnest(b.duration_histogram) AS c)) AS timed
+           FROM event_rollup_blocks b WHERE b.workspace_id = $1 GROUP BY 1 ORDER BY 1`,
       [other.teamId],
     );
-    expect(blocks.map((b) => [b.days, Number(b.n)])).toEqual([2, 4, 8, 16, 32].map((days) => [days, 8]));
+    expect(blocks.map((b) => [b.hours, +b.events, +b.errors, +b.sessions, +b.timed, +b.dsum])).toEqual(
+      [4, 8, 48, 96, 192, 384, 768].map((hours) => [hours, 8, 2, firstUses, 8, 360]),
+    );
   });
 
   it('a resent batch (client ids, no timestamps) is folded once', async () => {

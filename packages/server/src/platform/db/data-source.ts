@@ -10,6 +10,7 @@ import { RollupDeltas1763900000007 } from './migrations/1763900000007-rollup-del
 import { EventClaimsWithTime1763900000008 } from './migrations/1763900000008-event-claims-with-time';
 import { HourTotals1763900000009 } from './migrations/1763900000009-hour-totals';
 import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogram-blocks';
+import { RollupBlocks1763900000011 } from './migrations/1763900000011-rollup-blocks';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   EventClaimsWithTime1763900000008,
   HourTotals1763900000009,
   HistogramBlocks1763900000010,
+  RollupBlocks1763900000011,
 ];
 
 /**

@@ -1,15 +1,18 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { HISTOGRAM_BUCKETS } from '../duration-histogram';
-import { HISTOGRAM_BLOCK_DAYS } from './ranges';
+import { ROLLUP_BLOCK_HOURS } from './ranges';
+
+const BLOCK_HOURS = ROLLUP_BLOCK_HOURS.map((h) => `(${h})`).join(', ');
 
 export const ROLLUP_COMPACTION_JOB = 'events.compact-rollups';
 
 /**
  * Folds the ingest's appended rollup deltas into the rollups (migration 0007 says why there are
  * deltas). Each fold is one statement that deletes a bounded set of delta rows and adds exactly
- * those into `event_rollups_hourly`, `event_rollups_daily` and `event_histogram_blocks` (migration
- * 0010) (or `session_rollups_hourly`, which
+ * those into `event_rollups_hourly`, `event_rollups_daily` and `event_rollup_blocks` (migration
+ * 0011: the same counts and histograms over aligned blocks of 4 hours to 32 days) (or
+ * `session_rollups_hourly`, which
  * since migration 0009 holds each hour's events and errors beside its sessions),
  * so a query — which reads the rollups plus the remaining deltas in one snapshot — gives the same
  * answer before, during and after. An advisory lock keeps folds on one instance at a time.
@@ -60,15 +63,40 @@ daily_totals AS (
          sum(sessions) AS sessions
     FROM totals GROUP BY 1, 2, 3, 4
 ),
-blocks AS (
-  INSERT INTO event_histogram_blocks AS b (workspace_id, days, start, name, type, duration_histogram)
-  SELECT e.workspace_id, s.days, date_bin(make_interval(days => s.days), e.hour, timestamptz '1970-01-01 00:00:00+00'),
-         e.name, e.type, tally_histogram_from(array_agg(e.bucket), array_agg(e.n))
-    FROM expanded e CROSS JOIN (VALUES ${HISTOGRAM_BLOCK_DAYS.map((d) => `(${d})`).join(', ')}) AS s(days)
+block_totals AS (
+  SELECT t.workspace_id, s.hours, date_bin(make_interval(hours => s.hours), t.hour, timestamptz '1970-01-01 00:00:00+00') AS start,
+         t.name, t.type, sum(t.events) AS events, sum(t.errors) AS errors, sum(t.duration_sum) AS duration_sum,
+         sum(t.duration_count) AS duration_count, sum(t.sessions) AS sessions
+    FROM totals t CROSS JOIN (VALUES ${BLOCK_HOURS}) AS s(hours)
    GROUP BY 1, 2, 3, 4, 5
+),
+-- Summed per bucket first (a hash aggregate of sums), so that the arrays are built from far fewer
+-- rows: every length's blocks of a batch of deltas share most of their buckets.
+block_buckets AS (
+  SELECT e.workspace_id, s.hours, date_bin(make_interval(hours => s.hours), e.hour, timestamptz '1970-01-01 00:00:00+00') AS start,
+         e.name, e.type, e.bucket, sum(e.n)::integer AS n
+    FROM expanded e CROSS JOIN (VALUES ${BLOCK_HOURS}) AS s(hours)
+   GROUP BY 1, 2, 3, 4, 5, 6
+),
+block_histograms AS (
+  SELECT workspace_id, hours, start, name, type, tally_histogram_from(array_agg(bucket), array_agg(n)) AS histogram
+    FROM block_buckets GROUP BY 1, 2, 3, 4, 5
+),
+blocks AS (
+  INSERT INTO event_rollup_blocks AS b
+    (workspace_id, hours, start, name, type, events, errors, duration_sum_ms, duration_count, duration_histogram, sessions)
+  SELECT t.workspace_id, t.hours, t.start, t.name, t.type, t.events, t.errors, t.duration_sum, t.duration_count,
+         COALESCE(h.histogram, array_fill(0, ARRAY[${HISTOGRAM_BUCKETS}])), t.sessions
+    FROM block_totals t LEFT JOIN block_histograms h USING (workspace_id, hours, start, name, type)
    ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT (workspace_id, days, start, name, type) DO UPDATE SET
-    duration_histogram = tally_add_histograms(b.duration_histogram, EXCLUDED.duration_histogram)
+  ON CONFLICT (workspace_id, hours, start, name, type) DO UPDATE SET
+    events = b.events + EXCLUDED.events,
+    errors = b.errors + EXCLUDED.errors,
+    duration_sum_ms = b.duration_sum_ms + EXCLUDED.duration_sum_ms,
+    duration_count = b.duration_count + EXCLUDED.duration_count,
+    duration_histogram = CASE WHEN EXCLUDED.duration_count = 0 THEN b.duration_histogram
+                              ELSE tally_add_histograms(b.duration_histogram, EXCLUDED.duration_histogram) END,
+    sessions = b.sessions + EXCLUDED.sessions
 ),
 daily AS (
   INSERT INTO event_rollups_daily AS d

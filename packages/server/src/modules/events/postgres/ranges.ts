@@ -34,50 +34,75 @@ export function inRanges(column: string, ranges: readonly TimeRange[], params: S
     .join(' OR ')})`;
 }
 
-/** The lengths in days of `event_histogram_blocks`' blocks (migration 0010), longest first. */
-export const HISTOGRAM_BLOCK_DAYS = [32, 16, 8, 4, 2] as const;
+/**
+ * The lengths in hours of `event_rollup_blocks`' blocks (migration 0011), longest first: 4 and 8
+ * hours (inside a UTC day, since 8 divides 24) and 2, 4, 8, 16 and 32 days. A block of n hours
+ * starts a multiple of n hours after 1970-01-01 UTC. No 2-hour blocks: they were nearly half of
+ * what the fold writes into this table, for at most one row per name and end of a range less.
+ */
+export const ROLLUP_BLOCK_HOURS = [768, 384, 192, 96, 48, 8, 4] as const;
+
+/** Every length a range is cut into: the blocks, a day (the daily rollups), an hour (the hourly ones). */
+const BLOCK_LENGTHS = [768, 384, 192, 96, 48, 24, 8, 4, 1] as const;
 
 /**
- * A day-aligned range as the fewest aligned blocks (a block of n days starts a multiple of n days
- * after 1970-01-01 UTC), longest that fit first: blocks of one day are the daily rollups' rows,
- * the others `event_histogram_blocks`' rows. 30 days are at most 8 blocks.
+ * An hour-aligned range as the fewest aligned blocks, longest that fit first (a block of n hours
+ * starts a multiple of n hours after 1970-01-01 UTC): blocks of an hour are the hourly rollups'
+ * rows, of a day the daily ones', the others `event_rollup_blocks`' rows. Any range of 30 days is
+ * at most 15 blocks (at most 6 for the hours before its first midnight, 6 after its last, 8 for
+ * the days between, not all at once); 30 whole days at most 8.
  */
-export function dayBlocks(range: TimeRange): Array<{ days: number; start: Date }> {
-  const blocks: Array<{ days: number; start: Date }> = [];
-  const end = Math.floor(range.to.getTime() / DAY_MS);
-  for (let day = Math.ceil(range.from.getTime() / DAY_MS); day < end;) {
-    const days = HISTOGRAM_BLOCK_DAYS.find((n) => day % n === 0 && day + n <= end) ?? 1;
-    blocks.push({ days, start: new Date(day * DAY_MS) });
-    day += days;
+export function rollupBlocks(range: TimeRange): Array<{ hours: number; start: Date }> {
+  const blocks: Array<{ hours: number; start: Date }> = [];
+  const end = Math.floor(range.to.getTime() / HOUR_MS);
+  for (let hour = Math.ceil(range.from.getTime() / HOUR_MS); hour < end;) {
+    const hours = BLOCK_LENGTHS.find((n) => hour % n === 0 && hour + n <= end) ?? 1;
+    blocks.push({ hours, start: new Date(hour * HOUR_MS) });
+    hour += hours;
   }
   return blocks;
 }
 
-const EVENT_ROLLUP_COLUMNS = 'workspace_id, name, type, events, errors, duration_sum_ms, duration_count, sessions';
-
 /**
- * The event rollups of an hour-aligned range, in one snapshot (so a fold never changes an
- * answer): whole UTC days from `event_rollups_daily` when `byDay` (its `day` as `hour`), the
- * hours around them from `event_rollups_hourly`, and for the whole range the ingest's deltas not
- * folded yet (rollup-compaction.ts). Every part is bounded by `workspace_id` ($1) and time, which
- * lead each table's key. A 30-day range reads about 30 rows per name instead of 720.
+ * The parts (for a UNION ALL) that read `columns` of the event rollups of an hour-aligned range,
+ * one row per name and block (rollupBlocks): single hours from `event_rollups_hourly`, single days
+ * from `event_rollups_daily` (its `day` as `hour`), the other blocks from `event_rollup_blocks`,
+ * and for the whole range the ingest's deltas not folded yet (compaction.ts) — in one snapshot,
+ * so a fold never changes an answer. Each block is a part of its own whose key columns are all
+ * equalities (`workspace_id` ($1), length, start), so it is one index range whatever the
+ * statistics say: right after an import or the migration they say the tables are empty, and an
+ * `= ANY` of starts was then left out of the index condition (a scan of every block of that
+ * length), an `OR` of ranges became a scan of the workspace. `where` (on alias `r`)
+ * applies to the rollups' parts; `deltas` gives the deltas' part its own columns and condition
+ * (their histograms are sparse).
  */
-export function eventRollups(p: SqlParams, rolled: TimeRange, byDay: boolean): string {
-  const days = byDay ? splitByDays(rolled) : { daily: null, hourly: [rolled] };
+export function rollupParts(
+  p: SqlParams,
+  rolled: TimeRange,
+  columns: string,
+  where: string,
+  deltas: { columns: string; where: string },
+): string[] {
   const parts: string[] = [];
-  if (days.daily) {
-    parts.push(`SELECT day AS hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_daily
-       WHERE workspace_id = $1 AND day >= ${p.add(days.daily.from, 'timestamptz')} AND day < ${p.add(days.daily.to, 'timestamptz')}`);
+  for (const { hours, start } of rollupBlocks(rolled)) {
+    const at = p.add(start, 'timestamptz');
+    if (hours === 1) {
+      parts.push(
+        `SELECT ${columns} FROM event_rollups_hourly r WHERE r.workspace_id = $1 AND r.hour = ${at} AND ${where}`,
+      );
+    } else if (hours === 24) {
+      parts.push(
+        `SELECT ${columns} FROM event_rollups_daily r WHERE r.workspace_id = $1 AND r.day = ${at} AND ${where}`,
+      );
+    } else {
+      parts.push(`SELECT ${columns} FROM event_rollup_blocks r
+         WHERE r.workspace_id = $1 AND r.hours = ${p.add(hours, 'smallint')} AND r.start = ${at} AND ${where}`);
+    }
   }
-  // One part per range (not an OR of them): each is an index range whatever the statistics say
-  // (right after an import they say the table is empty, and the OR became a scan of every hour).
-  for (const hours of days.hourly) {
-    parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollups_hourly
-       WHERE workspace_id = $1 AND hour >= ${p.add(hours.from, 'timestamptz')} AND hour < ${p.add(hours.to, 'timestamptz')}`);
-  }
-  parts.push(`SELECT hour, ${EVENT_ROLLUP_COLUMNS} FROM event_rollup_deltas
-     WHERE workspace_id = $1 AND hour >= ${p.add(rolled.from, 'timestamptz')} AND hour < ${p.add(rolled.to, 'timestamptz')}`);
-  return `(${parts.join('\n UNION ALL ')})`;
+  parts.push(`SELECT ${deltas.columns} FROM event_rollup_deltas r
+     WHERE r.workspace_id = $1 AND r.hour >= ${p.add(rolled.from, 'timestamptz')} AND r.hour < ${p.add(rolled.to, 'timestamptz')}
+       AND ${deltas.where}`);
+  return parts;
 }
 
 /**

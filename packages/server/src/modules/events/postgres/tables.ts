@@ -9,6 +9,6 @@ export const EVENT_TABLES = [
   'session_rollup_deltas',
   'event_rollups_hourly',
   'event_rollups_daily',
-  'event_histogram_blocks',
+  'event_rollup_blocks',
   'session_rollups_hourly',
 ] as const;

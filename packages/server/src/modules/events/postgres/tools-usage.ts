@@ -3,19 +3,20 @@ import type { AnalyticsQuery, ReadGate, UsageData } from '../event-store';
 import { rollupsCanAnswer } from '../query';
 import { SqlParams, eventCondition, nameTypeCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
-import { type Split, dayBlocks, eventRollups, inRanges, splitByDays, splitByHours } from './ranges';
+import { type Split, inRanges, rollupParts, splitByHours } from './ranges';
 
 /**
  * Per event name and type: count, first-use sessions, errors, average and p95 duration (from the
  * log-scale histogram, duration-histogram.ts). Name/type filters (or none) are answered from the
- * rollups for whole hours (whole UTC days from the daily ones); user and property filters from
- * raw rows. Two steps, so that a product with hundreds of names pays for the histograms of the
- * rows it shows only:
+ * rollups for whole hours — a row per name and aligned block of 1 hour to 32 days (ranges.ts,
+ * rollupBlocks: at most 15 per name for any 30 days) — and the ragged ends from raw rows; user
+ * and property filters from raw rows. Two steps, so that a product with hundreds of names pays
+ * for the histograms of the rows it shows only:
  *
  * 1. One statement adds up every name's counts from all parts of the range and ranks them in SQL:
  *    only the `limit` busiest (ties at the cut included) come back.
- * 2. The duration histograms of those names alone (the ones with durations), one statement per
- *    part, side by side.
+ * 2. The duration histograms of those names alone (the ones with durations): one statement for
+ *    the blocks, one for the ragged ends, side by side.
  */
 export async function toolsUsage(
   sql: AnalyticsSql,
@@ -30,8 +31,9 @@ export async function toolsUsage(
   const p = new SqlParams(ws);
   const parts: string[] = [];
   if (split.rolled) {
-    parts.push(`SELECT r.name, r.type, r.events, r.errors, r.duration_sum_ms AS dsum, r.duration_count AS dcount, r.sessions
-         FROM ${eventRollups(p, split.rolled, true)} r WHERE ${nameTypeCondition(query.filters, p, 'r')}`);
+    const counts = 'r.name, r.type, r.events, r.errors, r.duration_sum_ms, r.duration_count, r.sessions';
+    const named = nameTypeCondition(query.filters, p, 'r');
+    parts.push(...rollupParts(p, split.rolled, counts, named, { columns: counts, where: named }));
   }
   if (split.raw.length > 0) {
     const where = `e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, p)} AND ${eventCondition(query.filters, p, 'e')}`;
@@ -94,14 +96,12 @@ export async function toolsUsage(
         query,
         split,
         timed.map((e) => e.data.name),
-      ).map(({ text, values }) =>
-        sql.read<{ name: string; type: string; bucket: number; n: string }>(gate, text, values),
-      ),
+      ).map(({ text, values }) => sql.read<HistogramRow>(gate, text, values)),
     )) {
-      for (const row of part.rows) {
-        const histogram = histograms.get(`${row.name}\u0000${row.type}`);
+      for (const { name, type, dense, buckets, counts } of part.rows) {
+        const histogram = histograms.get(`${name}\u0000${type}`);
         // A name shown with another type than this row's: not asked for.
-        if (histogram) histogram[row.bucket] = (histogram[row.bucket] ?? 0) + toNumber(row.n);
+        if (histogram) addHistogram(histogram, dense, buckets, counts);
       }
     }
   }
@@ -116,8 +116,31 @@ export async function toolsUsage(
 }
 
 /**
- * The statements that add up the duration histograms of `names` over the range, one per part: the deltas not folded yet (sparse), whole days from the daily
- * rollups, the hours around them from the hourly ones, the ragged ends from raw rows.
+ * A row of a histogram statement: a dense histogram (every bucket's count), or bucket numbers and
+ * their counts — each as comma-separated text, which Node splits several times faster than
+ * PostgreSQL unnests and adds up the arrays (or node-pg parses them).
+ */
+type HistogramRow = { name: string; type: string; dense: string | null; buckets: string | null; counts: string | null };
+
+function addHistogram(histogram: number[], dense: string | null, buckets: string | null, counts: string | null): void {
+  if (dense) {
+    const values = dense.split(',');
+    for (let i = 0; i < values.length; i += 1) histogram[i] = (histogram[i] ?? 0) + Number(values[i]);
+  }
+  if (buckets && counts) {
+    const at = buckets.split(',');
+    const n = counts.split(',');
+    for (let i = 0; i < at.length; i += 1) {
+      const bucket = Number(at[i]);
+      histogram[bucket] = (histogram[bucket] ?? 0) + Number(n[i]);
+    }
+  }
+}
+
+/**
+ * The statements that add up the duration histograms of `names` over the range: one for the
+ * whole hours (a row per name and aligned block, rollupParts, plus the deltas not folded yet,
+ * whose histograms are sparse), one for the ragged ends from raw rows.
  */
 function histogramStatements(
   query: AnalyticsQuery,
@@ -129,66 +152,30 @@ function histogramStatements(
   // By name alone (a hashed `= ANY`, whatever the statistics say); the caller drops a type not asked for.
   const chosen = (p: SqlParams, alias: string) => `${alias}.name = ANY(${p.add([...new Set(names)], 'text[]')})`;
   if (split.rolled) {
-    const xp = new SqlParams(ws, split.rolled.from, split.rolled.to);
-    statements.push({
-      text: `SELECT x.name, x.type, u.bucket::int AS bucket, sum(u.n) AS n
-               FROM event_rollup_deltas x
-               CROSS JOIN LATERAL unnest(x.buckets, x.bucket_counts) AS u(bucket, n)
-              WHERE x.workspace_id = $1 AND x.hour >= $2 AND x.hour < $3 AND ${chosen(xp, 'x')}
-              GROUP BY 1, 2, 3`,
-      values: xp.values,
-    });
-    const days = splitByDays(split.rolled);
-    if (days.daily) {
-      // Whole days as a few aligned blocks per name (ranges.ts, dayBlocks): a part per block, each
-      // an index range; the single days from the daily rollups.
-      const dp = new SqlParams(ws);
-      const named = `name = ANY(${dp.add([...new Set(names)], 'text[]')})`;
-      const blocks = dayBlocks(days.daily);
-      const singles = blocks.filter((b) => b.days === 1).map((b) => b.start);
-      const parts = blocks
-        .filter((b) => b.days > 1)
-        .map(
-          (b) => `SELECT name, type, duration_histogram FROM event_histogram_blocks
-                   WHERE workspace_id = $1 AND days = ${dp.add(b.days, 'smallint')}
-                     AND start = ${dp.add(b.start, 'timestamptz')} AND ${named}`,
-        );
-      if (singles.length > 0) {
-        parts.push(`SELECT name, type, duration_histogram FROM event_rollups_daily
-                     WHERE workspace_id = $1 AND day = ANY(${dp.add(singles, 'timestamptz[]')}) AND duration_count > 0
-                       AND ${named}`);
-      }
-      statements.push({
-        text: `SELECT d.name, d.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
-                 FROM (${parts.join('\n UNION ALL ')}) AS d
-                 CROSS JOIN LATERAL unnest(d.duration_histogram) WITH ORDINALITY AS u(c, i)
-                WHERE u.c > 0
-                GROUP BY 1, 2, 3`,
-        values: dp.values,
-      });
-    }
-    // Each range of hours a statement of its own: an index range each (see eventRollups).
-    for (const hours of days.hourly) {
-      const hp = new SqlParams(ws, hours.from, hours.to);
-      statements.push({
-        text: `SELECT r.name, r.type, (u.i - 1)::int AS bucket, sum(u.c) AS n
-                 FROM event_rollups_hourly r
-                 CROSS JOIN LATERAL unnest(r.duration_histogram) WITH ORDINALITY AS u(c, i)
-                WHERE r.workspace_id = $1 AND r.hour >= $2 AND r.hour < $3
-                  AND r.duration_count > 0 AND ${chosen(hp, 'r')} AND u.c > 0
-                GROUP BY 1, 2, 3`,
-        values: hp.values,
-      });
-    }
+    const hp = new SqlParams(ws);
+    const named = chosen(hp, 'r');
+    // Dense histograms from the rollups, sparse ones (bucket numbers and counts) from the deltas:
+    // a row per name and block, added up by the caller.
+    const parts = rollupParts(
+      hp,
+      split.rolled,
+      `r.name, r.type, array_to_string(r.duration_histogram, ',') AS dense, NULL::text AS buckets, NULL::text AS counts`,
+      `r.duration_count > 0 AND ${named}`,
+      {
+        columns: `r.name, r.type, NULL::text, array_to_string(r.buckets, ','), array_to_string(r.bucket_counts, ',')`,
+        where: `r.buckets IS NOT NULL AND ${named}`,
+      },
+    );
+    statements.push({ text: parts.join('\n UNION ALL '), values: hp.values });
   }
   if (split.raw.length > 0) {
     const rp = new SqlParams(ws);
     statements.push({
-      text: `SELECT e.name, e.type, e.duration_bucket AS bucket, count(*) AS n
+      text: `SELECT e.name, e.type, NULL::text AS dense, e.duration_bucket::text AS buckets, count(*)::text AS counts
                FROM events e
               WHERE e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, rp)} AND ${eventCondition(query.filters, rp, 'e')}
                 AND ${chosen(rp, 'e')} AND e.duration_bucket IS NOT NULL
-              GROUP BY 1, 2, 3`,
+              GROUP BY 1, 2, e.duration_bucket`,
       values: rp.values,
     });
   }
