@@ -82,6 +82,7 @@ const config: Config = {
       rootDir: '<rootDir>/packages/web',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       setupFiles: [reflectMetadata],
+      setupFilesAfterEnv: ['<rootDir>/test/timeout.ts'],
     },
   ],
 };

@@ -150,13 +150,18 @@ export function analyticsVariablesAt(workspaceId: string, params: URLSearchParam
 export function useAnalyticsParams(): AnalyticsParams {
   const [params, setParams] = useSearchParams();
   const { preset, interval } = readPresetAndInterval(params);
-  // The range's end is fixed when the page opens and on each change of range (or refresh):
-  // "Load more" pages through one list rather than one that moves under it.
-  const [anchor, setAnchor] = useState(() => Date.now());
+  // The range's end is fixed when the page opens and on each choice of range (or refresh):
+  // "Load more" pages through one list rather than one that moves under it. Kept per preset: the
+  // new end is set when a range is chosen and used once the address says that range, so a render
+  // between the two (the address updates a moment later) still asks for the old range as it was,
+  // not for the old range with a new end — a request nobody chose.
+  const [opened] = useState(() => Date.now());
+  const [anchors, setAnchors] = useState<Partial<Record<RangePreset, number>>>({});
+  const anchor = anchors[preset] ?? opened;
   const range = useMemo(() => presetRange(preset, anchor), [preset, anchor]);
   const refresh = useCallback(() => {
-    setAnchor(Date.now());
-  }, []);
+    setAnchors((current) => ({ ...current, [preset]: Date.now() }));
+  }, [preset]);
   const namesRaw = params.get('names');
   const typesRaw = params.get('types');
   const usersRaw = params.get('users');
@@ -183,7 +188,7 @@ export function useAnalyticsParams(): AnalyticsParams {
 
   const setPreset = useCallback(
     (value: RangePreset) => {
-      setAnchor(Date.now());
+      setAnchors((current) => ({ ...current, [value]: Date.now() }));
       update((next) => {
         next.set('range', value);
         next.delete('interval');
