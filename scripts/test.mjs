@@ -22,7 +22,9 @@ const projects = chromium ? [] : ['--ignoreProjects', 'web'];
 const chdb = ensureChdb();
 // Without an install, no CHDB_DIR at all: the ClickHouse tests skip rather than fail on a bad one.
 const { CHDB_DIR: _unusable, ...withoutChdb } = process.env;
-const env = chdb ? { ...process.env, CHDB_DIR: chdb } : withoutChdb;
+// ts-node, which reads jest.config.ts, would keep a compile cache in the system temp folder
+// (v8-compile-cache-lib): a test run leaves nothing there.
+const env = { ...(chdb ? { ...process.env, CHDB_DIR: chdb } : withoutChdb), DISABLE_V8_COMPILE_CACHE: '1' };
 // The project option after the caller's arguments: it takes every value that follows it, file patterns too.
 const run = spawnSync(process.execPath, [jest, '--ci', ...extra, ...projects], { cwd: root, stdio: 'inherit', env });
 if (!chdb) {
