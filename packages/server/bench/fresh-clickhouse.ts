@@ -1,29 +1,14 @@
-import { DASHBOARD_QUERY, type DashboardAnswer, ask, checkTotals, difference, report, sizeOf } from './analytics';
+import { DASHBOARD_QUERY, checkTotals, difference, report, sizeOf } from './analytics';
 import { type BenchContext, createKey, execFileAsync, onLoadCore, signUp } from './context';
 import { DATASET_NAMES } from './dataset';
+import { sequential } from './fresh';
 import { type Row, about, row } from './rows';
 
 /** Events sent to the ClickHouse store: its ingest is far slower on chdb (README), so fewer by default. */
 const EVENTS = Number(process.env.BENCH_FRESH_EVENTS_CH ?? process.env.BENCH_FRESH_EVENTS ?? 1_000_000);
 const BATCH = 1000;
 const IN_FLIGHT = 4;
-const REQUESTS = Number(process.env.BENCH_FRESH_REQUESTS ?? 100);
-const SECONDS = Number(process.env.BENCH_FRESH_SECONDS ?? 60);
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-async function timed(url: string, key: string, body: string): Promise<{ samples: number[]; last: DashboardAnswer }> {
-  let last: DashboardAnswer | null = null;
-  for (let i = 0; i < 3; i += 1) last = (await ask(url, key, body)).answer;
-  const samples: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < REQUESTS && (i < 20 || performance.now() - started < SECONDS * 1000); i += 1) {
-    const asked = await ask(url, key, body);
-    samples.push(asked.ms);
-    last = asked.answer;
-  }
-  if (!last) throw new Error('no answer');
-  return { samples, last };
-}
 
 /**
  * `fresh` on the ClickHouse store (chdb), beside the PostgreSQL rows of fresh.ts: the same
@@ -60,12 +45,12 @@ export async function freshClickHouseRows(context: BenchContext): Promise<Row[]>
   console.log(
     `  sent in ${loaded.seconds.toFixed(1)} s: ${(loaded.events / loaded.seconds).toFixed(0)} events/s (batches of ${BATCH}, ${IN_FLIGHT} in flight)`,
   );
-  const right = await timed(clickhouse.url, viewer, body);
+  const right = await sequential(clickhouse.url, viewer, body);
   checkTotals('ClickHouse', right.last, loaded.inRange);
   const merging = performance.now();
   await clickhouse.tally.services.events.settle();
   console.log(`  ClickHouse's merges (settle()): ${((performance.now() - merging) / 1000).toFixed(1)} s`);
-  const after = await timed(clickhouse.url, viewer, body);
+  const after = await sequential(clickhouse.url, viewer, body);
   checkTotals('ClickHouse', after.last, loaded.inRange);
   const changed = difference(right.last, after.last);
   if (changed) throw new Error(`ClickHouse answered differently before and after its merges, at ${changed}`);

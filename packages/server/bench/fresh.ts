@@ -31,7 +31,8 @@ interface Loaded {
   seconds: number;
 }
 
-async function sequential(
+/** The dashboard asked REQUESTS times in a row (after three not counted): the samples and the last answer. */
+export async function sequential(
   url: string,
   key: string,
   body: string,
