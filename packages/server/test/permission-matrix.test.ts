@@ -284,6 +284,13 @@ const ARGUMENTS: Record<string, Builder> = {
   'Mutation.resetPassword': async () => ({ args: { token: await freshResetToken(), password: `${PASSWORD} again` } }),
   'Mutation.createApiKey': () => ({ args: { workspaceId: cast.teamId, input: { name: 'Matrix', role: 'VIEWER' } } }),
   'Mutation.revokeApiKey': async () => ({ args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId() } }),
+  'Mutation.rollApiKey': async () => ({
+    args: {
+      workspaceId: cast.teamId,
+      apiKeyId: await freshKeyId(),
+      graceUntil: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  }),
   'Mutation.inviteMember': () => ({
     args: { workspaceId: cast.teamId, email: uniqueEmail('invitee'), role: 'VIEWER' },
   }),

@@ -52,6 +52,14 @@ export class ApiKey {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
+  /** The key this one replaced, when it was made by rolling that key (ApiKeyResolver.rolledFrom). */
+  @Column({ name: 'rolled_from_id', type: 'uuid', nullable: true })
+  rolledFromId!: string | null;
+
+  /** The key made by rolling this one (ApiKeyResolver.replacedBy); this one ends with its grace. */
+  @Column({ name: 'replaced_by_id', type: 'uuid', nullable: true })
+  replacedById!: string | null;
+
   @Field(() => [String])
   get scopes(): string[] {
     return [...scopesForApiKeyRole(this.role)];

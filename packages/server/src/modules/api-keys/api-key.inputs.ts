@@ -38,6 +38,22 @@ export class RevokeApiKeyArgs {
   apiKeyId!: string;
 }
 
+@ArgsType()
+export class RollApiKeyArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  apiKeyId!: string;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Until when the old key keeps working: at most 7 days ahead; now (or earlier) ends it at once; by default 24 hours from now.',
+  })
+  graceUntil?: Date | null;
+}
+
 @ObjectType('CreatedApiKey')
 export class CreatedApiKey {
   @Field(() => ApiKey)

@@ -8,12 +8,40 @@ import { User } from '../accounts/user.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
-import { CreateApiKeyArgs, CreatedApiKey, RevokeApiKeyArgs } from './api-key.inputs';
+import { CreateApiKeyArgs, CreatedApiKey, RevokeApiKeyArgs, RollApiKeyArgs } from './api-key.inputs';
 import { API_KEYS_LISTED, type ApiKeyService } from './api-key.service';
+
+/**
+ * Keys of one workspace by id, read together: one loader per request and workspace, so a page of
+ * keys or audit entries naming other keys costs one query.
+ */
+class KeyLoaders {
+  private readonly loaders = new WeakMap<AuthContext, Map<string, DataLoader<string, ApiKey | null>>>();
+
+  constructor(private readonly service: ApiKeyService) {}
+
+  load(ctx: AuthContext, workspaceId: string, id: string): Promise<ApiKey | null> {
+    let byWorkspace = this.loaders.get(ctx);
+    if (!byWorkspace) {
+      byWorkspace = new Map();
+      this.loaders.set(ctx, byWorkspace);
+    }
+    let loader = byWorkspace.get(workspaceId);
+    if (!loader) {
+      loader = new DataLoader((ids: readonly string[]) => this.service.findInWorkspace(workspaceId, ids));
+      byWorkspace.set(workspaceId, loader);
+    }
+    return loader.load(id);
+  }
+}
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
-  constructor(private readonly apiKeys: ApiKeyService) {}
+  private readonly keys: KeyLoaders;
+
+  constructor(private readonly apiKeys: ApiKeyService) {
+    this.keys = new KeyLoaders(apiKeys);
+  }
 
   @Mutation(() => CreatedApiKey)
   @RequiresScopes(Scope.KEYS_MANAGE)
@@ -28,6 +56,31 @@ export class ApiKeyResolver {
   @RequiresScopes(Scope.KEYS_MANAGE)
   revokeApiKey(@Args(() => RevokeApiKeyArgs) args: RevokeApiKeyArgs, @Ctx() ctx: AccountsContext): Promise<ApiKey> {
     return this.apiKeys.revoke(args.workspaceId, args.apiKeyId, ctx.principal);
+  }
+
+  @Mutation(() => CreatedApiKey, {
+    description:
+      'A new key (its secret shown once) in place of this one, with its name, role, description and expiry policy; the old key keeps working until graceUntil.',
+  })
+  @RequiresScopes(Scope.KEYS_MANAGE)
+  rollApiKey(@Args(() => RollApiKeyArgs) args: RollApiKeyArgs, @Ctx() ctx: AccountsContext): Promise<CreatedApiKey> {
+    return this.apiKeys.roll(args.workspaceId, args.apiKeyId, ctx.principal, args.graceUntil);
+  }
+
+  @FieldResolver(() => ApiKey, {
+    nullable: true,
+    description: 'The key this one replaced, when it was made by a roll.',
+  })
+  rolledFrom(@Root() key: ApiKey, @Ctx() ctx: AuthContext): Promise<ApiKey | null> | null {
+    return key.rolledFromId ? this.keys.load(ctx, key.workspaceId, key.rolledFromId) : null;
+  }
+
+  @FieldResolver(() => ApiKey, {
+    nullable: true,
+    description: 'The key made by rolling this one; this one stops working when its grace period ends (expiresAt).',
+  })
+  replacedBy(@Root() key: ApiKey, @Ctx() ctx: AuthContext): Promise<ApiKey | null> | null {
+    return key.replacedById ? this.keys.load(ctx, key.workspaceId, key.replacedById) : null;
   }
 
   @FieldResolver(() => ApiKeyStatus)
@@ -59,26 +112,14 @@ export class WorkspaceApiKeysResolver {
  */
 @Resolver(() => AuditEntry)
 export class AuditEntryApiKeyResolver {
-  private readonly loaders = new WeakMap<AuthContext, Map<string, DataLoader<string, ApiKey | null>>>();
+  private readonly keys: KeyLoaders;
 
-  constructor(private readonly service: ApiKeyService) {}
+  constructor(service: ApiKeyService) {
+    this.keys = new KeyLoaders(service);
+  }
 
   @FieldResolver(() => ApiKey, { nullable: true, description: 'An API key acting, when no user did.' })
   actorApiKey(@Root() entry: AuditEntry, @Ctx() ctx: AuthContext): Promise<ApiKey | null> | null {
-    return entry.actorApiKeyId ? this.loaderFor(ctx, entry.workspaceId).load(entry.actorApiKeyId) : null;
-  }
-
-  private loaderFor(ctx: AuthContext, workspaceId: string): DataLoader<string, ApiKey | null> {
-    let byWorkspace = this.loaders.get(ctx);
-    if (!byWorkspace) {
-      byWorkspace = new Map();
-      this.loaders.set(ctx, byWorkspace);
-    }
-    let loader = byWorkspace.get(workspaceId);
-    if (!loader) {
-      loader = new DataLoader((ids: readonly string[]) => this.service.findInWorkspace(workspaceId, ids));
-      byWorkspace.set(workspaceId, loader);
-    }
-    return loader;
+    return entry.actorApiKeyId ? this.keys.load(ctx, entry.workspaceId, entry.actorApiKeyId) : null;
   }
 }

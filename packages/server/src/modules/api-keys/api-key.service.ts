@@ -1,7 +1,7 @@
 import { type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
 import { type DataSource, In, IsNull } from 'typeorm';
 import { type Clock, systemClock } from '../../platform/clock';
-import { badInput, isUuid, notFound } from '../../platform/errors';
+import { badInput, conflict, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { type Change, announce } from '../../platform/change-feed/change-feed';
@@ -118,6 +118,92 @@ export class ApiKeyService {
       return created;
     });
     return { apiKey: await this.reload(workspaceId, apiKey.id), secret };
+  }
+
+  /**
+   * Rolls a key: a new key (its secret returned, shown once) with the old one's name, role,
+   * description and expiry policy (a key that expired N days after its creation gets a new one
+   * that expires N days from now), while the old key keeps working until `graceUntil` (default
+   * 24 hours from now, at most 7 days; now or earlier ends it at once) and is refused as EXPIRED
+   * from then on, on every instance. A key is rolled once: rolling one already rolled, revoked or
+   * expired is a CONFLICT that changes nothing.
+   */
+  async roll(
+    workspaceId: string,
+    apiKeyId: string,
+    actor: Principal | null,
+    graceUntil?: Date | null,
+  ): Promise<{ apiKey: ApiKey; secret: string }> {
+    if (!isUuid(apiKeyId)) throw notFound('API key');
+    const now = this.clock();
+    const graceEnd = graceUntil ? Math.max(graceUntil.getTime(), now) : now + LIMITS.apiKeyRollGraceDefaultMs;
+    if (graceEnd > now + LIMITS.apiKeyRollGraceMaxMs) {
+      throw badInput('The old key can keep working for at most 7 days after a roll.', {
+        field: 'graceUntil',
+        maxMs: LIMITS.apiKeyRollGraceMaxMs,
+      });
+    }
+    const secret = generateSecret();
+    const created = await this.db.transaction(async (manager) => {
+      // The workspace row first, as revoke and a team's deletion take it (no deadlock with them).
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const old = await manager.findOne(ApiKey, {
+        where: { workspaceId, id: apiKeyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!old) throw notFound('API key');
+      if (old.revokedAt) throw conflict('This key is revoked: create a new key instead of rolling it.');
+      if (old.replacedById) throw conflict('This key was already rolled: roll the key that replaced it.');
+      if (old.expiresAt && old.expiresAt.getTime() <= now) {
+        throw conflict('This key has expired: create a new key instead of rolling it.');
+      }
+      const held = await manager.count(ApiKey, { where: { workspaceId, revokedAt: IsNull() } });
+      if (held >= LIMITS.apiKeysPerWorkspace) {
+        throw badInput(
+          `A workspace can hold at most ${LIMITS.apiKeysPerWorkspace} API keys that are not revoked. Revoke keys you no longer use, then roll this one.`,
+          { limit: LIMITS.apiKeysPerWorkspace },
+        );
+      }
+      const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+      const replacement = await manager.save(
+        manager.create(ApiKey, {
+          workspaceId,
+          name: old.name,
+          description: old.description,
+          role: old.role,
+          prefix: displayPrefix(secret),
+          secretHash: hashSecret(secret),
+          createdById: actor?.kind === 'user' ? actor.userId : null,
+          expiresAt: lifetime === null ? null : new Date(now + lifetime),
+          rolledFromId: old.id,
+        }),
+      );
+      const oldEnds = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+      await manager.update(ApiKey, { workspaceId, id: old.id }, { replacedById: replacement.id, expiresAt: oldEnds });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_ROLLED,
+        actor,
+        targetType: 'api_key',
+        targetId: old.id,
+        details: {
+          name: old.name,
+          prefix: old.prefix,
+          newKeyId: replacement.id,
+          newPrefix: replacement.prefix,
+          graceUntil: oldEnds.toISOString(),
+        },
+      });
+      // Every instance forgets the old key's cached expiry when this commits.
+      await announce(manager, { kind: 'api_key', id: old.id });
+      return replacement;
+    });
+    this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
+    return { apiKey: await this.reload(workspaceId, created.id), secret };
   }
 
   /** Immediate and final; revoking a revoked key changes nothing and records nothing. */

@@ -20,6 +20,7 @@ export const AuditAction = {
   MEMBER_LEFT: 'member.left',
   API_KEY_CREATED: 'api_key.created',
   API_KEY_REVOKED: 'api_key.revoked',
+  API_KEY_ROLLED: 'api_key.rolled',
   SAVED_FILTER_CREATED: 'saved_filter.created',
   SAVED_FILTER_UPDATED: 'saved_filter.updated',
   SAVED_FILTER_DELETED: 'saved_filter.deleted',
