@@ -284,6 +284,9 @@ const ARGUMENTS: Record<string, Builder> = {
   'Mutation.resetPassword': async () => ({ args: { token: await freshResetToken(), password: `${PASSWORD} again` } }),
   'Mutation.createApiKey': () => ({ args: { workspaceId: cast.teamId, input: { name: 'Matrix', role: 'VIEWER' } } }),
   'Mutation.revokeApiKey': async () => ({ args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId() } }),
+  'Mutation.setApiKeyAllowedIps': async () => ({
+    args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId(), allowedIps: ['10.0.0.0/8'] },
+  }),
   'Mutation.rollApiKey': async () => ({
     args: {
       workspaceId: cast.teamId,

@@ -12,4 +12,6 @@ export const LIMITS = {
   /** How long a rolled key keeps working, at most and when the roll names no end (rollApiKey). */
   apiKeyRollGraceMaxMs: 7 * 24 * 60 * 60 * 1000,
   apiKeyRollGraceDefaultMs: 24 * 60 * 60 * 1000,
+  /** Addresses and CIDR ranges a key's IP allowlist may hold. */
+  apiKeyAllowlistMaxEntries: 50,
 } as const;

@@ -52,6 +52,14 @@ export class ApiKey {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'The addresses and CIDR ranges (IPv4, IPv6) this key is accepted from; null when any address may use it.',
+  })
+  @Column({ name: 'allowed_ips', type: 'text', array: true, nullable: true })
+  allowedIps!: string[] | null;
+
   /** The key this one replaced, when it was made by rolling that key (ApiKeyResolver.rolledFrom). */
   @Column({ name: 'rolled_from_id', type: 'uuid', nullable: true })
   rolledFromId!: string | null;

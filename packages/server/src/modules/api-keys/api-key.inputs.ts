@@ -1,5 +1,5 @@
 import { ApiKeyRole, LIMITS } from '@tally/shared';
-import { MaxLength } from 'class-validator';
+import { ArrayMaxSize, MaxLength } from 'class-validator';
 import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { ApiKey } from './api-key.entity';
 
@@ -18,6 +18,14 @@ export class CreateApiKeyInput {
 
   @Field(() => Date, { nullable: true })
   expiresAt?: Date | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Addresses and CIDR ranges (IPv4, IPv6; at most 50) the key is accepted from; none: any address.',
+  })
+  @ArrayMaxSize(LIMITS.apiKeyAllowlistMaxEntries + 10)
+  @MaxLength(100, { each: true })
+  allowedIps?: string[] | null;
 }
 
 @ArgsType()
@@ -52,6 +60,23 @@ export class RollApiKeyArgs {
       'Until when the old key keeps working: at most 7 days ahead; now (or earlier) ends it at once; by default 24 hours from now.',
   })
   graceUntil?: Date | null;
+}
+
+@ArgsType()
+export class SetApiKeyAllowedIpsArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  apiKeyId!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'The new allowlist (at most 50 addresses or CIDR ranges); null or empty removes it.',
+  })
+  @ArrayMaxSize(LIMITS.apiKeyAllowlistMaxEntries + 10)
+  @MaxLength(100, { each: true })
+  allowedIps?: string[] | null;
 }
 
 @ObjectType('CreatedApiKey')

@@ -8,7 +8,13 @@ import { User } from '../accounts/user.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
-import { CreateApiKeyArgs, CreatedApiKey, RevokeApiKeyArgs, RollApiKeyArgs } from './api-key.inputs';
+import {
+  CreateApiKeyArgs,
+  CreatedApiKey,
+  RevokeApiKeyArgs,
+  RollApiKeyArgs,
+  SetApiKeyAllowedIpsArgs,
+} from './api-key.inputs';
 import { API_KEYS_LISTED, type ApiKeyService } from './api-key.service';
 
 /**
@@ -65,6 +71,18 @@ export class ApiKeyResolver {
   @RequiresScopes(Scope.KEYS_MANAGE)
   rollApiKey(@Args(() => RollApiKeyArgs) args: RollApiKeyArgs, @Ctx() ctx: AccountsContext): Promise<CreatedApiKey> {
     return this.apiKeys.roll(args.workspaceId, args.apiKeyId, ctx.principal, args.graceUntil);
+  }
+
+  @Mutation(() => ApiKey, {
+    description:
+      'Replaces the addresses and CIDR ranges the key is accepted from (null or empty: any address); effective at once.',
+  })
+  @RequiresScopes(Scope.KEYS_MANAGE)
+  setApiKeyAllowedIps(
+    @Args(() => SetApiKeyAllowedIpsArgs) args: SetApiKeyAllowedIpsArgs,
+    @Ctx() ctx: AccountsContext,
+  ): Promise<ApiKey> {
+    return this.apiKeys.setAllowedIps(args.workspaceId, args.apiKeyId, ctx.principal, args.allowedIps);
   }
 
   @FieldResolver(() => ApiKey, {

@@ -6,6 +6,7 @@ import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
+import { normalizeAllowlist } from './ip-allowlist';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 
@@ -21,6 +22,7 @@ export interface CreateApiKeyData {
   description?: string | null;
   role: ApiKeyRole;
   expiresAt?: Date | null;
+  allowedIps?: string[] | null;
 }
 
 export class ApiKeyService {
@@ -77,6 +79,7 @@ export class ApiKeyService {
     if (expiresAt && expiresAt.getTime() <= this.clock()) {
       throw badInput('The expiry date must lie in the future.', { field: 'expiresAt' });
     }
+    const allowedIps = normalizeAllowlist(data.allowedIps);
 
     const secret = generateSecret();
     const apiKey = await this.db.transaction(async (manager) => {
@@ -105,6 +108,7 @@ export class ApiKeyService {
           secretHash: hashSecret(secret),
           createdById: actor?.kind === 'user' ? actor.userId : null,
           expiresAt,
+          allowedIps,
         }),
       );
       await this.audit.record(manager, {
@@ -113,7 +117,13 @@ export class ApiKeyService {
         actor,
         targetType: 'api_key',
         targetId: created.id,
-        details: { name, role: data.role, prefix: created.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+        details: {
+          name,
+          role: data.role,
+          prefix: created.prefix,
+          expiresAt: expiresAt?.toISOString() ?? null,
+          ...(allowedIps ? { allowedIps } : {}),
+        },
       });
       return created;
     });
@@ -180,6 +190,7 @@ export class ApiKeyService {
           createdById: actor?.kind === 'user' ? actor.userId : null,
           expiresAt: lifetime === null ? null : new Date(now + lifetime),
           rolledFromId: old.id,
+          allowedIps: old.allowedIps,
         }),
       );
       const oldEnds = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
@@ -204,6 +215,48 @@ export class ApiKeyService {
     });
     this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
     return { apiKey: await this.reload(workspaceId, created.id), secret };
+  }
+
+  /**
+   * Replaces a key's IP allowlist (null or empty: any address). Takes effect on every instance
+   * at once (the change feed); audited with the lists before and after. Setting the same list
+   * again changes nothing and records nothing. A revoked key's list cannot change.
+   */
+  async setAllowedIps(
+    workspaceId: string,
+    apiKeyId: string,
+    actor: Principal | null,
+    entries: string[] | null | undefined,
+  ): Promise<ApiKey> {
+    if (!isUuid(apiKeyId)) throw notFound('API key');
+    const allowedIps = normalizeAllowlist(entries);
+    const changed = await this.db.transaction(async (manager) => {
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const key = await manager.findOne(ApiKey, {
+        where: { workspaceId, id: apiKeyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!key) throw notFound('API key');
+      if (key.revokedAt) throw conflict('This key is revoked: its allowlist can no longer change.');
+      if (JSON.stringify(key.allowedIps) === JSON.stringify(allowedIps)) return false;
+      await manager.update(ApiKey, { workspaceId, id: apiKeyId }, { allowedIps });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_ALLOWLIST_CHANGED,
+        actor,
+        targetType: 'api_key',
+        targetId: apiKeyId,
+        details: { name: key.name, prefix: key.prefix, before: key.allowedIps, after: allowedIps },
+      });
+      await announce(manager, { kind: 'api_key', id: apiKeyId });
+      return true;
+    });
+    if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
+    return this.reload(workspaceId, apiKeyId);
   }
 
   /** Immediate and final; revoking a revoked key changes nothing and records nothing. */

@@ -12,6 +12,7 @@ import { HourTotals1763900000009 } from './migrations/1763900000009-hour-totals'
 import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogram-blocks';
 import { RollupBlocks1763900000011 } from './migrations/1763900000011-rollup-blocks';
 import { ApiKeyRolls1763900000013 } from './migrations/1763900000013-api-key-rolls';
+import { ApiKeyAllowlists1763900000014 } from './migrations/1763900000014-api-key-allowlists';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   HistogramBlocks1763900000010,
   RollupBlocks1763900000011,
   ApiKeyRolls1763900000013,
+  ApiKeyAllowlists1763900000014,
 ];
 
 /**
