@@ -261,6 +261,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.name': none,
   'Workspace.createdAt': none,
   'Workspace.apiKeys': none,
+  'Workspace.apiKeyPolicy': none,
   'Workspace.members': none,
   'Workspace.viewerRole': nullForKeys,
   'Workspace.viewerScopes': none,
@@ -286,6 +287,9 @@ const ARGUMENTS: Record<string, Builder> = {
   'Mutation.revokeApiKey': async () => ({ args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId() } }),
   'Mutation.setApiKeyAllowedIps': async () => ({
     args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId(), allowedIps: ['10.0.0.0/8'] },
+  }),
+  'Mutation.setApiKeyPolicy': () => ({
+    args: { workspaceId: cast.teamId, input: { maxLifetimeDays: 3650, maxRole: null, requireAllowlist: false } },
   }),
   'Mutation.rollApiKey': async () => ({
     args: {

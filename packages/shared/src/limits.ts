@@ -14,4 +14,6 @@ export const LIMITS = {
   apiKeyRollGraceDefaultMs: 24 * 60 * 60 * 1000,
   /** Addresses and CIDR ranges a key's IP allowlist may hold. */
   apiKeyAllowlistMaxEntries: 50,
+  /** The longest key lifetime a workspace key policy may set (and the shortest: 1 day). */
+  apiKeyPolicyMaxLifetimeDays: 3650,
 } as const;

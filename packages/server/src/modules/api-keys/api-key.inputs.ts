@@ -1,6 +1,6 @@
 import { ApiKeyRole, LIMITS } from '@tally/shared';
 import { ArrayMaxSize, MaxLength } from 'class-validator';
-import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ApiKey } from './api-key.entity';
 
 @InputType('CreateApiKeyInput')
@@ -77,6 +77,30 @@ export class SetApiKeyAllowedIpsArgs {
   @ArrayMaxSize(LIMITS.apiKeyAllowlistMaxEntries + 10)
   @MaxLength(100, { each: true })
   allowedIps?: string[] | null;
+}
+
+@InputType('ApiKeyPolicyInput')
+export class ApiKeyPolicyInput {
+  @Field(() => Int, {
+    nullable: true,
+    description: 'New keys must expire within this many days (1 to 3650); null: no limit.',
+  })
+  maxLifetimeDays?: number | null;
+
+  @Field(() => ApiKeyRole, { nullable: true, description: 'The highest role a key may have; null: any.' })
+  maxRole?: ApiKeyRole | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether every key needs an IP allowlist (default false).' })
+  requireAllowlist?: boolean | null;
+}
+
+@ArgsType()
+export class SetApiKeyPolicyArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ApiKeyPolicyInput)
+  input!: ApiKeyPolicyInput;
 }
 
 @ObjectType('CreatedApiKey')

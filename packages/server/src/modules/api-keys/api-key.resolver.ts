@@ -1,6 +1,6 @@
 import { ApiKeyStatus, Scope } from '@tally/shared';
 import DataLoader from 'dataloader';
-import { Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Mutation, Resolver, Root, registerEnumType } from 'type-graphql';
 import { RequiresScopes } from '../../auth/declarations';
 import type { AuthContext } from '../../auth/context';
 import type { AccountsContext } from '../accounts/account-context';
@@ -14,8 +14,32 @@ import {
   RevokeApiKeyArgs,
   RollApiKeyArgs,
   SetApiKeyAllowedIpsArgs,
+  SetApiKeyPolicyArgs,
 } from './api-key.inputs';
+import { ApiKeyPolicy, ApiKeyPolicyViolation } from './api-key-policy.entity';
+import { policyViolations } from './api-key-policy';
 import { API_KEYS_LISTED, type ApiKeyService } from './api-key.service';
+
+registerEnumType(ApiKeyPolicyViolation, {
+  name: 'ApiKeyPolicyViolation',
+  description: "Why a key is outside its workspace's key policy.",
+  valuesConfig: {
+    LIFETIME: { description: 'It expires later than the policy allows, or never.' },
+    ROLE: { description: 'Its role is above the highest the policy allows.' },
+    NO_ALLOWLIST: { description: 'The policy requires an IP allowlist and it has none.' },
+  },
+});
+
+/** The key policies of the workspaces a request reads keys of: one query per request. */
+const policyLoaders = new WeakMap<AuthContext, DataLoader<string, ApiKeyPolicy>>();
+function policyOf(ctx: AuthContext, service: ApiKeyService, workspaceId: string): Promise<ApiKeyPolicy> {
+  let loader = policyLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader((ids: readonly string[]) => service.policies(ids));
+    policyLoaders.set(ctx, loader);
+  }
+  return loader.load(workspaceId);
+}
 
 /**
  * Keys of one workspace by id, read together: one loader per request and workspace, so a page of
@@ -101,6 +125,26 @@ export class ApiKeyResolver {
     return key.replacedById ? this.keys.load(ctx, key.workspaceId, key.replacedById) : null;
   }
 
+  @Mutation(() => ApiKeyPolicy, {
+    description:
+      "Sets the workspace's key policy as a whole: new and rolled keys must respect it; existing keys are flagged (ApiKey.policyViolations).",
+  })
+  @RequiresScopes(Scope.WORKSPACE_MANAGE)
+  setApiKeyPolicy(
+    @Args(() => SetApiKeyPolicyArgs) args: SetApiKeyPolicyArgs,
+    @Ctx() ctx: AccountsContext,
+  ): Promise<ApiKeyPolicy> {
+    return this.apiKeys.setPolicy(args.workspaceId, ctx.principal, args.input);
+  }
+
+  @FieldResolver(() => [ApiKeyPolicyViolation], {
+    description:
+      "What of the workspace's key policy this key breaks (empty: none); it keeps working until it is rolled or revoked.",
+  })
+  async policyViolations(@Root() key: ApiKey, @Ctx() ctx: AuthContext): Promise<ApiKeyPolicyViolation[]> {
+    return policyViolations(await policyOf(ctx, this.apiKeys, key.workspaceId), key);
+  }
+
   @FieldResolver(() => ApiKeyStatus)
   status(@Root() key: ApiKey): ApiKeyStatus {
     return this.apiKeys.statusOf(key);
@@ -121,6 +165,14 @@ export class WorkspaceApiKeysResolver {
   @RequiresScopes(Scope.KEYS_READ)
   apiKeys(@Root() workspace: Workspace): Promise<ApiKey[]> {
     return this.service.list(workspace.id);
+  }
+
+  @FieldResolver(() => ApiKeyPolicy, {
+    description: "The workspace's key policy: what a new key must respect (shown before one is made).",
+  })
+  @RequiresScopes(Scope.KEYS_READ)
+  apiKeyPolicy(@Root() workspace: Workspace, @Ctx() ctx: AuthContext): Promise<ApiKeyPolicy> {
+    return policyOf(ctx, this.service, workspace.id);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
-import { type DataSource, In, IsNull } from 'typeorm';
+import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import { type Clock, systemClock } from '../../platform/clock';
 import { badInput, conflict, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../auth/principal';
@@ -7,6 +7,8 @@ import { AuditAction, type AuditService } from '../audit/audit.service';
 import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
 import { normalizeAllowlist } from './ip-allowlist';
+import { ApiKeyPolicy } from './api-key-policy.entity';
+import { assertWithinPolicy, noPolicy } from './api-key-policy';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 
@@ -91,6 +93,12 @@ export class ApiKeyService {
         lock: { mode: 'for_no_key_update' },
       });
       if (!workspace) throw notFound('Workspace');
+      assertWithinPolicy(await this.policyIn(manager, workspaceId), {
+        role: data.role,
+        createdAt: new Date(this.clock()),
+        expiresAt,
+        allowedIps,
+      });
       const held = await manager.count(ApiKey, { where: { workspaceId, revokedAt: IsNull() } });
       if (held >= LIMITS.apiKeysPerWorkspace) {
         throw badInput(
@@ -178,7 +186,24 @@ export class ApiKeyService {
           { limit: LIMITS.apiKeysPerWorkspace },
         );
       }
-      const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+      const policy = await this.policyIn(manager, workspaceId);
+      // The old key's lifetime, brought within the policy's (a roll is how keys come into it).
+      const maxLifetime = policy.maxLifetimeDays === null ? null : policy.maxLifetimeDays * 24 * 60 * 60 * 1000;
+      const ownLifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+      const lifetime =
+        maxLifetime === null ? ownLifetime : ownLifetime === null ? maxLifetime : Math.min(ownLifetime, maxLifetime);
+      try {
+        assertWithinPolicy(policy, {
+          role: old.role,
+          createdAt: new Date(now),
+          expiresAt: lifetime === null ? null : new Date(now + lifetime),
+          allowedIps: old.allowedIps,
+        });
+      } catch (error: unknown) {
+        throw conflict(
+          `${error instanceof Error ? error.message : String(error)} This key is outside the policy: create a new key within it instead of rolling this one.`,
+        );
+      }
       const replacement = await manager.save(
         manager.create(ApiKey, {
           workspaceId,
@@ -242,6 +267,12 @@ export class ApiKeyService {
       });
       if (!key) throw notFound('API key');
       if (key.revokedAt) throw conflict('This key is revoked: its allowlist can no longer change.');
+      if (!allowedIps && (await this.policyIn(manager, workspaceId)).requireAllowlist) {
+        throw badInput("This workspace's keys need an IP allowlist.", {
+          field: 'allowedIps',
+          policy: 'requireAllowlist',
+        });
+      }
       if (JSON.stringify(key.allowedIps) === JSON.stringify(allowedIps)) return false;
       await manager.update(ApiKey, { workspaceId, id: apiKeyId }, { allowedIps });
       await this.audit.record(manager, {
@@ -291,6 +322,79 @@ export class ApiKeyService {
     });
     if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
     return this.reload(workspaceId, apiKeyId);
+  }
+
+  /** The workspace's key policy (every rule off when it has none). */
+  async policy(workspaceId: string): Promise<ApiKeyPolicy> {
+    return this.policyIn(this.db.manager, workspaceId);
+  }
+
+  /** Key policies of several workspaces at once, in the order asked. */
+  async policies(workspaceIds: readonly string[]): Promise<ApiKeyPolicy[]> {
+    const rows = await this.db.getRepository(ApiKeyPolicy).find({ where: { workspaceId: In([...workspaceIds]) } });
+    const byId = new Map(rows.map((row) => [row.workspaceId, row]));
+    return workspaceIds.map((id) => byId.get(id) ?? noPolicy(id));
+  }
+
+  /**
+   * Sets the workspace's key policy as a whole. Keys that exist stay as they are (flagged by
+   * `ApiKey.policyViolations`); new and rolled keys must respect it. Audited with both versions;
+   * the same policy again records nothing.
+   */
+  async setPolicy(
+    workspaceId: string,
+    actor: Principal | null,
+    input: { maxLifetimeDays?: number | null; maxRole?: ApiKeyRole | null; requireAllowlist?: boolean | null },
+  ): Promise<ApiKeyPolicy> {
+    const maxLifetimeDays = input.maxLifetimeDays ?? null;
+    if (
+      maxLifetimeDays !== null &&
+      (!Number.isInteger(maxLifetimeDays) ||
+        maxLifetimeDays < 1 ||
+        maxLifetimeDays > LIMITS.apiKeyPolicyMaxLifetimeDays)
+    ) {
+      throw badInput(`A maximum key lifetime is 1 to ${LIMITS.apiKeyPolicyMaxLifetimeDays} days.`, {
+        field: 'maxLifetimeDays',
+      });
+    }
+    const next: ApiKeyPolicy = {
+      workspaceId,
+      maxLifetimeDays,
+      maxRole: input.maxRole ?? null,
+      requireAllowlist: input.requireAllowlist ?? false,
+    };
+    return this.db.transaction(async (manager) => {
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const before = await this.policyIn(manager, workspaceId);
+      const same =
+        before.maxLifetimeDays === next.maxLifetimeDays &&
+        before.maxRole === next.maxRole &&
+        before.requireAllowlist === next.requireAllowlist;
+      if (same) return before;
+      await manager.upsert(ApiKeyPolicy, next, ['workspaceId']);
+      const rules = (p: ApiKeyPolicy) => ({
+        maxLifetimeDays: p.maxLifetimeDays,
+        maxRole: p.maxRole,
+        requireAllowlist: p.requireAllowlist,
+      });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_POLICY_CHANGED,
+        actor,
+        targetType: 'workspace',
+        targetId: workspaceId,
+        details: { before: rules(before), after: rules(next) },
+      });
+      return next;
+    });
+  }
+
+  private async policyIn(manager: EntityManager, workspaceId: string): Promise<ApiKeyPolicy> {
+    return (await manager.findOne(ApiKeyPolicy, { where: { workspaceId } })) ?? noPolicy(workspaceId);
   }
 
   /** Keys of one workspace by id, in the order asked; null where the workspace has none. */

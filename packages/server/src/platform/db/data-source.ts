@@ -13,6 +13,7 @@ import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogr
 import { RollupBlocks1763900000011 } from './migrations/1763900000011-rollup-blocks';
 import { ApiKeyRolls1763900000013 } from './migrations/1763900000013-api-key-rolls';
 import { ApiKeyAllowlists1763900000014 } from './migrations/1763900000014-api-key-allowlists';
+import { ApiKeyPolicies1763900000015 } from './migrations/1763900000015-api-key-policies';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   RollupBlocks1763900000011,
   ApiKeyRolls1763900000013,
   ApiKeyAllowlists1763900000014,
+  ApiKeyPolicies1763900000015,
 ];
 
 /**
