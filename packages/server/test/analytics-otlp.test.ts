@@ -282,6 +282,24 @@ describe('exactly once', () => {
     expect((await otlpRecords('duplicate')) - duplicatesBefore).toBe(18);
   });
 
+  it('an export larger than one /v1/events batch is stored in batches, each record once', async () => {
+    const sessionId = `big-${randomUUID()}`;
+    const at = Date.now() - 120_000;
+    const logRecords = Array.from({ length: 1500 }, (_, i) => ({
+      timeUnixNano: `${at + i}000000`,
+      body: { stringValue: 'tick' },
+      attributes: [
+        { key: 'session.id', value: { stringValue: sessionId } },
+        { key: 'i', value: { intValue: String(i) } },
+      ],
+    }));
+    const body = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords }] }] });
+    expect((await post(body)).status).toBe(200);
+    expect((await post(body)).status).toBe(200);
+    expect(await eventsOf(sessionId)).toHaveLength(1500);
+    expect(await storedSession(server, team.teamId, sessionId)).toMatchObject({ eventCount: 1500 });
+  });
+
   it('records without a time are deduplicated too (stored at their arrival)', async () => {
     const sessionId = `untimed-${randomUUID()}`;
     const body = JSON.stringify({
