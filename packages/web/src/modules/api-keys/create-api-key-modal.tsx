@@ -34,6 +34,7 @@ import {
   type CreateApiKeyValues,
 } from './api-key-format';
 import { type ApiKeyExample, KEY_PLACEHOLDER, WORKSPACE_QUERY, apiKeyExample } from './api-key-example';
+import { ClaudeCodeSetup } from './claude-code-setup';
 
 interface CreateApiKeyModalProps {
   workspaceId: string;
@@ -418,6 +419,7 @@ function SecretStep({ created, onCopied, onDone }: SecretStepProps) {
         </Text>
       ) : null}
       {example ? <KeyExample example={example} /> : null}
+      <ClaudeCodeSetup origin={window.location.origin} secret={created.secret} role={created.apiKey.role} />
       <Group justify="flex-end" mt="xs">
         <Button onClick={onDone}>Done</Button>
       </Group>
