@@ -203,7 +203,7 @@ describe("the dashboard's own operations (packages/web/src/modules/**/*.graphql)
     });
   }
 
-  it('cost at most 60 % of the limit at its widest preset (30 days), with the heaviest filter and a saved filter', () => {
+  it('cost at most 60 % of the limit over 30 days, with the heaviest filter and a saved filter', () => {
     const priced = costs(rangeOf(30));
     if (process.env.TALLY_PRINT_COSTS) console.log(priced);
     expect(priced.filter(({ cost }) => cost > MAX_COMPLEXITY * 0.6)).toEqual([]);

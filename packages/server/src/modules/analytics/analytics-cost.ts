@@ -15,8 +15,9 @@ import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
  * A scanning field asked to `compare` (the previous period) scans twice, and is priced so.
  *
  * With the limit of 5,000, about two year-long scans with a property filter fit in one request;
- * the dashboard's own operations cost at most a few hundred at its widest preset (30 days), and
- * every one of them still runs at 366 days with the costliest filter (test/analytics-limits.test.ts).
+ * the dashboard's own operations cost at most a few hundred over 30 days (its Overview compares
+ * with the previous period, two scans, and asks for annotations in a request of their own), and
+ * every one of them still runs at 366 days with the costliest filter (analytics-cost.test.ts).
  */
 
 /** A statement, however small its range: a round trip, a plan, a connection held. */
