@@ -271,7 +271,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.annotations': () => ({ args: { range: RANGE } }),
   'Workspace.analytics': () => ({ args: { range: RANGE, filter: { types: ['tool_call'] }, savedFilterId } }),
 
-  'Analytics.overview': () => ({ args: { interval: 'DAY' } }),
+  'Analytics.overview': () => ({ args: { interval: 'DAY', compare: 'PREVIOUS_PERIOD' } }),
   'Analytics.sessions': () => ({ args: { first: 5, after: null } }),
   'Analytics.session': () => ({ args: { id: SESSION_ID } }),
   'Analytics.toolsUsage': () => ({ args: { limit: 5 } }),
