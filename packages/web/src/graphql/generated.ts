@@ -19,6 +19,8 @@ export type ApiKeyStatus =
   | 'REVOKED';
 
 export type CreateApiKeyInput = {
+  /** Addresses and CIDR ranges (IPv4, IPv6; at most 50) the key is accepted from; none: any address. */
+  allowedIps?: Array<string> | null | undefined;
   description?: string | null | undefined;
   expiresAt?: string | null | undefined;
   name: string;
