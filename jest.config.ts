@@ -35,6 +35,7 @@ const common = {
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
     '^@tally/server$': '<rootDir>/../server/src/index.ts',
+    '^@tally/sdk$': '<rootDir>/../sdk/src/index.ts',
     // The server's test harness and factories, for the web app's end-to-end tests.
     '^@tally/server-test/(.*)$': '<rootDir>/../server/test/$1',
   },
@@ -78,6 +79,23 @@ const config: Config = {
           },
         ]
       : []),
+    // The SDK: unit tests beside the code (fake timers, a scripted fetch), integration tests
+    // against a real Tally (the server's harness).
+    {
+      ...common,
+      displayName: 'sdk',
+      rootDir: '<rootDir>/packages/sdk',
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.integration.test.ts'],
+      setupFiles: [reflectMetadata],
+    },
+    // The SDK's browser bundle in Chromium (left out, as the web project is, where there is none).
+    {
+      ...common,
+      displayName: 'sdk-browser',
+      rootDir: '<rootDir>/packages/sdk',
+      testMatch: ['<rootDir>/test/**/*.e2e.test.ts'],
+      setupFiles: [reflectMetadata],
+    },
     {
       ...common,
       displayName: 'web',
