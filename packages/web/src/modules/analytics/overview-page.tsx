@@ -15,6 +15,8 @@ import { AnalyticsFilters } from './analytics-filters';
 import { formatCount, formatDuration } from './analytics-format';
 import { analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { AnalyticsToolbar } from './analytics-toolbar';
+import { BreakdownPanel } from './breakdown-panel';
+import { CsvButton, csvFileName } from './csv-button';
 import { DeleteAnnotationModal } from './delete-annotation-modal';
 import { ExportButton } from './export-button';
 import { FirstEventPanel } from './first-event-panel';
@@ -85,15 +87,25 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
           <StatCard label="Avg session duration" value={formatDuration(overview.avgSessionDurationMs)} />
         </SimpleGrid>
         <Paper withBorder radius="md" p="md">
-          <Title order={2} size="h4" mb="sm">
-            Sessions and events
-          </Title>
+          <Group justify="space-between" mb="sm" gap="sm">
+            <Title order={2} size="h4">
+              Sessions and events
+            </Title>
+            <CsvButton
+              scopes={scopes}
+              label="Download the series as CSV"
+              fileName={csvFileName('overview-series', variables.range)}
+              header={['at', 'sessions', 'events']}
+              rows={() => overview.series.map((point) => [point.at, point.sessions, point.events])}
+            />
+          </Group>
           <OverviewChart
             series={overview.series}
             annotations={overview.annotations}
             hourly={params.interval === Interval.HOUR}
           />
         </Paper>
+        <BreakdownPanel variables={variables} scopes={scopes} fileLabel="overview" />
         <Paper withBorder radius="md" p="md" component="section" aria-labelledby="annotations-heading">
           <Title order={2} size="h4" mb="sm" id="annotations-heading">
             Annotations
