@@ -152,6 +152,19 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     await page.getByRole('heading', { name: 'search', level: 1 }).waitFor();
   }, 120_000);
 
+  it('a viewer (no analytics.export) sees the numbers and the tool’s page, without CSV buttons', async () => {
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    page.setDefaultTimeout(15_000);
+    await logIn(page, team.viewer);
+    await page.goto(`/w/${team.teamId}/tools/search?range=7d`);
+    await page.getByRole('heading', { name: 'search', level: 1 }).waitFor();
+    await page.getByRole('table', { name: 'Top values of session attribute app' }).getByRole('row').nth(1).waitFor();
+    // Everything that would carry a CSV button is there.
+    await page.getByRole('figure', { name: /Calls and sessions of search per day/ }).waitFor();
+    await page.getByRole('region', { name: 'Calls' }).waitFor();
+    expect(await page.getByRole('button', { name: /as CSV$/ }).count()).toBe(0);
+  }, 120_000);
+
   it('at 390 px: Tools & Usage as cards, names whole; a tool’s page without sideways scrolling', async () => {
     const page = await dashboard.newPage({ viewport: PHONE, reduceMotion: true });
     page.setDefaultTimeout(15_000);
