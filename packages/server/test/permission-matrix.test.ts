@@ -274,7 +274,9 @@ const ARGUMENTS: Record<string, Builder> = {
   'Analytics.overview': () => ({ args: { interval: 'DAY', compare: 'PREVIOUS_PERIOD' } }),
   'Analytics.sessions': () => ({ args: { first: 5, after: null } }),
   'Analytics.session': () => ({ args: { id: SESSION_ID } }),
-  'Analytics.toolsUsage': () => ({ args: { limit: 5 } }),
+  'Analytics.toolsUsage': () => ({ args: { limit: 5, compare: 'PREVIOUS_PERIOD' } }),
+  'Analytics.breakdown': () => ({ args: { by: { sessionAttribute: 'app' }, limit: 5 } }),
+  'Analytics.durationSeries': () => ({ args: { interval: 'DAY' } }),
   'Analytics.activity': () => ({ args: { first: 5, after: null } }),
 
   'Mutation.signUp': () => ({ args: { email: uniqueEmail('signup'), password: PASSWORD, name: 'Matrix' } }),

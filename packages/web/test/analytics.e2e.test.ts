@@ -142,17 +142,33 @@ describe('Analytics in Chromium', () => {
     // Tools & Usage: a row per name, with its numbers.
     await page.goto(`/w/${team.teamId}/tools`);
     await page.getByRole('heading', { name: 'Tools & Usage', level: 1 }).waitFor();
+    // Name, type, count, change against the period before (none then: "new"), sessions, error rate, durations.
     expect(await rowCells(page, 'search')).toEqual([
       'search',
       'tool_call',
       '3',
+      expect.stringMatching(/^new/),
       '2',
       '33.3 %',
       '150 ms',
       expect.any(String),
     ]);
-    expect((await rowCells(page, 'fetch')).slice(0, 5)).toEqual(['fetch', 'tool_call', '2', '2', '50 %']);
-    expect((await rowCells(page, 'open')).slice(0, 5)).toEqual(['open', 'pageview', '1', '1', '0 %']);
+    expect((await rowCells(page, 'fetch')).slice(0, 6)).toEqual([
+      'fetch',
+      'tool_call',
+      '2',
+      expect.stringMatching(/^new/),
+      '2',
+      '50 %',
+    ]);
+    expect((await rowCells(page, 'open')).slice(0, 6)).toEqual([
+      'open',
+      'pageview',
+      '1',
+      expect.stringMatching(/^new/),
+      '1',
+      '0 %',
+    ]);
     // Sorted by name on request.
     await page.getByRole('button', { name: 'Name' }).click();
     await page.getByRole('columnheader', { name: 'Name' }).and(page.locator('[aria-sort="ascending"]')).waitFor();

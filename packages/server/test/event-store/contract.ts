@@ -6,6 +6,8 @@ import { SyntheticEvents } from '../../bench/dataset';
 import { HISTOGRAM_BUCKETS, bucketBounds } from '../../src/modules/events/duration-histogram';
 import type {
   AnalyticsQuery,
+  BreakdownData,
+  BreakdownKey,
   EventBatch,
   EventData,
   EventInput,
@@ -374,6 +376,105 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       expect(batches.length).toBeGreaterThan(1);
       expect(batches.every((b) => b.length <= 250)).toBe(true);
       expect(batches.flat()).toEqual(await all(reference.scanEvents(query)));
+    });
+  });
+
+  describe('breakdown', () => {
+    async function sameBreakdown(query: AnalyticsQuery, by: BreakdownKey, limit = 100): Promise<BreakdownData[]> {
+      const [got, want] = await Promise.all([store.breakdown(query, by, limit), reference.breakdown(query, by, limit)]);
+      expect(got).toEqual(want);
+      return got;
+    }
+
+    it('by an event property: strings, numbers, booleans, nested JSON, null and missing as not set', async () => {
+      const keys = ['model', 'client', 'plan', 'referrer', 'tokens', 'weight', 'a.b', 'nested', 'big', 'missing'];
+      for (const query of ranges()) {
+        for (const key of keys) await sameBreakdown(query, { kind: 'property', key });
+      }
+      const models = await sameBreakdown(q(start, end), { kind: 'property', key: 'model' });
+      expect(models.length).toBeGreaterThan(2);
+      expect(models.some((row) => row.value === null)).toBe(true);
+      const odd = q(start, end, [{ names: ['odd'] }]);
+      expect(await sameBreakdown(odd, { kind: 'property', key: 'weight' })).toContainEqual(
+        expect.objectContaining({ value: '0.0000001', count: 1 }),
+      );
+      expect(await sameBreakdown(odd, { kind: 'property', key: 'a.b' })).toContainEqual(
+        expect.objectContaining({ value: 'true', count: 1 }),
+      );
+      // Cut where counts tie: the same values on every engine.
+      for (const limit of [1, 2, 5]) {
+        expect((await sameBreakdown(q(start, end), { kind: 'property', key: 'tokens' }, limit)).length).toBe(limit);
+      }
+    });
+
+    it('by a session attribute, as each session has it now (merged in order); filtered ranges too', async () => {
+      for (const query of ranges().slice(0, 2)) {
+        for (const key of ['os', 'appVersion', 'client', 'missing']) {
+          await sameBreakdown(query, { kind: 'sessionAttribute', key });
+        }
+      }
+      const byOs = await sameBreakdown(q(start, end), { kind: 'sessionAttribute', key: 'os' });
+      expect(byOs.length).toBeGreaterThan(1);
+      for (const [_kind, filters] of [
+        ['names', [{ names: ['read_file', 'run_tests'] }]],
+        ['property', [{ properties: [{ key: 'client', op: PropertyOp.EQ, value: 'cli' }] }]],
+      ] as Array<[string, EventFilter[]]>) {
+        await sameBreakdown(q(start, end, filters), { kind: 'sessionAttribute', key: 'os' });
+        await sameBreakdown(q(start, end, filters), { kind: 'property', key: 'model' }, 3);
+      }
+
+      // Attributes of every JSON type, merged over two batches; another workspace unseen.
+      const typed = await engine.newWorkspace();
+      const at = (i: number) => new Date(end.getTime() - 3 * HOUR_MS + i * 60_000);
+      const event = (i: number, sessionId: string, status: 'ok' | 'error' | null = null): EventInput => ({
+        ...plainEvent(at(i), sessionId),
+        status,
+      });
+      await write(typed, {
+        events: [event(1, 's1'), event(2, 's1', 'error'), event(3, 's2'), event(4, 's3'), event(5, 's4')],
+        sessions: [
+          { id: 's1', userId: null, attributes: { plan: 'pro', seats: 3, beta: true, meta: { b: 1, a: [2] } } },
+          { id: 's2', userId: null, attributes: { plan: 'free', seats: 3.5, beta: false, gone: 'x' } },
+          { id: 's3', userId: null, attributes: { plan: null, seats: 1e-7 } },
+        ],
+      });
+      await write(typed, {
+        events: [event(6, 's2', 'error'), event(7, 's3')],
+        sessions: [{ id: 's2', userId: null, attributes: { plan: 'pro', gone: null } }],
+      });
+      const tq = { workspaceId: typed, from: start, to: end, filters: [] };
+      for (const key of ['plan', 'seats', 'beta', 'meta', 'gone', 'missing']) {
+        await sameBreakdown(tq, { kind: 'sessionAttribute', key });
+      }
+      expect(await sameBreakdown(tq, { kind: 'sessionAttribute', key: 'plan' })).toEqual([
+        { value: 'pro', count: 4, sessions: 2, errors: 2 },
+        { value: null, count: 3, sessions: 2, errors: 0 },
+      ]);
+      expect(await sameBreakdown(tq, { kind: 'sessionAttribute', key: 'meta' })).toEqual([
+        { value: null, count: 5, sessions: 3, errors: 1 },
+        { value: '{"a": [2], "b": 1}', count: 2, sessions: 1, errors: 1 },
+      ]);
+      expect(
+        await store.breakdown({ ...tq, workspaceId: other }, { kind: 'sessionAttribute', key: 'seats' }, 10),
+      ).toEqual([expect.objectContaining({ value: null })]);
+    });
+  });
+
+  describe('duration series', () => {
+    it('per bucket: events, errors and p95 of their durations, on every range, filtered or not', async () => {
+      for (const query of ranges()) {
+        for (const interval of [Interval.HOUR, Interval.DAY]) {
+          expect(await store.durationSeries(query, interval)).toEqual(await reference.durationSeries(query, interval));
+        }
+      }
+      const one = q(start, end, [{ names: ['read_file'] }]);
+      const got = await store.durationSeries(one, Interval.DAY);
+      expect(got).toEqual(await reference.durationSeries(one, Interval.DAY));
+      expect(got.length).toBeGreaterThanOrEqual(31);
+      expect(got.filter((point) => point.p95DurationMs !== null).length).toBeGreaterThan(10);
+      expect(got.reduce((sum, point) => sum + point.count, 0)).toBe(
+        (await reference.overview(one, Interval.DAY)).events,
+      );
     });
   });
 

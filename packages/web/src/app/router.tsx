@@ -40,6 +40,7 @@ function preloading(start: (params: Record<string, string | undefined>, url: URL
  * /invite/:token                  an invitation link: for visitors and signed-in users alike
  * /                               → the last workspace used, else the personal one
  * /w/:workspaceId/<section>       the dashboard (sections: see paths.ts)
+ * /w/:workspaceId/tools/:name     one tool's (event name's) page
  * /w/:teamId/teams/<tab>          a team's view (tabs: see paths.ts)
  */
 export function createAppRouter(preloads?: RoutePreloads) {
@@ -99,6 +100,10 @@ export function createAppRouter(preloads?: RoutePreloads) {
                 {
                   path: 'tools',
                   lazy: () => page(import('../modules/analytics/tools-usage-page'), 'ToolsUsagePage'),
+                },
+                {
+                  path: 'tools/:name',
+                  lazy: () => page(import('../modules/analytics/tool-page'), 'ToolPage'),
                 },
                 {
                   path: 'activity',

@@ -115,6 +115,24 @@ describe('pricing of one scan', () => {
     expect(overview('(compare: $compare)')).toBe(plain + scan);
     expect(overview('(compare: null)')).toBe(plain);
   });
+
+  it('breakdown and durationSeries are scans; a field with compare scans the previous period too', () => {
+    const variables = { w: randomUUID(), range: YEAR, filter: CONTAINS };
+    const scan = scanCost({ range: YEAR, filter: CONTAINS });
+    const of = (fields: string) =>
+      price(
+        { variables },
+        parse(`query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput) {
+          workspace(id: $w) { analytics(range: $range, filter: $filter) { ${fields} } } }`),
+      );
+    const plain = of('toolsUsage(limit: 1) { name }');
+    expect(of('toolsUsage(limit: 1, compare: PREVIOUS_PERIOD) { name }') - plain).toBe(scan);
+    expect(of('breakdown(by: { property: "plan" }, limit: 1) { value }')).toBeGreaterThan(scan);
+    expect(of('durationSeries { count }')).toBeGreaterThan(scan);
+    expect(of('breakdown(by: { property: "plan" }, limit: 1) { value } durationSeries { count }')).toBeGreaterThan(
+      2 * scan,
+    );
+  });
 });
 
 describe('the cost limit', () => {

@@ -6,8 +6,8 @@ import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
  * What analytics fields cost in the GraphQL cost limit (graphql/limits.ts), so that what a
  * request makes PostgreSQL do, not only how many fields it names, decides whether it runs.
  *
- * Each field of `Analytics` that reads the range (overview, toolsUsage, sessions, activity) costs
- * a scan: STATEMENT_COST plus, per day of the range, what its filter makes PostgreSQL read:
+ * Each field of `Analytics` that reads the range (overview, toolsUsage, sessions, activity,
+ * breakdown, durationSeries) costs a scan (two with `compare`: the previous period too): STATEMENT_COST plus, per day of the range, what its filter makes PostgreSQL read:
  * unfiltered ranges are answered mostly from hourly and daily rollups; names, types and user ids
  * read raw events; property conditions also read every event's JSON, and CONTAINS compares text
  * in it. A saved filter is not known before it runs, so it is priced as the costliest filter.
@@ -36,7 +36,14 @@ export const COST_PER_DAY = {
 } as const;
 
 /** The fields of `Analytics` whose statements read the whole range. */
-const SCAN_FIELDS: ReadonlySet<string> = new Set(['overview', 'toolsUsage', 'sessions', 'activity']);
+const SCAN_FIELDS: ReadonlySet<string> = new Set([
+  'overview',
+  'toolsUsage',
+  'sessions',
+  'activity',
+  'breakdown',
+  'durationSeries',
+]);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

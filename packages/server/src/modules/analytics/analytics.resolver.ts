@@ -10,10 +10,13 @@ import { Workspace } from '../workspaces/workspace.entity';
 import { STATEMENT_COST, analyticsComplexity, statementComplexity } from './analytics-cost';
 import { DateRangeInput } from '../../platform/date-range';
 import { EventFilterInput } from '../saved-filters/event-filter.inputs';
-import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
+import { ANALYTICS_PAGE, type AnalyticsService, BREAKDOWN_LIMIT, USAGE_LIMIT } from './analytics.service';
 import {
   Analytics,
+  BreakdownBy,
+  BreakdownRow,
   CompareTo,
+  DurationPoint,
   EventConnection,
   type EventNode,
   Overview,
@@ -102,9 +105,40 @@ export class AnalyticsResolver {
   toolsUsage(
     @Root() analytics: Analytics,
     @Arg('limit', () => Int, { nullable: true }) limit: number | null | undefined,
+    @Arg('compare', () => CompareTo, {
+      nullable: true,
+      description: "PREVIOUS_PERIOD: each row also carries its name's figures in the period just before.",
+    })
+    compare: CompareTo | null | undefined,
     @Ctx() ctx: AnalyticsContext,
   ): Promise<UsageRow[]> {
-    return this.service.toolsUsage(analytics, limit, ctx.analyticsReads);
+    return this.service.toolsUsage(analytics, limit, ctx.analyticsReads, compare);
+  }
+
+  @FieldResolver(() => [BreakdownRow], {
+    description:
+      'The top values of an event property or a session attribute over the range and filters: events, sessions and error rate per value (null: not set), most events first; `limit` defaults to 10 and is capped at 100.',
+    complexity: listCost('limit', BREAKDOWN_LIMIT),
+  })
+  breakdown(
+    @Root() analytics: Analytics,
+    @Arg('by', () => BreakdownBy) by: BreakdownBy,
+    @Arg('limit', () => Int, { nullable: true }) limit: number | null | undefined,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<BreakdownRow[]> {
+    return this.service.breakdown(analytics, by, limit, ctx.analyticsReads);
+  }
+
+  @FieldResolver(() => [DurationPoint], {
+    description:
+      'Per HOUR or DAY (UTC) of the range, every bucket: the matching events, their error rate and p95 duration (with a names filter: one tool over time).',
+  })
+  durationSeries(
+    @Root() analytics: Analytics,
+    @Arg('interval', () => Interval, { nullable: true }) interval: Interval | null | undefined,
+    @Ctx() ctx: AnalyticsContext,
+  ): Promise<DurationPoint[]> {
+    return this.service.durationSeries(analytics, interval, ctx.analyticsReads);
   }
 
   @FieldResolver(() => EventConnection, {

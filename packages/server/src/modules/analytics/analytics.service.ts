@@ -1,25 +1,39 @@
 import { type EventFilter, Interval } from '@tally/shared';
-import { notFound } from '../../platform/errors';
+import { badInput, notFound } from '../../platform/errors';
 import { pageSize } from '../../platform/pagination';
 import type { Annotation } from '../annotations/annotation.entity';
 import type {
   AnalyticsQuery,
+  BreakdownKey,
   EventData,
   EventKey,
   EventStore,
   Page,
   SessionData,
   SessionKey,
+  UsageData,
 } from '../events/event-store';
 import { checkRange } from '../events/time-range';
 import { normalizeEventFilter } from '../events/query';
 import type { AnalyticsReads } from './analytics-reads';
-import { Analytics, CompareTo, EventNode, Overview, SessionNode, type UsageRow } from './analytics.types';
+import {
+  Analytics,
+  type BreakdownBy,
+  type BreakdownRow,
+  CompareTo,
+  type DurationPoint,
+  EventNode,
+  Overview,
+  SessionNode,
+  type UsageRow,
+} from './analytics.types';
 
 /** `first` of sessions, activity and a session's events. */
 export const ANALYTICS_PAGE = { default: 20, max: 100 } as const;
 /** `limit` of toolsUsage. */
 export const USAGE_LIMIT = { default: 20, max: 100 } as const;
+/** `limit` of breakdown. */
+export const BREAKDOWN_LIMIT = { default: 10, max: 100 } as const;
 /** Ranges up to this long default to an HOUR series; longer ones to DAY. */
 const HOURLY_UP_TO_MS = 2 * 24 * 60 * 60 * 1000;
 
@@ -75,8 +89,7 @@ export class AnalyticsService {
     compare?: CompareTo | null,
   ): Promise<Overview> {
     const { query } = analytics;
-    const chosen =
-      interval ?? (query.to.getTime() - query.from.getTime() <= HOURLY_UP_TO_MS ? Interval.HOUR : Interval.DAY);
+    const chosen = interval ?? defaultInterval(query);
     const [current, previous] = await Promise.all([
       this.overviewOf(query, chosen, reads),
       compare === CompareTo.PREVIOUS_PERIOD ? this.overviewOf(previousPeriod(query), chosen, reads) : null,
@@ -95,21 +108,81 @@ export class AnalyticsService {
     return this.annotationSource?.listInRange(query.workspaceId, query.from, query.to) ?? Promise.resolve([]);
   }
 
+  /**
+   * The busiest names of the range; with `compare`, each row also carries the same name's figures
+   * in the previous period (the store's toolsUsage over that range, matched by name and type;
+   * null for a name it did not list then).
+   */
   async toolsUsage(
     analytics: Analytics,
     limit: number | null | undefined,
     reads?: AnalyticsReads,
+    compare?: CompareTo | null,
   ): Promise<UsageRow[]> {
+    const size = pageSize(limit, USAGE_LIMIT);
     await reads?.count();
-    const rows = await this.store.toolsUsage(analytics.query, pageSize(limit, USAGE_LIMIT), reads?.gate);
+    const rows = await this.store.toolsUsage(analytics.query, size, reads?.gate);
+    let previousRows: UsageData[] = [];
+    if (compare === CompareTo.PREVIOUS_PERIOD && rows.length > 0) {
+      await reads?.count();
+      // The names shown, in the previous period: a names filter keeps the rollups answering.
+      const names = [...new Set(rows.map((row) => row.name))];
+      const previous = previousPeriod(analytics.query);
+      previousRows = await this.store.toolsUsage(
+        { ...previous, filters: [...previous.filters, { names }] },
+        names.length * 10,
+        reads?.gate,
+      );
+    }
+    const previous = new Map(previousRows.map((row) => [`${row.name}\u0000${row.type}`, row]));
+    return rows.map((row) => {
+      const before = previous.get(`${row.name}\u0000${row.type}`);
+      return {
+        name: row.name,
+        type: row.type,
+        count: row.count,
+        sessions: row.sessions,
+        errorRate: row.count > 0 ? row.errors / row.count : 0,
+        avgDurationMs: row.avgDurationMs,
+        p95DurationMs: row.p95DurationMs,
+        previousCount: before ? before.count : null,
+        previousErrorRate: before ? (before.count > 0 ? before.errors / before.count : 0) : null,
+        previousP95DurationMs: before ? before.p95DurationMs : null,
+      };
+    });
+  }
+
+  /** The top values of one property or session attribute over the range and filters. */
+  async breakdown(
+    analytics: Analytics,
+    by: BreakdownBy,
+    limit: number | null | undefined,
+    reads?: AnalyticsReads,
+  ): Promise<BreakdownRow[]> {
+    const key = breakdownKey(by);
+    const size = pageSize(limit, BREAKDOWN_LIMIT);
+    await reads?.count();
+    const rows = await this.store.breakdown(analytics.query, key, size, reads?.gate);
     return rows.map((row) => ({
-      name: row.name,
-      type: row.type,
+      value: row.value,
       count: row.count,
       sessions: row.sessions,
       errorRate: row.count > 0 ? row.errors / row.count : 0,
-      avgDurationMs: row.avgDurationMs,
-      p95DurationMs: row.p95DurationMs,
+    }));
+  }
+
+  /** Per bucket: the matching events, their error rate and their p95 duration. */
+  async durationSeries(
+    analytics: Analytics,
+    interval: Interval | null | undefined,
+    reads?: AnalyticsReads,
+  ): Promise<DurationPoint[]> {
+    const { query } = analytics;
+    await reads?.count();
+    const points = await this.store.durationSeries(query, interval ?? defaultInterval(query), reads?.gate);
+    return points.map((point) => ({
+      ...point,
+      errorRate: point.count > 0 ? point.errors / point.count : 0,
     }));
   }
 
@@ -166,10 +239,28 @@ export class AnalyticsService {
   }
 }
 
-/** The range of the same length just before `query`'s: [from - (to - from), from), the same filters. */
+function defaultInterval(query: AnalyticsQuery): Interval {
+  return query.to.getTime() - query.from.getTime() <= HOURLY_UP_TO_MS ? Interval.HOUR : Interval.DAY;
+}
+
+/** The period of the same length just before the query's: [from - (to - from), from). */
 export function previousPeriod(query: AnalyticsQuery): AnalyticsQuery {
   const length = query.to.getTime() - query.from.getTime();
-  return { ...query, from: new Date(query.from.getTime() - length), to: query.from };
+  return { ...query, from: new Date(query.from.getTime() - length), to: new Date(query.from.getTime()) };
+}
+
+/** Exactly one of property and sessionAttribute, 1–200 characters, else BAD_USER_INPUT. */
+function breakdownKey(by: BreakdownBy): BreakdownKey {
+  const property = by.property ?? null;
+  const attribute = by.sessionAttribute ?? null;
+  if ((property === null) === (attribute === null)) {
+    throw badInput('Break down by exactly one of `property` and `sessionAttribute`.', { field: 'by' });
+  }
+  const key = property ?? attribute ?? '';
+  if (key.length === 0 || key.length > 200) {
+    throw badInput('A breakdown key is 1 to 200 characters.', { field: 'by' });
+  }
+  return property !== null ? { kind: 'property', key } : { kind: 'sessionAttribute', key };
 }
 
 function sessionNode(workspaceId: string, data: SessionData): SessionNode {

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../../platform/pagination';
 import { JsonValue } from '../../platform/scalars';
 import type { AnalyticsQuery } from '../events/event-store';
@@ -93,6 +93,74 @@ export class UsageRow {
   @Field(() => Float, {
     nullable: true,
     description: 'Read from a log-scale histogram (quarter powers of two): within 19 % of the exact value.',
+  })
+  p95DurationMs!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'With `compare`: the count in the previous period (null without compare, or when the name had no events then).',
+  })
+  previousCount!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'With `compare`: the error rate in the previous period.' })
+  previousErrorRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'With `compare`: the p95 duration in the previous period.' })
+  previousP95DurationMs!: number | null;
+}
+
+/**
+ * Exactly one of the two: the top values of an event property or of a session attribute. The
+ * service checks it (exactly one, 1–200 characters; BAD_USER_INPUT otherwise).
+ */
+@InputType('BreakdownBy')
+export class BreakdownBy {
+  @Field(() => String, { nullable: true, description: "A top-level key of the events' properties." })
+  property?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A top-level key of the events' sessions' attributes (app, version, plan, referrer, …).",
+  })
+  sessionAttribute?: string | null;
+}
+
+@ObjectType('BreakdownRow')
+export class BreakdownRow {
+  @Field(() => String, {
+    nullable: true,
+    description: 'The value as text (numbers, booleans and nested JSON as JSON text); null: not set.',
+  })
+  value!: string | null;
+
+  @Field(() => Int, { description: 'Matching events with this value.' })
+  count!: number;
+
+  @Field(() => Int, { description: 'Distinct sessions of those events.' })
+  sessions!: number;
+
+  @Field(() => Float)
+  errorRate!: number;
+}
+
+@ObjectType('DurationPoint')
+export class DurationPoint {
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => Int, { description: 'Matching events in the bucket.' })
+  count!: number;
+
+  @Field(() => Int)
+  errors!: number;
+
+  @Field(() => Float)
+  errorRate!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'p95 of their durations, from a log-scale histogram (within 19 %); null without durations.',
   })
   p95DurationMs!: number | null;
 }

@@ -37,6 +37,21 @@ export interface EventStore {
   // limiter, analytics-reads.ts), and one that runs too long ends in BAD_USER_INPUT.
   overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData>;
   toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]>;
+  /**
+   * The matching events of the range grouped by one value: an event property's text, or a session
+   * attribute's text of the event's session (as the session is now), each as PostgreSQL's `->>`
+   * gives it (query/matches-event.ts, `propertyText`: strings as they are, numbers, booleans and
+   * nested JSON as jsonb's text); null when the key is missing or JSON null ("not set"). Per value:
+   * events, errors and distinct sessions of those events. Ordered by events descending, then the
+   * value's UTF-8 bytes ascending with null last; the first `limit`.
+   */
+  breakdown(query: AnalyticsQuery, by: BreakdownKey, limit: number, gate?: ReadGate): Promise<BreakdownData[]>;
+  /**
+   * Per HOUR or DAY (UTC) bucket of the range (every bucket, empty ones too): the matching
+   * events, their errors and the p95 of their durations, read from the log-scale histogram
+   * (duration-histogram.ts; null without durations).
+   */
+  durationSeries(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<DurationPointData[]>;
   /** Sessions started in the range (with a matching event in it, when filtered), newest first. */
   sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>>;
   session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null>;
@@ -183,6 +198,24 @@ export interface UsageData {
   sessions: number;
   errors: number;
   avgDurationMs: number | null;
+  p95DurationMs: number | null;
+}
+
+/** What a breakdown groups by: one event property or one session attribute (a top-level key). */
+export type BreakdownKey = { kind: 'property'; key: string } | { kind: 'sessionAttribute'; key: string };
+
+export interface BreakdownData {
+  /** The value's text; null: not set. */
+  value: string | null;
+  count: number;
+  sessions: number;
+  errors: number;
+}
+
+export interface DurationPointData {
+  at: Date;
+  count: number;
+  errors: number;
   p95DurationMs: number | null;
 }
 

@@ -1,5 +1,6 @@
 import { Group, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { Breakable } from './breakable';
 
 interface PageHeaderProps {
   title: string;
@@ -20,15 +21,17 @@ export function PageHeader({ title, description, actions, documentTitle, order =
     // On a phone the buttons go under the title rather than squeezing it.
     <Group justify="space-between" align="flex-start" mb={order === 1 ? 'xl' : 'lg'} gap="md">
       {order === 1 ? <title>{`${documentTitle ?? title} · Tally`}</title> : null}
-      <Stack gap={4}>
+      <Stack gap={4} miw={0}>
         <Title
+          // A long name (a tool's page) wraps rather than pushing the page sideways.
+          style={{ overflowWrap: 'break-word' }}
           order={order}
           size={order === 1 ? 'h2' : 'h3'}
           // The page's heading takes focus after a navigation (workspace layout).
           tabIndex={order === 1 ? -1 : undefined}
           data-page-heading={order === 1 ? true : undefined}
         >
-          {title}
+          <Breakable text={title} />
         </Title>
         {description ? (
           <Text c="dimmed" size="sm">

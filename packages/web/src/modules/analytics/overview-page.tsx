@@ -15,6 +15,8 @@ import { AnalyticsFilters } from './analytics-filters';
 import { type Change, formatChange, formatCount, formatDuration, formatPeriod } from './analytics-format';
 import { analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { AnalyticsToolbar } from './analytics-toolbar';
+import { BreakdownPanel } from './breakdown-panel';
+import { CsvButton, csvFileName } from './csv-button';
 import { DeleteAnnotationModal } from './delete-annotation-modal';
 import { ExportButton } from './export-button';
 import { FirstEventPanel } from './first-event-panel';
@@ -162,13 +164,22 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
             <Title order={2} size="h4">
               Sessions and events
             </Title>
-            <Switch
-              label="Show the previous period"
-              checked={params.showPrevious}
-              onChange={(event) => {
-                params.setShowPrevious(event.currentTarget.checked);
-              }}
-            />
+            <Group gap="sm">
+              <Switch
+                label="Show the previous period"
+                checked={params.showPrevious}
+                onChange={(event) => {
+                  params.setShowPrevious(event.currentTarget.checked);
+                }}
+              />
+              <CsvButton
+                scopes={scopes}
+                label="Download the series as CSV"
+                fileName={csvFileName('overview-series', variables.range)}
+                header={['at', 'sessions', 'events']}
+                rows={() => overview.series.map((point) => [point.at, point.sessions, point.events])}
+              />
+            </Group>
           </Group>
           <OverviewChart
             series={overview.series}
@@ -179,6 +190,7 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
             range={params.range}
           />
         </Paper>
+        <BreakdownPanel variables={variables} scopes={scopes} fileLabel="overview" />
         <Paper withBorder radius="md" p="md" component="section" aria-labelledby="annotations-heading">
           <Title order={2} size="h4" mb="sm" id="annotations-heading">
             Annotations

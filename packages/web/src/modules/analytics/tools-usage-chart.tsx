@@ -18,8 +18,12 @@ export function usageLabel(row: Pick<UsageRow, 'count' | 'errorRate'>): string {
   return row.errorRate > 0 ? `${formatCount(row.count)} · ${formatRate(row.errorRate)} errors` : formatCount(row.count);
 }
 
-/** The most used names by count, each bar labelled with its count and error rate (the table below has every number). */
-export function ToolsUsageChart({ rows }: { rows: readonly UsageRow[] }) {
+/**
+ * The most used names by count, each bar labelled with its count and error rate (the table below
+ * has every number); a click on a bar opens that name's page (`onSelect`; the table's names are
+ * the keyboard's way there).
+ */
+export function ToolsUsageChart({ rows, onSelect }: { rows: readonly UsageRow[]; onSelect?: (name: string) => void }) {
   const [ref, width] = useContainerWidth<HTMLDivElement>();
   const narrow = width !== null && width < 520;
   const top = [...rows].sort((a, b) => b.count - a.count).slice(0, 15);
@@ -52,6 +56,13 @@ export function ToolsUsageChart({ rows }: { rows: readonly UsageRow[] }) {
             const bar = payload?.[0]?.payload as Bar | undefined;
             return active && bar ? <UsageTooltip row={bar.row} /> : null;
           },
+        }}
+        barProps={{
+          onClick: (_bar, index) => {
+            const row = top[index];
+            if (row && onSelect) onSelect(row.name);
+          },
+          style: onSelect ? { cursor: 'pointer' } : undefined,
         }}
       />
     </Box>

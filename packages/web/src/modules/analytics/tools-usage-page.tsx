@@ -1,6 +1,8 @@
 import { useQuery } from '@apollo/client/react';
 import { Paper, Stack, Text, Title } from '@mantine/core';
 import { Scope, can } from '@tally/shared';
+import { useCallback } from 'react';
+import { useNavigate } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
@@ -9,8 +11,10 @@ import { AnalyticsToolsUsageDocument } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
 import { analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { CsvButton, csvFileName } from './csv-button';
+import { toolPath } from './tool-path';
 import { ToolsUsageChart } from './tools-usage-chart';
-import { ToolsUsageTable } from './tools-usage-table';
+import { ToolsUsageTable, USAGE_CSV_HEADER, usageCsvRows } from './tools-usage-table';
 
 export function ToolsUsagePage() {
   const workspace = useCurrentWorkspace();
@@ -26,6 +30,11 @@ function ToolsUsage({ workspace }: { workspace: WorkspaceSummary }) {
     skip: !mayView,
   });
   const rows = data?.workspace?.analytics.toolsUsage;
+  const navigate = useNavigate();
+  const toolHref = useCallback(
+    (name: string) => toolPath(workspace.id, name, params.search),
+    [workspace.id, params.search],
+  );
 
   let content;
   if (!rows && error) {
@@ -51,13 +60,30 @@ function ToolsUsage({ workspace }: { workspace: WorkspaceSummary }) {
           <Title order={2} size="h4" mb="sm">
             Most used
           </Title>
-          <ToolsUsageChart rows={rows} />
+          <ToolsUsageChart
+            rows={rows}
+            onSelect={(name) => {
+              void navigate(toolHref(name));
+            }}
+          />
         </Paper>
         <Paper withBorder radius="md" p="md">
           <Title order={2} size="h4" mb="sm">
             All event names
           </Title>
-          <ToolsUsageTable rows={rows} />
+          <ToolsUsageTable
+            rows={rows}
+            toolHref={toolHref}
+            actions={
+              <CsvButton
+                scopes={workspace.viewerScopes}
+                label="Download Tools & Usage as CSV"
+                fileName={csvFileName('tools-usage', params.range)}
+                header={USAGE_CSV_HEADER}
+                rows={() => usageCsvRows(rows)}
+              />
+            }
+          />
         </Paper>
       </Stack>
     );

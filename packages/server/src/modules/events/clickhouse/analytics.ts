@@ -22,7 +22,7 @@ function series(query: AnalyticsQuery, step: number) {
 }
 
 /** The range and the filters as a condition on `events`. */
-function matchingEvents(query: AnalyticsQuery, p: ChParams): string {
+export function matchingEvents(query: AnalyticsQuery, p: ChParams): string {
   return `workspace_id = ${p.add(query.workspaceId, 'UUID')} AND ts >= ${p.time(query.from)} AND ts < ${p.time(query.to)}
           AND ${eventCondition(query.filters, p)}`;
 }

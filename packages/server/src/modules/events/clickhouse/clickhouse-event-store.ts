@@ -6,6 +6,9 @@ import type { DataSource } from 'typeorm';
 import { purgeWorkspaceRows } from '../../../platform/jobs/batched-delete';
 import type {
   AnalyticsQuery,
+  BreakdownData,
+  BreakdownKey,
+  DurationPointData,
   EventBatch,
   EventData,
   EventKey,
@@ -25,6 +28,7 @@ import type {
 } from '../event-store';
 import { scheduleIdLedgerExpiry } from '../id-ledger';
 import { overview, toolsUsage } from './analytics';
+import { breakdown, durationSeries } from './breakdown';
 import type { ClickHouse } from './connection';
 import { exportPages } from './export-pages';
 import type { GroupCommit } from '../group-commit';
@@ -77,6 +81,14 @@ export class ClickHouseEventStore implements EventStore {
 
   toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]> {
     return toolsUsage(this.reads, this.tables, query, limit, gate);
+  }
+
+  breakdown(query: AnalyticsQuery, by: BreakdownKey, limit: number, gate?: ReadGate): Promise<BreakdownData[]> {
+    return breakdown(this.reads, this.tables, query, by, limit, gate);
+  }
+
+  durationSeries(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<DurationPointData[]> {
+    return durationSeries(this.reads, this.tables, query, interval, gate);
   }
 
   sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>> {

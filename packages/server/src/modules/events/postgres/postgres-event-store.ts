@@ -6,6 +6,9 @@ import type { DataSource } from 'typeorm';
 import { purgeWorkspaceRows } from '../../../platform/jobs/batched-delete';
 import type {
   AnalyticsQuery,
+  BreakdownData,
+  BreakdownKey,
+  DurationPointData,
   EventBatch,
   EventData,
   EventKey,
@@ -34,6 +37,7 @@ import { EventPartitions } from './partitions';
 import { type AnalyticsReadPool, AnalyticsSql } from './read-pool';
 import { EVENT_TABLES } from './tables';
 import { toolsUsage } from './tools-usage';
+import { breakdown, durationSeries } from './breakdown';
 
 export type { AnalyticsReadPool } from './read-pool';
 
@@ -75,6 +79,14 @@ export class PostgresEventStore implements EventStore {
 
   toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]> {
     return toolsUsage(this.sql, query, limit, gate);
+  }
+
+  breakdown(query: AnalyticsQuery, by: BreakdownKey, limit: number, gate?: ReadGate): Promise<BreakdownData[]> {
+    return breakdown(this.sql, query, by, limit, gate);
+  }
+
+  durationSeries(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<DurationPointData[]> {
+    return durationSeries(this.sql, query, interval, gate);
   }
 
   sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>> {

@@ -1,8 +1,12 @@
 import type { Readable } from 'node:stream';
 import { Interval } from '@tally/shared';
 import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from '../duration-histogram';
+import { rankBreakdown } from '../breakdown';
 import type {
   AnalyticsQuery,
+  BreakdownData,
+  BreakdownKey,
+  DurationPointData,
   EventBatch,
   EventData,
   EventKey,
@@ -20,7 +24,7 @@ import type {
   WriteResult,
 } from '../event-store';
 import { serializeEvents } from '../export-format';
-import { isEmptyFilter, matchesEvent } from '../query';
+import { isEmptyFilter, matchesEvent, propertyText } from '../query';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -205,6 +209,54 @@ export class MemoryEventStore implements EventStore {
     }
     rows.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
     return Promise.resolve(rows.slice(0, limit));
+  }
+
+  breakdown(query: AnalyticsQuery, by: BreakdownKey, limit: number): Promise<BreakdownData[]> {
+    const sessions = this.workspaces.get(query.workspaceId)?.sessions;
+    const groups = new Map<string | null, { events: EventData[]; sessions: Set<string> }>();
+    for (const e of this.matching(query)) {
+      const value =
+        by.kind === 'property'
+          ? propertyText(e.properties, by.key)
+          : propertyText(sessions?.get(e.sessionId)?.attributes ?? null, by.key);
+      const group = groups.get(value) ?? { events: [], sessions: new Set<string>() };
+      group.events.push(e);
+      group.sessions.add(e.sessionId);
+      groups.set(value, group);
+    }
+    const rows = [...groups].map(([value, group]) => ({
+      value,
+      count: group.events.length,
+      sessions: group.sessions.size,
+      errors: group.events.filter((e) => e.status === 'error').length,
+    }));
+    return Promise.resolve(rankBreakdown(rows, limit));
+  }
+
+  durationSeries(query: AnalyticsQuery, interval: Interval): Promise<DurationPointData[]> {
+    const step = interval === Interval.HOUR ? HOUR_MS : DAY_MS;
+    const points = new Map<number, { at: Date; count: number; errors: number; histogram: number[] }>();
+    for (let t = Math.floor(query.from.getTime() / step) * step; t < query.to.getTime(); t += step) {
+      points.set(t, { at: new Date(t), count: 0, errors: 0, histogram: new Array<number>(HISTOGRAM_BUCKETS).fill(0) });
+    }
+    for (const e of this.matching(query)) {
+      const point = points.get(Math.floor(e.timestamp.getTime() / step) * step);
+      if (!point) continue;
+      point.count += 1;
+      if (e.status === 'error') point.errors += 1;
+      if (e.durationMs !== null) {
+        const bucket = bucketOf(e.durationMs);
+        point.histogram[bucket] = (point.histogram[bucket] ?? 0) + 1;
+      }
+    }
+    return Promise.resolve(
+      [...points.values()].map((p) => ({
+        at: p.at,
+        count: p.count,
+        errors: p.errors,
+        p95DurationMs: quantileFromHistogram(p.histogram, 0.95),
+      })),
+    );
   }
 
   sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>): Promise<Page<SessionData>> {

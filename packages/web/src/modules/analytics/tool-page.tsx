@@ -1,0 +1,337 @@
+import '@mantine/charts/styles.css';
+import { useQuery } from '@apollo/client/react';
+import { AreaChart, LineChart } from '@mantine/charts';
+import { Anchor, Box, Group, Paper, SimpleGrid, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
+import { IconArrowLeft } from '@tabler/icons-react';
+import { Interval, Scope, can, type EventFilter } from '@tally/shared';
+import type { ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { useCurrentWorkspace } from '../../app/layout/workspace-context';
+import { workspacePath } from '../../app/paths';
+import { formatDateTime } from '../../app/ui/dates';
+import { ErrorState } from '../../app/ui/error-state';
+import { PageHeader } from '../../app/ui/page-header';
+import { PageLoader } from '../../app/ui/page-loader';
+import {
+  AnalyticsToolDocument,
+  AnalyticsToolSeriesDocument,
+  AnalyticsToolSessionsDocument,
+} from '../../graphql/generated';
+import type { WorkspaceSummary } from '../workspaces/workspace-list';
+import { formatBucket, formatCount, formatDuration, formatRate } from './analytics-format';
+import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
+import { type AnalyticsParams, analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { BreakdownPanel } from './breakdown-panel';
+import { CsvButton, csvFileName } from './csv-button';
+import { fileSafe } from './csv';
+import { ChangeText, countChange, durationChange, rateChange } from './usage-change';
+
+/** /w/:workspaceId/tools/:name — one tool's (event name's) numbers over the range and filters. */
+export function ToolPage() {
+  const workspace = useCurrentWorkspace();
+  const { name = '' } = useParams();
+  return <Tool key={`${workspace.id}:${name}`} workspace={workspace} name={name} />;
+}
+
+/** The page's analytics variables with the tool's name as a names filter (with the saved filter, both apply). */
+function toolVariables(workspaceId: string, params: AnalyticsParams, name: string) {
+  const base = analyticsVariables(workspaceId, params);
+  const filter: EventFilter = { ...(base.filter ?? {}), names: [name] };
+  return { ...base, filter };
+}
+
+function StatCard({ label, value, change }: { label: string; value: string; change?: ReactNode }) {
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-label={label}>
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Text fz={24} fw={700} lh={1.2}>
+        {value}
+      </Text>
+      {change ? <Box mt={4}>{change}</Box> : null}
+    </Paper>
+  );
+}
+
+function Tool({ workspace, name }: { workspace: WorkspaceSummary; name: string }) {
+  const params = useAnalyticsParams();
+  const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
+  const variables = toolVariables(workspace.id, params, name);
+  const stats = useQuery(AnalyticsToolDocument, { variables, fetchPolicy: 'cache-and-network', skip: !mayView });
+  const rows = stats.data?.workspace?.analytics.toolsUsage.filter((row) => row.name === name);
+  const hourly = params.interval === Interval.HOUR;
+  const toolsHref = `${workspacePath(workspace.id, 'tools')}${params.search}`;
+
+  let content;
+  if (!rows && stats.error) {
+    content = (
+      <ErrorState title={`${name} couldn't be loaded`} error={stats.error} onRetry={() => void stats.refetch()} />
+    );
+  } else if (!rows) {
+    content = <PageLoader label={`Loading ${name}…`} />;
+  } else if (!rows.length) {
+    content = (
+      <Paper withBorder radius="md" p="xl" maw={640}>
+        <Title order={2} size="h4" mb="xs">
+          No events named {name} in this range
+        </Title>
+        <Text size="sm" c="dimmed">
+          Try a longer range or fewer filters, or go back to{' '}
+          <Anchor component={Link} to={toolsHref}>
+            Tools & Usage
+          </Anchor>
+          .
+        </Text>
+      </Paper>
+    );
+  } else {
+    const count = rows.reduce((sum, row) => sum + row.count, 0);
+    const [row] = rows;
+    content = (
+      <Stack gap="lg">
+        {rows.length > 1 ? (
+          <Text size="sm" c="dimmed">
+            Sent with {rows.length} types ({rows.map((r) => r.type).join(', ')}); the numbers below add them up.
+          </Text>
+        ) : null}
+        {row ? (
+          <SimpleGrid cols={{ base: 2, md: 5 }}>
+            <StatCard
+              label="Calls"
+              value={formatCount(count)}
+              change={rows.length === 1 ? <ChangeText change={countChange(row.count, row.previousCount)} /> : undefined}
+            />
+            <StatCard label="Sessions" value={formatCount(rows.reduce((sum, r) => sum + r.sessions, 0))} />
+            <StatCard
+              label="Error rate"
+              value={formatRate(row.errorRate)}
+              change={<ChangeText change={rateChange(row.errorRate, row.previousErrorRate)} better="down" />}
+            />
+            <StatCard label="Avg duration" value={formatDuration(row.avgDurationMs)} />
+            <StatCard
+              label="p95 duration"
+              value={formatDuration(row.p95DurationMs)}
+              change={
+                <ChangeText change={durationChange(row.p95DurationMs, row.previousP95DurationMs)} better="down" />
+              }
+            />
+          </SimpleGrid>
+        ) : null}
+        <ToolSeries
+          workspace={workspace}
+          name={name}
+          variables={variables}
+          interval={params.interval}
+          hourly={hourly}
+        />
+        <BreakdownPanel variables={variables} scopes={workspace.viewerScopes} fileLabel={`tool-${fileSafe(name)}`} />
+        <ToolSessions workspaceId={workspace.id} name={name} variables={variables} search={params.search} />
+      </Stack>
+    );
+  }
+
+  return (
+    <>
+      <Anchor component={Link} to={toolsHref} size="sm" mb="xs" style={{ display: 'inline-flex', gap: 4 }}>
+        <IconArrowLeft size={16} aria-hidden />
+        Tools & Usage
+      </Anchor>
+      <PageHeader
+        title={name}
+        documentTitle={`${name} · Tools & Usage · ${workspace.name}`}
+        description="This tool's calls, p95 duration and error rate over time, its top property values and its sessions."
+      />
+      <AnalyticsBody
+        workspace={workspace}
+        mayView={mayView}
+        controls={
+          <AnalyticsControls workspace={workspace} scopes={workspace.viewerScopes} params={params} withInterval />
+        }
+      >
+        {content}
+      </AnalyticsBody>
+    </>
+  );
+}
+
+type ToolVariables = ReturnType<typeof toolVariables>;
+
+function ChartFigure({ id, caption, children }: { id: string; caption: string; children: ReactNode }) {
+  return (
+    <Box component="figure" m={0} aria-labelledby={id}>
+      <VisuallyHidden component="figcaption" id={id}>
+        {caption}
+      </VisuallyHidden>
+      {children}
+    </Box>
+  );
+}
+
+/** Calls and sessions, p95 duration and error rate per bucket; the series as CSV. */
+function ToolSeries({
+  workspace,
+  name,
+  variables,
+  interval,
+  hourly,
+}: {
+  workspace: WorkspaceSummary;
+  name: string;
+  variables: ToolVariables;
+  interval: Interval;
+  hourly: boolean;
+}) {
+  const { data, error, refetch } = useQuery(AnalyticsToolSeriesDocument, {
+    variables: { ...variables, interval },
+    fetchPolicy: 'cache-and-network',
+  });
+  const analytics = data?.workspace?.analytics;
+  if (!analytics && error) {
+    return <ErrorState title="The series couldn't be loaded" error={error} onRetry={() => void refetch()} />;
+  }
+  if (!analytics) return <PageLoader label="Loading the series…" />;
+  const unit = hourly ? 'hour' : 'day';
+  const calls = analytics.overview.series.map((point) => ({
+    bucket: formatBucket(point.at, hourly),
+    Calls: point.events,
+    Sessions: point.sessions,
+  }));
+  const timing = analytics.durationSeries.map((point) => ({
+    bucket: formatBucket(point.at, hourly),
+    'p95 (ms)': point.p95DurationMs === null ? null : Math.round(point.p95DurationMs),
+    'Error rate (%)': point.count > 0 ? Math.round(point.errorRate * 1000) / 10 : null,
+  }));
+  const timed = analytics.durationSeries.filter((point) => point.p95DurationMs !== null);
+  const worst = timed.reduce<number | null>((max, point) => Math.max(max ?? 0, point.p95DurationMs ?? 0), null);
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-labelledby="tool-series-heading">
+      <Group justify="space-between" mb="sm" gap="sm">
+        <Title order={2} size="h4" id="tool-series-heading">
+          Over time
+        </Title>
+        <CsvButton
+          scopes={workspace.viewerScopes}
+          label={`Download the series of ${name} as CSV`}
+          fileName={csvFileName(`tool-${fileSafe(name)}-series`, variables.range)}
+          header={['at', 'calls', 'sessions', 'errors', 'errorRate', 'p95DurationMs']}
+          rows={() =>
+            analytics.durationSeries.map((point, i) => [
+              point.at,
+              point.count,
+              analytics.overview.series[i]?.sessions ?? null,
+              point.errors,
+              point.errorRate,
+              point.p95DurationMs ?? null,
+            ])
+          }
+        />
+      </Group>
+      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
+        <ChartFigure
+          id="tool-calls-caption"
+          caption={`Calls and sessions of ${name} per ${unit}: ${String(calls.reduce((s, p) => s + p.Calls, 0))} calls over ${String(calls.length)} ${unit}s.`}
+        >
+          <Text size="sm" fw={600} mb={4} aria-hidden>
+            Calls and sessions
+          </Text>
+          <AreaChart
+            h={220}
+            data={calls}
+            dataKey="bucket"
+            series={[
+              { name: 'Calls', color: 'indigo.6' },
+              { name: 'Sessions', color: 'teal.6' },
+            ]}
+            curveType="monotone"
+            withLegend
+            yAxisProps={{ allowDecimals: false }}
+          />
+        </ChartFigure>
+        <ChartFigure
+          id="tool-timing-caption"
+          caption={`p95 duration and error rate of ${name} per ${unit}: p95 at most ${formatDuration(worst)} over ${String(timed.length)} ${unit}s with durations.`}
+        >
+          <Text size="sm" fw={600} mb={4} aria-hidden>
+            p95 duration and error rate
+          </Text>
+          <LineChart
+            h={220}
+            data={timing}
+            dataKey="bucket"
+            series={[
+              { name: 'p95 (ms)', color: 'grape.7', yAxisId: 'left' },
+              { name: 'Error rate (%)', color: 'red.7', yAxisId: 'right' },
+            ]}
+            withRightYAxis
+            connectNulls={false}
+            withLegend
+          />
+        </ChartFigure>
+      </SimpleGrid>
+    </Paper>
+  );
+}
+
+/** The newest sessions that used the tool, and the whole list (Sessions with the names filter). */
+function ToolSessions({
+  workspaceId,
+  name,
+  variables,
+  search,
+}: {
+  workspaceId: string;
+  name: string;
+  variables: ToolVariables;
+  search: string;
+}) {
+  const { data, error } = useQuery(AnalyticsToolSessionsDocument, { variables, fetchPolicy: 'cache-and-network' });
+  const connection = data?.workspace?.analytics.sessions;
+  const all = new URLSearchParams(search);
+  all.set('names', name);
+  all.delete('saved');
+  const listHref = `${workspacePath(workspaceId, 'sessions')}?${all.toString()}`;
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-labelledby="tool-sessions-heading">
+      <Group justify="space-between" mb="sm" gap="sm">
+        <Title order={2} size="h4" id="tool-sessions-heading">
+          Sessions
+        </Title>
+        <Anchor component={Link} to={listHref} size="sm">
+          All sessions with {name}
+        </Anchor>
+      </Group>
+      {!connection && error ? (
+        <Text size="sm" c="red" role="alert">
+          The sessions couldn't be loaded.
+        </Text>
+      ) : !connection ? (
+        <PageLoader label="Loading sessions…" />
+      ) : !connection.nodes.length ? (
+        <Text size="sm" c="dimmed">
+          No session started in this range with {name}.
+        </Text>
+      ) : (
+        <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} aria-label={`Sessions with ${name}`}>
+          {connection.nodes.map((session) => (
+            <Group component="li" key={session.id} justify="space-between" gap="xs" wrap="wrap">
+              <Anchor
+                component={Link}
+                to={`${workspacePath(workspaceId, 'sessions')}/${encodeURIComponent(session.id)}${search}`}
+                size="sm"
+                style={{ overflowWrap: 'break-word', minWidth: 0 }}
+              >
+                {session.userId ?? 'Anonymous'} · {formatDateTime(session.startedAt)}
+              </Anchor>
+              <Text size="sm" c="dimmed">
+                {formatCount(session.eventCount)} {session.eventCount === 1 ? 'event' : 'events'} ·{' '}
+                {formatCount(session.errorCount)} {session.errorCount === 1 ? 'error' : 'errors'} ·{' '}
+                {formatDuration(session.durationMs)}
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      )}
+    </Paper>
+  );
+}
