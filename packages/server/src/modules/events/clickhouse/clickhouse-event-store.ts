@@ -19,7 +19,7 @@ import type {
   ReadGate,
   ScanOptions,
   SessionData,
-  SessionKey,
+  SessionPageRequest,
   UsageData,
   WriteResult,
 } from '../event-store';
@@ -79,8 +79,12 @@ export class ClickHouseEventStore implements EventStore {
     return toolsUsage(this.reads, this.tables, query, limit, gate);
   }
 
-  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>> {
+  sessions(query: AnalyticsQuery, page: SessionPageRequest, gate?: ReadGate): Promise<Page<SessionData>> {
     return lists.sessions(this.reads, this.tables, query, page, gate);
+  }
+
+  countSessions(query: AnalyticsQuery, gate?: ReadGate): Promise<number> {
+    return lists.countSessions(this.reads, this.tables, query, gate);
   }
 
   session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null> {
