@@ -57,6 +57,12 @@ async function send(body: unknown): Promise<void> {
 beforeAll(async () => {
   team = await createRoleTeam(dashboard.server, 'Lists E2E');
   ({ secret } = await createKey(dashboard.server, team.owner, team.teamId, { name: 'Lists SDK', role: 'EDITOR' }));
+  const invited = await dashboard.server.gql(
+    `mutation ($workspaceId: ID!, $email: String!) { inviteMember(workspaceId: $workspaceId, email: $email, role: VIEWER) { id } }`,
+    { workspaceId: team.teamId, email: 'a.very.long.address.for.the.phone@lists-e2e.example.com' },
+    { token: team.owner.accessToken },
+  );
+  expect(invited.errors).toBeUndefined();
   const first = batch(Date.now());
   newestSent =
     first.events
@@ -215,6 +221,9 @@ describe('on a phone (390 px)', () => {
     expect(await removes.count()).toBe(3);
     for (const remove of await removes.all()) await expectOnScreen(page, remove);
     await expectOnScreen(page, page.getByRole('button', { name: 'Leave Team' }));
+    // The pending invitation too: a card, Resend and Revoke in sight.
+    await page.getByTestId('invitation-card').waitFor();
+    for (const name of [/^Resend /, /^Revoke /]) await expectOnScreen(page, page.getByRole('button', { name }));
     await expectNoSidewaysScroll(page, 'Members');
     await expectAccessible(page, 'Members on a phone');
 
