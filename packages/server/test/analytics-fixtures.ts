@@ -1,5 +1,6 @@
 import type { EventFilter } from '@tally/shared';
-import type { EventData, OverviewData, SessionData } from '../src/modules/events/event-store';
+import type { EventData, OverviewData, SessionData, SessionKey } from '../src/modules/events/event-store';
+import { sessionKeyOf } from '../src/modules/events/session-order';
 import type { TestServer } from './harness';
 
 /**
@@ -188,13 +189,13 @@ export async function storeContents(
     filters: [],
   };
   let sessions = 0;
-  let after = null;
+  let after: SessionKey | null = null;
   for (;;) {
     const page = await store.sessions(query, { first: 500, after });
     sessions += page.nodes.length;
     const last = page.nodes.at(-1);
     if (!page.hasNextPage || !last) break;
-    after = { startedAt: last.startedAt, id: last.id };
+    after = sessionKeyOf(last);
   }
   const overview = await store.overview(query, 'DAY');
   overview.series = overview.series.filter((point) => point.events > 0 || point.sessions > 0);

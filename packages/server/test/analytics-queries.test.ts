@@ -338,8 +338,15 @@ describe('tampered cursors', () => {
   // Every connection that takes `after`, with the id its cursors carry.
   const CONNECTIONS = {
     sessions: `sessions(first: 1, after: $after) { nodes { id } }`,
+    'sessions by events': `sessions(first: 1, after: $after, orderBy: { field: EVENTS, direction: ASC }) { nodes { id } }`,
     activity: `activity(first: 1, after: $after) { nodes { id } }`,
     'session events': `session(id: "A") { events(first: 1, after: $after) { nodes { id } } }`,
+  };
+  /** A session cursor names its order first: each tampered shape after a valid order. */
+  const WRAP: Record<string, (key: unknown) => unknown> = {
+    sessions: (key) => (Array.isArray(key) ? ['STARTED_AT.DESC', ...(key as unknown[])] : key),
+    'sessions by events': (key) =>
+      Array.isArray(key) ? ['EVENTS.ASC', ...(key as unknown[]).map((part, i) => (i === 0 ? '3' : part))] : key,
   };
   const AUDIT_LOG = `query($w: ID!, $after: String) { workspace(id: $w) { auditLog(first: 1, after: $after) { nodes { id } } } }`;
   const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -365,11 +372,28 @@ describe('tampered cursors', () => {
 
   it.each(Object.entries(CONNECTIONS))(
     '%s: every tampered shape is BAD_USER_INPUT naming `after`',
-    async (_name, field) => {
+    async (name, field) => {
       const query = `query($w: ID!, $range: DateRangeInput!, $after: String) {
       workspace(id: $w) { analytics(range: $range) { ${field} } }
     }`;
-      for (const [shape, key] of TAMPERED) {
+      const wrap = WRAP[name] ?? ((key: unknown) => key);
+      // A count order's cursor holds no time: of the shapes, those of its id and of its form.
+      const timeless = (label: string) => !/date|February|hour|year|zone/.test(label);
+      const shapes: Array<[string, unknown]> = TAMPERED.filter(
+        ([label]) => name !== 'sessions by events' || timeless(label),
+      ).map(([shape, key]) => [shape, wrap(key)]);
+      if (name === 'sessions by events') {
+        // The value of a count order is a whole number; the order one of the lists'.
+        shapes.push(
+          ['a fraction', ['EVENTS.ASC', '1.5', 'A']],
+          ['a negative number', ['EVENTS.ASC', '-1', 'A']],
+          ['a number too long to be exact', ['EVENTS.ASC', '1'.repeat(16), 'A']],
+          ['a time for a count', ['EVENTS.ASC', AT, 'A']],
+          ['an unknown order', ['EVENTS.UP', '3', 'A']],
+          ['no order', ['', '3', 'A']],
+        );
+      }
+      for (const [shape, key] of shapes) {
         const res = await server.gql(
           query,
           { w: team.teamId, range: FULL, after: cursor(key) },
@@ -440,6 +464,97 @@ describe('tampered cursors', () => {
     );
     expect(page2.errors).toBeUndefined();
     expect(page2.data?.workspace.auditLog.nodes[0]?.id).not.toBe(page1.data?.workspace.auditLog.nodes[0]?.id);
+  });
+});
+
+describe('sessions in an order, and their total', () => {
+  type Page = {
+    totalCount: number;
+    nodes: Array<{ id: string }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+  const SESSIONS = `query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput, $first: Int, $after: String, $orderBy: SessionOrder) {
+    workspace(id: $w) { analytics(range: $range, filter: $filter) {
+      sessions(first: $first, after: $after, orderBy: $orderBy) { totalCount nodes { id } pageInfo { hasNextPage endCursor } }
+    } }
+  }`;
+  async function page(variables: Record<string, unknown>) {
+    return server.gql<{ workspace: { analytics: { sessions: Page } } }>(
+      SESSIONS,
+      { w: team.teamId, range: FULL, ...variables },
+      { token: team.viewer.accessToken },
+    );
+  }
+  /** Every session, one per page, through the cursors. */
+  async function ids(orderBy: unknown): Promise<string[]> {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 10; i += 1) {
+      const res = await page({ first: 1, after, orderBy });
+      const sessions = res.data?.workspace.analytics.sessions;
+      if (!sessions) throw new Error(JSON.stringify(res.errors));
+      expect(sessions.totalCount).toBe(4);
+      seen.push(...sessions.nodes.map((n) => n.id));
+      if (!sessions.pageInfo.hasNextPage) return seen;
+      after = sessions.pageInfo.endCursor;
+    }
+    return seen;
+  }
+
+  // A: 40 min, 3 events, 1 error; B: 45 min, 2, 1; C: 1 min, 2, 0; D: 0 ms, 1, 0. Ties by id, the same way.
+  it.each([
+    ['STARTED_AT', 'ASC', ['A', 'B', 'C', 'D']],
+    ['STARTED_AT', 'DESC', ['D', 'C', 'B', 'A']],
+    ['DURATION', 'ASC', ['D', 'C', 'A', 'B']],
+    ['DURATION', 'DESC', ['B', 'A', 'C', 'D']],
+    ['EVENTS', 'ASC', ['D', 'B', 'C', 'A']],
+    ['EVENTS', 'DESC', ['A', 'C', 'B', 'D']],
+    ['ERRORS', 'ASC', ['C', 'D', 'A', 'B']],
+    ['ERRORS', 'DESC', ['B', 'A', 'D', 'C']],
+  ])('%s %s, page by page', async (field, direction, expected) => {
+    expect(await ids({ field, direction })).toEqual(expected);
+  });
+
+  it('newest first without orderBy; totalCount follows the range and the filter', async () => {
+    expect(await ids(null)).toEqual(['D', 'C', 'B', 'A']);
+    const jan11 = await page({ range: { from: '2026-01-11T00:00:00Z', to: '2026-01-12T00:00:00Z' } });
+    expect(jan11.data?.workspace.analytics.sessions.totalCount).toBe(2);
+    const fetching = await page({ filter: { names: ['fetch'] } });
+    expect(fetching.data?.workspace.analytics.sessions).toMatchObject({
+      totalCount: 2,
+      nodes: [{ id: 'C' }, { id: 'B' }],
+    });
+    const none = await page({ filter: { names: ['no-such-event'] } });
+    expect(none.data?.workspace.analytics.sessions).toMatchObject({ totalCount: 0, nodes: [] });
+  });
+
+  it('a cursor of another order is BAD_USER_INPUT naming both orders', async () => {
+    const first = await page({ first: 1, orderBy: { field: 'EVENTS', direction: 'DESC' } });
+    const cursor = first.data?.workspace.analytics.sessions.pageInfo.endCursor;
+    expect(cursor).toEqual(expect.any(String));
+    for (const orderBy of [null, { field: 'EVENTS', direction: 'ASC' }, { field: 'ERRORS', direction: 'DESC' }]) {
+      const res = await page({ first: 1, after: cursor, orderBy });
+      expect(res.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(
+            /^This cursor belongs to the sessions in EVENTS DESC order, not in [A-Z_]+ (ASC|DESC) order/,
+          ),
+          extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+        }),
+      ]);
+      expect(res.data?.workspace ?? null).toBeNull();
+    }
+  });
+
+  it('an unknown order field or direction is refused by the schema', async () => {
+    const res = await page({ orderBy: { field: 'NAME', direction: 'ASC' } });
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+  });
+
+  it('an outsider gets NOT_FOUND and no total', async () => {
+    const res = await server.gql(SESSIONS, { w: team.teamId, range: FULL }, { token: team.stranger.accessToken });
+    expect(codeOf(res)).toBe('NOT_FOUND');
+    expect(res.data?.['workspace'] ?? null).toBeNull();
   });
 });
 

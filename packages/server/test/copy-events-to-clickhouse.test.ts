@@ -16,8 +16,10 @@ import type {
   EventInput,
   EventStore,
   SessionData,
+  SessionKey,
   UsageData,
 } from '../src/modules/events/event-store';
+import { sessionKeyOf } from '../src/modules/events/session-order';
 import { CHDB_SKIPPED, chdbAvailable, testClickHouseTarget } from './drivers/clickhouse';
 import { type TestServer, startTestServer } from './harness';
 
@@ -120,13 +122,13 @@ describe(`copying events from PostgreSQL to ClickHouse${chdbAvailable ? '' : ` â
 
   async function allSessions(store: EventStore, q: AnalyticsQuery): Promise<SessionData[]> {
     const all: SessionData[] = [];
-    let after: { startedAt: Date; id: string } | null = null;
+    let after: SessionKey | null = null;
     for (;;) {
       const page = await store.sessions(q, { first: 100, after });
       all.push(...page.nodes);
       const last = page.nodes.at(-1);
       if (!page.hasNextPage || !last) return all;
-      after = { startedAt: last.startedAt, id: last.id };
+      after = sessionKeyOf(last);
     }
   }
 

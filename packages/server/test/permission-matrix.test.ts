@@ -272,7 +272,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.analytics': () => ({ args: { range: RANGE, filter: { types: ['tool_call'] }, savedFilterId } }),
 
   'Analytics.overview': () => ({ args: { interval: 'DAY', compare: 'PREVIOUS_PERIOD' } }),
-  'Analytics.sessions': () => ({ args: { first: 5, after: null } }),
+  'Analytics.sessions': () => ({ args: { first: 5, after: null, orderBy: { field: 'EVENTS', direction: 'DESC' } } }),
   'Analytics.session': () => ({ args: { id: SESSION_ID } }),
   'Analytics.toolsUsage': () => ({ args: { limit: 5, compare: 'PREVIOUS_PERIOD' } }),
   'Analytics.breakdown': () => ({ args: { by: { sessionAttribute: 'app' }, limit: 5 } }),

@@ -179,9 +179,10 @@ describe('Analytics in Chromium', () => {
     // Sessions, one of them, and Activity.
     await page.goto(`/w/${team.teamId}/sessions`);
     await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
-    await page.getByRole('link', { name: 'e2e-s2' }).waitFor();
+    const u2 = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'u2', exact: true }) });
+    await u2.waitFor();
     await expectAccessible(page, 'Sessions');
-    await page.getByRole('link', { name: 'e2e-s2' }).click();
+    await u2.getByRole('link').click();
     await page.getByRole('heading', { name: 'Session', level: 1 }).waitFor();
     await page.getByText('fetch', { exact: true }).waitFor();
     await expectAccessible(page, 'a session');

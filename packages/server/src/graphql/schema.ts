@@ -4,7 +4,9 @@ import {
   Interval,
   InvitationStatus,
   MemberRole,
+  OrderDirection,
   PropertyOp,
+  SessionOrderField,
   WorkspaceKind,
 } from '@tally/shared';
 import type { GraphQLSchema } from 'graphql';
@@ -39,6 +41,7 @@ import { AnnotationResolver, WorkspaceAnnotationsResolver } from '../modules/ann
 import {
   AnalyticsResolver,
   OverviewResolver,
+  SessionConnectionResolver,
   SessionResolver,
   WorkspaceAnalyticsResolver,
 } from '../modules/analytics/analytics.resolver';
@@ -57,6 +60,8 @@ function registerEnums(): void {
   registerEnumType(WorkspaceKind, { name: 'WorkspaceKind' });
   registerEnumType(Interval, { name: 'Interval' });
   registerEnumType(PropertyOp, { name: 'PropertyOp' });
+  registerEnumType(SessionOrderField, { name: 'SessionOrderField' });
+  registerEnumType(OrderDirection, { name: 'OrderDirection' });
 }
 
 /** The services the resolvers are built from (server.ts builds them). */
@@ -110,6 +115,7 @@ export const RESOLVERS: readonly ResolverEntry[] = [
   entry(AnalyticsResolver, (s) => new AnalyticsResolver(s.analytics)),
   entry(OverviewResolver, (s) => new OverviewResolver(s.analytics)),
   entry(SessionResolver, (s) => new SessionResolver(s.analytics)),
+  entry(SessionConnectionResolver, (s) => new SessionConnectionResolver(s.analytics)),
 ];
 
 /** Resolvers built from the services; without services (printing the schema) none is built. */

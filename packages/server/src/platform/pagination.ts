@@ -24,7 +24,7 @@ export function encodeCursor(key: readonly string[]): string {
 }
 
 const BAD_CURSOR = 'This cursor is not valid: pass an endCursor this API returned.';
-const badCursor = () => badInput(BAD_CURSOR, { field: 'after' });
+export const badCursor = () => badInput(BAD_CURSOR, { field: 'after' });
 
 export function decodeCursor(cursor: string, length: number): string[] {
   let key: unknown;
@@ -59,6 +59,14 @@ export interface KeysetPosition {
  */
 export function decodeKeysetCursor(cursor: string, id: 'uuid' | 'text'): KeysetPosition {
   const [at = '', key = ''] = decodeCursor(cursor, 2);
+  return { at, time: cursorTime(at), id: cursorId(key, id) };
+}
+
+/**
+ * A cursor's time as a Date: a real calendar time in the range PostgreSQL stores, written as the
+ * cursors write it; BAD_USER_INPUT otherwise.
+ */
+export function cursorTime(at: string): Date {
   const time = CURSOR_TIME.exec(at);
   const seconds = time?.[1] ?? '';
   const ms = Date.parse(`${seconds}Z`);
@@ -66,9 +74,14 @@ export function decodeKeysetCursor(cursor: string, id: 'uuid' | 'text'): KeysetP
   if (!time || Number.isNaN(ms) || seconds.startsWith('0000') || new Date(ms).toISOString().slice(0, 19) !== seconds) {
     throw badCursor();
   }
+  return new Date(Date.parse(at));
+}
+
+/** A cursor's id: a UUID, or a text of at most 200 characters without control characters. */
+export function cursorId(key: string, id: 'uuid' | 'text'): string {
   const valid = id === 'uuid' ? isUuid(key) : key.length > 0 && key.length <= MAX_TEXT_ID && !hasControlCharacter(key);
   if (!valid) throw badCursor();
-  return { at, time: new Date(Date.parse(at)), id: key };
+  return key;
 }
 
 /** A store's page as a connection: its nodes, and the cursor of the last one. */

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { type EventFilter, Interval, PropertyOp } from '@tally/shared';
+import {
+  type EventFilter,
+  Interval,
+  OrderDirection,
+  PropertyOp,
+  type SessionOrder,
+  SessionOrderField,
+} from '@tally/shared';
 import fc from 'fast-check';
 import { SyntheticEvents } from '../../bench/dataset';
 import { HISTOGRAM_BUCKETS, bucketBounds } from '../../src/modules/events/duration-histogram';
@@ -20,6 +27,7 @@ import type {
   UsageData,
 } from '../../src/modules/events/event-store';
 import { serializeEvents } from '../../src/modules/events/export-format';
+import { sessionKeyOf, sessionSortValue } from '../../src/modules/events/session-order';
 import { MemoryEventStore } from '../../src/modules/events/reference/memory-event-store';
 
 /** An engine under test: its store, and a way to get a fresh workspace it may write to. */
@@ -248,6 +256,45 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       }
       expect(await store.session(ws, 'no-such-session')).toBeNull();
       expect(await store.session(other, sessions[0]?.id ?? '')).toBeNull();
+    });
+
+    it('sessions in every order (start, duration, events, errors; ascending and descending), page by page', async () => {
+      const orders: SessionOrder[] = Object.values(SessionOrderField).flatMap((field) =>
+        Object.values(OrderDirection).map((direction) => ({ field, direction })),
+      );
+      const queries = [
+        q(start, end),
+        ranges()[1] ?? q(start, end),
+        q(start, end, [{ names: ['read_file', 'run_tests'] }]),
+      ];
+      for (const query of queries) {
+        const total = await store.countSessions(query);
+        expect(total).toBe(await reference.countSessions(query));
+        for (const order of orders) {
+          const sessions = await allSessions(store, query, 13, order);
+          expect({ order, ids: sessions.map((s) => s.id) }).toEqual({
+            order,
+            ids: (await allSessions(reference, query, 13, order)).map((s) => s.id),
+          });
+          expect(sessions).toHaveLength(total);
+          // In the order: by its value, then by id, both the same way.
+          const sign = order.direction === OrderDirection.ASC ? 1 : -1;
+          for (let i = 1; i < sessions.length; i += 1) {
+            const [a, b] = [sessions[i - 1], sessions[i]];
+            if (!a || !b) continue;
+            const byValue = sessionSortValue(b, order.field) - sessionSortValue(a, order.field);
+            expect(sign * byValue > 0 || (byValue === 0 && sign * (b.id > a.id ? 1 : -1) > 0)).toBe(true);
+          }
+        }
+      }
+      expect(await store.countSessions(q(start, end))).toBeGreaterThan(40);
+      // Ties are many (event and error counts): the id decides, and a page never repeats or skips one.
+      const byErrors = await allSessions(store, q(start, end), 5, {
+        field: SessionOrderField.ERRORS,
+        direction: OrderDirection.DESC,
+      });
+      expect(new Set(byErrors.map((s) => s.id)).size).toBe(byErrors.length);
+      expect(await store.countSessions({ ...q(start, end), workspaceId: randomUUID() })).toBe(0);
     });
 
     it('paging activity while batches arrive: every event there at the start is seen exactly once, in order', async () => {
@@ -501,6 +548,7 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       });
       expect(await store.toolsUsage(gone, 100)).toEqual([]);
       expect((await store.sessions(gone, { first: 10, after: null })).nodes).toEqual([]);
+      expect(await store.countSessions(gone)).toBe(0);
       expect(await all(store.scanEvents(gone))).toEqual([]);
       expect(await store.overview({ ...q(start, end), workspaceId: other }, Interval.DAY)).toEqual(otherBefore);
       // The ids are forgotten too: the same batch is new again.
@@ -587,15 +635,20 @@ async function bytes(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function allSessions(store: EventStore, query: AnalyticsQuery, first = 50): Promise<SessionData[]> {
+async function allSessions(
+  store: EventStore,
+  query: AnalyticsQuery,
+  first = 50,
+  order?: SessionOrder,
+): Promise<SessionData[]> {
   const result: SessionData[] = [];
   let after: SessionKey | null = null;
   for (;;) {
-    const page: Page<SessionData> = await store.sessions(query, { first, after });
+    const page: Page<SessionData> = await store.sessions(query, { first, after, ...(order ? { order } : {}) });
     result.push(...page.nodes);
     const last = page.nodes.at(-1);
     if (!page.hasNextPage || !last) return result;
-    after = { startedAt: last.startedAt, id: last.id };
+    after = sessionKeyOf(last, order);
   }
 }
 

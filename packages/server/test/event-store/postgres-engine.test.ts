@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
-import type { EventBatch, EventInput, WriteResult } from '../../src/modules/events/event-store';
+import { OrderDirection, type SessionOrder, SessionOrderField } from '@tally/shared';
+import { Client, Pool, type QueryResult, type QueryResultRow } from 'pg';
+import type {
+  AnalyticsQuery,
+  EventBatch,
+  EventInput,
+  ReadGate,
+  WriteResult,
+} from '../../src/modules/events/event-store';
 import { expireEventIds } from '../../src/modules/events/id-ledger';
 import { GROUP_WRITERS } from '../../src/modules/events/postgres/ingest';
+import { countSessions, sessions } from '../../src/modules/events/postgres/lists';
 import { AnalyticsSql } from '../../src/modules/events/postgres/read-pool';
 import { EVENT_PARTITIONS_JOB, EventPartitions, monthKey } from '../../src/modules/events/postgres/partitions';
 import { EVENT_TABLES } from '../../src/modules/events/postgres/tables';
@@ -553,6 +561,83 @@ describe('group commit: batches that arrive together share one commit', () => {
       expect(await Promise.all(doomed.map(stored))).toEqual([3, 3]);
     } finally {
       await locker.end();
+    }
+  });
+});
+
+describe('sessions: their total and their orders', () => {
+  /** The read pool's SQL, each statement kept so that its plan can be looked at. */
+  class RecordingSql extends AnalyticsSql {
+    readonly statements: Array<{ text: string; values: unknown[] }> = [];
+    override read<R extends QueryResultRow>(
+      gate: ReadGate | undefined,
+      text: string,
+      values: unknown[],
+    ): Promise<QueryResult<R>> {
+      this.statements.push({ text, values });
+      return super.read<R>(gate, text, values);
+    }
+  }
+
+  /** Every table and index a statement's plan reads. */
+  async function relationsRead(pool: Pool, statement: { text: string; values: unknown[] }): Promise<string[]> {
+    const { rows } = await pool.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (FORMAT JSON) ${statement.text}`,
+      statement.values,
+    );
+    const found = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if ((key === 'Relation Name' || key === 'Index Name') && typeof value === 'string') found.add(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(rows[0]?.['QUERY PLAN']);
+    return [...found].sort();
+  }
+
+  it('counts and sorts a 30-day range from the sessions table alone, never reading the events', async () => {
+    const now = Date.UTC(2026, 0, 20);
+    const own = await createRoleTeam(server, 'Order Team');
+    await track(server, await createKeySecret(server, own.owner, own.teamId, 'EDITOR'), {
+      events: Array.from({ length: 6 }, (_, i) => ({
+        sessionId: `order-${i % 3}`,
+        name: 'search',
+        timestamp: new Date(now - (i + 1) * HOUR).toISOString(),
+        status: i === 4 ? 'error' : 'ok',
+      })),
+    });
+    const pool = new Pool({ connectionString: server.databaseUrl, max: 1 });
+    try {
+      const sql = new RecordingSql(pool, null);
+      const query: AnalyticsQuery = {
+        workspaceId: own.teamId,
+        from: new Date(now - 30 * DAY),
+        to: new Date(now),
+        filters: [],
+      };
+      expect(await countSessions(sql, query)).toBe(3);
+      const orders: SessionOrder[] = Object.values(SessionOrderField).map((field) => ({
+        field,
+        direction: OrderDirection.ASC,
+      }));
+      for (const order of orders) {
+        const page = await sessions(sql, query, { first: 2, after: null, order });
+        expect(page.nodes).toHaveLength(2);
+      }
+      for (const statement of sql.statements) {
+        const read = await relationsRead(pool, statement);
+        expect({ statement: statement.text, read }).toEqual({
+          statement: statement.text,
+          read: expect.arrayContaining(['sessions']),
+        });
+        expect(read.filter((name) => name.startsWith('event'))).toEqual([]);
+      }
+    } finally {
+      await pool.end();
     }
   });
 });

@@ -133,6 +133,22 @@ describe('pricing of one scan', () => {
       2 * scan,
     );
   });
+
+  it("a list's totalCount is one more scan of the range, each time it is asked (aliases, fragments)", () => {
+    const variables = { w: randomUUID(), range: YEAR, filter: CONTAINS };
+    const scan = scanCost({ range: YEAR, filter: CONTAINS });
+    const sessions = (selection: string, fragments = '') =>
+      price(
+        { variables },
+        parse(`query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput) {
+          workspace(id: $w) { analytics(range: $range, filter: $filter) { sessions(first: 1) { ${selection} } } } } ${fragments}`),
+      );
+    const list = sessions('nodes { id }');
+    expect(sessions('nodes { id } totalCount') - list).toBe(scan);
+    expect(sessions('nodes { id } totalCount n: totalCount') - list).toBe(2 * scan);
+    expect(sessions('nodes { id } ...T', 'fragment T on SessionConnection { totalCount }') - list).toBe(scan);
+    expect(sessions('nodes { id } ... on SessionConnection { totalCount }') - list).toBe(scan);
+  });
 });
 
 describe('the cost limit', () => {

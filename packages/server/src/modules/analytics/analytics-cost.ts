@@ -13,6 +13,7 @@ import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
  * in it. A saved filter is not known before it runs, so it is priced as the costliest filter.
  * Page sizes (`first`, `limit`) are priced by their fields as before: rows × what each row selects.
  * A scanning field asked to `compare` (the previous period) scans twice, and is priced so.
+ * A list's `totalCount` (sessions) counts the whole range again: one more scan each time it is asked.
  *
  * With the limit of 5,000, about two year-long scans with a property filter fit in one request;
  * the dashboard's own operations cost at most a few hundred over 30 days (its Overview compares
@@ -44,6 +45,8 @@ const SCAN_FIELDS: ReadonlySet<string> = new Set([
   'breakdown',
   'durationSeries',
 ]);
+/** Fields under a scanning field that read the whole range once more: the list's total. */
+const COUNT_FIELDS: ReadonlySet<string> = new Set(['totalCount']);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -101,7 +104,10 @@ function countScans(
   let scans = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (SCAN_FIELDS.has(selection.name.value)) scans += scansOf(selection);
+      if (SCAN_FIELDS.has(selection.name.value)) {
+        scans += scansOf(selection);
+        if (selection.selectionSet) scans += countFields(selection.selectionSet, COUNT_FIELDS, fragments, new Set());
+      }
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       scans += countScans(selection.selectionSet, fragments, visiting);
     } else {
@@ -121,6 +127,31 @@ function countScans(
 function scansOf(field: FieldNode): number {
   const compare = field.arguments?.find((argument) => argument.name.value === 'compare');
   return compare && compare.value.kind !== Kind.NULL ? 2 : 1;
+}
+
+/** Fields named in `names` directly in a selection (through fragments; one not found counts once). */
+function countFields(
+  selectionSet: SelectionSetNode,
+  names: ReadonlySet<string>,
+  fragments: Map<unknown, unknown> | null,
+  visiting: ReadonlySet<string>,
+): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (names.has(selection.name.value)) count += 1;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      count += countFields(selection.selectionSet, names, fragments, visiting);
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments?.get(name);
+      if (!isFragment(fragment)) count += 1;
+      else if (!visiting.has(name)) {
+        count += countFields(fragment.selectionSet, names, fragments, new Set([...visiting, name]));
+      }
+    }
+  }
+  return count;
 }
 
 function isFragment(value: unknown): value is FragmentDefinitionNode {

@@ -1,4 +1,4 @@
-import { Interval, Scope } from '@tally/shared';
+import { DEFAULT_SESSION_ORDER, Interval, Scope } from '@tally/shared';
 import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import { RequiresScopes } from '../../auth/declarations';
 import type { AnalyticsContext } from './analytics-reads';
@@ -10,6 +10,8 @@ import { Workspace } from '../workspaces/workspace.entity';
 import { STATEMENT_COST, analyticsComplexity, statementComplexity } from './analytics-cost';
 import { DateRangeInput } from '../../platform/date-range';
 import { EventFilterInput } from '../saved-filters/event-filter.inputs';
+import { sessionKeyOf } from '../events/session-order';
+import { SessionOrderInput } from './session-order.inputs';
 import { ANALYTICS_PAGE, type AnalyticsService, BREAKDOWN_LIMIT, USAGE_LIMIT } from './analytics.service';
 import {
   Analytics,
@@ -72,17 +74,22 @@ export class AnalyticsResolver {
   }
 
   @FieldResolver(() => SessionConnection, {
-    description: 'Newest first; `first` defaults to 20 and is capped at 100.',
+    description:
+      'In `orderBy` (default: newest first), ties by id the same way; `after` takes an endCursor of the same orderBy. `first` defaults to 20 and is capped at 100.',
     complexity: listCost('first', ANALYTICS_PAGE),
   })
   async sessions(
     @Root() analytics: Analytics,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Arg('orderBy', () => SessionOrderInput, { nullable: true }) orderBy: SessionOrderInput | null | undefined,
     @Ctx() ctx: AnalyticsContext,
   ): Promise<SessionConnection> {
-    const page = await this.service.sessions(analytics, first, decodeSessionCursor(after), ctx.analyticsReads);
-    return connectionOf(page, encodeSessionCursor);
+    const order = orderBy ? { field: orderBy.field, direction: orderBy.direction } : DEFAULT_SESSION_ORDER;
+    const key = decodeSessionCursor(after, order);
+    const page = await this.service.sessions(analytics, first, key, ctx.analyticsReads, order);
+    const connection = connectionOf(page, (node) => encodeSessionCursor(sessionKeyOf(node, order), order));
+    return Object.assign(new SessionConnection(), { ...connection, query: analytics.query });
   }
 
   @FieldResolver(() => SessionNode, {
@@ -166,6 +173,24 @@ export class OverviewResolver {
   })
   annotations(@Root() overview: Overview): Promise<Annotation[]> {
     return this.service.annotations(overview.query);
+  }
+}
+
+@Resolver(() => SessionConnection)
+export class SessionConnectionResolver {
+  constructor(private readonly service: AnalyticsService) {}
+
+  /**
+   * Its cost is a scan of the range, priced on `Workspace.analytics` (analytics-cost.ts); nothing
+   * here, where the list's page size would multiply it.
+   */
+  @FieldResolver(() => Int, {
+    description:
+      'Sessions in the list in all, over every page: started in the range (with a matching event, when filtered).',
+    complexity: 0,
+  })
+  totalCount(@Root() connection: SessionConnection, @Ctx() ctx: AnalyticsContext): Promise<number> {
+    return this.service.countSessions(connection.query, ctx.analyticsReads);
   }
 }
 

@@ -1,4 +1,4 @@
-import { type EventFilter, Interval } from '@tally/shared';
+import { type EventFilter, Interval, type SessionOrder } from '@tally/shared';
 import { badInput, notFound } from '../../platform/errors';
 import { pageSize } from '../../platform/pagination';
 import type { Annotation } from '../annotations/annotation.entity';
@@ -186,19 +186,27 @@ export class AnalyticsService {
     }));
   }
 
+  /** A page of the range's sessions in `order` (default newest first), after a key of that order. */
   async sessions(
     analytics: Analytics,
     first: number | null | undefined,
     after: SessionKey | null,
     reads?: AnalyticsReads,
+    order?: SessionOrder,
   ): Promise<Page<SessionNode>> {
     await reads?.count();
     const page = await this.store.sessions(
       analytics.query,
-      { first: pageSize(first, ANALYTICS_PAGE), after },
+      { first: pageSize(first, ANALYTICS_PAGE), after, ...(order ? { order } : {}) },
       reads?.gate,
     );
     return { ...page, nodes: page.nodes.map((node) => sessionNode(analytics.query.workspaceId, node)) };
+  }
+
+  /** How many sessions the list of `query` has in all. */
+  async countSessions(query: AnalyticsQuery, reads?: AnalyticsReads): Promise<number> {
+    await reads?.count();
+    return this.store.countSessions(query, reads?.gate);
   }
 
   async session(analytics: Analytics, id: string, reads?: AnalyticsReads): Promise<SessionNode | null> {

@@ -227,6 +227,9 @@ export class SessionNode {
 
 @ObjectType('SessionConnection')
 export class SessionConnection {
+  /** The list's range and filter, for `totalCount` (counted only when asked). */
+  query!: AnalyticsQuery;
+
   @Field(() => [SessionNode])
   nodes!: SessionNode[];
 

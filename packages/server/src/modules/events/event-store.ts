@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { EventFilter, Interval } from '@tally/shared';
+import type { EventFilter, Interval, SessionOrder } from '@tally/shared';
 import type { BatchedDeleteOptions } from '../../platform/jobs/batched-delete';
 import type { JobQueue } from '../../platform/jobs/job-queue';
 
@@ -52,8 +52,14 @@ export interface EventStore {
    * (duration-histogram.ts; null without durations).
    */
   durationSeries(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<DurationPointData[]>;
-  /** Sessions started in the range (with a matching event in it, when filtered), newest first. */
-  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>>;
+  /**
+   * Sessions started in the range (with a matching event in it, when filtered), in `page.order`
+   * (default newest first): by the order's value (`sessionSortValue`, session-order.ts), then by
+   * id in the same direction, after `page.after` (a key of that same order).
+   */
+  sessions(query: AnalyticsQuery, page: SessionPageRequest, gate?: ReadGate): Promise<Page<SessionData>>;
+  /** How many sessions `sessions(query, …)` lists in all (from the sessions, never every event). */
+  countSessions(query: AnalyticsQuery, gate?: ReadGate): Promise<number>;
   session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null>;
   /** A session's events in time order (its timeline): `(ts, id)` ascending, after `page.after`. */
   sessionEvents(
@@ -165,9 +171,13 @@ export interface EventKey {
   id: string;
 }
 
-/** A position in a list of sessions: its start and id. */
+/**
+ * A position in a list of sessions: the value of the list's order for the session
+ * (`sessionSortValue`: its start in epoch milliseconds, its duration in milliseconds, its events
+ * or its errors) and its id.
+ */
 export interface SessionKey {
-  startedAt: Date;
+  value: number;
   id: string;
 }
 
@@ -175,6 +185,11 @@ export interface PageRequest<K> {
   first: number;
   /** The key of the last item of the page before (the list continues after it), or null. */
   after: K | null;
+}
+
+/** A page of sessions in an order (default: newest first); `after` is a key of that order. */
+export interface SessionPageRequest extends PageRequest<SessionKey> {
+  order?: SessionOrder;
 }
 
 export interface Page<T> {

@@ -1,23 +1,29 @@
-import { useQuery } from '@apollo/client/react';
-import { Anchor, Badge, Button, Group, Paper, Table, Text, Title } from '@mantine/core';
+import { useApolloClient, useQuery } from '@apollo/client/react';
+import { Box, Button, Group, Paper, Switch, Text, Title } from '@mantine/core';
 import { useDocumentVisibility } from '@mantine/hooks';
 import { Scope, can } from '@tally/shared';
-import { useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { formatDateTime } from '../../app/ui/dates';
-import { ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
 import { PageLoader } from '../../app/ui/page-loader';
-import { AnalyticsActivityDocument } from '../../graphql/generated';
+import {
+  type AnalyticsEventFieldsFragment,
+  AnalyticsActivityDocument,
+  AnalyticsLiveActivityDocument,
+} from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
-import { formatDuration } from './analytics-format';
+import { formatCount } from './analytics-format';
+import { AnalyticsFilters } from './analytics-filters';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
-import { useAnalyticsParams } from './analytics-params';
+import { type AnalyticsParams, useAnalyticsParams } from './analytics-params';
 import { aheadForPolling } from './analytics-range';
+import { ActivityList } from './activity-list';
+import { LIVE_MAX_EVENTS, LIVE_POLL_MS, lastMinuteRange, liveRange, mergeLive } from './live-activity';
 import { sessionPath } from './sessions-page';
 
-/** How often the list refreshes while the tab is visible. */
+/** How often the list refreshes while the tab is visible (not live). */
 export const ACTIVITY_POLL_MS = 10_000;
 const PAGE = 25;
 /** The server's cap of `first`. */
@@ -28,9 +34,103 @@ export function ActivityPage() {
   return <Activity key={workspace.id} workspace={workspace} />;
 }
 
+/** Live mode, kept in the address (`?live=1`) so a link or a reload keeps it. */
+function useLive(): [boolean, (live: boolean) => void] {
+  const [params, setParams] = useSearchParams();
+  const live = params.get('live') === '1';
+  const setLive = useCallback(
+    (next: boolean) => {
+      setParams(
+        (prev) => {
+          const updated = new URLSearchParams(prev);
+          if (next) updated.set('live', '1');
+          else updated.delete('live');
+          return updated;
+        },
+        { replace: true },
+      );
+    },
+    [setParams],
+  );
+  return [live, setLive];
+}
+
 function Activity({ workspace }: { workspace: WorkspaceSummary }) {
   const params = useAnalyticsParams();
+  const [live, setLive] = useLive();
   const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
+  const toggle = (
+    <Switch
+      label="Live"
+      checked={live}
+      onChange={(event) => {
+        setLive(event.currentTarget.checked);
+      }}
+      size="md"
+    />
+  );
+  return (
+    <>
+      <PageHeader
+        title="Activity"
+        documentTitle={`Activity · ${workspace.name}`}
+        description={
+          live
+            ? 'New events appear at the top as they arrive.'
+            : `The latest events in this workspace, newest first; refreshed every ${String(ACTIVITY_POLL_MS / 1000)} seconds while this tab is open.`
+        }
+        actions={mayView ? toggle : undefined}
+      />
+      {live ? (
+        <AnalyticsBody
+          workspace={workspace}
+          mayView={mayView}
+          // No date range in live mode: it shows what arrives now. The filters still apply.
+          controls={<AnalyticsFilters workspaceId={workspace.id} scopes={workspace.viewerScopes} params={params} />}
+        >
+          {/* Another filter: a new list from the start. */}
+          <LiveActivity
+            key={JSON.stringify([params.savedFilterId ? null : params.filter, params.savedFilterId])}
+            workspace={workspace}
+            params={params}
+          />
+        </AnalyticsBody>
+      ) : (
+        <AnalyticsBody
+          workspace={workspace}
+          mayView={mayView}
+          controls={<AnalyticsControls workspace={workspace} scopes={workspace.viewerScopes} params={params} />}
+        >
+          <RangeActivity workspace={workspace} params={params} mayView={mayView} />
+        </AnalyticsBody>
+      )}
+    </>
+  );
+}
+
+function NoEvents({ title, children }: { title: string; children: string }) {
+  return (
+    <Paper withBorder radius="md" p="xl" maw={640}>
+      <Title order={2} size="h4" mb="xs">
+        {title}
+      </Title>
+      <Text size="sm" c="dimmed">
+        {children}
+      </Text>
+    </Paper>
+  );
+}
+
+/** The events of the chosen range, newest first, the whole page refreshed now and then. */
+function RangeActivity({
+  workspace,
+  params,
+  mayView,
+}: {
+  workspace: WorkspaceSummary;
+  params: AnalyticsParams;
+  mayView: boolean;
+}) {
   const visible = useDocumentVisibility() === 'visible';
   const [first, setFirst] = useState(PAGE);
   // The range's end a day ahead, so that each poll (same variables) brings events sent since.
@@ -49,99 +149,164 @@ function Activity({ workspace }: { workspace: WorkspaceSummary }) {
   });
   const connection = (data ?? previousData)?.workspace?.analytics.activity;
 
-  let content;
   if (!connection && error) {
-    content = <ErrorState title="Activity couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!connection) {
-    content = <PageLoader label="Loading activity…" />;
-  } else if (!connection.nodes.length) {
+    return <ErrorState title="Activity couldn't be loaded" error={error} onRetry={() => void refetch()} />;
+  }
+  if (!connection) return <PageLoader label="Loading activity…" />;
+  if (!connection.nodes.length) {
+    return (
+      <NoEvents title="No events in this range">
+        Events appear here within seconds of your SDKs sending them; this page refreshes on its own.
+      </NoEvents>
+    );
+  }
+  return (
+    <>
+      <ActivityList events={connection.nodes} sessionLink={(id) => sessionPath(workspace.id, id, params.search)} />
+      <Group justify="center" mt="md">
+        {connection.pageInfo.hasNextPage && first < MAX_FIRST ? (
+          <Button
+            variant="default"
+            onClick={() => {
+              setFirst((n) => Math.min(MAX_FIRST, n + PAGE));
+            }}
+          >
+            Load more
+          </Button>
+        ) : connection.pageInfo.hasNextPage ? (
+          <Text size="sm" c="dimmed">
+            The newest {MAX_FIRST} events; narrow the range or the filters, or export, to see older ones.
+          </Text>
+        ) : null}
+      </Group>
+    </>
+  );
+}
+
+interface LiveState {
+  events: AnalyticsEventFieldsFragment[];
+  /** Ids that arrived after the first answer: marked as new. */
+  fresh: Set<string>;
+  lastMinute: number | null;
+  loaded: boolean;
+  error: unknown;
+}
+
+const EMPTY: LiveState = { events: [], fresh: new Set(), lastMinute: null, loaded: false, error: null };
+
+/**
+ * Live mode: asks every few seconds, while the tab is visible, for the events newer than the
+ * newest shown (never the whole list again) and for the count of the last minute; what arrives
+ * goes on top. Polling stops while the tab is hidden and resumes when it is shown.
+ */
+function LiveActivity({ workspace, params }: { workspace: WorkspaceSummary; params: AnalyticsParams }) {
+  const client = useApolloClient();
+  const visible = useDocumentVisibility() === 'visible';
+  const filter = params.savedFilterId ? null : params.filter;
+  const savedFilterId = params.savedFilterId;
+  const [state, setState] = useState<LiveState>(EMPTY);
+  // What is shown, for the next request's range (read in the timer, not a dependency of it).
+  const shown = useRef<AnalyticsEventFieldsFragment[]>([]);
+
+  useEffect(() => {
+    if (!visible) return undefined;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      const now = Date.now();
+      try {
+        const result = await client.query({
+          query: AnalyticsLiveActivityDocument,
+          variables: {
+            workspaceId: workspace.id,
+            range: liveRange(shown.current, now),
+            lastMinute: lastMinuteRange(now),
+            filter,
+            savedFilterId,
+            first: LIVE_MAX_EVENTS,
+          },
+          fetchPolicy: 'no-cache',
+        });
+        if (stopped) return;
+        const ws = result.data?.workspace;
+        const arrived = ws?.analytics.activity.nodes ?? [];
+        const first = shown.current.length === 0;
+        const merged = mergeLive(shown.current, arrived);
+        const known = new Set(shown.current.map((e) => e.id));
+        shown.current = merged;
+        setState((previous) => ({
+          events: merged,
+          fresh: first
+            ? previous.fresh
+            : new Set([...previous.fresh, ...arrived.filter((e) => !known.has(e.id)).map((e) => e.id)]),
+          lastMinute: ws?.lastMinute.overview.events ?? previous.lastMinute,
+          loaded: true,
+          error: null,
+        }));
+      } catch (error) {
+        if (stopped) return;
+        setState((previous) => ({ ...previous, loaded: true, error }));
+      }
+      if (!stopped) timer = setTimeout(() => void tick(), LIVE_POLL_MS);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [client, workspace.id, filter, savedFilterId, visible]);
+
+  const status = (
+    <Group gap="xs" mb="md" wrap="wrap">
+      <Box
+        aria-hidden
+        w={10}
+        h={10}
+        style={{
+          borderRadius: '50%',
+          background: visible ? 'var(--mantine-color-green-filled)' : 'var(--mantine-color-gray-5)',
+        }}
+      />
+      <Text size="sm" fw={600} data-testid="live-last-minute">
+        {state.lastMinute === null
+          ? 'Counting the last minute…'
+          : `${formatCount(state.lastMinute)} ${state.lastMinute === 1 ? 'event' : 'events'} in the last minute`}
+      </Text>
+      <Text size="sm" c="dimmed">
+        {visible ? `Live: checks every ${String(LIVE_POLL_MS / 1000)} seconds.` : 'Paused while this tab is hidden.'}
+      </Text>
+    </Group>
+  );
+
+  let content;
+  if (!state.loaded) content = <PageLoader label="Loading activity…" />;
+  else if (state.events.length === 0 && state.error) {
+    content = <ErrorState title="Activity couldn't be loaded" error={state.error} />;
+  } else if (state.events.length === 0) {
     content = (
-      <Paper withBorder radius="md" p="xl" maw={640}>
-        <Title order={2} size="h4" mb="xs">
-          No events in this range
-        </Title>
-        <Text size="sm" c="dimmed">
-          Events appear here within seconds of your SDKs sending them; this page refreshes on its own.
-        </Text>
-      </Paper>
+      <NoEvents title="Waiting for events">
+        Nothing arrived in the last day yet; new events appear here within seconds of your SDKs sending them.
+      </NoEvents>
     );
   } else {
     content = (
-      <Paper withBorder radius="md" p="md">
-        <Table.ScrollContainer minWidth={760}>
-          <Table striped verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Time</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th ta="right">Duration</Table.Th>
-                <Table.Th>User</Table.Th>
-                <Table.Th>Session</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {connection.nodes.map((event) => (
-                <Table.Tr key={event.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(event.timestamp)}</Table.Td>
-                  <Table.Td style={{ wordBreak: 'break-word' }}>{event.name}</Table.Td>
-                  <Table.Td>{event.type}</Table.Td>
-                  <Table.Td>
-                    {event.status === 'error' ? (
-                      <Badge color="red" variant="light" tt="none">
-                        Error
-                      </Badge>
-                    ) : (
-                      (event.status ?? '—')
-                    )}
-                  </Table.Td>
-                  <Table.Td ta="right">{formatDuration(event.durationMs)}</Table.Td>
-                  <Table.Td style={{ wordBreak: 'break-all' }}>{event.userId ?? '—'}</Table.Td>
-                  <Table.Td style={{ wordBreak: 'break-all' }}>
-                    <Anchor component={Link} to={sessionPath(workspace.id, event.sessionId, params.search)} size="sm">
-                      {event.sessionId}
-                    </Anchor>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        <Group justify="center" mt="md">
-          {connection.pageInfo.hasNextPage && first < MAX_FIRST ? (
-            <Button
-              variant="default"
-              onClick={() => {
-                setFirst((n) => Math.min(MAX_FIRST, n + PAGE));
-              }}
-            >
-              Load more
-            </Button>
-          ) : connection.pageInfo.hasNextPage ? (
-            <Text size="sm" c="dimmed">
-              The newest {MAX_FIRST} events; narrow the range or the filters, or export, to see older ones.
-            </Text>
-          ) : null}
-        </Group>
-      </Paper>
+      <>
+        {state.error ? <ErrorAlert error={state.error} title="New events couldn't be loaded; trying again" /> : null}
+        <ActivityList
+          events={state.events}
+          fresh={state.fresh}
+          sessionLink={(id) => sessionPath(workspace.id, id, params.search)}
+        />
+        <Text size="sm" c="dimmed" ta="center" mt="md">
+          The newest {LIVE_MAX_EVENTS} events stay on screen; turn Live off to browse a range.
+        </Text>
+      </>
     );
   }
-
   return (
     <>
-      <PageHeader
-        title="Activity"
-        documentTitle={`Activity · ${workspace.name}`}
-        description={`The latest events in this workspace, newest first; refreshed every ${String(ACTIVITY_POLL_MS / 1000)} seconds while this tab is open.`}
-      />
-      <AnalyticsBody
-        workspace={workspace}
-        mayView={mayView}
-        controls={<AnalyticsControls workspace={workspace} scopes={workspace.viewerScopes} params={params} />}
-      >
-        {content}
-      </AnalyticsBody>
+      {status}
+      {content}
     </>
   );
 }

@@ -3,7 +3,7 @@ import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@m
 import { IconArrowLeft } from '@tabler/icons-react';
 import { Scope, can } from '@tally/shared';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { workspacePath } from '../../app/paths';
 import { formatDateTime } from '../../app/ui/dates';
@@ -15,6 +15,8 @@ import { AnalyticsSessionDocument } from '../../graphql/generated';
 import { formatCount, formatDuration } from './analytics-format';
 import { useAnalyticsParams } from './analytics-params';
 import { EventTimeline } from './event-timeline';
+import { SessionAttributeList } from './session-attributes';
+import { carrySessionOrder } from './session-order';
 import { NoAnalyticsAccess } from './no-analytics-access';
 
 function Fact({ label, value }: { label: string; value: string }) {
@@ -23,7 +25,7 @@ function Fact({ label, value }: { label: string; value: string }) {
       <Text size="xs" c="dimmed">
         {label}
       </Text>
-      <Text size="sm" fw={600} style={{ wordBreak: 'break-all' }}>
+      <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
         {value}
       </Text>
     </div>
@@ -35,6 +37,7 @@ export function SessionPage() {
   const workspace = useCurrentWorkspace();
   const { sessionId = '' } = useParams();
   const params = useAnalyticsParams();
+  const [searchParams] = useSearchParams();
   const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
   const { data, error, refetch, fetchMore } = useQuery(AnalyticsSessionDocument, {
     variables: { workspaceId: workspace.id, range: params.range, sessionId },
@@ -45,7 +48,11 @@ export function SessionPage() {
   const [moreError, setMoreError] = useState<unknown>(null);
   const session = data?.workspace?.analytics.session;
   const back = (
-    <Anchor component={Link} to={`${workspacePath(workspace.id, 'sessions')}${params.search}`} size="sm">
+    <Anchor
+      component={Link}
+      to={`${workspacePath(workspace.id, 'sessions')}${carrySessionOrder(params.search, searchParams)}`}
+      size="sm"
+    >
       <Group gap={4} component="span">
         <IconArrowLeft size={14} aria-hidden />
         All sessions
@@ -106,6 +113,12 @@ export function SessionPage() {
             <Fact label="Errors" value={formatCount(session.errorCount)} />
           </SimpleGrid>
         </Paper>
+        <Paper withBorder radius="md" p="md" component="section" aria-labelledby="session-attributes-heading">
+          <Title order={2} size="h4" mb="sm" id="session-attributes-heading">
+            Attributes
+          </Title>
+          <SessionAttributeList attributes={session.attributes} />
+        </Paper>
         <Paper withBorder radius="md" p="md" component="section" aria-labelledby="session-events-heading">
           <Title order={2} size="h4" mb="md" id="session-events-heading">
             Events
@@ -130,7 +143,7 @@ export function SessionPage() {
       <PageHeader
         title="Session"
         documentTitle={`Session ${sessionId} · ${workspace.name}`}
-        description={<span style={{ wordBreak: 'break-all' }}>{sessionId}</span>}
+        description={<span style={{ overflowWrap: 'anywhere' }}>{sessionId}</span>}
       />
       {content}
     </>

@@ -1,11 +1,12 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { Badge, Button, Group, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { InvitationStatus } from '@tally/shared';
 import { useEffect, useState } from 'react';
 import { formatDate, formatDateTime, formatRelative } from '../../app/ui/dates';
 import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
 import { PageLoader } from '../../app/ui/page-loader';
+import { useContainerWidth } from '../../app/ui/use-container-width';
 import { useNow } from '../../app/ui/use-now';
 import {
   type InvitationFieldsFragment,
@@ -24,6 +25,8 @@ import { RevokeInvitationModal } from './revoke-invitation-modal';
 
 /** While an email is on its way, the list asks again this often, so delivery and problems show. */
 const DELIVERY_POLL_MS = 4000;
+/** Below this width (of the list, not of the window) invitations are shown as cards. */
+const TABLE_MIN_WIDTH = 820;
 
 /**
  * Invitations still open (pending, or expired and resendable), with their delivery, Resend and
@@ -41,6 +44,7 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
   const [actionError, setActionError] = useState<{ email: string; error: unknown } | null>(null);
   const [revokeTarget, setRevokeTarget] = useState<InvitationFieldsFragment | null>(null);
   const [revokeOpened, setRevokeOpened] = useState(false);
+  const [containerRef, width] = useContainerWidth<HTMLDivElement>();
 
   const open = (data?.workspace?.invitations ?? []).filter((i) => OPEN_INVITATION_STATUSES.includes(i.status));
   const waiting = open.some((i) => i.status === InvitationStatus.PENDING && i.deliveredAt === null);
@@ -70,6 +74,34 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
     }
   }
 
+  /** Resend and Revoke, named for the invitation's email. */
+  const actions = (invitation: InvitationFieldsFragment) => (
+    <Group gap={4} justify="flex-end" wrap="nowrap">
+      <Button
+        size="xs"
+        variant="subtle"
+        aria-label={`Resend ${invitation.email}`}
+        loading={resendingId === invitation.id}
+        disabled={resendingId !== null && resendingId !== invitation.id}
+        onClick={() => void handleResend(invitation)}
+      >
+        Resend
+      </Button>
+      <Button
+        size="xs"
+        variant="subtle"
+        color="red"
+        aria-label={`Revoke ${invitation.email}`}
+        onClick={() => {
+          setRevokeTarget(invitation);
+          setRevokeOpened(true);
+        }}
+      >
+        Revoke
+      </Button>
+    </Group>
+  );
+
   let content;
   if (!data && error) {
     content = <ErrorState title="Invitations couldn't be loaded" error={error} onRetry={() => void refetch()} />;
@@ -81,7 +113,70 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
         No pending invitations.
       </Text>
     );
-  } else {
+  } else if (width !== null && width < TABLE_MIN_WIDTH) {
+    content = (
+      <Stack
+        component="ul"
+        gap="sm"
+        m={0}
+        p={0}
+        style={{ listStyle: 'none' }}
+        aria-labelledby="pending-invitations-title"
+      >
+        {open.map((invitation) => (
+          <Paper component="li" key={invitation.id} withBorder radius="md" p="md" data-testid="invitation-card">
+            <Stack gap="sm">
+              <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
+                <Text size="sm" fw={600} miw={0} style={{ overflowWrap: 'anywhere' }}>
+                  {invitation.email}
+                </Text>
+                <Badge
+                  variant="light"
+                  color={INVITATION_STATUS_COLOR[invitation.status]}
+                  style={{ flexShrink: 0 }}
+                  styles={{ label: { overflow: 'visible' } }}
+                >
+                  {INVITATION_STATUS_LABEL[invitation.status]}
+                </Badge>
+              </Group>
+              <Delivery invitation={invitation} now={now} />
+              <SimpleGrid component="dl" cols={3} spacing="sm" verticalSpacing="xs" m={0}>
+                <div>
+                  <Text component="dt" size="xs" c="dimmed" fw={600}>
+                    Role
+                  </Text>
+                  <Text component="dd" m={0} size="sm">
+                    {MEMBER_ROLE_LABEL[invitation.role]}
+                  </Text>
+                </div>
+                <div>
+                  <Text component="dt" size="xs" c="dimmed" fw={600}>
+                    Sent
+                  </Text>
+                  <Text component="dd" m={0} size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    <time dateTime={invitation.lastSentAt} title={formatDateTime(invitation.lastSentAt)}>
+                      {formatDate(invitation.lastSentAt)}
+                    </time>
+                  </Text>
+                </div>
+                <div>
+                  <Text component="dt" size="xs" c="dimmed" fw={600}>
+                    Expires
+                  </Text>
+                  <Text component="dd" m={0} size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    <time dateTime={invitation.expiresAt} title={formatDateTime(invitation.expiresAt)}>
+                      {formatDate(invitation.expiresAt)}
+                    </time>
+                  </Text>
+                </div>
+              </SimpleGrid>
+              {actions(invitation)}
+            </Stack>
+          </Paper>
+        ))}
+      </Stack>
+    );
+  } else if (width !== null) {
     content = (
       <Paper withBorder radius="md">
         <Table.ScrollContainer minWidth={820}>
@@ -137,30 +232,7 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
                     </Text>
                   </Table.Td>
                   <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        aria-label={`Resend ${invitation.email}`}
-                        loading={resendingId === invitation.id}
-                        disabled={resendingId !== null && resendingId !== invitation.id}
-                        onClick={() => void handleResend(invitation)}
-                      >
-                        Resend
-                      </Button>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Revoke ${invitation.email}`}
-                        onClick={() => {
-                          setRevokeTarget(invitation);
-                          setRevokeOpened(true);
-                        }}
-                      >
-                        Revoke
-                      </Button>
-                    </Group>
+                    {actions(invitation)}
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -192,7 +264,8 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
       <Text size="sm" c="green" role="status">
         {resent ? `A new link is on its way to ${resent}. It works for 7 days; the previous link no longer works.` : ''}
       </Text>
-      {content}
+      {/* Always there, so its width is known before the first invitation arrives. */}
+      <div ref={containerRef}>{content}</div>
       <RevokeInvitationModal
         workspaceId={team.id}
         invitation={revokeTarget}

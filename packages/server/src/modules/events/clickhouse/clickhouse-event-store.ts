@@ -22,7 +22,7 @@ import type {
   ReadGate,
   ScanOptions,
   SessionData,
-  SessionKey,
+  SessionPageRequest,
   UsageData,
   WriteResult,
 } from '../event-store';
@@ -91,8 +91,12 @@ export class ClickHouseEventStore implements EventStore {
     return durationSeries(this.reads, this.tables, query, interval, gate);
   }
 
-  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>> {
+  sessions(query: AnalyticsQuery, page: SessionPageRequest, gate?: ReadGate): Promise<Page<SessionData>> {
     return lists.sessions(this.reads, this.tables, query, page, gate);
+  }
+
+  countSessions(query: AnalyticsQuery, gate?: ReadGate): Promise<number> {
+    return lists.countSessions(this.reads, this.tables, query, gate);
   }
 
   session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null> {

@@ -1,3 +1,4 @@
+import { DEFAULT_SESSION_ORDER, OrderDirection, SessionOrderField } from '@tally/shared';
 import type {
   AnalyticsQuery,
   EventData,
@@ -7,7 +8,7 @@ import type {
   ReadGate,
   ScanOptions,
   SessionData,
-  SessionKey,
+  SessionPageRequest,
 } from '../event-store';
 import { sessionsInRange } from './analytics';
 import { ChParams, type ChReads, type Tables, eventCondition, num } from './sql';
@@ -89,25 +90,52 @@ async function withUpdates(
   }));
 }
 
+/**
+ * What a list of sessions is sorted by, per field, over `sessionsInRange`'s columns; each a whole
+ * number (times in milliseconds), as `SessionKey.value` is (session-order.ts).
+ */
+const SESSION_ORDER: Record<SessionOrderField, string> = {
+  [SessionOrderField.STARTED_AT]: 'toInt64(started)',
+  [SessionOrderField.DURATION]: 'toInt64(ended - started)',
+  [SessionOrderField.EVENTS]: 'toInt64(event_count)',
+  [SessionOrderField.ERRORS]: 'toInt64(error_count)',
+};
+
+/** Sessions of the range in the order asked: by its value, then id, both the same way (keyset after `page.after`). */
 export async function sessions(
   reads: ChReads,
   t: Tables,
   query: AnalyticsQuery,
-  page: PageRequest<SessionKey>,
+  page: SessionPageRequest,
   gate?: ReadGate,
 ): Promise<Page<SessionData>> {
+  const { field, direction } = page.order ?? DEFAULT_SESSION_ORDER;
+  const expr = SESSION_ORDER[field];
+  const [dir, beyond] = direction === OrderDirection.ASC ? ['ASC', '>'] : ['DESC', '<'];
   const p = new ChParams();
   const after = page.after
-    ? `WHERE (started, session_id) < (${p.add(page.after.startedAt.getTime(), 'Int64')}, ${p.add(page.after.id, 'String')})`
+    ? `WHERE (${expr}, session_id) ${beyond} (${p.add(page.after.value, 'Int64')}, ${p.add(page.after.id, 'String')})`
     : '';
   const rows = await reads.rows<SessionRow>(
     gate,
     `SELECT * FROM (${sessionsInRange(t, query, p)}) ${after}
-      ORDER BY started DESC, session_id DESC LIMIT ${p.add(page.first + 1, 'UInt32')}`,
+      ORDER BY ${expr} ${dir}, session_id ${dir} LIMIT ${p.add(page.first + 1, 'UInt32')}`,
     p,
   );
   const found = pageOf(rows, page.first);
   return { nodes: await withUpdates(reads, t, query.workspaceId, found.nodes, gate), hasNextPage: found.hasNextPage };
+}
+
+/** The sessions of the range (with a matching event, when filtered), counted from `session_stats`. */
+export async function countSessions(
+  reads: ChReads,
+  t: Tables,
+  query: AnalyticsQuery,
+  gate?: ReadGate,
+): Promise<number> {
+  const p = new ChParams();
+  const rows = await reads.rows<{ n: string }>(gate, `SELECT count() AS n FROM (${sessionsInRange(t, query, p)})`, p);
+  return num(rows[0]?.n);
 }
 
 async function sessionStats(

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { DEFAULT_SESSION_ORDER, OrderDirection, SessionOrderField } from '@tally/shared';
 import type {
   AnalyticsQuery,
   EventData,
@@ -8,7 +9,7 @@ import type {
   ReadGate,
   ScanOptions,
   SessionData,
-  SessionKey,
+  SessionPageRequest,
 } from '../event-store';
 import { SqlParams, eventCondition } from './filter-sql';
 import { matchingEvent } from './overview';
@@ -70,25 +71,61 @@ function page<T>(rows: T[], size: number): Page<T> {
   return { nodes: rows.slice(0, size), hasNextPage: rows.length > size };
 }
 
+/**
+ * What a list of sessions is sorted by, per field: the expression, and its key's placeholder
+ * (`SessionKey.value`, session-order.ts: a start in epoch milliseconds, else a whole number).
+ */
+const SESSION_ORDER: Record<SessionOrderField, { expr: string; key: (value: number, p: SqlParams) => string }> = {
+  [SessionOrderField.STARTED_AT]: { expr: 's.started_at', key: (v, p) => p.add(new Date(v), 'timestamptz') },
+  // Exact (numeric): times are kept to the millisecond.
+  [SessionOrderField.DURATION]: {
+    expr: '(extract(epoch FROM s.ended_at - s.started_at) * 1000)',
+    key: (v, p) => p.add(String(v), 'numeric'),
+  },
+  [SessionOrderField.EVENTS]: { expr: 's.event_count', key: (v, p) => p.add(String(v), 'bigint') },
+  [SessionOrderField.ERRORS]: { expr: 's.error_count', key: (v, p) => p.add(String(v), 'bigint') },
+};
+
+/**
+ * Sessions of the range in the order asked: by its expression, then id, both the same way, so
+ * the keyset `(expr, id) > / < (key)` continues exactly after the last one shown. Other orders
+ * than the start sort the range's sessions (found through `sessions_started_idx`).
+ */
 export async function sessions(
   sql: AnalyticsSql,
   query: AnalyticsQuery,
-  request: PageRequest<SessionKey>,
+  request: SessionPageRequest,
   gate?: ReadGate,
 ): Promise<Page<SessionData>> {
+  const { field, direction } = request.order ?? DEFAULT_SESSION_ORDER;
+  const { expr, key } = SESSION_ORDER[field];
+  const [dir, beyond] = direction === OrderDirection.ASC ? ['ASC', '>'] : ['DESC', '<'];
   const p = new SqlParams(query.workspaceId, query.from, query.to);
   const keyset = request.after
-    ? ` AND (s.started_at, s.id) < (${p.add(request.after.startedAt, 'timestamptz')}, ${p.add(request.after.id, 'text')})`
+    ? ` AND (${expr}, s.id) ${beyond} (${key(request.after.value, p)}, ${p.add(request.after.id, 'text')})`
     : '';
   const matching = matchingEvent(query, p);
   const { rows } = await sql.read<SessionRow>(
     gate,
     `SELECT ${SESSION_COLUMNS} FROM sessions s
       WHERE s.workspace_id = $1 AND s.started_at >= $2 AND s.started_at < $3${matching}${keyset}
-      ORDER BY s.started_at DESC, s.id DESC LIMIT ${p.add(request.first + 1, 'int')}`,
+      ORDER BY ${expr} ${dir}, s.id ${dir} LIMIT ${p.add(request.first + 1, 'int')}`,
     p.values,
   );
   return page(rows.map(toSession), request.first);
+}
+
+/** The sessions of the range, counted on `sessions_started_idx` (and a matching event, when filtered). */
+export async function countSessions(sql: AnalyticsSql, query: AnalyticsQuery, gate?: ReadGate): Promise<number> {
+  const p = new SqlParams(query.workspaceId, query.from, query.to);
+  const matching = matchingEvent(query, p);
+  const { rows } = await sql.read<{ n: string }>(
+    gate,
+    `SELECT count(*) AS n FROM sessions s
+      WHERE s.workspace_id = $1 AND s.started_at >= $2 AND s.started_at < $3${matching}`,
+    p.values,
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function session(

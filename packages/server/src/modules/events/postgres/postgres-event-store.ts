@@ -22,7 +22,7 @@ import type {
   ReadGate,
   ScanOptions,
   SessionData,
-  SessionKey,
+  SessionPageRequest,
   UsageData,
   WriteResult,
 } from '../event-store';
@@ -89,8 +89,12 @@ export class PostgresEventStore implements EventStore {
     return durationSeries(this.sql, query, interval, gate);
   }
 
-  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>, gate?: ReadGate): Promise<Page<SessionData>> {
+  sessions(query: AnalyticsQuery, page: SessionPageRequest, gate?: ReadGate): Promise<Page<SessionData>> {
     return lists.sessions(this.sql, query, page, gate);
+  }
+
+  countSessions(query: AnalyticsQuery, gate?: ReadGate): Promise<number> {
+    return lists.countSessions(this.sql, query, gate);
   }
 
   session(workspaceId: string, id: string, gate?: ReadGate): Promise<SessionData | null> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Interval } from '@tally/shared';
+import { DEFAULT_SESSION_ORDER, Interval, OrderDirection } from '@tally/shared';
 import { HISTOGRAM_BUCKETS, bucketOf, quantileFromHistogram } from '../duration-histogram';
 import { rankBreakdown } from '../breakdown';
 import type {
@@ -19,12 +19,13 @@ import type {
   ScanOptions,
   SessionData,
   SessionInput,
-  SessionKey,
+  SessionPageRequest,
   UsageData,
   WriteResult,
 } from '../event-store';
 import { serializeEvents } from '../export-format';
 import { isEmptyFilter, matchesEvent, propertyText } from '../query';
+import { sessionSortValue } from '../session-order';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -259,15 +260,21 @@ export class MemoryEventStore implements EventStore {
     );
   }
 
-  sessions(query: AnalyticsQuery, page: PageRequest<SessionKey>): Promise<Page<SessionData>> {
+  sessions(query: AnalyticsQuery, page: SessionPageRequest): Promise<Page<SessionData>> {
+    const { field, direction } = page.order ?? DEFAULT_SESSION_ORDER;
+    // Ascending by (value, id), or descending by both.
+    const sign = direction === OrderDirection.ASC ? 1 : -1;
+    const keyOf = (s: SessionData): [number, string] => [sessionSortValue(s, field), s.id];
     const sorted = this.sessionsOf(query)
       .map(copySession)
-      .sort((a, b) => compareKeys([b.startedAt, b.id], [a.startedAt, a.id]));
+      .sort((a, b) => sign * compareValueKeys(keyOf(a), keyOf(b)));
     const after = page.after;
-    const rest = after
-      ? sorted.filter((s) => compareKeys([s.startedAt, s.id], [after.startedAt, after.id]) < 0)
-      : sorted;
+    const rest = after ? sorted.filter((s) => sign * compareValueKeys(keyOf(s), [after.value, after.id]) > 0) : sorted;
     return Promise.resolve(pageOf(rest, page.first));
+  }
+
+  countSessions(query: AnalyticsQuery): Promise<number> {
+    return Promise.resolve(this.sessionsOf(query).length);
   }
 
   session(workspaceId: string, id: string): Promise<SessionData | null> {
@@ -331,6 +338,13 @@ function inRange(at: Date, range: { from: Date; to: Date }): boolean {
 function compareKeys(a: [Date, string], b: [Date, string]): number {
   const byTime = a[0].getTime() - b[0].getTime();
   if (byTime !== 0) return byTime;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+/** Keys `(number, id)` compared the same way: the number, then the id by code point. */
+function compareValueKeys(a: [number, string], b: [number, string]): number {
+  const byValue = a[0] - b[0];
+  if (byValue !== 0) return byValue;
   return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
