@@ -98,6 +98,117 @@ async function target(config: Config): Promise<Target> {
   };
 }
 
+/** Claude Code sessions sent as it sends them: OpenTelemetry log records, OTLP/HTTP JSON. */
+const AGENT_SESSIONS = Number(process.env.SEED_AGENT_SESSIONS ?? 60);
+const AGENT_TOOLS: ReadonlyArray<readonly [string, number, number]> = [
+  ['Read', 40, 0.01],
+  ['Edit', 120, 0.04],
+  ['Bash', 2_500, 0.12],
+  ['Grep', 80, 0.01],
+  ['WebFetch', 1_800, 0.08],
+];
+const MODELS = ['claude-sonnet-4-5', 'claude-haiku-4-5'];
+
+type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean };
+function otlpAttributes(values: Record<string, string | number | boolean>): Array<{ key: string; value: OtlpValue }> {
+  return Object.entries(values).map(([key, value]) => ({
+    key,
+    value:
+      typeof value === 'string'
+        ? { stringValue: value }
+        : typeof value === 'boolean'
+          ? { boolValue: value }
+          : Number.isInteger(value)
+            ? { intValue: String(value) }
+            : { doubleValue: value },
+  }));
+}
+
+/**
+ * `AGENT_SESSIONS` agent sessions (a prompt, then API requests and tool results, as Claude Code's
+ * monitoring events name them), one export per session, the way a team's agents report with a
+ * key and no code. Returns how many records were sent.
+ */
+async function sendAgentSessions(
+  url: string,
+  key: string,
+  users: readonly string[],
+  now: number,
+  span: number,
+): Promise<number> {
+  let sent = 0;
+  for (let i = 0; i < AGENT_SESSIONS; i += 1) {
+    const sessionId = randomUUID();
+    const userId = pick(users);
+    let at = now - Math.random() * span;
+    const common = { 'session.id': sessionId, 'user.id': userId, 'terminal.type': pick(['vscode', 'iTerm.app']) };
+    const records: Array<{
+      timeUnixNano: string;
+      body: { stringValue: string };
+      attributes: ReturnType<typeof otlpAttributes>;
+    }> = [];
+    const record = (name: string, attributes: Record<string, string | number | boolean>) => {
+      at += 1_000 + Math.random() * 20_000;
+      const time = Math.min(at, now);
+      records.push({
+        timeUnixNano: `${String(Math.floor(time))}000000`,
+        body: { stringValue: `claude_code.${name}` },
+        attributes: otlpAttributes({
+          ...common,
+          'event.name': name,
+          'event.timestamp': new Date(time).toISOString(),
+          ...attributes,
+        }),
+      });
+    };
+    record('user_prompt', { prompt_length: 40 + Math.floor(Math.random() * 400) });
+    const turns = 2 + Math.floor(Math.random() * 6);
+    for (let turn = 0; turn < turns; turn += 1) {
+      record('api_request', {
+        model: pick(MODELS),
+        input_tokens: 500 + Math.floor(Math.random() * 8_000),
+        output_tokens: 50 + Math.floor(Math.random() * 1_500),
+        cost_usd: Math.round(Math.random() * 5_000) / 100_000,
+        duration_ms: duration(4_000),
+      });
+      const [tool, median, errorRate] = pick(AGENT_TOOLS);
+      const failed = Math.random() < errorRate;
+      record('tool_result', {
+        tool_name: tool,
+        success: !failed,
+        duration_ms: duration(median),
+        ...(failed ? { error: 'exit code 1' } : {}),
+      });
+    }
+    const body = {
+      resourceLogs: [
+        {
+          resource: {
+            attributes: otlpAttributes({
+              'service.name': 'claude-code',
+              'service.version': pick(['2.0.14', '2.0.21']),
+              'os.type': pick(['darwin', 'linux']),
+            }),
+          },
+          scopeLogs: [{ scope: { name: 'com.anthropic.claude_code.events' }, logRecords: records }],
+        },
+      ],
+    };
+    const response = await fetch(`${url}/otlp/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`/otlp/v1/logs answered ${response.status}: ${await response.text()}`);
+    const answer = (await response.json()) as { partialSuccess?: { rejectedLogRecords?: string | number } };
+    if (Number(answer.partialSuccess?.rejectedLogRecords ?? 0) > 0) {
+      throw new Error(`/otlp/v1/logs refused records: ${JSON.stringify(answer.partialSuccess)}`);
+    }
+    sent += records.length;
+  }
+  return sent;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig({ ...withDotEnv(process.env), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   const seeding = await target(config);
@@ -209,6 +320,8 @@ async function main(): Promise<void> {
     if (problems.length > 0 || dropped > 0) {
       throw new Error(`the SDK could not send ${dropped} events: ${problems.map((p) => p.message).join('; ')}`);
     }
+    const agentEvents = await sendAgentSessions(url, key, users, now, span);
+    console.log(`\n  ${agentEvents} events of ${AGENT_SESSIONS} Claude Code sessions sent through /otlp/v1/logs`);
     for (const [daysAgo, text] of [
       [21, 'v2.3 released'],
       [9, 'Search index rebuilt'],

@@ -274,6 +274,7 @@ describe('pnpm start on the embedded PostgreSQL', () => {
       const seed = await runToEnd([join(__dirname, '..', 'dist', 'scripts', 'seed.js')], {
         ...startEnv(dataDir),
         SEED_EVENTS: '300',
+        SEED_AGENT_SESSIONS: '3',
       });
       expect(seed.stderr).toBe('');
       expect(seed.code).toBe(0);
@@ -287,14 +288,33 @@ describe('pnpm start on the embedded PostgreSQL', () => {
         {},
       );
       expect(login.errors).toBeUndefined();
-      const teams = await gqlRequest<{ workspaces: Array<{ name: string; members: Array<{ role: string }> }> }>(
-        first.url,
-        '{ workspaces { name members { role } } }',
-        {},
-        { token: login.data?.logIn.accessToken },
-      );
+      const teams = await gqlRequest<{
+        workspaces: Array<{ id: string; name: string; members: Array<{ role: string }> }>;
+      }>(first.url, '{ workspaces { id name members { role } } }', {}, { token: login.data?.logIn.accessToken });
       const team = teams.data?.workspaces.find((w) => w.name.startsWith('Acme Analytics'));
       expect(team?.members.map((m) => m.role).sort()).toEqual(['ADMIN', 'EDITOR', 'OWNER', 'VIEWER']);
+      // A share came as Claude Code sends it, through /otlp/v1/logs: its prompts and API requests are there.
+      expect(seed.stdout).toMatch(/\d+ events of 3 Claude Code sessions sent through \/otlp\/v1\/logs/);
+      const usage = await gqlRequest<{
+        workspace: { analytics: { toolsUsage: Array<{ type: string; count: number }> } };
+      }>(
+        first.url,
+        `query($w: ID!, $range: DateRangeInput!) { workspace(id: $w) { analytics(range: $range, filter: { types: ["prompt", "api_request"] }) { toolsUsage(limit: 10) { type count } } } }`,
+        {
+          w: team?.id,
+          range: {
+            from: new Date(Date.now() - 31 * 86_400_000).toISOString(),
+            to: new Date(Date.now() + 60_000).toISOString(),
+          },
+        },
+        { token: login.data?.logIn.accessToken },
+      );
+      const counted = (type: string) =>
+        (usage.data?.workspace.analytics.toolsUsage ?? [])
+          .filter((r) => r.type === type)
+          .reduce((n, r) => n + r.count, 0);
+      expect(counted('prompt')).toBe(3);
+      expect(counted('api_request')).toBeGreaterThanOrEqual(6);
     } finally {
       expect(await stop(first.child)).toBe(0);
       await rm(clusterOf(dataDir), { recursive: true, force: true });
