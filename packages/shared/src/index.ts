@@ -7,3 +7,4 @@ export * from './passwords';
 export * from './email';
 export * from './team-rules';
 export * from './analytics';
+export * from './audit';

@@ -42,6 +42,14 @@ import {
   SessionResolver,
   WorkspaceAnalyticsResolver,
 } from '../modules/analytics/analytics.resolver';
+// After every other resolver: fields print in the order their classes are declared.
+import { AccountChangesResolver } from '../modules/accounts/account-changes.resolver';
+import type { AccountChangeService } from '../modules/accounts/account-changes.service';
+import {
+  HomeWorkspaceResolver,
+  type HomeWorkspaceService,
+  WorkspaceLastEventResolver,
+} from '../modules/workspaces/home-workspace.resolver';
 import { enforceDeclarations } from '../auth/auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
 import { JsonValue } from '../platform/scalars';
@@ -63,6 +71,8 @@ function registerEnums(): void {
 export interface ResolverServices {
   accounts: AccountService;
   passwordResets: PasswordResetService;
+  accountChanges: AccountChangeService;
+  homeWorkspace: HomeWorkspaceService;
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;
   memberships: MembershipService;
@@ -110,6 +120,10 @@ export const RESOLVERS: readonly ResolverEntry[] = [
   entry(AnalyticsResolver, (s) => new AnalyticsResolver(s.analytics)),
   entry(OverviewResolver, (s) => new OverviewResolver(s.analytics)),
   entry(SessionResolver, (s) => new SessionResolver(s.analytics)),
+  // The account page and the first day (issue 20): last, so that the schema's order stays.
+  entry(AccountChangesResolver, (s) => new AccountChangesResolver(s.accountChanges)),
+  entry(HomeWorkspaceResolver, (s) => new HomeWorkspaceResolver(s.homeWorkspace)),
+  entry(WorkspaceLastEventResolver, (s) => new WorkspaceLastEventResolver(s.homeWorkspace)),
 ];
 
 /** Resolvers built from the services; without services (printing the schema) none is built. */

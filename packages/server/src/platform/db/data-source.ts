@@ -11,6 +11,7 @@ import { EventClaimsWithTime1763900000008 } from './migrations/1763900000008-eve
 import { HourTotals1763900000009 } from './migrations/1763900000009-hour-totals';
 import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogram-blocks';
 import { RollupBlocks1763900000011 } from './migrations/1763900000011-rollup-blocks';
+import { AccountChanges1763900000020 } from './migrations/1763900000020-account-changes';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   HourTotals1763900000009,
   HistogramBlocks1763900000010,
   RollupBlocks1763900000011,
+  AccountChanges1763900000020,
 ];
 
 /**
