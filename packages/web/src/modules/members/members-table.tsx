@@ -1,5 +1,4 @@
 import { Badge, Button, Group, NativeSelect, Paper, Table, Text, VisuallyHidden } from '@mantine/core';
-import { IconLogout } from '@tabler/icons-react';
 import {
   MEMBER_ROLE_RANK,
   type MemberRole,
@@ -11,6 +10,7 @@ import {
 import { formatDate, formatDateTime } from '../../app/ui/dates';
 import type { MemberFieldsFragment } from '../../graphql/generated';
 import { MEMBER_ROLE_LABEL } from '../workspaces/workspace-list';
+import { LeaveTeamButton, isLastOwner } from './leave-team-button';
 
 interface MembersTableProps {
   members: readonly MemberFieldsFragment[];
@@ -102,17 +102,7 @@ export function MembersTable(props: MembersTableProps) {
                     </Text>
                   </Table.Td>
                   <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                    {self ? (
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        leftSection={<IconLogout size={14} aria-hidden />}
-                        onClick={onLeave}
-                      >
-                        Leave Team
-                      </Button>
-                    ) : null}
+                    {self ? <LeaveTeamButton lastOwner={isLastOwner(members, viewerId)} onLeave={onLeave} /> : null}
                     {mayRemove ? (
                       <Button
                         size="xs"
