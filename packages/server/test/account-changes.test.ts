@@ -1,7 +1,6 @@
 import { EMAIL_CHANGE_EMAIL_JOB } from '../src/modules/accounts/account-changes.service';
 import { ACCOUNT_CHANGES_PER_HOUR } from '../src/limits';
 import { JOB_SCHEMA } from '../src/platform/jobs/job-queue';
-import { track } from './analytics-fixtures';
 import { createKeySecret, createTeamWithMembers, createUser, uniqueEmail } from './factories';
 import { type TestServer, codeOf, startTestServer } from './harness';
 import { drainJobs } from './drivers/jobs';
@@ -15,8 +14,6 @@ const CHANGE_PASSWORD = `mutation($c: String!, $n: String!) { changePassword(cur
 const REQUEST_EMAIL = `mutation($e: String!, $p: String!) { requestEmailChange(newEmail: $e, currentPassword: $p) }`;
 const CONFIRM_EMAIL = `mutation($t: String!) { confirmEmailChange(token: $t) }`;
 const DELETE_ACCOUNT = `mutation($p: String!) { deleteAccount(password: $p) }`;
-const HOME = `{ homeWorkspace { id kind name viewerRole } }`;
-const REMEMBER = `mutation($w: ID!) { rememberWorkspace(workspaceId: $w) }`;
 
 let server: TestServer;
 let mail: MailCatcher;
@@ -297,69 +294,5 @@ describe('the account page: deleting the account', () => {
     expect(tomb[0]?.email).not.toBe(user.email);
     const again = await createUser(server, { email: user.email });
     expect(again.id).not.toBe(user.id);
-  });
-});
-
-describe('where the dashboard opens', () => {
-  it('opens the last workspace used, else the first team with events, else the personal one', async () => {
-    const user = await createUser(server);
-    const owner = await createUser(server);
-    const home = async () =>
-      (await server.gql<{ homeWorkspace: { id: string } }>(HOME, {}, { token: user.accessToken })).data?.homeWorkspace
-        .id;
-    expect(await home()).toBe(user.personalWorkspaceId);
-
-    const quiet = await createTeamWithMembers(server, 'Aaa Quiet', [
-      { user: owner, role: 'OWNER' },
-      { user, role: 'VIEWER' },
-    ]);
-    const busy = await createTeamWithMembers(server, 'Bbb Busy', [
-      { user: owner, role: 'OWNER' },
-      { user, role: 'VIEWER' },
-    ]);
-    expect(await home()).toBe(user.personalWorkspaceId);
-    const key = await createKeySecret(server, owner, busy, 'EDITOR');
-    await track(server, key, { events: [{ sessionId: 's1', name: 'signup' }] });
-    expect(await home()).toBe(busy);
-    // Getting started's "events arrived": the newest event's time, null where none came.
-    const LAST_EVENT = `query($w: ID!) { workspace(id: $w) { lastEventAt } }`;
-    const busyLast = await server.gql<{ workspace: { lastEventAt: string | null } }>(
-      LAST_EVENT,
-      { w: busy },
-      {
-        token: user.accessToken,
-      },
-    );
-    expect(Date.now() - Date.parse(busyLast.data?.workspace.lastEventAt ?? '')).toBeLessThan(60_000);
-    const quietLast = await server.gql(LAST_EVENT, { w: quiet }, { token: user.accessToken });
-    expect(quietLast.data).toEqual({ workspace: { lastEventAt: null } });
-
-    // Remembered on the server: any browser of this user opens it.
-    expect((await server.gql(REMEMBER, { w: quiet }, { token: user.accessToken })).data).toEqual({
-      rememberWorkspace: true,
-    });
-    const viaOtherLogin = await secondSession(user.email, user.password);
-    const answer = await server.gql<{ homeWorkspace: { id: string; viewerRole: string } }>(
-      HOME,
-      {},
-      {
-        token: viaOtherLogin.token,
-      },
-    );
-    expect(answer.data?.homeWorkspace).toMatchObject({ id: quiet, viewerRole: 'VIEWER' });
-
-    // A workspace the user left is not opened any more.
-    await server.tally.db.query(`DELETE FROM members WHERE workspace_id = $1 AND user_id = $2`, [quiet, user.id]);
-    expect(await home()).toBe(busy);
-  });
-
-  it('remembers only a workspace of the caller’s', async () => {
-    const user = await createUser(server);
-    const stranger = await createUser(server);
-    const res = await server.gql(REMEMBER, { w: stranger.personalWorkspaceId }, { token: user.accessToken });
-    expect(codeOf(res)).toBe('NOT_FOUND');
-    expect(codeOf(await server.gql(REMEMBER, { w: 'nope' }, { token: user.accessToken }))).toBe('NOT_FOUND');
-    const home = await server.gql<{ homeWorkspace: { id: string } }>(HOME, {}, { token: user.accessToken });
-    expect(home.data?.homeWorkspace.id).toBe(user.personalWorkspaceId);
   });
 });
