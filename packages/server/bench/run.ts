@@ -13,6 +13,7 @@ import { freshRows } from './fresh';
 import { freshClickHouseRows } from './fresh-clickhouse';
 import { BUSY_CORES, OthersMonitor, type OthersLoad, type OthersStretch, cores } from './machine';
 import { ingestRows } from './ingest';
+import { sdkRows } from './sdk';
 import { type EventsStoreName, type Failure, type Row, printFailures, printRows, writeResults } from './rows';
 import { webRows } from './web';
 
@@ -41,6 +42,8 @@ const GROUPS: Record<string, (context: BenchContext) => Promise<Row[]>> = {
   analytics: analyticsRows,
   web: webRows,
   export: exportRows,
+  // The SDK's browser bundle (its size only: no Tally needed).
+  sdk: sdkRows,
 };
 
 /** The groups with rows per event store (the others do not depend on it). */

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { type TallyError, createTally as createSdk } from '@tally/sdk';
 import { Pool } from 'pg';
 import { type Config, loadConfig, withDotEnv } from '../src/platform/config';
 import { runningDatabaseUrl } from '../src/platform/db/embedded';
@@ -11,7 +12,7 @@ import { runningOwner } from './script-database';
  * `pnpm seed`: realistic sample data on the configured database (embedded or DATABASE_URL), so
  * a new user sees every page alive: a demo owner, a team with members in each role, an EDITOR
  * key, about 50,000 events over the last 30 days across tools (with errors and durations) sent
- * through the real ingest endpoint, and a few annotations. Prints how to log in.
+ * through the SDK (@tally/sdk) to the real ingest endpoint, and a few annotations. Prints how to log in.
  * SEED_EVENTS changes the number of events.
  *
  * Beside a running Tally (the one DATA_DIR/owner.json names, or TALLY_URL) it sends everything to
@@ -157,52 +158,57 @@ async function main(): Promise<void> {
     const now = Date.now();
     const span = 30 * 24 * 60 * 60 * 1000;
     const users = Array.from({ length: 400 }, (_, i) => `user-${i + 1}`);
-    let sent = 0;
-    let batch: Array<Record<string, unknown>> = [];
-    const sessions: Array<Record<string, unknown>> = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const res = await fetch(`${url}/v1/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ events: batch, sessions: sessions.splice(0) }),
-      });
-      if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-      sent += batch.length;
-      batch = [];
-      process.stdout.write(`\r  ${sent} / ${total} events`);
-    };
-    while (sent + batch.length < total) {
-      const sessionId = randomUUID();
+    // Through the SDK, as an app would send them: sessions with their attributes, events with
+    // client ids and times, batches of 1000, retries. The SDK never throws: what it could not
+    // send comes back through onError, and the seed fails on it.
+    const problems: TallyError[] = [];
+    const sdk = createSdk({
+      key,
+      url,
+      batchSize: 1000,
+      flushIntervalMs: 60_000,
+      maxQueueSize: 10_000,
+      maxRetries: 20,
+      shutdownTimeoutMs: 60_000,
+      flushOnPageHide: false,
+      onError: (error) => problems.push(error),
+    });
+    const progress = () => process.stdout.write(`\r  ${sdk.stats().sent} / ${total} events`);
+    let tracked = 0;
+    while (tracked < total) {
       const userId = pick(users);
       let at = now - Math.random() * span;
-      sessions.push({
-        id: sessionId,
-        userId,
-        attributes: { app: pick(['web', 'ios', 'android']), version: pick(['2.3', '2.4']) },
-      });
+      const session = sdk.session(
+        { app: pick(['web', 'ios', 'android']), version: pick(['2.3', '2.4']) },
+        { id: randomUUID(), userId },
+      );
       const length = 3 + Math.floor(Math.random() * 15);
-      for (let i = 0; i < length && sent + batch.length < total; i += 1) {
+      for (let i = 0; i < length && tracked < total; i += 1) {
         const page = Math.random() < 0.25;
         const tool = pick(TOOLS);
         const error = !page && Math.random() < tool[2];
-        batch.push({
-          id: randomUUID(),
-          sessionId,
-          userId,
-          name: page ? pick(PAGES) : tool[0],
+        session.track(page ? pick(PAGES) : tool[0], {
           type: page ? 'pageview' : 'tool_call',
-          timestamp: new Date(Math.min(at, now)).toISOString(),
+          timestamp: new Date(Math.min(at, now)),
           ...(page ? {} : { durationMs: duration(tool[1]), status: error ? 'error' : 'ok' }),
           properties: page
             ? { referrer: pick(['direct', 'search', 'email']) }
             : { plan: pick(['free', 'pro', 'team']) },
         });
+        tracked += 1;
         at += 2_000 + Math.random() * 60_000;
-        if (batch.length >= 1000) await flush();
+        if (tracked % 1000 === 0) {
+          await sdk.flush();
+          progress();
+        }
       }
     }
-    await flush();
+    await sdk.shutdown();
+    progress();
+    const { dropped } = sdk.stats();
+    if (problems.length > 0 || dropped > 0) {
+      throw new Error(`the SDK could not send ${dropped} events: ${problems.map((p) => p.message).join('; ')}`);
+    }
     for (const [daysAgo, text] of [
       [21, 'v2.3 released'],
       [9, 'Search index rebuilt'],

@@ -2,6 +2,7 @@ import { RefreshToken } from './modules/accounts/refresh-token.entity';
 import { User } from './modules/accounts/user.entity';
 import { Annotation } from './modules/annotations/annotation.entity';
 import { ApiKey } from './modules/api-keys/api-key.entity';
+import { ApiKeyPolicy } from './modules/api-keys/api-key-policy.entity';
 import { AuditEntry } from './modules/audit/audit-entry.entity';
 import { Invitation } from './modules/invitations/invitation.entity';
 import { Membership } from './modules/workspaces/member.entity';
@@ -15,6 +16,7 @@ export const ENTITIES = [
   Workspace,
   Membership,
   ApiKey,
+  ApiKeyPolicy,
   AuditEntry,
   Invitation,
   SavedFilter,

@@ -50,6 +50,7 @@ import { AnnotationService } from './modules/annotations/annotation.service';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { AnalyticsReads, analyticsCaller } from './modules/analytics/analytics-reads';
 import { registerIngestRoute } from './modules/events/ingest.route';
+import { registerOtlpRoutes } from './modules/events/otlp/otlp.route';
 import { IngestService } from './modules/events/ingest.service';
 import type { EventStore } from './modules/events/event-store';
 import {
@@ -343,6 +344,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         routes: [
           (http) => registerIngestRoute(http, { authenticator, ingest, counters: metrics.ingest }),
           (http) => registerExportRoute(http, { authenticator, exports: exportService }),
+          (http) =>
+            registerOtlpRoutes(http, { authenticator, ingest, counters: metrics.otlp, production: config.production }),
         ],
         contextDeps: {
           memberships,

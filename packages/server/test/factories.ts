@@ -161,6 +161,7 @@ export interface KeyInput {
   description?: string | null;
   role?: ApiKeyRole;
   expiresAt?: string | null;
+  allowedIps?: string[] | null;
 }
 
 /** An API key made through the API by `by` (a VIEWER key named "Key" unless `input` says otherwise). */

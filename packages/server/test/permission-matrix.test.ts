@@ -296,6 +296,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.name': none,
   'Workspace.createdAt': none,
   'Workspace.apiKeys': none,
+  'Workspace.apiKeyPolicy': none,
   'Workspace.members': none,
   'Workspace.viewerRole': nullForKeys,
   'Workspace.viewerScopes': none,
@@ -306,7 +307,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.lastEventAt': () => ({ args: {}, allowNull: true }),
   'Workspace.analytics': () => ({ args: { range: RANGE, filter: { types: ['tool_call'] }, savedFilterId } }),
 
-  'Analytics.overview': () => ({ args: { interval: 'DAY' } }),
+  'Analytics.overview': () => ({ args: { interval: 'DAY', compare: 'PREVIOUS_PERIOD' } }),
   'Analytics.sessions': () => ({ args: { first: 5, after: null } }),
   'Analytics.session': () => ({ args: { id: SESSION_ID } }),
   'Analytics.toolsUsage': () => ({ args: { limit: 5 } }),
@@ -336,6 +337,19 @@ const ARGUMENTS: Record<string, Builder> = {
   'Mutation.rememberWorkspace': () => ({ args: { workspaceId: cast.teamId } }),
   'Mutation.createApiKey': () => ({ args: { workspaceId: cast.teamId, input: { name: 'Matrix', role: 'VIEWER' } } }),
   'Mutation.revokeApiKey': async () => ({ args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId() } }),
+  'Mutation.setApiKeyAllowedIps': async () => ({
+    args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId(), allowedIps: ['10.0.0.0/8'] },
+  }),
+  'Mutation.setApiKeyPolicy': () => ({
+    args: { workspaceId: cast.teamId, input: { maxLifetimeDays: 3650, maxRole: null, requireAllowlist: false } },
+  }),
+  'Mutation.rollApiKey': async () => ({
+    args: {
+      workspaceId: cast.teamId,
+      apiKeyId: await freshKeyId(),
+      graceUntil: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  }),
   'Mutation.inviteMember': () => ({
     args: { workspaceId: cast.teamId, email: uniqueEmail('invitee'), role: 'VIEWER' },
   }),

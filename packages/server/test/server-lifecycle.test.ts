@@ -358,7 +358,7 @@ describe('pnpm build (scripts/build.mjs): only what changed', () => {
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
     mkdirSync(join(copy, 'packages'));
-    for (const pkg of ['shared', 'server', 'web']) {
+    for (const pkg of ['shared', 'sdk', 'server', 'web']) {
       const from = join(repoRoot, 'packages', pkg);
       cpSync(from, join(copy, 'packages', pkg), {
         recursive: true,
@@ -396,7 +396,7 @@ describe('pnpm build (scripts/build.mjs): only what changed', () => {
 
       // A new file of the web app: only the web app is rebuilt, and the file is served.
       writeFileSync(join(copy, 'packages', 'web', 'public', 'build-check.txt'), 'fresh\n');
-      expect(build(copy)).toEqual({ status: 0, line: 'Build: rebuilt web (shared, server unchanged)' });
+      expect(build(copy)).toEqual({ status: 0, line: 'Build: rebuilt web (shared, sdk, server unchanged)' });
       expect(readFileSync(join(copy, 'packages', 'web', 'dist', 'build-check.txt'), 'utf8')).toBe('fresh\n');
       expect(build(copy)).toEqual({ status: 0, line: 'Build: nothing changed' });
 
@@ -411,6 +411,9 @@ describe('pnpm build (scripts/build.mjs): only what changed', () => {
       expect(withVite.stdout.trim()).toBe('Build: would rebuild server, web');
       appendFileSync(join(copy, 'packages', 'shared', 'src', 'index.ts'), '\n// changed\n');
       expect(build(copy, '--dry-run').line).toBe('Build: would rebuild shared, server, web');
+      // An SDK source: the SDK and the server (whose `pnpm seed` uses it).
+      appendFileSync(join(copy, 'packages', 'sdk', 'src', 'index.ts'), '\n// changed\n');
+      expect(build(copy, '--dry-run').line).toBe('Build: would rebuild shared, sdk, server, web');
     } finally {
       await rm(copy, { recursive: true, force: true });
     }

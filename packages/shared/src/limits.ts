@@ -9,4 +9,11 @@ export const LIMITS = {
   apiKeyDescriptionMaxLength: 500,
   /** Keys a workspace may hold that are not revoked (expired ones count until revoked). */
   apiKeysPerWorkspace: 100,
+  /** How long a rolled key keeps working, at most and when the roll names no end (rollApiKey). */
+  apiKeyRollGraceMaxMs: 7 * 24 * 60 * 60 * 1000,
+  apiKeyRollGraceDefaultMs: 24 * 60 * 60 * 1000,
+  /** Addresses and CIDR ranges a key's IP allowlist may hold. */
+  apiKeyAllowlistMaxEntries: 50,
+  /** The longest key lifetime a workspace key policy may set (and the shortest: 1 day). */
+  apiKeyPolicyMaxLifetimeDays: 3650,
 } as const;

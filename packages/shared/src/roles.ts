@@ -17,6 +17,12 @@ export const ApiKeyRole = {
 export type ApiKeyRole = (typeof ApiKeyRole)[keyof typeof ApiKeyRole];
 export const API_KEY_ROLES: readonly ApiKeyRole[] = Object.values(ApiKeyRole);
 
+/** Whether a key of `role` is within a workspace key policy's highest role (VIEWER < EDITOR < ADMIN). */
+export function keyRoleWithin(role: ApiKeyRole, highest: ApiKeyRole): boolean {
+  const rank: Record<ApiKeyRole, number> = { VIEWER: 0, EDITOR: 1, ADMIN: 2 };
+  return rank[role] <= rank[highest];
+}
+
 /** Roles an invitation may carry (OWNER cannot be invited). */
 export const INVITABLE_ROLES: readonly MemberRole[] = [MemberRole.ADMIN, MemberRole.EDITOR, MemberRole.VIEWER];
 

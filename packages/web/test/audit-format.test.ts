@@ -15,6 +15,18 @@ const SERVER_DETAILS: Record<string, Record<string, unknown>> = {
   'member.left': { name: 'Grace Hopper', email: 'grace@example.com', role: 'ADMIN' },
   'api_key.created': { name: 'CI reporter', role: 'EDITOR', prefix: 'tly_abc', expiresAt: null },
   'api_key.revoked': { name: 'CI reporter', prefix: 'tly_abc' },
+  'api_key.rolled': {
+    name: 'CI reporter',
+    prefix: 'tly_abc',
+    newKeyId: 'k2',
+    newPrefix: 'tly_def',
+    graceUntil: '2026-03-05T10:00:00.000Z',
+  },
+  'api_key.allowlist_changed': { name: 'CI reporter', prefix: 'tly_abc', before: null, after: ['10.0.0.0/8'] },
+  'api_key.policy_changed': {
+    before: { maxLifetimeDays: null, maxRole: null, requireAllowlist: false },
+    after: { maxLifetimeDays: 90, maxRole: 'EDITOR', requireAllowlist: true },
+  },
   'saved_filter.created': { name: 'Errors only', filter: { statuses: ['error'] } },
   'saved_filter.updated': {
     from: { name: 'Errors only', filter: {} },
@@ -95,6 +107,18 @@ describe('describeAuditEntry (the Audit tab)', () => {
       { from: { name: 'Errors' }, to: { name: 'Errors only' } },
       'Changed the saved filter “Errors only”',
       'Errors → Errors only',
+    ],
+    [
+      'api_key.policy_changed',
+      { after: { maxLifetimeDays: 90, maxRole: 'EDITOR', requireAllowlist: true } },
+      'Changed the API key policy',
+      'keys live at most 90 days · roles up to Editor · an IP allowlist required',
+    ],
+    [
+      'api_key.allowlist_changed',
+      { name: 'CI reporter', after: ['10.0.0.0/8', '192.0.2.1'] },
+      'Changed the IP allowlist of the API key “CI reporter”',
+      '10.0.0.0/8, 192.0.2.1',
     ],
   ])('says %s in words', (action, details, what, said) => {
     expect(describeAuditEntry({ action, details })).toMatchObject({ what, details: said });

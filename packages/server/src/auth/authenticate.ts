@@ -36,7 +36,7 @@ export interface AccessTokens {
 
 /** Why an API key was refused: the verifier says what it found, the edge picks the words. */
 export type ApiKeyRefusal =
-  | { readonly ok: false; readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' }
+  | { readonly ok: false; readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' | 'address' }
   | { readonly ok: false; readonly reason: 'rate-limited'; readonly retryAfterMs: number };
 
 export type ApiKeyCheck = { readonly ok: true; readonly principal: Principal } | ApiKeyRefusal;
@@ -62,6 +62,8 @@ export function apiKeyRefusal(refusal: ApiKeyRefusal): AppError {
       return unauthenticated('This API key has been revoked.');
     case 'expired':
       return unauthenticated('This API key has expired.');
+    case 'address':
+      return unauthenticated('This API key is not allowed from this address.');
     case 'rate-limited':
       return rateLimited(API_KEY_FAILURES_REFUSAL, refusal.retryAfterMs);
   }

@@ -263,7 +263,7 @@ function registerWebApp(app: FastifyInstance, distDir: string): void {
   }
   app.setNotFoundHandler((request, reply) => {
     const wantsHtml = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
-    const apiPath = /^\/(graphql|v1|healthz|readyz|metrics)(\/|$)/.test(request.url);
+    const apiPath = /^\/(graphql|v1|otlp|healthz|readyz|metrics)(\/|$)/.test(request.url);
     if (hasWebApp && wantsHtml && !apiPath) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html', distDir);
     }

@@ -3,6 +3,7 @@ import { Client, Pool } from 'pg';
 import type { EventBatch, EventInput, WriteResult } from '../../src/modules/events/event-store';
 import { expireEventIds } from '../../src/modules/events/id-ledger';
 import { GROUP_WRITERS } from '../../src/modules/events/postgres/ingest';
+import { AnalyticsSql } from '../../src/modules/events/postgres/read-pool';
 import { EVENT_PARTITIONS_JOB, EventPartitions, monthKey } from '../../src/modules/events/postgres/partitions';
 import { EVENT_TABLES } from '../../src/modules/events/postgres/tables';
 import { WORKSPACE_PURGE_JOB } from '../../src/modules/workspaces/workspace-purge';
@@ -142,6 +143,47 @@ describe('rollups: deltas appended by ingest, folded by settle()', () => {
       ['2026-03-05T09:00:00.000Z', 1, 390_000],
       ['2026-03-05T10:00:00.000Z', 0, 0],
     ]);
+  });
+});
+
+describe('the ragged hours of a range are read by index (AnalyticsSql.readByIndex)', () => {
+  // The statements reading raw events only in the ragged hours rule out sequential scans for
+  // themselves: at the newest end of a partition the planner's statistics cannot tell that an hour
+  // of one workspace is a few rows, and it scanned the whole partition (0.4 s at 10 M events).
+  const setting = `SELECT current_setting('enable_seqscan') AS v, current_setting('transaction_read_only') AS ro`;
+
+  it('runs its statement with enable_seqscan off, read-only; the setting does not outlive it', async () => {
+    const pool = new Pool({ connectionString: server.databaseUrl, max: 1 });
+    try {
+      const sql = new AnalyticsSql(pool, null);
+      const ragged = await sql.readByIndex<{ v: string; ro: string }>(undefined, setting, []);
+      expect(ragged.rows[0]).toEqual({ v: 'off', ro: 'on' });
+      // The same (only) connection afterwards: back to the server's default.
+      const next = await sql.read<{ v: string; ro: string }>(undefined, setting, []);
+      expect(next.rows[0]).toEqual({ v: 'on', ro: 'off' });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a statement that fails or runs too long is rolled back; the connection serves the next one', async () => {
+    const pool = new Pool({ connectionString: server.databaseUrl, max: 1, options: '-c statement_timeout=50' });
+    try {
+      const sql = new AnalyticsSql(pool, 50);
+      await expect(sql.readByIndex(undefined, 'SELECT pg_sleep(1)', [])).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        details: { reason: 'STATEMENT_TIMEOUT', timeoutMs: 50 },
+      });
+      await expect(sql.readByIndex(undefined, 'SELECT 1 / $1::int AS n', [0])).rejects.toMatchObject({
+        code: '22012',
+      });
+      const after = await sql.readByIndex<{ v: string; ro: string }>(undefined, setting, []);
+      expect(after.rows[0]).toEqual({ v: 'off', ro: 'on' });
+      const outside = await pool.query<{ open: boolean }>(`SELECT now() = statement_timestamp() AS open`);
+      expect(outside.rows[0]?.open).toBe(true);
+    } finally {
+      await pool.end();
+    }
   });
 });
 

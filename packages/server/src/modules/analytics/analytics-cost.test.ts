@@ -100,6 +100,21 @@ describe('pricing of one scan', () => {
       workspace(id: $w) { analytics(range: $range, filter: $filter) { session(id: "s") { id events(first: 1) { nodes { id } } } } } }`);
     expect(price({ variables }, lookup)).toBeLessThan(100);
   });
+
+  it('prices an overview that compares with the previous period as two scans (a variable as set)', () => {
+    const variables = { w: randomUUID(), range: YEAR, filter: CONTAINS };
+    const scan = scanCost({ range: YEAR, filter: CONTAINS });
+    const overview = (args: string) =>
+      price(
+        { variables: { ...variables, compare: 'PREVIOUS_PERIOD' } },
+        parse(`query($w: ID!, $range: DateRangeInput!, $filter: EventFilterInput, $compare: CompareTo) {
+          workspace(id: $w) { analytics(range: $range, filter: $filter) { overview${args} { events previous { events } } } } }`),
+      );
+    const plain = overview('');
+    expect(overview('(compare: PREVIOUS_PERIOD)')).toBe(plain + scan);
+    expect(overview('(compare: $compare)')).toBe(plain + scan);
+    expect(overview('(compare: null)')).toBe(plain);
+  });
 });
 
 describe('the cost limit', () => {
@@ -188,7 +203,7 @@ describe("the dashboard's own operations (packages/web/src/modules/**/*.graphql)
     });
   }
 
-  it('cost at most 60 % of the limit at its widest preset (30 days), with the heaviest filter and a saved filter', () => {
+  it('cost at most 60 % of the limit over 30 days, with the heaviest filter and a saved filter', () => {
     const priced = costs(rangeOf(30));
     if (process.env.TALLY_PRINT_COSTS) console.log(priced);
     expect(priced.filter(({ cost }) => cost > MAX_COMPLEXITY * 0.6)).toEqual([]);

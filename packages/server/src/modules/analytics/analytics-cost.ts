@@ -1,5 +1,5 @@
 import { ANALYTICS_LIMITS, PropertyOp } from '@tally/shared';
-import { type FragmentDefinitionNode, Kind, type SelectionSetNode } from 'graphql';
+import { type FieldNode, type FragmentDefinitionNode, Kind, type SelectionSetNode } from 'graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /**
@@ -12,10 +12,12 @@ import type { ComplexityEstimatorArgs } from 'graphql-query-complexity';
  * read raw events; property conditions also read every event's JSON, and CONTAINS compares text
  * in it. A saved filter is not known before it runs, so it is priced as the costliest filter.
  * Page sizes (`first`, `limit`) are priced by their fields as before: rows × what each row selects.
+ * A scanning field asked to `compare` (the previous period) scans twice, and is priced so.
  *
  * With the limit of 5,000, about two year-long scans with a property filter fit in one request;
- * the dashboard's own operations cost at most a few hundred at its widest preset (30 days), and
- * every one of them still runs at 366 days with the costliest filter (test/analytics-limits.test.ts).
+ * the dashboard's own operations cost at most a few hundred over 30 days (its Overview compares
+ * with the previous period, two scans, and asks for annotations in a request of their own), and
+ * every one of them still runs at 366 days with the costliest filter (analytics-cost.test.ts).
  */
 
 /** A statement, however small its range: a round trip, a plan, a connection held. */
@@ -92,7 +94,7 @@ function countScans(
   let scans = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (SCAN_FIELDS.has(selection.name.value)) scans += 1;
+      if (SCAN_FIELDS.has(selection.name.value)) scans += scansOf(selection);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       scans += countScans(selection.selectionSet, fragments, visiting);
     } else {
@@ -103,6 +105,15 @@ function countScans(
     }
   }
   return scans;
+}
+
+/**
+ * One scan, or two when the field compares with another period: a `compare` argument that is
+ * not a literal null (a variable is priced as set, whatever its value).
+ */
+function scansOf(field: FieldNode): number {
+  const compare = field.arguments?.find((argument) => argument.name.value === 'compare');
+  return compare && compare.value.kind !== Kind.NULL ? 2 : 1;
 }
 
 function isFragment(value: unknown): value is FragmentDefinitionNode {

@@ -13,6 +13,7 @@ import { EventFilterInput } from '../saved-filters/event-filter.inputs';
 import { ANALYTICS_PAGE, type AnalyticsService, USAGE_LIMIT } from './analytics.service';
 import {
   Analytics,
+  CompareTo,
   EventConnection,
   type EventNode,
   Overview,
@@ -54,13 +55,17 @@ export class WorkspaceAnalyticsResolver {
 export class AnalyticsResolver {
   constructor(private readonly service: AnalyticsService) {}
 
-  @FieldResolver(() => Overview)
+  @FieldResolver(() => Overview, {
+    description:
+      'Totals and series of the range; with `compare`, `previous` holds the same for the period compared with (priced and rate-limited as a second scan).',
+  })
   overview(
     @Root() analytics: Analytics,
     @Arg('interval', () => Interval, { nullable: true }) interval: Interval | null | undefined,
+    @Arg('compare', () => CompareTo, { nullable: true }) compare: CompareTo | null | undefined,
     @Ctx() ctx: AnalyticsContext,
   ): Promise<Overview> {
-    return this.service.overview(analytics, interval, ctx.analyticsReads);
+    return this.service.overview(analytics, interval, ctx.analyticsReads, compare);
   }
 
   @FieldResolver(() => SessionConnection, {

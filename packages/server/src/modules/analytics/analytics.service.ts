@@ -14,7 +14,7 @@ import type {
 import { checkRange } from '../events/time-range';
 import { normalizeEventFilter } from '../events/query';
 import type { AnalyticsReads } from './analytics-reads';
-import { Analytics, EventNode, Overview, SessionNode, type UsageRow } from './analytics.types';
+import { Analytics, CompareTo, EventNode, Overview, SessionNode, type UsageRow } from './analytics.types';
 
 /** `first` of sessions, activity and a session's events. */
 export const ANALYTICS_PAGE = { default: 20, max: 100 } as const;
@@ -63,17 +63,32 @@ export class AnalyticsService {
     return new Analytics({ workspaceId, from, to, filters });
   }
 
+  /**
+   * Totals and series of the range; with `compare`, the same of the previous period too (the
+   * same length just before, the same interval), read at the same time through the same gate,
+   * each counting as one analytics field against the caller's limit.
+   */
   async overview(
     analytics: Analytics,
     interval: Interval | null | undefined,
     reads?: AnalyticsReads,
+    compare?: CompareTo | null,
   ): Promise<Overview> {
     const { query } = analytics;
     const chosen =
       interval ?? (query.to.getTime() - query.from.getTime() <= HOURLY_UP_TO_MS ? Interval.HOUR : Interval.DAY);
+    const [current, previous] = await Promise.all([
+      this.overviewOf(query, chosen, reads),
+      compare === CompareTo.PREVIOUS_PERIOD ? this.overviewOf(previousPeriod(query), chosen, reads) : null,
+    ]);
+    current.previous = previous;
+    return current;
+  }
+
+  private async overviewOf(query: AnalyticsQuery, interval: Interval, reads?: AnalyticsReads): Promise<Overview> {
     await reads?.count();
-    const data = await this.store.overview(query, chosen, reads?.gate);
-    return Object.assign(new Overview(), { ...data, query });
+    const data = await this.store.overview(query, interval, reads?.gate);
+    return Object.assign(new Overview(), { ...data, query, previous: null });
   }
 
   annotations(query: AnalyticsQuery): Promise<Annotation[]> {
@@ -149,6 +164,12 @@ export class AnalyticsService {
     );
     return eventNodes(page);
   }
+}
+
+/** The range of the same length just before `query`'s: [from - (to - from), from), the same filters. */
+export function previousPeriod(query: AnalyticsQuery): AnalyticsQuery {
+  const length = query.to.getTime() - query.from.getTime();
+  return { ...query, from: new Date(query.from.getTime() - length), to: query.from };
 }
 
 function sessionNode(workspaceId: string, data: SessionData): SessionNode {

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from '../../platform/pagination';
 import { JsonValue } from '../../platform/scalars';
 import type { AnalyticsQuery } from '../events/event-store';
@@ -12,6 +12,20 @@ import type { AnalyticsQuery } from '../events/event-store';
 export class Analytics {
   constructor(readonly query: AnalyticsQuery) {}
 }
+
+/** What a range is compared with. */
+export const CompareTo = {
+  /** The range of the same length just before it: [from - (to - from), from). */
+  PREVIOUS_PERIOD: 'PREVIOUS_PERIOD',
+} as const;
+export type CompareTo = (typeof CompareTo)[keyof typeof CompareTo];
+registerEnumType(CompareTo, {
+  name: 'CompareTo',
+  description: 'What a range is compared with.',
+  valuesConfig: {
+    PREVIOUS_PERIOD: { description: 'The range of the same length just before it: [from - (to - from), from).' },
+  },
+});
 
 @ObjectType('SeriesPoint')
 export class SeriesPoint {
@@ -47,6 +61,13 @@ export class Overview {
 
   @Field(() => [SeriesPoint], { description: 'Per HOUR or DAY (UTC) of the range; every bucket, empty ones too.' })
   series!: SeriesPoint[];
+
+  @Field(() => Overview, {
+    nullable: true,
+    description:
+      'The same numbers for the period compared with (`compare`), its series at its own times and with the same interval; null unless asked.',
+  })
+  previous!: Overview | null;
 }
 
 @ObjectType('UsageRow')

@@ -10,6 +10,7 @@ import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/in
 import type { KeyCacheCounters } from '../../platform/metrics/metrics';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import { SECRET_LENGTH, displayPrefix, hashSecretBase64, isWellFormedSecret } from './api-key-secret';
+import { allowlistMatcher } from './ip-allowlist';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
@@ -18,6 +19,8 @@ interface CachedKey {
   /** The answer for this key while it has not expired: made once, returned on every hit. */
   accepted: ApiKeyCheck;
   expiresAtMs: number | null;
+  /** The key's IP allowlist as a matcher, or null when any address may use it. */
+  allows: ((ip: string) => boolean) | null;
 }
 
 /** What a database lookup of an unknown or revoked key remembers. */
@@ -30,6 +33,7 @@ interface KeyRow {
   secret_hash: Buffer;
   expires_at: Date | null;
   revoked_at: Date | null;
+  allowed_ips: string[] | null;
 }
 
 /** One scope set per key role, shared by every principal of that role. */
@@ -51,10 +55,11 @@ const NOT_COUNTED: KeyCacheCounters = {
 
 // The refusals that carry nothing but their reason, made once (no allocation per request).
 const MALFORMED: ApiKeyRefusal = { ok: false, reason: 'malformed' };
-const REFUSED: Readonly<Record<Refused | 'expired', ApiKeyRefusal>> = {
+const REFUSED: Readonly<Record<Refused | 'expired' | 'address', ApiKeyRefusal>> = {
   unknown: { ok: false, reason: 'unknown' },
   revoked: { ok: false, reason: 'revoked' },
   expired: { ok: false, reason: 'expired' },
+  address: { ok: false, reason: 'address' },
 };
 
 export interface VerifierOptions {
@@ -132,7 +137,7 @@ export class ApiKeyVerifier implements Verifier {
     const entry = this.cache.get(cacheKey);
     if (entry) {
       this.counters.hit.inc();
-      return this.accept(entry);
+      return this.accept(entry, ip);
     }
     if (!isWellFormedSecret(secret)) {
       this.counters.malformed.inc();
@@ -158,11 +163,12 @@ export class ApiKeyVerifier implements Verifier {
       }
       return loaded;
     });
-    return entry ? this.accept(entry) : refusal;
+    return entry ? this.accept(entry, ip) : refusal;
   }
 
-  private accept(entry: CachedKey): ApiKeyCheck {
+  private accept(entry: CachedKey, ip: string): ApiKeyCheck {
     if (entry.expiresAtMs !== null && entry.expiresAtMs <= this.now()) return REFUSED.expired;
+    if (entry.allows && !entry.allows(ip)) return REFUSED.address;
     this.touch(entry.principal);
     return entry.accepted;
   }
@@ -174,7 +180,7 @@ export class ApiKeyVerifier implements Verifier {
     const retryAfterMs = await this.failures.take(ip);
     if (retryAfterMs !== 0) return { ok: false, reason: 'rate-limited', retryAfterMs };
     const rows: KeyRow[] = await this.db.query(
-      `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at
+      `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at, k.allowed_ips
          FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id AND w.deleted_at IS NULL
         WHERE k.prefix = $1`,
       [displayPrefix(secret)],
@@ -208,6 +214,7 @@ export class ApiKeyVerifier implements Verifier {
       principal,
       accepted: { ok: true, principal },
       expiresAtMs: row.expires_at ? row.expires_at.getTime() : null,
+      allows: row.allowed_ips?.length ? allowlistMatcher(row.allowed_ips) : null,
     };
   }
 

@@ -52,6 +52,22 @@ export class ApiKey {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'The addresses and CIDR ranges (IPv4, IPv6) this key is accepted from; null when any address may use it.',
+  })
+  @Column({ name: 'allowed_ips', type: 'text', array: true, nullable: true })
+  allowedIps!: string[] | null;
+
+  /** The key this one replaced, when it was made by rolling that key (ApiKeyResolver.rolledFrom). */
+  @Column({ name: 'rolled_from_id', type: 'uuid', nullable: true })
+  rolledFromId!: string | null;
+
+  /** The key made by rolling this one (ApiKeyResolver.replacedBy); this one ends with its grace. */
+  @Column({ name: 'replaced_by_id', type: 'uuid', nullable: true })
+  replacedById!: string | null;
+
   @Field(() => [String])
   get scopes(): string[] {
     return [...scopesForApiKeyRole(this.role)];

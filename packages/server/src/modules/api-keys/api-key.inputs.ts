@@ -1,6 +1,6 @@
 import { ApiKeyRole, LIMITS } from '@tally/shared';
-import { MaxLength } from 'class-validator';
-import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { ArrayMaxSize, MaxLength } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ApiKey } from './api-key.entity';
 
 @InputType('CreateApiKeyInput')
@@ -18,6 +18,14 @@ export class CreateApiKeyInput {
 
   @Field(() => Date, { nullable: true })
   expiresAt?: Date | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Addresses and CIDR ranges (IPv4, IPv6; at most 50) the key is accepted from; none: any address.',
+  })
+  @ArrayMaxSize(LIMITS.apiKeyAllowlistMaxEntries + 10)
+  @MaxLength(100, { each: true })
+  allowedIps?: string[] | null;
 }
 
 @ArgsType()
@@ -36,6 +44,63 @@ export class RevokeApiKeyArgs {
 
   @Field(() => ID)
   apiKeyId!: string;
+}
+
+@ArgsType()
+export class RollApiKeyArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  apiKeyId!: string;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Until when the old key keeps working: at most 7 days ahead; now (or earlier) ends it at once; by default 24 hours from now.',
+  })
+  graceUntil?: Date | null;
+}
+
+@ArgsType()
+export class SetApiKeyAllowedIpsArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  apiKeyId!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'The new allowlist (at most 50 addresses or CIDR ranges); null or empty removes it.',
+  })
+  @ArrayMaxSize(LIMITS.apiKeyAllowlistMaxEntries + 10)
+  @MaxLength(100, { each: true })
+  allowedIps?: string[] | null;
+}
+
+@InputType('ApiKeyPolicyInput')
+export class ApiKeyPolicyInput {
+  @Field(() => Int, {
+    nullable: true,
+    description: 'New keys must expire within this many days (1 to 3650); null: no limit.',
+  })
+  maxLifetimeDays?: number | null;
+
+  @Field(() => ApiKeyRole, { nullable: true, description: 'The highest role a key may have; null: any.' })
+  maxRole?: ApiKeyRole | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether every key needs an IP allowlist (default false).' })
+  requireAllowlist?: boolean | null;
+}
+
+@ArgsType()
+export class SetApiKeyPolicyArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ApiKeyPolicyInput)
+  input!: ApiKeyPolicyInput;
 }
 
 @ObjectType('CreatedApiKey')

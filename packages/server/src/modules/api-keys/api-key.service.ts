@@ -1,11 +1,14 @@
 import { type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
-import { type DataSource, In, IsNull } from 'typeorm';
+import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import { type Clock, systemClock } from '../../platform/clock';
-import { badInput, isUuid, notFound } from '../../platform/errors';
+import { badInput, conflict, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
 import { type Change, announce } from '../../platform/change-feed/change-feed';
 import { displayPrefix, generateSecret, hashSecret } from './api-key-secret';
+import { normalizeAllowlist } from './ip-allowlist';
+import { ApiKeyPolicy } from './api-key-policy.entity';
+import { assertWithinPolicy, noPolicy } from './api-key-policy';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 
@@ -21,6 +24,7 @@ export interface CreateApiKeyData {
   description?: string | null;
   role: ApiKeyRole;
   expiresAt?: Date | null;
+  allowedIps?: string[] | null;
 }
 
 export class ApiKeyService {
@@ -77,6 +81,7 @@ export class ApiKeyService {
     if (expiresAt && expiresAt.getTime() <= this.clock()) {
       throw badInput('The expiry date must lie in the future.', { field: 'expiresAt' });
     }
+    const allowedIps = normalizeAllowlist(data.allowedIps);
 
     const secret = generateSecret();
     const apiKey = await this.db.transaction(async (manager) => {
@@ -88,6 +93,12 @@ export class ApiKeyService {
         lock: { mode: 'for_no_key_update' },
       });
       if (!workspace) throw notFound('Workspace');
+      assertWithinPolicy(await this.policyIn(manager, workspaceId), {
+        role: data.role,
+        createdAt: new Date(this.clock()),
+        expiresAt,
+        allowedIps,
+      });
       const held = await manager.count(ApiKey, { where: { workspaceId, revokedAt: IsNull() } });
       if (held >= LIMITS.apiKeysPerWorkspace) {
         throw badInput(
@@ -105,6 +116,7 @@ export class ApiKeyService {
           secretHash: hashSecret(secret),
           createdById: actor?.kind === 'user' ? actor.userId : null,
           expiresAt,
+          allowedIps,
         }),
       );
       await this.audit.record(manager, {
@@ -113,11 +125,169 @@ export class ApiKeyService {
         actor,
         targetType: 'api_key',
         targetId: created.id,
-        details: { name, role: data.role, prefix: created.prefix, expiresAt: expiresAt?.toISOString() ?? null },
+        details: {
+          name,
+          role: data.role,
+          prefix: created.prefix,
+          expiresAt: expiresAt?.toISOString() ?? null,
+          ...(allowedIps ? { allowedIps } : {}),
+        },
       });
       return created;
     });
     return { apiKey: await this.reload(workspaceId, apiKey.id), secret };
+  }
+
+  /**
+   * Rolls a key: a new key (its secret returned, shown once) with the old one's name, role,
+   * description and expiry policy (a key that expired N days after its creation gets a new one
+   * that expires N days from now), while the old key keeps working until `graceUntil` (default
+   * 24 hours from now, at most 7 days; now or earlier ends it at once) and is refused as EXPIRED
+   * from then on, on every instance. A key is rolled once: rolling one already rolled, revoked or
+   * expired is a CONFLICT that changes nothing.
+   */
+  async roll(
+    workspaceId: string,
+    apiKeyId: string,
+    actor: Principal | null,
+    graceUntil?: Date | null,
+  ): Promise<{ apiKey: ApiKey; secret: string }> {
+    if (!isUuid(apiKeyId)) throw notFound('API key');
+    const now = this.clock();
+    const graceEnd = graceUntil ? Math.max(graceUntil.getTime(), now) : now + LIMITS.apiKeyRollGraceDefaultMs;
+    if (graceEnd > now + LIMITS.apiKeyRollGraceMaxMs) {
+      throw badInput('The old key can keep working for at most 7 days after a roll.', {
+        field: 'graceUntil',
+        maxMs: LIMITS.apiKeyRollGraceMaxMs,
+      });
+    }
+    const secret = generateSecret();
+    const created = await this.db.transaction(async (manager) => {
+      // The workspace row first, as revoke and a team's deletion take it (no deadlock with them).
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const old = await manager.findOne(ApiKey, {
+        where: { workspaceId, id: apiKeyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!old) throw notFound('API key');
+      if (old.revokedAt) throw conflict('This key is revoked: create a new key instead of rolling it.');
+      if (old.replacedById) throw conflict('This key was already rolled: roll the key that replaced it.');
+      if (old.expiresAt && old.expiresAt.getTime() <= now) {
+        throw conflict('This key has expired: create a new key instead of rolling it.');
+      }
+      const held = await manager.count(ApiKey, { where: { workspaceId, revokedAt: IsNull() } });
+      if (held >= LIMITS.apiKeysPerWorkspace) {
+        throw badInput(
+          `A workspace can hold at most ${LIMITS.apiKeysPerWorkspace} API keys that are not revoked. Revoke keys you no longer use, then roll this one.`,
+          { limit: LIMITS.apiKeysPerWorkspace },
+        );
+      }
+      const policy = await this.policyIn(manager, workspaceId);
+      // The old key's lifetime, brought within the policy's (a roll is how keys come into it).
+      const maxLifetime = policy.maxLifetimeDays === null ? null : policy.maxLifetimeDays * 24 * 60 * 60 * 1000;
+      const ownLifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+      const lifetime =
+        maxLifetime === null ? ownLifetime : ownLifetime === null ? maxLifetime : Math.min(ownLifetime, maxLifetime);
+      try {
+        assertWithinPolicy(policy, {
+          role: old.role,
+          createdAt: new Date(now),
+          expiresAt: lifetime === null ? null : new Date(now + lifetime),
+          allowedIps: old.allowedIps,
+        });
+      } catch (error: unknown) {
+        throw conflict(
+          `${error instanceof Error ? error.message : String(error)} This key is outside the policy: create a new key within it instead of rolling this one.`,
+        );
+      }
+      const replacement = await manager.save(
+        manager.create(ApiKey, {
+          workspaceId,
+          name: old.name,
+          description: old.description,
+          role: old.role,
+          prefix: displayPrefix(secret),
+          secretHash: hashSecret(secret),
+          createdById: actor?.kind === 'user' ? actor.userId : null,
+          expiresAt: lifetime === null ? null : new Date(now + lifetime),
+          rolledFromId: old.id,
+          allowedIps: old.allowedIps,
+        }),
+      );
+      const oldEnds = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+      await manager.update(ApiKey, { workspaceId, id: old.id }, { replacedById: replacement.id, expiresAt: oldEnds });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_ROLLED,
+        actor,
+        targetType: 'api_key',
+        targetId: old.id,
+        details: {
+          name: old.name,
+          prefix: old.prefix,
+          newKeyId: replacement.id,
+          newPrefix: replacement.prefix,
+          graceUntil: oldEnds.toISOString(),
+        },
+      });
+      // Every instance forgets the old key's cached expiry when this commits.
+      await announce(manager, { kind: 'api_key', id: old.id });
+      return replacement;
+    });
+    this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
+    return { apiKey: await this.reload(workspaceId, created.id), secret };
+  }
+
+  /**
+   * Replaces a key's IP allowlist (null or empty: any address). Takes effect on every instance
+   * at once (the change feed); audited with the lists before and after. Setting the same list
+   * again changes nothing and records nothing. A revoked key's list cannot change.
+   */
+  async setAllowedIps(
+    workspaceId: string,
+    apiKeyId: string,
+    actor: Principal | null,
+    entries: string[] | null | undefined,
+  ): Promise<ApiKey> {
+    if (!isUuid(apiKeyId)) throw notFound('API key');
+    const allowedIps = normalizeAllowlist(entries);
+    const changed = await this.db.transaction(async (manager) => {
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const key = await manager.findOne(ApiKey, {
+        where: { workspaceId, id: apiKeyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!key) throw notFound('API key');
+      if (key.revokedAt) throw conflict('This key is revoked: its allowlist can no longer change.');
+      if (!allowedIps && (await this.policyIn(manager, workspaceId)).requireAllowlist) {
+        throw badInput("This workspace's keys need an IP allowlist.", {
+          field: 'allowedIps',
+          policy: 'requireAllowlist',
+        });
+      }
+      if (JSON.stringify(key.allowedIps) === JSON.stringify(allowedIps)) return false;
+      await manager.update(ApiKey, { workspaceId, id: apiKeyId }, { allowedIps });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_ALLOWLIST_CHANGED,
+        actor,
+        targetType: 'api_key',
+        targetId: apiKeyId,
+        details: { name: key.name, prefix: key.prefix, before: key.allowedIps, after: allowedIps },
+      });
+      await announce(manager, { kind: 'api_key', id: apiKeyId });
+      return true;
+    });
+    if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
+    return this.reload(workspaceId, apiKeyId);
   }
 
   /** Immediate and final; revoking a revoked key changes nothing and records nothing. */
@@ -152,6 +322,79 @@ export class ApiKeyService {
     });
     if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
     return this.reload(workspaceId, apiKeyId);
+  }
+
+  /** The workspace's key policy (every rule off when it has none). */
+  async policy(workspaceId: string): Promise<ApiKeyPolicy> {
+    return this.policyIn(this.db.manager, workspaceId);
+  }
+
+  /** Key policies of several workspaces at once, in the order asked. */
+  async policies(workspaceIds: readonly string[]): Promise<ApiKeyPolicy[]> {
+    const rows = await this.db.getRepository(ApiKeyPolicy).find({ where: { workspaceId: In([...workspaceIds]) } });
+    const byId = new Map(rows.map((row) => [row.workspaceId, row]));
+    return workspaceIds.map((id) => byId.get(id) ?? noPolicy(id));
+  }
+
+  /**
+   * Sets the workspace's key policy as a whole. Keys that exist stay as they are (flagged by
+   * `ApiKey.policyViolations`); new and rolled keys must respect it. Audited with both versions;
+   * the same policy again records nothing.
+   */
+  async setPolicy(
+    workspaceId: string,
+    actor: Principal | null,
+    input: { maxLifetimeDays?: number | null; maxRole?: ApiKeyRole | null; requireAllowlist?: boolean | null },
+  ): Promise<ApiKeyPolicy> {
+    const maxLifetimeDays = input.maxLifetimeDays ?? null;
+    if (
+      maxLifetimeDays !== null &&
+      (!Number.isInteger(maxLifetimeDays) ||
+        maxLifetimeDays < 1 ||
+        maxLifetimeDays > LIMITS.apiKeyPolicyMaxLifetimeDays)
+    ) {
+      throw badInput(`A maximum key lifetime is 1 to ${LIMITS.apiKeyPolicyMaxLifetimeDays} days.`, {
+        field: 'maxLifetimeDays',
+      });
+    }
+    const next: ApiKeyPolicy = {
+      workspaceId,
+      maxLifetimeDays,
+      maxRole: input.maxRole ?? null,
+      requireAllowlist: input.requireAllowlist ?? false,
+    };
+    return this.db.transaction(async (manager) => {
+      const workspace = await manager.findOne(Workspace, {
+        where: { id: workspaceId, deletedAt: IsNull() },
+        lock: { mode: 'for_no_key_update' },
+      });
+      if (!workspace) throw notFound('Workspace');
+      const before = await this.policyIn(manager, workspaceId);
+      const same =
+        before.maxLifetimeDays === next.maxLifetimeDays &&
+        before.maxRole === next.maxRole &&
+        before.requireAllowlist === next.requireAllowlist;
+      if (same) return before;
+      await manager.upsert(ApiKeyPolicy, next, ['workspaceId']);
+      const rules = (p: ApiKeyPolicy) => ({
+        maxLifetimeDays: p.maxLifetimeDays,
+        maxRole: p.maxRole,
+        requireAllowlist: p.requireAllowlist,
+      });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_POLICY_CHANGED,
+        actor,
+        targetType: 'workspace',
+        targetId: workspaceId,
+        details: { before: rules(before), after: rules(next) },
+      });
+      return next;
+    });
+  }
+
+  private async policyIn(manager: EntityManager, workspaceId: string): Promise<ApiKeyPolicy> {
+    return (await manager.findOne(ApiKeyPolicy, { where: { workspaceId } })) ?? noPolicy(workspaceId);
   }
 
   /** Keys of one workspace by id, in the order asked; null where the workspace has none. */

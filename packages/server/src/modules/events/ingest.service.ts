@@ -42,6 +42,19 @@ export interface IngestWorkspaces {
   purgeAgain(workspaceId: string): Promise<void>;
 }
 
+/**
+ * Who may send events: an API key holding events.track (role EDITOR or ADMIN); UNAUTHENTICATED
+ * without a credential, FORBIDDEN for any other. Checked by every way in before its body is read.
+ */
+export function requireEventSender(
+  principal: Principal | null,
+): asserts principal is Extract<Principal, { kind: 'apiKey' }> {
+  if (!principal) throw unauthenticated('Send an API key: "Authorization: Bearer tly_…" or "X-API-Key: tly_…".');
+  if (principal.kind !== 'apiKey' || !principal.access.scopes.has(Scope.EVENTS_TRACK)) {
+    throw forbidden(`Sending events needs the ${Scope.EVENTS_TRACK} scope: an API key of role EDITOR or ADMIN.`);
+  }
+}
+
 export class IngestService {
   constructor(
     private readonly store: EventStore,
@@ -58,10 +71,7 @@ export class IngestService {
   }
 
   async ingest(principal: Principal | null, body: unknown): Promise<IngestResult> {
-    if (!principal) throw unauthenticated('Send an API key: "Authorization: Bearer tly_…" or "X-API-Key: tly_…".');
-    if (principal.kind !== 'apiKey' || !principal.access.scopes.has(Scope.EVENTS_TRACK)) {
-      throw forbidden(`Sending events needs the ${Scope.EVENTS_TRACK} scope: an API key of role EDITOR or ADMIN.`);
-    }
+    requireEventSender(principal);
     const parsed = ingestBatchSchema.safeParse(body);
     if (!parsed.success) throw new InvalidBatchError(describeIssues(parsed.error));
     const receivedAt = new Date();
@@ -103,13 +113,23 @@ export class IngestService {
   }
 
   /**
+   * The event times taken now, in ms since the epoch: for senders that refuse records one by
+   * one instead of whole batches (OTLP's partial success, otlp/otlp.route.ts).
+   */
+  timestampWindow(now: number = Date.now()): { earliest: number; latest: number } {
+    return {
+      earliest: now - this.window.maxAgeDays * 24 * HOUR_MS,
+      latest: now + this.window.maxAheadHours * HOUR_MS,
+    };
+  }
+
+  /**
    * Refuses the whole batch when a timestamp lies outside the window: each month reached is a
    * partition that stays, so one batch from 2000 to next year made some 330 of them. An import of
    * older data would be a feature of its own.
    */
   private checkWindow(times: ReadonlyArray<number | undefined>, now: number): void {
-    const earliest = now - this.window.maxAgeDays * 24 * HOUR_MS;
-    const latest = now + this.window.maxAheadHours * HOUR_MS;
+    const { earliest, latest } = this.timestampWindow(now);
     const issues: IngestIssue[] = [];
     times.forEach((at, i) => {
       if (at === undefined || (at >= earliest && at <= latest) || issues.length >= 100) return;

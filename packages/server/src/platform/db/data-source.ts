@@ -11,6 +11,9 @@ import { EventClaimsWithTime1763900000008 } from './migrations/1763900000008-eve
 import { HourTotals1763900000009 } from './migrations/1763900000009-hour-totals';
 import { HistogramBlocks1763900000010 } from './migrations/1763900000010-histogram-blocks';
 import { RollupBlocks1763900000011 } from './migrations/1763900000011-rollup-blocks';
+import { ApiKeyRolls1763900000013 } from './migrations/1763900000013-api-key-rolls';
+import { ApiKeyAllowlists1763900000014 } from './migrations/1763900000014-api-key-allowlists';
+import { ApiKeyPolicies1763900000015 } from './migrations/1763900000015-api-key-policies';
 import { AccountChanges1763900000020 } from './migrations/1763900000020-account-changes';
 
 export const MIGRATIONS = [
@@ -26,6 +29,9 @@ export const MIGRATIONS = [
   HourTotals1763900000009,
   HistogramBlocks1763900000010,
   RollupBlocks1763900000011,
+  ApiKeyRolls1763900000013,
+  ApiKeyAllowlists1763900000014,
+  ApiKeyPolicies1763900000015,
   AccountChanges1763900000020,
 ];
 

@@ -52,6 +52,14 @@ export interface IngestCounters {
   rejected(events: number): void;
 }
 
+/** POST /otlp/v1/logs and the other OTLP paths (see events/otlp/otlp.route.ts). */
+export interface OtlpCounters {
+  /** An export of `signal` (logs, metrics, traces) answered with this HTTP status. */
+  export(signal: string, status: number): void;
+  /** Log records of an export: stored (now or before), of those stored before, refused. */
+  records(accepted: number, duplicates: number, refused: number): void;
+}
+
 /**
  * Most operation names kept as labels besides the known ones (the dashboard's own and
  * METRICS_OPERATION_NAMES), first come first served; later new names count as `__other`.
@@ -101,6 +109,8 @@ export class Metrics {
   private readonly graphqlSeries = new Map<string, OperationSeries>();
   private readonly ingestBatches: Counter<'status'>;
   private readonly ingestEvents: Counter<'result'>;
+  private readonly otlpExports: Counter<'signal' | 'status'>;
+  private readonly otlpRecords: Counter<'result'>;
   private readonly jobAttempts: Counter<'job' | 'outcome'>;
   private readonly pools = new Map<string, PoolUse>();
   private jobDepth: JobDepth | undefined;
@@ -108,6 +118,7 @@ export class Metrics {
   readonly keyCache: KeyCacheCounters;
   readonly jobs: JobCounters;
   readonly ingest: IngestCounters;
+  readonly otlp: OtlpCounters;
 
   constructor(options: { processMetrics?: boolean; knownOperations?: Iterable<string> } = {}) {
     this.knownOperations = new Set(options.knownOperations ?? []);
@@ -145,6 +156,18 @@ export class Metrics {
     this.ingestEvents = new Counter({
       name: 'tally_ingest_events_total',
       help: 'Events sent to POST /v1/events: accepted (stored now or before), duplicate (of those, stored before), rejected (in a refused batch).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.otlpExports = new Counter({
+      name: 'tally_otlp_exports_total',
+      help: 'OTLP/HTTP exports by signal (logs; metrics and traces are refused) and HTTP status (200 taken, with or without refused records; 4xx, 5xx).',
+      labelNames: ['signal', 'status'],
+      registers,
+    });
+    this.otlpRecords = new Counter({
+      name: 'tally_otlp_log_records_total',
+      help: 'OTLP log records: accepted (stored now or before), duplicate (of those, stored before), refused (counted in partialSuccess).',
       labelNames: ['result'],
       registers,
     });
@@ -230,6 +253,18 @@ export class Metrics {
       },
       rejected: (events) => {
         if (events > 0) rejected.inc(events);
+      },
+    };
+    const otlpExports = this.otlpExports;
+    const otlpAccepted = this.otlpRecords.labels({ result: 'accepted' });
+    const otlpDuplicate = this.otlpRecords.labels({ result: 'duplicate' });
+    const otlpRefused = this.otlpRecords.labels({ result: 'refused' });
+    this.otlp = {
+      export: (signal, status) => otlpExports.inc({ signal, status: String(status) }),
+      records: (accepted, duplicates, refused) => {
+        if (accepted > 0) otlpAccepted.inc(accepted);
+        if (duplicates > 0) otlpDuplicate.inc(duplicates);
+        if (refused > 0) otlpRefused.inc(refused);
       },
     };
   }

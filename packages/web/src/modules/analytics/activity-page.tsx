@@ -14,6 +14,7 @@ import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatDuration } from './analytics-format';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
 import { useAnalyticsParams } from './analytics-params';
+import { aheadForPolling } from './analytics-range';
 import { sessionPath } from './sessions-page';
 
 /** How often the list refreshes while the tab is visible. */
@@ -21,7 +22,6 @@ export const ACTIVITY_POLL_MS = 10_000;
 const PAGE = 25;
 /** The server's cap of `first`. */
 const MAX_FIRST = 100;
-const DAY_MS = 24 * 3600_000;
 
 export function ActivityPage() {
   const workspace = useCurrentWorkspace();
@@ -34,10 +34,7 @@ function Activity({ workspace }: { workspace: WorkspaceSummary }) {
   const visible = useDocumentVisibility() === 'visible';
   const [first, setFirst] = useState(PAGE);
   // The range's end a day ahead, so that each poll (same variables) brings events sent since.
-  const range = useMemo(
-    () => ({ from: params.range.from, to: new Date(Date.parse(params.range.to) + DAY_MS).toISOString() }),
-    [params.range],
-  );
+  const range = useMemo(() => aheadForPolling(params.range), [params.range]);
   const { data, previousData, error, refetch } = useQuery(AnalyticsActivityDocument, {
     variables: {
       workspaceId: workspace.id,

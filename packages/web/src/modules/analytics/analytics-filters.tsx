@@ -1,24 +1,24 @@
-import { useMutation, useQuery } from '@apollo/client/react';
-import { Badge, Button, Group, Modal, Paper, Select, Stack, TagsInput, Text, TextInput } from '@mantine/core';
-import { IconAdjustments, IconDeviceFloppy, IconTrash, IconX } from '@tabler/icons-react';
-import { ANALYTICS_LIMITS, Scope, can, type EventFilter } from '@tally/shared';
-import { useState, type FormEvent } from 'react';
-import { ErrorAlert } from '../../app/ui/error-state';
+import { useQuery } from '@apollo/client/react';
+import { Badge, Box, Button, Group, Paper, Select, TagsInput } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import {
-  CreateSavedFilterDocument,
-  DeleteSavedFilterDocument,
-  SavedFiltersDocument,
-  UpdateSavedFilterDocument,
-  type SavedFilterFieldsFragment,
-} from '../../graphql/generated';
-import { asConditions, type AnalyticsParams, type PropertyCondition } from './analytics-params';
-import {
-  PropertyConditionsEditor,
-  describeCondition,
-  fromDrafts,
-  toDrafts,
-  type ConditionDraft,
-} from './property-conditions-editor';
+  IconAdjustments,
+  IconChevronDown,
+  IconChevronUp,
+  IconDeviceFloppy,
+  IconFilter,
+  IconTrash,
+  IconX,
+} from '@tabler/icons-react';
+import { ANALYTICS_LIMITS, Scope, can } from '@tally/shared';
+import { useId, useState } from 'react';
+import { SavedFiltersDocument } from '../../graphql/generated';
+import type { AnalyticsParams } from './analytics-params';
+import { ConditionsModal } from './conditions-modal';
+import { DeleteFilterModal } from './delete-filter-modal';
+import { describeCondition } from './property-conditions-editor';
+import { SaveFilterModal } from './save-filter-modal';
+import { asFilter } from './saved-filter-values';
 
 interface AnalyticsFiltersProps {
   workspaceId: string;
@@ -26,32 +26,60 @@ interface AnalyticsFiltersProps {
   params: AnalyticsParams;
 }
 
-function asFilter(value: unknown): EventFilter {
-  if (!value || typeof value !== 'object') return {};
-  const raw = value as Record<string, unknown>;
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
-  return {
-    names: strings(raw.names) ?? null,
-    types: strings(raw.types) ?? null,
-    userIds: strings(raw.userIds) ?? null,
-    properties: asConditions(raw.properties),
-  };
+/** How many filter values are set: each name, type, user id and property condition; a saved filter counts one at least. */
+export function filtersSet(params: Pick<AnalyticsParams, 'filter' | 'savedFilterId'>): number {
+  const filter = params.filter;
+  const values =
+    (filter?.names?.length ?? 0) +
+    (filter?.types?.length ?? 0) +
+    (filter?.userIds?.length ?? 0) +
+    (filter?.properties?.length ?? 0);
+  return values === 0 && params.savedFilterId ? 1 : values;
 }
 
-function toInput(filter: EventFilter | null) {
-  return {
-    names: filter?.names?.length ? filter.names : null,
-    types: filter?.types?.length ? filter.types : null,
-    userIds: filter?.userIds?.length ? filter.userIds : null,
-    properties: filter?.properties?.length ? filter.properties : null,
-  };
+/**
+ * The filter bar of an analytics page; on a phone it folds behind a "Filters" button that says
+ * how many filters are set.
+ */
+export function AnalyticsFilters(props: AnalyticsFiltersProps) {
+  const phone = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  if (!phone) return <FilterBar {...props} />;
+  const count = filtersSet(props.params);
+  return (
+    <Box mb="lg">
+      <Button
+        variant="default"
+        leftSection={<IconFilter size={16} aria-hidden />}
+        rightSection={open ? <IconChevronUp size={14} aria-hidden /> : <IconChevronDown size={14} aria-hidden />}
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => {
+          setOpen((was) => !was);
+        }}
+      >
+        {count ? `Filters (${String(count)})` : 'Filters'}
+      </Button>
+      {open ? (
+        <Box id={id} mt="xs">
+          <FilterBar {...props} collapsed />
+        </Box>
+      ) : null}
+    </Box>
+  );
 }
 
 /**
  * Names, types, user ids and property conditions to narrow an analytics page to; saved filters to
  * apply, save, edit (property conditions included), delete.
  */
-export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFiltersProps) {
+function FilterBar({
+  workspaceId,
+  scopes,
+  params,
+  collapsed = false,
+}: AnalyticsFiltersProps & { collapsed?: boolean }) {
   const mayManage = can(scopes, Scope.FILTERS_MANAGE);
   const { data, refetch } = useQuery(SavedFiltersDocument, { variables: { workspaceId } });
   const saved = data?.workspace?.savedFilters ?? [];
@@ -68,7 +96,7 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
   }
 
   return (
-    <Paper withBorder radius="md" p="sm" mb="lg" component="section" aria-label="Filters">
+    <Paper withBorder radius="md" p="sm" mb={collapsed ? 0 : 'lg'} component="section" aria-label="Filters">
       <Group align="flex-end" gap="sm">
         <TagsInput
           label="Event names"
@@ -78,7 +106,7 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
             change('names', v);
           }}
           clearable
-          w={220}
+          w={{ base: '100%', sm: 220 }}
         />
         <TagsInput
           label="Types"
@@ -88,7 +116,7 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
             change('types', v);
           }}
           clearable
-          w={180}
+          w={{ base: '100%', sm: 180 }}
         />
         <TagsInput
           label="User IDs"
@@ -98,7 +126,7 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
             change('userIds', v);
           }}
           clearable
-          w={200}
+          w={{ base: '100%', sm: 200 }}
         />
         <Button
           variant="default"
@@ -121,7 +149,7 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
             else params.setSavedFilterId(null);
           }}
           clearable
-          w={200}
+          w={{ base: '100%', sm: 200 }}
         />
         {hasFilter || selected ? (
           <Button
@@ -220,216 +248,5 @@ export function AnalyticsFilters({ workspaceId, scopes, params }: AnalyticsFilte
         </>
       ) : null}
     </Paper>
-  );
-}
-
-interface SaveFilterModalProps {
-  workspaceId: string;
-  mode: 'create' | 'update' | null;
-  existing: SavedFilterFieldsFragment | null;
-  filter: EventFilter | null;
-  onClose: (saved: { id: string; filter: EventFilter } | null) => void;
-}
-
-/** Names a filter and edits its property conditions; the lists come from the filter bar. */
-function SaveFilterModal({ workspaceId, mode, existing, filter, onClose }: SaveFilterModalProps) {
-  const [name, setName] = useState(existing?.name ?? '');
-  const [nameError, setNameError] = useState<string | null>(null);
-  const [drafts, setDrafts] = useState<ConditionDraft[]>(() => toDrafts(filter?.properties));
-  const [problem, setProblem] = useState<string | null>(null);
-  const [create, created] = useMutation(CreateSavedFilterDocument);
-  const [update, updated] = useMutation(UpdateSavedFilterDocument);
-  const error = created.error ?? updated.error;
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const trimmed = name.trim();
-    if (!trimmed) {
-      setNameError('Enter a name.');
-      return;
-    }
-    const checked = fromDrafts(drafts);
-    if ('problem' in checked) {
-      setProblem(checked.problem);
-      return;
-    }
-    const saving: EventFilter = { ...(filter ?? {}), properties: checked.conditions };
-    const input = { name: trimmed, filter: toInput(saving) };
-    try {
-      const result =
-        mode === 'update' && existing
-          ? // The page's queries keep their variables (the same saved filter id): asked again.
-            (await update({ variables: { workspaceId, savedFilterId: existing.id, input }, refetchQueries: 'active' }))
-              .data?.updateSavedFilter
-          : (await create({ variables: { workspaceId, input } })).data?.createSavedFilter;
-      onClose(result ? { id: result.id, filter: asFilter(result.filter) } : null);
-    } catch {
-      // Shown by <ErrorAlert>.
-    }
-  }
-
-  return (
-    <Modal
-      opened={mode !== null}
-      onClose={() => {
-        onClose(null);
-      }}
-      title={mode === 'update' ? 'Edit filter' : 'Save filter'}
-    >
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <Stack>
-          {error ? <ErrorAlert error={error} title="The filter couldn't be saved" /> : null}
-          <Text size="sm" c="dimmed">
-            {mode === 'update'
-              ? 'Saves the names, types and user IDs now in the filter bar and these property conditions under this name.'
-              : 'Saves the names, types and user IDs now in the filter bar and these property conditions, for everyone in this workspace.'}
-          </Text>
-          <TextInput
-            label="Filter name"
-            required
-            data-autofocus
-            value={name}
-            maxLength={ANALYTICS_LIMITS.savedFilterNameMaxLength}
-            error={nameError}
-            onChange={(e) => {
-              setName(e.currentTarget.value);
-              setNameError(null);
-            }}
-          />
-          <PropertyConditionsEditor
-            drafts={drafts}
-            problem={problem}
-            onChange={(next) => {
-              setDrafts(next);
-              setProblem(null);
-            }}
-          />
-          <Group justify="flex-end">
-            <Button
-              variant="default"
-              onClick={() => {
-                onClose(null);
-              }}
-            >
-              Cancel
-            </Button>
-            <Button type="submit" loading={created.loading || updated.loading}>
-              {mode === 'update' ? 'Save changes' : 'Save'}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
-  );
-}
-
-interface DeleteFilterModalProps {
-  workspaceId: string;
-  target: SavedFilterFieldsFragment | null;
-  onClose: (deleted: boolean) => void;
-}
-
-function DeleteFilterModal({ workspaceId, target, onClose }: DeleteFilterModalProps) {
-  const [remove, { loading, error, reset }] = useMutation(DeleteSavedFilterDocument);
-  return (
-    <Modal
-      opened={target !== null}
-      onClose={() => {
-        reset();
-        onClose(false);
-      }}
-      title="Delete filter"
-    >
-      <Stack>
-        {error ? <ErrorAlert error={error} title="The filter couldn't be deleted" /> : null}
-        <Text size="sm">
-          Delete the saved filter <strong>{target?.name}</strong> for everyone in this workspace? This can&apos;t be
-          undone.
-        </Text>
-        <Group justify="flex-end">
-          <Button
-            variant="default"
-            onClick={() => {
-              reset();
-              onClose(false);
-            }}
-          >
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            loading={loading}
-            onClick={() => {
-              if (!target) return;
-              void remove({ variables: { workspaceId, savedFilterId: target.id } })
-                .then(() => {
-                  onClose(true);
-                })
-                .catch(() => undefined);
-            }}
-          >
-            Delete filter
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
-  );
-}
-
-interface ConditionsModalProps {
-  opened: boolean;
-  conditions: readonly PropertyCondition[];
-  /** The conditions to apply; null: cancelled. */
-  onClose: (conditions: PropertyCondition[] | null) => void;
-}
-
-/** Edits the filter bar's property conditions; applied together when the dialog is done. */
-function ConditionsModal({ opened, conditions, onClose }: ConditionsModalProps) {
-  const [drafts, setDrafts] = useState<ConditionDraft[]>(() =>
-    conditions.length ? toDrafts(conditions) : [{ key: '', op: 'EQ', value: '' }],
-  );
-  const [problem, setProblem] = useState<string | null>(null);
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const checked = fromDrafts(drafts);
-    if ('problem' in checked) setProblem(checked.problem);
-    else onClose(checked.conditions);
-  }
-  return (
-    <Modal
-      opened={opened}
-      onClose={() => {
-        onClose(null);
-      }}
-      title="Property conditions"
-      size="lg"
-    >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <Text size="sm" c="dimmed">
-            Events match when every condition holds on a top-level key of their properties.
-          </Text>
-          <PropertyConditionsEditor
-            drafts={drafts}
-            problem={problem}
-            onChange={(next) => {
-              setDrafts(next);
-              setProblem(null);
-            }}
-          />
-          <Group justify="flex-end">
-            <Button
-              variant="default"
-              onClick={() => {
-                onClose(null);
-              }}
-            >
-              Cancel
-            </Button>
-            <Button type="submit">Apply</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
   );
 }

@@ -1,36 +1,22 @@
-import { ANALYTICS_LIMITS, Interval, PropertyOp, type EventFilter } from '@tally/shared';
+import { ANALYTICS_LIMITS, type Interval, PropertyOp, type EventFilter } from '@tally/shared';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { DEFAULT_PRESET, type Range, type RangePreset, intervalsFor, isPreset, readRange } from './analytics-range';
 
-/** The date range presets of every analytics page. */
-export const RANGE_PRESETS = [
-  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
-  { value: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
-] as const;
-export type RangePreset = (typeof RANGE_PRESETS)[number]['value'];
-
-export const DEFAULT_PRESET: RangePreset = '7d';
-
-function isPreset(value: string | null): value is RangePreset {
-  return RANGE_PRESETS.some((p) => p.value === value);
-}
+export {
+  CUSTOM_RANGE,
+  DEFAULT_PRESET,
+  RANGE_PRESETS,
+  type Range,
+  type RangePreset,
+  presetRange,
+} from './analytics-range';
 
 function list(value: string | null): string[] {
   return (value ?? '')
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
-}
-
-/**
- * A preset's range, ending at the next whole minute: the query's variables stay the same within
- * a minute (no refetch per render), and an event sent a moment ago is inside.
- */
-export function presetRange(preset: RangePreset, now: number = Date.now()): { from: string; to: string } {
-  const to = Math.ceil((now + 1) / 60_000) * 60_000;
-  const ms = RANGE_PRESETS.find((p) => p.value === preset)?.ms ?? RANGE_PRESETS[1].ms;
-  return { from: new Date(to - ms).toISOString(), to: new Date(to).toISOString() };
 }
 
 export type PropertyCondition = NonNullable<EventFilter['properties']>[number];
@@ -76,14 +62,24 @@ function writeFilter(next: URLSearchParams, value: EventFilter | null) {
 }
 
 export interface AnalyticsParams {
+  /** The range's preset, or `custom` (then `days` holds the chosen days). */
   preset: RangePreset;
-  range: { from: string; to: string };
+  range: Range;
   interval: Interval;
+  /** The intervals this range offers (HOUR only up to 7 days). */
+  intervals: readonly Interval[];
+  /** The first and last day of a custom range (`YYYY-MM-DD`, local), null for a preset. */
+  days: { first: string; last: string } | null;
+  /** Overview: whether the chart overlays the previous period. */
+  showPrevious: boolean;
   /** The ad-hoc filter; null when none of its lists or property conditions has a value. */
   filter: EventFilter | null;
   savedFilterId: string | null;
   setPreset: (preset: RangePreset) => void;
+  /** A custom range of whole local days, both included (`YYYY-MM-DD`). */
+  setCustomRange: (first: string, last: string) => void;
   setInterval: (interval: Interval) => void;
+  setShowPrevious: (show: boolean) => void;
   setFilter: (filter: EventFilter | null) => void;
   setSavedFilterId: (id: string | null) => void;
   /** Selects a saved filter and shows its lists in the filter bar. */
@@ -92,20 +88,6 @@ export interface AnalyticsParams {
   refresh: () => void;
   /** The query string to carry the range and filter to another analytics page. */
   search: string;
-}
-
-/** The preset and interval of an address's query string (defaults where absent or unknown). */
-function readPresetAndInterval(params: URLSearchParams): { preset: RangePreset; interval: Interval } {
-  const rawPreset = params.get('range');
-  const preset: RangePreset = isPreset(rawPreset) ? rawPreset : DEFAULT_PRESET;
-  const rawInterval = params.get('interval');
-  const interval: Interval =
-    rawInterval === Interval.HOUR || rawInterval === Interval.DAY
-      ? rawInterval
-      : preset === '24h'
-        ? Interval.HOUR
-        : Interval.DAY;
-  return { preset, interval };
 }
 
 /** The ad-hoc filter of an address's lists and property conditions; null when it has none. */
@@ -134,12 +116,12 @@ function readFilter(
  * the page's query before the page's code has loaded (see overview-preload.ts).
  */
 export function analyticsVariablesAt(workspaceId: string, params: URLSearchParams, now: number = Date.now()) {
-  const { preset, interval } = readPresetAndInterval(params);
+  const { range, interval } = readRange(params, now);
   const filter = readFilter(params.get('names'), params.get('types'), params.get('users'), params.get('props'));
   const savedFilterId = params.get('saved');
   return {
     workspaceId,
-    range: presetRange(preset, now),
+    range,
     filter: savedFilterId ? null : filter,
     savedFilterId,
     interval,
@@ -149,7 +131,6 @@ export function analyticsVariablesAt(workspaceId: string, params: URLSearchParam
 /** Range, interval and filter live in the address, so a link or a reload keeps them. */
 export function useAnalyticsParams(): AnalyticsParams {
   const [params, setParams] = useSearchParams();
-  const { preset, interval } = readPresetAndInterval(params);
   // The range's end is fixed when the page opens and on each choice of range (or refresh):
   // "Load more" pages through one list rather than one that moves under it. Kept per preset: the
   // new end is set when a range is chosen and used once the address says that range, so a render
@@ -157,11 +138,30 @@ export function useAnalyticsParams(): AnalyticsParams {
   // not for the old range with a new end — a request nobody chose.
   const [opened] = useState(() => Date.now());
   const [anchors, setAnchors] = useState<Partial<Record<RangePreset, number>>>({});
-  const anchor = anchors[preset] ?? opened;
-  const range = useMemo(() => presetRange(preset, anchor), [preset, anchor]);
+  const rangeRaw = params.get('range');
+  const fromRaw = params.get('from');
+  const toRaw = params.get('to');
+  const intervalRaw = params.get('interval');
+  const presetKey: RangePreset = isPreset(rangeRaw) ? rangeRaw : DEFAULT_PRESET;
+  const anchor = anchors[presetKey] ?? opened;
+  const choice = useMemo(() => {
+    const own = new URLSearchParams();
+    for (const [key, value] of [
+      ['range', rangeRaw],
+      ['from', fromRaw],
+      ['to', toRaw],
+      ['interval', intervalRaw],
+    ] as const) {
+      if (value !== null) own.set(key, value);
+    }
+    return readRange(own, anchor);
+  }, [rangeRaw, fromRaw, toRaw, intervalRaw, anchor]);
+  const { preset, range, interval, days } = choice;
+  const intervals = useMemo(() => intervalsFor(range), [range]);
+  const showPrevious = params.get('previous') === '1';
   const refresh = useCallback(() => {
-    setAnchors((current) => ({ ...current, [preset]: Date.now() }));
-  }, [preset]);
+    setAnchors((current) => ({ ...current, [presetKey]: Date.now() }));
+  }, [presetKey]);
   const namesRaw = params.get('names');
   const typesRaw = params.get('types');
   const usersRaw = params.get('users');
@@ -191,7 +191,33 @@ export function useAnalyticsParams(): AnalyticsParams {
       setAnchors((current) => ({ ...current, [value]: Date.now() }));
       update((next) => {
         next.set('range', value);
+        // A custom range keeps the days it has (none: the default preset's range until chosen).
+        if (value !== 'custom') {
+          next.delete('from');
+          next.delete('to');
+        }
         next.delete('interval');
+      });
+    },
+    [update],
+  );
+  const setCustomRange = useCallback(
+    (first: string, last: string) => {
+      setAnchors((current) => ({ ...current, custom: Date.now() }));
+      update((next) => {
+        next.set('range', 'custom');
+        next.set('from', first <= last ? first : last);
+        next.set('to', first <= last ? last : first);
+        next.delete('interval');
+      });
+    },
+    [update],
+  );
+  const setShowPrevious = useCallback(
+    (show: boolean) => {
+      update((next) => {
+        if (show) next.set('previous', '1');
+        else next.delete('previous');
       });
     },
     [update],
@@ -233,7 +259,7 @@ export function useAnalyticsParams(): AnalyticsParams {
 
   const search = useMemo(() => {
     const carried = new URLSearchParams();
-    for (const key of ['range', 'names', 'types', 'users', 'props', 'saved']) {
+    for (const key of ['range', 'from', 'to', 'names', 'types', 'users', 'props', 'saved']) {
       const value = params.get(key);
       if (value) carried.set(key, value);
     }
@@ -245,10 +271,15 @@ export function useAnalyticsParams(): AnalyticsParams {
     preset,
     range,
     interval,
+    intervals,
+    days,
+    showPrevious,
     filter,
     savedFilterId,
     setPreset,
+    setCustomRange,
     setInterval,
+    setShowPrevious,
     setFilter,
     setSavedFilterId,
     applySaved,

@@ -1,5 +1,5 @@
 import { useQuery } from '@apollo/client/react';
-import { Button, Group, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Button, Group, List, Paper, SimpleGrid, Stack, Switch, Text, Title, VisuallyHidden } from '@mantine/core';
 import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { Interval, Scope, can } from '@tally/shared';
 import { useState } from 'react';
@@ -8,11 +8,11 @@ import { formatDateTime } from '../../app/ui/dates';
 import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
 import { PageLoader } from '../../app/ui/page-loader';
-import { AnalyticsOverviewDocument } from '../../graphql/generated';
+import { AnalyticsOverviewDocument, OverviewAnnotationsDocument } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { AddAnnotationModal, type AnnotationValue } from './add-annotation-modal';
 import { AnalyticsFilters } from './analytics-filters';
-import { formatCount, formatDuration } from './analytics-format';
+import { type Change, formatChange, formatCount, formatDuration, formatPeriod } from './analytics-format';
 import { analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { AnalyticsToolbar } from './analytics-toolbar';
 import { DeleteAnnotationModal } from './delete-annotation-modal';
@@ -27,15 +27,45 @@ export function OverviewPage() {
   return <Overview key={workspace.id} workspace={workspace} />;
 }
 
-function StatCard({ label, value }: { label: string; value: string }) {
+/** Which way is good news for a total: more sessions is, more errors is not. */
+type Better = 'up' | 'down';
+
+function changeColor(change: Change, better: Better): string {
+  if (change.direction === 'flat') return 'dimmed';
+  const up = change.direction === 'up' || change.direction === 'new';
+  return up === (better === 'up') ? 'green' : 'red';
+}
+
+function StatCard({
+  label,
+  value,
+  change,
+  better = 'up',
+}: {
+  label: string;
+  value: string;
+  /** Against the previous period; null when there is nothing to compare with. */
+  change: Change | null;
+  better?: Better;
+}) {
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-label={label}>
       <Text size="sm" c="dimmed">
         {label}
       </Text>
-      <Text fz={28} fw={700} lh={1.2}>
+      <Text fz={{ base: 22, xs: 28 }} fw={700} lh={1.2} style={{ whiteSpace: 'nowrap' }}>
         {value}
       </Text>
+      {change ? (
+        <Text size="sm" fw={600} c={changeColor(change, better)} data-change={change.direction}>
+          <span aria-hidden>{change.text}</span>
+          <VisuallyHidden>{`${change.words} in the previous period`}</VisuallyHidden>
+        </Text>
+      ) : (
+        <Text size="sm" c="dimmed" aria-hidden>
+          —
+        </Text>
+      )}
     </Paper>
   );
 }
@@ -58,12 +88,24 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
     nextFetchPolicy: (_current, { reason }) => (reason === 'variables-changed' ? 'cache-and-network' : 'cache-first'),
     skip: !mayView,
   });
+  // Apart from the numbers (overview-annotations.graphql says why); asked again after a change.
+  const annotationsQuery = useQuery(OverviewAnnotationsDocument, {
+    variables: { workspaceId: workspace.id, range: variables.range },
+    fetchPolicy: 'cache-and-network',
+    nextFetchPolicy: (_current, { reason }) => (reason === 'variables-changed' ? 'cache-and-network' : 'cache-first'),
+    skip: !mayView,
+  });
+  const annotations = annotationsQuery.data?.workspace?.annotations ?? [];
+  const refetchAnnotations = () => void annotationsQuery.refetch();
   const [annotating, setAnnotating] = useState(false);
   const [editing, setEditing] = useState<AnnotationValue | null>(null);
   const [deleting, setDeleting] = useState<AnnotationValue | null>(null);
   const scopes = data?.workspace?.viewerScopes ?? workspace.viewerScopes;
   const mayAnnotate = can(scopes, Scope.ANNOTATIONS_MANAGE);
   const overview = data?.workspace?.analytics.overview;
+  const previous = overview?.previous ?? null;
+  const from = Date.parse(params.range.from);
+  const previousRange = { from: from - (Date.parse(params.range.to) - from), to: from };
 
   let content;
   if (!mayView) {
@@ -72,35 +114,78 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
     content = <ErrorState title="The overview couldn't be loaded" error={error} onRetry={() => void refetch()} />;
   } else if (!overview) {
     content = <PageLoader label="Loading the overview…" />;
-  } else if (overview.events === 0 && !params.filter && !params.savedFilterId) {
+  } else if (
+    overview.events === 0 &&
+    (overview.previous?.events ?? 0) === 0 &&
+    !params.filter &&
+    !params.savedFilterId
+  ) {
     content = <FirstEventPanel workspaceId={workspace.id} />;
   } else {
     content = (
       <Stack gap="lg">
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }}>
-          <StatCard label="Sessions" value={formatCount(overview.sessions)} />
-          <StatCard label="Events" value={formatCount(overview.events)} />
-          <StatCard label="Users" value={formatCount(overview.users)} />
-          <StatCard label="Errors" value={formatCount(overview.errors)} />
-          <StatCard label="Avg session duration" value={formatDuration(overview.avgSessionDurationMs)} />
-        </SimpleGrid>
+        <Stack gap={6}>
+          <SimpleGrid cols={{ base: 2, md: 5 }} spacing={{ base: 'xs', sm: 'md' }}>
+            <StatCard
+              label="Sessions"
+              value={formatCount(overview.sessions)}
+              change={formatChange(overview.sessions, previous?.sessions)}
+            />
+            <StatCard
+              label="Events"
+              value={formatCount(overview.events)}
+              change={formatChange(overview.events, previous?.events)}
+            />
+            <StatCard
+              label="Users"
+              value={formatCount(overview.users)}
+              change={formatChange(overview.users, previous?.users)}
+            />
+            <StatCard
+              label="Errors"
+              value={formatCount(overview.errors)}
+              change={formatChange(overview.errors, previous?.errors)}
+              better="down"
+            />
+            <StatCard
+              label="Avg session duration"
+              value={formatDuration(overview.avgSessionDurationMs)}
+              change={formatChange(overview.avgSessionDurationMs, previous?.avgSessionDurationMs, formatDuration)}
+            />
+          </SimpleGrid>
+          <Text size="xs" c="dimmed">
+            Changes compare with the previous period of the same length: {formatPeriod(previousRange)}.
+          </Text>
+        </Stack>
         <Paper withBorder radius="md" p="md">
-          <Title order={2} size="h4" mb="sm">
-            Sessions and events
-          </Title>
+          <Group justify="space-between" align="center" mb="sm" gap="xs">
+            <Title order={2} size="h4">
+              Sessions and events
+            </Title>
+            <Switch
+              label="Show the previous period"
+              checked={params.showPrevious}
+              onChange={(event) => {
+                params.setShowPrevious(event.currentTarget.checked);
+              }}
+            />
+          </Group>
           <OverviewChart
             series={overview.series}
-            annotations={overview.annotations}
+            previous={previous?.series ?? null}
+            showPrevious={params.showPrevious}
+            annotations={annotations}
             hourly={params.interval === Interval.HOUR}
+            range={params.range}
           />
         </Paper>
         <Paper withBorder radius="md" p="md" component="section" aria-labelledby="annotations-heading">
           <Title order={2} size="h4" mb="sm" id="annotations-heading">
             Annotations
           </Title>
-          {overview.annotations.length ? (
+          {annotations.length ? (
             <List spacing={4} size="sm">
-              {overview.annotations.map((a) => (
+              {annotations.map((a) => (
                 <List.Item key={a.id}>
                   <Group gap="xs" wrap="nowrap" align="baseline">
                     <Text span size="sm">
@@ -186,7 +271,7 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
           opened={annotating}
           onClose={(created) => {
             setAnnotating(false);
-            if (created) void refetch();
+            if (created) refetchAnnotations();
           }}
         />
       ) : null}
@@ -199,7 +284,7 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
             annotation={editing}
             onClose={(saved) => {
               setEditing(null);
-              if (saved) void refetch();
+              if (saved) refetchAnnotations();
             }}
           />
           <DeleteAnnotationModal
@@ -207,7 +292,7 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
             target={deleting}
             onClose={(deleted) => {
               setDeleting(null);
-              if (deleted) void refetch();
+              if (deleted) refetchAnnotations();
             }}
           />
         </>

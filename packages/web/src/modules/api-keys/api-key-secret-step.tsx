@@ -6,6 +6,7 @@ import { CopyableCode } from '../../app/ui/copyable-code';
 import type { ApiKeyFieldsFragment } from '../../graphql/generated';
 import { API_KEY_ROLE_LABEL } from './api-key-format';
 import { type ApiKeyExample, WORKSPACE_QUERY, apiKeyExample } from './api-key-example';
+import { ClaudeCodeSetup } from './claude-code-setup';
 
 /** What createApiKey answered: the key, and its secret (shown once). */
 export interface CreatedApiKey {
@@ -81,6 +82,7 @@ export function SecretStep({ created, onCopied, onDone }: SecretStepProps) {
         </Text>
       ) : null}
       {example ? <KeyExample example={example} /> : null}
+      <ClaudeCodeSetup origin={window.location.origin} secret={created.secret} role={created.apiKey.role} />
       <Group justify="flex-end" mt="xs">
         <Button onClick={onDone}>Done</Button>
       </Group>

@@ -3,6 +3,7 @@ import { Scope } from '@tally/shared';
 import { CopyableCode } from '../../app/ui/copyable-code';
 import { API_KEY_ROLE_LABEL } from './api-key-format';
 import { apiKeyRolesWith, ingestCurl, queryCurl } from './api-key-example';
+import { ClaudeCodeSetup } from './claude-code-setup';
 
 function roleList(scope: Scope): string {
   return apiKeyRolesWith(scope)
@@ -35,6 +36,7 @@ export function ApiKeyUsage() {
           What SDKs send: Tally answers 202 with the number of events it accepted.
         </Text>
         <CopyableCode code={ingestCurl(origin)} label="Copy the event example" />
+        <ClaudeCodeSetup origin={origin} />
       </Stack>
     </Paper>
   );

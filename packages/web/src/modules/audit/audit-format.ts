@@ -60,6 +60,24 @@ function day(value: string | null): string | null {
   return formatDate(value);
 }
 
+/** An allowlist as stored (a list of addresses or ranges), or null for none. */
+function addresses(value: unknown): string | null {
+  if (!Array.isArray(value)) return null;
+  const list = value.filter((v): v is string => typeof v === 'string' && v !== '');
+  return list.length > 0 ? list.join(', ') : null;
+}
+
+/** A workspace's API key policy in words: "at most 90 days · at most Editor · allowlist required". */
+function keyPolicy(policy: Record<string, unknown>): string {
+  const days = policy['maxLifetimeDays'];
+  const parts = [
+    typeof days === 'number' ? `keys live at most ${days} days` : null,
+    role(policy, 'maxRole') ? `roles up to ${role(policy, 'maxRole') ?? ''}` : null,
+    policy['requireAllowlist'] === true ? 'an IP allowlist required' : null,
+  ];
+  return joined(...parts) ?? 'no limits';
+}
+
 function changed(from: string | null, to: string | null): string | null {
   if (from && to && from !== to) return `${from} → ${to}`;
   return null;
@@ -132,6 +150,22 @@ export function describeAuditEntry(entry: Pick<AuditEntryFieldsFragment, 'action
       return describe(named('created the API key', text(d, 'name')), joined(text(d, 'name'), role(d, 'role')));
     case 'api_key.revoked':
       return describe(named('revoked the API key', text(d, 'name')), text(d, 'name'));
+    case 'api_key.rolled': {
+      const from = text(d, 'prefix');
+      const to = text(d, 'newPrefix');
+      const until = day(text(d, 'graceUntil'));
+      return describe(
+        named('rolled the API key', text(d, 'name')),
+        joined(from && to ? `${from}… → ${to}…` : null, until ? `the old key works until ${until}` : null),
+      );
+    }
+    case 'api_key.allowlist_changed':
+      return describe(
+        `changed the IP allowlist of ${named('the API key', text(d, 'name'))}`,
+        addresses(d['after']) ?? 'any address',
+      );
+    case 'api_key.policy_changed':
+      return describe('changed the API key policy', keyPolicy(nested(d, 'after')));
     case 'saved_filter.created':
       return describe(named('saved the filter', text(d, 'name')), text(d, 'name'));
     case 'saved_filter.updated': {

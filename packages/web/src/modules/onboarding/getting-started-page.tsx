@@ -11,6 +11,7 @@ import { PageHeader } from '../../app/ui/page-header';
 import { GettingStartedDocument } from '../../graphql/generated';
 import { API_KEY_ROLE_LABEL } from '../api-keys/api-key-format';
 import { EVENTS_ENDPOINT, KEY_PLACEHOLDER, apiKeyRolesWith, ingestCurl } from '../api-keys/api-key-example';
+import { ClaudeCodeSetup } from '../api-keys/claude-code-setup';
 import { CreateApiKeyModal } from '../api-keys/create-api-key-modal';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 
@@ -141,6 +142,7 @@ function GettingStarted({ workspace }: { workspace: WorkspaceSummary }) {
             <Code>202</Code> with the number of events it accepted.
           </Text>
           <CopyableCode code={ingestCurl(origin)} label="Copy the curl command" />
+          <ClaudeCodeSetup origin={origin} />
           <Group>
             <Button
               component={Link}

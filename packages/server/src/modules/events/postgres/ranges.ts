@@ -35,6 +35,25 @@ export function inRanges(column: string, ranges: readonly TimeRange[], params: S
 }
 
 /**
+ * The workspace's (`$1`) events within any of `ranges`, as a relation to select from: one branch
+ * of a UNION ALL per range, each an index range on `(workspace_id, ts)` of only the partitions it
+ * can touch. One condition `(ts in a) OR (ts in b)` let the planner, on a partition whose
+ * statistics still said it was nearly empty (right after a load), read every event of the
+ * workspace in that partition and filter on `ts` (65 ms for two ragged hours of a 1 M-event
+ * workspace, on every dashboard request until the partition was analyzed). The ranges are
+ * disjoint, so no event is read twice.
+ */
+export function eventsIn(ranges: readonly TimeRange[], params: SqlParams): string {
+  if (ranges.length === 0) return '(SELECT * FROM events WHERE FALSE)';
+  return `(${ranges
+    .map(
+      (r) =>
+        `SELECT * FROM events WHERE workspace_id = $1 AND ts >= ${params.add(r.from, 'timestamptz')} AND ts < ${params.add(r.to, 'timestamptz')}`,
+    )
+    .join(' UNION ALL ')})`;
+}
+
+/**
  * The lengths in hours of `event_rollup_blocks`' blocks (migration 0011), longest first: 4 and 8
  * hours (inside a UTC day, since 8 divides 24) and 2, 4, 8, 16 and 32 days. A block of n hours
  * starts a multiple of n hours after 1970-01-01 UTC. No 2-hour blocks: they were nearly half of

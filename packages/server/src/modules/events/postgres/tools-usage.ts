@@ -3,7 +3,7 @@ import type { AnalyticsQuery, ReadGate, UsageData } from '../event-store';
 import { rollupsCanAnswer } from '../query';
 import { SqlParams, eventCondition, nameTypeCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
-import { type Split, inRanges, rollupParts, splitByHours } from './ranges';
+import { type Split, eventsIn, inRanges, rollupParts, splitByHours } from './ranges';
 
 /**
  * Per event name and type: count, first-use sessions, errors, average and p95 duration (from the
@@ -36,10 +36,9 @@ export async function toolsUsage(
     parts.push(...rollupParts(p, split.rolled, counts, named, { columns: counts, where: named }));
   }
   if (split.raw.length > 0) {
-    const where = `e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, p)} AND ${eventCondition(query.filters, p, 'e')}`;
     parts.push(`SELECT e.name, e.type, count(*) AS events, count(*) FILTER (WHERE e.status = 'error') AS errors,
               sum(e.duration_ms) AS dsum, count(e.duration_ms) AS dcount, 0 AS sessions
-         FROM events e WHERE ${where} GROUP BY 1, 2`);
+         FROM ${eventsIn(split.raw, p)} AS e WHERE ${eventCondition(query.filters, p, 'e')} GROUP BY 1, 2`);
     // A session counts for a name in the range where it first used that name.
     parts.push(
       split.rolled
@@ -48,14 +47,16 @@ export async function toolsUsage(
             WHERE x.workspace_id = $1 AND ${inRanges('x.first_at', split.raw, p)}
               AND ${nameTypeCondition(query.filters, p, 'x')} GROUP BY 1, 2`
         : `SELECT e.name, e.type, 0, 0, 0, 0, count(DISTINCT e.session_id)
-             FROM events e JOIN event_name_sessions x
+             FROM ${eventsIn(split.raw, p)} AS e JOIN event_name_sessions x
                ON x.workspace_id = e.workspace_id AND x.session_id = e.session_id AND x.name = e.name AND x.type = e.type
-            WHERE e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, p)} AND ${inRanges('x.first_at', split.raw, p)}
+            WHERE x.workspace_id = $1 AND ${inRanges('x.first_at', split.raw, p)}
               AND ${eventCondition(query.filters, p, 'e')}
             GROUP BY 1, 2`,
     );
   }
-  const { rows: counted } = await sql.read<Counts & { sessions: string }>(
+  // With rollups, raw events only in the ragged hours (AnalyticsSql.readByIndex).
+  const read = split.rolled ? sql.readByIndex.bind(sql) : sql.read.bind(sql);
+  const { rows: counted } = await read<Counts & { sessions: string }>(
     gate,
     `SELECT name, type, events, errors, dsum, dcount, sessions FROM (
          SELECT t.name, t.type, sum(t.events) AS events, sum(t.errors) AS errors, sum(t.dsum) AS dsum,
@@ -96,7 +97,7 @@ export async function toolsUsage(
         query,
         split,
         timed.map((e) => e.data.name),
-      ).map(({ text, values }) => sql.read<HistogramRow>(gate, text, values)),
+      ).map(({ text, values }) => read<HistogramRow>(gate, text, values)),
     )) {
       for (const { name, type, dense, buckets, counts } of part.rows) {
         const histogram = histograms.get(`${name}\u0000${type}`);
@@ -172,8 +173,8 @@ function histogramStatements(
     const rp = new SqlParams(ws);
     statements.push({
       text: `SELECT e.name, e.type, NULL::text AS dense, e.duration_bucket::text AS buckets, count(*)::text AS counts
-               FROM events e
-              WHERE e.workspace_id = $1 AND ${inRanges('e.ts', split.raw, rp)} AND ${eventCondition(query.filters, rp, 'e')}
+               FROM ${eventsIn(split.raw, rp)} AS e
+              WHERE ${eventCondition(query.filters, rp, 'e')}
                 AND ${chosen(rp, 'e')} AND e.duration_bucket IS NOT NULL
               GROUP BY 1, 2, e.duration_bucket`,
       values: rp.values,
