@@ -22,6 +22,8 @@ export interface Limits {
   apiKeyFailures: RateLimit;
   invitations: InvitationLimits;
   passwordResets: PasswordResetLimits;
+  /** Account page changes (name, email, password, deletion) per user. */
+  accountChanges: RateLimit;
   /** Shares the batched counts one last time. */
   close(): Promise<void>;
 }
@@ -65,11 +67,23 @@ export function createLimits(pool: Pool, config: Config, logger: Logger): Limits
     }),
     invitations: invitationLimits(pool, config),
     passwordResets: passwordResetLimits(pool, config),
+    // As many as a person needs on their account page in an hour, few enough that a stolen
+    // session cannot send a stream of confirmation emails; password checks are also counted
+    // as logins (LoginLimiter).
+    accountChanges: new RateLimit(pool, {
+      name: 'account_change_user',
+      points: ACCOUNT_CHANGES_PER_HOUR,
+      windowSeconds: 60 * 60,
+      refusal: 'Too many account changes. Try again in an hour.',
+    }),
     async close() {
       await Promise.all([ingest.close(), analytics.close()]);
     },
   };
 }
+
+/** Account page changes per user per hour. */
+export const ACCOUNT_CHANGES_PER_HOUR = 20;
 
 /** The three invitation limits of team rule 2, consumed before each invite or resend. */
 function invitationLimits(pool: Pool, config: Config): InvitationLimits {

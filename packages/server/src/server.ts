@@ -23,6 +23,8 @@ import { LoginLimiter } from './modules/accounts/login-limiter';
 import { RevokedSessions } from './modules/accounts/revoked-sessions';
 import { PasswordResetService, definePasswordResetEmail } from './modules/accounts/password-reset.service';
 import { TokenService } from './modules/accounts/tokens';
+import { AccountChangeService, defineEmailChangeEmail } from './modules/accounts/account-changes.service';
+import { HomeWorkspaceService } from './modules/workspaces/home-workspace.resolver';
 import { ChangeFeed, type ChangeFeedOptions } from './platform/change-feed/change-feed';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
@@ -254,6 +256,21 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const revokedSessions = new RevokedSessions(db);
     const resetSealer = new Sealer(jwtSecret, 'password-reset-email');
     const passwordResets = new PasswordResetService(db, jobs, limits.passwordResets, resetSealer, accounts, limiter);
+    const emailChangeSealer = new Sealer(jwtSecret, 'email-change-email');
+    const accountChanges = new AccountChangeService(
+      db,
+      jobs,
+      limits.accountChanges,
+      limiter,
+      emailChangeSealer,
+      accounts,
+      {
+        leaveAllTeams: (manager, userId, actor) => memberships.leaveAllTeams(manager, userId, actor),
+        deletePersonal: (manager, userId) => workspaces.deletePersonal(manager, userId),
+        deletedPersonal: (workspaceId) => workspaces.applyDeleted(workspaceId),
+      },
+    );
+    const homeWorkspace = new HomeWorkspaceService(workspaces, events);
     const apiKeyVerifier = new ApiKeyVerifier(
       db,
       logger,
@@ -275,6 +292,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       sealer: resetSealer,
       publicUrl: config.publicUrl,
     });
+    defineEmailChangeEmail(jobs, { db, mailer, sealer: emailChangeSealer, publicUrl: config.publicUrl });
     await defineRefreshTokenPurge(jobs, db, logger);
     // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
     await events.registerMaintenance(jobs);
@@ -300,6 +318,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     const schema = await buildTallySchema({
       accounts,
       passwordResets,
+      accountChanges,
+      homeWorkspace,
       workspaces,
       apiKeys,
       memberships,

@@ -18,6 +18,7 @@ const TABLES: ReadonlyArray<{ table: string; drop?: readonly string[]; owned?: b
   { table: 'annotations', owned: true },
   { table: 'refresh_tokens' },
   { table: 'password_resets' },
+  { table: 'email_changes' },
   { table: 'events', owned: true },
   { table: 'sessions', owned: true },
 ];

@@ -59,6 +59,8 @@ beforeAll(async () => {
     INVITATIONS_PER_EMAIL_PER_DAY: '100000',
     PASSWORD_RESETS_PER_ADDRESS_PER_HOUR: '100000',
     PASSWORD_RESETS_PER_EMAIL_PER_HOUR: '100000',
+    // The account page's mutations act on stand-ins (standIn below), signed up here.
+    SIGNUP_MAX_PER_ADDRESS: '100000',
   });
   schema = await buildTallySchema(null);
   fields = matrixFields(schema);
@@ -225,6 +227,34 @@ async function freshRefreshCookie(): Promise<string> {
   return cookieFrom(res.setCookies);
 }
 
+/**
+ * A fresh person acting for a user principal, for the mutations that change the caller's own
+ * account (its password, its email, its existence): the cast must live on, unchanged, for the
+ * rest of the matrix. The stand-in holds the principal's role in a scratch team beside another
+ * owner, so that deleting it is allowed. Keys and anonymous callers keep their own credential.
+ */
+async function standIn(principal: MatrixPrincipal): Promise<{ token?: string; password: string }> {
+  const person = personOf(principal);
+  if (!person) return { password: PASSWORD };
+  const user = await createUser(server, { password: PASSWORD });
+  if (person.role)
+    await insertTeam(unique('Stand-in'), [
+      [user.id, person.role],
+      [await insertUser(), 'OWNER'],
+    ]);
+  return { token: user.accessToken, password: user.password };
+}
+
+async function freshEmailChangeToken(): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await sql(
+    `INSERT INTO email_changes (user_id, new_email, token_hash, expires_at)
+     VALUES ($1, $2, $3, now() + interval '1 hour')`,
+    [await insertUser(), uniqueEmail('changed'), createHash('sha256').update(token).digest()],
+  );
+  return token;
+}
+
 async function freshResetToken(): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await sql(
@@ -240,6 +270,11 @@ async function freshResetToken(): Promise<string> {
 
 interface Call {
   args: Record<string, unknown>;
+  /**
+   * Sent instead of the principal's credential: a stand-in of the same kind (standIn), for
+   * mutations that would end the principal's own account or password.
+   */
+  token?: string;
   /** The refresh cookie to send (refreshSession). */
   cookie?: string;
   /** Null is this principal's legitimate answer (a key's `me`, its `viewerRole`). */
@@ -269,6 +304,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.auditLog': () => ({ args: { first: 5, after: null } }),
   'Workspace.invitations': () => ({ args: { status: 'PENDING' } }),
   'Workspace.annotations': () => ({ args: { range: RANGE } }),
+  'Workspace.lastEventAt': () => ({ args: {}, allowNull: true }),
   'Workspace.analytics': () => ({ args: { range: RANGE, filter: { types: ['tool_call'] }, savedFilterId } }),
 
   'Analytics.overview': () => ({ args: { interval: 'DAY', compare: 'PREVIOUS_PERIOD' } }),
@@ -285,6 +321,22 @@ const ARGUMENTS: Record<string, Builder> = {
   'Mutation.logOut': none,
   'Mutation.requestPasswordReset': () => ({ args: { email: uniqueEmail('reset') } }),
   'Mutation.resetPassword': async () => ({ args: { token: await freshResetToken(), password: `${PASSWORD} again` } }),
+  'Mutation.updateProfile': () => ({ args: { name: 'Matrix Person' } }),
+  'Mutation.changePassword': async (p) => {
+    const { token, password } = await standIn(p);
+    return { token, args: { currentPassword: password, newPassword: `${PASSWORD} changed` } };
+  },
+  'Mutation.requestEmailChange': async (p) => {
+    const { token, password } = await standIn(p);
+    return { token, args: { newEmail: uniqueEmail('new'), currentPassword: password } };
+  },
+  'Mutation.confirmEmailChange': async () => ({ args: { token: await freshEmailChangeToken() } }),
+  'Mutation.deleteAccount': async (p) => {
+    const { token, password } = await standIn(p);
+    return { token, args: { password } };
+  },
+  'Query.homeWorkspace': none,
+  'Mutation.rememberWorkspace': () => ({ args: { workspaceId: cast.teamId } }),
   'Mutation.createApiKey': () => ({ args: { workspaceId: cast.teamId, input: { name: 'Matrix', role: 'VIEWER' } } }),
   'Mutation.revokeApiKey': async () => ({ args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId() } }),
   'Mutation.setApiKeyAllowedIps': async () => ({
@@ -588,7 +640,7 @@ describe('the permission matrix', () => {
       const doc = new Document('mutation');
       const [text, keys] = renderPath(doc, steps, variant, f.name);
       const res = await server.gql(doc.text([text]), doc.variables, {
-        token: credentialOf(principal),
+        token: steps[0]?.call.token ?? credentialOf(principal),
         cookie: steps[0]?.call.cookie,
       });
       problems.push(...check(variant, res, f, principal, steps, keys));

@@ -8,3 +8,4 @@ export * from './email';
 export * from './team-rules';
 export * from './analytics';
 export * from './session-order';
+export * from './audit';

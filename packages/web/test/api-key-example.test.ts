@@ -27,6 +27,15 @@ describe('the example shown after creating a key fits its role', () => {
     expect(example?.kind).toBe(can(scopes, Scope.WORKSPACE_READ) ? 'query' : 'ingest');
   });
 
+  it('carries the real secret when it is given (the shown-once dialog)', () => {
+    const secret = `tly_${'a'.repeat(49)}`;
+    for (const role of API_KEY_ROLES) {
+      const example = apiKeyExample(role, 'https://tally.example', secret);
+      expect(example?.curl).toContain(`Bearer ${secret}"`);
+      expect(example?.curl).not.toContain(KEY_PLACEHOLDER);
+    }
+  });
+
   it('is the README curl for the first event', () => {
     expect(ingestCurl('http://localhost:4000')).toBe(
       `curl -X POST http://localhost:4000/v1/events -H "authorization: Bearer tly_…" -H 'content-type: application/json' -d '{"events":[{"sessionId":"s1","name":"signup","type":"custom"}]}'`,

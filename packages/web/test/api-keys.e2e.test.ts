@@ -79,10 +79,11 @@ describe('API Keys in Chromium', () => {
     expect(shownSecret).toMatch(KEY_PATTERN);
     // Focus is on Copy, the one thing to do now.
     await page.waitForFunction(() => document.activeElement?.textContent === 'Copy');
-    // A Viewer key's example is a query it may run (not the ingest request it may not send).
+    // A Viewer key's example is a query it may run (not the ingest request it may not send),
+    // with the real secret in it while it is on screen: copied, it works as it is.
     const example = done.getByRole('region', { name: 'Try it: a query this key may run' });
     expect(await example.locator('pre').textContent()).toBe(
-      `curl -X POST ${dashboard.server.url}/graphql -H "authorization: Bearer tly_…" -H 'content-type: application/json' -d '{"query":"{ workspace { id name } }"}'`,
+      `curl -X POST ${dashboard.server.url}/graphql -H "authorization: Bearer ${shownSecret}" -H 'content-type: application/json' -d '{"query":"{ workspace { id name } }"}'`,
     );
 
     // Escape before copying asks first; going back keeps the secret on screen.

@@ -113,6 +113,6 @@ export class Authenticator {
     if (revoked === true || (revoked !== false && (await revoked))) {
       throw unauthenticated('Your session has ended. Please log in again.');
     }
-    return { kind: 'user', userId: claims.userId };
+    return { kind: 'user', userId: claims.userId, familyId: claims.familyId };
   }
 }

@@ -3,7 +3,12 @@ import { forbidden, unauthenticated } from '../platform/errors';
 
 /** Who is calling: a signed-in user, or an API key of one workspace. */
 export type Principal =
-  | { kind: 'user'; userId: string }
+  | {
+      kind: 'user';
+      userId: string;
+      /** The login family of the access token (a password change keeps it and ends the others). */
+      familyId?: string;
+    }
   | {
       kind: 'apiKey';
       apiKeyId: string;

@@ -18,7 +18,7 @@ function problems(document: string): string[] {
 }
 
 describe('credential mutations', () => {
-  it('are signUp, logIn, refreshSession, acceptInvitation and the password reset pair', () => {
+  it('are signUp, logIn, refreshSession, acceptInvitation, the password reset pair and the account page’s password checks', () => {
     const mutation = schema.getMutationType();
     const marked = Object.values(mutation?.getFields() ?? {})
       .filter(isCredentialField)
@@ -26,8 +26,12 @@ describe('credential mutations', () => {
       .sort();
     expect(marked).toEqual([
       'acceptInvitation',
+      'changePassword',
+      'confirmEmailChange',
+      'deleteAccount',
       'logIn',
       'refreshSession',
+      'requestEmailChange',
       'requestPasswordReset',
       'resetPassword',
       'signUp',

@@ -45,6 +45,14 @@ import {
   SessionResolver,
   WorkspaceAnalyticsResolver,
 } from '../modules/analytics/analytics.resolver';
+// After every other resolver: fields print in the order their classes are declared.
+import { AccountChangesResolver } from '../modules/accounts/account-changes.resolver';
+import type { AccountChangeService } from '../modules/accounts/account-changes.service';
+import {
+  HomeWorkspaceResolver,
+  type HomeWorkspaceService,
+  WorkspaceLastEventResolver,
+} from '../modules/workspaces/home-workspace.resolver';
 import { enforceDeclarations } from '../auth/auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
 import { JsonValue } from '../platform/scalars';
@@ -68,6 +76,8 @@ function registerEnums(): void {
 export interface ResolverServices {
   accounts: AccountService;
   passwordResets: PasswordResetService;
+  accountChanges: AccountChangeService;
+  homeWorkspace: HomeWorkspaceService;
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;
   memberships: MembershipService;
@@ -116,6 +126,10 @@ export const RESOLVERS: readonly ResolverEntry[] = [
   entry(OverviewResolver, (s) => new OverviewResolver(s.analytics)),
   entry(SessionResolver, (s) => new SessionResolver(s.analytics)),
   entry(SessionConnectionResolver, (s) => new SessionConnectionResolver(s.analytics)),
+  // The account page and the first day (issue 20): last, so that the schema's order stays.
+  entry(AccountChangesResolver, (s) => new AccountChangesResolver(s.accountChanges)),
+  entry(HomeWorkspaceResolver, (s) => new HomeWorkspaceResolver(s.homeWorkspace)),
+  entry(WorkspaceLastEventResolver, (s) => new WorkspaceLastEventResolver(s.homeWorkspace)),
 ];
 
 /** Resolvers built from the services; without services (printing the schema) none is built. */

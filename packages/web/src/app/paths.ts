@@ -8,6 +8,7 @@ export const WORKSPACE_SECTIONS = [
   'teams',
   'api-keys',
   'settings',
+  'account',
 ] as const;
 export type WorkspaceSection = (typeof WORKSPACE_SECTIONS)[number];
 
@@ -49,4 +50,9 @@ export const FORGOT_PASSWORD_PATH = '/forgot-password';
 /** The landing page of a password reset email's link. */
 export function resetPasswordPath(token: string): string {
   return `/reset-password/${encodeURIComponent(token)}`;
+}
+
+/** The landing page of the link sent to a new email address (account page). */
+export function confirmEmailPath(token: string): string {
+  return `/confirm-email/${encodeURIComponent(token)}`;
 }

@@ -38,7 +38,8 @@ function preloading(start: (params: Record<string, string | undefined>, url: URL
  * /forgot-password                for visitors: asks for a password reset email
  * /reset-password/:token          a reset email's link: for anyone holding it
  * /invite/:token                  an invitation link: for visitors and signed-in users alike
- * /                               → the last workspace used, else the personal one
+ * /confirm-email/:token           the link of an email change: for whoever holds it
+ * /                               → homeWorkspace: the last used (any browser), a team with data, or personal
  * /w/:workspaceId/<section>       the dashboard (sections: see paths.ts)
  * /w/:workspaceId/tools/:name     one tool's (event name's) page
  * /w/:teamId/teams/<tab>          a team's view (tabs: see paths.ts)
@@ -67,6 +68,10 @@ export function createAppRouter(preloads?: RoutePreloads) {
           lazy: () => page(import('../modules/accounts/reset-password-page'), 'ResetPasswordPage'),
         },
         { path: 'invite/:token', lazy: () => page(import('../modules/invitations/invitation-page'), 'InvitationPage') },
+        {
+          path: 'confirm-email/:token',
+          lazy: () => page(import('../modules/accounts/confirm-email-page'), 'ConfirmEmailPage'),
+        },
         {
           element: <RequireAuth />,
           children: [
@@ -113,6 +118,7 @@ export function createAppRouter(preloads?: RoutePreloads) {
                 { path: 'teams/:tab', lazy: () => page(import('../modules/workspaces/team-page'), 'TeamPage') },
                 { path: 'api-keys', lazy: () => page(import('../modules/api-keys/api-keys-page'), 'ApiKeysPage') },
                 { path: 'settings', lazy: () => page(import('../modules/workspaces/settings-page'), 'SettingsPage') },
+                { path: 'account', lazy: () => page(import('../modules/accounts/account-page'), 'AccountPage') },
                 { path: '*', element: <NotFound to=".." linkLabel="Go to Getting started" /> },
               ],
             },

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { LIMITS } from '@tally/shared';
 import { isEmail } from 'class-validator';
-import { type DataSource, type EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import { badInput, conflict, isUniqueViolation, isUuid, unauthenticated } from '../../platform/errors';
 import { SINGLE_LINE_NAME, isSingleLineName } from '../../platform/text';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
@@ -88,7 +88,7 @@ export class AccountService {
       .getRepository(User)
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      .where('u.email = :email', { email })
+      .where('u.email = :email AND u.deleted_at IS NULL', { email })
       .getOne();
     const ok = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
     if (!user || !ok) throw unauthenticated(INVALID_LOGIN);
@@ -121,7 +121,7 @@ export class AccountService {
         await this.endFamily(manager, row.familyId, row.userId);
         return { kind: 'reused' as const };
       }
-      const user = await manager.findOne(User, { where: { id: row.userId } });
+      const user = await manager.findOne(User, { where: { id: row.userId, deletedAt: IsNull() } });
       if (!user) return { kind: 'invalid' as const };
       await manager.update(RefreshToken, { id: row.id }, { rotatedAt: () => 'now()' });
       const next = await this.issueRefresh(manager, user.id, row.familyId, claims.familyExpiresAt);
@@ -157,22 +157,27 @@ export class AccountService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
+  /** A live account (a deleted one is a tombstone: nobody's `me`). */
   findUser(id: string): Promise<User | null> {
     if (!isUuid(id)) return Promise.resolve(null);
-    return this.db.getRepository(User).findOne({ where: { id } });
+    return this.db.getRepository(User).findOne({ where: { id, deletedAt: IsNull() } });
   }
 
   /**
-   * Ends every login of a user (a password reset), in the caller's transaction: revokes all
+   * Ends every login of a user (a password reset; all but the caller's own for a password
+   * change), in the caller's transaction: revokes all
    * their refresh tokens and announces each family. Returns the families, for
    * `applyEndedFamilies` once the transaction has committed.
    */
-  async endAllSessions(manager: EntityManager, userId: string): Promise<string[]> {
+  async endAllSessions(manager: EntityManager, userId: string, keepFamilyId?: string): Promise<string[]> {
+    // `keepFamilyId`: the caller's own login (a password change ends only the other sessions).
     const rows: Array<{ family_id: string }> = await manager.query(
       `WITH ended AS (
-         UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id
+         UPDATE refresh_tokens SET revoked_at = now()
+          WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR family_id <> $2::uuid)
+          RETURNING family_id
        ) SELECT DISTINCT family_id FROM ended`,
-      [userId],
+      [userId, keepFamilyId ?? null],
     );
     for (const row of rows) await announce(manager, { kind: 'session_family', id: row.family_id });
     return rows.map((row) => row.family_id);

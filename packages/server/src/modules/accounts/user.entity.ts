@@ -24,4 +24,12 @@ export class User {
   @Field(() => Date)
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** Set when the account was deleted: the row stays, anonymised, for what still names it. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true, select: false })
+  deletedAt!: Date | null;
+
+  /** The workspace the user opened last (any browser); read through `homeWorkspace` only. */
+  @Column({ name: 'last_workspace_id', type: 'uuid', nullable: true, select: false })
+  lastWorkspaceId!: string | null;
 }

@@ -1,3 +1,4 @@
+import type { AuditAction } from '@tally/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { decodeKeysetCursor, encodeCursor, pageSize } from '../../platform/pagination';
@@ -6,31 +7,8 @@ import { AuditEntry, type AuditEntryConnection } from './audit-entry.entity';
 /** Page sizes of Workspace.auditLog. */
 export const AUDIT_PAGE = { default: 20, max: 100 } as const;
 
-/** The actions DESIGN.md lists; each change writes exactly one. */
-export const AuditAction = {
-  TEAM_CREATED: 'team.created',
-  TEAM_RENAMED: 'team.renamed',
-  TEAM_DELETED: 'team.deleted',
-  MEMBER_INVITED: 'member.invited',
-  INVITATION_RESENT: 'invitation.resent',
-  INVITATION_REVOKED: 'invitation.revoked',
-  INVITATION_ACCEPTED: 'invitation.accepted',
-  MEMBER_ROLE_CHANGED: 'member.role_changed',
-  MEMBER_REMOVED: 'member.removed',
-  MEMBER_LEFT: 'member.left',
-  API_KEY_CREATED: 'api_key.created',
-  API_KEY_REVOKED: 'api_key.revoked',
-  API_KEY_ROLLED: 'api_key.rolled',
-  API_KEY_ALLOWLIST_CHANGED: 'api_key.allowlist_changed',
-  API_KEY_POLICY_CHANGED: 'api_key.policy_changed',
-  SAVED_FILTER_CREATED: 'saved_filter.created',
-  SAVED_FILTER_UPDATED: 'saved_filter.updated',
-  SAVED_FILTER_DELETED: 'saved_filter.deleted',
-  ANNOTATION_CREATED: 'annotation.created',
-  ANNOTATION_UPDATED: 'annotation.updated',
-  ANNOTATION_DELETED: 'annotation.deleted',
-} as const;
-export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+/** The actions DESIGN.md lists (one list, in @tally/shared); each change writes exactly one. */
+export { AuditAction } from '@tally/shared';
 
 export interface AuditRecord {
   workspaceId: string;

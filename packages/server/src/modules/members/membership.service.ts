@@ -18,8 +18,8 @@ import { Membership } from '../workspaces/member.entity';
 
 const PERSONAL_HAS_NO_MEMBERS = 'A personal workspace has no other members: create a team to work with others.';
 
-export function lastOwner(message: string): AppError {
-  return new AppError(ErrorCode.LAST_OWNER, message);
+export function lastOwner(message: string, details?: Record<string, unknown>): AppError {
+  return new AppError(ErrorCode.LAST_OWNER, message, details);
 }
 
 function ownerCount(members: Map<string, MemberRole>): number {
@@ -187,6 +187,57 @@ export class MembershipService {
         reason: 'the inviter left the team',
       });
     });
+  }
+
+  /**
+   * A deleted account leaves every team it is in, in the deletion's transaction: each team's
+   * row and memberships are locked (in id order, so two deletions cannot deadlock), and where
+   * the user is the last OWNER nothing is done and LAST_OWNER names every such team. Each
+   * departure is audited in its team (`member.left`, reason "account deleted").
+   */
+  async leaveAllTeams(manager: EntityManager, userId: string, actor: Principal): Promise<void> {
+    const teams: Array<{ workspace_id: string }> = await manager.query(
+      `SELECT m.workspace_id FROM members m JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.user_id = $1 AND w.kind = 'TEAM' AND w.deleted_at IS NULL ORDER BY m.workspace_id`,
+      [userId],
+    );
+    const leaving: Array<{ workspaceId: string; role: MemberRole }> = [];
+    const lastOwnerOf: string[] = [];
+    for (const { workspace_id: workspaceId } of teams) {
+      const team = await lockWorkspace(manager, workspaceId);
+      const members = await lockMembers(manager, workspaceId);
+      const role = members.get(userId);
+      if (!role) continue;
+      if (role === MemberRole.OWNER && ownerCount(members) <= 1) lastOwnerOf.push(team.name);
+      else leaving.push({ workspaceId, role });
+    }
+    if (lastOwnerOf.length > 0) {
+      const names = lastOwnerOf.sort((a, b) => a.localeCompare(b)).map((name) => `“${name}”`);
+      const list = names.length === 1 ? `the team ${names[0] ?? ''}` : `the teams ${names.join(', ')}`;
+      throw lastOwner(
+        `You are the last owner of ${list}: make another member an owner, or delete the team, before you delete your account.`,
+        { teams: lastOwnerOf },
+      );
+    }
+    const person = await personDetails(manager, userId);
+    for (const { workspaceId, role } of leaving) {
+      await manager.delete(Membership, { workspaceId, userId });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.MEMBER_LEFT,
+        actor,
+        targetType: 'user',
+        targetId: userId,
+        details: { ...person, role, reason: 'account deleted' },
+      });
+      await revokeInvitationsBeyondInviter(manager, this.audit, {
+        workspaceId,
+        inviterId: userId,
+        role: null,
+        actor,
+        reason: 'the inviter deleted their account',
+      });
+    }
   }
 
   private async reload(manager: EntityManager, workspaceId: string, userId: string): Promise<Membership> {

@@ -159,6 +159,64 @@ export class WorkspaceService {
     this.changes.applyLocally({ kind: 'workspace', id: workspaceId });
   }
 
+  /**
+   * A deleted account's personal workspace, in the deletion's transaction: marked deleted
+   * (NOT_FOUND from then on), its keys revoked, every instance told, and its rows purged by the
+   * same background job as a deleted team's. Its id, for `applyDeleted` after the commit.
+   */
+  async deletePersonal(manager: EntityManager, userId: string): Promise<string | null> {
+    // A CTE, so the driver hands back the rows (a bare UPDATE … RETURNING comes back as [rows, count]).
+    const rows: Array<{ id: string }> = await manager.query(
+      `WITH deleted AS (
+         UPDATE workspaces SET deleted_at = now()
+          WHERE personal_owner_id = $1 AND kind = 'PERSONAL' AND deleted_at IS NULL RETURNING id
+       ) SELECT id FROM deleted`,
+      [userId],
+    );
+    const id = rows[0]?.id;
+    if (!id) return null;
+    await manager.query(`UPDATE api_keys SET revoked_at = now() WHERE workspace_id = $1 AND revoked_at IS NULL`, [id]);
+    await announce(manager, { kind: 'workspace_keys', id });
+    await announce(manager, { kind: 'workspace', id });
+    await this.jobs.sendInTransaction(manager, WORKSPACE_PURGE_JOB, { workspaceId: id });
+    return id;
+  }
+
+  /** After a deletion commits: this instance drops the workspace and its keys at once. */
+  applyDeleted(workspaceId: string): void {
+    this.changes.applyLocally({ kind: 'workspace_keys', id: workspaceId });
+    this.changes.applyLocally({ kind: 'workspace', id: workspaceId });
+  }
+
+  /** Remembers the workspace a user opened (one of theirs, live), for `homeWorkspace`. */
+  async remember(userId: string, workspaceId: string): Promise<boolean> {
+    if (!isUuid(workspaceId)) throw notFound('Workspace');
+    const rows: Array<{ id: string }> = await this.db.query(
+      `WITH remembered AS (
+         UPDATE users SET last_workspace_id = $2
+          WHERE id = $1 AND deleted_at IS NULL
+            AND EXISTS (SELECT 1 FROM members m JOIN workspaces w ON w.id = m.workspace_id
+                         WHERE m.user_id = $1 AND m.workspace_id = $2 AND w.deleted_at IS NULL)
+          RETURNING id
+       ) SELECT id FROM remembered`,
+      [userId, workspaceId],
+    );
+    if (rows.length === 0) throw notFound('Workspace');
+    return true;
+  }
+
+  /** The workspace a user opened last, if they still belong to it. */
+  async remembered(userId: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT w.id FROM users u
+         JOIN members m ON m.user_id = u.id AND m.workspace_id = u.last_workspace_id
+         JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
+        WHERE u.id = $1`,
+      [userId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   async rename(workspaceId: string, rawName: string, actor: Principal | null): Promise<Workspace> {
     const name = workspaceName(rawName);
     if (!isUuid(workspaceId)) throw notFound('Workspace');

@@ -14,6 +14,7 @@ import { RollupBlocks1763900000011 } from './migrations/1763900000011-rollup-blo
 import { ApiKeyRolls1763900000013 } from './migrations/1763900000013-api-key-rolls';
 import { ApiKeyAllowlists1763900000014 } from './migrations/1763900000014-api-key-allowlists';
 import { ApiKeyPolicies1763900000015 } from './migrations/1763900000015-api-key-policies';
+import { AccountChanges1763900000020 } from './migrations/1763900000020-account-changes';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   ApiKeyRolls1763900000013,
   ApiKeyAllowlists1763900000014,
   ApiKeyPolicies1763900000015,
+  AccountChanges1763900000020,
 ];
 
 /**

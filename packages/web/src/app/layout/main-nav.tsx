@@ -11,7 +11,7 @@ import {
   type Icon,
 } from '@tabler/icons-react';
 import { Link } from 'react-router';
-import { workspacePath, type WorkspaceSection } from '../paths';
+import { teamPath, workspacePath, type WorkspaceSection } from '../paths';
 
 interface NavItem {
   section: WorkspaceSection;
@@ -33,19 +33,23 @@ export const NAV_ITEMS: readonly NavItem[] = [
 
 interface MainNavProps {
   workspaceId: string;
+  /** A team's Settings are its Settings tab: the sidebar's Settings leads there (one place). */
+  isTeam: boolean;
   active: WorkspaceSection | null;
   onNavigate?: () => void;
 }
 
 /** A list of links, one per page. */
-export function MainNav({ workspaceId, active, onNavigate }: MainNavProps) {
+export function MainNav({ workspaceId, isTeam, active, onNavigate }: MainNavProps) {
   return (
     <Box component="ul" m={0} p={0} style={{ listStyle: 'none', display: 'flex', flexDirection: 'column', gap: 2 }}>
       {NAV_ITEMS.map(({ section, label, icon: IconComponent }) => (
         <li key={section}>
           <NavLink
             component={Link}
-            to={workspacePath(workspaceId, section)}
+            to={
+              section === 'settings' && isTeam ? teamPath(workspaceId, 'settings') : workspacePath(workspaceId, section)
+            }
             label={label}
             leftSection={<IconComponent size={18} stroke={1.6} aria-hidden />}
             active={active === section}

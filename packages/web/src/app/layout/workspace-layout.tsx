@@ -1,13 +1,12 @@
-import { useQuery } from '@apollo/client/react';
+import { useMutation, useQuery } from '@apollo/client/react';
 import { AppShell, Burger, Divider, Group, ScrollArea, Skeleton, Stack } from '@mantine/core';
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { WorkspaceKind } from '@tally/shared';
 import { useEffect, useMemo, useRef } from 'react';
 import { Link, Outlet, useMatch, useNavigate, useParams } from 'react-router';
-import { WorkspacesDocument } from '../../graphql/generated';
-import { rememberWorkspace } from '../../modules/workspaces/last-workspace';
+import { RememberWorkspaceDocument, WorkspacesDocument } from '../../graphql/generated';
 import { sortWorkspaces } from '../../modules/workspaces/workspace-list';
 import { isWorkspaceSection, workspacePath } from '../paths';
-import { useCurrentUser } from '../session/session-context';
 import { Brand } from '../ui/brand';
 import { ErrorState } from '../ui/error-state';
 import { NotFound } from '../ui/not-found-page';
@@ -23,8 +22,9 @@ export function WorkspaceLayout() {
   const { workspaceId = '' } = useParams();
   const sectionMatch = useMatch('/w/:workspaceId/:section/*');
   const section = isWorkspaceSection(sectionMatch?.params.section) ? sectionMatch.params.section : null;
+  // A team's Settings tab is the sidebar's Settings (one place, not two).
+  const activeSection = section === 'teams' && sectionMatch?.params['*'] === 'settings' ? 'settings' : section;
   const navigate = useNavigate();
-  const user = useCurrentUser();
   const [navbarOpened, { toggle: toggleNavbar, close: closeNavbar }] = useDisclosure(false);
   // Below Mantine's `sm` the sidebar is a menu that slides over the page.
   const narrow = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
@@ -67,9 +67,14 @@ export function WorkspaceLayout() {
   const current = workspaces.find((w) => w.id === workspaceId);
   const personal = workspaces[0];
 
+  // Remembered on the server, so that log-in opens it again in any browser (homeWorkspace).
+  const [rememberWorkspace] = useMutation(RememberWorkspaceDocument);
+  const currentId = current?.id;
   useEffect(() => {
-    if (current) rememberWorkspace(user.id, current.id);
-  }, [current, user.id]);
+    if (!currentId) return;
+    // Not remembered (offline, a workspace just left): nothing else depends on it.
+    rememberWorkspace({ variables: { workspaceId: currentId } }).catch(() => undefined);
+  }, [currentId, rememberWorkspace]);
 
   const outletContext = useMemo<WorkspaceOutletContext | null>(
     () => (current ? { workspace: current } : null),
@@ -142,7 +147,14 @@ export function WorkspaceLayout() {
         </AppShell.Section>
         <Divider my="md" />
         <AppShell.Section grow component={ScrollArea}>
-          {current ? <MainNav workspaceId={current.id} active={section} onNavigate={closeNavbar} /> : null}
+          {current ? (
+            <MainNav
+              workspaceId={current.id}
+              isTeam={current.kind === WorkspaceKind.TEAM}
+              active={activeSection}
+              onNavigate={closeNavbar}
+            />
+          ) : null}
         </AppShell.Section>
       </AppShell.Navbar>
 

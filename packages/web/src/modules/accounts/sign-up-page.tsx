@@ -7,7 +7,7 @@ import { LOGIN_PATH } from '../../app/paths';
 import { useSessionActions } from '../../app/session/session-context';
 import { ErrorAlert } from '../../app/ui/error-state';
 import { useFormFeedback } from '../../app/ui/form-feedback';
-import { fieldErrors } from '../../app/graphql-errors';
+import { useServerFieldErrors } from '../../app/use-server-field-errors';
 import { SignUpDocument } from '../../graphql/generated';
 import { AuthLayout } from './auth-layout';
 import { NameField, NewPasswordField } from './credential-fields';
@@ -25,24 +25,15 @@ export function SignUpPage() {
     validate: { name: nameProblem, email: emailProblem, password: newPasswordProblem },
   });
   // The server's problems with a field are shown beside that field; the rest in the alert.
-  const serverFields = fieldErrors(error);
-  const alertError =
-    error && serverFields.name === undefined && serverFields.email === undefined && serverFields.password === undefined
-      ? error
-      : null;
+  const serverErrors = useServerFieldErrors(form, { onProblems: showProblems });
+  const alertError = serverErrors.alertError(error);
 
   async function handleSubmit({ name, email, password }: typeof form.values) {
     try {
       const { data } = await signUp({ variables: { name: name.trim(), email: email.trim(), password } });
       if (data) startSession(data.signUp);
     } catch (caught) {
-      const problems = fieldErrors(caught);
-      const fields = { name: problems.name, email: problems.email, password: problems.password };
-      for (const [path, message] of Object.entries(fields)) {
-        if (message !== undefined) form.setFieldError(path, message);
-      }
-      if (Object.values(fields).some((m) => m !== undefined)) showProblems(fields);
-      else focusField('email');
+      if (!serverErrors.apply(caught)) focusField('email');
     }
   }
 

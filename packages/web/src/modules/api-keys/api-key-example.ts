@@ -41,15 +41,15 @@ export type ApiKeyExample =
  * The example to show for a key of `role`, from the shared role → scope table: a GraphQL query
  * the key may run where it holds workspace.read (Viewer, Admin), else the ingest request where
  * it holds events.track (Editor keys, which cannot read the workspace by design). Null for a
- * role that holds neither.
+ * role that holds neither. `key`: the secret to put in (the shown-once dialog's), else a placeholder.
  */
-export function apiKeyExample(role: ApiKeyRole, origin: string): ApiKeyExample | null {
+export function apiKeyExample(role: ApiKeyRole, origin: string, key: string = KEY_PLACEHOLDER): ApiKeyExample | null {
   const scopes = scopesFor({ kind: 'apiKey', role });
   if (can(scopes, Scope.WORKSPACE_READ)) {
-    return { kind: 'query', scope: Scope.WORKSPACE_READ, query: WORKSPACE_QUERY, curl: queryCurl(origin) };
+    return { kind: 'query', scope: Scope.WORKSPACE_READ, query: WORKSPACE_QUERY, curl: queryCurl(origin, key) };
   }
   if (can(scopes, Scope.EVENTS_TRACK)) {
-    return { kind: 'ingest', scope: Scope.EVENTS_TRACK, body: FIRST_EVENT_BODY, curl: ingestCurl(origin) };
+    return { kind: 'ingest', scope: Scope.EVENTS_TRACK, body: FIRST_EVENT_BODY, curl: ingestCurl(origin, key) };
   }
   return null;
 }

@@ -1,7 +1,7 @@
 import { useMutation } from '@apollo/client/react';
-import { Button, Code, Group, Modal, Stack, Text } from '@mantine/core';
+import { Code, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { ErrorAlert } from '../../app/ui/error-state';
+import { ConfirmModal } from '../../app/ui/confirm-modal';
 import { RevokeApiKeyDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
 
 interface RevokeApiKeyModalProps {
@@ -39,51 +39,32 @@ export function RevokeApiKeyModal({ workspaceId, apiKey, opened, onClose }: Revo
   }
 
   return (
-    <Modal
+    <ConfirmModal
       opened={opened}
       onClose={close}
       title="Revoke API key"
-      size="md"
-      styles={{ title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } }}
+      confirmLabel="Revoke key"
+      onConfirm={() => void handleRevoke()}
+      loading={loading}
+      error={error}
+      errorTitle="Couldn't revoke the key"
+      errorMessages={{
+        FORBIDDEN: "Your role in this workspace doesn't allow revoking API keys.",
+        NOT_FOUND: 'This key no longer exists in this workspace.',
+      }}
     >
-      <Stack gap="md">
-        {error ? (
-          <ErrorAlert
-            title="Couldn't revoke the key"
-            error={error}
-            messages={{
-              FORBIDDEN: "Your role in this workspace doesn't allow revoking API keys.",
-              NOT_FOUND: 'This key no longer exists in this workspace.',
-            }}
-          />
-        ) : null}
-        <Text size="sm">
-          Revoke{' '}
-          <Text span fw={600}>
-            {apiKey?.name}
-          </Text>
-          ? Apps using this key stop working immediately. This cannot be undone.
+      <Text size="sm">
+        Revoke{' '}
+        <Text span fw={600}>
+          {apiKey?.name}
         </Text>
-        {apiKey ? (
-          <Text size="sm" c="dimmed">
-            Key <Code fz="xs">{apiKey.prefix}…</Code>
-          </Text>
-        ) : null}
-        <Group justify="flex-end" gap="sm" mt="xs">
-          <Button variant="default" onClick={close} data-autofocus>
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            loading={loading}
-            onClick={() => {
-              void handleRevoke();
-            }}
-          >
-            Revoke key
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+        ? Apps using this key stop working immediately. This cannot be undone.
+      </Text>
+      {apiKey ? (
+        <Text size="sm" c="dimmed">
+          Key <Code fz="xs">{apiKey.prefix}…</Code>
+        </Text>
+      ) : null}
+    </ConfirmModal>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation } from '@apollo/client/react';
-import { Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { ErrorAlert } from '../../app/ui/error-state';
+import { ConfirmModal } from '../../app/ui/confirm-modal';
 import { type InvitationFieldsFragment, RevokeInvitationDocument } from '../../graphql/generated';
 import { INVITATION_ERROR_MESSAGES } from './invitation-format';
 
@@ -40,34 +40,24 @@ export function RevokeInvitationModal({ workspaceId, invitation, opened, onClose
   }
 
   return (
-    <Modal
+    <ConfirmModal
       opened={opened}
       onClose={close}
       title="Revoke invitation"
-      size="md"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-      styles={{ title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } }}
+      confirmLabel="Revoke invitation"
+      onConfirm={() => void handleRevoke()}
+      loading={loading}
+      error={error}
+      errorTitle="Couldn't revoke the invitation"
+      errorMessages={INVITATION_ERROR_MESSAGES}
     >
-      <Stack gap="md">
-        {error ? (
-          <ErrorAlert title="Couldn't revoke the invitation" error={error} messages={INVITATION_ERROR_MESSAGES} />
-        ) : null}
-        <Text size="sm">
-          Revoke the invitation for{' '}
-          <Text span fw={600}>
-            {invitation?.email}
-          </Text>
-          ? The link in their email stops working. You can invite them again later.
+      <Text size="sm">
+        Revoke the invitation for{' '}
+        <Text span fw={600}>
+          {invitation?.email}
         </Text>
-        <Group justify="flex-end" gap="sm" mt="xs">
-          <Button variant="default" onClick={close} data-autofocus>
-            Cancel
-          </Button>
-          <Button color="red" loading={loading} onClick={() => void handleRevoke()}>
-            Revoke invitation
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+        ? The link in their email stops working. You can invite them again later.
+      </Text>
+    </ConfirmModal>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation } from '@apollo/client/react';
-import { Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { ErrorAlert } from '../../app/ui/error-state';
+import { ConfirmModal } from '../../app/ui/confirm-modal';
 import { LeaveTeamDocument } from '../../graphql/generated';
 import { useExitTeam } from '../workspaces/use-exit-team';
 
@@ -36,38 +36,24 @@ export function LeaveTeamModal({ team, opened, onClose }: LeaveTeamModalProps) {
   }
 
   return (
-    <Modal
+    <ConfirmModal
       opened={opened}
       onClose={close}
       title="Leave Team"
-      size="md"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-      styles={{ title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } }}
+      confirmLabel="Leave Team"
+      onConfirm={() => void handleLeave()}
+      loading={loading}
+      error={error}
+      errorTitle="You can't leave this team yet"
+      errorMessages={{ NOT_FOUND: "This team doesn't exist any more or you are no longer a member of it." }}
     >
-      <Stack gap="md">
-        {error ? (
-          <ErrorAlert
-            title="You can't leave this team yet"
-            error={error}
-            messages={{ NOT_FOUND: "This team doesn't exist any more or you are no longer a member of it." }}
-          />
-        ) : null}
-        <Text size="sm">
-          Leave{' '}
-          <Text span fw={600}>
-            {team.name}
-          </Text>
-          ? You lose access to its analytics and API keys at once. To come back, you need a new invitation.
+      <Text size="sm">
+        Leave{' '}
+        <Text span fw={600}>
+          {team.name}
         </Text>
-        <Group justify="flex-end" gap="sm" mt="xs">
-          <Button variant="default" onClick={close} data-autofocus>
-            Cancel
-          </Button>
-          <Button color="red" loading={loading} onClick={() => void handleLeave()}>
-            Leave Team
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+        ? You lose access to its analytics and API keys at once. To come back, you need a new invitation.
+      </Text>
+    </ConfirmModal>
   );
 }

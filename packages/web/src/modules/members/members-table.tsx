@@ -11,7 +11,6 @@ import {
   Text,
   VisuallyHidden,
 } from '@mantine/core';
-import { IconLogout } from '@tabler/icons-react';
 import {
   MEMBER_ROLE_RANK,
   type MemberRole,
@@ -25,6 +24,7 @@ import { formatDate, formatDateTime } from '../../app/ui/dates';
 import { useContainerWidth } from '../../app/ui/use-container-width';
 import type { MemberFieldsFragment } from '../../graphql/generated';
 import { MEMBER_ROLE_LABEL } from '../workspaces/workspace-list';
+import { LeaveTeamButton, isLastOwner } from './leave-team-button';
 
 interface MembersTableProps {
   members: readonly MemberFieldsFragment[];
@@ -131,15 +131,7 @@ function MemberActions({
   return (
     <>
       {rights.self ? (
-        <Button
-          size="xs"
-          variant="subtle"
-          color="red"
-          leftSection={<IconLogout size={14} aria-hidden />}
-          onClick={props.onLeave}
-        >
-          Leave Team
-        </Button>
+        <LeaveTeamButton lastOwner={isLastOwner(props.members, props.viewerId)} onLeave={props.onLeave} />
       ) : null}
       {rights.mayRemove ? (
         <Button

@@ -1,7 +1,7 @@
 import { useMutation } from '@apollo/client/react';
-import { Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { ErrorAlert } from '../../app/ui/error-state';
+import { ConfirmModal } from '../../app/ui/confirm-modal';
 import { type MemberFieldsFragment, RemoveMemberDocument } from '../../graphql/generated';
 import { removeMemberFromList } from './member-cache';
 
@@ -44,42 +44,28 @@ export function RemoveMemberModal({ team, member, opened, onClose }: RemoveMembe
   }
 
   return (
-    <Modal
+    <ConfirmModal
       opened={opened}
       onClose={close}
       title="Remove member"
-      size="md"
-      closeButtonProps={{ 'aria-label': 'Close' }}
-      styles={{ title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } }}
+      confirmLabel="Remove"
+      onConfirm={() => void handleRemove()}
+      loading={loading}
+      error={error}
+      errorTitle="Couldn't remove the member"
+      errorMessages={{
+        FORBIDDEN: "Your role in this team doesn't allow removing this member.",
+        NOT_FOUND: 'This person is no longer a member of the team.',
+      }}
     >
-      <Stack gap="md">
-        {error ? (
-          <ErrorAlert
-            title="Couldn't remove the member"
-            error={error}
-            messages={{
-              FORBIDDEN: "Your role in this team doesn't allow removing this member.",
-              NOT_FOUND: 'This person is no longer a member of the team.',
-            }}
-          />
-        ) : null}
-        <Text size="sm">
-          Remove{' '}
-          <Text span fw={600}>
-            {member?.user.name}
-          </Text>{' '}
-          ({member?.user.email}) from {team.name}? They lose access to its analytics and API keys at once. To come back
-          they need a new invitation.
-        </Text>
-        <Group justify="flex-end" gap="sm" mt="xs">
-          <Button variant="default" onClick={close} data-autofocus>
-            Cancel
-          </Button>
-          <Button color="red" loading={loading} onClick={() => void handleRemove()}>
-            Remove
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      <Text size="sm">
+        Remove{' '}
+        <Text span fw={600}>
+          {member?.user.name}
+        </Text>{' '}
+        ({member?.user.email}) from {team.name}? They lose access to its analytics and API keys at once. To come back
+        they need a new invitation.
+      </Text>
+    </ConfirmModal>
   );
 }

@@ -1,14 +1,14 @@
 import { useQuery } from '@apollo/client/react';
 import { Badge, Button, Code, Group, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { IconCircleCheck, IconKey, IconSend, IconUsersPlus } from '@tabler/icons-react';
-import { ApiKeyStatus, Scope, WorkspaceKind, can } from '@tally/shared';
+import { ApiKeyRole, ApiKeyStatus, Scope, WorkspaceKind, can } from '@tally/shared';
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { teamPath, workspacePath } from '../../app/paths';
 import { CopyableCode } from '../../app/ui/copyable-code';
 import { PageHeader } from '../../app/ui/page-header';
-import { ApiKeysDocument } from '../../graphql/generated';
+import { GettingStartedDocument } from '../../graphql/generated';
 import { API_KEY_ROLE_LABEL } from '../api-keys/api-key-format';
 import { EVENTS_ENDPOINT, KEY_PLACEHOLDER, apiKeyRolesWith, ingestCurl } from '../api-keys/api-key-example';
 import { ClaudeCodeSetup } from '../api-keys/claude-code-setup';
@@ -55,16 +55,34 @@ export function GettingStartedPage() {
   return <GettingStarted key={workspace.id} workspace={workspace} />;
 }
 
+function DoneBadge({ children }: { children: ReactNode }) {
+  return (
+    <Badge color="green" variant="light" leftSection={<IconCircleCheck size={14} aria-hidden />}>
+      {children}
+    </Badge>
+  );
+}
+
 function GettingStarted({ workspace }: { workspace: WorkspaceSummary }) {
   const mayReadKeys = can(workspace.viewerScopes, Scope.KEYS_READ);
   const mayManageKeys = can(workspace.viewerScopes, Scope.KEYS_MANAGE);
-  const { data, refetch } = useQuery(ApiKeysDocument, {
-    variables: { workspaceId: workspace.id },
-    skip: !mayReadKeys,
+  const isTeam = workspace.kind === WorkspaceKind.TEAM;
+  // Each step asks only what the caller may read; a step it cannot see is never marked done.
+  const { data, refetch } = useQuery(GettingStartedDocument, {
+    variables: {
+      workspaceId: workspace.id,
+      withKeys: mayReadKeys,
+      withEvents: can(workspace.viewerScopes, Scope.ANALYTICS_VIEW),
+      withMembers: isTeam && can(workspace.viewerScopes, Scope.MEMBERS_READ),
+      withInvitations: isTeam && can(workspace.viewerScopes, Scope.MEMBERS_MANAGE),
+    },
     fetchPolicy: 'cache-and-network',
   });
   const [createOpened, setCreateOpened] = useState(false);
-  const activeKeys = (data?.workspace?.apiKeys ?? []).filter((k) => k.status === ApiKeyStatus.ACTIVE).length;
+  const progress = data?.workspace;
+  const activeKeys = (progress?.apiKeys ?? []).filter((k) => k.status === ApiKeyStatus.ACTIVE).length;
+  const lastEventAt = progress?.lastEventAt ?? null;
+  const invited = (progress?.members?.length ?? 0) > 1 || (progress?.invitations?.length ?? 0) > 0;
   const origin = window.location.origin;
   const ingestRoles = apiKeyRolesWith(Scope.EVENTS_TRACK).map((role) => API_KEY_ROLE_LABEL[role]);
 
@@ -82,9 +100,9 @@ function GettingStarted({ workspace }: { workspace: WorkspaceSummary }) {
           icon={<IconKey size={22} stroke={1.6} />}
           status={
             activeKeys > 0 ? (
-              <Badge color="green" variant="light" leftSection={<IconCircleCheck size={14} aria-hidden />}>
+              <DoneBadge>
                 Done: {activeKeys} active {activeKeys === 1 ? 'key' : 'keys'}
-              </Badge>
+              </DoneBadge>
             ) : null
           }
         >
@@ -112,7 +130,12 @@ function GettingStarted({ workspace }: { workspace: WorkspaceSummary }) {
           </Group>
         </Step>
 
-        <Step number={2} title="Send a first event" icon={<IconSend size={22} stroke={1.6} />}>
+        <Step
+          number={2}
+          title="Send a first event"
+          icon={<IconSend size={22} stroke={1.6} />}
+          status={lastEventAt ? <DoneBadge>Done: events arrived</DoneBadge> : null}
+        >
           <Text size="sm">
             SDKs send sessions and events to <Code>POST {EVENTS_ENDPOINT}</Code> with an {ingestRoles.join(' or ')} key.
             Try it with this request, your key in place of <Code>{KEY_PLACEHOLDER}</Code>; Tally answers{' '}
@@ -121,19 +144,30 @@ function GettingStarted({ workspace }: { workspace: WorkspaceSummary }) {
           <CopyableCode code={ingestCurl(origin)} label="Copy the curl command" />
           <ClaudeCodeSetup origin={origin} />
           <Group>
-            <Button component={Link} to={workspacePath(workspace.id, 'overview')} variant="default">
+            <Button
+              component={Link}
+              to={workspacePath(workspace.id, 'overview')}
+              variant={lastEventAt ? 'filled' : 'default'}
+            >
               Open Overview
             </Button>
           </Group>
         </Step>
 
-        <Step number={3} title="Invite your team" icon={<IconUsersPlus size={22} stroke={1.6} />}>
+        <Step
+          number={3}
+          title="Invite your team"
+          icon={<IconUsersPlus size={22} stroke={1.6} />}
+          status={invited ? <DoneBadge>Done: the team is invited</DoneBadge> : null}
+        >
           <InviteStep workspace={workspace} />
         </Step>
       </Stack>
       {mayManageKeys ? (
         <CreateApiKeyModal
           workspaceId={workspace.id}
+          // SDKs need a key that may send events: Editor, the least such role.
+          initialRole={ApiKeyRole.EDITOR}
           opened={createOpened}
           onClose={() => {
             setCreateOpened(false);

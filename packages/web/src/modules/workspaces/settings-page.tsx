@@ -2,6 +2,8 @@ import { useQuery } from '@apollo/client/react';
 import { Badge, Box, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Scope, WorkspaceKind, can } from '@tally/shared';
 import type { ReactNode } from 'react';
+import { Navigate } from 'react-router';
+import { teamPath } from '../../app/paths';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { formatDate } from '../../app/ui/dates';
 import { ErrorState } from '../../app/ui/error-state';
@@ -26,8 +28,13 @@ function Detail({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
+/**
+ * The sidebar's Settings. A team's settings live in its view's Settings tab, beside its members
+ * and keys: one place, so this page sends a team there; a personal workspace has no team view.
+ */
 export function SettingsPage() {
   const current = useCurrentWorkspace();
+  if (current.kind === WorkspaceKind.TEAM) return <Navigate to={teamPath(current.id, 'settings')} replace />;
   return <WorkspaceSettings key={current.id} current={current} />;
 }
 

@@ -1,7 +1,6 @@
 import type { ApolloCache } from '@apollo/client';
 import { WorkspaceKind } from '@tally/shared';
 import { type MemberRole, type WorkspacesQuery, WorkspacesDocument } from '../../graphql/generated';
-import { readLastWorkspace } from './last-workspace';
 
 export type WorkspaceSummary = WorkspacesQuery['workspaces'][number];
 
@@ -11,13 +10,6 @@ export function sortWorkspaces(workspaces: readonly WorkspaceSummary[]): Workspa
     if (a.kind !== b.kind) return a.kind === WorkspaceKind.PERSONAL ? -1 : 1;
     return a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
   });
-}
-
-/** Where to go when no workspace is in the address: the last one opened, else the personal one. */
-export function defaultWorkspace(userId: string, workspaces: readonly WorkspaceSummary[]): WorkspaceSummary | null {
-  const remembered = readLastWorkspace(userId);
-  const sorted = sortWorkspaces(workspaces);
-  return sorted.find((w) => w.id === remembered) ?? sorted[0] ?? null;
 }
 
 /** The caller's personal workspace in a `workspaces` answer. */

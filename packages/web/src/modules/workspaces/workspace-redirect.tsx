@@ -2,16 +2,17 @@ import { useQuery } from '@apollo/client/react';
 import { Center } from '@mantine/core';
 import { Navigate } from 'react-router';
 import { workspacePath } from '../../app/paths';
-import { useCurrentUser } from '../../app/session/session-context';
 import { ErrorState } from '../../app/ui/error-state';
 import { PageLoader } from '../../app/ui/page-loader';
-import { WorkspacesDocument } from '../../graphql/generated';
-import { defaultWorkspace } from './workspace-list';
+import { HomeWorkspaceDocument } from '../../graphql/generated';
 
-/** `/`: opens the workspace used last, or the personal workspace. */
+/**
+ * `/`: opens the workspace the server says (`homeWorkspace`): the one used last, in any browser,
+ * else the first team with events, else the personal workspace. One with events opens on
+ * Overview, one without on Getting started.
+ */
 export function WorkspaceRedirect() {
-  const user = useCurrentUser();
-  const { data, error, refetch } = useQuery(WorkspacesDocument);
+  const { data, error, refetch } = useQuery(HomeWorkspaceDocument, { fetchPolicy: 'network-only' });
 
   if (error && !data) {
     return (
@@ -22,7 +23,7 @@ export function WorkspaceRedirect() {
   }
   if (!data) return <PageLoader label="Opening your workspace…" fullPage />;
 
-  const target = defaultWorkspace(user.id, data.workspaces);
+  const target = data.homeWorkspace;
   if (!target) {
     return (
       <Center mih="100vh" p="md">
@@ -33,5 +34,5 @@ export function WorkspaceRedirect() {
       </Center>
     );
   }
-  return <Navigate to={workspacePath(target.id)} replace />;
+  return <Navigate to={workspacePath(target.id, target.lastEventAt ? 'overview' : 'getting-started')} replace />;
 }
