@@ -15,10 +15,10 @@ import { useId, useState } from 'react';
 import { SavedFiltersDocument } from '../../graphql/generated';
 import type { AnalyticsParams } from './analytics-params';
 import { ConditionsModal } from './conditions-modal';
-import { DeleteFilterModal } from './delete-filter-modal';
+import { DeleteFilterModal } from '../saved-filters/delete-filter-modal';
 import { describeCondition } from './property-conditions-editor';
-import { SaveFilterModal } from './save-filter-modal';
-import { asFilter } from './saved-filter-values';
+import { SaveFilterModal } from '../saved-filters/save-filter-modal';
+import { asFilter } from '../saved-filters/saved-filter-values';
 
 interface AnalyticsFiltersProps {
   workspaceId: string;

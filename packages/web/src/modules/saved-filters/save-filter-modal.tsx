@@ -8,7 +8,12 @@ import {
   UpdateSavedFilterDocument,
   type SavedFilterFieldsFragment,
 } from '../../graphql/generated';
-import { PropertyConditionsEditor, fromDrafts, toDrafts, type ConditionDraft } from './property-conditions-editor';
+import {
+  PropertyConditionsEditor,
+  fromDrafts,
+  toDrafts,
+  type ConditionDraft,
+} from '../analytics/property-conditions-editor';
 import { asFilter, toInput } from './saved-filter-values';
 
 export interface SaveFilterModalProps {

@@ -1,5 +1,5 @@
 import type { EventFilter } from '@tally/shared';
-import { asConditions } from './analytics-params';
+import { asConditions } from '../analytics/analytics-params';
 
 /** A saved filter's stored filter (JSON) as an event filter; what is not one is left out. */
 export function asFilter(value: unknown): EventFilter {
