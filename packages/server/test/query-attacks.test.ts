@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANALYTICS_LIMITS } from '@tally/shared';
+import { ANALYTICS_LIMITS, LIMITS } from '@tally/shared';
 import {
   buildSchema,
   getNullableType,
@@ -148,6 +148,8 @@ const LIST_INPUT_CAPS: Record<string, number> = {
   'EventFilterInput.types': ANALYTICS_LIMITS.filterValues,
   'EventFilterInput.userIds': ANALYTICS_LIMITS.filterValues,
   'EventFilterInput.properties': ANALYTICS_LIMITS.filterProperties,
+  'CreateApiKeyInput.allowedIps': LIMITS.apiKeyAllowlistMaxEntries,
+  'Mutation.setApiKeyAllowedIps(allowedIps)': LIMITS.apiKeyAllowlistMaxEntries,
 };
 
 /** Every page-size argument (an Int named first or limit) of a list field, with its cap. */
@@ -156,6 +158,7 @@ const PAGE_SIZE_CAPS: Record<string, number> = {
   'Analytics.sessions(first)': 100,
   'Analytics.toolsUsage(limit)': 100,
   'Analytics.activity(first)': 100,
+  'Analytics.breakdown(limit)': 100,
   'Session.events(first)': 100,
 };
 
@@ -204,33 +207,70 @@ describe('every list argument is capped', () => {
     return Array.from({ length }, (_, i) => `value ${i}`);
   }
 
-  it.each(Object.entries(LIST_INPUT_CAPS))('%s: %i items are taken, one more is BAD_USER_INPUT', async (path, cap) => {
-    const field = path.split('.')[1] ?? '';
-    const filter = (n: number) => ({ [field]: listOf(field, n) });
-    const token = team.owner.accessToken;
-    const within = await server.gql(ANALYTICS_FILTER, { w: team.teamId, range: RANGE, filter: filter(cap) }, { token });
-    expect(within.errors).toBeUndefined();
-    const over = await server.gql(
-      ANALYTICS_FILTER,
-      { w: team.teamId, range: RANGE, filter: filter(cap + 1) },
-      { token },
-    );
-    expect(codeOf(over)).toBe('BAD_USER_INPUT');
-    expect(over.data?.['workspace'] ?? null).toBeNull();
+  it.each(Object.entries(LIST_INPUT_CAPS).filter(([path]) => path.startsWith('EventFilterInput.')))(
+    '%s: %i items are taken, one more is BAD_USER_INPUT',
+    async (path, cap) => {
+      const field = path.split('.')[1] ?? '';
+      const filter = (n: number) => ({ [field]: listOf(field, n) });
+      const token = team.owner.accessToken;
+      const within = await server.gql(
+        ANALYTICS_FILTER,
+        { w: team.teamId, range: RANGE, filter: filter(cap) },
+        { token },
+      );
+      expect(within.errors).toBeUndefined();
+      const over = await server.gql(
+        ANALYTICS_FILTER,
+        { w: team.teamId, range: RANGE, filter: filter(cap + 1) },
+        { token },
+      );
+      expect(codeOf(over)).toBe('BAD_USER_INPUT');
+      expect(over.data?.['workspace'] ?? null).toBeNull();
 
-    // The same cap where the filter is stored: nothing is saved.
-    const name = `Capped ${randomUUID()}`;
-    const saved = await server.gql(
-      SAVE_FILTER,
-      { w: team.teamId, input: { name, filter: filter(cap + 1) } },
-      { token },
-    );
-    expect(codeOf(saved)).toBe('BAD_USER_INPUT');
+      // The same cap where the filter is stored: nothing is saved.
+      const name = `Capped ${randomUUID()}`;
+      const saved = await server.gql(
+        SAVE_FILTER,
+        { w: team.teamId, input: { name, filter: filter(cap + 1) } },
+        { token },
+      );
+      expect(codeOf(saved)).toBe('BAD_USER_INPUT');
+      const rows: Array<{ n: string }> = await server.tally.db.query(
+        'SELECT count(*) AS n FROM saved_filters WHERE name = $1',
+        [name],
+      );
+      expect(Number(rows[0]?.n)).toBe(0);
+    },
+  );
+
+  it('an API key allowlist: 50 addresses are taken, 51 are BAD_USER_INPUT and change nothing', async () => {
+    const token = team.owner.accessToken;
+    const addresses = (n: number) => Array.from({ length: n }, (_, i) => `10.1.${Math.floor(i / 250)}.${i % 250}`);
+    const cap = LIMITS.apiKeyAllowlistMaxEntries;
+    const create = (n: number) =>
+      server.gql<{ createApiKey: { apiKey: { id: string; allowedIps: string[] } } }>(
+        `mutation($w: ID!, $ips: [String!]) { createApiKey(workspaceId: $w, input: { name: "Listed", role: VIEWER, allowedIps: $ips }) { apiKey { id allowedIps } } }`,
+        { w: team.teamId, ips: addresses(n) },
+        { token },
+      );
+    const within = await create(cap);
+    expect(within.data?.createApiKey.apiKey.allowedIps).toHaveLength(cap);
+    const over = await create(cap + 1);
+    expect(codeOf(over)).toBe('BAD_USER_INPUT');
+    expect(over.errors?.[0]?.extensions?.field).toBe('allowedIps');
+    const set = (n: number) =>
+      server.gql(
+        `mutation($w: ID!, $k: ID!, $ips: [String!]) { setApiKeyAllowedIps(workspaceId: $w, apiKeyId: $k, allowedIps: $ips) { id } }`,
+        { w: team.teamId, k: within.data?.createApiKey.apiKey.id, ips: addresses(n).reverse() },
+        { token },
+      );
+    expect(codeOf(await set(cap + 1))).toBe('BAD_USER_INPUT');
     const rows: Array<{ n: string }> = await server.tally.db.query(
-      'SELECT count(*) AS n FROM saved_filters WHERE name = $1',
-      [name],
+      'SELECT count(*) AS n FROM api_keys WHERE workspace_id = $1 AND name = $2',
+      [team.teamId, 'Listed'],
     );
-    expect(Number(rows[0]?.n)).toBe(0);
+    expect(Number(rows[0]?.n)).toBe(1);
+    expect((await set(cap)).errors).toBeUndefined();
   });
 
   describe('page sizes', () => {
@@ -246,6 +286,7 @@ describe('every list argument is capped', () => {
           sessionId: `${sessionId}-${i}`,
           name: `tool ${i}`,
           timestamp: at,
+          properties: { variant: `v${i}` },
         })),
         ...Array.from({ length: ROWS }, (_, i) => ({ sessionId, name: 'step', timestamp: at, durationMs: i })),
       ];
@@ -278,6 +319,11 @@ describe('every list argument is capped', () => {
         'Analytics.activity(first)',
         `{ workspace(id: $w) { analytics(range: $range) { activity(first: $n) { nodes { id } } } } }`,
         ['workspace', 'analytics', 'activity'],
+      ],
+      [
+        'Analytics.breakdown(limit)',
+        `{ workspace(id: $w) { analytics(range: $range) { breakdown(by: { property: "variant" }, limit: $n) { value } } } }`,
+        ['workspace', 'analytics', 'breakdown'],
       ],
       [
         'Session.events(first)',

@@ -73,6 +73,14 @@ export function createApolloClient(session: SessionStore): ApolloClient {
 
   return new ApolloClient({
     link: ApolloLink.from([refreshLink, authLink, httpLink]),
-    cache: new InMemoryCache(),
+    cache: new InMemoryCache({
+      typePolicies: {
+        // A workspace's analytics over one range and filter has no id: each page's query (the
+        // Overview's numbers, its breakdown, a tool's series) adds its own fields to the same
+        // object. Merged, not replaced, or one query's answer would drop another's and send it
+        // to the network again (the Overview asked twice once the breakdown shared its page).
+        Analytics: { merge: true },
+      },
+    }),
   });
 }
