@@ -86,13 +86,8 @@ export class ApiKeyService {
     const secret = generateSecret();
     const apiKey = await this.db.transaction(async (manager) => {
       // One creation at a time per workspace, so two racing requests cannot both take the last
-      // place. FOR NO KEY UPDATE does not block inserts that merely reference the workspace.
-      // A team deleted meanwhile (its deletion holds the row until it commits) gets no new key.
-      const workspace = await manager.findOne(Workspace, {
-        where: { id: workspaceId, deletedAt: IsNull() },
-        lock: { mode: 'for_no_key_update' },
-      });
-      if (!workspace) throw notFound('Workspace');
+      // place; a team deleted meanwhile (its deletion holds the row until it commits) gets no new key.
+      await this.lockWorkspace(manager, workspaceId);
       assertWithinPolicy(await this.policyIn(manager, workspaceId), {
         role: data.role,
         createdAt: new Date(this.clock()),
@@ -163,17 +158,7 @@ export class ApiKeyService {
     }
     const secret = generateSecret();
     const created = await this.db.transaction(async (manager) => {
-      // The workspace row first, as revoke and a team's deletion take it (no deadlock with them).
-      const workspace = await manager.findOne(Workspace, {
-        where: { id: workspaceId, deletedAt: IsNull() },
-        lock: { mode: 'for_no_key_update' },
-      });
-      if (!workspace) throw notFound('Workspace');
-      const old = await manager.findOne(ApiKey, {
-        where: { workspaceId, id: apiKeyId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!old) throw notFound('API key');
+      const old = await this.lockKey(manager, workspaceId, apiKeyId);
       if (old.revokedAt) throw conflict('This key is revoked: create a new key instead of rolling it.');
       if (old.replacedById) throw conflict('This key was already rolled: roll the key that replaced it.');
       if (old.expiresAt && old.expiresAt.getTime() <= now) {
@@ -256,16 +241,7 @@ export class ApiKeyService {
     if (!isUuid(apiKeyId)) throw notFound('API key');
     const allowedIps = normalizeAllowlist(entries);
     const changed = await this.db.transaction(async (manager) => {
-      const workspace = await manager.findOne(Workspace, {
-        where: { id: workspaceId, deletedAt: IsNull() },
-        lock: { mode: 'for_no_key_update' },
-      });
-      if (!workspace) throw notFound('Workspace');
-      const key = await manager.findOne(ApiKey, {
-        where: { workspaceId, id: apiKeyId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!key) throw notFound('API key');
+      const key = await this.lockKey(manager, workspaceId, apiKeyId);
       if (key.revokedAt) throw conflict('This key is revoked: its allowlist can no longer change.');
       if (!allowedIps && (await this.policyIn(manager, workspaceId)).requireAllowlist) {
         throw badInput("This workspace's keys need an IP allowlist.", {
@@ -294,18 +270,7 @@ export class ApiKeyService {
   async revoke(workspaceId: string, apiKeyId: string, actor: Principal | null): Promise<ApiKey> {
     if (!isUuid(apiKeyId)) throw notFound('API key');
     const changed = await this.db.transaction(async (manager) => {
-      // The workspace row first, as a team's deletion (which revokes every key) takes it: the
-      // other way round, a revoke racing the deletion deadlocks with it (found by races.test.ts).
-      const workspace = await manager.findOne(Workspace, {
-        where: { id: workspaceId, deletedAt: IsNull() },
-        lock: { mode: 'for_no_key_update' },
-      });
-      if (!workspace) throw notFound('Workspace');
-      const key = await manager.findOne(ApiKey, {
-        where: { workspaceId, id: apiKeyId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!key) throw notFound('API key');
+      const key = await this.lockKey(manager, workspaceId, apiKeyId);
       if (key.revokedAt) return false;
       await manager.update(ApiKey, { workspaceId, id: apiKeyId }, { revokedAt: () => 'now()' });
       await this.audit.record(manager, {
@@ -364,11 +329,7 @@ export class ApiKeyService {
       requireAllowlist: input.requireAllowlist ?? false,
     };
     return this.db.transaction(async (manager) => {
-      const workspace = await manager.findOne(Workspace, {
-        where: { id: workspaceId, deletedAt: IsNull() },
-        lock: { mode: 'for_no_key_update' },
-      });
-      if (!workspace) throw notFound('Workspace');
+      await this.lockWorkspace(manager, workspaceId);
       const before = await this.policyIn(manager, workspaceId);
       const same =
         before.maxLifetimeDays === next.maxLifetimeDays &&
@@ -391,6 +352,31 @@ export class ApiKeyService {
       });
       return next;
     });
+  }
+
+  /**
+   * Locks a live workspace's row for the rest of the transaction (NOT_FOUND when it is gone or
+   * deleted). Every change to a workspace's keys takes it first, as a team's deletion (which
+   * revokes every key) does: the other way round, a revoke racing the deletion deadlocks with it
+   * (found by races.test.ts). FOR NO KEY UPDATE does not block inserts that merely reference it.
+   */
+  private async lockWorkspace(manager: EntityManager, workspaceId: string): Promise<void> {
+    const workspace = await manager.findOne(Workspace, {
+      where: { id: workspaceId, deletedAt: IsNull() },
+      lock: { mode: 'for_no_key_update' },
+    });
+    if (!workspace) throw notFound('Workspace');
+  }
+
+  /** The workspace's row, then the key's, locked for the transaction (NOT_FOUND for either). */
+  private async lockKey(manager: EntityManager, workspaceId: string, apiKeyId: string): Promise<ApiKey> {
+    await this.lockWorkspace(manager, workspaceId);
+    const key = await manager.findOne(ApiKey, {
+      where: { workspaceId, id: apiKeyId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!key) throw notFound('API key');
+    return key;
   }
 
   private async policyIn(manager: EntityManager, workspaceId: string): Promise<ApiKeyPolicy> {
