@@ -101,7 +101,17 @@ function pageTimings(): PageTimings {
   // In the page (a function, not a string: the dashboard's CSP forbids eval); typed loosely, as
   // the bench is compiled without the DOM's types.
   type Entry = { name: string; startTime: number; responseEnd: number; transferSize: number };
-  const entries = (type: string) => performance.getEntriesByType(type as never) as unknown as Entry[];
+  const entries = (type: string): Entry[] =>
+    performance
+      .getEntries()
+      .filter((entry) => entry.entryType === type)
+      .map((entry) => ({
+        name: entry.name,
+        startTime: entry.startTime,
+        // Fields of the page's navigation and resource timings (PerformanceResourceTiming).
+        responseEnd: Number(Reflect.get(entry, 'responseEnd')),
+        transferSize: Number(Reflect.get(entry, 'transferSize')),
+      }));
   const chartMs = Number(Reflect.get(globalThis, '__tallyChartDrawn'));
   const nav = entries('navigation')[0];
   return {
