@@ -28,6 +28,8 @@ import { HomeWorkspaceService } from './modules/workspaces/home-workspace.resolv
 import { ChangeFeed, type ChangeFeedOptions } from './platform/change-feed/change-feed';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
+import { ApiKeyUsage, type ApiKeyUsageOptions, defineApiKeyUsagePurge } from './modules/api-keys/api-key-usage';
+import type { KeyLimitSettings } from './modules/api-keys/api-key-limits';
 import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
 import { JobQueue, type JobQueueOptions } from './platform/jobs/job-queue';
@@ -108,13 +110,15 @@ export interface Services {
   exports: ExportService;
   apiKeys: ApiKeyService;
   apiKeyVerifier: ApiKeyVerifier;
+  /** Per-key daily usage, counted in memory (`flush()` writes it now). */
+  apiKeyUsage: ApiKeyUsage;
   mailer: Mailer;
 }
 
 export interface TallyOptions {
   logger?: Logger;
   /** Cache timings of the API key verifier (tests shorten them). */
-  verifier?: VerifierOptions;
+  verifier?: Omit<VerifierOptions, 'limits' | 'usage'>;
   /** Heartbeat and listening URL of the change feed (tests shorten and proxy them). */
   changeFeed?: Omit<ChangeFeedOptions, 'pool'>;
   /** Job queue timings (tests: fast polling and maintenance, a short stop, short retry delays). */
@@ -131,6 +135,8 @@ export interface TallyOptions {
   keepEmbeddedCluster?: boolean;
   /** What API keys' expiry is decided by (tests move time forward instead of sleeping). */
   clock?: Clock;
+  /** How often per-key usage is written (tests). */
+  apiKeyUsage?: ApiKeyUsageOptions;
   /** With EVENTS_STORE=clickhouse: where ClickHouse is, instead of the settings' (tests: a database each). */
   clickhouse?: ClickHouseTarget;
 }
@@ -183,6 +189,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     options: `-c statement_timeout=${config.analytics.statementTimeoutMs}`,
   });
   let limits: Limits | undefined;
+  let apiKeyUsage: ApiKeyUsage | undefined;
   let clickhouse: ClickHouse | undefined;
   const changes = new ChangeFeed(databaseUrl, logger, { pool, ...options.changeFeed });
   const jobs = new JobQueue(databaseUrl, logger, db, { ...options.jobs, counters: metrics.jobs });
@@ -244,10 +251,29 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       });
     }
     limits = createLimits(pool, config, logger);
-    const ingest = new IngestService(events, limits.ingest, config.eventTimestampWindow, {
-      isLive: async (id) => (await workspaces.findLive(id)) !== null,
-      purgeAgain: (workspaceId) => jobs.send(WORKSPACE_PURGE_JOB, { workspaceId }),
-    });
+    const keyUsage = new ApiKeyUsage(
+      pool,
+      (error) => logger.warn({ err: error }, 'could not write API key usage'),
+      options.apiKeyUsage,
+    );
+    apiKeyUsage = keyUsage;
+    const keyLimits: KeyLimitSettings = {
+      defaults: {
+        eventsPerMinute: config.ingestLimits.eventsPerKeyPerMinute,
+        queriesPerMinute: config.analytics.queriesPerMinute,
+      },
+      maximums: config.apiKeyLimitMaximums,
+    };
+    const ingest = new IngestService(
+      events,
+      limits.ingest,
+      config.eventTimestampWindow,
+      {
+        isLive: async (id) => (await workspaces.findLive(id)) !== null,
+        purgeAgain: (workspaceId) => jobs.send(WORKSPACE_PURGE_JOB, { workspaceId }),
+      },
+      keyUsage,
+    );
     const analytics = new AnalyticsService(events, savedFilters, annotations);
     const exportService = new ExportService(events, memberships, analytics, config.exportLimits);
     const invitations = new InvitationService(db, audit, jobs, limits.invitations, sealer);
@@ -275,10 +301,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       db,
       logger,
       limits.apiKeyFailures,
-      { clock, ...options.verifier },
+      { clock, ...options.verifier, usage: keyUsage, limits: keyLimits },
       metrics.keyCache,
     );
-    const apiKeys = new ApiKeyService(db, audit, changes, clock);
+    const apiKeys = new ApiKeyService(db, audit, changes, clock, keyLimits);
     changes.subscribe(apiKeyVerifier.cache);
     changes.subscribe(workspaces.cache);
     changes.subscribe(revokedSessions);
@@ -294,6 +320,9 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     });
     defineEmailChangeEmail(jobs, { db, mailer, sealer: emailChangeSealer, publicUrl: config.publicUrl });
     await defineRefreshTokenPurge(jobs, db, logger);
+    await defineApiKeyUsagePurge(jobs, db, (deleted, done) =>
+      logger.info({ deleted, done }, 'purged API key usage older than 90 days'),
+    );
     // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
     await events.registerMaintenance(jobs);
     options.defineJobs?.(jobs);
@@ -312,6 +341,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
       exports: exportService,
       apiKeys,
       apiKeyVerifier,
+      apiKeyUsage: keyUsage,
       mailer,
     };
 
@@ -341,9 +371,10 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         schemaSdl: config.production ? null : printSchemaWithDirectives(schema),
         metrics,
         authenticator,
+        keyUsage,
         routes: [
           (http) => registerIngestRoute(http, { authenticator, ingest, counters: metrics.ingest }),
-          (http) => registerExportRoute(http, { authenticator, exports: exportService }),
+          (http) => registerExportRoute(http, { authenticator, exports: exportService, usage: keyUsage }),
           (http) =>
             registerOtlpRoutes(http, { authenticator, ingest, counters: metrics.otlp, production: config.production }),
         ],
@@ -356,6 +387,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
               config.analytics.queriesPerRequest,
               limits?.analytics ?? null,
               analyticsCaller(principal),
+              principal?.kind === 'apiKey' ? principal.limits.queriesPerMinute : undefined,
             ),
         },
       },
@@ -404,6 +436,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           mailer.close();
           await changes.stop();
           await limits?.close();
+          // After the last request has been answered: what they counted is written.
+          await apiKeyUsage?.close();
           await pool.end();
           await eventsPool.end();
           await analyticsPool.end();
@@ -419,6 +453,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     mailer.close();
     await changes.stop().catch(() => undefined);
     await limits?.close().catch(() => undefined);
+    await apiKeyUsage?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await eventsPool.end().catch(() => undefined);
     await analyticsPool.end().catch(() => undefined);

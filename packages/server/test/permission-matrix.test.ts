@@ -73,9 +73,13 @@ beforeAll(async () => {
     events: [{ sessionId: SESSION_ID, name: 'search_docs', type: 'tool_call', durationMs: 12 }],
   });
   savedFilterId = await freshSavedFilter();
+  readKeyId = await freshKeyId();
   previewToken = (await insertInvitation(cast.teamId, uniqueEmail('preview'))).token;
 });
 afterAll(() => server.close());
+
+/** A key of the team that queries read (Workspace.apiKey): made before any query runs. */
+let readKeyId: string;
 
 // ---------------------------------------------------------------------------------------------
 // Principals and fixtures
@@ -178,9 +182,10 @@ async function asOwner<T>(query: string, variables: Record<string, unknown>): Pr
 }
 
 async function freshKeyId(): Promise<string> {
+  // With an expiry, so that it can still be made once Mutation.setApiKeyPolicy has set a lifetime.
   const data = await asOwner<{ createApiKey: { apiKey: { id: string } } }>(
-    `mutation($w: ID!) { createApiKey(workspaceId: $w, input: { name: "to revoke", role: VIEWER }) { apiKey { id } } }`,
-    { w: cast.teamId },
+    `mutation($w: ID!, $expiresAt: DateTime) { createApiKey(workspaceId: $w, input: { name: "to revoke", role: VIEWER, expiresAt: $expiresAt }) { apiKey { id } } }`,
+    { w: cast.teamId, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() },
   );
   return data.createApiKey.apiKey.id;
 }
@@ -296,6 +301,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.name': none,
   'Workspace.createdAt': none,
   'Workspace.apiKeys': none,
+  'Workspace.apiKey': () => ({ args: { id: readKeyId } }),
   'Workspace.apiKeyPolicy': none,
   'Workspace.members': none,
   'Workspace.viewerRole': nullForKeys,
@@ -341,6 +347,9 @@ const ARGUMENTS: Record<string, Builder> = {
   'Mutation.revokeApiKey': async () => ({ args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId() } }),
   'Mutation.setApiKeyAllowedIps': async () => ({
     args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId(), allowedIps: ['10.0.0.0/8'] },
+  }),
+  'Mutation.setApiKeyRateLimits': async () => ({
+    args: { workspaceId: cast.teamId, apiKeyId: await freshKeyId(), eventsPerMinute: 1000, queriesPerMinute: 100 },
   }),
   'Mutation.setApiKeyPolicy': () => ({
     args: { workspaceId: cast.teamId, input: { maxLifetimeDays: 3650, maxRole: null, requireAllowlist: false } },

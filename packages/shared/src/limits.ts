@@ -16,4 +16,6 @@ export const LIMITS = {
   apiKeyAllowlistMaxEntries: 50,
   /** The longest key lifetime a workspace key policy may set (and the shortest: 1 day). */
   apiKeyPolicyMaxLifetimeDays: 3650,
+  /** The most days one `ApiKey.usage` range may span (as long as usage is kept). */
+  apiKeyUsageMaxDays: 90,
 } as const;

@@ -27,6 +27,12 @@ const SERVER_DETAILS: Record<string, Record<string, unknown>> = {
     before: { maxLifetimeDays: null, maxRole: null, requireAllowlist: false },
     after: { maxLifetimeDays: 90, maxRole: 'EDITOR', requireAllowlist: true },
   },
+  'api_key.rate_limits_changed': {
+    name: 'CI reporter',
+    prefix: 'tly_abc',
+    before: { eventsPerMinute: null, queriesPerMinute: null },
+    after: { eventsPerMinute: 1000, queriesPerMinute: null },
+  },
   'saved_filter.created': { name: 'Errors only', filter: { statuses: ['error'] } },
   'saved_filter.updated': {
     from: { name: 'Errors only', filter: {} },
@@ -113,6 +119,12 @@ describe('describeAuditEntry (the Audit tab)', () => {
       { after: { maxLifetimeDays: 90, maxRole: 'EDITOR', requireAllowlist: true } },
       'Changed the API key policy',
       'keys live at most 90 days · roles up to Editor · an IP allowlist required',
+    ],
+    [
+      'api_key.rate_limits_changed',
+      { name: 'CI reporter', after: { eventsPerMinute: 1000, queriesPerMinute: null } },
+      'Changed the rate limits of the API key “CI reporter”',
+      '1,000 events a minute · the default GraphQL queries a minute',
     ],
     [
       'api_key.allowlist_changed',

@@ -16,7 +16,15 @@ export type Principal =
       role: ApiKeyRole;
       /** What the key holds in its workspace: no member role, its role's scopes. */
       access: WorkspaceAccess;
+      /** The per-minute limits the key works under, read with the key (no lookup per request). */
+      limits: KeyLimits;
     };
+
+/** An API key's per-minute limits: events it may send, analytics queries it may run. */
+export interface KeyLimits {
+  readonly eventsPerMinute: number;
+  readonly queriesPerMinute: number;
+}
 
 /** What the caller holds in one workspace. `role` is null for an API key. */
 export interface WorkspaceAccess {

@@ -26,6 +26,7 @@ import { InvitationResolver, WorkspaceInvitationsResolver } from '../modules/inv
 import { MemberResolver, WorkspaceMembersResolver } from '../modules/members/member.resolver';
 import { WorkspaceResolver } from '../modules/workspaces/workspace.resolver';
 import { workspaceOfRoot } from '../modules/workspaces/workspace.entity';
+import { apiKeyWorkspaceOf } from '../modules/api-keys/api-key.entity';
 import type { WorkspaceService } from '../modules/workspaces/workspace.service';
 import type { AccountService } from '../modules/accounts/account.service';
 import type { PasswordResetService } from '../modules/accounts/password-reset.service';
@@ -164,5 +165,6 @@ export async function buildTallySchema(services: ResolverServices | null): Promi
     // Validation errors keep neither the argument object nor the value sent (a password).
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
-  return enforceDeclarations(schema, workspaceOfRoot);
+  // A key's own fields (its usage, its limits) are checked in the key's workspace.
+  return enforceDeclarations(schema, (root) => workspaceOfRoot(root) ?? apiKeyWorkspaceOf(root));
 }

@@ -26,6 +26,7 @@ import type { Metrics } from '../platform/metrics/metrics';
 import { registerMetricsRoute } from '../platform/metrics/metrics.route';
 import type { Authenticator } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
+import type { KeyUsageCounter } from '../auth/key-usage';
 import { CORS_VARY, corsHook } from './cors';
 import { RequestLog, routeOf } from './request-log';
 import { precomputeSecurityHeaders } from './security-headers';
@@ -49,6 +50,8 @@ export interface HttpDeps {
   routes?: ReadonlyArray<(app: FastifyInstance) => void>;
   /** Request durations by route; GET /metrics here when METRICS_TOKEN is set. */
   metrics?: Metrics;
+  /** Where each GraphQL request made with an API key is counted (the key's usage). */
+  keyUsage?: KeyUsageCounter;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -179,6 +182,9 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
     context: (request, reply) => {
       const made = (principal: Principal | null): TallyContext => {
         addLogBindings(request.log, principalLogFields(principal));
+        if (principal?.kind === 'apiKey') {
+          deps.keyUsage?.count(principal.workspaceId, principal.apiKeyId, 'graphqlRequests');
+        }
         return new TallyContext(deps.contextDeps, request, reply, principal);
       };
       let authenticated: Principal | null | Promise<Principal | null>;

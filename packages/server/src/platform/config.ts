@@ -54,6 +54,8 @@ const envSchema = z.object({
   ANALYTICS_QUERIES_PER_REQUEST: z.coerce.number().int().min(1).max(100).default(3),
   ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
   ANALYTICS_QUERIES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  API_KEY_MAX_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  API_KEY_MAX_QUERIES_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   EVENTS_STORE: z.enum(['postgres', 'clickhouse']).default('postgres'),
   CLICKHOUSE_URL: urlString(['http', 'https']).refine(
     (value) => value === undefined || URL.canParse(value),
@@ -204,6 +206,12 @@ export interface Config {
    */
   analytics: { poolSize: number; queriesPerRequest: number; statementTimeoutMs: number; queriesPerMinute: number };
   /**
+   * The highest per-key limits an ADMIN may set on a key (setApiKeyRateLimits), the same in every
+   * workspace: events per minute and analytics queries per minute. By default ten times the
+   * server's defaults above (INGEST_EVENTS_PER_KEY_PER_MINUTE, ANALYTICS_QUERIES_PER_MINUTE).
+   */
+  apiKeyLimitMaximums: { eventsPerMinute: number; queriesPerMinute: number };
+  /**
    * The event timestamps ingest takes, relative to when a batch arrives: each month of them is
    * a partition that stays, so a batch may not reach far into the past or the future.
    */
@@ -318,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: e.ANALYTICS_STATEMENT_TIMEOUT_MS,
       queriesPerMinute: e.ANALYTICS_QUERIES_PER_MINUTE,
     },
+    apiKeyLimitMaximums: apiKeyLimitMaximums(e),
     events: eventsStore(e),
     eventTimestampWindow: {
       maxAgeDays: e.EVENT_TIMESTAMP_MAX_AGE_DAYS,
@@ -353,6 +362,29 @@ function defaultChdbDir(cacheHome: string | undefined): string {
 
 /** The chdb the ClickHouse store is tested and run with (tools/chdb/package.json pins it). */
 export const CHDB_VERSION = '3.4.0';
+
+/** How many times the server's default a key's own limit may be when no maximum is set. */
+export const API_KEY_LIMIT_MAXIMUM_FACTOR = 10;
+
+function apiKeyLimitMaximums(e: z.infer<typeof envSchema>): Config['apiKeyLimitMaximums'] {
+  const eventsPerMinute =
+    e.API_KEY_MAX_EVENTS_PER_MINUTE ?? API_KEY_LIMIT_MAXIMUM_FACTOR * e.INGEST_EVENTS_PER_KEY_PER_MINUTE;
+  const queriesPerMinute =
+    e.API_KEY_MAX_QUERIES_PER_MINUTE ?? API_KEY_LIMIT_MAXIMUM_FACTOR * e.ANALYTICS_QUERIES_PER_MINUTE;
+  const problems: string[] = [];
+  if (eventsPerMinute < e.INGEST_EVENTS_PER_KEY_PER_MINUTE) {
+    problems.push(
+      `API_KEY_MAX_EVENTS_PER_MINUTE: must be at least INGEST_EVENTS_PER_KEY_PER_MINUTE (${e.INGEST_EVENTS_PER_KEY_PER_MINUTE})`,
+    );
+  }
+  if (queriesPerMinute < e.ANALYTICS_QUERIES_PER_MINUTE) {
+    problems.push(
+      `API_KEY_MAX_QUERIES_PER_MINUTE: must be at least ANALYTICS_QUERIES_PER_MINUTE (${e.ANALYTICS_QUERIES_PER_MINUTE})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { eventsPerMinute, queriesPerMinute };
+}
 
 function exportLimits(e: z.infer<typeof envSchema>): Config['exportLimits'] {
   if (e.EXPORT_MAX_CONCURRENT_PER_WORKSPACE > e.EXPORT_MAX_CONCURRENT) {

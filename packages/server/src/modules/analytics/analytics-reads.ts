@@ -19,6 +19,8 @@ export class AnalyticsReads {
     queriesPerRequest: number,
     private readonly limit: BatchedRateLimit | null,
     private readonly caller: string | null,
+    /** The caller's own points per minute (an API key's own limit); the limit's default otherwise. */
+    private readonly callerLimit?: number,
   ) {
     const slots = pLimit(queriesPerRequest);
     this.gate = (read) => slots(read);
@@ -26,7 +28,9 @@ export class AnalyticsReads {
 
   /** Takes the point of one analytics field; RATE_LIMITED (with retryAfterSeconds) over the limit. */
   count(): Promise<void> {
-    return this.limit && this.caller !== null ? this.limit.consume(this.caller) : Promise.resolve();
+    return this.limit && this.caller !== null
+      ? this.limit.consume(this.caller, 1, this.callerLimit)
+      : Promise.resolve();
   }
 }
 

@@ -5,12 +5,14 @@ import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { type Clock, systemClock } from '../../platform/clock';
 import type { Principal, WorkspaceAccess } from '../../auth/principal';
+import { type KeyUsageCounter, USAGE_NOT_COUNTED } from '../../auth/key-usage';
 import type { ApiKeyCheck, ApiKeyRefusal, ApiKeyVerifier as Verifier } from '../../auth/authenticate';
 import { BACKSTOP_TTL_MS, InvalidatedCache } from '../../platform/change-feed/invalidated-cache';
 import type { KeyCacheCounters } from '../../platform/metrics/metrics';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import { SECRET_LENGTH, displayPrefix, hashSecretBase64, isWellFormedSecret } from './api-key-secret';
 import { allowlistMatcher } from './ip-allowlist';
+import { type KeyLimitSettings, effectiveKeyLimits } from './api-key-limits';
 
 type KeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
 
@@ -34,6 +36,8 @@ interface KeyRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   allowed_ips: string[] | null;
+  events_per_minute: number | null;
+  queries_per_minute: number | null;
 }
 
 /** One scope set per key role, shared by every principal of that role. */
@@ -71,6 +75,10 @@ export interface VerifierOptions {
   lastUsedIntervalMs?: number;
   /** Decides expiry and how long the caches remember (tests move it instead of sleeping). */
   clock?: Clock;
+  /** Where a request refused by a key's IP allowlist is counted (the key's usage). */
+  usage?: KeyUsageCounter;
+  /** What a key's own rate limits are read against (its principal carries the effective ones). */
+  limits: KeyLimitSettings;
 }
 
 /**
@@ -95,17 +103,21 @@ export class ApiKeyVerifier implements Verifier {
   private readonly negative: LRUCache<string, Refused>;
   private readonly recentlyTouched: LRUCache<string, true>;
   private readonly now: Clock;
+  private readonly usage: KeyUsageCounter;
+  private readonly limits: KeyLimitSettings;
 
   constructor(
     private readonly db: DataSource,
     private readonly log: FastifyBaseLogger,
     /** Failed key checks per client address (see the class comment). */
     private readonly failures: RateLimit,
-    options: VerifierOptions = {},
+    options: VerifierOptions,
     /** Cache hits and misses, for /metrics: one increment per call. */
     private readonly counters: KeyCacheCounters = NOT_COUNTED,
   ) {
     this.now = options.clock ?? systemClock;
+    this.usage = options.usage ?? USAGE_NOT_COUNTED;
+    this.limits = options.limits;
     // The caches keep lru-cache's own monotonic clock unless a test brings a clock of its own.
     const perf = options.clock && options.clock !== systemClock ? { now: options.clock } : undefined;
     this.cache = new InvalidatedCache<CachedKey>({
@@ -168,7 +180,11 @@ export class ApiKeyVerifier implements Verifier {
 
   private accept(entry: CachedKey, ip: string): ApiKeyCheck {
     if (entry.expiresAtMs !== null && entry.expiresAtMs <= this.now()) return REFUSED.expired;
-    if (entry.allows && !entry.allows(ip)) return REFUSED.address;
+    if (entry.allows && !entry.allows(ip)) {
+      // A refused use of a real key: shown in its usage (part 3 of the API keys issue).
+      this.usage.count(entry.principal.workspaceId, entry.principal.apiKeyId, 'refusedAddress');
+      return REFUSED.address;
+    }
     this.touch(entry.principal);
     return entry.accepted;
   }
@@ -180,7 +196,8 @@ export class ApiKeyVerifier implements Verifier {
     const retryAfterMs = await this.failures.take(ip);
     if (retryAfterMs !== 0) return { ok: false, reason: 'rate-limited', retryAfterMs };
     const rows: KeyRow[] = await this.db.query(
-      `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at, k.allowed_ips
+      `SELECT k.id, k.workspace_id, k.role, k.secret_hash, k.expires_at, k.revoked_at, k.allowed_ips,
+              k.events_per_minute, k.queries_per_minute
          FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id AND w.deleted_at IS NULL
         WHERE k.prefix = $1`,
       [displayPrefix(secret)],
@@ -209,6 +226,12 @@ export class ApiKeyVerifier implements Verifier {
       workspaceId: row.workspace_id,
       role: row.role,
       access: KEY_ACCESS[row.role],
+      // Carried with the key, so its limits cost no lookup per request; a change to them is
+      // announced like a revocation, and the next request reads the key again.
+      limits: effectiveKeyLimits(
+        { eventsPerMinute: row.events_per_minute, queriesPerMinute: row.queries_per_minute },
+        this.limits,
+      ),
     };
     return {
       principal,

@@ -68,6 +68,14 @@ export class ApiKey {
   @Column({ name: 'replaced_by_id', type: 'uuid', nullable: true })
   replacedById!: string | null;
 
+  /** Events per minute this key may send; null: the server's default (ApiKeyResolver.rateLimits). */
+  @Column({ name: 'events_per_minute', type: 'integer', nullable: true })
+  eventsPerMinute!: number | null;
+
+  /** Analytics queries per minute this key may run; null: the server's default. */
+  @Column({ name: 'queries_per_minute', type: 'integer', nullable: true })
+  queriesPerMinute!: number | null;
+
   @Field(() => [String])
   get scopes(): string[] {
     return [...scopesForApiKeyRole(this.role)];
@@ -76,4 +84,9 @@ export class ApiKey {
   /** Derived on every read by ApiKeyResolver.status (from its clock), never stored. */
   @Field(() => ApiKeyStatus)
   status?: ApiKeyStatus;
+}
+
+/** The auth checker's workspace of an ApiKey parent (its own fields: usage, limits). */
+export function apiKeyWorkspaceOf(root: unknown): string | undefined {
+  return root instanceof ApiKey ? root.workspaceId : undefined;
 }

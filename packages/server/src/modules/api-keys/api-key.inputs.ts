@@ -1,6 +1,6 @@
 import { ApiKeyRole, LIMITS } from '@tally/shared';
 import { ArrayMaxSize, MaxLength } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ApiKey } from './api-key.entity';
 
 @InputType('CreateApiKeyInput')
@@ -110,4 +110,80 @@ export class CreatedApiKey {
 
   @Field(() => String, { description: 'The full secret. Returned by createApiKey only; no query can read it again.' })
   secret!: string;
+}
+
+@ArgsType()
+export class SetApiKeyRateLimitsArgs {
+  @Field(() => ID)
+  workspaceId!: string;
+
+  @Field(() => ID)
+  apiKeyId!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Events the key may send per minute (1 to the server's maximum); null: the server's default.",
+  })
+  eventsPerMinute?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Analytics queries the key may run per minute (1 to the server's maximum); null: the server's default.",
+  })
+  queriesPerMinute?: number | null;
+}
+
+@ArgsType()
+export class ApiKeyUsageArgs {
+  @Field(() => Date, {
+    nullable: true,
+    description: 'The first day (UTC) to show; by default 29 days before `to`. At most 90 days in all.',
+  })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'The last day (UTC) to show; by default today.' })
+  to?: Date | null;
+}
+
+@ObjectType('ApiKeyRateLimits', { description: 'The per-minute limits a key works under.' })
+export class ApiKeyRateLimits {
+  @Field(() => Int, { description: 'Events the key may send per minute (POST /v1/events, OTLP).' })
+  eventsPerMinute!: number;
+
+  @Field(() => Int, { description: 'Analytics queries (fields) the key may run per minute over GraphQL.' })
+  queriesPerMinute!: number;
+
+  @Field(() => Boolean, { description: "Whether the key has limits of its own; else the server's defaults apply." })
+  custom!: boolean;
+
+  @Field(() => Int, { description: 'The highest events per minute a key may be given on this server.' })
+  maxEventsPerMinute!: number;
+
+  @Field(() => Int, { description: 'The highest analytics queries per minute a key may be given on this server.' })
+  maxQueriesPerMinute!: number;
+}
+
+@ObjectType('ApiKeyUsageDay', { description: "One UTC day of a key's use." })
+export class ApiKeyUsageDay {
+  @Field(() => Date, { description: 'The day, at 00:00 UTC.' })
+  day!: Date;
+
+  @Field(() => Float, { description: 'Events accepted (stored from batches that were taken).' })
+  eventsAccepted!: number;
+
+  @Field(() => Int, { description: "Event batches refused by the key's rate limit (429)." })
+  batchesRefusedRateLimit!: number;
+
+  @Field(() => Int, { description: 'Event batches refused as invalid (400).' })
+  batchesRefusedInvalid!: number;
+
+  @Field(() => Int, { description: "Requests refused because they came from outside the key's IP allowlist." })
+  requestsRefusedAddress!: number;
+
+  @Field(() => Int, { description: 'GraphQL requests made with the key.' })
+  graphqlRequests!: number;
+
+  @Field(() => Int, { description: 'Exports started with the key.' })
+  exports!: number;
 }

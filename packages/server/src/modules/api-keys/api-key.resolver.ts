@@ -1,7 +1,8 @@
-import { ApiKeyStatus, Scope } from '@tally/shared';
+import { ApiKeyStatus, LIMITS, Scope } from '@tally/shared';
 import DataLoader from 'dataloader';
-import { Args, Ctx, FieldResolver, Mutation, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Float, ID, Mutation, Resolver, Root, registerEnumType } from 'type-graphql';
 import { RequiresScopes } from '../../auth/declarations';
+import { isUuid, notFound } from '../../platform/errors';
 import type { AuthContext } from '../../auth/context';
 import type { AccountsContext } from '../accounts/account-context';
 import { User } from '../accounts/user.entity';
@@ -9,13 +10,18 @@ import { AuditEntry } from '../audit/audit-entry.entity';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
 import {
+  ApiKeyRateLimits,
+  ApiKeyUsageArgs,
+  ApiKeyUsageDay,
   CreateApiKeyArgs,
   CreatedApiKey,
   RevokeApiKeyArgs,
   RollApiKeyArgs,
   SetApiKeyAllowedIpsArgs,
   SetApiKeyPolicyArgs,
+  SetApiKeyRateLimitsArgs,
 } from './api-key.inputs';
+import type { UsageDay } from './api-key-usage';
 import { ApiKeyPolicy, ApiKeyPolicyViolation } from './api-key-policy.entity';
 import { policyViolations } from './api-key-policy';
 import { API_KEYS_LISTED, type ApiKeyService } from './api-key.service';
@@ -65,12 +71,108 @@ class KeyLoaders {
   }
 }
 
+/**
+ * Loaders per request, workspace and (for usage) range: the keys of a list asking for the same
+ * figures are read in one grouped statement, not one per key.
+ */
+class UsageLoaders {
+  private readonly loaders = new WeakMap<AuthContext, Map<string, DataLoader<string, unknown>>>();
+
+  constructor(private readonly service: ApiKeyService) {}
+
+  eventsLast7Days(ctx: AuthContext, workspaceId: string, id: string): Promise<number> {
+    const loader = this.loader(ctx, `events7|${workspaceId}`, (ids) => this.service.eventsLast7Days(workspaceId, ids));
+    return loader.load(id) as Promise<number>;
+  }
+
+  usage(ctx: AuthContext, workspaceId: string, id: string, args: ApiKeyUsageArgs): Promise<UsageDay[]> {
+    const range = this.service.usageRange(args.from, args.to);
+    const loader = this.loader(ctx, `usage|${workspaceId}|${range.from}|${range.to}`, (ids) =>
+      this.service.usage(workspaceId, ids, range),
+    );
+    return loader.load(id) as Promise<UsageDay[]>;
+  }
+
+  private loader(
+    ctx: AuthContext,
+    name: string,
+    batch: (ids: readonly string[]) => Promise<unknown[]>,
+  ): DataLoader<string, unknown> {
+    let byName = this.loaders.get(ctx);
+    if (!byName) {
+      byName = new Map();
+      this.loaders.set(ctx, byName);
+    }
+    let loader = byName.get(name);
+    if (!loader) {
+      loader = new DataLoader(batch);
+      byName.set(name, loader);
+    }
+    return loader;
+  }
+}
+
+function usageDayOf(row: UsageDay): ApiKeyUsageDay {
+  return {
+    day: new Date(`${row.day}T00:00:00.000Z`),
+    eventsAccepted: row.counts.eventsAccepted,
+    batchesRefusedRateLimit: row.counts.refusedRateLimit,
+    batchesRefusedInvalid: row.counts.refusedInvalid,
+    requestsRefusedAddress: row.counts.refusedAddress,
+    graphqlRequests: row.counts.graphqlRequests,
+    exports: row.counts.exports,
+  };
+}
+
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   private readonly keys: KeyLoaders;
+  private readonly usageLoaders: UsageLoaders;
 
   constructor(private readonly apiKeys: ApiKeyService) {
     this.keys = new KeyLoaders(apiKeys);
+    this.usageLoaders = new UsageLoaders(apiKeys);
+  }
+
+  @Mutation(() => ApiKey, {
+    description:
+      "Sets a key's own per-minute limits (each 1 to the server's maximum; null: the server's default); effective at once.",
+  })
+  @RequiresScopes(Scope.KEYS_MANAGE)
+  setApiKeyRateLimits(
+    @Args(() => SetApiKeyRateLimitsArgs) args: SetApiKeyRateLimitsArgs,
+    @Ctx() ctx: AccountsContext,
+  ): Promise<ApiKey> {
+    return this.apiKeys.setRateLimits(args.workspaceId, args.apiKeyId, ctx.principal, {
+      eventsPerMinute: args.eventsPerMinute ?? null,
+      queriesPerMinute: args.queriesPerMinute ?? null,
+    });
+  }
+
+  @FieldResolver(() => ApiKeyRateLimits, { description: 'The per-minute limits this key works under.' })
+  @RequiresScopes(Scope.KEYS_READ)
+  rateLimits(@Root() key: ApiKey): ApiKeyRateLimits {
+    return this.apiKeys.rateLimitsOf(key);
+  }
+
+  @FieldResolver(() => Float, { description: 'Events this key sent that were accepted in the last 7 days (UTC).' })
+  @RequiresScopes(Scope.KEYS_READ)
+  eventsLast7Days(@Root() key: ApiKey, @Ctx() ctx: AuthContext): Promise<number> {
+    return this.usageLoaders.eventsLast7Days(ctx, key.workspaceId, key.id);
+  }
+
+  // Priced as the longest range it can return.
+  @FieldResolver(() => [ApiKeyUsageDay], {
+    description: `What this key did per UTC day, every day of the range (at most ${LIMITS.apiKeyUsageMaxDays}); kept ${LIMITS.apiKeyUsageMaxDays} days.`,
+    complexity: ({ childComplexity }) => 1 + LIMITS.apiKeyUsageMaxDays * childComplexity,
+  })
+  @RequiresScopes(Scope.KEYS_READ)
+  async usage(
+    @Root() key: ApiKey,
+    @Args(() => ApiKeyUsageArgs) args: ApiKeyUsageArgs,
+    @Ctx() ctx: AuthContext,
+  ): Promise<ApiKeyUsageDay[]> {
+    return (await this.usageLoaders.usage(ctx, key.workspaceId, key.id, args)).map(usageDayOf);
   }
 
   @Mutation(() => CreatedApiKey)
@@ -165,6 +267,14 @@ export class WorkspaceApiKeysResolver {
   @RequiresScopes(Scope.KEYS_READ)
   apiKeys(@Root() workspace: Workspace): Promise<ApiKey[]> {
     return this.service.list(workspace.id);
+  }
+
+  @FieldResolver(() => ApiKey, { description: 'One key of the workspace (NOT_FOUND when it has none by that id).' })
+  @RequiresScopes(Scope.KEYS_READ)
+  async apiKey(@Root() workspace: Workspace, @Arg('id', () => ID) id: string): Promise<ApiKey> {
+    const [key] = isUuid(id) ? await this.service.findInWorkspace(workspace.id, [id]) : [];
+    if (!key) throw notFound('API key');
+    return key;
   }
 
   @FieldResolver(() => ApiKeyPolicy, {

@@ -1,6 +1,6 @@
 import { type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
 import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
-import { type Clock, systemClock } from '../../platform/clock';
+import type { Clock } from '../../platform/clock';
 import { badInput, conflict, isUuid, notFound } from '../../platform/errors';
 import type { Principal } from '../../auth/principal';
 import { AuditAction, type AuditService } from '../audit/audit.service';
@@ -11,6 +11,20 @@ import { ApiKeyPolicy } from './api-key-policy.entity';
 import { assertWithinPolicy, noPolicy } from './api-key-policy';
 import { Workspace } from '../workspaces/workspace.entity';
 import { ApiKey } from './api-key.entity';
+import { type KeyLimitSettings, effectiveKeyLimits } from './api-key-limits';
+import { type UsageDay, readEventsSince, readUsage, utcDay } from './api-key-usage';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A key's limits as `ApiKey.rateLimits` shows them. */
+export interface ApiKeyRateLimitsView {
+  eventsPerMinute: number;
+  queriesPerMinute: number;
+  /** Whether the key has a limit of its own (else the server's defaults apply). */
+  custom: boolean;
+  maxEventsPerMinute: number;
+  maxQueriesPerMinute: number;
+}
 
 /**
  * The most keys `Workspace.apiKeys` returns: every key that is not revoked (at most
@@ -34,8 +48,137 @@ export class ApiKeyService {
     /** Told after a commit that changed keys, so this instance forgets them at once. */
     private readonly changes: { applyLocally(change: Change): void },
     /** What expiry is decided by: `create`'s "in the future" and every key's `status`. */
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
+    /** The server's default and highest per-key limits (config.ts). */
+    private readonly limits: KeyLimitSettings,
   ) {}
+
+  /** The limits a key works under, and how far an ADMIN may raise them. */
+  rateLimitsOf(key: Pick<ApiKey, 'eventsPerMinute' | 'queriesPerMinute'>): ApiKeyRateLimitsView {
+    return {
+      ...effectiveKeyLimits(key, this.limits),
+      custom: key.eventsPerMinute !== null || key.queriesPerMinute !== null,
+      maxEventsPerMinute: this.limits.maximums.eventsPerMinute,
+      maxQueriesPerMinute: this.limits.maximums.queriesPerMinute,
+    };
+  }
+
+  /**
+   * Sets a key's own limits (null: the server's default again), each 1 to the server's maximum.
+   * Takes effect on every instance at once (announced like a revocation: the verifier reads the
+   * key again, with its new limits, on its next request). Audited with both versions; the same
+   * limits again record nothing.
+   */
+  async setRateLimits(
+    workspaceId: string,
+    apiKeyId: string,
+    actor: Principal | null,
+    limits: { eventsPerMinute?: number | null; queriesPerMinute?: number | null },
+  ): Promise<ApiKey> {
+    if (!isUuid(apiKeyId)) throw notFound('API key');
+    const eventsPerMinute = this.checkedLimit(
+      limits.eventsPerMinute,
+      this.limits.maximums.eventsPerMinute,
+      'eventsPerMinute',
+      'events',
+    );
+    const queriesPerMinute = this.checkedLimit(
+      limits.queriesPerMinute,
+      this.limits.maximums.queriesPerMinute,
+      'queriesPerMinute',
+      'queries',
+    );
+    const changed = await this.db.transaction(async (manager) => {
+      const key = await this.lockKey(manager, workspaceId, apiKeyId);
+      if (key.revokedAt) throw conflict('This key is revoked: its limits can no longer change.');
+      if (key.eventsPerMinute === eventsPerMinute && key.queriesPerMinute === queriesPerMinute) return false;
+      await manager.update(ApiKey, { workspaceId, id: apiKeyId }, { eventsPerMinute, queriesPerMinute });
+      await this.audit.record(manager, {
+        workspaceId,
+        action: AuditAction.API_KEY_RATE_LIMITS_CHANGED,
+        actor,
+        targetType: 'api_key',
+        targetId: apiKeyId,
+        details: {
+          name: key.name,
+          prefix: key.prefix,
+          before: { eventsPerMinute: key.eventsPerMinute, queriesPerMinute: key.queriesPerMinute },
+          after: { eventsPerMinute, queriesPerMinute },
+        },
+      });
+      await announce(manager, { kind: 'api_key', id: apiKeyId });
+      return true;
+    });
+    if (changed) this.changes.applyLocally({ kind: 'api_key', id: apiKeyId });
+    return this.reload(workspaceId, apiKeyId);
+  }
+
+  private checkedLimit(value: number | null | undefined, max: number, field: string, what: string): number | null {
+    if (value === null || value === undefined) return null;
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw badInput(`A key's limit is 1 to ${max.toLocaleString('en-US')} ${what} a minute on this server.`, {
+        field,
+        max,
+      });
+    }
+    return value;
+  }
+
+  /** Events each key accepted in the last 7 days (today and the 6 before, UTC): one statement. */
+  async eventsLast7Days(workspaceId: string, apiKeyIds: readonly string[]): Promise<number[]> {
+    const since = utcDay(this.clock() - 6 * DAY_MS);
+    const events = await readEventsSince(this.db, workspaceId, apiKeyIds, since);
+    return apiKeyIds.map((id) => events.get(id) ?? 0);
+  }
+
+  /**
+   * Keys' usage per UTC day from `from`'s day to `to`'s (default: the 30 days up to today), every
+   * day present (zeros where nothing happened), at most LIMITS.apiKeyUsageMaxDays days.
+   */
+  usageRange(from: Date | null | undefined, to: Date | null | undefined): { from: string; to: string; days: string[] } {
+    const end = to ?? new Date(this.clock());
+    const start = from ?? new Date(end.getTime() - 29 * DAY_MS);
+    const first = Date.parse(utcDay(start.getTime()));
+    const last = Date.parse(utcDay(end.getTime()));
+    if (Number.isNaN(first) || Number.isNaN(last) || first > last) {
+      throw badInput('The usage range must end on or after the day it starts.', { field: 'from' });
+    }
+    const count = (last - first) / DAY_MS + 1;
+    if (count > LIMITS.apiKeyUsageMaxDays) {
+      throw badInput(`A usage range spans at most ${LIMITS.apiKeyUsageMaxDays} days.`, {
+        field: 'from',
+        maxDays: LIMITS.apiKeyUsageMaxDays,
+      });
+    }
+    const days = Array.from({ length: count }, (_, i) => utcDay(first + i * DAY_MS));
+    return { from: utcDay(first), to: utcDay(last), days };
+  }
+
+  /** Keys' usage over one checked range (`usageRange`), every day of it, in the order asked. */
+  async usage(
+    workspaceId: string,
+    apiKeyIds: readonly string[],
+    range: { from: string; to: string; days: string[] },
+  ): Promise<UsageDay[][]> {
+    const stored = await readUsage(this.db, workspaceId, apiKeyIds, range.from, range.to);
+    return apiKeyIds.map((id) => {
+      const byDay = new Map((stored.get(id) ?? []).map((row) => [row.day, row]));
+      return range.days.map(
+        (day) =>
+          byDay.get(day) ?? {
+            day,
+            counts: {
+              eventsAccepted: 0,
+              refusedRateLimit: 0,
+              refusedInvalid: 0,
+              refusedAddress: 0,
+              graphqlRequests: 0,
+              exports: 0,
+            },
+          },
+      );
+    });
+  }
 
   /** ACTIVE, EXPIRED or REVOKED, now (derived on every read, never stored). */
   statusOf(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>): ApiKeyStatus {

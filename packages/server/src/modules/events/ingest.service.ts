@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, Scope } from '@tally/shared';
 import { AppError, forbidden, notFound, unauthenticated } from '../../platform/errors';
 import type { Principal } from '../../auth/principal';
+import { type KeyUsageCounter, USAGE_NOT_COUNTED } from '../../auth/key-usage';
 import type { BatchedRateLimit } from '../../platform/rate-limits/batched-rate-limit';
 import type { EventBatch, EventStore } from './event-store';
 import { type IngestIssue, describeIssues, ingestBatchSchema } from './ingest.schema';
@@ -63,6 +64,8 @@ export class IngestService {
     /** Every month of a timestamp taken is a partition that stays: the window bounds how many. */
     private readonly window: TimestampWindow,
     private readonly workspaces: IngestWorkspaces,
+    /** Each key's accepted events and refused batches, per day (the key's usage). */
+    private readonly usage: KeyUsageCounter = USAGE_NOT_COUNTED,
   ) {}
 
   /** Shares this instance's pending rate-limit counts now (tests, shutdown). */
@@ -72,13 +75,30 @@ export class IngestService {
 
   async ingest(principal: Principal | null, body: unknown): Promise<IngestResult> {
     requireEventSender(principal);
+    const { workspaceId, apiKeyId } = principal;
+    let result: IngestResult;
+    try {
+      result = await this.take(principal, body);
+    } catch (error) {
+      if (error instanceof InvalidBatchError) this.usage.count(workspaceId, apiKeyId, 'refusedInvalid');
+      else if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) {
+        this.usage.count(workspaceId, apiKeyId, 'refusedRateLimit');
+      }
+      throw error;
+    }
+    this.usage.count(workspaceId, apiKeyId, 'eventsAccepted', result.accepted);
+    return result;
+  }
+
+  private async take(principal: Extract<Principal, { kind: 'apiKey' }>, body: unknown): Promise<IngestResult> {
     const parsed = ingestBatchSchema.safeParse(body);
     if (!parsed.success) throw new InvalidBatchError(describeIssues(parsed.error));
     const receivedAt = new Date();
     // Kept to the millisecond, as every reader (cursors, exports) sees it.
     const times = parsed.data.events.map((event) => (event.timestamp ? Date.parse(event.timestamp) : undefined));
     this.checkWindow(times, receivedAt.getTime());
-    await this.limit.consume(principal.apiKeyId, parsed.data.events.length);
+    // The key's own limit, carried on its principal (no lookup on this path).
+    await this.limit.consume(principal.apiKeyId, parsed.data.events.length, principal.limits.eventsPerMinute);
 
     const batch: EventBatch = {
       events: parsed.data.events.map((event, i) => ({

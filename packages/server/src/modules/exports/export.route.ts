@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../auth/authenticate';
+import type { KeyUsageCounter } from '../../auth/key-usage';
 import type { ExportService } from './export.service';
 
 /** The headers of an export's file, which an error answer must not carry. */
@@ -17,7 +18,7 @@ const FILE_HEADERS = ['content-type', 'content-disposition'] as const;
  */
 export function registerExportRoute(
   app: FastifyInstance,
-  deps: { authenticator: Authenticator; exports: ExportService },
+  deps: { authenticator: Authenticator; exports: ExportService; usage?: KeyUsageCounter },
 ): void {
   // A stopping server waits for the responses in flight: end the exports, stalled ones included.
   app.addHook('preClose', (done) => {
@@ -27,6 +28,8 @@ export function registerExportRoute(
   app.get('/v1/export/events', async (request, reply) => {
     const principal = await deps.authenticator.authenticate(request.headers, request.ip);
     const opened = await deps.exports.open(principal, request.query);
+    // An export started with a key counts in its usage (one per export, whatever its size).
+    if (principal?.kind === 'apiKey') deps.usage?.count(principal.workspaceId, principal.apiKeyId, 'exports');
     // Registered before Fastify's own listener (reply.send), so it runs before the error handler.
     opened.stream.once('error', () => {
       if (reply.raw.headersSent) return;

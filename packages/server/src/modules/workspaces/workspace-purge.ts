@@ -32,7 +32,14 @@ export const PURGE_SWEEP_AFTER_SECONDS = 5 * 60;
  * entries stay with the workspace's tombstone: who deleted the team, and what it did before,
  * remains on record for the operator, while no user can reach them any more.
  */
-export const WORKSPACE_TABLES = ['saved_filters', 'annotations', 'invitations', 'api_keys', 'members'] as const;
+export const WORKSPACE_TABLES = [
+  'saved_filters',
+  'annotations',
+  'invitations',
+  'api_key_usage',
+  'api_keys',
+  'members',
+] as const;
 
 /**
  * Deletes what is left of a deleted workspace in batches that each commit, so a purge holds no

@@ -58,11 +58,14 @@ export class BatchedRateLimit {
     return this.options.points;
   }
 
-  /** Takes `points` from `key`, or throws RATE_LIMITED (with the seconds to wait) and takes none. */
-  async consume(key: string, points = 1): Promise<void> {
+  /**
+   * Takes `points` from `key`, or throws RATE_LIMITED (with the seconds to wait) and takes none.
+   * `limit`: this key's own points per window (an API key's own limit), instead of `points`.
+   */
+  async consume(key: string, points = 1, limit: number = this.options.points): Promise<void> {
     const entry = await this.known(key);
     const now = Date.now();
-    if (entry.shared + entry.inFlight + entry.pending + points > this.options.points) {
+    if (entry.shared + entry.inFlight + entry.pending + points > limit) {
       throw rateLimited(this.options.refusal, entry.window + this.windowMs - now);
     }
     entry.pending += points;

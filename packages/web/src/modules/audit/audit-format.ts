@@ -78,6 +78,13 @@ function keyPolicy(policy: Record<string, unknown>): string {
   return joined(...parts) ?? 'no limits';
 }
 
+/** A key's own rate limits in words; null stands for the server's default. */
+function rateLimits(limits: Record<string, unknown>): string {
+  const said = (value: unknown, what: string) =>
+    typeof value === 'number' ? `${value.toLocaleString('en-US')} ${what} a minute` : `the default ${what} a minute`;
+  return `${said(limits['eventsPerMinute'], 'events')} · ${said(limits['queriesPerMinute'], 'GraphQL queries')}`;
+}
+
 function changed(from: string | null, to: string | null): string | null {
   if (from && to && from !== to) return `${from} → ${to}`;
   return null;
@@ -166,6 +173,11 @@ export function describeAuditEntry(entry: Pick<AuditEntryFieldsFragment, 'action
       );
     case 'api_key.policy_changed':
       return describe('changed the API key policy', keyPolicy(nested(d, 'after')));
+    case 'api_key.rate_limits_changed':
+      return describe(
+        `changed the rate limits of ${named('the API key', text(d, 'name'))}`,
+        rateLimits(nested(d, 'after')),
+      );
     case 'saved_filter.created':
       return describe(named('saved the filter', text(d, 'name')), text(d, 'name'));
     case 'saved_filter.updated': {
