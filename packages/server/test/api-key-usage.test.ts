@@ -426,7 +426,7 @@ describe('permissions', () => {
   it('the key list reads eventsLast7Days for every key in one statement', async () => {
     // Calls through; only watched.
     const spy = jest.spyOn(server.tally.db, 'query');
-    let queries: string[] = [];
+    let queries: string[];
     try {
       const res = await server.gql<{ workspace: { apiKeys: Array<{ id: string; eventsLast7Days: number }> } }>(
         `query($w: ID) { workspace(id: $w) { apiKeys { id eventsLast7Days rateLimits { eventsPerMinute } } } }`,

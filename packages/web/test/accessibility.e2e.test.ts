@@ -220,6 +220,17 @@ describe.each([
     dialog = await checkDialog(page, 'Revoke API key', `API Keys ${size}`);
     await closeDialog(page, dialog);
 
+    // A key's usage: its charts, its limits and the form to change them (with a problem showing).
+    await page.getByRole('button', { name: 'Usage of CI reporter' }).click();
+    dialog = page.getByRole('dialog', { name: 'Usage of CI reporter' });
+    await dialog.getByRole('button', { name: 'Save limits' }).waitFor();
+    await expectAccessible(page, `API Keys, the usage of a key ${size}`);
+    await dialog.getByLabel('Events per minute').fill('0');
+    await dialog.getByRole('button', { name: 'Save limits' }).click();
+    await dialog.getByText(/Enter a whole number from 1 to/).waitFor();
+    await expectAccessible(page, `API Keys, the usage of a key with a problem ${size}`);
+    await closeDialog(page, dialog);
+
     await openSection(page, 'Settings');
     await page.getByRole('heading', { name: 'Workspace details' }).waitFor();
     await expectAccessible(page, `Settings ${size}`);

@@ -13,6 +13,7 @@ import { ApiKeysDocument, type ApiKeyFieldsFragment } from '../../graphql/genera
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { ApiKeyUsage } from './api-key-usage';
 import { ApiKeysTable } from './api-keys-table';
+import { ApiKeyUsageDrawer } from './api-key-usage-drawer';
 import { CreateApiKeyModal } from './create-api-key-modal';
 import { RevokeApiKeyModal } from './revoke-api-key-modal';
 
@@ -58,6 +59,8 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
   const [createOpened, setCreateOpened] = useState(false);
   const [revokeTarget, setRevokeTarget] = useState<ApiKeyFieldsFragment | null>(null);
   const [revokeOpened, setRevokeOpened] = useState(false);
+  const [usageTarget, setUsageTarget] = useState<ApiKeyFieldsFragment | null>(null);
+  const [usageOpened, setUsageOpened] = useState(false);
 
   // The query's scopes are the freshest; the workspace list's are there before it answers.
   const workspace = data?.workspace;
@@ -114,6 +117,10 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
             setRevokeTarget(apiKey);
             setRevokeOpened(true);
           }}
+          onUsage={(apiKey) => {
+            setUsageTarget(apiKey);
+            setUsageOpened(true);
+          }}
         />
         <ApiKeyUsage />
       </Stack>
@@ -124,6 +131,15 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
     <>
       {header}
       {content}
+      <ApiKeyUsageDrawer
+        workspaceId={current.id}
+        apiKey={usageTarget}
+        opened={usageOpened}
+        onClose={() => {
+          setUsageOpened(false);
+        }}
+        canManage={canManage}
+      />
       {canManage ? (
         <>
           <CreateApiKeyModal

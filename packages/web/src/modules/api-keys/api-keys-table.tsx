@@ -38,6 +38,8 @@ interface ApiKeysTableProps {
   /** Whether the caller holds keys.manage here: only then is each active key revocable. */
   canManage: boolean;
   onRevoke: (apiKey: ApiKeyFieldsFragment) => void;
+  /** Opens the key's usage (api-key-usage-drawer.tsx): every reader of keys may see it. */
+  onUsage: (apiKey: ApiKeyFieldsFragment) => void;
 }
 
 function Never() {
@@ -166,6 +168,20 @@ function Expires({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
   );
 }
 
+/** Events the key sent that were accepted in the last 7 days. */
+function EventsLast7Days({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
+  return <Text size="sm">{apiKey.eventsLast7Days.toLocaleString('en-US')}</Text>;
+}
+
+/** Usage, named for its key ("Usage of Production SDK"): opens its drawer. */
+function UsageButton({ apiKey, onUsage }: { apiKey: ApiKeyFieldsFragment; onUsage: () => void }) {
+  return (
+    <Button size="xs" variant="subtle" aria-label={`Usage of ${apiKey.name}`} onClick={onUsage}>
+      Usage
+    </Button>
+  );
+}
+
 /** Revoke, named for its key ("Revoke Production SDK"), on active keys only. */
 function RevokeButton({ apiKey, onRevoke }: { apiKey: ApiKeyFieldsFragment; onRevoke: () => void }) {
   if (apiKey.status !== ApiKeyStatus.ACTIVE) return null;
@@ -181,14 +197,14 @@ function RevokeButton({ apiKey, onRevoke }: { apiKey: ApiKeyFieldsFragment; onRe
  * A table where there is room for every column (Revoke always in sight), cards where there is
  * not (phones, narrow windows).
  */
-export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps) {
+export function ApiKeysTable({ apiKeys, canManage, onRevoke, onUsage }: ApiKeysTableProps) {
   const now = useNow();
   const [containerRef, width] = useContainerWidth<HTMLDivElement>();
   let content: ReactNode = null;
   if (apiKeys.length === 0) {
     content = <EmptyKeys canManage={canManage} />;
   } else if (width !== null && width < TABLE_MIN_WIDTH) {
-    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} onRevoke={onRevoke} now={now} />;
+    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} onRevoke={onRevoke} onUsage={onUsage} now={now} />;
   } else if (width !== null) {
     content = (
       <Paper withBorder radius="md">
@@ -201,12 +217,11 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps
               <Table.Th>Status</Table.Th>
               <Table.Th>Created</Table.Th>
               <Table.Th style={{ whiteSpace: 'nowrap' }}>Last used</Table.Th>
+              <Table.Th>Events, 7 days</Table.Th>
               <Table.Th>Expires</Table.Th>
-              {canManage ? (
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              ) : null}
+              <Table.Th>
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -241,19 +256,28 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   <LastUsed apiKey={apiKey} now={now} />
                 </Table.Td>
+                <Table.Td>
+                  <EventsLast7Days apiKey={apiKey} />
+                </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   <Expires apiKey={apiKey} />
                 </Table.Td>
-                {canManage ? (
-                  <Table.Td ta="right">
+                <Table.Td ta="right">
+                  <UsageButton
+                    apiKey={apiKey}
+                    onUsage={() => {
+                      onUsage(apiKey);
+                    }}
+                  />
+                  {canManage ? (
                     <RevokeButton
                       apiKey={apiKey}
                       onRevoke={() => {
                         onRevoke(apiKey);
                       }}
                     />
-                  </Table.Td>
-                ) : null}
+                  ) : null}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -284,7 +308,7 @@ interface ApiKeyCardsProps extends ApiKeysTableProps {
 }
 
 /** One card per key, every fact of the table's row included. */
-function ApiKeyCards({ apiKeys, canManage, onRevoke, now }: ApiKeyCardsProps) {
+function ApiKeyCards({ apiKeys, canManage, onRevoke, onUsage, now }: ApiKeyCardsProps) {
   return (
     <Stack component="ul" gap="sm" m={0} p={0} style={{ listStyle: 'none' }} aria-label="API keys">
       {apiKeys.map((apiKey) => (
@@ -316,20 +340,29 @@ function ApiKeyCards({ apiKeys, canManage, onRevoke, now }: ApiKeyCardsProps) {
               <Fact term="Last used">
                 <LastUsed apiKey={apiKey} now={now} />
               </Fact>
+              <Fact term="Events, 7 days">
+                <EventsLast7Days apiKey={apiKey} />
+              </Fact>
               <Fact term="Expires">
                 <Expires apiKey={apiKey} />
               </Fact>
             </SimpleGrid>
-            {canManage && apiKey.status === ApiKeyStatus.ACTIVE ? (
-              <Group justify="flex-end">
+            <Group justify="flex-end" gap="xs">
+              <UsageButton
+                apiKey={apiKey}
+                onUsage={() => {
+                  onUsage(apiKey);
+                }}
+              />
+              {canManage ? (
                 <RevokeButton
                   apiKey={apiKey}
                   onRevoke={() => {
                     onRevoke(apiKey);
                   }}
                 />
-              </Group>
-            ) : null}
+              ) : null}
+            </Group>
           </Stack>
         </Paper>
       ))}
