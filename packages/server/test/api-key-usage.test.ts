@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '@tally/shared';
 import { purgeApiKeyUsage } from '../src/modules/api-keys/api-key-usage';
+import { ConfigError, loadConfig } from '../src/platform/config';
 import { postEvents } from './analytics-fixtures';
 import { createKey, createRoleTeam, type RoleTeam } from './factories';
 import { codeOf, startTestServer, type TestServer } from './harness';
@@ -367,6 +368,39 @@ describe('per-key limits', () => {
       queriesPerMinute: 600,
       custom: false,
     });
+  });
+});
+
+describe('settings', () => {
+  it('the maximums default to ten times the defaults, and may not be set below them', () => {
+    expect(loadConfig({ INGEST_EVENTS_PER_KEY_PER_MINUTE: '1000' }).apiKeyLimitMaximums).toEqual({
+      eventsPerMinute: 10_000,
+      queriesPerMinute: 6_000,
+    });
+    expect(
+      loadConfig({ API_KEY_MAX_EVENTS_PER_MINUTE: '400000', API_KEY_MAX_QUERIES_PER_MINUTE: '600' })
+        .apiKeyLimitMaximums,
+    ).toEqual({ eventsPerMinute: 400_000, queriesPerMinute: 600 });
+    for (const [env, message] of [
+      [
+        { API_KEY_MAX_EVENTS_PER_MINUTE: '1000' },
+        /^API_KEY_MAX_EVENTS_PER_MINUTE: must be at least INGEST_EVENTS_PER_KEY_PER_MINUTE \(300000\)/,
+      ],
+      [
+        { API_KEY_MAX_QUERIES_PER_MINUTE: '10' },
+        /^API_KEY_MAX_QUERIES_PER_MINUTE: must be at least ANALYTICS_QUERIES_PER_MINUTE \(600\)/,
+      ],
+      [{ API_KEY_MAX_QUERIES_PER_MINUTE: 'many' }, /^API_KEY_MAX_QUERIES_PER_MINUTE: /],
+    ] as const) {
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([expect.stringMatching(message)]);
+    }
   });
 });
 
