@@ -108,6 +108,9 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     await page.getByRole('region', { name: 'Error rate' }).getByText('33.3 %').waitFor();
     await page.getByRole('figure', { name: /Calls and sessions of search per day: 3 calls/ }).waitFor();
     await page.getByRole('figure', { name: /p95 duration and error rate of search per day/ }).waitFor();
+    // Last 7 days starts and ends inside a day: both ends are shaded and said to be partial, as on Overview.
+    await page.getByText('Shaded: the first and last days are only partly in the range.').waitFor();
+    expect(await page.locator('.recharts-reference-area').count()).toBe(4);
 
     // Its sessions, each a link; and the whole list with the names filter.
     const sessions = page.getByRole('list', { name: 'Sessions with search' });

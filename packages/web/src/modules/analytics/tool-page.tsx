@@ -20,6 +20,7 @@ import {
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatBucket, formatCount, formatDuration, formatRate } from './analytics-format';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
+import { partialBuckets } from './analytics-range';
 import { type AnalyticsParams, analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { BreakdownPanel } from './breakdown-panel';
 import { CsvButton, csvFileName } from './csv-button';
@@ -199,9 +200,20 @@ function ToolSeries({
   }));
   const timing = analytics.durationSeries.map((point) => ({
     bucket: formatBucket(point.at, hourly),
-    'p95 (ms)': point.p95DurationMs === null ? null : Math.round(point.p95DurationMs),
+    'p95 (s)': point.p95DurationMs === null ? null : Math.round(point.p95DurationMs / 10) / 100,
     'Error rate (%)': point.count > 0 ? Math.round(point.errorRate * 1000) / 10 : null,
   }));
+  // The first and last buckets the range covers only in part are shaded, as on Overview.
+  const partial = partialBuckets(analytics.overview.series, variables.range, hourly);
+  const shade = (rows: ReadonlyArray<{ bucket: string }>) =>
+    [
+      ...(partial.first && rows.length > 1 ? [{ x1: rows[0]?.bucket, x2: rows[1]?.bucket }] : []),
+      ...(partial.last && rows.length > 1 ? [{ x1: rows.at(-2)?.bucket, x2: rows.at(-1)?.bucket }] : []),
+    ].map((area) => ({ ...area, color: 'gray.6', strokeOpacity: 0, fillOpacity: 0.15 }));
+  const partialNote =
+    partial.first || partial.last
+      ? `Shaded: the ${partial.first && partial.last ? `first and last ${unit}s are` : `${partial.first ? 'first' : 'last'} ${unit} is`} only partly in the range.`
+      : null;
   const timed = analytics.durationSeries.filter((point) => point.p95DurationMs !== null);
   const worst = timed.reduce<number | null>((max, point) => Math.max(max ?? 0, point.p95DurationMs ?? 0), null);
   return (
@@ -245,6 +257,8 @@ function ToolSeries({
             ]}
             curveType="monotone"
             withLegend
+            referenceAreas={shade(calls)}
+            valueFormatter={formatCount}
             yAxisProps={{ allowDecimals: false }}
           />
         </ChartFigure>
@@ -260,15 +274,21 @@ function ToolSeries({
             data={timing}
             dataKey="bucket"
             series={[
-              { name: 'p95 (ms)', color: 'grape.7', yAxisId: 'left' },
+              { name: 'p95 (s)', color: 'grape.7' },
               { name: 'Error rate (%)', color: 'red.7', yAxisId: 'right' },
             ]}
             withRightYAxis
             connectNulls={false}
             withLegend
+            referenceAreas={shade(timing)}
           />
         </ChartFigure>
       </SimpleGrid>
+      {partialNote ? (
+        <Text size="xs" c="dimmed" mt={4}>
+          {partialNote}
+        </Text>
+      ) : null}
     </Paper>
   );
 }
