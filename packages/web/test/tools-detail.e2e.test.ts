@@ -195,4 +195,45 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     await expectAccessible(page, 'a tool’s page at 390');
     await page.screenshot({ path: join(RESULTS_DIR, 'tool-page-phone.png'), fullPage: true });
   }, 120_000);
+
+  it('hundreds of tools: every name is fetched, the first 50 listed, then all on request', async () => {
+    const many = await createRoleTeam(dashboard.server, 'Many Tools E2E');
+    const { secret } = await createKey(dashboard.server, many.owner, many.teamId, { name: 'SDK', role: 'EDITOR' });
+    // tool-000 … tool-119, tool-i called 120 - i times: a long tail, as agents' tools have.
+    const at = new Date(Date.now() - HOUR).toISOString();
+    const events = Array.from({ length: 120 }, (_, i) =>
+      Array.from({ length: 120 - i }, () => ({
+        sessionId: 'many-s1',
+        name: `tool-${String(i).padStart(3, '0')}`,
+        timestamp: at,
+      })),
+    ).flat();
+    for (let start = 0; start < events.length; start += 1000) {
+      const response = await fetch(`${dashboard.server.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: events.slice(start, start + 1000) }),
+      });
+      expect(response.status).toBe(202);
+    }
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    page.setDefaultTimeout(15_000);
+    await logIn(page, many.owner);
+    await page.goto(`/w/${many.teamId}/tools?range=7d`);
+    const table = page.getByRole('table', { name: /120 event names in this range/ });
+    await table.waitFor();
+    // The 50 most used, the 50th being tool-049 (71 calls); the tail one click away.
+    expect(await table.getByRole('row').count()).toBe(51);
+    await table.getByRole('row', { name: /^tool-049 custom 71 / }).waitFor();
+    expect(await table.getByRole('link', { name: 'tool-050', exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Show all 120 names' }).click();
+    await table.getByRole('link', { name: 'tool-119', exact: true }).waitFor();
+    expect(await table.getByRole('row').count()).toBe(121);
+    expect(await page.getByRole('button', { name: /^Show all/ }).count()).toBe(0);
+    // Sorting sorts all of them: by name descending, tool-119 comes first.
+    await table.getByRole('button', { name: 'Name' }).click();
+    await table.getByRole('button', { name: 'Name' }).click();
+    expect(await table.getByRole('row').nth(1).getByRole('link').textContent()).toBe('tool-119');
+    await expectAccessible(page, 'Tools & Usage with 120 names, all shown');
+  }, 120_000);
 });
