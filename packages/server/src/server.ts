@@ -269,6 +269,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         deletePersonal: (manager, userId) => workspaces.deletePersonal(manager, userId),
         deletedPersonal: (workspaceId) => workspaces.applyDeleted(workspaceId),
       },
+      config.publicUrl,
     );
     const homeWorkspace = new HomeWorkspaceService(workspaces, events);
     const apiKeyVerifier = new ApiKeyVerifier(
