@@ -177,6 +177,13 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     const cards = page.getByRole('list', { name: 'Event names' });
     await cards.getByRole('listitem', { name: 'search' }).getByText('▲ 200 %').waitFor();
     expect(await page.getByRole('table').count()).toBe(0);
+    // The bar's label is one line (one SVG text), not wrapped to the short bar's width.
+    expect(
+      await page
+        .locator('figure svg text')
+        .filter({ hasText: /^3 · 33\.3 % errors$/ })
+        .count(),
+    ).toBe(1);
     for (const name of ['search', LONG_NAME, FORMULA_NAME]) {
       const link = cards.getByRole('link', { name, exact: true });
       // One line box: the name is not broken inside it.
