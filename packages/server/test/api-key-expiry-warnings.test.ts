@@ -1,5 +1,5 @@
 import { createTally } from '../src/server';
-import { API_KEY_EXPIRY_WARNINGS_JOB } from '../src/modules/api-keys/api-key-expiry-warnings';
+import { API_KEY_EXPIRY_WARNINGS_JOB, sendApiKeyExpiryWarnings } from '../src/modules/api-keys/api-key-expiry-warnings';
 import { JOB_SCHEMA } from '../src/platform/jobs/job-queue';
 import { MAIL_SEND_JOB } from '../src/platform/mail/mail-send.job';
 import { manualClock } from './drivers/clock';
@@ -183,6 +183,19 @@ describe('API key expiry warnings', () => {
     expect(mail.messages.filter((m) => m.subject.includes(tag))).toEqual([]);
     expect(await noticesOf(revoked.apiKey.id)).toEqual([]);
     expect(await noticesOf(rolled.apiKey.id)).toEqual([]);
+  });
+
+  it('lets each warning through once when two passes race (two instances at once)', async () => {
+    const team = await createRoleTeam(server, 'Race Team');
+    const name = `race-${team.teamId.slice(0, 8)}`;
+    const { apiKey } = await createKey(server, team.owner, team.teamId, { name, expiresAt: inDays(2) });
+    const deps = { db: server.tally.db, jobs: server.tally.jobs, clock: clock.now, publicUrl: PUBLIC_URL };
+    const runs = await Promise.all([sendApiKeyExpiryWarnings(deps), sendApiKeyExpiryWarnings(deps)]);
+    await drainJobs(server.tally, MAIL_SEND_JOB, 15_000);
+
+    expect(runs.map((r) => r.done)).toEqual([true, true]);
+    expect(recipients(mailsAbout(name))).toEqual([team.admin.email, team.owner.email].sort());
+    expect(await noticesOf(apiKey.id)).toEqual(['SEVEN_DAYS']);
   });
 
   it('lists active keys that expire within seven days for anyone who may read keys, not rolled ones', async () => {
