@@ -28,6 +28,7 @@ import { HomeWorkspaceService } from './modules/workspaces/home-workspace.resolv
 import { ChangeFeed, type ChangeFeedOptions } from './platform/change-feed/change-feed';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
+import { defineApiKeyExpiryWarnings } from './modules/api-keys/api-key-expiry-warnings';
 import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
 import { JobQueue, type JobQueueOptions } from './platform/jobs/job-queue';
@@ -295,6 +296,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     });
     defineEmailChangeEmail(jobs, { db, mailer, sealer: emailChangeSealer, publicUrl: config.publicUrl });
     await defineRefreshTokenPurge(jobs, db, logger);
+    await defineApiKeyExpiryWarnings(jobs, { db, clock, publicUrl: config.publicUrl, logger });
     // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
     await events.registerMaintenance(jobs);
     options.defineJobs?.(jobs);

@@ -297,6 +297,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.createdAt': none,
   'Workspace.apiKeys': none,
   'Workspace.apiKeyPolicy': none,
+  'Workspace.apiKeysExpiringSoon': none,
   'Workspace.members': none,
   'Workspace.viewerRole': nullForKeys,
   'Workspace.viewerScopes': none,

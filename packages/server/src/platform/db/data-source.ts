@@ -15,6 +15,7 @@ import { ApiKeyRolls1763900000013 } from './migrations/1763900000013-api-key-rol
 import { ApiKeyAllowlists1763900000014 } from './migrations/1763900000014-api-key-allowlists';
 import { ApiKeyPolicies1763900000015 } from './migrations/1763900000015-api-key-policies';
 import { AccountChanges1763900000020 } from './migrations/1763900000020-account-changes';
+import { ApiKeyExpiryNotices1763900000022 } from './migrations/1763900000022-api-key-expiry-notices';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   ApiKeyAllowlists1763900000014,
   ApiKeyPolicies1763900000015,
   AccountChanges1763900000020,
+  ApiKeyExpiryNotices1763900000022,
 ];
 
 /**

@@ -14,6 +14,7 @@ import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { ApiKeyUsage } from './api-key-usage';
 import { ApiKeysTable } from './api-keys-table';
 import { CreateApiKeyModal } from './create-api-key-modal';
+import { ApiKeyExpiryBanner } from './expiry-banner';
 import { RevokeApiKeyModal } from './revoke-api-key-modal';
 
 function NoAccess({ workspaceName }: { workspaceName: string }) {
@@ -107,6 +108,10 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
             You can see this workspace&apos;s keys, but your role here doesn&apos;t allow creating or revoking them.
           </Alert>
         ) : null}
+        <ApiKeyExpiryBanner
+          workspaceId={current.id}
+          listVersion={workspace.apiKeys.map((key) => `${key.id}:${key.status}`).join()}
+        />
         <ApiKeysTable
           apiKeys={workspace.apiKeys}
           canManage={canManage}

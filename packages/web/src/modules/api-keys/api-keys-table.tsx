@@ -29,6 +29,7 @@ import {
   formatDateTime,
   formatRelative,
 } from './api-key-format';
+import { UnusedKeyHint } from './unused-key-hint';
 
 /** Below this width (of the list itself, not of the window) keys are shown as cards. */
 const TABLE_MIN_WIDTH = 760;
@@ -147,12 +148,17 @@ function Created({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
 }
 
 function LastUsed({ apiKey, now }: { apiKey: ApiKeyFieldsFragment; now: number }) {
-  return apiKey.lastUsedAt ? (
-    <Text size="sm">
-      <Moment iso={apiKey.lastUsedAt}>{formatRelative(apiKey.lastUsedAt, now)}</Moment>
-    </Text>
-  ) : (
-    <Never />
+  return (
+    <>
+      {apiKey.lastUsedAt ? (
+        <Text size="sm">
+          <Moment iso={apiKey.lastUsedAt}>{formatRelative(apiKey.lastUsedAt, now)}</Moment>
+        </Text>
+      ) : (
+        <Never />
+      )}
+      <UnusedKeyHint apiKey={apiKey} now={now} />
+    </>
   );
 }
 
