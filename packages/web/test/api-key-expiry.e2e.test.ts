@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createKey, createUser } from '@tally/server-test/factories';
+import { createKey, createRoleTeam, createUser } from '@tally/server-test/factories';
 import { expectAccessible } from './axe';
 import { DESKTOP, PHONE, RESULTS_DIR, logIn, useDashboard } from './browser';
 
@@ -76,4 +76,23 @@ describe('API key expiry warnings in Chromium', () => {
       await page.context().close();
     });
   }
+
+  it('tells a VIEWER who can roll the key instead of asking them to', async () => {
+    const server = dashboard.server;
+    const team = await createRoleTeam(server, 'Expiry Viewer E2E');
+    await createKey(server, team.owner, team.teamId, {
+      name: 'Warehouse sync',
+      expiresAt: new Date(Date.now() + 2 * DAY).toISOString(),
+    });
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    await logIn(page, team.viewer);
+    await page.goto(`/w/${team.teamId}/api-keys`);
+    const banner = page.getByRole('region', { name: '1 API key expires soon' });
+    await banner.waitFor();
+    const text = await banner.innerText();
+    expect(text).toContain('Warehouse sync');
+    expect(text).toContain('An owner or admin of this workspace can roll it or create a new one.');
+    expect(text).not.toContain('Roll the key or create a new one');
+    await page.context().close();
+  });
 });

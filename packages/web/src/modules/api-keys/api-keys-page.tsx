@@ -110,6 +110,7 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
         ) : null}
         <ApiKeyExpiryBanner
           workspaceId={current.id}
+          canManage={canManage}
           listVersion={workspace.apiKeys.map((key) => `${key.id}:${key.status}`).join()}
         />
         <ApiKeysTable

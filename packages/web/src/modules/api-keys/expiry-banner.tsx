@@ -14,6 +14,8 @@ interface ApiKeyExpiryBannerProps {
    * then asks again, so it never lists a key the page no longer shows as active.
    */
   listVersion: string;
+  /** Whether the reader may roll or create keys here (keys.manage): the advice is theirs to follow. */
+  canManage: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ interface ApiKeyExpiryBannerProps {
  * days, soonest first, as the server decides (rolled keys, whose end was chosen, are left out).
  * Owners and admins are also emailed seven days and one day before, and at expiry.
  */
-export function ApiKeyExpiryBanner({ workspaceId, listVersion }: ApiKeyExpiryBannerProps) {
+export function ApiKeyExpiryBanner({ workspaceId, listVersion, canManage }: ApiKeyExpiryBannerProps) {
   const now = useNow();
   const { data, refetch } = useQuery(ApiKeysExpiringSoonDocument, {
     variables: { workspaceId },
@@ -69,8 +71,10 @@ export function ApiKeyExpiryBanner({ workspaceId, listVersion }: ApiKeyExpiryBan
         ))}
       </List>
       <Text size="sm">
-        Requests with an expired key are refused. Roll the key or create a new one, and update whatever uses it. Owners
-        and admins are emailed 7 days and 1 day before a key expires, and when it has.
+        {canManage
+          ? 'Requests with an expired key are refused. Roll the key or create a new one, and update whatever uses it.'
+          : 'Requests with an expired key are refused. An owner or admin of this workspace can roll it or create a new one.'}{' '}
+        Owners and admins are emailed 7 days and 1 day before a key expires, and when it has.
       </Text>
     </Alert>
   );
