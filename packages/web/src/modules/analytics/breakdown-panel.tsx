@@ -3,8 +3,7 @@ import { Autocomplete, Button, Group, Paper, Select, Table, Text, Title } from '
 import type { EventFilter } from '@tally/shared';
 import { useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { ErrorAlert } from '../../app/ui/error-state';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsBreakdownDocument } from '../../graphql/generated';
 import { formatCount, formatRate } from './analytics-format';
 import { CsvButton, csvFileName } from './csv-button';
@@ -59,7 +58,7 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
   const [kind, setKind] = useState<Kind>(by.kind);
   const [key, setKey] = useState(by.key);
   const headingId = useId();
-  const { data, error, loading } = useQuery(AnalyticsBreakdownDocument, {
+  const { data, error, loading, refetch } = useQuery(AnalyticsBreakdownDocument, {
     variables: {
       workspaceId: variables.workspaceId,
       range: variables.range,
@@ -134,44 +133,50 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
           </Button>
         </Group>
       </form>
-      {!rows && error ? (
-        <ErrorAlert title="The breakdown couldn't be loaded" error={error} />
-      ) : !rows ? (
-        <PageLoader label="Loading the breakdown…" />
-      ) : !rows.length ? (
-        <Text size="sm" c="dimmed">
-          No events in this range.
-        </Text>
-      ) : (
-        <Table verticalSpacing="xs" striped aria-label={`Top values of ${what}`} aria-busy={loading}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Value</Table.Th>
-              <Table.Th ta="right">Events</Table.Th>
-              <Table.Th ta="right">Sessions</Table.Th>
-              <Table.Th ta="right">Error rate</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((row) => (
-              <Table.Tr key={row.value ?? '\u0000'}>
-                <Table.Td style={{ overflowWrap: 'break-word' }}>
-                  {row.value === null ? (
-                    <Text span size="sm" c="dimmed" fs="italic">
-                      Not set
-                    </Text>
-                  ) : (
-                    row.value
-                  )}
-                </Table.Td>
-                <Table.Td ta="right">{formatCount(row.count)}</Table.Td>
-                <Table.Td ta="right">{formatCount(row.sessions)}</Table.Td>
-                <Table.Td ta="right">{formatRate(row.errorRate)}</Table.Td>
+      <QueryContent
+        data={rows}
+        error={error}
+        refetch={refetch}
+        errorTitle="The breakdown couldn't be loaded"
+        loadingLabel="Loading the breakdown…"
+        isEmpty={(loaded) => loaded.length === 0}
+        empty={
+          <Text size="sm" c="dimmed">
+            No events in this range.
+          </Text>
+        }
+      >
+        {(rows) => (
+          <Table verticalSpacing="xs" striped aria-label={`Top values of ${what}`} aria-busy={loading}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Value</Table.Th>
+                <Table.Th ta="right">Events</Table.Th>
+                <Table.Th ta="right">Sessions</Table.Th>
+                <Table.Th ta="right">Error rate</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((row) => (
+                <Table.Tr key={row.value ?? '\u0000'}>
+                  <Table.Td style={{ overflowWrap: 'break-word' }}>
+                    {row.value === null ? (
+                      <Text span size="sm" c="dimmed" fs="italic">
+                        Not set
+                      </Text>
+                    ) : (
+                      row.value
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right">{formatCount(row.count)}</Table.Td>
+                  <Table.Td ta="right">{formatCount(row.sessions)}</Table.Td>
+                  <Table.Td ta="right">{formatRate(row.errorRate)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryContent>
     </Paper>
   );
 }

@@ -9,7 +9,7 @@ import { hasErrorCode } from '../../app/graphql-errors';
 import { LOGIN_PATH, invitationPath, teamPath } from '../../app/paths';
 import { useSession, useSessionActions } from '../../app/session/session-context';
 import { formatDate, formatDateTime } from '../../app/ui/dates';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert } from '../../app/ui/error-state';
 import { QueryContent } from '../../app/ui/query-content';
 import {
   AcceptInvitationDocument,
