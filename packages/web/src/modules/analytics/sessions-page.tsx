@@ -15,7 +15,7 @@ import {
 } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from '@tabler/icons-react';
 import { OrderDirection, Scope, type SessionOrder, SessionOrderField, can } from '@tally/shared';
-import { type ReactNode, useCallback, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { workspacePath } from '../../app/paths';
@@ -24,6 +24,7 @@ import { ErrorAlert } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
 import { QueryContent } from '../../app/ui/query-content';
 import { useContainerWidth } from '../../app/ui/use-container-width';
+import { useCursorPages } from '../../app/use-cursor-pages';
 import { AnalyticsSessionsDocument, type AnalyticsSessionsQuery } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatCount, formatDuration } from './analytics-format';
@@ -95,42 +96,10 @@ function Sessions({ workspace }: { workspace: WorkspaceSummary }) {
     fetchPolicy: 'cache-and-network',
     skip: !mayView,
   });
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const { loadMore, loadingMore, moreError } = useCursorPages(data, fetchMore, (d) => d.workspace?.analytics.sessions);
   // While another order loads, the list in the order before stays (dimmed) rather than a spinner.
   const connection = (data ?? previousData)?.workspace?.analytics.sessions;
   const stale = !data && loading;
-
-  async function loadMore() {
-    if (!connection?.pageInfo.endCursor) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      await fetchMore({
-        variables: { after: connection.pageInfo.endCursor },
-        updateQuery: (previous, { fetchMoreResult }) => {
-          const prev = previous.workspace?.analytics.sessions;
-          const next = fetchMoreResult.workspace?.analytics.sessions;
-          if (!prev || !next || !fetchMoreResult.workspace) return previous as typeof fetchMoreResult;
-          const seen = new Set(prev.nodes.map((n) => n.id));
-          return {
-            ...fetchMoreResult,
-            workspace: {
-              ...fetchMoreResult.workspace,
-              analytics: {
-                ...fetchMoreResult.workspace.analytics,
-                sessions: { ...next, nodes: [...prev.nodes, ...next.nodes.filter((n) => !seen.has(n.id))] },
-              },
-            },
-          };
-        },
-      });
-    } catch (e) {
-      setMoreError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
 
   const cards = width !== null && width < TABLE_MIN_WIDTH;
   const content = (
