@@ -1,7 +1,8 @@
 import { useQuery } from '@apollo/client/react';
 import { Autocomplete, Button, Group, Paper, Select, Table, Text, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import type { EventFilter } from '@tally/shared';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { useSearchParams } from 'react-router';
 import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsBreakdownDocument } from '../../graphql/generated';
@@ -55,8 +56,8 @@ interface BreakdownPanelProps {
 export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelProps) {
   const [params, setParams] = useSearchParams();
   const by = readBy(params.get(PARAM));
-  const [kind, setKind] = useState<Kind>(by.kind);
-  const [key, setKey] = useState(by.key);
+  const form = useForm({ initialValues: by });
+  const { kind } = form.values;
   const headingId = useId();
   const { data, error, loading, refetch } = useQuery(AnalyticsBreakdownDocument, {
     variables: {
@@ -101,10 +102,9 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
         ) : null}
       </Group>
       <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          apply(kind, key);
-        }}
+        onSubmit={form.onSubmit((values) => {
+          apply(values.kind, values.key);
+        })}
       >
         <Group align="flex-end" gap="sm" mb="md">
           <Select
@@ -113,15 +113,14 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
             value={kind}
             allowDeselect={false}
             onChange={(value) => {
-              if (value === 'session' || value === 'property') setKind(value);
+              if (value === 'session' || value === 'property') form.setFieldValue('kind', value);
             }}
             w={190}
           />
           <Autocomplete
             label="Key"
             data={SUGGESTIONS[kind]}
-            value={key}
-            onChange={setKey}
+            {...form.getInputProps('key')}
             onOptionSubmit={(value) => {
               apply(kind, value);
             }}
