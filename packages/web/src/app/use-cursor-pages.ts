@@ -56,25 +56,17 @@ type FetchMore<TData> = (options: {
   updateQuery: (previous: TData, options: { fetchMoreResult: TData }) => TData;
 }) => Promise<unknown>;
 
-export interface CursorPages {
-  /** Asks for the page after the last one shown (nothing when there is none). */
-  loadMore: () => Promise<void>;
-  /** A page is on its way (the Load more button shows it). */
-  loadingMore: boolean;
-  /** Why the last Load more failed; cleared when the next one starts. */
-  moreError: unknown;
-}
-
 /**
- * "Load more" for a query with a cursor-paginated list: fetches the page after the last one
- * shown and appends it (`appendCursorPage`), with the loading flag and the error of a failed
- * page. The query's own loading and error (the first page) stay with the page.
+ * "Load more" for a query with a cursor-paginated list: `loadMore` fetches the page after the
+ * last one shown and appends it (`appendCursorPage`); `loadingMore` while it is on its way;
+ * `moreError` why it failed (cleared by the next try). The first page's loading and error stay
+ * with the query.
  */
 export function useCursorPages<TData, TNode extends { id: string }>(
   data: TData | undefined,
   fetchMore: FetchMore<TData>,
   connectionOf: ConnectionOf<TData, TNode>,
-): CursorPages {
+): { loadMore: () => Promise<void>; loadingMore: boolean; moreError: unknown } {
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>(null);
 

@@ -1,4 +1,3 @@
-import { Center } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { ErrorMessages } from '../graphql-errors';
 import { ErrorState } from './error-state';
@@ -18,9 +17,9 @@ interface QueryContentProps<T> {
   errorTitle: string;
   errorMessages?: ErrorMessages;
   loadingLabel?: string;
-  /** Before the app shell exists: the loader fills the window, the error is centred in it. */
+  /** Before the app shell exists: the loader fills the window. */
   fullPage?: boolean;
-  /** Puts the error state in the page's own frame (for example the sign-in layout). */
+  /** Puts the error state in the page's own frame (the sign-in layout, the centre of the window). */
   errorFrame?: (errorState: ReactNode) => ReactNode;
   /** Whether the data holds nothing to show; then `empty` is shown instead of the children. */
   isEmpty?: (data: T) => boolean;
@@ -57,14 +56,7 @@ export function QueryContent<T>({
         onRetry={refetch ? () => void refetch() : undefined}
       />
     );
-    if (errorFrame) return errorFrame(state);
-    return fullPage ? (
-      <Center mih="100vh" p="md">
-        {state}
-      </Center>
-    ) : (
-      state
-    );
+    return errorFrame ? errorFrame(state) : state;
   }
   if (isEmpty?.(data)) return empty;
   return typeof children === 'function' ? children(data) : children;

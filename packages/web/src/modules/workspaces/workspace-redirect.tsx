@@ -22,6 +22,11 @@ export function WorkspaceRedirect() {
       errorTitle="Your workspaces couldn't be loaded"
       loadingLabel="Opening your workspace…"
       fullPage
+      errorFrame={(state) => (
+        <Center mih="100vh" p="md">
+          {state}
+        </Center>
+      )}
     >
       {({ homeWorkspace: target }) =>
         target ? (
