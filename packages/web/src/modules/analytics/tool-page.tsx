@@ -70,7 +70,6 @@ function Tool({ workspace, name }: { workspace: WorkspaceSummary; name: string }
       refetch={stats.refetch}
       errorTitle={`${name} couldn't be loaded`}
       loadingLabel={`Loading ${name}…`}
-
       isEmpty={(loaded) => loaded.length === 0}
       empty={
         <Paper withBorder radius="md" p="xl" maw={640}>
