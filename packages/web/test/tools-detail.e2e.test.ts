@@ -159,8 +159,22 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     page.setDefaultTimeout(15_000);
     await logIn(page, team.viewer);
+    // The tool's sessions fail at first (the network drops them): the section says so, with Try again.
+    await page.route('**/graphql', async (route) => {
+      const body = route.request().postDataJSON() as { operationName?: string } | null;
+      if (body?.operationName === 'AnalyticsToolSessions') await route.abort();
+      else await route.continue();
+    });
     await page.goto(`/w/${team.teamId}/tools/search?range=7d`);
     await page.getByRole('heading', { name: 'search', level: 1 }).waitFor();
+    await page.getByRole('alert').filter({ hasText: "The sessions couldn't be loaded" }).waitFor();
+    await page.unroute('**/graphql');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page
+      .getByRole('list', { name: 'Sessions with search' })
+      .getByRole('link', { name: /^ada · / })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await page.getByRole('table', { name: 'Top values of session attribute app' }).getByRole('row').nth(1).waitFor();
     // Everything that would carry a CSV button is there.
     await page.getByRole('figure', { name: /Calls and sessions of search per day/ }).waitFor();

@@ -5,10 +5,9 @@ import { ErrorCode, Scope, can } from '@tally/shared';
 import { useState } from 'react';
 import { hasErrorCode } from '../../app/graphql-errors';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ErrorState } from '../../app/ui/error-state';
 import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { ApiKeysDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { ApiKeyUsage } from './api-key-usage';
@@ -86,14 +85,9 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
     />
   );
 
+  // What shows once the keys have loaded.
   let content;
-  if (forbidden) {
-    content = <NoAccess workspaceName={current.name} />;
-  } else if (!data && error) {
-    content = <ErrorState title="API keys couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!data) {
-    content = <PageLoader label="Loading API keys…" />;
-  } else if (!workspace) {
+  if (!workspace) {
     content = (
       <NotFound
         title="Workspace not found"
@@ -129,7 +123,19 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
   return (
     <>
       {header}
-      {content}
+      {forbidden ? (
+        <NoAccess workspaceName={current.name} />
+      ) : (
+        <QueryContent
+          data={data}
+          error={error}
+          refetch={refetch}
+          errorTitle="API keys couldn't be loaded"
+          loadingLabel="Loading API keys…"
+        >
+          {content}
+        </QueryContent>
+      )}
       {canManage ? (
         <>
           <CreateApiKeyModal
