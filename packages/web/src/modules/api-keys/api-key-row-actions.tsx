@@ -40,7 +40,8 @@ export function ApiKeyRowActions({
       >
         Revoke
       </Button>
-      <Menu position="bottom-end" withinPortal shadow="md">
+      {/* No focus placeholder: a non-item child in role="menu" fails axe's aria-required-children. */}
+      <Menu position="bottom-end" withinPortal shadow="md" withInitialFocusPlaceholder={false}>
         <Menu.Target>
           <ActionIcon variant="subtle" color="gray" aria-label={`More actions for ${apiKey.name}`}>
             <IconDots size={16} aria-hidden />
