@@ -2,7 +2,7 @@ import { useMutation } from '@apollo/client/react';
 import { Button, Group, NativeSelect, Stack, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { ApiKeyRole, LIMITS, isApiKeyRole } from '@tally/shared';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { fieldErrors } from '../../app/graphql-errors';
 import { useServerFieldErrors } from '../../app/use-server-field-errors';
 import { ErrorAlert } from '../../app/ui/error-state';
@@ -82,6 +82,12 @@ function PolicyCreateApiKeyForm({
   policy,
 }: CreateApiKeyFormProps & { policy: KeyPolicy }) {
   const [latest] = useState(() => latestExpiryDate(policy, Date.now()));
+  // The dialog focused what it had when it opened (the policy may still have been loading): the
+  // name is where typing starts.
+  const nameInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    nameInput.current?.focus();
+  }, []);
   const [today] = useState(() => toDateInputValue(Date.now()));
   const [createApiKey, { loading, error, reset }] = useMutation(CreateApiKeyDocument, {
     // The new key joins the list behind the dialog at once, newest first like the server's order.
@@ -185,6 +191,7 @@ function PolicyCreateApiKeyForm({
           withAsterisk={false}
           maxLength={LIMITS.apiKeyNameMaxLength}
           {...form.getInputProps('name')}
+          ref={nameInput}
           data-autofocus
         />
         <Textarea
