@@ -81,6 +81,7 @@ describe('API key safeguards in Chromium', () => {
 
     const done = page.getByRole('dialog', { name: 'API key rolled' });
     await done.getByText('Copy this key now. You will not see it again.').waitFor();
+    await done.getByText(/^The old key \(.*\) keeps working until \d{1,2} \w{3} \d{4}, \d{2}:\d{2}\.$/).waitFor();
     const secret = await done.getByLabel('Secret').inputValue();
     expect(secret).toMatch(KEY_PATTERN);
     expect(secret).not.toBe(old.secret);

@@ -70,6 +70,8 @@ interface RollFlowProps {
 
 function RollFlow({ workspaceId, apiKey, onClose, onRequestClose, setCloseGuard }: RollFlowProps) {
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  // When the old key stops working, as chosen (ISO; null: at once); shown above the new secret.
+  const [oldEndsAt, setOldEndsAt] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const { policy } = useApiKeyPolicy(workspaceId);
@@ -101,19 +103,34 @@ function RollFlow({ workspaceId, apiKey, onClose, onRequestClose, setCloseGuard 
     );
   } else if (created) {
     body = (
-      <SecretStep
-        created={created}
-        onCopied={() => {
-          setCopied(true);
-        }}
-        onDone={onRequestClose}
-      />
+      <Stack gap="md">
+        <Text size="sm" c="dimmed">
+          The old key (<Code fz="xs">{apiKey.prefix}…</Code>){' '}
+          {oldEndsAt === null ? 'has stopped working.' : `keeps working until ${formatDateTime(oldEndsAt)}.`}
+        </Text>
+        <SecretStep
+          created={created}
+          onCopied={() => {
+            setCopied(true);
+          }}
+          onDone={onRequestClose}
+        />
+      </Stack>
     );
   } else if (policy === null) {
     body = <PageLoader label="Loading this workspace's key policy…" />;
   } else {
     body = (
-      <RollForm workspaceId={workspaceId} apiKey={apiKey} policy={policy} onCancel={onClose} onRolled={setCreated} />
+      <RollForm
+        workspaceId={workspaceId}
+        apiKey={apiKey}
+        policy={policy}
+        onCancel={onClose}
+        onRolled={(rolled, endsAt) => {
+          setOldEndsAt(endsAt);
+          setCreated(rolled);
+        }}
+      />
     );
   }
 
@@ -135,7 +152,8 @@ interface RollFormProps {
   apiKey: ApiKeyFieldsFragment;
   policy: KeyPolicy;
   onCancel: () => void;
-  onRolled: (created: CreatedApiKey) => void;
+  /** The new key and its secret, and when the old key stops working (ISO). */
+  onRolled: (created: CreatedApiKey, oldEndsAt: string | null) => void;
 }
 
 /** Why the server will refuse to roll this key under the policy (a roll keeps role and allowlist). */
@@ -169,9 +187,15 @@ function RollForm({ workspaceId, apiKey, policy, onCancel, onRolled }: RollFormP
 
   async function handleRoll() {
     try {
-      const graceUntil = new Date(graceEnd(grace, Date.now(), null)).toISOString();
+      const now = Date.now();
+      const graceUntil = new Date(graceEnd(grace, now, null)).toISOString();
       const { data } = await rollApiKey({ variables: { workspaceId, apiKeyId: apiKey.id, graceUntil } });
-      if (data) onRolled(data.rollApiKey);
+      if (data) {
+        onRolled(
+          data.rollApiKey,
+          grace === 'now' ? null : new Date(graceEnd(grace, now, apiKey.expiresAt)).toISOString(),
+        );
+      }
     } catch {
       // Shown below from `error`.
     }
