@@ -251,6 +251,25 @@ describe.each([
     await dialog.getByText("This workspace's policy: keys expire within 365 days.").waitFor();
     await expectAccessible(page, `the Roll API key dialog with the policy ${size}`);
     await closeDialog(page, dialog);
+    // A roll done: the new secret once, then the keys' relations in the list.
+    const rollMe = `Roll me ${size}`;
+    await createKey(dashboard.server, owner, owner.personalWorkspaceId, {
+      name: rollMe,
+      role: 'VIEWER',
+      expiresAt: new Date(Date.now() + 30 * 24 * 60 * 60 * 1000).toISOString(),
+    });
+    await page.reload();
+    await page.getByRole('button', { name: `More actions for ${rollMe}` }).click();
+    await page.getByRole('menuitem', { name: 'Roll key' }).click();
+    dialog = await checkDialog(page, 'Roll API key', `API Keys ${size}`);
+    await dialog.getByRole('button', { name: 'Roll key' }).click();
+    await checkDialog(page, 'API key rolled', `API Keys ${size}`);
+    await page.keyboard.press('Escape');
+    dialog = await checkDialog(page, 'Close without copying the key?', `API Keys ${size}`);
+    await dialog.getByRole('button', { name: 'Close without copying' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText(`Replaced by ${rollMe}`, { exact: false }).first().waitFor();
+    await expectAccessible(page, `API Keys with a rolled key ${size}`);
     await page.getByRole('button', { name: 'More actions for Production SDK' }).click();
     await page.getByRole('menuitem', { name: 'IP allowlist' }).click();
     dialog = await checkDialog(page, 'IP allowlist', `API Keys ${size}`);
