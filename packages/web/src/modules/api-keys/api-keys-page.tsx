@@ -10,11 +10,14 @@ import { PageHeader } from '../../app/ui/page-header';
 import { QueryContent } from '../../app/ui/query-content';
 import { ApiKeysDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
+import { ApiKeyAllowlistModal } from './api-key-allowlist-modal';
+import { useApiKeySafeguardsList } from './api-key-safeguards';
 import { ApiKeyUsage } from './api-key-usage';
 import { ApiKeysTable } from './api-keys-table';
 import { CreateApiKeyModal } from './create-api-key-modal';
 import { ApiKeyExpiryBanner } from './expiry-banner';
 import { RevokeApiKeyModal } from './revoke-api-key-modal';
+import { RollApiKeyModal } from './roll-api-key-modal';
 
 function NoAccess({ workspaceName }: { workspaceName: string }) {
   return (
@@ -55,9 +58,18 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
     fetchPolicy: 'cache-and-network',
     skip: !mayRead,
   });
+  // Rolls, allowlists and policy flags of the same keys, which the rows read from the cache.
+  useApiKeySafeguardsList(current.id, !mayRead);
   const [createOpened, setCreateOpened] = useState(false);
   const [revokeTarget, setRevokeTarget] = useState<ApiKeyFieldsFragment | null>(null);
   const [revokeOpened, setRevokeOpened] = useState(false);
+  // The row action in progress (roll, allowlist); the key stays while its dialog closes.
+  const [rowAction, setRowAction] = useState<{ kind: 'roll' | 'allowlist'; apiKey: ApiKeyFieldsFragment } | null>(null);
+  const [rowActionOpened, setRowActionOpened] = useState(false);
+  const openRowAction = (kind: 'roll' | 'allowlist') => (apiKey: ApiKeyFieldsFragment) => {
+    setRowAction({ kind, apiKey });
+    setRowActionOpened(true);
+  };
 
   // The query's scopes are the freshest; the workspace list's are there before it answers.
   const workspace = data?.workspace;
@@ -110,9 +122,13 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
         <ApiKeysTable
           apiKeys={workspace.apiKeys}
           canManage={canManage}
-          onRevoke={(apiKey) => {
-            setRevokeTarget(apiKey);
-            setRevokeOpened(true);
+          actions={{
+            onRevoke: (apiKey) => {
+              setRevokeTarget(apiKey);
+              setRevokeOpened(true);
+            },
+            onRoll: openRowAction('roll'),
+            onEditAllowlist: openRowAction('allowlist'),
           }}
         />
         <ApiKeyUsage />
@@ -153,6 +169,22 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
             opened={revokeOpened}
             onClose={() => {
               setRevokeOpened(false);
+            }}
+          />
+          <RollApiKeyModal
+            workspaceId={current.id}
+            apiKey={rowAction?.kind === 'roll' ? rowAction.apiKey : null}
+            opened={rowActionOpened && rowAction?.kind === 'roll'}
+            onClose={() => {
+              setRowActionOpened(false);
+            }}
+          />
+          <ApiKeyAllowlistModal
+            workspaceId={current.id}
+            apiKey={rowAction?.kind === 'allowlist' ? rowAction.apiKey : null}
+            opened={rowActionOpened && rowAction?.kind === 'allowlist'}
+            onClose={() => {
+              setRowActionOpened(false);
             }}
           />
         </>

@@ -29,6 +29,8 @@ import {
   formatDateTime,
   formatRelative,
 } from './api-key-format';
+import { type ApiKeyRowActionHandlers, ApiKeyRowActions } from './api-key-row-actions';
+import { ApiKeyRowNotes } from './api-key-row-notes';
 import { UnusedKeyHint } from './unused-key-hint';
 
 /** Below this width (of the list itself, not of the window) keys are shown as cards. */
@@ -36,9 +38,9 @@ const TABLE_MIN_WIDTH = 760;
 
 interface ApiKeysTableProps {
   apiKeys: readonly ApiKeyFieldsFragment[];
-  /** Whether the caller holds keys.manage here: only then is each active key revocable. */
+  /** Whether the caller holds keys.manage here: only then do active keys have actions. */
   canManage: boolean;
-  onRevoke: (apiKey: ApiKeyFieldsFragment) => void;
+  actions: ApiKeyRowActionHandlers;
 }
 
 function Never() {
@@ -172,29 +174,19 @@ function Expires({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
   );
 }
 
-/** Revoke, named for its key ("Revoke Production SDK"), on active keys only. */
-function RevokeButton({ apiKey, onRevoke }: { apiKey: ApiKeyFieldsFragment; onRevoke: () => void }) {
-  if (apiKey.status !== ApiKeyStatus.ACTIVE) return null;
-  return (
-    <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${apiKey.name}`} onClick={onRevoke}>
-      Revoke
-    </Button>
-  );
-}
-
 /**
  * The workspace's keys: what each may do, whether it still works, and when it was last used.
  * A table where there is room for every column (Revoke always in sight), cards where there is
  * not (phones, narrow windows).
  */
-export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps) {
+export function ApiKeysTable({ apiKeys, canManage, actions }: ApiKeysTableProps) {
   const now = useNow();
   const [containerRef, width] = useContainerWidth<HTMLDivElement>();
   let content: ReactNode = null;
   if (apiKeys.length === 0) {
     content = <EmptyKeys canManage={canManage} />;
   } else if (width !== null && width < TABLE_MIN_WIDTH) {
-    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} onRevoke={onRevoke} now={now} />;
+    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} actions={actions} now={now} />;
   } else if (width !== null) {
     content = (
       <Paper withBorder radius="md">
@@ -228,6 +220,7 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps
                         {apiKey.description}
                       </Text>
                     ) : null}
+                    <ApiKeyRowNotes apiKey={apiKey} />
                   </Box>
                 </Table.Td>
                 <Table.Td>
@@ -252,12 +245,7 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke }: ApiKeysTableProps
                 </Table.Td>
                 {canManage ? (
                   <Table.Td ta="right">
-                    <RevokeButton
-                      apiKey={apiKey}
-                      onRevoke={() => {
-                        onRevoke(apiKey);
-                      }}
-                    />
+                    <ApiKeyRowActions apiKey={apiKey} actions={actions} />
                   </Table.Td>
                 ) : null}
               </Table.Tr>
@@ -290,7 +278,7 @@ interface ApiKeyCardsProps extends ApiKeysTableProps {
 }
 
 /** One card per key, every fact of the table's row included. */
-function ApiKeyCards({ apiKeys, canManage, onRevoke, now }: ApiKeyCardsProps) {
+function ApiKeyCards({ apiKeys, canManage, actions, now }: ApiKeyCardsProps) {
   return (
     <Stack component="ul" gap="sm" m={0} p={0} style={{ listStyle: 'none' }} aria-label="API keys">
       {apiKeys.map((apiKey) => (
@@ -306,6 +294,7 @@ function ApiKeyCards({ apiKeys, canManage, onRevoke, now }: ApiKeyCardsProps) {
                     {apiKey.description}
                   </Text>
                 ) : null}
+                <ApiKeyRowNotes apiKey={apiKey} />
               </Box>
               <StatusBadge status={apiKey.status} />
             </Group>
@@ -327,14 +316,7 @@ function ApiKeyCards({ apiKeys, canManage, onRevoke, now }: ApiKeyCardsProps) {
               </Fact>
             </SimpleGrid>
             {canManage && apiKey.status === ApiKeyStatus.ACTIVE ? (
-              <Group justify="flex-end">
-                <RevokeButton
-                  apiKey={apiKey}
-                  onRevoke={() => {
-                    onRevoke(apiKey);
-                  }}
-                />
-              </Group>
+              <ApiKeyRowActions apiKey={apiKey} actions={actions} />
             ) : null}
           </Stack>
         </Paper>

@@ -10,6 +10,7 @@ import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
 import { QueryContent } from '../../app/ui/query-content';
 import { WorkspaceDocument, type WorkspaceQuery } from '../../graphql/generated';
+import { ApiKeyPolicySection } from '../api-keys/api-key-policy-section';
 import { DangerZone } from './danger-zone';
 import { RenameWorkspaceForm } from './rename-workspace-form';
 import { MEMBER_ROLE_LABEL, WORKSPACE_KIND_LABEL, type WorkspaceSummary } from './workspace-list';
@@ -117,6 +118,10 @@ function SettingsSections({ workspace, headingOrder }: { workspace: WorkspaceDet
           You can view this workspace&apos;s settings, but your role here doesn&apos;t allow changing them.
         </Text>
       )}
+
+      {can(workspace.viewerScopes, Scope.KEYS_READ) ? (
+        <ApiKeyPolicySection workspaceId={workspace.id} canManage={canRename} headingOrder={sectionOrder} />
+      ) : null}
 
       {canDelete ? <DangerZone team={workspace} headingOrder={sectionOrder} /> : null}
     </Stack>
