@@ -30,6 +30,7 @@ import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ApiKeyVerifier, type VerifierOptions } from './modules/api-keys/api-key-verifier';
 import { ApiKeyUsage, type ApiKeyUsageOptions, defineApiKeyUsagePurge } from './modules/api-keys/api-key-usage';
 import type { KeyLimitSettings } from './modules/api-keys/api-key-limits';
+import { defineApiKeyExpiryWarnings } from './modules/api-keys/api-key-expiry-warnings';
 import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
 import { JobQueue, type JobQueueOptions } from './platform/jobs/job-queue';
@@ -295,6 +296,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
         deletePersonal: (manager, userId) => workspaces.deletePersonal(manager, userId),
         deletedPersonal: (workspaceId) => workspaces.applyDeleted(workspaceId),
       },
+      config.publicUrl,
     );
     const homeWorkspace = new HomeWorkspaceService(workspaces, events);
     const apiKeyVerifier = new ApiKeyVerifier(
@@ -323,6 +325,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await defineApiKeyUsagePurge(jobs, db, (deleted, done) =>
       logger.info({ deleted, done }, 'purged API key usage older than 90 days'),
     );
+    await defineApiKeyExpiryWarnings(jobs, { db, clock, publicUrl: config.publicUrl, logger });
     // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
     await events.registerMaintenance(jobs);
     options.defineJobs?.(jobs);

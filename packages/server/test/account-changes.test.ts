@@ -116,6 +116,29 @@ describe('the account page: password', () => {
     expect((await server.gql(LOG_IN, { e: user.email, p: 'a brand new long passphrase' })).errors).toBeUndefined();
   });
 
+  it('tells the account’s address, through the mail queue, with a way back; a refused change sends nothing', async () => {
+    const user = await createUser(server);
+    const refused = await server.gql(
+      CHANGE_PASSWORD,
+      { c: 'not the password at all', n: 'a brand new long passphrase' },
+      { token: user.accessToken },
+    );
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    const done = await server.gql(
+      CHANGE_PASSWORD,
+      { c: user.password, n: 'a brand new long passphrase' },
+      { token: user.accessToken },
+    );
+    expect(done.data).toEqual({ changePassword: true });
+    const notice = await mail.waitFor((m) => m.to.includes(user.email.toLowerCase()));
+    expect(notice.subject).toBe('Your Tally password was changed');
+    expect(notice.text).toContain('every other session was logged out');
+    expect(notice.text).toContain('https://tally.example.com/forgot-password');
+    expect(notice.html).toContain('href="https://tally.example.com/forgot-password"');
+    // One notice: the refused attempt sent none.
+    expect(mail.messages.filter((m) => m.to.includes(user.email.toLowerCase()))).toHaveLength(1);
+  });
+
   it('is refused to an API key', async () => {
     const owner = await createUser(server);
     const key = await createKeySecret(server, owner, owner.personalWorkspaceId, 'ADMIN');
@@ -169,6 +192,18 @@ describe('the account page: email', () => {
     // Single use.
     const again = await server.gql(CONFIRM_EMAIL, { t: token });
     expect({ code: codeOf(again), field: fieldOf(again) }).toEqual({ code: 'BAD_USER_INPUT', field: 'token' });
+
+    // The old address hears of it (once), naming the new one, with no link that acts on the account.
+    const notice = await mail.waitFor((m) => m.to.includes(user.email.toLowerCase()));
+    expect(notice.subject).toBe('Your Tally email address was changed');
+    expect(notice.text).toContain(`changed to ${next}`);
+    expect(notice.html).not.toMatch(/confirm-email|reset-password/);
+    expect(mail.messages.filter((m) => m.to.includes(user.email.toLowerCase()))).toHaveLength(1);
+    const queued = await server.tally.db.query(
+      `SELECT 1 FROM ${JOB_SCHEMA}.job WHERE name = 'mail.send' AND data->>'to' = $1`,
+      [user.email],
+    );
+    expect(queued).toHaveLength(1);
   });
 
   it('refuses an expired link, a made-up one, and an older link once a newer one was asked for', async () => {
@@ -187,6 +222,12 @@ describe('the account page: email', () => {
     );
     expect(codeOf(await server.gql(CONFIRM_EMAIL, { t: secondToken }))).toBe('BAD_USER_INPUT');
     expect((await server.gql(ME, {}, { token: user.accessToken })).data).toMatchObject({ me: { email: user.email } });
+    // Nothing changed, so the old address is told nothing.
+    const told = await server.tally.db.query(
+      `SELECT 1 FROM ${JOB_SCHEMA}.job WHERE name = 'mail.send' AND data->>'to' = $1`,
+      [user.email],
+    );
+    expect(told).toHaveLength(0);
   });
 
   it('refuses a wrong password, a taken email and the same email; sends nothing', async () => {

@@ -303,6 +303,7 @@ const ARGUMENTS: Record<string, Builder> = {
   'Workspace.apiKeys': none,
   'Workspace.apiKey': () => ({ args: { id: readKeyId } }),
   'Workspace.apiKeyPolicy': none,
+  'Workspace.apiKeysExpiringSoon': none,
   'Workspace.members': none,
   'Workspace.viewerRole': nullForKeys,
   'Workspace.viewerScopes': none,

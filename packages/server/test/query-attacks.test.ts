@@ -156,7 +156,7 @@ const LIST_INPUT_CAPS: Record<string, number> = {
 const PAGE_SIZE_CAPS: Record<string, number> = {
   'Workspace.auditLog(first)': 100,
   'Analytics.sessions(first)': 100,
-  'Analytics.toolsUsage(limit)': 100,
+  'Analytics.toolsUsage(limit)': 500,
   'Analytics.activity(first)': 100,
   'Analytics.breakdown(limit)': 100,
   'Session.events(first)': 100,
@@ -275,14 +275,16 @@ describe('every list argument is capped', () => {
 
   describe('page sizes', () => {
     const ROWS = 130;
+    /** More event names than toolsUsage's cap of 500. */
+    const NAMES = 510;
     let sessionId: string;
     beforeAll(async () => {
-      // ROWS sessions, ROWS event names, ROWS events in one session, ROWS audit entries.
+      // NAMES sessions and event names, ROWS events in one session, ROWS audit entries.
       const key = await createKeySecret(server, team.owner, team.teamId, 'EDITOR');
       sessionId = `s-${randomUUID()}`;
       const at = new Date(Date.now() - 3_600_000).toISOString();
       const events = [
-        ...Array.from({ length: ROWS }, (_, i) => ({
+        ...Array.from({ length: NAMES }, (_, i) => ({
           sessionId: `${sessionId}-${i}`,
           name: `tool ${i}`,
           timestamp: at,

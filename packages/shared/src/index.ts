@@ -9,3 +9,4 @@ export * from './team-rules';
 export * from './analytics';
 export * from './session-order';
 export * from './audit';
+export * from './api-key-expiry';

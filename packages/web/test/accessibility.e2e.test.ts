@@ -71,7 +71,16 @@ beforeAll(async () => {
     name: 'CI reporter',
     role: 'VIEWER',
     expiresAt: '2099-12-31T12:00:00.000Z',
+    allowedIps: ['203.0.113.0/24'],
   });
+  // A key policy that the keys above break (they expire too late or never): the policy shows in
+  // the dialogs and in Settings, and the keys carry an "Out of policy" badge.
+  const policy = await server.gql(
+    `mutation ($workspaceId: ID!) { setApiKeyPolicy(workspaceId: $workspaceId, input: { maxLifetimeDays: 365 }) { maxLifetimeDays } }`,
+    { workspaceId: owner.personalWorkspaceId },
+    { token: owner.accessToken },
+  );
+  expect(policy.errors).toBeUndefined();
   await createKey(server, owner, teamId, { name: 'Team pipeline', role: 'ADMIN' });
 
   const invitee = uniqueEmail('invitee');
@@ -231,8 +240,59 @@ describe.each([
     await expectAccessible(page, `API Keys, the usage of a key with a problem ${size}`);
     await closeDialog(page, dialog);
 
+    // A key's allowlist and why it is out of policy, one click away.
+    await page.getByRole('button', { name: 'IP allowlist of CI reporter: 1 address' }).click();
+    await page.getByRole('dialog', { name: 'IP allowlist of CI reporter' }).getByText('203.0.113.0/24').waitFor();
+    await expectAccessible(page, `API Keys, a key's allowlist ${size}`);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: /^Out of policy: why CI reporter/ }).click();
+    await page
+      .getByRole('dialog', { name: /^Out of policy: why CI reporter/ })
+      .getByText(/expires later/)
+      .waitFor();
+    await expectAccessible(page, `API Keys, why a key is out of policy ${size}`);
+    await page.keyboard.press('Escape');
+
+    // A key's actions menu, and its Roll and IP allowlist dialogs (with a problem showing).
+    await page.getByRole('button', { name: 'More actions for Production SDK' }).click();
+    await page.getByRole('menuitem', { name: 'Roll key' }).waitFor();
+    await expectAccessible(page, `API Keys, a key's actions menu ${size}`);
+    await page.getByRole('menuitem', { name: 'Roll key' }).click();
+    dialog = await checkDialog(page, 'Roll API key', `API Keys ${size}`);
+    await dialog.getByText("This workspace's policy: keys expire within 365 days.").waitFor();
+    await expectAccessible(page, `the Roll API key dialog with the policy ${size}`);
+    await closeDialog(page, dialog);
+    // A roll done: the new secret once, then the keys' relations in the list.
+    const rollMe = `Roll me ${size}`;
+    await createKey(dashboard.server, owner, owner.personalWorkspaceId, {
+      name: rollMe,
+      role: 'VIEWER',
+      expiresAt: new Date(Date.now() + 30 * 24 * 60 * 60 * 1000).toISOString(),
+    });
+    await page.reload();
+    await page.getByRole('button', { name: `More actions for ${rollMe}` }).click();
+    await page.getByRole('menuitem', { name: 'Roll key' }).click();
+    dialog = await checkDialog(page, 'Roll API key', `API Keys ${size}`);
+    await dialog.getByRole('button', { name: 'Roll key' }).click();
+    await checkDialog(page, 'API key rolled', `API Keys ${size}`);
+    await page.keyboard.press('Escape');
+    dialog = await checkDialog(page, 'Close without copying the key?', `API Keys ${size}`);
+    await dialog.getByRole('button', { name: 'Close without copying' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText(`Replaced by ${rollMe}`, { exact: false }).first().waitFor();
+    await expectAccessible(page, `API Keys with a rolled key ${size}`);
+    await page.getByRole('button', { name: 'More actions for Production SDK' }).click();
+    await page.getByRole('menuitem', { name: 'IP allowlist' }).click();
+    dialog = await checkDialog(page, 'IP allowlist', `API Keys ${size}`);
+    await dialog.getByLabel('IP allowlist').fill('localhost');
+    await dialog.getByRole('button', { name: 'Save allowlist' }).click();
+    await dialog.getByText('“localhost” is not an IP address', { exact: false }).first().waitFor();
+    await expectAccessible(page, `the IP allowlist dialog with a problem ${size}`);
+    await closeDialog(page, dialog);
+
     await openSection(page, 'Settings');
     await page.getByRole('heading', { name: 'Workspace details' }).waitFor();
+    await page.getByLabel('Maximum key lifetime (days)').waitFor();
     await expectAccessible(page, `Settings ${size}`);
 
     await openSection(page, 'Overview');

@@ -217,12 +217,20 @@ describe('Analytics in Chromium', () => {
     const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     await logIn(page, team.viewer);
     const asked: string[] = [];
+    // Only the new document's requests: the page the log-in landed on may still be asking (its
+    // breakdown) when the navigation starts, and those requests are not this load's.
+    let navigating = false;
+    let loaded = false;
+    page.on('framenavigated', (frame) => {
+      if (navigating && frame === page.mainFrame()) loaded = true;
+    });
     page.on('request', (request) => {
-      if (!request.url().endsWith('/graphql')) return;
+      if (!loaded || !request.url().endsWith('/graphql')) return;
       const body = request.postDataJSON() as { operationName?: string } | null;
       asked.push(body?.operationName ?? '?');
     });
     // A new page load: the session comes back from the refresh cookie, the code loads anew.
+    navigating = true;
     await page.goto(`/w/${team.teamId}/overview`);
     await expectCard(page, 'Events', '7');
     await page.getByRole('figure', { name: /Sessions and events per day: 7 events/ }).waitFor();

@@ -171,6 +171,52 @@ describe('Sessions', () => {
     await page.getByRole('link', { name: 'All sessions' }).click();
     await page.waitForURL(/\/sessions\?.*sort=duration&dir=desc/);
   });
+  it('Load more brings the next page under the first; a page that fails says so and Load more tries again', async () => {
+    // A team of its own with 27 sessions: one more page than the list shows (25) at first.
+    const more = await createRoleTeam(dashboard.server, 'Lists Load More E2E');
+    const sdk = await createKey(dashboard.server, more.owner, more.teamId, { name: 'More SDK', role: 'EDITOR' });
+    const now = Date.now();
+    const response = await fetch(`${dashboard.server.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sdk.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        events: Array.from({ length: 27 }, (_, i) => ({
+          sessionId: `more-s-${String(i).padStart(2, '0')}`,
+          name: 'open',
+          type: 'pageview',
+          timestamp: new Date(now - (i + 1) * MINUTE).toISOString(),
+        })),
+      }),
+    });
+    expect(response.status).toBe(202);
+
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    page.setDefaultTimeout(15_000);
+    await logIn(page, more.owner);
+    await page.goto(`/w/${more.teamId}/sessions`);
+    await page.getByText('Showing 25 of 27.', { exact: true }).waitFor();
+    const rows = page.locator('table[aria-label="Sessions"] tbody tr');
+    expect(await rows.count()).toBe(25);
+
+    // The next page fails (the network drops it): the 25 stay, the error says so, Load more stays.
+    await page.route('**/graphql', async (route) => {
+      const body = route.request().postDataJSON() as { operationName?: string; variables?: { after?: string } } | null;
+      if (body?.operationName === 'AnalyticsSessions' && body.variables?.after) await route.abort();
+      else await route.continue();
+    });
+    await page.getByRole('button', { name: 'Load more' }).click();
+    const failed = page.getByRole('alert').filter({ hasText: "More sessions couldn't be loaded" });
+    await failed.waitFor();
+    expect(await rows.count()).toBe(25);
+
+    // Tried again with the network back: all 27, in order, and the error gone.
+    await page.unroute('**/graphql');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('All 27 sessions in this range.', { exact: true }).waitFor();
+    expect(await rows.count()).toBe(27);
+    expect(await failed.count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+  });
 });
 
 describe('on a phone (390 px)', () => {

@@ -108,6 +108,9 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     await page.getByRole('region', { name: 'Error rate' }).getByText('33.3 %').waitFor();
     await page.getByRole('figure', { name: /Calls and sessions of search per day: 3 calls/ }).waitFor();
     await page.getByRole('figure', { name: /p95 duration and error rate of search per day/ }).waitFor();
+    // Last 7 days starts and ends inside a day: both ends are shaded and said to be partial, as on Overview.
+    await page.getByText('Shaded: the first and last days are only partly in the range.').waitFor();
+    expect(await page.locator('.recharts-reference-area').count()).toBe(4);
 
     // Its sessions, each a link; and the whole list with the names filter.
     const sessions = page.getByRole('list', { name: 'Sessions with search' });
@@ -156,8 +159,22 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     page.setDefaultTimeout(15_000);
     await logIn(page, team.viewer);
+    // The tool's sessions fail at first (the network drops them): the section says so, with Try again.
+    await page.route('**/graphql', async (route) => {
+      const body = route.request().postDataJSON() as { operationName?: string } | null;
+      if (body?.operationName === 'AnalyticsToolSessions') await route.abort();
+      else await route.continue();
+    });
     await page.goto(`/w/${team.teamId}/tools/search?range=7d`);
     await page.getByRole('heading', { name: 'search', level: 1 }).waitFor();
+    await page.getByRole('alert').filter({ hasText: "The sessions couldn't be loaded" }).waitFor();
+    await page.unroute('**/graphql');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page
+      .getByRole('list', { name: 'Sessions with search' })
+      .getByRole('link', { name: /^ada · / })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await page.getByRole('table', { name: 'Top values of session attribute app' }).getByRole('row').nth(1).waitFor();
     // Everything that would carry a CSV button is there.
     await page.getByRole('figure', { name: /Calls and sessions of search per day/ }).waitFor();
@@ -174,6 +191,13 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     const cards = page.getByRole('list', { name: 'Event names' });
     await cards.getByRole('listitem', { name: 'search' }).getByText('▲ 200 %').waitFor();
     expect(await page.getByRole('table').count()).toBe(0);
+    // The bar's label is one line (one SVG text), not wrapped to the short bar's width.
+    expect(
+      await page
+        .locator('figure svg text')
+        .filter({ hasText: /^3 · 33\.3 % errors$/ })
+        .count(),
+    ).toBe(1);
     for (const name of ['search', LONG_NAME, FORMULA_NAME]) {
       const link = cards.getByRole('link', { name, exact: true });
       // One line box: the name is not broken inside it.
@@ -191,5 +215,46 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     await expectNoSidewaysScroll(page);
     await expectAccessible(page, 'a tool’s page at 390');
     await page.screenshot({ path: join(RESULTS_DIR, 'tool-page-phone.png'), fullPage: true });
+  }, 120_000);
+
+  it('hundreds of tools: every name is fetched, the first 50 listed, then all on request', async () => {
+    const many = await createRoleTeam(dashboard.server, 'Many Tools E2E');
+    const { secret } = await createKey(dashboard.server, many.owner, many.teamId, { name: 'SDK', role: 'EDITOR' });
+    // tool-000 … tool-119, tool-i called 120 - i times: a long tail, as agents' tools have.
+    const at = new Date(Date.now() - HOUR).toISOString();
+    const events = Array.from({ length: 120 }, (_, i) =>
+      Array.from({ length: 120 - i }, () => ({
+        sessionId: 'many-s1',
+        name: `tool-${String(i).padStart(3, '0')}`,
+        timestamp: at,
+      })),
+    ).flat();
+    for (let start = 0; start < events.length; start += 1000) {
+      const response = await fetch(`${dashboard.server.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: events.slice(start, start + 1000) }),
+      });
+      expect(response.status).toBe(202);
+    }
+    const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
+    page.setDefaultTimeout(15_000);
+    await logIn(page, many.owner);
+    await page.goto(`/w/${many.teamId}/tools?range=7d`);
+    const table = page.getByRole('table', { name: /120 event names in this range/ });
+    await table.waitFor();
+    // The 50 most used, the 50th being tool-049 (71 calls); the tail one click away.
+    expect(await table.getByRole('row').count()).toBe(51);
+    await table.getByRole('row', { name: /^tool-049 custom 71 / }).waitFor();
+    expect(await table.getByRole('link', { name: 'tool-050', exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Show all 120 names' }).click();
+    await table.getByRole('link', { name: 'tool-119', exact: true }).waitFor();
+    expect(await table.getByRole('row').count()).toBe(121);
+    expect(await page.getByRole('button', { name: /^Show all/ }).count()).toBe(0);
+    // Sorting sorts all of them: by name descending, tool-119 comes first.
+    await table.getByRole('button', { name: 'Name' }).click();
+    await table.getByRole('button', { name: 'Name' }).click();
+    expect(await table.getByRole('row').nth(1).getByRole('link').textContent()).toBe('tool-119');
+    await expectAccessible(page, 'Tools & Usage with 120 names, all shown');
   }, 120_000);
 });

@@ -54,6 +54,7 @@ import {
   type HomeWorkspaceService,
   WorkspaceLastEventResolver,
 } from '../modules/workspaces/home-workspace.resolver';
+import { WorkspaceApiKeyExpiryResolver } from '../modules/api-keys/api-key-expiry.resolver';
 import { enforceDeclarations } from '../auth/auth-checker';
 import { SCHEMA_DIRECTIVES } from './directives';
 import { JsonValue } from '../platform/scalars';
@@ -131,6 +132,8 @@ export const RESOLVERS: readonly ResolverEntry[] = [
   entry(AccountChangesResolver, (s) => new AccountChangesResolver(s.accountChanges)),
   entry(HomeWorkspaceResolver, (s) => new HomeWorkspaceResolver(s.homeWorkspace)),
   entry(WorkspaceLastEventResolver, (s) => new WorkspaceLastEventResolver(s.homeWorkspace)),
+  // Expiry warnings (issue 22): after the rest, so that the schema's order stays.
+  entry(WorkspaceApiKeyExpiryResolver, (s) => new WorkspaceApiKeyExpiryResolver(s.apiKeys)),
 ];
 
 /** Resolvers built from the services; without services (printing the schema) none is built. */

@@ -6,6 +6,7 @@ import type { Principal } from '../../auth/principal';
 import { badInput, conflict, isUniqueViolation, unauthenticated } from '../../platform/errors';
 import type { JobQueue } from '../../platform/jobs/job-queue';
 import { html } from '../../platform/mail/html';
+import { MAIL_SEND_JOB } from '../../platform/mail/mail-send.job';
 import type { MailMessage, Mailer } from '../../platform/mail/mailer';
 import type { RateLimit } from '../../platform/rate-limits/rate-limit';
 import type { Sealer } from '../../platform/sealer';
@@ -66,6 +67,8 @@ export class AccountChangeService {
     private readonly sealer: Sealer,
     private readonly accounts: Pick<AccountService, 'endAllSessions' | 'applyEndedFamilies'>,
     private readonly deletion: AccountDeletionSteps,
+    /** The dashboard's address, for the links in the security notices. */
+    private readonly publicUrl: string,
   ) {}
 
   async updateName(userId: string, rawName: string): Promise<User> {
@@ -101,6 +104,8 @@ export class AccountChangeService {
       await manager.query(`UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [
         user.id,
       ]);
+      // The account's address hears of it, so that a change by someone else does not go unseen.
+      await this.jobs.sendInTransaction(manager, MAIL_SEND_JOB, passwordChangedNotice(user.email, this.publicUrl));
       return this.accounts.endAllSessions(manager, user.id, keep);
     });
     this.accounts.applyEndedFamilies(families);
@@ -134,13 +139,16 @@ export class AccountChangeService {
     });
   }
 
-  /** The link's token sets the new email, once, within its 24 hours. */
+  /**
+   * The link's token sets the new email, once, within its 24 hours; the old address is told, in
+   * the same transaction (a notice with no link to act on, only what happened and what to do).
+   */
   async confirmEmailChange(token: string): Promise<void> {
     if (!TOKEN_PATTERN.test(token)) throw badInput(INVALID_LINK, { field: 'token' });
     try {
       await this.db.transaction(async (manager) => {
-        const rows: Array<{ id: string; user_id: string; new_email: string }> = await manager.query(
-          `SELECT c.id, c.user_id, c.new_email FROM email_changes c JOIN users u ON u.id = c.user_id
+        const rows: Array<{ id: string; user_id: string; new_email: string; old_email: string }> = await manager.query(
+          `SELECT c.id, c.user_id, c.new_email, u.email AS old_email FROM email_changes c JOIN users u ON u.id = c.user_id
             WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.expires_at > now() AND u.deleted_at IS NULL
             FOR UPDATE OF c`,
           [hashChangeToken(token)],
@@ -151,6 +159,11 @@ export class AccountChangeService {
         await manager.query(`UPDATE email_changes SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [
           change.user_id,
         ]);
+        await this.jobs.sendInTransaction(
+          manager,
+          MAIL_SEND_JOB,
+          emailChangedNotice(change.old_email, change.new_email, this.publicUrl),
+        );
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict('An account with this email already exists.');
@@ -243,6 +256,50 @@ export function emailChangeEmail(to: string, link: string): MailMessage {
       </body>
     </html>`;
   return { to, subject: 'Confirm your new Tally email address', text, html: body.value };
+}
+
+/**
+ * To the old address once the new one is confirmed: what changed, and what to do when it was
+ * not the owner (the old address can no longer reset the password, so the way back is an admin).
+ */
+export function emailChangedNotice(to: string, newEmail: string, publicUrl: string): MailMessage {
+  const text = [
+    `The email address of your Tally account was changed to ${newEmail}.`,
+    '',
+    'From now on, Tally writes to the new address and you log in with it.',
+    `If you did not make this change, log in at ${publicUrl}/login with the new address to change it back,`,
+    'or ask the person who runs your Tally to restore your account: someone may have your password.',
+  ].join('\n');
+  const body = html`<!doctype html>
+    <html>
+      <body style="font-family:sans-serif;line-height:1.5">
+        <p>The email address of your Tally account was changed to <strong>${newEmail}</strong>.</p>
+        <p>From now on, Tally writes to the new address and you log in with it.</p>
+        <p style="color:#555">
+          If you did not make this change, <a href="${publicUrl}/login">log in</a> with the new address to change it
+          back, or ask the person who runs your Tally to restore your account: someone may have your password.
+        </p>
+      </body>
+    </html>`;
+  return { to, subject: 'Your Tally email address was changed', text, html: body.value };
+}
+
+/** To the account's address after a password change from the account page. */
+export function passwordChangedNotice(to: string, publicUrl: string): MailMessage {
+  const link = `${publicUrl}/forgot-password`;
+  const text = [
+    'The password of your Tally account was changed, and every other session was logged out.',
+    '',
+    `If you did not make this change, reset your password now: ${link}`,
+  ].join('\n');
+  const body = html`<!doctype html>
+    <html>
+      <body style="font-family:sans-serif;line-height:1.5">
+        <p>The password of your Tally account was changed, and every other session was logged out.</p>
+        <p style="color:#555">If you did not make this change, <a href="${link}">reset your password now</a>.</p>
+      </body>
+    </html>`;
+  return { to, subject: 'Your Tally password was changed', text, html: body.value };
 }
 
 /** Sends the link while it is still usable. Idempotent, retried by the queue. */

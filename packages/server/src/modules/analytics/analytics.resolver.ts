@@ -36,7 +36,19 @@ const eventCursor = (event: EventNode) => encodeEventCursor({ ts: event.timestam
  */
 function listCost(argument: string, limits: { default: number; max: number }, base = 1) {
   return ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
-    base + Math.min(Number(args[argument] ?? limits.default) || limits.default, limits.max) * childComplexity;
+    base + rowsAsked(args, argument, limits) * childComplexity;
+}
+
+/**
+ * A list whose rows are one statement's grouped rows of scalar columns (toolsUsage): a row costs
+ * 1 however many of its columns are selected (the scan itself is priced by analyticsComplexity).
+ */
+function rowsCost(argument: string, limits: { default: number; max: number }) {
+  return ({ args }: { args: Record<string, unknown> }) => 1 + rowsAsked(args, argument, limits);
+}
+
+function rowsAsked(args: Record<string, unknown>, argument: string, limits: { default: number; max: number }): number {
+  return Math.min(Number(args[argument] ?? limits.default) || limits.default, limits.max);
 }
 
 @Resolver(() => Workspace)
@@ -106,8 +118,9 @@ export class AnalyticsResolver {
   }
 
   @FieldResolver(() => [UsageRow], {
-    description: 'Per event name (a tool, a page, a custom event): how often, in how many sessions, how well.',
-    complexity: listCost('limit', USAGE_LIMIT),
+    description:
+      'Per event name (a tool, a page, a custom event): how often, in how many sessions, how well; most used first. `limit` defaults to 20 and is capped at 500.',
+    complexity: rowsCost('limit', USAGE_LIMIT),
   })
   toolsUsage(
     @Root() analytics: Analytics,

@@ -30,8 +30,11 @@ import {
 
 /** `first` of sessions, activity and a session's events. */
 export const ANALYTICS_PAGE = { default: 20, max: 100 } as const;
-/** `limit` of toolsUsage. */
-export const USAGE_LIMIT = { default: 20, max: 100 } as const;
+/**
+ * `limit` of toolsUsage: agent products have hundreds of tools, and the rows are one grouped
+ * statement's (the previous period's a second), so a page may list them all.
+ */
+export const USAGE_LIMIT = { default: 20, max: 500 } as const;
 /** `limit` of breakdown. */
 export const BREAKDOWN_LIMIT = { default: 10, max: 100 } as const;
 /** Ranges up to this long default to an HOUR series; longer ones to DAY. */

@@ -1,4 +1,4 @@
-import { type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
+import { API_KEY_EXPIRY_WARNING_MS, type ApiKeyRole, type ApiKeyStatus, LIMITS, keyStatus } from '@tally/shared';
 import { type DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import type { Clock } from '../../platform/clock';
 import { badInput, conflict, isUuid, notFound } from '../../platform/errors';
@@ -200,6 +200,26 @@ export class ApiKeyService {
         { listed: API_KEYS_LISTED },
       )
       .orderBy('k.createdAt', 'DESC')
+      .addOrderBy('k.id', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * The API Keys banner: active keys that expire within seven days, soonest first. Rolled keys are
+   * left out (the end of a roll's grace was chosen), as the expiry emails leave them out.
+   */
+  expiringSoon(workspaceId: string): Promise<ApiKey[]> {
+    const now = this.clock();
+    return this.db
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .where('k.workspaceId = :workspaceId', { workspaceId })
+      .andWhere('k.revokedAt IS NULL AND k.replacedById IS NULL')
+      .andWhere('k.expiresAt > :now AND k.expiresAt <= :horizon', {
+        now: new Date(now),
+        horizon: new Date(now + API_KEY_EXPIRY_WARNING_MS),
+      })
+      .orderBy('k.expiresAt', 'ASC')
       .addOrderBy('k.id', 'ASC')
       .getMany();
   }

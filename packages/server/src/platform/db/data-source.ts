@@ -16,6 +16,7 @@ import { ApiKeyAllowlists1763900000014 } from './migrations/1763900000014-api-ke
 import { ApiKeyPolicies1763900000015 } from './migrations/1763900000015-api-key-policies';
 import { AccountChanges1763900000020 } from './migrations/1763900000020-account-changes';
 import { ApiKeyUsage1763900000021 } from './migrations/1763900000021-api-key-usage';
+import { ApiKeyExpiryNotices1763900000022 } from './migrations/1763900000022-api-key-expiry-notices';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   ApiKeyPolicies1763900000015,
   AccountChanges1763900000020,
   ApiKeyUsage1763900000021,
+  ApiKeyExpiryNotices1763900000022,
 ];
 
 /**

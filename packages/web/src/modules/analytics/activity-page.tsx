@@ -5,9 +5,9 @@ import { Scope, can } from '@tally/shared';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import {
   type AnalyticsEventFieldsFragment,
   AnalyticsActivityDocument,
@@ -149,37 +149,42 @@ function RangeActivity({
   });
   const connection = (data ?? previousData)?.workspace?.analytics.activity;
 
-  if (!connection && error) {
-    return <ErrorState title="Activity couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  }
-  if (!connection) return <PageLoader label="Loading activity…" />;
-  if (!connection.nodes.length) {
-    return (
-      <NoEvents title="No events in this range">
-        Events appear here within seconds of your SDKs sending them; this page refreshes on its own.
-      </NoEvents>
-    );
-  }
   return (
-    <>
-      <ActivityList events={connection.nodes} sessionLink={(id) => sessionPath(workspace.id, id, params.search)} />
-      <Group justify="center" mt="md">
-        {connection.pageInfo.hasNextPage && first < MAX_FIRST ? (
-          <Button
-            variant="default"
-            onClick={() => {
-              setFirst((n) => Math.min(MAX_FIRST, n + PAGE));
-            }}
-          >
-            Load more
-          </Button>
-        ) : connection.pageInfo.hasNextPage ? (
-          <Text size="sm" c="dimmed">
-            The newest {MAX_FIRST} events; narrow the range or the filters, or export, to see older ones.
-          </Text>
-        ) : null}
-      </Group>
-    </>
+    <QueryContent
+      data={connection}
+      error={error}
+      refetch={refetch}
+      errorTitle="Activity couldn't be loaded"
+      loadingLabel="Loading activity…"
+      isEmpty={(loaded) => loaded.nodes.length === 0}
+      empty={
+        <NoEvents title="No events in this range">
+          Events appear here within seconds of your SDKs sending them; this page refreshes on its own.
+        </NoEvents>
+      }
+    >
+      {(connection) => (
+        <>
+          <ActivityList events={connection.nodes} sessionLink={(id) => sessionPath(workspace.id, id, params.search)} />
+          <Group justify="center" mt="md">
+            {connection.pageInfo.hasNextPage && first < MAX_FIRST ? (
+              <Button
+                variant="default"
+                onClick={() => {
+                  setFirst((n) => Math.min(MAX_FIRST, n + PAGE));
+                }}
+              >
+                Load more
+              </Button>
+            ) : connection.pageInfo.hasNextPage ? (
+              <Text size="sm" c="dimmed">
+                The newest {MAX_FIRST} events; narrow the range or the filters, or export, to see older ones.
+              </Text>
+            ) : null}
+          </Group>
+        </>
+      )}
+    </QueryContent>
   );
 }
 
@@ -278,31 +283,36 @@ function LiveActivity({ workspace, params }: { workspace: WorkspaceSummary; para
     </Group>
   );
 
-  let content;
-  if (!state.loaded) content = <PageLoader label="Loading activity…" />;
-  else if (state.events.length === 0 && state.error) {
-    content = <ErrorState title="Activity couldn't be loaded" error={state.error} />;
-  } else if (state.events.length === 0) {
-    content = (
-      <NoEvents title="Waiting for events">
-        Nothing arrived in the last day yet; new events appear here within seconds of your SDKs sending them.
-      </NoEvents>
-    );
-  } else {
-    content = (
-      <>
-        {state.error ? <ErrorAlert error={state.error} title="New events couldn't be loaded; trying again" /> : null}
-        <ActivityList
-          events={state.events}
-          fresh={state.fresh}
-          sessionLink={(id) => sessionPath(workspace.id, id, params.search)}
-        />
-        <Text size="sm" c="dimmed" ta="center" mt="md">
-          The newest {LIVE_MAX_EVENTS} events stay on screen; turn Live off to browse a range.
-        </Text>
-      </>
-    );
-  }
+  // A failure before any event is the page's error; one after is the alert over the events shown.
+  const failedEmpty = state.events.length === 0 && Boolean(state.error);
+  const content = (
+    <QueryContent
+      data={state.loaded && !failedEmpty ? state.events : undefined}
+      error={state.error}
+      errorTitle="Activity couldn't be loaded"
+      loadingLabel="Loading activity…"
+      isEmpty={(events) => events.length === 0}
+      empty={
+        <NoEvents title="Waiting for events">
+          Nothing arrived in the last day yet; new events appear here within seconds of your SDKs sending them.
+        </NoEvents>
+      }
+    >
+      {(events) => (
+        <>
+          {state.error ? <ErrorAlert error={state.error} title="New events couldn't be loaded; trying again" /> : null}
+          <ActivityList
+            events={events}
+            fresh={state.fresh}
+            sessionLink={(id) => sessionPath(workspace.id, id, params.search)}
+          />
+          <Text size="sm" c="dimmed" ta="center" mt="md">
+            The newest {LIVE_MAX_EVENTS} events stay on screen; turn Live off to browse a range.
+          </Text>
+        </>
+      )}
+    </QueryContent>
+  );
   return (
     <>
       {status}

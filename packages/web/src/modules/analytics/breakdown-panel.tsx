@@ -1,10 +1,10 @@
 import { useQuery } from '@apollo/client/react';
 import { Autocomplete, Button, Group, Paper, Select, Table, Text, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import type { EventFilter } from '@tally/shared';
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { useSearchParams } from 'react-router';
-import { ErrorAlert } from '../../app/ui/error-state';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsBreakdownDocument } from '../../graphql/generated';
 import { formatCount, formatRate } from './analytics-format';
 import { CsvButton, csvFileName } from './csv-button';
@@ -56,10 +56,10 @@ interface BreakdownPanelProps {
 export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelProps) {
   const [params, setParams] = useSearchParams();
   const by = readBy(params.get(PARAM));
-  const [kind, setKind] = useState<Kind>(by.kind);
-  const [key, setKey] = useState(by.key);
+  const form = useForm({ initialValues: by });
+  const { kind } = form.values;
   const headingId = useId();
-  const { data, error, loading } = useQuery(AnalyticsBreakdownDocument, {
+  const { data, error, loading, refetch } = useQuery(AnalyticsBreakdownDocument, {
     variables: {
       workspaceId: variables.workspaceId,
       range: variables.range,
@@ -102,10 +102,9 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
         ) : null}
       </Group>
       <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          apply(kind, key);
-        }}
+        onSubmit={form.onSubmit((values) => {
+          apply(values.kind, values.key);
+        })}
       >
         <Group align="flex-end" gap="sm" mb="md">
           <Select
@@ -114,15 +113,14 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
             value={kind}
             allowDeselect={false}
             onChange={(value) => {
-              if (value === 'session' || value === 'property') setKind(value);
+              if (value === 'session' || value === 'property') form.setFieldValue('kind', value);
             }}
             w={190}
           />
           <Autocomplete
             label="Key"
             data={SUGGESTIONS[kind]}
-            value={key}
-            onChange={setKey}
+            {...form.getInputProps('key')}
             onOptionSubmit={(value) => {
               apply(kind, value);
             }}
@@ -134,44 +132,50 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
           </Button>
         </Group>
       </form>
-      {!rows && error ? (
-        <ErrorAlert title="The breakdown couldn't be loaded" error={error} />
-      ) : !rows ? (
-        <PageLoader label="Loading the breakdown…" />
-      ) : !rows.length ? (
-        <Text size="sm" c="dimmed">
-          No events in this range.
-        </Text>
-      ) : (
-        <Table verticalSpacing="xs" striped aria-label={`Top values of ${what}`} aria-busy={loading}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Value</Table.Th>
-              <Table.Th ta="right">Events</Table.Th>
-              <Table.Th ta="right">Sessions</Table.Th>
-              <Table.Th ta="right">Error rate</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((row) => (
-              <Table.Tr key={row.value ?? '\u0000'}>
-                <Table.Td style={{ overflowWrap: 'break-word' }}>
-                  {row.value === null ? (
-                    <Text span size="sm" c="dimmed" fs="italic">
-                      Not set
-                    </Text>
-                  ) : (
-                    row.value
-                  )}
-                </Table.Td>
-                <Table.Td ta="right">{formatCount(row.count)}</Table.Td>
-                <Table.Td ta="right">{formatCount(row.sessions)}</Table.Td>
-                <Table.Td ta="right">{formatRate(row.errorRate)}</Table.Td>
+      <QueryContent
+        data={rows}
+        error={error}
+        refetch={refetch}
+        errorTitle="The breakdown couldn't be loaded"
+        loadingLabel="Loading the breakdown…"
+        isEmpty={(loaded) => loaded.length === 0}
+        empty={
+          <Text size="sm" c="dimmed">
+            No events in this range.
+          </Text>
+        }
+      >
+        {(rows) => (
+          <Table verticalSpacing="xs" striped aria-label={`Top values of ${what}`} aria-busy={loading}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Value</Table.Th>
+                <Table.Th ta="right">Events</Table.Th>
+                <Table.Th ta="right">Sessions</Table.Th>
+                <Table.Th ta="right">Error rate</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((row) => (
+                <Table.Tr key={row.value ?? '\u0000'}>
+                  <Table.Td style={{ overflowWrap: 'break-word' }}>
+                    {row.value === null ? (
+                      <Text span size="sm" c="dimmed" fs="italic">
+                        Not set
+                      </Text>
+                    ) : (
+                      row.value
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right">{formatCount(row.count)}</Table.Td>
+                  <Table.Td ta="right">{formatCount(row.sessions)}</Table.Td>
+                  <Table.Td ta="right">{formatRate(row.errorRate)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryContent>
     </Paper>
   );
 }

@@ -1,7 +1,13 @@
 import { Button, Group, Modal, Stack, Text } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useForm } from '@mantine/form';
 import type { PropertyCondition } from './analytics-params';
-import { PropertyConditionsEditor, fromDrafts, toDrafts, type ConditionDraft } from './property-conditions-editor';
+import {
+  PropertyConditionsEditor,
+  conditionsProblem,
+  fromDrafts,
+  toDrafts,
+  type ConditionDraft,
+} from './property-conditions-editor';
 
 export interface ConditionsModalProps {
   opened: boolean;
@@ -12,16 +18,11 @@ export interface ConditionsModalProps {
 
 /** Edits the filter bar's property conditions; applied together when the dialog is done. */
 export function ConditionsModal({ opened, conditions, onClose }: ConditionsModalProps) {
-  const [drafts, setDrafts] = useState<ConditionDraft[]>(() =>
-    conditions.length ? toDrafts(conditions) : [{ key: '', op: 'EQ', value: '' }],
-  );
-  const [problem, setProblem] = useState<string | null>(null);
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const checked = fromDrafts(drafts);
-    if ('problem' in checked) setProblem(checked.problem);
-    else onClose(checked.conditions);
-  }
+  const form = useForm<{ drafts: ConditionDraft[] }>({
+    initialValues: { drafts: conditions.length ? toDrafts(conditions) : [{ key: '', op: 'EQ', value: '' }] },
+    validate: { drafts: conditionsProblem },
+  });
+  const problem = form.errors.drafts;
   return (
     <Modal
       opened={opened}
@@ -31,17 +32,22 @@ export function ConditionsModal({ opened, conditions, onClose }: ConditionsModal
       title="Property conditions"
       size="lg"
     >
-      <form onSubmit={submit} noValidate>
+      <form
+        onSubmit={form.onSubmit(({ drafts }) => {
+          const checked = fromDrafts(drafts);
+          if (!('problem' in checked)) onClose(checked.conditions);
+        })}
+        noValidate
+      >
         <Stack>
           <Text size="sm" c="dimmed">
             Events match when every condition holds on a top-level key of their properties.
           </Text>
           <PropertyConditionsEditor
-            drafts={drafts}
-            problem={problem}
+            drafts={form.values.drafts}
+            problem={typeof problem === 'string' ? problem : null}
             onChange={(next) => {
-              setDrafts(next);
-              setProblem(null);
+              form.setFieldValue('drafts', next);
             }}
           />
           <Group justify="flex-end">

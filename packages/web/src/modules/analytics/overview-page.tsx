@@ -5,9 +5,8 @@ import { Interval, Scope, can } from '@tally/shared';
 import { useState } from 'react';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { formatDateTime } from '../../app/ui/dates';
-import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsOverviewDocument, OverviewAnnotationsDocument } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { AddAnnotationModal, type AnnotationValue } from '../annotations/add-annotation-modal';
@@ -109,143 +108,143 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
   const from = Date.parse(params.range.from);
   const previousRange = { from: from - (Date.parse(params.range.to) - from), to: from };
 
-  let content;
-  if (!mayView) {
-    content = <NoAnalyticsAccess workspaceName={workspace.name} />;
-  } else if (!overview && error) {
-    content = <ErrorState title="The overview couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!overview) {
-    content = <PageLoader label="Loading the overview…" />;
-  } else if (
-    overview.events === 0 &&
-    (overview.previous?.events ?? 0) === 0 &&
-    !params.filter &&
-    !params.savedFilterId
-  ) {
-    content = <FirstEventPanel workspaceId={workspace.id} />;
-  } else {
-    content = (
-      <Stack gap="lg">
-        <Stack gap={6}>
-          <SimpleGrid cols={{ base: 2, md: 5 }} spacing={{ base: 'xs', sm: 'md' }}>
-            <StatCard
-              label="Sessions"
-              value={formatCount(overview.sessions)}
-              change={formatChange(overview.sessions, previous?.sessions)}
-            />
-            <StatCard
-              label="Events"
-              value={formatCount(overview.events)}
-              change={formatChange(overview.events, previous?.events)}
-            />
-            <StatCard
-              label="Users"
-              value={formatCount(overview.users)}
-              change={formatChange(overview.users, previous?.users)}
-            />
-            <StatCard
-              label="Errors"
-              value={formatCount(overview.errors)}
-              change={formatChange(overview.errors, previous?.errors)}
-              better="down"
-            />
-            <StatCard
-              label="Avg session duration"
-              value={formatDuration(overview.avgSessionDurationMs)}
-              change={formatChange(overview.avgSessionDurationMs, previous?.avgSessionDurationMs, formatDuration)}
-            />
-          </SimpleGrid>
-          <Text size="xs" c="dimmed">
-            Changes compare with the previous period of the same length: {formatPeriod(previousRange)}.
-          </Text>
-        </Stack>
-        <Paper withBorder radius="md" p="md">
-          <Group justify="space-between" align="center" mb="sm" gap="xs">
-            <Title order={2} size="h4">
-              Sessions and events
-            </Title>
-            <Group gap="sm">
-              <Switch
-                label="Show the previous period"
-                checked={params.showPrevious}
-                onChange={(event) => {
-                  params.setShowPrevious(event.currentTarget.checked);
-                }}
+  const content = !mayView ? (
+    <NoAnalyticsAccess workspaceName={workspace.name} />
+  ) : (
+    <QueryContent
+      data={overview}
+      error={error}
+      refetch={refetch}
+      errorTitle="The overview couldn't be loaded"
+      loadingLabel="Loading the overview…"
+      isEmpty={(loaded) =>
+        loaded.events === 0 && (loaded.previous?.events ?? 0) === 0 && !params.filter && !params.savedFilterId
+      }
+      empty={<FirstEventPanel workspaceId={workspace.id} />}
+    >
+      {(overview) => (
+        <Stack gap="lg">
+          <Stack gap={6}>
+            <SimpleGrid cols={{ base: 2, md: 5 }} spacing={{ base: 'xs', sm: 'md' }}>
+              <StatCard
+                label="Sessions"
+                value={formatCount(overview.sessions)}
+                change={formatChange(overview.sessions, previous?.sessions)}
               />
-              <CsvButton
-                scopes={scopes}
-                label="Download the series as CSV"
-                fileName={csvFileName('overview-series', variables.range)}
-                header={['at', 'sessions', 'events']}
-                rows={() => overview.series.map((point) => [point.at, point.sessions, point.events])}
+              <StatCard
+                label="Events"
+                value={formatCount(overview.events)}
+                change={formatChange(overview.events, previous?.events)}
               />
-            </Group>
-          </Group>
-          <OverviewChart
-            series={overview.series}
-            previous={previous?.series ?? null}
-            showPrevious={params.showPrevious}
-            annotations={annotations}
-            hourly={params.interval === Interval.HOUR}
-            range={params.range}
-          />
-        </Paper>
-        <BreakdownPanel variables={variables} scopes={scopes} fileLabel="overview" />
-        <Paper withBorder radius="md" p="md" component="section" aria-labelledby="annotations-heading">
-          <Title order={2} size="h4" mb="sm" id="annotations-heading">
-            Annotations
-          </Title>
-          {annotations.length ? (
-            <List spacing={4} size="sm">
-              {annotations.map((a) => (
-                <List.Item key={a.id}>
-                  <Group gap="xs" wrap="nowrap" align="baseline">
-                    <Text span size="sm">
-                      <Text span size="sm" c="dimmed">
-                        {formatDateTime(a.at)}
-                      </Text>{' '}
-                      {a.text}
-                    </Text>
-                    {mayAnnotate ? (
-                      <Group gap={4} wrap="nowrap">
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          leftSection={<IconPencil size={14} aria-hidden />}
-                          aria-label={`Edit annotation ${a.text}`}
-                          onClick={() => {
-                            setEditing(a);
-                          }}
-                        >
-                          Edit
-                        </Button>
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          color="red"
-                          leftSection={<IconTrash size={14} aria-hidden />}
-                          aria-label={`Delete annotation ${a.text}`}
-                          onClick={() => {
-                            setDeleting(a);
-                          }}
-                        >
-                          Delete
-                        </Button>
-                      </Group>
-                    ) : null}
-                  </Group>
-                </List.Item>
-              ))}
-            </List>
-          ) : (
-            <Text size="sm" c="dimmed">
-              No annotations in this range.
+              <StatCard
+                label="Users"
+                value={formatCount(overview.users)}
+                change={formatChange(overview.users, previous?.users)}
+              />
+              <StatCard
+                label="Errors"
+                value={formatCount(overview.errors)}
+                change={formatChange(overview.errors, previous?.errors)}
+                better="down"
+              />
+              <StatCard
+                label="Avg session duration"
+                value={formatDuration(overview.avgSessionDurationMs)}
+                change={formatChange(overview.avgSessionDurationMs, previous?.avgSessionDurationMs, formatDuration)}
+              />
+            </SimpleGrid>
+            <Text size="xs" c="dimmed">
+              Changes compare with the previous period of the same length: {formatPeriod(previousRange)}.
             </Text>
-          )}
-        </Paper>
-      </Stack>
-    );
-  }
+          </Stack>
+          <Paper withBorder radius="md" p="md">
+            <Group justify="space-between" align="center" mb="sm" gap="xs">
+              <Title order={2} size="h4">
+                Sessions and events
+              </Title>
+              <Group gap="sm">
+                <Switch
+                  label="Show the previous period"
+                  checked={params.showPrevious}
+                  onChange={(event) => {
+                    params.setShowPrevious(event.currentTarget.checked);
+                  }}
+                />
+                <CsvButton
+                  scopes={scopes}
+                  label="Download the series as CSV"
+                  fileName={csvFileName('overview-series', variables.range)}
+                  header={['at', 'sessions', 'events']}
+                  rows={() => overview.series.map((point) => [point.at, point.sessions, point.events])}
+                />
+              </Group>
+            </Group>
+            <OverviewChart
+              series={overview.series}
+              previous={previous?.series ?? null}
+              showPrevious={params.showPrevious}
+              annotations={annotations}
+              hourly={params.interval === Interval.HOUR}
+              range={params.range}
+            />
+          </Paper>
+          <BreakdownPanel variables={variables} scopes={scopes} fileLabel="overview" />
+          <Paper withBorder radius="md" p="md" component="section" aria-labelledby="annotations-heading">
+            <Title order={2} size="h4" mb="sm" id="annotations-heading">
+              Annotations
+            </Title>
+            {annotations.length ? (
+              <List spacing={4} size="sm">
+                {annotations.map((a) => (
+                  <List.Item key={a.id}>
+                    <Group gap="xs" wrap="nowrap" align="baseline">
+                      <Text span size="sm">
+                        <Text span size="sm" c="dimmed">
+                          {formatDateTime(a.at)}
+                        </Text>{' '}
+                        {a.text}
+                      </Text>
+                      {mayAnnotate ? (
+                        <Group gap={4} wrap="nowrap">
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            leftSection={<IconPencil size={14} aria-hidden />}
+                            aria-label={`Edit annotation ${a.text}`}
+                            onClick={() => {
+                              setEditing(a);
+                            }}
+                          >
+                            Edit
+                          </Button>
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            color="red"
+                            leftSection={<IconTrash size={14} aria-hidden />}
+                            aria-label={`Delete annotation ${a.text}`}
+                            onClick={() => {
+                              setDeleting(a);
+                            }}
+                          >
+                            Delete
+                          </Button>
+                        </Group>
+                      ) : null}
+                    </Group>
+                  </List.Item>
+                ))}
+              </List>
+            ) : (
+              <Text size="sm" c="dimmed">
+                No annotations in this range.
+              </Text>
+            )}
+          </Paper>
+        </Stack>
+      )}
+    </QueryContent>
+  );
 
   return (
     <>

@@ -44,6 +44,12 @@ export function fromDrafts(
   return { conditions };
 }
 
+/** The drafts' first problem, or null: the check of a form holding them (@mantine/form). */
+export function conditionsProblem(drafts: readonly ConditionDraft[]): string | null {
+  const checked = fromDrafts(drafts);
+  return 'problem' in checked ? checked.problem : null;
+}
+
 interface PropertyConditionsEditorProps {
   drafts: ConditionDraft[];
   onChange: (drafts: ConditionDraft[]) => void;

@@ -2,15 +2,15 @@ import { useQuery } from '@apollo/client/react';
 import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { IconArrowLeft } from '@tabler/icons-react';
 import { Scope, can } from '@tally/shared';
-import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { workspacePath } from '../../app/paths';
 import { formatDateTime } from '../../app/ui/dates';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert } from '../../app/ui/error-state';
 import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
+import { useCursorPages } from '../../app/use-cursor-pages';
 import { AnalyticsSessionDocument } from '../../graphql/generated';
 import { formatCount, formatDuration } from './analytics-format';
 import { useAnalyticsParams } from './analytics-params';
@@ -44,8 +44,11 @@ export function SessionPage() {
     fetchPolicy: 'cache-and-network',
     skip: !mayView,
   });
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const { loadMore, loadingMore, moreError } = useCursorPages(
+    data,
+    fetchMore,
+    (d) => d.workspace?.analytics.session?.events,
+  );
   const session = data?.workspace?.analytics.session;
   const back = (
     <Anchor
@@ -60,80 +63,57 @@ export function SessionPage() {
     </Anchor>
   );
 
-  async function loadMore() {
-    const cursor = session?.events.pageInfo.endCursor;
-    if (!cursor) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      await fetchMore({
-        variables: { after: cursor },
-        updateQuery: (previous, { fetchMoreResult }) => {
-          const prev = previous.workspace?.analytics.session;
-          const next = fetchMoreResult.workspace?.analytics.session;
-          if (!prev || !next || !fetchMoreResult.workspace) return previous as typeof fetchMoreResult;
-          return {
-            ...fetchMoreResult,
-            workspace: {
-              ...fetchMoreResult.workspace,
-              analytics: {
-                ...fetchMoreResult.workspace.analytics,
-                session: { ...next, events: { ...next.events, nodes: [...prev.events.nodes, ...next.events.nodes] } },
-              },
-            },
-          };
-        },
-      });
-    } catch (e) {
-      setMoreError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
   let content;
   if (!mayView) {
     content = <NoAnalyticsAccess workspaceName={workspace.name} />;
-  } else if (!data && error) {
-    content = <ErrorState title="The session couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!data) {
-    content = <PageLoader label="Loading the session…" />;
-  } else if (!session) {
-    content = <NotFound title="Session not found" message="This workspace has no session with this id." />;
   } else {
     content = (
-      <Stack gap="lg">
-        <Paper withBorder radius="md" p="md">
-          <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }}>
-            <Fact label="User" value={session.userId ?? 'Anonymous'} />
-            <Fact label="Started" value={formatDateTime(session.startedAt)} />
-            <Fact label="Ended" value={formatDateTime(session.endedAt)} />
-            <Fact label="Duration" value={formatDuration(session.durationMs)} />
-            <Fact label="Events" value={formatCount(session.eventCount)} />
-            <Fact label="Errors" value={formatCount(session.errorCount)} />
-          </SimpleGrid>
-        </Paper>
-        <Paper withBorder radius="md" p="md" component="section" aria-labelledby="session-attributes-heading">
-          <Title order={2} size="h4" mb="sm" id="session-attributes-heading">
-            Attributes
-          </Title>
-          <SessionAttributeList attributes={session.attributes} />
-        </Paper>
-        <Paper withBorder radius="md" p="md" component="section" aria-labelledby="session-events-heading">
-          <Title order={2} size="h4" mb="md" id="session-events-heading">
-            Events
-          </Title>
-          <EventTimeline events={session.events.nodes} />
-          {moreError ? <ErrorAlert error={moreError} title="More events couldn't be loaded" /> : null}
-          {session.events.pageInfo.hasNextPage ? (
-            <Group justify="center" mt="md">
-              <Button variant="default" loading={loadingMore} onClick={() => void loadMore()}>
-                Load more
-              </Button>
-            </Group>
-          ) : null}
-        </Paper>
-      </Stack>
+      <QueryContent
+        data={data}
+        error={error}
+        refetch={refetch}
+        errorTitle="The session couldn't be loaded"
+        loadingLabel="Loading the session…"
+      >
+        {() =>
+          !session ? (
+            <NotFound title="Session not found" message="This workspace has no session with this id." />
+          ) : (
+            <Stack gap="lg">
+              <Paper withBorder radius="md" p="md">
+                <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }}>
+                  <Fact label="User" value={session.userId ?? 'Anonymous'} />
+                  <Fact label="Started" value={formatDateTime(session.startedAt)} />
+                  <Fact label="Ended" value={formatDateTime(session.endedAt)} />
+                  <Fact label="Duration" value={formatDuration(session.durationMs)} />
+                  <Fact label="Events" value={formatCount(session.eventCount)} />
+                  <Fact label="Errors" value={formatCount(session.errorCount)} />
+                </SimpleGrid>
+              </Paper>
+              <Paper withBorder radius="md" p="md" component="section" aria-labelledby="session-attributes-heading">
+                <Title order={2} size="h4" mb="sm" id="session-attributes-heading">
+                  Attributes
+                </Title>
+                <SessionAttributeList attributes={session.attributes} />
+              </Paper>
+              <Paper withBorder radius="md" p="md" component="section" aria-labelledby="session-events-heading">
+                <Title order={2} size="h4" mb="md" id="session-events-heading">
+                  Events
+                </Title>
+                <EventTimeline events={session.events.nodes} />
+                {moreError ? <ErrorAlert error={moreError} title="More events couldn't be loaded" /> : null}
+                {session.events.pageInfo.hasNextPage ? (
+                  <Group justify="center" mt="md">
+                    <Button variant="default" loading={loadingMore} onClick={() => void loadMore()}>
+                      Load more
+                    </Button>
+                  </Group>
+                ) : null}
+              </Paper>
+            </Stack>
+          )
+        }
+      </QueryContent>
     );
   }
 

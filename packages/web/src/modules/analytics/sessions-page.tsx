@@ -15,15 +15,16 @@ import {
 } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from '@tabler/icons-react';
 import { OrderDirection, Scope, type SessionOrder, SessionOrderField, can } from '@tally/shared';
-import { type ReactNode, useCallback, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { workspacePath } from '../../app/paths';
 import { formatDateTime } from '../../app/ui/dates';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { useContainerWidth } from '../../app/ui/use-container-width';
+import { useCursorPages } from '../../app/use-cursor-pages';
 import { AnalyticsSessionsDocument, type AnalyticsSessionsQuery } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatCount, formatDuration } from './analytics-format';
@@ -95,108 +96,81 @@ function Sessions({ workspace }: { workspace: WorkspaceSummary }) {
     fetchPolicy: 'cache-and-network',
     skip: !mayView,
   });
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const { loadMore, loadingMore, moreError } = useCursorPages(data, fetchMore, (d) => d.workspace?.analytics.sessions);
   // While another order loads, the list in the order before stays (dimmed) rather than a spinner.
   const connection = (data ?? previousData)?.workspace?.analytics.sessions;
   const stale = !data && loading;
 
-  async function loadMore() {
-    if (!connection?.pageInfo.endCursor) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      await fetchMore({
-        variables: { after: connection.pageInfo.endCursor },
-        updateQuery: (previous, { fetchMoreResult }) => {
-          const prev = previous.workspace?.analytics.sessions;
-          const next = fetchMoreResult.workspace?.analytics.sessions;
-          if (!prev || !next || !fetchMoreResult.workspace) return previous as typeof fetchMoreResult;
-          const seen = new Set(prev.nodes.map((n) => n.id));
-          return {
-            ...fetchMoreResult,
-            workspace: {
-              ...fetchMoreResult.workspace,
-              analytics: {
-                ...fetchMoreResult.workspace.analytics,
-                sessions: { ...next, nodes: [...prev.nodes, ...next.nodes.filter((n) => !seen.has(n.id))] },
-              },
-            },
-          };
-        },
-      });
-    } catch (e) {
-      setMoreError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
   const cards = width !== null && width < TABLE_MIN_WIDTH;
-  let content;
-  if (!connection && error) {
-    content = <ErrorState title="Sessions couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!connection) {
-    content = <PageLoader label="Loading sessions…" />;
-  } else if (!connection.nodes.length) {
-    content = (
-      <Paper withBorder radius="md" p="xl" maw={640}>
-        <Title order={2} size="h4" mb="xs">
-          No sessions in this range
-        </Title>
-        <Text size="sm" c="dimmed">
-          Sessions appear here as your SDKs send events. Try a longer range or fewer filters.
-        </Text>
-      </Paper>
-    );
-  } else {
-    const shown = connection.nodes.length;
-    const total = Math.max(connection.totalCount, shown);
-    const search = carrySessionOrder(params.search, searchParams);
-    const link = (session: SessionRow) => sessionPath(workspace.id, session.id, search);
-    content = (
-      <Stack gap="sm" style={{ opacity: stale ? 0.6 : 1 }} aria-busy={stale}>
-        <Group justify="space-between" align="flex-end" gap="sm">
-          <Text size="sm" fw={600} aria-live="polite" data-testid="sessions-total">
-            {total === 1 ? '1 session' : `${formatCount(total)} sessions`}
-          </Text>
-          {cards ? (
-            <NativeSelect
-              label="Sort by"
-              size="xs"
-              w={220}
-              data={SESSION_ORDER_OPTIONS}
-              value={`${order.field}.${order.direction}`}
-              onChange={(event) => {
-                const next = sessionOrderOfOption(event.currentTarget.value);
-                if (next) setOrder(next);
-              }}
-            />
-          ) : null}
-        </Group>
-        {cards ? (
-          <SessionCards sessions={connection.nodes} linkOf={link} />
-        ) : (
-          <SessionsTable sessions={connection.nodes} linkOf={link} order={order} onOrder={setOrder} />
-        )}
-        {moreError ? <ErrorAlert error={moreError} title="More sessions couldn't be loaded" /> : null}
-        <Group justify="center" mt="xs">
-          {connection.pageInfo.hasNextPage ? (
-            <Button variant="default" loading={loadingMore} onClick={() => void loadMore()}>
-              Load more
-            </Button>
-          ) : null}
+  const content = (
+    <QueryContent
+      data={connection}
+      error={error}
+      refetch={refetch}
+      errorTitle="Sessions couldn't be loaded"
+      loadingLabel="Loading sessions…"
+      isEmpty={(loaded) => loaded.nodes.length === 0}
+      empty={
+        <Paper withBorder radius="md" p="xl" maw={640}>
+          <Title order={2} size="h4" mb="xs">
+            No sessions in this range
+          </Title>
           <Text size="sm" c="dimmed">
-            {connection.pageInfo.hasNextPage
-              ? `Showing ${formatCount(shown)} of ${formatCount(total)}.`
-              : shown === 1
-                ? 'The only session in this range.'
-                : `All ${formatCount(shown)} sessions in this range.`}
+            Sessions appear here as your SDKs send events. Try a longer range or fewer filters.
           </Text>
-        </Group>
-      </Stack>
-    );
-  }
+        </Paper>
+      }
+    >
+      {(connection) => {
+        const shown = connection.nodes.length;
+        const total = Math.max(connection.totalCount, shown);
+        const search = carrySessionOrder(params.search, searchParams);
+        const link = (session: SessionRow) => sessionPath(workspace.id, session.id, search);
+        return (
+          <Stack gap="sm" style={{ opacity: stale ? 0.6 : 1 }} aria-busy={stale}>
+            <Group justify="space-between" align="flex-end" gap="sm">
+              <Text size="sm" fw={600} aria-live="polite" data-testid="sessions-total">
+                {total === 1 ? '1 session' : `${formatCount(total)} sessions`}
+              </Text>
+              {cards ? (
+                <NativeSelect
+                  label="Sort by"
+                  size="xs"
+                  w={220}
+                  data={SESSION_ORDER_OPTIONS}
+                  value={`${order.field}.${order.direction}`}
+                  onChange={(event) => {
+                    const next = sessionOrderOfOption(event.currentTarget.value);
+                    if (next) setOrder(next);
+                  }}
+                />
+              ) : null}
+            </Group>
+            {cards ? (
+              <SessionCards sessions={connection.nodes} linkOf={link} />
+            ) : (
+              <SessionsTable sessions={connection.nodes} linkOf={link} order={order} onOrder={setOrder} />
+            )}
+            {moreError ? <ErrorAlert error={moreError} title="More sessions couldn't be loaded" /> : null}
+            <Group justify="center" mt="xs">
+              {connection.pageInfo.hasNextPage ? (
+                <Button variant="default" loading={loadingMore} onClick={() => void loadMore()}>
+                  Load more
+                </Button>
+              ) : null}
+              <Text size="sm" c="dimmed">
+                {connection.pageInfo.hasNextPage
+                  ? `Showing ${formatCount(shown)} of ${formatCount(total)}.`
+                  : shown === 1
+                    ? 'The only session in this range.'
+                    : `All ${formatCount(shown)} sessions in this range.`}
+              </Text>
+            </Group>
+          </Stack>
+        );
+      }}
+    </QueryContent>
+  );
 
   return (
     <>

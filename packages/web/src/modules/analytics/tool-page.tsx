@@ -9,17 +9,18 @@ import { Link, useParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { workspacePath } from '../../app/paths';
 import { formatDateTime } from '../../app/ui/dates';
-import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import {
   AnalyticsToolDocument,
   AnalyticsToolSeriesDocument,
+  type AnalyticsToolSeriesQuery,
   AnalyticsToolSessionsDocument,
 } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatBucket, formatCount, formatDuration, formatRate } from './analytics-format';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
+import { partialBuckets } from './analytics-range';
 import { type AnalyticsParams, analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { BreakdownPanel } from './breakdown-panel';
 import { CsvButton, csvFileName } from './csv-button';
@@ -63,73 +64,82 @@ function Tool({ workspace, name }: { workspace: WorkspaceSummary; name: string }
   const hourly = params.interval === Interval.HOUR;
   const toolsHref = `${workspacePath(workspace.id, 'tools')}${params.search}`;
 
-  let content;
-  if (!rows && stats.error) {
-    content = (
-      <ErrorState title={`${name} couldn't be loaded`} error={stats.error} onRetry={() => void stats.refetch()} />
-    );
-  } else if (!rows) {
-    content = <PageLoader label={`Loading ${name}…`} />;
-  } else if (!rows.length) {
-    content = (
-      <Paper withBorder radius="md" p="xl" maw={640}>
-        <Title order={2} size="h4" mb="xs">
-          No events named {name} in this range
-        </Title>
-        <Text size="sm" c="dimmed">
-          Try a longer range or fewer filters, or go back to{' '}
-          <Anchor component={Link} to={toolsHref}>
-            Tools & Usage
-          </Anchor>
-          .
-        </Text>
-      </Paper>
-    );
-  } else {
-    const count = rows.reduce((sum, row) => sum + row.count, 0);
-    const [row] = rows;
-    content = (
-      <Stack gap="lg">
-        {rows.length > 1 ? (
+  const content = (
+    <QueryContent
+      data={rows}
+      error={stats.error}
+      refetch={stats.refetch}
+      errorTitle={`${name} couldn't be loaded`}
+      loadingLabel={`Loading ${name}…`}
+      isEmpty={(loaded) => loaded.length === 0}
+      empty={
+        <Paper withBorder radius="md" p="xl" maw={640}>
+          <Title order={2} size="h4" mb="xs">
+            No events named {name} in this range
+          </Title>
           <Text size="sm" c="dimmed">
-            Sent with {rows.length} types ({rows.map((r) => r.type).join(', ')}); the numbers below add them up.
+            Try a longer range or fewer filters, or go back to{' '}
+            <Anchor component={Link} to={toolsHref}>
+              Tools & Usage
+            </Anchor>
+            .
           </Text>
-        ) : null}
-        {row ? (
-          <SimpleGrid cols={{ base: 2, md: 5 }}>
-            <StatCard
-              label="Calls"
-              value={formatCount(count)}
-              change={rows.length === 1 ? <ChangeText change={countChange(row.count, row.previousCount)} /> : undefined}
+        </Paper>
+      }
+    >
+      {(rows) => {
+        const count = rows.reduce((sum, row) => sum + row.count, 0);
+        const [row] = rows;
+        return (
+          <Stack gap="lg">
+            {rows.length > 1 ? (
+              <Text size="sm" c="dimmed">
+                Sent with {rows.length} types ({rows.map((r) => r.type).join(', ')}); the numbers below add them up.
+              </Text>
+            ) : null}
+            {row ? (
+              <SimpleGrid cols={{ base: 2, md: 5 }}>
+                <StatCard
+                  label="Calls"
+                  value={formatCount(count)}
+                  change={
+                    rows.length === 1 ? <ChangeText change={countChange(row.count, row.previousCount)} /> : undefined
+                  }
+                />
+                <StatCard label="Sessions" value={formatCount(rows.reduce((sum, r) => sum + r.sessions, 0))} />
+                <StatCard
+                  label="Error rate"
+                  value={formatRate(row.errorRate)}
+                  change={<ChangeText change={rateChange(row.errorRate, row.previousErrorRate)} better="down" />}
+                />
+                <StatCard label="Avg duration" value={formatDuration(row.avgDurationMs)} />
+                <StatCard
+                  label="p95 duration"
+                  value={formatDuration(row.p95DurationMs)}
+                  change={
+                    <ChangeText change={durationChange(row.p95DurationMs, row.previousP95DurationMs)} better="down" />
+                  }
+                />
+              </SimpleGrid>
+            ) : null}
+            <ToolSeries
+              workspace={workspace}
+              name={name}
+              variables={variables}
+              interval={params.interval}
+              hourly={hourly}
             />
-            <StatCard label="Sessions" value={formatCount(rows.reduce((sum, r) => sum + r.sessions, 0))} />
-            <StatCard
-              label="Error rate"
-              value={formatRate(row.errorRate)}
-              change={<ChangeText change={rateChange(row.errorRate, row.previousErrorRate)} better="down" />}
+            <BreakdownPanel
+              variables={variables}
+              scopes={workspace.viewerScopes}
+              fileLabel={`tool-${fileSafe(name)}`}
             />
-            <StatCard label="Avg duration" value={formatDuration(row.avgDurationMs)} />
-            <StatCard
-              label="p95 duration"
-              value={formatDuration(row.p95DurationMs)}
-              change={
-                <ChangeText change={durationChange(row.p95DurationMs, row.previousP95DurationMs)} better="down" />
-              }
-            />
-          </SimpleGrid>
-        ) : null}
-        <ToolSeries
-          workspace={workspace}
-          name={name}
-          variables={variables}
-          interval={params.interval}
-          hourly={hourly}
-        />
-        <BreakdownPanel variables={variables} scopes={workspace.viewerScopes} fileLabel={`tool-${fileSafe(name)}`} />
-        <ToolSessions workspaceId={workspace.id} name={name} variables={variables} search={params.search} />
-      </Stack>
-    );
-  }
+            <ToolSessions workspaceId={workspace.id} name={name} variables={variables} search={params.search} />
+          </Stack>
+        );
+      }}
+    </QueryContent>
+  );
 
   return (
     <>
@@ -168,29 +178,43 @@ function ChartFigure({ id, caption, children }: { id: string; caption: string; c
   );
 }
 
-/** Calls and sessions, p95 duration and error rate per bucket; the series as CSV. */
-function ToolSeries({
-  workspace,
-  name,
-  variables,
-  interval,
-  hourly,
-}: {
+interface ToolSeriesProps {
   workspace: WorkspaceSummary;
   name: string;
   variables: ToolVariables;
   interval: Interval;
   hourly: boolean;
-}) {
+}
+
+/** Calls and sessions, p95 duration and error rate per bucket; the series as CSV. */
+function ToolSeries(props: ToolSeriesProps) {
+  const { variables, interval } = props;
   const { data, error, refetch } = useQuery(AnalyticsToolSeriesDocument, {
     variables: { ...variables, interval },
     fetchPolicy: 'cache-and-network',
   });
-  const analytics = data?.workspace?.analytics;
-  if (!analytics && error) {
-    return <ErrorState title="The series couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  }
-  if (!analytics) return <PageLoader label="Loading the series…" />;
+  return (
+    <QueryContent
+      data={data?.workspace?.analytics}
+      error={error}
+      refetch={refetch}
+      errorTitle="The series couldn't be loaded"
+      loadingLabel="Loading the series…"
+    >
+      {(analytics) => <ToolCharts {...props} analytics={analytics} />}
+    </QueryContent>
+  );
+}
+
+type ToolSeriesData = NonNullable<AnalyticsToolSeriesQuery['workspace']>['analytics'];
+
+function ToolCharts({
+  analytics,
+  workspace,
+  name,
+  variables,
+  hourly,
+}: ToolSeriesProps & { analytics: ToolSeriesData }) {
   const unit = hourly ? 'hour' : 'day';
   const calls = analytics.overview.series.map((point) => ({
     bucket: formatBucket(point.at, hourly),
@@ -199,9 +223,20 @@ function ToolSeries({
   }));
   const timing = analytics.durationSeries.map((point) => ({
     bucket: formatBucket(point.at, hourly),
-    'p95 (ms)': point.p95DurationMs === null ? null : Math.round(point.p95DurationMs),
+    'p95 (s)': point.p95DurationMs === null ? null : Math.round(point.p95DurationMs / 10) / 100,
     'Error rate (%)': point.count > 0 ? Math.round(point.errorRate * 1000) / 10 : null,
   }));
+  // The first and last buckets the range covers only in part are shaded, as on Overview.
+  const partial = partialBuckets(analytics.overview.series, variables.range, hourly);
+  const shade = (rows: ReadonlyArray<{ bucket: string }>) =>
+    [
+      ...(partial.first && rows.length > 1 ? [{ x1: rows[0]?.bucket, x2: rows[1]?.bucket }] : []),
+      ...(partial.last && rows.length > 1 ? [{ x1: rows.at(-2)?.bucket, x2: rows.at(-1)?.bucket }] : []),
+    ].map((area) => ({ ...area, color: 'gray.6', strokeOpacity: 0, fillOpacity: 0.15 }));
+  const partialNote =
+    partial.first || partial.last
+      ? `Shaded: the ${partial.first && partial.last ? `first and last ${unit}s are` : `${partial.first ? 'first' : 'last'} ${unit} is`} only partly in the range.`
+      : null;
   const timed = analytics.durationSeries.filter((point) => point.p95DurationMs !== null);
   const worst = timed.reduce<number | null>((max, point) => Math.max(max ?? 0, point.p95DurationMs ?? 0), null);
   return (
@@ -245,6 +280,8 @@ function ToolSeries({
             ]}
             curveType="monotone"
             withLegend
+            referenceAreas={shade(calls)}
+            valueFormatter={formatCount}
             yAxisProps={{ allowDecimals: false }}
           />
         </ChartFigure>
@@ -260,15 +297,21 @@ function ToolSeries({
             data={timing}
             dataKey="bucket"
             series={[
-              { name: 'p95 (ms)', color: 'grape.7', yAxisId: 'left' },
+              { name: 'p95 (s)', color: 'grape.7' },
               { name: 'Error rate (%)', color: 'red.7', yAxisId: 'right' },
             ]}
             withRightYAxis
             connectNulls={false}
             withLegend
+            referenceAreas={shade(timing)}
           />
         </ChartFigure>
       </SimpleGrid>
+      {partialNote ? (
+        <Text size="xs" c="dimmed" mt={4}>
+          {partialNote}
+        </Text>
+      ) : null}
     </Paper>
   );
 }
@@ -285,7 +328,10 @@ function ToolSessions({
   variables: ToolVariables;
   search: string;
 }) {
-  const { data, error } = useQuery(AnalyticsToolSessionsDocument, { variables, fetchPolicy: 'cache-and-network' });
+  const { data, error, refetch } = useQuery(AnalyticsToolSessionsDocument, {
+    variables,
+    fetchPolicy: 'cache-and-network',
+  });
   const connection = data?.workspace?.analytics.sessions;
   const all = new URLSearchParams(search);
   all.set('names', name);
@@ -301,37 +347,41 @@ function ToolSessions({
           All sessions with {name}
         </Anchor>
       </Group>
-      {!connection && error ? (
-        <Text size="sm" c="red" role="alert">
-          The sessions couldn't be loaded.
-        </Text>
-      ) : !connection ? (
-        <PageLoader label="Loading sessions…" />
-      ) : !connection.nodes.length ? (
-        <Text size="sm" c="dimmed">
-          No session started in this range with {name}.
-        </Text>
-      ) : (
-        <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} aria-label={`Sessions with ${name}`}>
-          {connection.nodes.map((session) => (
-            <Group component="li" key={session.id} justify="space-between" gap="xs" wrap="wrap">
-              <Anchor
-                component={Link}
-                to={`${workspacePath(workspaceId, 'sessions')}/${encodeURIComponent(session.id)}${search}`}
-                size="sm"
-                style={{ overflowWrap: 'break-word', minWidth: 0 }}
-              >
-                {session.userId ?? 'Anonymous'} · {formatDateTime(session.startedAt)}
-              </Anchor>
-              <Text size="sm" c="dimmed">
-                {formatCount(session.eventCount)} {session.eventCount === 1 ? 'event' : 'events'} ·{' '}
-                {formatCount(session.errorCount)} {session.errorCount === 1 ? 'error' : 'errors'} ·{' '}
-                {formatDuration(session.durationMs)}
-              </Text>
-            </Group>
-          ))}
-        </Stack>
-      )}
+      <QueryContent
+        data={connection}
+        error={error}
+        refetch={refetch}
+        errorTitle="The sessions couldn't be loaded"
+        loadingLabel="Loading sessions…"
+        isEmpty={(loaded) => loaded.nodes.length === 0}
+        empty={
+          <Text size="sm" c="dimmed">
+            No session started in this range with {name}.
+          </Text>
+        }
+      >
+        {(connection) => (
+          <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} aria-label={`Sessions with ${name}`}>
+            {connection.nodes.map((session) => (
+              <Group component="li" key={session.id} justify="space-between" gap="xs" wrap="wrap">
+                <Anchor
+                  component={Link}
+                  to={`${workspacePath(workspaceId, 'sessions')}/${encodeURIComponent(session.id)}${search}`}
+                  size="sm"
+                  style={{ overflowWrap: 'break-word', minWidth: 0 }}
+                >
+                  {session.userId ?? 'Anonymous'} · {formatDateTime(session.startedAt)}
+                </Anchor>
+                <Text size="sm" c="dimmed">
+                  {formatCount(session.eventCount)} {session.eventCount === 1 ? 'event' : 'events'} ·{' '}
+                  {formatCount(session.errorCount)} {session.errorCount === 1 ? 'error' : 'errors'} ·{' '}
+                  {formatDuration(session.durationMs)}
+                </Text>
+              </Group>
+            ))}
+          </Stack>
+        )}
+      </QueryContent>
     </Paper>
   );
 }

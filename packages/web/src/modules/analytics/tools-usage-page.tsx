@@ -4,9 +4,8 @@ import { Scope, can } from '@tally/shared';
 import { useCallback } from 'react';
 import { useNavigate } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsToolsUsageDocument } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
@@ -36,58 +35,61 @@ function ToolsUsage({ workspace }: { workspace: WorkspaceSummary }) {
     [workspace.id, params.search],
   );
 
-  let content;
-  if (!rows && error) {
-    content = <ErrorState title="Tools & Usage couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!rows) {
-    content = <PageLoader label="Loading Tools & Usage…" />;
-  } else if (!rows.length) {
-    content = (
-      <Paper withBorder radius="md" p="xl" maw={640}>
-        <Title order={2} size="h4" mb="xs">
-          No events in this range
-        </Title>
-        <Text size="sm" c="dimmed">
-          Once your SDKs send events, each tool, page or custom event name shows here with its numbers. Try a longer
-          range or fewer filters.
-        </Text>
-      </Paper>
-    );
-  } else {
-    content = (
-      <Stack gap="lg">
-        <Paper withBorder radius="md" p="md">
-          <Title order={2} size="h4" mb="sm">
-            Most used
+  const content = (
+    <QueryContent
+      data={rows}
+      error={error}
+      refetch={refetch}
+      errorTitle="Tools & Usage couldn't be loaded"
+      loadingLabel="Loading Tools & Usage…"
+      isEmpty={(loaded) => loaded.length === 0}
+      empty={
+        <Paper withBorder radius="md" p="xl" maw={640}>
+          <Title order={2} size="h4" mb="xs">
+            No events in this range
           </Title>
-          <ToolsUsageChart
-            rows={rows}
-            onSelect={(name) => {
-              void navigate(toolHref(name));
-            }}
-          />
+          <Text size="sm" c="dimmed">
+            Once your SDKs send events, each tool, page or custom event name shows here with its numbers. Try a longer
+            range or fewer filters.
+          </Text>
         </Paper>
-        <Paper withBorder radius="md" p="md">
-          <Title order={2} size="h4" mb="sm">
-            All event names
-          </Title>
-          <ToolsUsageTable
-            rows={rows}
-            toolHref={toolHref}
-            actions={
-              <CsvButton
-                scopes={workspace.viewerScopes}
-                label="Download Tools & Usage as CSV"
-                fileName={csvFileName('tools-usage', params.range)}
-                header={USAGE_CSV_HEADER}
-                rows={() => usageCsvRows(rows)}
-              />
-            }
-          />
-        </Paper>
-      </Stack>
-    );
-  }
+      }
+    >
+      {(rows) => (
+        <Stack gap="lg">
+          <Paper withBorder radius="md" p="md">
+            <Title order={2} size="h4" mb="sm">
+              Most used
+            </Title>
+            <ToolsUsageChart
+              rows={rows}
+              onSelect={(name) => {
+                void navigate(toolHref(name));
+              }}
+            />
+          </Paper>
+          <Paper withBorder radius="md" p="md">
+            <Title order={2} size="h4" mb="sm">
+              All event names
+            </Title>
+            <ToolsUsageTable
+              rows={rows}
+              toolHref={toolHref}
+              actions={
+                <CsvButton
+                  scopes={workspace.viewerScopes}
+                  label="Download Tools & Usage as CSV"
+                  fileName={csvFileName('tools-usage', params.range)}
+                  header={USAGE_CSV_HEADER}
+                  rows={() => usageCsvRows(rows)}
+                />
+              }
+            />
+          </Paper>
+        </Stack>
+      )}
+    </QueryContent>
+  );
 
   return (
     <>

@@ -1,4 +1,4 @@
-import { Anchor, Box, Group, Paper, SimpleGrid, Stack, Table, Text, UnstyledButton } from '@mantine/core';
+import { Anchor, Box, Button, Group, Paper, SimpleGrid, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from '@tabler/icons-react';
 import { type ReactNode, useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -24,6 +24,11 @@ const COLUMNS: ReadonlyArray<{ key: SortKey; label: string; numeric: boolean }> 
 
 /** Below this width the table's columns do not fit: one card per name instead. */
 const TABLE_MIN_WIDTH = 760;
+
+/** The names the page asks for (tools-usage.graphql's `limit`, the server's cap). */
+export const USAGE_ROWS_ASKED = 500;
+/** The names listed before "Show all". */
+const SHOWN_FIRST = 50;
 
 /** The count's change as a number to sort by: new names above every change, then by ratio. */
 function changeRatio(row: UsageRow): number {
@@ -67,7 +72,25 @@ export function ToolsUsageTable({ rows, toolHref, actions }: ToolsUsageTableProp
     copy.sort((a, b) => compare(a, b, sort.key) * (sort.descending ? -1 : 1) || a.name.localeCompare(b.name));
     return copy;
   }, [rows, sort]);
-  const caption = `${String(rows.length)} event ${rows.length === 1 ? 'name' : 'names'} in this range, compared with the period before`;
+  // Hundreds of names render on request: the first SHOWN_FIRST of the sort, then all of them.
+  const [showAll, setShowAll] = useState(false);
+  const visible = showAll ? sorted : sorted.slice(0, SHOWN_FIRST);
+  const caption =
+    rows.length >= USAGE_ROWS_ASKED
+      ? `The ${formatCount(rows.length)} most used event names in this range, compared with the period before`
+      : `${formatCount(rows.length)} event ${rows.length === 1 ? 'name' : 'names'} in this range, compared with the period before`;
+  const more =
+    visible.length < sorted.length ? (
+      <Button
+        variant="light"
+        mt="sm"
+        onClick={() => {
+          setShowAll(true);
+        }}
+      >
+        {`Show all ${formatCount(sorted.length)} names`}
+      </Button>
+    ) : null;
 
   let content: ReactNode = null;
   if (width !== null && width < TABLE_MIN_WIDTH) {
@@ -79,7 +102,8 @@ export function ToolsUsageTable({ rows, toolHref, actions }: ToolsUsageTableProp
           </Text>
           {actions}
         </Group>
-        <UsageCards rows={sorted} toolHref={toolHref} />
+        <UsageCards rows={visible} toolHref={toolHref} />
+        {more}
       </Stack>
     );
   } else if (width !== null) {
@@ -124,7 +148,7 @@ export function ToolsUsageTable({ rows, toolHref, actions }: ToolsUsageTableProp
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {sorted.map((row) => (
+          {visible.map((row) => (
             <Table.Tr key={`${row.type}:${row.name}`}>
               <Table.Td style={{ overflowWrap: 'break-word' }}>
                 <Anchor component={Link} to={toolHref(row.name)} size="sm">
@@ -144,6 +168,12 @@ export function ToolsUsageTable({ rows, toolHref, actions }: ToolsUsageTableProp
           ))}
         </Table.Tbody>
       </Table>
+    );
+    content = (
+      <>
+        {content}
+        {more}
+      </>
     );
   }
   return <div ref={containerRef}>{content}</div>;

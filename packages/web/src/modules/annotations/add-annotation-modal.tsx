@@ -1,8 +1,10 @@
 import { useMutation } from '@apollo/client/react';
 import { Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { ANALYTICS_LIMITS } from '@tally/shared';
-import { useState, type FormEvent } from 'react';
 import { ErrorAlert } from '../../app/ui/error-state';
+import { useFormFeedback } from '../../app/ui/form-feedback';
+import { useServerFieldErrors } from '../../app/use-server-field-errors';
 import { CreateAnnotationDocument, UpdateAnnotationDocument } from '../../graphql/generated';
 
 export interface AnnotationValue {
@@ -28,96 +30,87 @@ function localTime(at: Date = new Date()): string {
 
 /** Adds an annotation, or edits one (its note and time). */
 export function AddAnnotationModal({ workspaceId, opened, annotation = null, onClose }: AddAnnotationModalProps) {
-  const [text, setText] = useState(annotation?.text ?? '');
-  const [at, setAt] = useState(() => localTime(annotation ? new Date(annotation.at) : undefined));
-  const [textError, setTextError] = useState<string | null>(null);
-  const [createAnnotation, created] = useMutation(CreateAnnotationDocument);
-  const [updateAnnotation, updated] = useMutation(UpdateAnnotationDocument);
-  const loading = created.loading || updated.loading;
-  const error = created.error ?? updated.error;
-  const editing = annotation !== null;
-
-  function close(saved: boolean) {
-    setText('');
-    setAt(localTime());
-    setTextError(null);
-    created.reset();
-    updated.reset();
-    onClose(saved);
-  }
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const trimmed = text.trim();
-    if (!trimmed) {
-      setTextError('Enter what happened.');
-      return;
-    }
-    const when = new Date(at);
-    if (Number.isNaN(when.getTime())) return;
-    const input = { at: when.toISOString(), text: trimmed };
-    try {
-      if (annotation) await updateAnnotation({ variables: { workspaceId, annotationId: annotation.id, input } });
-      else await createAnnotation({ variables: { workspaceId, input } });
-      close(true);
-    } catch {
-      // Shown by <ErrorAlert>.
-    }
-  }
-
   return (
     <Modal
       opened={opened}
       onClose={() => {
-        close(false);
+        onClose(false);
       }}
-      title={editing ? 'Edit annotation' : 'Add annotation'}
+      title={annotation ? 'Edit annotation' : 'Add annotation'}
     >
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <Stack>
-          {error ? (
-            <ErrorAlert
-              error={error}
-              title={editing ? "The annotation couldn't be saved" : "The annotation couldn't be added"}
-            />
-          ) : null}
-          <Textarea
-            label="Note"
-            description="A release, an incident, a campaign: shown on the Overview chart."
-            required
-            data-autofocus
-            value={text}
-            maxLength={ANALYTICS_LIMITS.annotationTextMaxLength}
-            error={textError}
-            onChange={(e) => {
-              setText(e.currentTarget.value);
-              setTextError(null);
-            }}
-          />
-          <TextInput
-            label="When"
-            type="datetime-local"
-            required
-            value={at}
-            onChange={(e) => {
-              setAt(e.currentTarget.value);
-            }}
-          />
-          <Group justify="flex-end">
-            <Button
-              variant="default"
-              onClick={() => {
-                close(false);
-              }}
-            >
-              Cancel
-            </Button>
-            <Button type="submit" loading={loading}>
-              {editing ? 'Save changes' : 'Add annotation'}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
+      {/* Inside the dialog's content: every opening starts from the annotation (or an empty note, now). */}
+      <AnnotationForm workspaceId={workspaceId} annotation={annotation} onClose={onClose} />
     </Modal>
+  );
+}
+
+function AnnotationForm({
+  workspaceId,
+  annotation,
+  onClose,
+}: Pick<AddAnnotationModalProps, 'workspaceId' | 'onClose'> & { annotation: AnnotationValue | null }) {
+  const [createAnnotation, created] = useMutation(CreateAnnotationDocument);
+  const [updateAnnotation, updated] = useMutation(UpdateAnnotationDocument);
+  const editing = annotation !== null;
+  const { announcer, bindForm, showProblems } = useFormFeedback();
+  const form = useForm({
+    initialValues: { text: annotation?.text ?? '', at: localTime(annotation ? new Date(annotation.at) : undefined) },
+    validate: {
+      text: (value) => (value.trim() ? null : 'Enter what happened.'),
+      at: (value) => (Number.isNaN(new Date(value).getTime()) ? 'Enter when it happened.' : null),
+    },
+    onValuesChange: () => {
+      created.reset();
+      updated.reset();
+    },
+  });
+  const serverErrors = useServerFieldErrors(form, { onProblems: showProblems });
+  const alertError = serverErrors.alertError(created.error ?? updated.error);
+
+  async function handleSubmit({ text, at }: typeof form.values) {
+    const input = { at: new Date(at).toISOString(), text: text.trim() };
+    try {
+      if (annotation) await updateAnnotation({ variables: { workspaceId, annotationId: annotation.id, input } });
+      else await createAnnotation({ variables: { workspaceId, input } });
+      onClose(true);
+    } catch (caught) {
+      serverErrors.apply(caught);
+    }
+  }
+
+  return (
+    <form ref={bindForm} onSubmit={form.onSubmit((values) => void handleSubmit(values), showProblems)} noValidate>
+      {announcer}
+      <Stack>
+        {alertError ? (
+          <ErrorAlert
+            error={alertError}
+            title={editing ? "The annotation couldn't be saved" : "The annotation couldn't be added"}
+          />
+        ) : null}
+        <Textarea
+          label="Note"
+          description="A release, an incident, a campaign: shown on the Overview chart."
+          required
+          data-autofocus
+          maxLength={ANALYTICS_LIMITS.annotationTextMaxLength}
+          {...form.getInputProps('text')}
+        />
+        <TextInput label="When" type="datetime-local" required {...form.getInputProps('at')} />
+        <Group justify="flex-end">
+          <Button
+            variant="default"
+            onClick={() => {
+              onClose(false);
+            }}
+          >
+            Cancel
+          </Button>
+          <Button type="submit" loading={created.loading || updated.loading}>
+            {editing ? 'Save changes' : 'Add annotation'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }

@@ -5,17 +5,20 @@ import { ErrorCode, Scope, can } from '@tally/shared';
 import { useState } from 'react';
 import { hasErrorCode } from '../../app/graphql-errors';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
-import { ErrorState } from '../../app/ui/error-state';
 import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { ApiKeysDocument, type ApiKeyFieldsFragment } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
+import { ApiKeyAllowlistModal } from './api-key-allowlist-modal';
+import { useApiKeySafeguardsList } from './api-key-safeguards';
 import { ApiKeyUsage } from './api-key-usage';
 import { ApiKeysTable } from './api-keys-table';
 import { ApiKeyUsageDrawer } from './api-key-usage-drawer';
 import { CreateApiKeyModal } from './create-api-key-modal';
+import { ApiKeyExpiryBanner } from './expiry-banner';
 import { RevokeApiKeyModal } from './revoke-api-key-modal';
+import { RollApiKeyModal } from './roll-api-key-modal';
 
 function NoAccess({ workspaceName }: { workspaceName: string }) {
   return (
@@ -56,11 +59,20 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
     fetchPolicy: 'cache-and-network',
     skip: !mayRead,
   });
+  // Rolls, allowlists and policy flags of the same keys, which the rows read from the cache.
+  useApiKeySafeguardsList(current.id, !mayRead);
   const [createOpened, setCreateOpened] = useState(false);
   const [revokeTarget, setRevokeTarget] = useState<ApiKeyFieldsFragment | null>(null);
   const [revokeOpened, setRevokeOpened] = useState(false);
   const [usageTarget, setUsageTarget] = useState<ApiKeyFieldsFragment | null>(null);
   const [usageOpened, setUsageOpened] = useState(false);
+  // The row action in progress (roll, allowlist); the key stays while its dialog closes.
+  const [rowAction, setRowAction] = useState<{ kind: 'roll' | 'allowlist'; apiKey: ApiKeyFieldsFragment } | null>(null);
+  const [rowActionOpened, setRowActionOpened] = useState(false);
+  const openRowAction = (kind: 'roll' | 'allowlist') => (apiKey: ApiKeyFieldsFragment) => {
+    setRowAction({ kind, apiKey });
+    setRowActionOpened(true);
+  };
 
   // The query's scopes are the freshest; the workspace list's are there before it answers.
   const workspace = data?.workspace;
@@ -88,14 +100,9 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
     />
   );
 
+  // What shows once the keys have loaded.
   let content;
-  if (forbidden) {
-    content = <NoAccess workspaceName={current.name} />;
-  } else if (!data && error) {
-    content = <ErrorState title="API keys couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!data) {
-    content = <PageLoader label="Loading API keys…" />;
-  } else if (!workspace) {
+  if (!workspace) {
     content = (
       <NotFound
         title="Workspace not found"
@@ -110,12 +117,21 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
             You can see this workspace&apos;s keys, but your role here doesn&apos;t allow creating or revoking them.
           </Alert>
         ) : null}
+        <ApiKeyExpiryBanner
+          workspaceId={current.id}
+          canManage={canManage}
+          listVersion={workspace.apiKeys.map((key) => `${key.id}:${key.status}`).join()}
+        />
         <ApiKeysTable
           apiKeys={workspace.apiKeys}
           canManage={canManage}
-          onRevoke={(apiKey) => {
-            setRevokeTarget(apiKey);
-            setRevokeOpened(true);
+          actions={{
+            onRevoke: (apiKey) => {
+              setRevokeTarget(apiKey);
+              setRevokeOpened(true);
+            },
+            onRoll: openRowAction('roll'),
+            onEditAllowlist: openRowAction('allowlist'),
           }}
           onUsage={(apiKey) => {
             setUsageTarget(apiKey);
@@ -130,7 +146,19 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
   return (
     <>
       {header}
-      {content}
+      {forbidden ? (
+        <NoAccess workspaceName={current.name} />
+      ) : (
+        <QueryContent
+          data={data}
+          error={error}
+          refetch={refetch}
+          errorTitle="API keys couldn't be loaded"
+          loadingLabel="Loading API keys…"
+        >
+          {content}
+        </QueryContent>
+      )}
       <ApiKeyUsageDrawer
         workspaceId={current.id}
         apiKey={usageTarget}
@@ -157,6 +185,22 @@ export function WorkspaceApiKeys({ current, headingOrder = 1 }: WorkspaceApiKeys
             opened={revokeOpened}
             onClose={() => {
               setRevokeOpened(false);
+            }}
+          />
+          <RollApiKeyModal
+            workspaceId={current.id}
+            apiKey={rowAction?.kind === 'roll' ? rowAction.apiKey : null}
+            opened={rowActionOpened && rowAction?.kind === 'roll'}
+            onClose={() => {
+              setRowActionOpened(false);
+            }}
+          />
+          <ApiKeyAllowlistModal
+            workspaceId={current.id}
+            apiKey={rowAction?.kind === 'allowlist' ? rowAction.apiKey : null}
+            opened={rowActionOpened && rowAction?.kind === 'allowlist'}
+            onClose={() => {
+              setRowActionOpened(false);
             }}
           />
         </>

@@ -29,15 +29,18 @@ import {
   formatDateTime,
   formatRelative,
 } from './api-key-format';
+import { type ApiKeyRowActionHandlers, ApiKeyRowActions } from './api-key-row-actions';
+import { ApiKeyRowNotes } from './api-key-row-notes';
+import { UnusedKeyHint } from './unused-key-hint';
 
 /** Below this width (of the list itself, not of the window) keys are shown as cards. */
 const TABLE_MIN_WIDTH = 760;
 
 interface ApiKeysTableProps {
   apiKeys: readonly ApiKeyFieldsFragment[];
-  /** Whether the caller holds keys.manage here: only then is each active key revocable. */
+  /** Whether the caller holds keys.manage here: only then do active keys have actions. */
   canManage: boolean;
-  onRevoke: (apiKey: ApiKeyFieldsFragment) => void;
+  actions: ApiKeyRowActionHandlers;
   /** Opens the key's usage (api-key-usage-drawer.tsx): every reader of keys may see it. */
   onUsage: (apiKey: ApiKeyFieldsFragment) => void;
 }
@@ -149,12 +152,17 @@ function Created({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
 }
 
 function LastUsed({ apiKey, now }: { apiKey: ApiKeyFieldsFragment; now: number }) {
-  return apiKey.lastUsedAt ? (
-    <Text size="sm">
-      <Moment iso={apiKey.lastUsedAt}>{formatRelative(apiKey.lastUsedAt, now)}</Moment>
-    </Text>
-  ) : (
-    <Never />
+  return (
+    <>
+      {apiKey.lastUsedAt ? (
+        <Text size="sm">
+          <Moment iso={apiKey.lastUsedAt}>{formatRelative(apiKey.lastUsedAt, now)}</Moment>
+        </Text>
+      ) : (
+        <Never />
+      )}
+      <UnusedKeyHint apiKey={apiKey} now={now} />
+    </>
   );
 }
 
@@ -182,29 +190,19 @@ function UsageButton({ apiKey, onUsage }: { apiKey: ApiKeyFieldsFragment; onUsag
   );
 }
 
-/** Revoke, named for its key ("Revoke Production SDK"), on active keys only. */
-function RevokeButton({ apiKey, onRevoke }: { apiKey: ApiKeyFieldsFragment; onRevoke: () => void }) {
-  if (apiKey.status !== ApiKeyStatus.ACTIVE) return null;
-  return (
-    <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${apiKey.name}`} onClick={onRevoke}>
-      Revoke
-    </Button>
-  );
-}
-
 /**
  * The workspace's keys: what each may do, whether it still works, and when it was last used.
  * A table where there is room for every column (Revoke always in sight), cards where there is
  * not (phones, narrow windows).
  */
-export function ApiKeysTable({ apiKeys, canManage, onRevoke, onUsage }: ApiKeysTableProps) {
+export function ApiKeysTable({ apiKeys, canManage, actions, onUsage }: ApiKeysTableProps) {
   const now = useNow();
   const [containerRef, width] = useContainerWidth<HTMLDivElement>();
   let content: ReactNode = null;
   if (apiKeys.length === 0) {
     content = <EmptyKeys canManage={canManage} />;
   } else if (width !== null && width < TABLE_MIN_WIDTH) {
-    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} onRevoke={onRevoke} onUsage={onUsage} now={now} />;
+    content = <ApiKeyCards apiKeys={apiKeys} canManage={canManage} actions={actions} onUsage={onUsage} now={now} />;
   } else if (width !== null) {
     content = (
       <Paper withBorder radius="md">
@@ -237,6 +235,7 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke, onUsage }: ApiKeysT
                         {apiKey.description}
                       </Text>
                     ) : null}
+                    <ApiKeyRowNotes apiKey={apiKey} />
                   </Box>
                 </Table.Td>
                 <Table.Td>
@@ -263,20 +262,15 @@ export function ApiKeysTable({ apiKeys, canManage, onRevoke, onUsage }: ApiKeysT
                   <Expires apiKey={apiKey} />
                 </Table.Td>
                 <Table.Td ta="right">
-                  <UsageButton
-                    apiKey={apiKey}
-                    onUsage={() => {
-                      onUsage(apiKey);
-                    }}
-                  />
-                  {canManage ? (
-                    <RevokeButton
+                  <Group gap={4} justify="flex-end" wrap="nowrap">
+                    <UsageButton
                       apiKey={apiKey}
-                      onRevoke={() => {
-                        onRevoke(apiKey);
+                      onUsage={() => {
+                        onUsage(apiKey);
                       }}
                     />
-                  ) : null}
+                    {canManage ? <ApiKeyRowActions apiKey={apiKey} actions={actions} /> : null}
+                  </Group>
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -308,7 +302,7 @@ interface ApiKeyCardsProps extends ApiKeysTableProps {
 }
 
 /** One card per key, every fact of the table's row included. */
-function ApiKeyCards({ apiKeys, canManage, onRevoke, onUsage, now }: ApiKeyCardsProps) {
+function ApiKeyCards({ apiKeys, canManage, actions, onUsage, now }: ApiKeyCardsProps) {
   return (
     <Stack component="ul" gap="sm" m={0} p={0} style={{ listStyle: 'none' }} aria-label="API keys">
       {apiKeys.map((apiKey) => (
@@ -324,6 +318,7 @@ function ApiKeyCards({ apiKeys, canManage, onRevoke, onUsage, now }: ApiKeyCards
                     {apiKey.description}
                   </Text>
                 ) : null}
+                <ApiKeyRowNotes apiKey={apiKey} />
               </Box>
               <StatusBadge status={apiKey.status} />
             </Group>
@@ -354,13 +349,8 @@ function ApiKeyCards({ apiKeys, canManage, onRevoke, onUsage, now }: ApiKeyCards
                   onUsage(apiKey);
                 }}
               />
-              {canManage ? (
-                <RevokeButton
-                  apiKey={apiKey}
-                  onRevoke={() => {
-                    onRevoke(apiKey);
-                  }}
-                />
+              {canManage && apiKey.status === ApiKeyStatus.ACTIVE ? (
+                <ApiKeyRowActions apiKey={apiKey} actions={actions} />
               ) : null}
             </Group>
           </Stack>

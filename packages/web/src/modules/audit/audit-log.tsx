@@ -1,12 +1,13 @@
 import { useQuery } from '@apollo/client/react';
 import { Box, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
-import { type ReactNode, useState } from 'react';
+import type { ReactNode } from 'react';
 import { formatDateTime, formatRelative } from '../../app/ui/dates';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { useContainerWidth } from '../../app/ui/use-container-width';
 import { useNow } from '../../app/ui/use-now';
+import { useCursorPages } from '../../app/use-cursor-pages';
 import { AuditLogDocument, type AuditLogQuery } from '../../graphql/generated';
 import { describeActor, describeAuditEntry } from './audit-format';
 
@@ -24,86 +25,39 @@ export function AuditLog({ team }: { team: { id: string } }) {
     variables: { workspaceId: team.id, first: PAGE_SIZE },
     fetchPolicy: 'cache-and-network',
   });
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const log = data?.workspace?.auditLog;
-
-  async function loadMore() {
-    const after = log?.pageInfo.endCursor;
-    if (!after) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      await fetchMore({
-        variables: { after },
-        // The next page goes under the ones shown; an entry already there is not repeated.
-        updateQuery: (previous, { fetchMoreResult }) => {
-          const shown = previous.workspace?.auditLog;
-          const next = fetchMoreResult.workspace?.auditLog;
-          if (!previous.workspace || !shown || !next) return previous;
-          const seen = new Set(shown.nodes.map((n) => n.id));
-          return {
-            ...previous,
-            workspace: {
-              ...previous.workspace,
-              auditLog: { ...next, nodes: [...shown.nodes, ...next.nodes.filter((n) => !seen.has(n.id))] },
-            },
-          };
-        },
-      });
-    } catch (caught) {
-      setMoreError(caught);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const header = (
-    <PageHeader order={2} title="Audit" description="Every change to this team and its API keys, newest first." />
-  );
-
-  if (!data && error) {
-    return (
-      <>
-        {header}
-        <ErrorState
-          title="The audit log couldn't be loaded"
-          error={error}
-          messages={{ FORBIDDEN: "Your role in this team doesn't include reading its audit log." }}
-          onRetry={() => void refetch()}
-        />
-      </>
-    );
-  }
-  if (!log) {
-    return (
-      <>
-        {header}
-        <PageLoader label="Loading the audit log…" />
-      </>
-    );
-  }
+  const { loadMore, loadingMore, moreError } = useCursorPages(data, fetchMore, (d) => d.workspace?.auditLog);
 
   return (
     <>
-      {header}
-      <Stack gap="md">
-        {log.nodes.length === 0 ? (
-          <Text size="sm" c="dimmed">
-            Nothing has happened in this team yet.
-          </Text>
-        ) : (
-          <AuditEntries entries={log.nodes} now={now} />
+      <PageHeader order={2} title="Audit" description="Every change to this team and its API keys, newest first." />
+      <QueryContent
+        data={data?.workspace?.auditLog}
+        error={error}
+        refetch={refetch}
+        errorTitle="The audit log couldn't be loaded"
+        errorMessages={{ FORBIDDEN: "Your role in this team doesn't include reading its audit log." }}
+        loadingLabel="Loading the audit log…"
+      >
+        {(log) => (
+          <Stack gap="md">
+            {log.nodes.length === 0 ? (
+              <Text size="sm" c="dimmed">
+                Nothing has happened in this team yet.
+              </Text>
+            ) : (
+              <AuditEntries entries={log.nodes} now={now} />
+            )}
+            {moreError ? <ErrorAlert title="Couldn't load more entries" error={moreError} /> : null}
+            {log.pageInfo.hasNextPage ? (
+              <Group justify="center">
+                <Button variant="default" loading={loadingMore} onClick={() => void loadMore()}>
+                  Load more
+                </Button>
+              </Group>
+            ) : null}
+          </Stack>
         )}
-        {moreError ? <ErrorAlert title="Couldn't load more entries" error={moreError} /> : null}
-        {log.pageInfo.hasNextPage ? (
-          <Group justify="center">
-            <Button variant="default" loading={loadingMore} onClick={() => void loadMore()}>
-              Load more
-            </Button>
-          </Group>
-        ) : null}
-      </Stack>
+      </QueryContent>
     </>
   );
 }

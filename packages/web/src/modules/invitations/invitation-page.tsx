@@ -9,8 +9,8 @@ import { hasErrorCode } from '../../app/graphql-errors';
 import { LOGIN_PATH, invitationPath, teamPath } from '../../app/paths';
 import { useSession, useSessionActions } from '../../app/session/session-context';
 import { formatDate, formatDateTime } from '../../app/ui/dates';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
-import { PageLoader } from '../../app/ui/page-loader';
+import { ErrorAlert } from '../../app/ui/error-state';
+import { QueryContent } from '../../app/ui/query-content';
 import {
   AcceptInvitationDocument,
   InvitationPreviewDocument,
@@ -74,46 +74,52 @@ export function InvitationPage() {
     }
   }
 
-  if (session.status === 'restoring' || (!data && !error)) {
-    return <PageLoader label="Opening your invitation…" fullPage />;
-  }
-  if (!data) {
+  function invitation(preview: Preview | null): ReactNode {
+    if (!preview) return <UnknownLink />;
+    if (preview.status === InvitationStatus.EXPIRED || hasErrorCode(acceptError, ErrorCode.INVITATION_EXPIRED)) {
+      return <ExpiredLink preview={preview} />;
+    }
+    if (preview.status === InvitationStatus.REVOKED) return <RevokedLink preview={preview} />;
+    if (preview.status === InvitationStatus.ACCEPTED) return <AcceptedLink preview={preview} token={token} />;
+
     return (
-      <AuthLayout title="Invitation">
-        <ErrorState title="This invitation couldn't be loaded" error={error} onRetry={() => void refetch()} />
+      <AuthLayout
+        title={`Join ${preview.workspaceName}`}
+        subtitle={`${preview.invitedByName ?? 'A team member'} invited you to join this team on Tally.`}
+      >
+        <Stack gap="lg">
+          <InvitationSummary preview={preview} />
+          <Divider />
+          {session.status === 'authenticated' ? (
+            <SignedIn
+              preview={preview}
+              userEmail={session.user.email}
+              accepting={accepting}
+              acceptError={acceptError}
+              onAccept={() => void accept()}
+            />
+          ) : (
+            <SignedOut preview={preview} acceptError={acceptError} onSignedIn={accept} />
+          )}
+        </Stack>
       </AuthLayout>
     );
   }
 
-  const preview = data.invitationPreview;
-  if (!preview) return <UnknownLink />;
-  if (preview.status === InvitationStatus.EXPIRED || hasErrorCode(acceptError, ErrorCode.INVITATION_EXPIRED)) {
-    return <ExpiredLink preview={preview} />;
-  }
-  if (preview.status === InvitationStatus.REVOKED) return <RevokedLink preview={preview} />;
-  if (preview.status === InvitationStatus.ACCEPTED) return <AcceptedLink preview={preview} token={token} />;
-
+  // Until the session is known the query waits (skipped), and so does the page.
+  const restoring = session.status === 'restoring';
   return (
-    <AuthLayout
-      title={`Join ${preview.workspaceName}`}
-      subtitle={`${preview.invitedByName ?? 'A team member'} invited you to join this team on Tally.`}
+    <QueryContent
+      data={restoring ? undefined : data}
+      error={restoring ? undefined : error}
+      refetch={refetch}
+      errorTitle="This invitation couldn't be loaded"
+      loadingLabel="Opening your invitation…"
+      fullPage
+      errorFrame={(state) => <AuthLayout title="Invitation">{state}</AuthLayout>}
     >
-      <Stack gap="lg">
-        <InvitationSummary preview={preview} />
-        <Divider />
-        {session.status === 'authenticated' ? (
-          <SignedIn
-            preview={preview}
-            userEmail={session.user.email}
-            accepting={accepting}
-            acceptError={acceptError}
-            onAccept={() => void accept()}
-          />
-        ) : (
-          <SignedOut preview={preview} acceptError={acceptError} onSignedIn={accept} />
-        )}
-      </Stack>
-    </AuthLayout>
+      {({ invitationPreview }) => invitation(invitationPreview)}
+    </QueryContent>
   );
 }
 

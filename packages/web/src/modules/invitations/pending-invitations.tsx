@@ -4,8 +4,8 @@ import { IconAlertTriangle } from '@tabler/icons-react';
 import { InvitationStatus } from '@tally/shared';
 import { useEffect, useState } from 'react';
 import { formatDate, formatDateTime, formatRelative } from '../../app/ui/dates';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
-import { PageLoader } from '../../app/ui/page-loader';
+import { ErrorAlert } from '../../app/ui/error-state';
+import { QueryContent } from '../../app/ui/query-content';
 import { useContainerWidth } from '../../app/ui/use-container-width';
 import { useNow } from '../../app/ui/use-now';
 import {
@@ -102,12 +102,9 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
     </Group>
   );
 
+  // What shows once the invitations have loaded.
   let content;
-  if (!data && error) {
-    content = <ErrorState title="Invitations couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!data) {
-    content = <PageLoader label="Loading invitations…" />;
-  } else if (open.length === 0) {
+  if (open.length === 0) {
     content = (
       <Text size="sm" c="dimmed">
         No pending invitations.
@@ -265,7 +262,17 @@ export function PendingInvitations({ team }: { team: { id: string; name: string 
         {resent ? `A new link is on its way to ${resent}. It works for 7 days; the previous link no longer works.` : ''}
       </Text>
       {/* Always there, so its width is known before the first invitation arrives. */}
-      <div ref={containerRef}>{content}</div>
+      <div ref={containerRef}>
+        <QueryContent
+          data={data}
+          error={error}
+          refetch={refetch}
+          errorTitle="Invitations couldn't be loaded"
+          loadingLabel="Loading invitations…"
+        >
+          {content}
+        </QueryContent>
+      </div>
       <RevokeInvitationModal
         workspaceId={team.id}
         invitation={revokeTarget}

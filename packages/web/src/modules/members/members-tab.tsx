@@ -6,10 +6,10 @@ import { type MemberRole, Scope, can, invitableRoles } from '@tally/shared';
 import { useState } from 'react';
 import type { ErrorMessages } from '../../app/graphql-errors';
 import { useCurrentUser } from '../../app/session/session-context';
-import { ErrorAlert, ErrorState } from '../../app/ui/error-state';
+import { ErrorAlert } from '../../app/ui/error-state';
 import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import {
   ChangeMemberRoleDocument,
   type MemberFieldsFragment,
@@ -126,23 +126,7 @@ export function MembersTab({ team }: { team: WorkspaceSummary }) {
     />
   );
 
-  if (!data && error) {
-    return (
-      <>
-        {header}
-        <ErrorState title="Members couldn't be loaded" error={error} onRetry={() => void refetch()} />
-      </>
-    );
-  }
-  if (!data) {
-    return (
-      <>
-        {header}
-        <PageLoader label="Loading members…" />
-      </>
-    );
-  }
-  if (!workspace) {
+  if (data && !workspace) {
     return (
       <NotFound
         title="Team not found"
@@ -154,38 +138,48 @@ export function MembersTab({ team }: { team: WorkspaceSummary }) {
   return (
     <>
       {header}
-      <Stack gap="xl">
-        <Stack gap="md">
-          {!canManage ? (
-            <Alert variant="light" color="gray" icon={<IconEye size={18} aria-hidden />} py="xs">
-              You can see who is in this team, but your role here doesn&apos;t allow inviting or managing members.
-            </Alert>
-          ) : null}
-          {roleError ? (
-            <ErrorAlert
-              title={`Couldn't change the role of ${roleError.email}`}
-              error={roleError.error}
-              messages={ROLE_CHANGE_MESSAGES}
-            />
-          ) : null}
-          <MembersTable
-            members={members}
-            viewerId={user.id}
-            viewerRole={viewerRole}
-            canManage={canManage}
-            pending={pending}
-            onChangeRole={handleChangeRole}
-            onRemove={(member) => {
-              setRemoveTarget(member);
-              setRemoveOpened(true);
-            }}
-            onLeave={() => {
-              setLeaveOpened(true);
-            }}
-          />
-        </Stack>
-        {canManage ? <PendingInvitations team={team} /> : null}
-      </Stack>
+      <QueryContent
+        data={data}
+        error={error}
+        refetch={refetch}
+        errorTitle="Members couldn't be loaded"
+        loadingLabel="Loading members…"
+      >
+        {() => (
+          <Stack gap="xl">
+            <Stack gap="md">
+              {!canManage ? (
+                <Alert variant="light" color="gray" icon={<IconEye size={18} aria-hidden />} py="xs">
+                  You can see who is in this team, but your role here doesn&apos;t allow inviting or managing members.
+                </Alert>
+              ) : null}
+              {roleError ? (
+                <ErrorAlert
+                  title={`Couldn't change the role of ${roleError.email}`}
+                  error={roleError.error}
+                  messages={ROLE_CHANGE_MESSAGES}
+                />
+              ) : null}
+              <MembersTable
+                members={members}
+                viewerId={user.id}
+                viewerRole={viewerRole}
+                canManage={canManage}
+                pending={pending}
+                onChangeRole={handleChangeRole}
+                onRemove={(member) => {
+                  setRemoveTarget(member);
+                  setRemoveOpened(true);
+                }}
+                onLeave={() => {
+                  setLeaveOpened(true);
+                }}
+              />
+            </Stack>
+            {canManage ? <PendingInvitations team={team} /> : null}
+          </Stack>
+        )}
+      </QueryContent>
 
       {inviteRoles.length > 0 ? (
         <InviteMemberModal

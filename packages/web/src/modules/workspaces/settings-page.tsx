@@ -6,11 +6,11 @@ import { Navigate } from 'react-router';
 import { teamPath } from '../../app/paths';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { formatDate } from '../../app/ui/dates';
-import { ErrorState } from '../../app/ui/error-state';
 import { NotFound } from '../../app/ui/not-found-page';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
-import { WorkspaceDocument } from '../../graphql/generated';
+import { QueryContent } from '../../app/ui/query-content';
+import { WorkspaceDocument, type WorkspaceQuery } from '../../graphql/generated';
+import { ApiKeyPolicySection } from '../api-keys/api-key-policy-section';
 import { DangerZone } from './danger-zone';
 import { RenameWorkspaceForm } from './rename-workspace-form';
 import { MEMBER_ROLE_LABEL, WORKSPACE_KIND_LABEL, type WorkspaceSummary } from './workspace-list';
@@ -38,6 +38,8 @@ export function SettingsPage() {
   return <WorkspaceSettings key={current.id} current={current} />;
 }
 
+type WorkspaceDetails = NonNullable<WorkspaceQuery['workspace']>;
+
 interface WorkspaceSettingsProps {
   current: WorkspaceSummary;
   /** 2 inside a team's view (its Settings tab), under the team's own heading. */
@@ -60,24 +62,7 @@ export function WorkspaceSettings({ current, headingOrder = 1 }: WorkspaceSettin
     />
   );
 
-  if (!data && error) {
-    return (
-      <>
-        {header}
-        <ErrorState title="Settings couldn't be loaded" error={error} onRetry={() => void refetch()} />
-      </>
-    );
-  }
-  if (!data) {
-    return (
-      <>
-        {header}
-        <PageLoader />
-      </>
-    );
-  }
-  const workspace = data.workspace;
-  if (!workspace) {
+  if (data && !data.workspace) {
     return (
       <NotFound
         title="Workspace not found"
@@ -86,6 +71,17 @@ export function WorkspaceSettings({ current, headingOrder = 1 }: WorkspaceSettin
     );
   }
 
+  return (
+    <>
+      {header}
+      <QueryContent data={data?.workspace} error={error} refetch={refetch} errorTitle="Settings couldn't be loaded">
+        {(workspace) => <SettingsSections workspace={workspace} headingOrder={headingOrder} />}
+      </QueryContent>
+    </>
+  );
+}
+
+function SettingsSections({ workspace, headingOrder }: { workspace: WorkspaceDetails; headingOrder: 1 | 2 }) {
   // Sections sit one level below the page's (or the tab's) heading.
   const sectionOrder = headingOrder === 1 ? 2 : 3;
   // Visibility follows the scopes the server reports for the caller, never a role name.
@@ -93,40 +89,41 @@ export function WorkspaceSettings({ current, headingOrder = 1 }: WorkspaceSettin
   const canDelete = workspace.kind === WorkspaceKind.TEAM && can(workspace.viewerScopes, Scope.WORKSPACE_DELETE);
 
   return (
-    <>
-      {header}
-      <Stack gap="lg" maw={720}>
-        <Paper withBorder radius="md" p="lg">
-          <Title order={sectionOrder} size="h4" mb="md">
-            Workspace details
-          </Title>
-          <SimpleGrid component="dl" cols={{ base: 1, xs: 2 }} spacing="lg" verticalSpacing="md" m={0}>
-            <Detail term="Name">{workspace.name}</Detail>
-            <Detail term="Kind">
-              <Badge size="sm" variant="light" color={workspace.kind === WorkspaceKind.PERSONAL ? 'gray' : 'indigo'}>
-                {WORKSPACE_KIND_LABEL[workspace.kind]}
-              </Badge>
-            </Detail>
-            <Detail term="Created">{formatDate(workspace.createdAt)}</Detail>
-            <Detail term="Your role">{workspace.viewerRole ? MEMBER_ROLE_LABEL[workspace.viewerRole] : '—'}</Detail>
-          </SimpleGrid>
-          {workspace.kind === WorkspaceKind.PERSONAL ? (
-            <Text size="sm" c="dimmed" mt="lg">
-              Your personal workspace is private: only you can see it, and it can&apos;t be left or deleted.
-            </Text>
-          ) : null}
-        </Paper>
-
-        {canRename ? (
-          <RenameWorkspaceForm key={workspace.id} workspace={workspace} headingOrder={sectionOrder} />
-        ) : (
-          <Text size="sm" c="dimmed">
-            You can view this workspace&apos;s settings, but your role here doesn&apos;t allow changing them.
+    <Stack gap="lg" maw={720}>
+      <Paper withBorder radius="md" p="lg">
+        <Title order={sectionOrder} size="h4" mb="md">
+          Workspace details
+        </Title>
+        <SimpleGrid component="dl" cols={{ base: 1, xs: 2 }} spacing="lg" verticalSpacing="md" m={0}>
+          <Detail term="Name">{workspace.name}</Detail>
+          <Detail term="Kind">
+            <Badge size="sm" variant="light" color={workspace.kind === WorkspaceKind.PERSONAL ? 'gray' : 'indigo'}>
+              {WORKSPACE_KIND_LABEL[workspace.kind]}
+            </Badge>
+          </Detail>
+          <Detail term="Created">{formatDate(workspace.createdAt)}</Detail>
+          <Detail term="Your role">{workspace.viewerRole ? MEMBER_ROLE_LABEL[workspace.viewerRole] : '—'}</Detail>
+        </SimpleGrid>
+        {workspace.kind === WorkspaceKind.PERSONAL ? (
+          <Text size="sm" c="dimmed" mt="lg">
+            Your personal workspace is private: only you can see it, and it can&apos;t be left or deleted.
           </Text>
-        )}
+        ) : null}
+      </Paper>
 
-        {canDelete ? <DangerZone team={workspace} headingOrder={sectionOrder} /> : null}
-      </Stack>
-    </>
+      {canRename ? (
+        <RenameWorkspaceForm key={workspace.id} workspace={workspace} headingOrder={sectionOrder} />
+      ) : (
+        <Text size="sm" c="dimmed">
+          You can view this workspace&apos;s settings, but your role here doesn&apos;t allow changing them.
+        </Text>
+      )}
+
+      {can(workspace.viewerScopes, Scope.KEYS_READ) ? (
+        <ApiKeyPolicySection workspaceId={workspace.id} canManage={canRename} headingOrder={sectionOrder} />
+      ) : null}
+
+      {canDelete ? <DangerZone team={workspace} headingOrder={sectionOrder} /> : null}
+    </Stack>
   );
 }

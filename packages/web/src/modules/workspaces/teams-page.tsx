@@ -6,9 +6,8 @@ import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { teamPath } from '../../app/paths';
-import { ErrorState } from '../../app/ui/error-state';
 import { PageHeader } from '../../app/ui/page-header';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { WorkspacesDocument } from '../../graphql/generated';
 import { CreateTeamModal } from './create-team-modal';
 import { MEMBER_ROLE_LABEL, sortWorkspaces, type WorkspaceSummary } from './workspace-list';
@@ -23,17 +22,6 @@ export function TeamsPage() {
     () => sortWorkspaces(data?.workspaces ?? []).filter((w) => w.kind === WorkspaceKind.TEAM),
     [data],
   );
-
-  let content;
-  if (!data && error) {
-    content = <ErrorState title="Your teams couldn't be loaded" error={error} onRetry={() => void refetch()} />;
-  } else if (!data) {
-    content = <PageLoader label="Loading your teams…" />;
-  } else if (teams.length === 0) {
-    content = <NoTeams />;
-  } else {
-    content = <TeamsTable teams={teams} currentId={current.id} />;
-  }
 
   return (
     <>
@@ -53,7 +41,17 @@ export function TeamsPage() {
         }
       />
       <Stack gap="lg" maw={860}>
-        {content}
+        <QueryContent
+          data={data ? teams : undefined}
+          error={error}
+          refetch={refetch}
+          errorTitle="Your teams couldn't be loaded"
+          loadingLabel="Loading your teams…"
+          isEmpty={(shown) => shown.length === 0}
+          empty={<NoTeams />}
+        >
+          {(shown) => <TeamsTable teams={shown} currentId={current.id} />}
+        </QueryContent>
         <Text size="sm" c="dimmed">
           Your personal workspace stays private to you. Events sent with a team&apos;s API keys appear in that
           team&apos;s analytics, not in your personal workspace. Switch between workspaces with the selector at the top

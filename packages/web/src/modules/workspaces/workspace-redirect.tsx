@@ -3,7 +3,7 @@ import { Center } from '@mantine/core';
 import { Navigate } from 'react-router';
 import { workspacePath } from '../../app/paths';
 import { ErrorState } from '../../app/ui/error-state';
-import { PageLoader } from '../../app/ui/page-loader';
+import { QueryContent } from '../../app/ui/query-content';
 import { HomeWorkspaceDocument } from '../../graphql/generated';
 
 /**
@@ -14,25 +14,32 @@ import { HomeWorkspaceDocument } from '../../graphql/generated';
 export function WorkspaceRedirect() {
   const { data, error, refetch } = useQuery(HomeWorkspaceDocument, { fetchPolicy: 'network-only' });
 
-  if (error && !data) {
-    return (
-      <Center mih="100vh" p="md">
-        <ErrorState title="Your workspaces couldn't be loaded" error={error} onRetry={() => void refetch()} />
-      </Center>
-    );
-  }
-  if (!data) return <PageLoader label="Opening your workspace…" fullPage />;
-
-  const target = data.homeWorkspace;
-  if (!target) {
-    return (
-      <Center mih="100vh" p="md">
-        <ErrorState
-          title="No workspace found"
-          error={new Error('Your account has no workspace. Please contact your Tally administrator.')}
-        />
-      </Center>
-    );
-  }
-  return <Navigate to={workspacePath(target.id, target.lastEventAt ? 'overview' : 'getting-started')} replace />;
+  return (
+    <QueryContent
+      data={data}
+      error={error}
+      refetch={refetch}
+      errorTitle="Your workspaces couldn't be loaded"
+      loadingLabel="Opening your workspace…"
+      fullPage
+      errorFrame={(state) => (
+        <Center mih="100vh" p="md">
+          {state}
+        </Center>
+      )}
+    >
+      {({ homeWorkspace: target }) =>
+        target ? (
+          <Navigate to={workspacePath(target.id, target.lastEventAt ? 'overview' : 'getting-started')} replace />
+        ) : (
+          <Center mih="100vh" p="md">
+            <ErrorState
+              title="No workspace found"
+              error={new Error('Your account has no workspace. Please contact your Tally administrator.')}
+            />
+          </Center>
+        )
+      }
+    </QueryContent>
+  );
 }

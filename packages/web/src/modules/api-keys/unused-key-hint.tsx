@@ -1,0 +1,20 @@
+import { Group, Text } from '@mantine/core';
+import { IconAlertTriangle } from '@tabler/icons-react';
+import { ApiKeyStatus, apiKeyUnused } from '@tally/shared';
+import type { ApiKeyFieldsFragment } from '../../graphql/generated';
+
+/**
+ * "Consider revoking" beside an active key's last use when it has not been used (or, never used,
+ * was created) 30 days ago or more: the user guide's "Monitor usage" advice.
+ */
+export function UnusedKeyHint({ apiKey, now }: { apiKey: ApiKeyFieldsFragment; now: number }) {
+  if (apiKey.status !== ApiKeyStatus.ACTIVE || !apiKeyUnused(apiKey, now)) return null;
+  return (
+    <Group gap={4} wrap="nowrap" title="Not used in the last 30 days: revoke it if nothing needs it any more.">
+      <IconAlertTriangle size={12} aria-hidden color="var(--mantine-color-orange-6)" />
+      <Text span size="xs" c="dimmed">
+        Consider revoking
+      </Text>
+    </Group>
+  );
+}
