@@ -171,6 +171,9 @@ describe('API Keys in Chromium', () => {
     await page.getByLabel('Password', { exact: true }).fill(owner.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('link', { name: 'API Keys', exact: true }).click();
+    // The page first: until its code has loaded, the page the log-in opened (Getting started, with
+    // a Create API Key button and dialog of its own) is still the one on screen.
+    await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor();
 
     await page.getByRole('button', { name: 'Create API Key' }).click();
     const form = page.getByRole('dialog', { name: 'Create API Key' });
@@ -232,6 +235,7 @@ describe('API Keys in Chromium', () => {
     await page.getByLabel('Workspace').selectOption({ label: teamName });
     await page.waitForURL(`**/w/${teamId}/**`);
     await page.getByRole('link', { name: 'API Keys', exact: true }).click();
+    await page.getByRole('heading', { name: 'API Keys', level: 1 }).waitFor();
 
     const row = page.getByRole('row', { name: /Production SDK/ });
     await row.getByText(prefix).waitFor();
