@@ -157,7 +157,12 @@ describe('API key safeguards in Chromium', () => {
     // Obvious mistakes are caught before the server is asked.
     await field.fill('203.0.113.0/24\nlocalhost');
     await dialog.getByRole('button', { name: 'Save allowlist' }).click();
-    await dialog.getByText('“localhost” is not an IP address or a CIDR range', { exact: false }).waitFor();
+    // Under the field (the same words are also announced, in a visually hidden live region).
+    await dialog
+      .getByRole('paragraph')
+      .filter({ hasText: '“localhost” is not an IP address or a CIDR range' })
+      .waitFor();
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
     await field.fill('203.0.113.0/24\n2001:db8::/32');
     await dialog.getByRole('button', { name: 'Save allowlist' }).click();
     await dialog.waitFor({ state: 'hidden' });
