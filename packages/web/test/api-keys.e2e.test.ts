@@ -109,6 +109,23 @@ describe('API Keys in Chromium', () => {
     await row.getByText('Viewer', { exact: true }).waitFor();
     await row.getByText('Nightly usage report for the team channel').waitFor();
     await row.getByText('by Grace Hopper').waitFor();
+    // With every column of an owner's row, in the narrowest window that still shows the table,
+    // the name breaks only between its words.
+    const wide = page.viewportSize();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.getByRole('table').waitFor();
+    const brokenWords = await row.getByText('CI reporter', { exact: true }).evaluate((element) =>
+      [...(element.textContent ?? '').matchAll(/\S+/g)].filter((word) => {
+        const text = element.firstChild;
+        if (!text || word.index === undefined) return true;
+        const range = document.createRange();
+        range.setStart(text, word.index);
+        range.setEnd(text, word.index + word[0].length);
+        return range.getClientRects().length !== 1;
+      }),
+    );
+    expect(brokenWords).toEqual([]);
+    if (wide) await page.setViewportSize(wide);
     // The scopes are one click away, not a wall of chips in the row.
     expect(await row.getByText(API_KEY_ROLE_SCOPES.VIEWER[0] ?? '', { exact: true }).count()).toBe(0);
     await row.getByRole('button', { name: '2 scopes of CI reporter' }).click();

@@ -17,6 +17,7 @@ import {
 import { IconChevronDown, IconKey } from '@tabler/icons-react';
 import { ApiKeyStatus, isScope } from '@tally/shared';
 import type { ReactNode } from 'react';
+import { Breakable } from '../../app/ui/breakable';
 import { useContainerWidth } from '../../app/ui/use-container-width';
 import { useNow } from '../../app/ui/use-now';
 import type { ApiKeyFieldsFragment } from '../../graphql/generated';
@@ -227,8 +228,9 @@ export function ApiKeysTable({ apiKeys, canManage, actions, onUsage }: ApiKeysTa
               <Table.Tr key={apiKey.id}>
                 <Table.Td>
                   <Box maw={260}>
-                    <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
-                      {apiKey.name}
+                    {/* Breaks between words only ("Sampl|e SDK" when the row's columns squeezed it). */}
+                    <Text size="sm" fw={600} style={{ overflowWrap: 'break-word' }}>
+                      <Breakable text={apiKey.name} />
                     </Text>
                     {apiKey.description ? (
                       <Text size="xs" c="dimmed" lineClamp={1} title={apiKey.description}>
@@ -310,8 +312,8 @@ function ApiKeyCards({ apiKeys, canManage, actions, onUsage, now }: ApiKeyCardsP
           <Stack gap="sm">
             <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
               <Box miw={0}>
-                <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
-                  {apiKey.name}
+                <Text size="sm" fw={600} style={{ overflowWrap: 'break-word' }}>
+                  <Breakable text={apiKey.name} />
                 </Text>
                 {apiKey.description ? (
                   <Text size="xs" c="dimmed" lineClamp={2}>
