@@ -325,7 +325,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await defineApiKeyUsagePurge(jobs, db, (deleted, done) =>
       logger.info({ deleted, done }, 'purged API key usage older than 90 days'),
     );
-    await defineApiKeyExpiryWarnings(jobs, { db, clock, publicUrl: config.publicUrl, logger });
+    await defineApiKeyExpiryWarnings(jobs, { db, audit, clock, publicUrl: config.publicUrl, logger });
     // The store's own upkeep (PostgreSQL: partitions ahead, now and daily; rollup folds; id expiry).
     await events.registerMaintenance(jobs);
     options.defineJobs?.(jobs);

@@ -1,5 +1,6 @@
 import { createTally } from '../src/server';
 import { API_KEY_EXPIRY_WARNINGS_JOB, sendApiKeyExpiryWarnings } from '../src/modules/api-keys/api-key-expiry-warnings';
+import { AuditService } from '../src/modules/audit/audit.service';
 import { JOB_SCHEMA } from '../src/platform/jobs/job-queue';
 import { MAIL_SEND_JOB } from '../src/platform/mail/mail-send.job';
 import { manualClock } from './drivers/clock';
@@ -118,6 +119,21 @@ describe('API key expiry warnings', () => {
       expect(m.text).toContain('Requests made with it are refused (401)');
     }
     expect(mailsAbout(name)).toHaveLength(6);
+    // Each warning is in the workspace's audit log, by Tally itself, once.
+    const audited: Array<{ actor_name: string; actor_user_id: string | null; details: Record<string, unknown> }> =
+      await server.tally.db.query(
+        `SELECT actor_name, actor_user_id, details FROM audit_entries
+          WHERE workspace_id = $1 AND action = 'api_key.expiry_warned' AND target_id = $2 ORDER BY at, id`,
+        [team.teamId, apiKey.id],
+      );
+    expect(
+      audited.map((row) => [row.actor_name, row.actor_user_id, row.details['threshold'], row.details['recipients']]),
+    ).toEqual([
+      ['Tally', null, 'SEVEN_DAYS', 2],
+      ['Tally', null, 'ONE_DAY', 2],
+      ['Tally', null, 'EXPIRED', 2],
+    ]);
+    expect(audited[0]?.details).toMatchObject({ name, prefix: apiKey.prefix, expiresAt: apiKey.expiresAt });
     for (const other of [team.editor, team.viewer, team.stranger]) {
       expect(mail.messages.filter((m) => m.to.includes(other.email))).toEqual([]);
     }
@@ -189,7 +205,13 @@ describe('API key expiry warnings', () => {
     const team = await createRoleTeam(server, 'Race Team');
     const name = `race-${team.teamId.slice(0, 8)}`;
     const { apiKey } = await createKey(server, team.owner, team.teamId, { name, expiresAt: inDays(2) });
-    const deps = { db: server.tally.db, jobs: server.tally.jobs, clock: clock.now, publicUrl: PUBLIC_URL };
+    const deps = {
+      db: server.tally.db,
+      jobs: server.tally.jobs,
+      audit: new AuditService(server.tally.db),
+      clock: clock.now,
+      publicUrl: PUBLIC_URL,
+    };
     const runs = await Promise.all([sendApiKeyExpiryWarnings(deps), sendApiKeyExpiryWarnings(deps)]);
     await drainJobs(server.tally, MAIL_SEND_JOB, 15_000);
 

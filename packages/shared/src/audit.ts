@@ -20,6 +20,8 @@ export const AuditAction = {
   API_KEY_ALLOWLIST_CHANGED: 'api_key.allowlist_changed',
   API_KEY_POLICY_CHANGED: 'api_key.policy_changed',
   API_KEY_RATE_LIMITS_CHANGED: 'api_key.rate_limits_changed',
+  /** Tally itself (no actor): owners and admins were emailed that a key expires or has expired. */
+  API_KEY_EXPIRY_WARNED: 'api_key.expiry_warned',
   SAVED_FILTER_CREATED: 'saved_filter.created',
   SAVED_FILTER_UPDATED: 'saved_filter.updated',
   SAVED_FILTER_DELETED: 'saved_filter.deleted',

@@ -33,6 +33,13 @@ const SERVER_DETAILS: Record<string, Record<string, unknown>> = {
     before: { eventsPerMinute: null, queriesPerMinute: null },
     after: { eventsPerMinute: 1000, queriesPerMinute: null },
   },
+  'api_key.expiry_warned': {
+    name: 'CI reporter',
+    prefix: 'tly_abc',
+    threshold: 'ONE_DAY',
+    expiresAt: '2026-03-05T10:00:00.000Z',
+    recipients: 2,
+  },
   'saved_filter.created': { name: 'Errors only', filter: { statuses: ['error'] } },
   'saved_filter.updated': {
     from: { name: 'Errors only', filter: {} },
@@ -125,6 +132,12 @@ describe('describeAuditEntry (the Audit tab)', () => {
       { name: 'CI reporter', after: { eventsPerMinute: 1000, queriesPerMinute: null } },
       'Changed the rate limits of the API key “CI reporter”',
       '1,000 events a minute · the default GraphQL queries a minute',
+    ],
+    [
+      'api_key.expiry_warned',
+      { name: 'CI reporter', threshold: 'EXPIRED', expiresAt: '2026-03-05T10:00:00.000Z', recipients: 1 },
+      'Emailed owners and admins that the API key “CI reporter” has expired',
+      '5 Mar 2026 · 1 email',
     ],
     [
       'api_key.allowlist_changed',

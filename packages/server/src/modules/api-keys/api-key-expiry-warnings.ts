@@ -9,6 +9,7 @@ import {
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../platform/clock';
+import { AuditAction, type AuditService } from '../audit/audit.service';
 import type { JobQueue } from '../../platform/jobs/job-queue';
 import { html } from '../../platform/mail/html';
 import { MAIL_SEND_JOB } from '../../platform/mail/mail-send.job';
@@ -133,7 +134,13 @@ export function apiKeyExpiryEmail(input: {
  * locks let each warning through once) and to run again (it finds nothing left).
  */
 export async function sendApiKeyExpiryWarnings(
-  deps: { db: DataSource; jobs: Pick<JobQueue, 'sendInTransaction'>; clock: Clock; publicUrl: string },
+  deps: {
+    db: DataSource;
+    jobs: Pick<JobQueue, 'sendInTransaction'>;
+    audit: Pick<AuditService, 'record'>;
+    clock: Clock;
+    publicUrl: string;
+  },
   signal?: AbortSignal,
 ): Promise<ExpiryWarningRun> {
   const run: ExpiryWarningRun = { keys: 0, emails: 0, done: true };
@@ -198,7 +205,7 @@ function dueKeys(manager: EntityManager, now: number): Promise<DueKey[]> {
  */
 async function warn(
   manager: EntityManager,
-  deps: { jobs: Pick<JobQueue, 'sendInTransaction'>; publicUrl: string },
+  deps: { jobs: Pick<JobQueue, 'sendInTransaction'>; audit: Pick<AuditService, 'record'>; publicUrl: string },
   key: DueKey,
   now: number,
 ): Promise<number | null> {
@@ -215,6 +222,22 @@ async function warn(
     [key.workspace_id, key.id, key.threshold, key.expires_at, recipients.length, new Date(now)],
   );
   if (inserted.length === 0) return null;
+  // The Audit tab says it too: who was told, of which key, and when it ends.
+  await deps.audit.record(manager, {
+    workspaceId: key.workspace_id,
+    action: AuditAction.API_KEY_EXPIRY_WARNED,
+    actor: null,
+    actorName: 'Tally',
+    targetType: 'api_key',
+    targetId: key.id,
+    details: {
+      name: key.name,
+      prefix: key.prefix,
+      threshold: key.threshold,
+      expiresAt: key.expires_at.toISOString(),
+      recipients: recipients.length,
+    },
+  });
   const link = `${deps.publicUrl}/w/${key.workspace_id}/api-keys`;
   for (const { email } of recipients) {
     await deps.jobs.sendInTransaction(
@@ -238,7 +261,7 @@ async function warn(
 
 export async function defineApiKeyExpiryWarnings(
   jobs: JobQueue,
-  deps: { db: DataSource; clock: Clock; publicUrl: string; logger: Logger },
+  deps: { db: DataSource; audit: Pick<AuditService, 'record'>; clock: Clock; publicUrl: string; logger: Logger },
 ): Promise<void> {
   jobs.define<Record<string, never>>({
     name: API_KEY_EXPIRY_WARNINGS_JOB,

@@ -14,6 +14,8 @@ export interface AuditRecord {
   workspaceId: string;
   action: AuditAction;
   actor: Principal | null;
+  /** Who acted when there is no actor: Tally itself, for scheduled work ("Tally"). */
+  actorName?: string;
   targetType?: string;
   targetId?: string;
   details?: Record<string, unknown>;
@@ -65,7 +67,7 @@ export class AuditService {
          (workspace_id, action, actor_user_id, actor_api_key_id, actor_name, target_type, target_id, details)
        VALUES ($1, $2, $3::uuid, $4::uuid,
          COALESCE((SELECT name FROM users WHERE id = $3::uuid),
-                  (SELECT name FROM api_keys WHERE id = $4::uuid AND workspace_id = $1)),
+                  (SELECT name FROM api_keys WHERE id = $4::uuid AND workspace_id = $1), $8),
          $5, $6, $7)`,
       [
         record.workspaceId,
@@ -75,6 +77,7 @@ export class AuditService {
         record.targetType ?? null,
         record.targetId ?? null,
         record.details ? JSON.stringify(record.details) : null,
+        record.actorName ?? null,
       ],
     );
   }

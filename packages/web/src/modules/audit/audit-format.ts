@@ -178,6 +178,23 @@ export function describeAuditEntry(entry: Pick<AuditEntryFieldsFragment, 'action
         `changed the rate limits of ${named('the API key', text(d, 'name'))}`,
         rateLimits(nested(d, 'after')),
       );
+    case 'api_key.expiry_warned': {
+      const threshold = text(d, 'threshold');
+      const when =
+        threshold === 'EXPIRED'
+          ? 'has expired'
+          : threshold === 'ONE_DAY'
+            ? 'expires within a day'
+            : 'expires within 7 days';
+      const recipients = typeof d?.['recipients'] === 'number' ? d['recipients'] : null;
+      return describe(
+        `emailed owners and admins that ${named('the API key', text(d, 'name'))} ${when}`,
+        joined(
+          day(text(d, 'expiresAt')),
+          recipients === null ? null : `${String(recipients)} ${recipients === 1 ? 'email' : 'emails'}`,
+        ),
+      );
+    }
     case 'saved_filter.created':
       return describe(named('saved the filter', text(d, 'name')), text(d, 'name'));
     case 'saved_filter.updated': {
