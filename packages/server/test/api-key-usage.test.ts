@@ -145,6 +145,36 @@ describe('counting', () => {
     expect(sender.data?.workspace.apiKey?.usage).toHaveLength(30);
   });
 
+  it('counts an OpenTelemetry export that cannot be read as a refused bad batch, and a readable one as events', async () => {
+    const key = await createKey(server, team.owner, team.teamId, { name: 'Agent', role: 'EDITOR' });
+    const otlp = (body: string | Buffer, headers: Record<string, string>) =>
+      fetch(`${server.url}/otlp/v1/logs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, ...headers },
+        body,
+      });
+    // Not gzip although it says so; a type OTLP has not; protobuf that does not decode.
+    expect((await otlp('{}', { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await otlp('{}', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await otlp(Buffer.from([0xff, 0xff, 0xff]), { 'content-type': 'application/x-protobuf' })).status).toBe(
+      400,
+    );
+    const record = {
+      timeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+      body: { stringValue: 'claude_code.tool_result' },
+      attributes: [
+        { key: 'event.name', value: { stringValue: 'tool_result' } },
+        { key: 'session.id', value: { stringValue: `otlp-${randomUUID()}` } },
+        { key: 'tool_name', value: { stringValue: 'Read' } },
+      ],
+    };
+    const readable = await otlp(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [record] }] }] }), {
+      'content-type': 'application/json',
+    });
+    expect(readable.status).toBe(200);
+    expect(await today(key.apiKey.id)).toMatchObject({ batchesRefusedInvalid: 3, eventsAccepted: 1 });
+  });
+
   it("counts a request refused by the key's IP allowlist as a refused use", async () => {
     const key = await createKey(server, team.owner, team.teamId, {
       name: 'Office only',

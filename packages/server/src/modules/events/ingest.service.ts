@@ -73,6 +73,14 @@ export class IngestService {
     return this.limit.flush();
   }
 
+  /**
+   * A batch refused before it reached `ingest` (an OTLP body that could not be read): counted in
+   * the key's usage as a bad batch, as `ingest` counts one that fails validation.
+   */
+  countUnreadableBatch(principal: Principal | null): void {
+    if (principal?.kind === 'apiKey') this.usage.count(principal.workspaceId, principal.apiKeyId, 'refusedInvalid');
+  }
+
   async ingest(principal: Principal | null, body: unknown): Promise<IngestResult> {
     requireEventSender(principal);
     const { workspaceId, apiKeyId } = principal;

@@ -231,12 +231,19 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
         const principal = principals.get(request) ?? null;
         requireEventSender(principal);
         const encoding = encodingOf(request);
-        if (!encoding) {
-          throw new OtlpRefusal(415, 'Send OTLP/HTTP logs as application/x-protobuf or application/json.');
+        let mapped: ReturnType<typeof mapLogsExport>;
+        try {
+          if (!encoding) {
+            throw new OtlpRefusal(415, 'Send OTLP/HTTP logs as application/x-protobuf or application/json.');
+          }
+          const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+          const body = await inflate(raw, request.headers['content-encoding']);
+          mapped = mapLogsExport(readLogsRequest(decode(body, encoding)), deps.ingest.timestampWindow());
+        } catch (error) {
+          // Unreadable (type, encoding, gzip, protobuf or JSON): a bad batch in the key's usage.
+          deps.ingest.countUnreadableBatch(principal);
+          throw error;
         }
-        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const body = await inflate(raw, request.headers['content-encoding']);
-        const mapped = mapLogsExport(readLogsRequest(decode(body, encoding)), deps.ingest.timestampWindow());
         let accepted = 0;
         let duplicates = 0;
         try {
