@@ -298,3 +298,17 @@ export function analyticsVariables(workspaceId: string, p: AnalyticsParams) {
     savedFilterId: p.savedFilterId,
   };
 }
+
+/**
+ * How an analytics page's queries fetch: the first answer from the network (what is cached from
+ * an earlier visit shown meanwhile), then the cache first. A range's end is fixed when the range
+ * is chosen, so new choices are new variables, which are not cached and go to the network; only
+ * variables already answered are read from the cache, and that includes the old range that a
+ * render during the navigation's transition still shows (with 'cache-and-network' there, each
+ * page asked for the old range once more and then the new one again, rounds on end on a slow
+ * machine). `nextFetchPolicy` is a function: as a string Apollo drops it when variables change.
+ */
+export const ANALYTICS_FETCH: { fetchPolicy: 'cache-and-network'; nextFetchPolicy: () => 'cache-first' } = {
+  fetchPolicy: 'cache-and-network',
+  nextFetchPolicy: () => 'cache-first',
+};

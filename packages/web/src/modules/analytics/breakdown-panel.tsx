@@ -7,6 +7,7 @@ import { useSearchParams } from 'react-router';
 import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsBreakdownDocument } from '../../graphql/generated';
 import { formatCount, formatRate } from './analytics-format';
+import { ANALYTICS_FETCH } from './analytics-params';
 import { CsvButton, csvFileName } from './csv-button';
 
 type Kind = 'session' | 'property';
@@ -67,7 +68,7 @@ export function BreakdownPanel({ variables, scopes, fileLabel }: BreakdownPanelP
       savedFilterId: variables.savedFilterId,
       by: by.kind === 'property' ? { property: by.key } : { sessionAttribute: by.key },
     },
-    fetchPolicy: 'cache-and-network',
+    ...ANALYTICS_FETCH,
   });
   const rows = data?.workspace?.analytics.breakdown;
   const what = `${by.kind === 'property' ? 'property' : 'session attribute'} ${by.key}`;

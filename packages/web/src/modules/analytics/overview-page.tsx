@@ -12,7 +12,7 @@ import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { AddAnnotationModal, type AnnotationValue } from '../annotations/add-annotation-modal';
 import { AnalyticsFilters } from './analytics-filters';
 import { type Change, formatChange, formatCount, formatDuration, formatPeriod } from './analytics-format';
-import { analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { ANALYTICS_FETCH, analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { AnalyticsToolbar } from './analytics-toolbar';
 import { BreakdownPanel } from './breakdown-panel';
 import { CsvButton, csvFileName } from './csv-button';
@@ -83,17 +83,14 @@ function Overview({ workspace }: { workspace: WorkspaceSummary }) {
   const { data, error, refetch } = useQuery(AnalyticsOverviewDocument, {
     variables,
     fetchPolicy,
-    // A new range or filter shows what is cached and asks the network; a cache update after a
-    // fetch (this answer written, an annotation added) only reads the cache, or it would ask again
-    // on every write, over and over.
-    nextFetchPolicy: (_current, { reason }) => (reason === 'variables-changed' ? 'cache-and-network' : 'cache-first'),
+    // Then the cache first, as every analytics query (ANALYTICS_FETCH says why).
+    nextFetchPolicy: ANALYTICS_FETCH.nextFetchPolicy,
     skip: !mayView,
   });
   // Apart from the numbers (overview-annotations.graphql says why); asked again after a change.
   const annotationsQuery = useQuery(OverviewAnnotationsDocument, {
     variables: { workspaceId: workspace.id, range: variables.range },
-    fetchPolicy: 'cache-and-network',
-    nextFetchPolicy: (_current, { reason }) => (reason === 'variables-changed' ? 'cache-and-network' : 'cache-first'),
+    ...ANALYTICS_FETCH,
     skip: !mayView,
   });
   const annotations = annotationsQuery.data?.workspace?.annotations ?? [];

@@ -29,7 +29,7 @@ import { AnalyticsSessionsDocument, type AnalyticsSessionsQuery } from '../../gr
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatCount, formatDuration } from './analytics-format';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
-import { analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { ANALYTICS_FETCH, analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { SessionAttributes } from './session-attributes';
 import {
   SESSION_ORDER_OPTIONS,
@@ -93,7 +93,7 @@ function Sessions({ workspace }: { workspace: WorkspaceSummary }) {
   const [containerRef, width] = useContainerWidth<HTMLDivElement>();
   const { data, previousData, loading, error, refetch, fetchMore } = useQuery(AnalyticsSessionsDocument, {
     variables: { ...analyticsVariables(workspace.id, params), orderBy: order },
-    fetchPolicy: 'cache-and-network',
+    ...ANALYTICS_FETCH,
     skip: !mayView,
   });
   const { loadMore, loadingMore, moreError } = useCursorPages(data, fetchMore, (d) => d.workspace?.analytics.sessions);

@@ -21,7 +21,7 @@ import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatBucket, formatCount, formatDuration, formatRate } from './analytics-format';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
 import { partialBuckets } from './analytics-range';
-import { type AnalyticsParams, analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { ANALYTICS_FETCH, type AnalyticsParams, analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { BreakdownPanel } from './breakdown-panel';
 import { CsvButton, csvFileName } from './csv-button';
 import { fileSafe } from './csv';
@@ -59,7 +59,7 @@ function Tool({ workspace, name }: { workspace: WorkspaceSummary; name: string }
   const params = useAnalyticsParams();
   const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
   const variables = toolVariables(workspace.id, params, name);
-  const stats = useQuery(AnalyticsToolDocument, { variables, fetchPolicy: 'cache-and-network', skip: !mayView });
+  const stats = useQuery(AnalyticsToolDocument, { variables, ...ANALYTICS_FETCH, skip: !mayView });
   const rows = stats.data?.workspace?.analytics.toolsUsage.filter((row) => row.name === name);
   const hourly = params.interval === Interval.HOUR;
   const toolsHref = `${workspacePath(workspace.id, 'tools')}${params.search}`;
@@ -191,7 +191,7 @@ function ToolSeries(props: ToolSeriesProps) {
   const { variables, interval } = props;
   const { data, error, refetch } = useQuery(AnalyticsToolSeriesDocument, {
     variables: { ...variables, interval },
-    fetchPolicy: 'cache-and-network',
+    ...ANALYTICS_FETCH,
   });
   return (
     <QueryContent
@@ -330,7 +330,7 @@ function ToolSessions({
 }) {
   const { data, error, refetch } = useQuery(AnalyticsToolSessionsDocument, {
     variables,
-    fetchPolicy: 'cache-and-network',
+    ...ANALYTICS_FETCH,
   });
   const connection = data?.workspace?.analytics.sessions;
   const all = new URLSearchParams(search);

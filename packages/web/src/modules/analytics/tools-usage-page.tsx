@@ -9,7 +9,7 @@ import { QueryContent } from '../../app/ui/query-content';
 import { AnalyticsToolsUsageDocument } from '../../graphql/generated';
 import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
-import { analyticsVariables, useAnalyticsParams } from './analytics-params';
+import { ANALYTICS_FETCH, analyticsVariables, useAnalyticsParams } from './analytics-params';
 import { CsvButton, csvFileName } from './csv-button';
 import { toolPath } from './tool-path';
 import { ToolsUsageChart } from './tools-usage-chart';
@@ -25,7 +25,7 @@ function ToolsUsage({ workspace }: { workspace: WorkspaceSummary }) {
   const mayView = can(workspace.viewerScopes, Scope.ANALYTICS_VIEW);
   const { data, error, refetch } = useQuery(AnalyticsToolsUsageDocument, {
     variables: analyticsVariables(workspace.id, params),
-    fetchPolicy: 'cache-and-network',
+    ...ANALYTICS_FETCH,
     skip: !mayView,
   });
   const rows = data?.workspace?.analytics.toolsUsage;
