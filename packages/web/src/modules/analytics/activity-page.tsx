@@ -17,7 +17,7 @@ import type { WorkspaceSummary } from '../workspaces/workspace-list';
 import { formatCount } from './analytics-format';
 import { AnalyticsFilters } from './analytics-filters';
 import { AnalyticsBody, AnalyticsControls } from './analytics-page-frame';
-import { type AnalyticsParams, useAnalyticsParams } from './analytics-params';
+import { ANALYTICS_FETCH, type AnalyticsParams, useAnalyticsParams } from './analytics-params';
 import { aheadForPolling } from './analytics-range';
 import { ActivityList } from './activity-list';
 import { LIVE_MAX_EVENTS, LIVE_POLL_MS, lastMinuteRange, liveRange, mergeLive } from './live-activity';
@@ -143,7 +143,8 @@ function RangeActivity({
       savedFilterId: params.savedFilterId,
       first,
     },
-    fetchPolicy: 'cache-and-network',
+    // Polls ask the network whatever the policy; a change of range or filter asks once.
+    ...ANALYTICS_FETCH,
     pollInterval: visible ? ACTIVITY_POLL_MS : 0,
     skip: !mayView,
   });
