@@ -77,13 +77,18 @@ describe('API key expiry warnings in Chromium', () => {
     });
   }
 
-  it('tells a VIEWER who can roll the key instead of asking them to', async () => {
+  it('tells a VIEWER who can roll the key, and that a key is unused, instead of asking them to act', async () => {
     const server = dashboard.server;
     const team = await createRoleTeam(server, 'Expiry Viewer E2E');
     await createKey(server, team.owner, team.teamId, {
       name: 'Warehouse sync',
       expiresAt: new Date(Date.now() + 2 * DAY).toISOString(),
     });
+    const idle = await createKey(server, team.owner, team.teamId, { name: 'Old report' });
+    await server.tally.db.query(
+      `UPDATE api_keys SET created_at = now() - interval '40 days' WHERE workspace_id = $1 AND id = $2`,
+      [team.teamId, idle.apiKey.id],
+    );
     const page = await dashboard.newPage({ viewport: DESKTOP, reduceMotion: true });
     await logIn(page, team.viewer);
     await page.goto(`/w/${team.teamId}/api-keys`);
@@ -93,6 +98,10 @@ describe('API key expiry warnings in Chromium', () => {
     expect(text).toContain('Warehouse sync');
     expect(text).toContain('An owner or admin of this workspace can roll it or create a new one.');
     expect(text).not.toContain('Roll the key or create a new one');
+    // The unused key: the fact, not advice the viewer cannot follow.
+    const row = page.getByRole('row', { name: /Old report/ });
+    await row.getByText('Unused for 30 days', { exact: true }).waitFor();
+    expect(await page.getByText('Consider revoking', { exact: true }).count()).toBe(0);
     await page.context().close();
   });
 });

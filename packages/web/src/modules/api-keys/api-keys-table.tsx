@@ -152,7 +152,7 @@ function Created({ apiKey }: { apiKey: ApiKeyFieldsFragment }) {
   );
 }
 
-function LastUsed({ apiKey, now }: { apiKey: ApiKeyFieldsFragment; now: number }) {
+function LastUsed({ apiKey, now, canManage }: { apiKey: ApiKeyFieldsFragment; now: number; canManage: boolean }) {
   return (
     <>
       {apiKey.lastUsedAt ? (
@@ -162,7 +162,7 @@ function LastUsed({ apiKey, now }: { apiKey: ApiKeyFieldsFragment; now: number }
       ) : (
         <Never />
       )}
-      <UnusedKeyHint apiKey={apiKey} now={now} />
+      <UnusedKeyHint apiKey={apiKey} now={now} canRevoke={canManage} />
     </>
   );
 }
@@ -255,7 +255,7 @@ export function ApiKeysTable({ apiKeys, canManage, actions, onUsage }: ApiKeysTa
                   <Created apiKey={apiKey} />
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                  <LastUsed apiKey={apiKey} now={now} />
+                  <LastUsed apiKey={apiKey} now={now} canManage={canManage} />
                 </Table.Td>
                 <Table.Td>
                   <EventsLast7Days apiKey={apiKey} />
@@ -335,7 +335,7 @@ function ApiKeyCards({ apiKeys, canManage, actions, onUsage, now }: ApiKeyCardsP
                 <Created apiKey={apiKey} />
               </Fact>
               <Fact term="Last used">
-                <LastUsed apiKey={apiKey} now={now} />
+                <LastUsed apiKey={apiKey} now={now} canManage={canManage} />
               </Fact>
               <Fact term="Events, 7 days">
                 <EventsLast7Days apiKey={apiKey} />
