@@ -1,6 +1,7 @@
 import { Modal } from '@mantine/core';
 import type { ApiKeyRole } from '@tally/shared';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { type SetCloseGuard, useCloseGuard, useUncopiedSecretGuard } from './secret-close-guard';
 import { type CreatedApiKey, SecretStep } from './api-key-secret-step';
 import { CreateApiKeyForm } from './create-api-key-form';
 import { DiscardSecret } from './discard-secret';
@@ -21,14 +22,7 @@ interface CreateApiKeyModalProps {
  */
 export function CreateApiKeyModal({ workspaceId, opened, onClose, initialRole }: CreateApiKeyModalProps) {
   // Set by the open flow: whether closing now would lose a secret nobody copied.
-  const closeGuard = useRef<(() => boolean) | null>(null);
-  const setCloseGuard = useCallback((guard: (() => boolean) | null) => {
-    closeGuard.current = guard;
-  }, []);
-  function requestClose() {
-    if (closeGuard.current?.() === true) return;
-    onClose();
-  }
+  const { requestClose, setCloseGuard } = useCloseGuard(onClose);
   return (
     // A stray click beside the dialog must not throw away a secret that was never copied.
     <Modal.Root opened={opened} onClose={requestClose} size="lg" closeOnClickOutside={false}>
@@ -54,24 +48,14 @@ interface CreateApiKeyFlowProps {
   /** Closes unless the secret still needs copying (then asks). */
   onRequestClose: () => void;
   /** Tells the dialog whether a close must be asked about first (true: it was, don't close). */
-  setCloseGuard: (guard: (() => boolean) | null) => void;
+  setCloseGuard: SetCloseGuard;
 }
 
 function CreateApiKeyFlow({ workspaceId, initialRole, onClose, onRequestClose, setCloseGuard }: CreateApiKeyFlowProps) {
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [copied, setCopied] = useState(false);
-  const [confirming, setConfirming] = useState(false);
 
-  useEffect(() => {
-    setCloseGuard(() => {
-      if (created === null || copied || confirming) return false;
-      setConfirming(true);
-      return true;
-    });
-    return () => {
-      setCloseGuard(null);
-    };
-  }, [setCloseGuard, created, copied, confirming]);
+  const { confirming, setConfirming } = useUncopiedSecretGuard(setCloseGuard, created !== null, copied);
 
   let title = 'Create API Key';
   if (created) title = confirming ? 'Close without copying the key?' : 'API key created';

@@ -1,7 +1,8 @@
 import { useMutation } from '@apollo/client/react';
 import { Alert, Button, Code, Group, Modal, Radio, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { type SetCloseGuard, useCloseGuard, useUncopiedSecretGuard } from './secret-close-guard';
 import { describeError } from '../../app/graphql-errors';
 import { PageLoader } from '../../app/ui/page-loader';
 import { useNow } from '../../app/ui/use-now';
@@ -33,14 +34,7 @@ interface RollApiKeyModalProps {
  * step). As in Create, a secret nobody copied is not thrown away without asking first.
  */
 export function RollApiKeyModal({ workspaceId, apiKey, opened, onClose }: RollApiKeyModalProps) {
-  const closeGuard = useRef<(() => boolean) | null>(null);
-  const setCloseGuard = useCallback((guard: (() => boolean) | null) => {
-    closeGuard.current = guard;
-  }, []);
-  function requestClose() {
-    if (closeGuard.current?.() === true) return;
-    onClose();
-  }
+  const { requestClose, setCloseGuard } = useCloseGuard(onClose);
   return (
     <Modal.Root opened={opened} onClose={requestClose} size="lg" closeOnClickOutside={false}>
       <Modal.Overlay />
@@ -65,7 +59,7 @@ interface RollFlowProps {
   apiKey: ApiKeyFieldsFragment;
   onClose: () => void;
   onRequestClose: () => void;
-  setCloseGuard: (guard: (() => boolean) | null) => void;
+  setCloseGuard: SetCloseGuard;
 }
 
 function RollFlow({ workspaceId, apiKey, onClose, onRequestClose, setCloseGuard }: RollFlowProps) {
@@ -73,19 +67,9 @@ function RollFlow({ workspaceId, apiKey, onClose, onRequestClose, setCloseGuard 
   // When the old key stops working, as chosen (ISO; null: at once); shown above the new secret.
   const [oldEndsAt, setOldEndsAt] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
-  const [confirming, setConfirming] = useState(false);
   const { policy } = useApiKeyPolicy(workspaceId);
 
-  useEffect(() => {
-    setCloseGuard(() => {
-      if (created === null || copied || confirming) return false;
-      setConfirming(true);
-      return true;
-    });
-    return () => {
-      setCloseGuard(null);
-    };
-  }, [setCloseGuard, created, copied, confirming]);
+  const { confirming, setConfirming } = useUncopiedSecretGuard(setCloseGuard, created !== null, copied);
 
   let title = 'Roll API key';
   if (created) title = confirming ? 'Close without copying the key?' : 'API key rolled';
