@@ -33,9 +33,8 @@ describe.each([
   it.each([
     ['the dashboard', '/', 'GET'],
     ['a dashboard route', '/w/some-team/overview', 'GET'],
-    ['a health check', '/healthz', 'GET'],
     ['an unknown API path', '/v1/nothing', 'GET'],
-    ['the ingest endpoint', '/v1/events', 'POST'],
+    ['an unknown path', '/nothing.php', 'GET'],
   ])('on %s: the dashboard policy, nosniff, no referrer, no framing', async (_what, path, method) => {
     const response = await fetch(`${server.url}${path}`, {
       method,
@@ -85,12 +84,52 @@ describe.each([
     expect(response.headers.has('strict-transport-security')).toBe(https);
   });
 
-  it('on GraphQL answers too (the JSON of POST /graphql)', async () => {
+  /** The API's set: everything that protects an answer that is not rendered, nothing that acts only on documents. */
+  function expectApiHeaders(headers: Headers): void {
+    const csp = directives(headers.get('content-security-policy'));
+    expect([...csp.keys()].sort()).toEqual(['default-src', 'frame-ancestors']);
+    expect(csp.get('default-src')).toEqual(["'none'"]);
+    expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(headers.get('x-content-type-options')).toBe('nosniff');
+    expect(headers.get('referrer-policy')).toBe('no-referrer');
+    expect(headers.get('x-frame-options')).toBe('DENY');
+    expect(headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    expect(headers.get('vary')).toContain('Origin');
+    const hsts = headers.get('strict-transport-security');
+    if (https) expect(hsts).toBe('max-age=31536000; includeSubDomains');
+    else expect(hsts).toBeNull();
+    for (const documentOnly of [
+      'cross-origin-opener-policy',
+      'origin-agent-cluster',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ]) {
+      expect(headers.has(documentOnly)).toBe(false);
+    }
+  }
+
+  it('on GraphQL answers (the JSON of POST /graphql): the API set', async () => {
     const response = await server.gql('{ __typename }');
     expect(response.status).toBe(200);
     expect(response.data).toEqual({ __typename: 'Query' });
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.has('strict-transport-security')).toBe(https);
-    expect(directives(response.headers.get('content-security-policy')).get('frame-ancestors')).toEqual(["'none'"]);
+    expectApiHeaders(response.headers);
+  });
+
+  it.each([
+    ['a health check', '/healthz', 'GET', 200],
+    ['the readiness check', '/readyz', 'GET', 200],
+    ['the ingest endpoint, refused', '/v1/events', 'POST', 401],
+    ['the export endpoint, refused', '/v1/export/events', 'GET', 401],
+    ['the schema as SDL', '/graphql/schema.graphql', 'GET', 200],
+  ])('on %s: the API set', async (_what, path, method, status) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { accept: 'text/html', 'content-type': 'application/json' },
+      body: method === 'POST' ? '{}' : undefined,
+    });
+    expect(response.status).toBe(status);
+    expectApiHeaders(response.headers);
   });
 });

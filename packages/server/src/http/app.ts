@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { join, sep } from 'node:path';
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -56,6 +57,9 @@ export interface HttpDeps {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** Routes outside /v1/ that answer with JSON or text, never a document (the API's headers). */
+const API_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics', '/graphql/schema.graphql']);
+
 /**
  * Fastify takes a list of proxy addresses as it is, but reads a bare hop count as "trust
  * nothing"; a count of N trusts the N nearest hops, the socket's peer first (as Express does).
@@ -94,13 +98,20 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   const securityHeaders = precomputeSecurityHeaders(config.publicUrl);
   const dashboardHeaders = { ...securityHeaders.dashboard, ...CORS_VARY };
   const landingPageHeaders = { ...securityHeaders.landingPage, ...CORS_VARY };
+  const apiHeaders = { ...securityHeaders.api, ...CORS_VARY };
+  // Which set a response gets, by its route: Apollo Sandbox's page (GET /graphql, where Apollo
+  // serves it) its own, wider policy; answers that are never documents (GraphQL's JSON, /v1/*,
+  // health, metrics) the API's; the dashboard, its files and every unknown path the dashboard's.
+  const headersOf = (route: string, method: string): OutgoingHttpHeaders => {
+    if (route === '/graphql') return method === 'GET' ? landingPageHeaders : apiHeaders;
+    return route.startsWith('/v1/') || API_ROUTES.has(route) ? apiHeaders : dashboardHeaders;
+  };
   // The route as registered, read once per request: `request.routeOptions` builds a new object
   // (and asks the router) on every read, and the headers, the metrics and the log line all want it.
   app.decorateRequest('route', '');
   const ownHeaders = (request: FastifyRequest, reply: FastifyReply): void => {
     request.route = request.routeOptions.url ?? '';
-    // Apollo Sandbox's page gets its own, wider policy (Apollo's CDN and frame); nowhere else.
-    reply.headers(request.route === '/graphql' ? landingPageHeaders : dashboardHeaders);
+    reply.headers(headersOf(request.route, request.method));
     reply.header('x-request-id', request.id);
   };
   app.addHook('onRequest', (request, reply, done) => {
@@ -202,7 +213,7 @@ export async function buildHttpApp(deps: HttpDeps, apollo: ApolloServer<RequestC
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    // Apollo Sandbox's page gets its own, wider policy (the onRequest hook above).
+    // Apollo Sandbox's page (GET) gets its own, wider policy (the onRequest hook above).
     handler,
   });
   for (const register of deps.routes ?? []) register(app);

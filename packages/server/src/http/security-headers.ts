@@ -43,6 +43,38 @@ export function securityHeaders(publicUrl: string): HelmetOptions {
 }
 
 /**
+ * The headers of API answers (GraphQL's JSON, `/v1/*`, health and metrics), which are never
+ * documents: the headers that protect a response that is not rendered (OWASP's REST Security
+ * Cheat Sheet). A policy that allows nothing (`default-src 'none'`, `frame-ancestors 'none'`),
+ * `X-Frame-Options: DENY`, nosniff, no referrer, `Cross-Origin-Resource-Policy: same-origin`
+ * (another site cannot embed an answer as a script or an image), HSTS when https. The headers
+ * that only act on a document a browser renders (the opener policy, the origin-keyed agent
+ * cluster, DNS prefetching, IE's download and XSS filters, Adobe's cross-domain policies) are
+ * left out: about 500 bytes on every answer, on the path every SDK and reporting tool takes.
+ */
+export function apiHeaders(publicUrl: string): HelmetOptions {
+  const https = publicUrl.startsWith('https:');
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    dnsPrefetchControl: false,
+    ieNoOpen: false,
+    permittedCrossDomainPolicies: false,
+    xssFilter: false,
+  };
+}
+
+/** An API answer's policy: it loads nothing and may be framed by no one. */
+export const API_CSP: Readonly<Record<string, string[]>> = {
+  defaultSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
  * The headers of /graphql: the dashboard's, but Apollo Sandbox's policy (its CDN script and its
  * frame), the page's origin as referrer (no secret is ever in that URL) and popups it may open.
  */
@@ -78,15 +110,20 @@ export function helmetHeaders(options: HelmetOptions): OutgoingHttpHeaders {
   return response.getHeaders();
 }
 
-/** The security headers of every response: the dashboard's, and Apollo Sandbox's page's at /graphql. */
+/**
+ * The security headers of every response: the dashboard's, Apollo Sandbox's page's at /graphql,
+ * and the API's.
+ */
 export interface SecurityHeaders {
   dashboard: OutgoingHttpHeaders;
   landingPage: OutgoingHttpHeaders;
+  api: OutgoingHttpHeaders;
 }
 
 export function precomputeSecurityHeaders(publicUrl: string): SecurityHeaders {
   return {
     dashboard: helmetHeaders(securityHeaders(publicUrl)),
     landingPage: helmetHeaders(landingPageHeaders(publicUrl)),
+    api: helmetHeaders(apiHeaders(publicUrl)),
   };
 }

@@ -78,17 +78,19 @@ export function createLogger(
 }
 
 /** How much a production log buffers before it writes, and how long a line may wait at most. */
-const STDOUT_BLOCK_BYTES = 4096;
+const STDOUT_BLOCK_BYTES = 32 * 1024;
+/** sonic-boom's largest single write (its default, 16 KB, must exceed the block). */
+const STDOUT_MAX_WRITE_BYTES = 64 * 1024;
 const STDOUT_FLUSH_MS = 1000;
 
 /**
- * stdout, written asynchronously in blocks of STDOUT_BLOCK_BYTES (about a dozen request lines)
+ * stdout, written asynchronously in blocks of STDOUT_BLOCK_BYTES (about a hundred request lines)
  * rather than one write per line, and flushed every STDOUT_FLUSH_MS so a quiet server's lines
  * still show within a second. pino flushes what is left, synchronously, when the process exits
  * (a stop, process.exit, an uncaught error).
  */
 function stdoutDestination(): DestinationStream {
-  const out = pino.destination({ sync: false, minLength: STDOUT_BLOCK_BYTES });
+  const out = pino.destination({ sync: false, minLength: STDOUT_BLOCK_BYTES, maxWrite: STDOUT_MAX_WRITE_BYTES });
   setInterval(() => {
     // sonic-boom throws once destroyed (closed at exit); its typings do not list the flag.
     if (Reflect.get(out, 'destroyed') !== true) out.flush();
