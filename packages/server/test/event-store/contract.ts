@@ -169,6 +169,13 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       expect((await sameUsage(q(start, end), 3)).length).toBe(3);
       // Cut inside the long tail of names, where counts tie at the cut.
       for (const limit of [17, 40, 90]) expect((await sameUsage(q(start, end), limit)).length).toBe(limit);
+      // Named names, more of them than the limit: the busiest of those (and with no more than the
+      // limit, all of them, their histograms read beside the counts).
+      const named = q(start, end, [{ names: ['read_file', 'run_tests', '/overview', 'plan_upgraded'] }]);
+      expect((await sameUsage(named, 2)).map((row) => row.name)).toHaveLength(2);
+      expect(new Set((await sameUsage(named, 4)).map((row) => row.name))).toEqual(
+        new Set(['read_file', 'run_tests', '/overview', 'plan_upgraded']),
+      );
     });
 
     it('the same answers after the upkeep runs (settle)', async () => {
@@ -183,6 +190,11 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
   describe('filters', () => {
     const kinds: Array<[string, EventFilter[]]> = [
       ['names', [{ names: ['read_file', 'run_tests'] }]],
+      [
+        'names in two filters: where both lists hold',
+        [{ names: ['read_file', 'run_tests', '/overview'] }, { names: ['run_tests', '/overview', 'nope'] }],
+      ],
+      ['names and types together', [{ names: ['read_file', '/overview'], types: ['tool_call'] }]],
       ['types', [{ types: ['pageview'] }]],
       ['userIds', [{ userIds: ['user-1', 'user-2'] }]],
       ['EQ', [{ properties: [{ key: 'model', op: PropertyOp.EQ, value: 'claude-haiku' }] }]],

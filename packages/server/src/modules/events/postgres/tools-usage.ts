@@ -56,17 +56,40 @@ export async function toolsUsage(
   }
   // With rollups, raw events only in the ragged hours (AnalyticsSql.readByIndex).
   const read = split.rolled ? sql.readByIndex.bind(sql) : sql.read.bind(sql);
-  const { rows: counted } = await read<Counts & { sessions: string }>(
-    gate,
-    `SELECT name, type, events, errors, dsum, dcount, sessions FROM (
+  const histogramsOf = async (names: readonly string[]): Promise<Map<string, number[]>> => {
+    const summed = new Map<string, number[]>();
+    if (names.length === 0) return summed;
+    const parts = await Promise.all(
+      histogramStatements(query, split, names).map(({ text, values }) => read<HistogramRow>(gate, text, values)),
+    );
+    for (const part of parts) {
+      for (const { name, type, dense, buckets, counts } of part.rows) {
+        const key = `${name}\u0000${type}`;
+        let histogram = summed.get(key);
+        if (!histogram) summed.set(key, (histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0)));
+        addHistogram(histogram, dense, buckets, counts);
+      }
+    }
+    return summed;
+  };
+  // Names known beforehand (a names filter no longer than the limit, as the previous period of a
+  // comparison asks): their histograms are read beside the counts, not after them.
+  const named = namesOf(query.filters);
+  const early = named !== null && named.length <= limit ? histogramsOf(named) : null;
+  const [{ rows: counted }, known] = await Promise.all([
+    read<Counts & { sessions: string }>(
+      gate,
+      `SELECT name, type, events, errors, dsum, dcount, sessions FROM (
          SELECT t.name, t.type, sum(t.events) AS events, sum(t.errors) AS errors, sum(t.dsum) AS dsum,
                 sum(t.dcount) AS dcount, sum(t.sessions) AS sessions,
                 rank() OVER (ORDER BY sum(t.events) DESC) AS place
            FROM (${parts.join('\n UNION ALL ')}) AS t (name, type, events, errors, dsum, dcount, sessions)
           GROUP BY 1, 2 HAVING sum(t.events) > 0
        ) AS ranked WHERE place <= ${p.add(limit, 'int')}`,
-    p.values,
-  );
+      p.values,
+    ),
+    early,
+  ]);
   const shown = counted
     .map((row) => ({
       data: {
@@ -87,33 +110,27 @@ export async function toolsUsage(
     )
     .slice(0, limit);
 
-  const timed = shown.filter((e) => e.durationCount > 0);
-  const histograms = new Map<string, number[]>(
-    timed.map((e) => [`${e.data.name}\u0000${e.data.type}`, new Array<number>(HISTOGRAM_BUCKETS).fill(0)]),
-  );
-  if (timed.length > 0) {
-    for (const part of await Promise.all(
-      histogramStatements(
-        query,
-        split,
-        timed.map((e) => e.data.name),
-      ).map(({ text, values }) => read<HistogramRow>(gate, text, values)),
-    )) {
-      for (const { name, type, dense, buckets, counts } of part.rows) {
-        const histogram = histograms.get(`${name}\u0000${type}`);
-        // A name shown with another type than this row's: not asked for.
-        if (histogram) addHistogram(histogram, dense, buckets, counts);
-      }
-    }
-  }
+  // Otherwise the histograms of the names shown with durations alone.
+  const histograms = known ?? (await histogramsOf(shown.filter((e) => e.durationCount > 0).map((e) => e.data.name)));
   return shown.map((e) => {
-    const histogram = histograms.get(`${e.data.name}\u0000${e.data.type}`);
+    const histogram = e.durationCount > 0 ? histograms.get(`${e.data.name}\u0000${e.data.type}`) : undefined;
     return {
       ...e.data,
       avgDurationMs: e.durationCount > 0 ? e.durationSum / e.durationCount : null,
       p95DurationMs: histogram ? quantileFromHistogram(histogram, 0.95) : null,
     };
   });
+}
+
+/** The names every row must have when the filters name them (each filter's list holds), else null. */
+function namesOf(filters: AnalyticsQuery['filters']): string[] | null {
+  let names: string[] | null = null;
+  for (const filter of filters) {
+    if (!filter.names?.length) continue;
+    const listed = new Set(filter.names);
+    names = names === null ? [...listed] : names.filter((name: string) => listed.has(name));
+  }
+  return names;
 }
 
 /**
