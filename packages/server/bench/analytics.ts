@@ -12,16 +12,24 @@ const SECONDS = Number(process.env.BENCH_ANALYTICS_SECONDS ?? 120);
 const BASELINE_RUNS = Number(process.env.BENCH_ANALYTICS_BASELINE_RUNS ?? 3);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** What the dashboard's Overview and Tools & Usage pages ask, in one request. */
+/**
+ * What the dashboard's Overview and Tools & Usage pages ask, in one request: each with the
+ * previous period beside it, and Tools & Usage with up to 500 names (all of them, in the
+ * dataset's 200), as `overview.graphql` and `tools-usage.graphql` ask.
+ */
 export const DASHBOARD_QUERY = `query($w: ID!, $range: DateRangeInput!) {
   workspace(id: $w) {
     analytics(range: $range) {
-      overview(interval: DAY) {
+      overview(interval: DAY, compare: PREVIOUS_PERIOD) {
         sessions events users errors avgSessionDurationMs
         series { at sessions events }
         annotations { id at text }
+        previous { sessions events users errors avgSessionDurationMs series { at sessions events } }
       }
-      toolsUsage(limit: 100) { name type count sessions errorRate avgDurationMs p95DurationMs }
+      toolsUsage(limit: 500, compare: PREVIOUS_PERIOD) {
+        name type count sessions errorRate avgDurationMs p95DurationMs
+        previousCount previousErrorRate previousP95DurationMs
+      }
     }
   }
 }`;
@@ -29,8 +37,8 @@ export const DASHBOARD_QUERY = `query($w: ID!, $range: DateRangeInput!) {
 /**
  * The same answer from the raw events alone, by GROUP BY: totals and the daily series, sessions
  * (first and last event per session), distinct users, and per name the counts, sessions, error
- * rate, mean and exact p95 — each statement on its own connection at once, as Tally's own
- * queries run.
+ * rate, mean and exact p95 — for the range and for the period before it, each statement on its
+ * own connection at once, as Tally's own queries run.
  */
 const RAW_SQL = [
   `SELECT date_trunc('day', ts, 'UTC') AS day, count(*) AS events, count(*) FILTER (WHERE status = 'error') AS errors
@@ -42,14 +50,23 @@ const RAW_SQL = [
   `SELECT name, type, count(*) AS events, count(DISTINCT session_id) AS sessions,
           count(*) FILTER (WHERE status = 'error')::float8 / count(*) AS error_rate, avg(duration_ms) AS avg_ms,
           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms
-     FROM events WHERE workspace_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 100`,
+     FROM events WHERE workspace_id = $1 AND ts >= $2 AND ts < $3 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 500`,
 ];
+
+/** The period before `from`–`to`, of the same length (what PREVIOUS_PERIOD compares with). */
+function previousPeriod(from: string, to: string): [string, string] {
+  const length = Date.parse(to) - Date.parse(from);
+  return [new Date(Date.parse(from) - length).toISOString(), from];
+}
 
 export async function rawAnswer(
   databaseUrl: string,
-  values: unknown[],
+  [workspaceId, from, to]: [string, string, string],
 ): Promise<{ ms: number; events: number; users: number }> {
-  const clients = RAW_SQL.map(() => new Client({ connectionString: databaseUrl }));
+  const values = [workspaceId, from, to];
+  const previous = [workspaceId, ...previousPeriod(from, to)];
+  const statements = [...RAW_SQL.map((sql) => ({ sql, values })), ...RAW_SQL.map((sql) => ({ sql, values: previous }))];
+  const clients = statements.map(() => new Client({ connectionString: databaseUrl }));
   await Promise.all(clients.map((client) => client.connect()));
   try {
     const runs: number[] = [];
@@ -57,7 +74,7 @@ export async function rawAnswer(
     let users = 0;
     for (let run = 0; run < BASELINE_RUNS; run += 1) {
       const started = performance.now();
-      const results = await Promise.all(RAW_SQL.map((sql, i) => clients[i]?.query(sql, values)));
+      const results = await Promise.all(statements.map(({ sql, values: v }, i) => clients[i]?.query(sql, v)));
       runs.push(performance.now() - started);
       events = (results[0]?.rows ?? []).reduce((sum: number, r: { events: string }) => sum + Number(r.events), 0);
       users = Number((results[2]?.rows[0] as { users?: string } | undefined)?.users ?? 0);
