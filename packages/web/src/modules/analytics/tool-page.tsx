@@ -283,6 +283,7 @@ function ToolCharts({
             left={{ format: formatCount, integer: true }}
             shaded={shade(calls.length)}
             legend
+            dots
           />
         </ChartFigure>
         <ChartFigure
@@ -320,6 +321,7 @@ function ToolCharts({
             right={{ label: 'Errors (%)', format: formatPercent }}
             shaded={shade(timing.length)}
             legend
+            dots
           />
         </ChartFigure>
       </SimpleGrid>

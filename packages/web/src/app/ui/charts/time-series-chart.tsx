@@ -75,13 +75,15 @@ export interface TimeSeriesChartProps<Row> {
   /** The tooltip of point `index` (by default its label and every series' value). */
   tooltip?: (index: number) => ReactNode;
   legend?: boolean;
+  /** A dot at every value (without: only at a value with no neighbour to draw a line to). */
+  dots?: boolean;
 }
 
 /** Reference line labels: one row of text above the plot per row of labels, never on the lines. */
 const LABEL_ROW_PX = 16;
 const TICK_PX = 6;
 const X_AXIS_PX = 28;
-const AXIS_LABEL_PX = 18;
+const AXIS_LABEL_PX = 24;
 
 interface PlacedLabel {
   index: number;
@@ -159,6 +161,7 @@ export function TimeSeriesChart<Row>({
   shaded = [],
   tooltip,
   legend = false,
+  dots = false,
 }: TimeSeriesChartProps<Row>) {
   const [ref, measured] = useContainerWidth<HTMLDivElement>();
   const width = measured ?? 0;
@@ -214,6 +217,17 @@ export function TimeSeriesChart<Row>({
     );
   };
   const activeRow = active ? data[active.index] : undefined;
+  const defined = (s: TimeSeries<Row>, index: number) => {
+    const row = data[index];
+    return row !== undefined && s.value(row) !== null;
+  };
+  /** The points drawn as dots: every value, or the values a line cannot show (no neighbour). */
+  const dotted = (s: TimeSeries<Row>) =>
+    data.flatMap((row, index) => {
+      const value = s.value(row);
+      if (value === null) return [];
+      return dots || (!defined(s, index - 1) && !defined(s, index + 1)) ? [{ index, value }] : [];
+    });
 
   return (
     <div ref={ref} style={{ position: 'relative' }}>
@@ -289,6 +303,17 @@ export function TimeSeriesChart<Row>({
                 fill="none"
               />
             ))}
+            {series.map((s) =>
+              dotted(s).map(({ index, value }) => (
+                <circle
+                  key={`${s.key}-dot-${String(index)}`}
+                  cx={x(index)}
+                  cy={yOf(s)(value)}
+                  r={3}
+                  fill={chartColor(s.color)}
+                />
+              )),
+            )}
             {referenceLines.map((line, i) => (
               <line
                 key={i}
