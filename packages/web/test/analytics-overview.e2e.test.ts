@@ -140,6 +140,15 @@ describe('Overview in Chromium (issue 20)', () => {
     await tooltip.getByText(/^Previous period, /).waitFor();
     await expectAccessible(page, 'Overview with the previous period');
     await page.screenshot({ path: join(RESULTS_DIR, 'overview-compare.png'), fullPage: true });
+
+    // By keyboard: the chart is a Tab stop; End shows the last day's tooltip, Escape hides it.
+    await page.mouse.move(0, 0);
+    await tooltip.getByText('Annotations').waitFor({ state: 'detached' });
+    await figure.getByRole('application').focus();
+    await page.keyboard.press('End');
+    await tooltip.getByText('Incomplete: the range covers only part of this day.').waitFor();
+    await page.keyboard.press('Escape');
+    await tooltip.getByText(/^Incomplete/).waitFor({ state: 'detached' });
   }, 90_000);
 
   it('offers every preset and a custom range in the address; HOUR only up to 7 days', async () => {
