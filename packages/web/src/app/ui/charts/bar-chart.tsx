@@ -5,18 +5,14 @@ import { Group } from '@visx/group';
 import { scaleBand, scaleLinear } from '@visx/scale';
 import type { KeyboardEvent, PointerEvent, ReactNode } from 'react';
 import { useContainerWidth } from '../use-container-width';
+import { CHART_FONT_PX, CHAR_PX, integerTicks, labelWidth, spacedTicks } from './chart-layout';
 import {
   AxisTickLabel,
-  CHART_FONT_PX,
   CHART_LINE,
-  CHAR_PX,
   ChartLegend,
   ChartTooltip,
   DefaultTooltip,
   chartColor,
-  integerTicks,
-  labelWidth,
-  spacedTicks,
   useActivePoint,
 } from './chart-parts';
 

@@ -1,12 +1,13 @@
 import { Box, Group, Paper, Text } from '@mantine/core';
 import type { TickRendererProps } from '@visx/axis';
 import { type KeyboardEvent, type ReactNode, useState } from 'react';
+import { CHART_FONT_PX } from './chart-layout';
 
 /**
  * The pieces the dashboard's charts share (time-series-chart.tsx, bar-chart.tsx): colours from
  * Mantine's theme variables (so dark mode and the theme's contrast fixes apply), tick labels as
- * plain SVG text, a legend, a tooltip that follows the pointer or the arrow keys, and the one
- * estimate of a label's width that keeps labels apart without measuring the page.
+ * plain SVG text, a legend, a tooltip that follows the pointer or the arrow keys. Where labels go
+ * is in chart-layout.ts.
  *
  * Stable class names for tests and the bench (`tally-chart-*`): `-area` (an area's fill),
  * `-line` (a series' line), `-y-axis`, `-grid` (the plot's grid, its box is the plot),
@@ -22,32 +23,6 @@ export function chartColor(color: string): string {
 export const CHART_TEXT = 'var(--mantine-color-dimmed)';
 /** Grid and axis lines: the theme's default border (gray.3 light, dark.4 dark). */
 export const CHART_LINE = 'var(--mantine-color-default-border)';
-export const CHART_FONT_PX = 12;
-/** About how wide a 12 px character is: enough to keep labels apart, with no text measured. */
-export const CHAR_PX = 6.5;
-
-/** The estimated width of a 12 px label. */
-export function labelWidth(text: string): number {
-  return text.length * CHAR_PX;
-}
-
-/**
- * Which of `count` evenly spaced positions get a label, `spacing` px apart, so that labels about
- * `widest` px wide keep `gap` px between them: every n-th, counted back from the last (the newest
- * bucket always has its label).
- */
-export function spacedTicks(count: number, spacing: number, widest: number, gap = 16): number[] {
-  if (count <= 0) return [];
-  const every = spacing > 0 ? Math.max(1, Math.ceil((widest + gap) / spacing)) : count;
-  const ticks: number[] = [];
-  for (let i = count - 1; i >= 0; i -= every) ticks.unshift(i);
-  return ticks;
-}
-
-/** Whole-number ticks of a count axis (no 0.5 events), from the scale's own ticks. */
-export function integerTicks(ticks: readonly number[]): number[] {
-  return ticks.filter((tick) => Number.isInteger(tick));
-}
 
 /** A tick label as plain SVG text (visx's default <Text> measures every word in the page). */
 export function AxisTickLabel({ x, y, dx, dy, textAnchor, formattedValue }: TickRendererProps) {

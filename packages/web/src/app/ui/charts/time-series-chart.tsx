@@ -7,18 +7,15 @@ import { scaleLinear } from '@visx/scale';
 import { AreaClosed, LinePath } from '@visx/shape';
 import type { PointerEvent, ReactNode } from 'react';
 import { useContainerWidth } from '../use-container-width';
+import { CHART_FONT_PX, integerTicks, labelWidth, placeLabels, spacedTicks } from './chart-layout';
 import {
   AxisTickLabel,
-  CHART_FONT_PX,
   CHART_LINE,
   CHART_TEXT,
   ChartLegend,
   ChartTooltip,
   DefaultTooltip,
   chartColor,
-  integerTicks,
-  labelWidth,
-  spacedTicks,
   useActivePoint,
 } from './chart-parts';
 
@@ -84,41 +81,6 @@ const LABEL_ROW_PX = 16;
 const TICK_PX = 6;
 const X_AXIS_PX = 28;
 const AXIS_LABEL_PX = 24;
-
-interface PlacedLabel {
-  index: number;
-  text: string;
-  row: number;
-  /** Written leftwards from its line (the right half of the plot), else rightwards. */
-  leftwards: boolean;
-}
-
-/**
- * Places reference line labels above the plot, in as few rows as keep them from overlapping:
- * each label takes the first row where it clears the labels already there.
- */
-export function placeLabels(
-  marks: ReadonlyArray<{ index: number; text: string }>,
-  x: (index: number) => number,
-  plotWidth: number,
-): PlacedLabel[] {
-  const rows: Array<Array<[number, number]>> = [];
-  return [...marks]
-    .sort((a, b) => a.index - b.index)
-    .map((mark) => {
-      const at = x(mark.index);
-      const leftwards = at > plotWidth / 2;
-      const span = labelWidth(mark.text) + 8;
-      const extent: [number, number] = leftwards ? [at - span, at] : [at, at + span];
-      let row = rows.findIndex((taken) => taken.every(([a, b]) => extent[1] < a || extent[0] > b));
-      if (row === -1) {
-        rows.push([]);
-        row = rows.length - 1;
-      }
-      rows[row]?.push(extent);
-      return { ...mark, row, leftwards };
-    });
-}
 
 /** A value scale from 0 to the largest value of its series (rounded up to a nice number), and its ticks. */
 function valueScale<Row>(
