@@ -78,8 +78,7 @@ export default defineConfig({
         // "dashboard first load"), and the rest, whichever page uses it, is one file a page loads
         // beside its own. Left to the automatic split, Mantine and the icons made some thirty
         // files of a few hundred bytes for the Overview alone, each a request that waits its turn
-        // on the wire (bench row "dashboard first view"). dayjs and the charts (recharts) split
-        // along the pages that use them.
+        // on the wire (bench row "dashboard first view"). dayjs splits along the pages that use it.
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
@@ -90,6 +89,12 @@ export default defineConfig({
             // The rest of Mantine and the icons, whichever page uses them: one file a page loads
             // beside its own, rather than dozens of small shared ones (each a request on the wire).
             { name: 'mantine', test: /node_modules[\\/](@mantine[\\/](core|hooks)|@tabler[\\/]icons-react)[\\/]/ },
+            // The charts (app/ui/charts) and their libraries (visx and the d3 modules it vendors):
+            // one file, loaded with the first page that draws a chart.
+            {
+              name: 'charts',
+              test: /node_modules[\\/](@visx[\\/]|d3-|internmap[\\/]|classnames[\\/])|src[\\/]app[\\/]ui[\\/]charts[\\/]/,
+            },
           ],
         },
       },

@@ -75,14 +75,16 @@ export interface ColdLoad {
 }
 
 /**
- * Run in the page before its scripts: notes the frame in which the Overview chart's area first
- * holds a path (`performance.now()`, from the start of the navigation) in
- * `window.__tallyChartDrawn`, and marks it `tally:chart-drawn` (page code, as a string: the
- * bench is compiled without the DOM's types).
+ * Run in the page before its scripts: notes the frame in which the Overview chart's area
+ * (`path.tally-chart-area`) first holds a path (`performance.now()`, from the start of the
+ * navigation) in `window.__tallyChartDrawn`, and marks it `tally:chart-drawn` (page code, as a
+ * string: the bench is compiled without the DOM's types). `path.recharts-area-area` is the same
+ * area in builds from before the charts moved to visx, so that BENCH_WEB_COMPARE can still take
+ * turns with one of them.
  */
 const WATCH_CHART = `(() => {
   const drawn = () => {
-    const area = document.querySelector('path.recharts-area-area');
+    const area = document.querySelector('path.tally-chart-area, path.recharts-area-area');
     return area !== null && (area.getAttribute('d') || '').length > 0;
   };
   const observer = new MutationObserver(() => {

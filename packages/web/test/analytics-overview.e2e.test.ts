@@ -96,7 +96,7 @@ describe('Overview in Chromium (issue 20)', () => {
     // Two axes (events left, sessions right), no dots on the lines, the partial last day shaded.
     const figure = page.getByRole('figure', { name: /Sessions and events per day: 8 events over/ });
     await figure.waitFor();
-    expect(await figure.locator('.recharts-yAxis').count()).toBe(2);
+    expect(await figure.locator('.tally-chart-y-axis').count()).toBe(2);
     await figure
       .locator('svg text')
       .filter({ hasText: /^Sessions$/ })
@@ -105,32 +105,34 @@ describe('Overview in Chromium (issue 20)', () => {
       .locator('svg text')
       .filter({ hasText: /^Events$/ })
       .waitFor();
-    expect(await figure.locator('path.recharts-area-area').count()).toBe(2);
-    expect(await figure.locator('.recharts-reference-area').count()).toBeGreaterThanOrEqual(1);
+    expect(await figure.locator('path.tally-chart-area').count()).toBe(2);
+    expect(await figure.locator('path.tally-chart-line').count()).toBe(2);
+    expect(await figure.locator('.tally-chart-reference-area').count()).toBeGreaterThanOrEqual(1);
     await page.getByText(/^Shaded: the (first and last days are|last day is) only partly in the range\.$/).waitFor();
     // The annotation's label sits above the plot, not on a line.
     const label = figure.locator('svg text', { hasText: 'Pricing page v2' });
     await label.waitFor();
-    const plot = await figure.locator('.recharts-cartesian-grid').boundingBox();
+    const plot = await figure.locator('.tally-chart-grid').boundingBox();
     const labelBox = await label.boundingBox();
     expect(labelBox && plot ? labelBox.y + labelBox.height : Infinity).toBeLessThanOrEqual((plot?.y ?? 0) + 1);
     await expectAccessible(page, 'Overview with changes');
 
     // The tooltip of the annotation's day lists it, with the day's numbers.
-    const line = await figure.locator('.recharts-reference-line-line').first().boundingBox();
+    const line = await figure.locator('.tally-chart-reference-line').first().boundingBox();
     expect(line).not.toBeNull();
     if (line) await page.mouse.move(line.x + line.width / 2, line.y + line.height / 2);
-    const tooltip = figure.locator('.recharts-tooltip-wrapper');
+    const tooltip = figure.locator('.tally-chart-tooltip');
     await tooltip.getByText('Annotations').waitFor();
     await tooltip.getByText('Pricing page v2', { exact: true }).waitFor();
     await tooltip.getByText('Events', { exact: true }).first().waitFor();
 
-    // The previous period overlaid: two more (dashed) lines, in the legend too; kept in the address.
+    // The previous period overlaid: two more (dashed) lines, not filled, in the legend too; kept in the address.
     // (The switch follows the address, a moment after the click.)
     await page.getByRole('switch', { name: 'Show the previous period' }).click();
     await page.waitForURL(/[?&]previous=1/);
     await figure.getByText('Events, previous period').waitFor();
-    expect(await figure.locator('path.recharts-area-area').count()).toBe(4);
+    expect(await figure.locator('path.tally-chart-line').count()).toBe(4);
+    expect(await figure.locator('path.tally-chart-area').count()).toBe(2);
     await page.reload();
     await figure.getByText('Sessions, previous period').waitFor();
     expect(await page.getByRole('switch', { name: 'Show the previous period' }).isChecked()).toBe(true);
@@ -138,6 +140,15 @@ describe('Overview in Chromium (issue 20)', () => {
     await tooltip.getByText(/^Previous period, /).waitFor();
     await expectAccessible(page, 'Overview with the previous period');
     await page.screenshot({ path: join(RESULTS_DIR, 'overview-compare.png'), fullPage: true });
+
+    // By keyboard: the chart is a Tab stop; End shows the last day's tooltip, Escape hides it.
+    await page.mouse.move(0, 0);
+    await tooltip.getByText('Annotations').waitFor({ state: 'detached' });
+    await figure.getByRole('application').focus();
+    await page.keyboard.press('End');
+    await tooltip.getByText('Incomplete: the range covers only part of this day.').waitFor();
+    await page.keyboard.press('Escape');
+    await tooltip.getByText(/^Incomplete/).waitFor({ state: 'detached' });
   }, 90_000);
 
   it('offers every preset and a custom range in the address; HOUR only up to 7 days', async () => {

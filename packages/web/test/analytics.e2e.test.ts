@@ -124,7 +124,7 @@ describe('Analytics in Chromium', () => {
     const annotations = page.getByRole('region', { name: 'Annotations' });
     await annotations.getByText('Release 2.0').waitFor();
     // The chart's line for it (its bucket: this hour).
-    await page.locator('figure .recharts-reference-line-line').waitFor({ state: 'attached' });
+    await page.locator('figure .tally-chart-reference-line').waitFor({ state: 'attached' });
     await page.locator('figure svg').getByText('Release 2.0', { exact: true }).waitFor();
     await page.getByRole('figure', { name: /1 annotations marked/ }).waitFor();
     await page.screenshot({ path: join(RESULTS_DIR, 'analytics-overview.png'), fullPage: true });

@@ -110,7 +110,7 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
     await page.getByRole('figure', { name: /p95 duration and error rate of search per day/ }).waitFor();
     // Last 7 days starts and ends inside a day: both ends are shaded and said to be partial, as on Overview.
     await page.getByText('Shaded: the first and last days are only partly in the range.').waitFor();
-    expect(await page.locator('.recharts-reference-area').count()).toBe(4);
+    expect(await page.locator('.tally-chart-reference-area').count()).toBe(4);
 
     // Its sessions, each a link; and the whole list with the names filter.
     const sessions = page.getByRole('list', { name: 'Sessions with search' });
@@ -151,7 +151,7 @@ describe('Tools & Usage compared, a tool’s page, breakdowns and CSV in Chromiu
 
     // A bar of the chart opens that tool's page too.
     await page.goto(`/w/${team.teamId}/tools?range=7d`);
-    await page.locator('figure .recharts-bar-rectangle').first().click();
+    await page.locator('figure .tally-chart-bar').first().click();
     await page.getByRole('heading', { name: 'search', level: 1 }).waitFor();
   }, 120_000);
 

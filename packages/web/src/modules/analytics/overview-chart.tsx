@@ -1,7 +1,6 @@
-import '@mantine/charts/styles.css';
-import { AreaChart, type AreaChartSeries, type ChartReferenceLineProps } from '@mantine/charts';
-import { Box, Group, List, Paper, Text, VisuallyHidden } from '@mantine/core';
-import { useContainerWidth } from '../../app/ui/use-container-width';
+import { Box, List, Paper, Text, VisuallyHidden } from '@mantine/core';
+import { TooltipValue } from '../../app/ui/charts/chart-parts';
+import { type ReferenceLine, type TimeSeries, TimeSeriesChart } from '../../app/ui/charts/time-series-chart';
 import { formatBucket, formatBucketLong, formatCount } from './analytics-format';
 import { partialBuckets, type Range } from './analytics-range';
 
@@ -25,21 +24,13 @@ interface OverviewChartProps {
 /** One row of the chart's data: a bucket of the range, and the same bucket of the previous period. */
 interface Row {
   at: string;
-  Events: number;
-  Sessions: number;
-  'Previous events'?: number;
-  'Previous sessions'?: number;
-  previousAt?: string;
+  events: number;
+  sessions: number;
+  previous?: { at: string; events: number; sessions: number };
 }
 
-const CHART_HEIGHT = 300;
-/** Annotation labels: one row of text above the plot per row of labels, never on the lines. */
-const LABEL_ROW_PX = 16;
+const PLOT_HEIGHT = 260;
 const LABEL_MAX_CHARS = 28;
-/** About how wide a 12 px character is, to keep labels of one row apart. */
-const CHAR_PX = 6.5;
-/** Room the two axes take from the chart's width. */
-const AXES_PX = 140;
 
 function shortLabel(text: string): string {
   return text.length > LABEL_MAX_CHARS ? `${text.slice(0, LABEL_MAX_CHARS - 1)}…` : text;
@@ -52,42 +43,29 @@ function bucketOf(starts: readonly number[], at: number): number {
   return index;
 }
 
-interface PlacedLabel {
-  index: number;
-  text: string;
-  row: number;
-  /** Written leftwards from its line (the right half of the chart), else rightwards. */
-  leftwards: boolean;
-}
-
-/**
- * Places annotation labels above the plot, in as few rows as keep them from overlapping: each
- * label takes the first row where it clears the labels already there.
- */
-function placeLabels(
-  marks: ReadonlyArray<{ index: number; text: string }>,
-  buckets: number,
-  width: number,
-): PlacedLabel[] {
-  const plot = Math.max(width - AXES_PX, 100);
-  const step = buckets > 1 ? plot / (buckets - 1) : 0;
-  const rows: Array<Array<[number, number]>> = [];
-  return [...marks]
-    .sort((a, b) => a.index - b.index)
-    .map((mark) => {
-      const x = mark.index * step;
-      const leftwards = x > plot / 2;
-      const span = mark.text.length * CHAR_PX + 8;
-      const extent: [number, number] = leftwards ? [x - span, x] : [x, x + span];
-      let row = rows.findIndex((taken) => taken.every(([a, b]) => extent[1] < a || extent[0] > b));
-      if (row === -1) {
-        rows.push([]);
-        row = rows.length - 1;
-      }
-      rows[row]?.push(extent);
-      return { ...mark, row, leftwards };
-    });
-}
+const CURRENT: Array<TimeSeries<Row>> = [
+  { key: 'events', label: 'Events', color: 'indigo.6', value: (row) => row.events },
+  { key: 'sessions', label: 'Sessions', color: 'teal.7', value: (row) => row.sessions, axis: 'right' },
+];
+const PREVIOUS: Array<TimeSeries<Row>> = [
+  {
+    key: 'previous-events',
+    label: 'Events, previous period',
+    color: 'indigo.3',
+    value: (row) => row.previous?.events ?? null,
+    kind: 'line',
+    dashed: true,
+  },
+  {
+    key: 'previous-sessions',
+    label: 'Sessions, previous period',
+    color: 'teal.4',
+    value: (row) => row.previous?.sessions ?? null,
+    kind: 'line',
+    dashed: true,
+    axis: 'right',
+  },
+];
 
 /**
  * Events (left axis) and sessions (right axis) per bucket, each on its own scale so that neither
@@ -103,81 +81,33 @@ export function OverviewChart({
   hourly,
   range,
 }: OverviewChartProps) {
-  const [ref, width] = useContainerWidth<HTMLDivElement>();
   const overlay = showPrevious && previous !== null;
   const data: Row[] = series.map((point, i) => {
     const before = previous?.[i];
     return {
       at: point.at,
-      Events: point.events,
-      Sessions: point.sessions,
-      ...(overlay && before
-        ? { 'Previous events': before.events, 'Previous sessions': before.sessions, previousAt: before.at }
-        : {}),
+      events: point.events,
+      sessions: point.sessions,
+      ...(overlay && before ? { previous: { at: before.at, events: before.events, sessions: before.sessions } } : {}),
     };
   });
   const starts = series.map((point) => Date.parse(point.at));
   const marks = annotations.flatMap((annotation) => {
     const index = bucketOf(starts, Date.parse(annotation.at));
-    return index >= 0 ? [{ index, text: shortLabel(annotation.text), annotation }] : [];
+    return index >= 0 ? [{ index, annotation }] : [];
   });
   const byBucket = new Map<number, string[]>();
   for (const mark of marks) byBucket.set(mark.index, [...(byBucket.get(mark.index) ?? []), mark.annotation.text]);
-  const placed = placeLabels(marks, series.length, width ?? 800);
-  const labelRows = placed.reduce((most, label) => Math.max(most, label.row + 1), 0);
-  const plotTop = 8 + labelRows * LABEL_ROW_PX;
-  const referenceLines: ChartReferenceLineProps[] = placed.flatMap((label) => {
-    const point = data[label.index];
-    if (!point) return [];
-    return [
-      {
-        x: point.at,
-        color: 'orange.8',
-        strokeDasharray: '4 4',
-        label: {
-          value: label.text,
-          content: ({ viewBox }: { viewBox?: unknown }) => {
-            const box = viewBox as { x?: number; y?: number } | undefined;
-            const x = box?.x ?? 0;
-            const y = (box?.y ?? plotTop) - 6 - label.row * LABEL_ROW_PX;
-            return (
-              <text
-                x={label.leftwards ? x - 4 : x + 4}
-                y={y}
-                textAnchor={label.leftwards ? 'end' : 'start'}
-                fontSize={12}
-                fill="var(--mantine-color-orange-text)"
-              >
-                {label.text}
-              </text>
-            );
-          },
-        },
-      },
-    ];
-  });
+  const referenceLines: ReferenceLine[] = marks.map((mark) => ({
+    index: mark.index,
+    label: shortLabel(mark.annotation.text),
+  }));
 
   const partial = partialBuckets(series, range, hourly);
-  const referenceAreas = [
-    ...(partial.first && data.length > 1 ? [{ x1: data[0]?.at, x2: data[1]?.at }] : []),
-    ...(partial.last && data.length > 1 ? [{ x1: data.at(-2)?.at, x2: data.at(-1)?.at }] : []),
-  ].map((area) => ({ ...area, color: 'gray.6', strokeOpacity: 0, fillOpacity: 0.15 }));
-
-  const chartSeries: AreaChartSeries[] = [
-    { name: 'Events', color: 'indigo.6' },
-    { name: 'Sessions', color: 'teal.7', yAxisId: 'right' },
-    ...(overlay
-      ? [
-          { name: 'Previous events', label: 'Events, previous period', color: 'indigo.3', strokeDasharray: '6 4' },
-          {
-            name: 'Previous sessions',
-            label: 'Sessions, previous period',
-            color: 'teal.4',
-            strokeDasharray: '6 4',
-            yAxisId: 'right',
-          },
-        ]
-      : []),
+  const last = data.length - 1;
+  const shaded: Array<[number, number]> = [
+    ...(partial.first && data.length > 1 ? [[0, 1] as [number, number]] : []),
+    ...(partial.last && data.length > 1 ? [[last - 1, last] as [number, number]] : []),
   ];
 
   const unit = hourly ? 'hour' : 'day';
@@ -188,47 +118,31 @@ export function OverviewChart({
       : null;
 
   return (
-    <Box component="figure" m={0} aria-labelledby="overview-chart-caption" ref={ref}>
+    <Box component="figure" m={0} aria-labelledby="overview-chart-caption">
       <VisuallyHidden component="figcaption" id="overview-chart-caption">
         {`Sessions and events per ${unit}: ${formatCount(total)} events over ${formatCount(series.length)} ${unit}s, ${formatCount(annotations.length)} annotations marked.`}
       </VisuallyHidden>
-      <AreaChart
-        h={CHART_HEIGHT + plotTop}
+      <TimeSeriesChart
         data={data}
-        dataKey="at"
-        series={chartSeries}
-        curveType="monotone"
-        withDots={false}
-        withLegend
-        legendProps={{ verticalAlign: 'bottom', height: 48 }}
+        xLabel={(row) => formatBucket(row.at, hourly)}
+        series={overlay ? [...CURRENT, ...PREVIOUS] : CURRENT}
+        height={PLOT_HEIGHT}
+        label={`Events and sessions per ${unit}: the arrow keys step through the ${unit}s`}
+        left={{ label: 'Events', format: formatCount, integer: true }}
+        right={{ label: 'Sessions', format: formatCount, integer: true }}
         referenceLines={referenceLines}
-        referenceAreas={referenceAreas}
-        areaProps={(item) => (item.name.startsWith('Previous') ? { fillOpacity: 0 } : {})}
-        areaChartProps={{ margin: { top: plotTop, right: 8, left: 8, bottom: 0 } }}
-        tickLine="y"
-        gridAxis="xy"
-        valueFormatter={formatCount}
-        xAxisProps={{ tickFormatter: (value: string) => formatBucket(value, hourly), minTickGap: 16 }}
-        yAxisProps={{ allowDecimals: false, width: 56 }}
-        withRightYAxis
-        rightYAxisProps={{ allowDecimals: false, width: 56 }}
-        yAxisLabel="Events"
-        rightYAxisLabel="Sessions"
-        tooltipProps={{
-          content: ({ label, active }: { label?: unknown; active?: boolean }) => {
-            const at = typeof label === 'string' ? label : null;
-            const index = at === null ? -1 : data.findIndex((row) => row.at === at);
-            const row = data[index];
-            if (!active || !row) return null;
-            return (
-              <OverviewTooltip
-                row={row}
-                hourly={hourly}
-                partial={(index === 0 && partial.first) || (index === data.length - 1 && partial.last)}
-                annotations={byBucket.get(index) ?? []}
-              />
-            );
-          },
+        shaded={shaded}
+        legend
+        tooltip={(index) => {
+          const row = data[index];
+          return row ? (
+            <OverviewTooltip
+              row={row}
+              hourly={hourly}
+              partial={(index === 0 && partial.first) || (index === last && partial.last)}
+              annotations={byBucket.get(index) ?? []}
+            />
+          ) : null;
         }}
       />
       {partialNote ? (
@@ -237,20 +151,6 @@ export function OverviewChart({
         </Text>
       ) : null}
     </Box>
-  );
-}
-
-function TooltipValue({ color, name, value }: { color: string; name: string; value: number }) {
-  return (
-    <Group gap="xs" justify="space-between" wrap="nowrap">
-      <Group gap={6} wrap="nowrap">
-        <Box w={10} h={10} style={{ borderRadius: 10, background: `var(--mantine-color-${color})` }} aria-hidden />
-        <Text size="sm">{name}</Text>
-      </Group>
-      <Text size="sm" fw={600}>
-        {formatCount(value)}
-      </Text>
-    </Group>
   );
 }
 
@@ -277,16 +177,16 @@ function OverviewTooltip({
         </Text>
       ) : null}
       <Box mt={6}>
-        <TooltipValue color="indigo-6" name="Events" value={row.Events} />
-        <TooltipValue color="teal-7" name="Sessions" value={row.Sessions} />
+        <TooltipValue color="indigo.6" name="Events" value={formatCount(row.events)} />
+        <TooltipValue color="teal.7" name="Sessions" value={formatCount(row.sessions)} />
       </Box>
-      {row.previousAt !== undefined ? (
+      {row.previous !== undefined ? (
         <Box mt={6}>
           <Text size="xs" c="dimmed">
-            Previous period, {formatBucketLong(row.previousAt, hourly)}
+            Previous period, {formatBucketLong(row.previous.at, hourly)}
           </Text>
-          <TooltipValue color="indigo-3" name="Events" value={row['Previous events'] ?? 0} />
-          <TooltipValue color="teal-4" name="Sessions" value={row['Previous sessions'] ?? 0} />
+          <TooltipValue color="indigo.3" name="Events" value={formatCount(row.previous.events)} />
+          <TooltipValue color="teal.4" name="Sessions" value={formatCount(row.previous.sessions)} />
         </Box>
       ) : null}
       {annotations.length ? (

@@ -1,6 +1,4 @@
-import '@mantine/charts/styles.css';
 import { useQuery } from '@apollo/client/react';
-import { AreaChart, LineChart } from '@mantine/charts';
 import { Anchor, Box, Group, Paper, SimpleGrid, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { IconArrowLeft } from '@tabler/icons-react';
 import { Interval, Scope, can, type EventFilter } from '@tally/shared';
@@ -8,6 +6,7 @@ import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { useCurrentWorkspace } from '../../app/layout/workspace-context';
 import { workspacePath } from '../../app/paths';
+import { TimeSeriesChart } from '../../app/ui/charts/time-series-chart';
 import { formatDateTime } from '../../app/ui/dates';
 import { PageHeader } from '../../app/ui/page-header';
 import { QueryContent } from '../../app/ui/query-content';
@@ -208,6 +207,16 @@ function ToolSeries(props: ToolSeriesProps) {
 
 type ToolSeriesData = NonNullable<AnalyticsToolSeriesQuery['workspace']>['analytics'];
 
+/** An axis tick in seconds: 0, 0.5, 1.25 (at most two decimals). */
+function formatSeconds(seconds: number): string {
+  return String(Math.round(seconds * 100) / 100);
+}
+
+/** An axis tick in percent: 0, 2.5, 10 (at most one decimal). */
+function formatPercent(percent: number): string {
+  return String(Math.round(percent * 10) / 10);
+}
+
 function ToolCharts({
   analytics,
   workspace,
@@ -216,23 +225,15 @@ function ToolCharts({
   hourly,
 }: ToolSeriesProps & { analytics: ToolSeriesData }) {
   const unit = hourly ? 'hour' : 'day';
-  const calls = analytics.overview.series.map((point) => ({
-    bucket: formatBucket(point.at, hourly),
-    Calls: point.events,
-    Sessions: point.sessions,
-  }));
-  const timing = analytics.durationSeries.map((point) => ({
-    bucket: formatBucket(point.at, hourly),
-    'p95 (s)': point.p95DurationMs === null ? null : Math.round(point.p95DurationMs / 10) / 100,
-    'Error rate (%)': point.count > 0 ? Math.round(point.errorRate * 1000) / 10 : null,
-  }));
+  const calls = analytics.overview.series;
+  const timing = analytics.durationSeries;
+  const callCount = calls.reduce((sum, point) => sum + point.events, 0);
   // The first and last buckets the range covers only in part are shaded, as on Overview.
   const partial = partialBuckets(analytics.overview.series, variables.range, hourly);
-  const shade = (rows: ReadonlyArray<{ bucket: string }>) =>
-    [
-      ...(partial.first && rows.length > 1 ? [{ x1: rows[0]?.bucket, x2: rows[1]?.bucket }] : []),
-      ...(partial.last && rows.length > 1 ? [{ x1: rows.at(-2)?.bucket, x2: rows.at(-1)?.bucket }] : []),
-    ].map((area) => ({ ...area, color: 'gray.6', strokeOpacity: 0, fillOpacity: 0.15 }));
+  const shade = (count: number): Array<[number, number]> => [
+    ...(partial.first && count > 1 ? [[0, 1] as [number, number]] : []),
+    ...(partial.last && count > 1 ? [[count - 2, count - 1] as [number, number]] : []),
+  ];
   const partialNote =
     partial.first || partial.last
       ? `Shaded: the ${partial.first && partial.last ? `first and last ${unit}s are` : `${partial.first ? 'first' : 'last'} ${unit} is`} only partly in the range.`
@@ -265,24 +266,24 @@ function ToolCharts({
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
         <ChartFigure
           id="tool-calls-caption"
-          caption={`Calls and sessions of ${name} per ${unit}: ${String(calls.reduce((s, p) => s + p.Calls, 0))} calls over ${String(calls.length)} ${unit}s.`}
+          caption={`Calls and sessions of ${name} per ${unit}: ${String(callCount)} calls over ${String(calls.length)} ${unit}s.`}
         >
           <Text size="sm" fw={600} mb={4} aria-hidden>
             Calls and sessions
           </Text>
-          <AreaChart
-            h={220}
+          <TimeSeriesChart
             data={calls}
-            dataKey="bucket"
+            xLabel={(point) => formatBucket(point.at, hourly)}
             series={[
-              { name: 'Calls', color: 'indigo.6' },
-              { name: 'Sessions', color: 'teal.6' },
+              { key: 'calls', label: 'Calls', color: 'indigo.6', value: (point) => point.events },
+              { key: 'sessions', label: 'Sessions', color: 'teal.6', value: (point) => point.sessions },
             ]}
-            curveType="monotone"
-            withLegend
-            referenceAreas={shade(calls)}
-            valueFormatter={formatCount}
-            yAxisProps={{ allowDecimals: false }}
+            height={170}
+            label={`Calls and sessions per ${unit}: the arrow keys step through the ${unit}s`}
+            left={{ format: formatCount, integer: true }}
+            shaded={shade(calls.length)}
+            legend
+            dots
           />
         </ChartFigure>
         <ChartFigure
@@ -292,18 +293,35 @@ function ToolCharts({
           <Text size="sm" fw={600} mb={4} aria-hidden>
             p95 duration and error rate
           </Text>
-          <LineChart
-            h={220}
+          <TimeSeriesChart
             data={timing}
-            dataKey="bucket"
+            xLabel={(point) => formatBucket(point.at, hourly)}
             series={[
-              { name: 'p95 (s)', color: 'grape.7' },
-              { name: 'Error rate (%)', color: 'red.7', yAxisId: 'right' },
+              {
+                key: 'p95',
+                label: 'p95 duration',
+                color: 'grape.7',
+                kind: 'line',
+                value: (point) => (point.p95DurationMs === null ? null : point.p95DurationMs / 1000),
+                format: (seconds) => formatDuration(seconds * 1000),
+              },
+              {
+                key: 'error-rate',
+                label: 'Error rate',
+                color: 'red.7',
+                kind: 'line',
+                axis: 'right',
+                value: (point) => (point.count > 0 ? point.errorRate * 100 : null),
+                format: (percent) => formatRate(percent / 100),
+              },
             ]}
-            withRightYAxis
-            connectNulls={false}
-            withLegend
-            referenceAreas={shade(timing)}
+            height={170}
+            label={`p95 duration and error rate per ${unit}: the arrow keys step through the ${unit}s`}
+            left={{ label: 'p95 (s)', format: formatSeconds }}
+            right={{ label: 'Errors (%)', format: formatPercent }}
+            shaded={shade(timing.length)}
+            legend
+            dots
           />
         </ChartFigure>
       </SimpleGrid>

@@ -1,6 +1,4 @@
-import '@mantine/charts/styles.css';
 import { useMutation, useQuery } from '@apollo/client/react';
-import { BarChart } from '@mantine/charts';
 import {
   Badge,
   Box,
@@ -21,6 +19,7 @@ import { notifications } from '@mantine/notifications';
 import { ApiKeyStatus } from '@tally/shared';
 import { useMemo } from 'react';
 import { useServerFieldErrors } from '../../app/use-server-field-errors';
+import { BarChart } from '../../app/ui/charts/bar-chart';
 import { ErrorAlert } from '../../app/ui/error-state';
 import { useFormFeedback } from '../../app/ui/form-feedback';
 import {
@@ -164,13 +163,13 @@ function UsageSummary({ apiKey }: { apiKey: UsageKey }) {
   );
 }
 
+type UsageDay = UsageKey['usage'][number];
+
+function refused(day: UsageDay): number {
+  return day.batchesRefusedRateLimit + day.batchesRefusedInvalid + day.requestsRefusedAddress;
+}
+
 function UsageCharts({ usage }: { usage: UsageKey['usage'] }) {
-  const events = usage.map((d) => ({ day: dayLabel(d.day), Events: d.eventsAccepted }));
-  const requests = usage.map((d) => ({
-    day: dayLabel(d.day),
-    'GraphQL requests': d.graphqlRequests,
-    Refused: d.batchesRefusedRateLimit + d.batchesRefusedInvalid + d.requestsRefusedAddress,
-  }));
   return (
     <Stack gap="md">
       <Box component="figure" m={0} aria-labelledby="key-events-chart-caption">
@@ -178,13 +177,12 @@ function UsageCharts({ usage }: { usage: UsageKey['usage'] }) {
           Events accepted per day
         </Text>
         <BarChart
-          h={160}
-          data={events}
-          dataKey="day"
-          series={[{ name: 'Events', color: 'indigo.6' }]}
-          valueFormatter={formatCount}
-          yAxisProps={{ allowDecimals: false, width: 56 }}
-          tickLine="none"
+          data={usage}
+          category={(day) => dayLabel(day.day)}
+          series={[{ key: 'events', label: 'Events', color: 'indigo.6', value: (day) => day.eventsAccepted }]}
+          height={124}
+          label="Events accepted per day: the arrow keys step through the days"
+          format={formatCount}
         />
       </Box>
       <Box component="figure" m={0} aria-labelledby="key-requests-chart-caption">
@@ -192,18 +190,16 @@ function UsageCharts({ usage }: { usage: UsageKey['usage'] }) {
           GraphQL requests and refusals per day
         </Text>
         <BarChart
-          h={160}
-          data={requests}
-          dataKey="day"
-          type="stacked"
-          withLegend
+          data={usage}
+          category={(day) => dayLabel(day.day)}
           series={[
-            { name: 'GraphQL requests', color: 'teal.6' },
-            { name: 'Refused', color: 'red.6' },
+            { key: 'graphql', label: 'GraphQL requests', color: 'teal.6', value: (day) => day.graphqlRequests },
+            { key: 'refused', label: 'Refused', color: 'red.6', value: refused },
           ]}
-          valueFormatter={formatCount}
-          yAxisProps={{ allowDecimals: false, width: 56 }}
-          tickLine="none"
+          height={124}
+          label="GraphQL requests and refusals per day: the arrow keys step through the days"
+          format={formatCount}
+          legend
         />
         <VisuallyHidden>Every total is listed above the charts.</VisuallyHidden>
       </Box>
