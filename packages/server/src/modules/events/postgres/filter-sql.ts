@@ -46,11 +46,27 @@ export class SettingParams implements Placeholders {
   }
 }
 
+/** Up to this many names, a names condition is one the indexes take (see nameIn). */
+const INDEXED_NAMES = 16;
+
+/**
+ * `alias.name` is one of `names`. A few names are an index condition: one index descent per name
+ * and range read, the fastest way to a few names among hundreds. A longer list is a hashed test
+ * of each row the ranges hold (the `|| ''` keeps the planner from descending once per name):
+ * Tools & Usage's previous period asks for the 200 names it shows, and as index conditions over a
+ * 30-day range's 15 block ranges those were 3,000 descents, about 20 ms even where the period
+ * held no events at all.
+ */
+export function nameIn(alias: string, names: readonly string[], params: Placeholders): string {
+  const list = params.add(names, 'text[]');
+  return names.length > INDEXED_NAMES ? `(${alias}.name || '') = ANY(${list})` : `${alias}.name = ANY(${list})`;
+}
+
 /** The names/types part of the filters, on columns `name` and `type` of `alias`. */
 export function nameTypeCondition(filters: readonly EventFilter[], params: Placeholders, alias: string): string {
   const parts: string[] = [];
   for (const filter of filters) {
-    if (filter.names?.length) parts.push(`${alias}.name = ANY(${params.add(filter.names, 'text[]')})`);
+    if (filter.names?.length) parts.push(nameIn(alias, filter.names, params));
     if (filter.types?.length) parts.push(`${alias}.type = ANY(${params.add(filter.types, 'text[]')})`);
   }
   return parts.length ? parts.join(' AND ') : 'TRUE';

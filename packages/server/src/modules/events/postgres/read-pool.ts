@@ -36,7 +36,9 @@ export class AnalyticsSql {
    * the planner cannot know it at the newest end of a partition — the range past its histogram,
    * where every workspace's latest events land — and there it chose a parallel scan of the whole
    * partition (0.4 s at 10 M events, on every dashboard request). Bitmap and index scans stay
-   * open to it.
+   * open to it. Nor parallel workers: these statements read bounded index ranges, and on fresh
+   * statistics the planner gave Tools & Usage's unions of rollup blocks two workers, whose start
+   * took 9 ms of the statement's 12 (0.3 ms of reading).
    */
   readByIndex<R extends QueryResultRow>(
     gate: ReadGate | undefined,
@@ -47,7 +49,9 @@ export class AnalyticsSql {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN READ ONLY; SET LOCAL enable_seqscan = off');
+        await client.query(
+          'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0',
+        );
         const result = await client.query<R>(text, values);
         await client.query('COMMIT');
         return result;

@@ -1,7 +1,7 @@
 import { HISTOGRAM_BUCKETS, quantileFromHistogram } from '../duration-histogram';
 import type { AnalyticsQuery, ReadGate, UsageData } from '../event-store';
 import { rollupsCanAnswer } from '../query';
-import { SqlParams, eventCondition, nameTypeCondition } from './filter-sql';
+import { SqlParams, eventCondition, nameIn, nameTypeCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
 import { type Split, eventsIn, inRanges, rollupParts, splitByHours } from './ranges';
 
@@ -167,8 +167,8 @@ function histogramStatements(
 ): Array<{ text: string; values: unknown[] }> {
   const ws = query.workspaceId;
   const statements: Array<{ text: string; values: unknown[] }> = [];
-  // By name alone (a hashed `= ANY`, whatever the statistics say); the caller drops a type not asked for.
-  const chosen = (p: SqlParams, alias: string) => `${alias}.name = ANY(${p.add([...new Set(names)], 'text[]')})`;
+  // By name alone; the caller drops a type not asked for.
+  const chosen = (p: SqlParams, alias: string) => nameIn(alias, [...new Set(names)], p);
   if (split.rolled) {
     const hp = new SqlParams(ws);
     const named = chosen(hp, 'r');
