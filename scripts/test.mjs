@@ -26,15 +26,10 @@ const { CHDB_DIR: _unusable, ...withoutChdb } = process.env;
 // (v8-compile-cache-lib): a test run leaves nothing there.
 const env = { ...(chdb ? { ...process.env, CHDB_DIR: chdb } : withoutChdb), DISABLE_V8_COMPILE_CACHE: '1' };
 // The project option after the caller's arguments: it takes every value that follows it, file patterns too.
-// On two cores jest runs every file in its own process, one after another (in band), and what
-// the files leave behind adds up: the full run has come within reach of Node's default 4 GB heap
-// (one CI run went over it after its last test). Twice that, on machines of 24 GB.
-const heap = '--max-old-space-size=8192';
-const run = spawnSync(process.execPath, [heap, jest, '--ci', ...extra, ...projects], {
-  cwd: root,
-  stdio: 'inherit',
-  env,
-});
+// Node's default heap: on two cores jest runs every file in its own process, one after another
+// (in band), and a finished file must leave nothing there that keeps its modules alive (a timer,
+// a global): server-lifecycle.test.ts checks a closed Tally's timers, global-setup.ts its globals.
+const run = spawnSync(process.execPath, [jest, '--ci', ...extra, ...projects], { cwd: root, stdio: 'inherit', env });
 if (!chdb) {
   console.error(
     [

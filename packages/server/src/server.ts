@@ -17,7 +17,7 @@ import { buildTallySchema } from './graphql/schema';
 import { buildHttpApp } from './http/app';
 import { Authenticator } from './auth/authenticate';
 import { sessionCookieFor } from './http/session-cookie';
-import { createLogger } from './platform/logger';
+import { createLogger, stopLogger } from './platform/logger';
 import { AccountService } from './modules/accounts/account.service';
 import { LoginLimiter } from './modules/accounts/login-limiter';
 import { RevokedSessions } from './modules/accounts/revoked-sessions';
@@ -447,6 +447,8 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
           await clickhouse?.close();
           await db.destroy();
           await embedded?.stop();
+          // The logger made here (none was given): written out, its flush timer stopped.
+          if (!options.logger) stopLogger(logger);
         })();
         return closed;
       },
@@ -463,6 +465,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     await clickhouse?.close().catch(() => undefined);
     if (db.isInitialized) await db.destroy().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
+    if (!options.logger) stopLogger(logger);
     throw error;
   }
 }

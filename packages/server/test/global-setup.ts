@@ -18,6 +18,7 @@ declare global {
  * fresh copy of it (CREATE DATABASE … TEMPLATE), so files never see each other's rows.
  */
 export default async function globalSetup(): Promise<void> {
+  const globalsBefore = new Set(Object.getOwnPropertyNames(globalThis));
   // Every temporary file of the run (test data folders, the embedded cluster, browser
   // profiles, anything a library puts in os.tmpdir()) goes in one folder that the teardown
   // removes, so a run leaves nothing behind in the system's temp folder.
@@ -44,7 +45,20 @@ export default async function globalSetup(): Promise<void> {
   await db.initialize();
   await migrate(db);
   await db.destroy();
+  forgetNewGlobals(globalsBefore);
 
   process.env.TALLY_TEST_ADMIN_URL = adminUrl;
   process.env.TALLY_TEST_TEMPLATE = template;
+}
+
+/**
+ * Removes the globals that the setup's own modules left (TypeORM's `typeormMetadataArgsStorage`):
+ * the global setup runs in jest's own process, and every test file's environment is given the
+ * globals jest finds there. Left in place, that one metadata store took every file's entity
+ * classes, and through them kept each finished file's modules in memory, until the end of the run.
+ */
+function forgetNewGlobals(before: ReadonlySet<string>): void {
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (!before.has(name) && name !== '__TALLY_EMBEDDED_STOP__') Reflect.deleteProperty(globalThis, name);
+  }
 }

@@ -75,7 +75,72 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     await server.close();
   });
+
+  it('leaves no timer behind once closed', async () => {
+    // A timer that outlives close, even an unref'd one, keeps the closed Tally and all it reaches
+    // in memory: in jest, the whole test file's modules, until the end of the run.
+    const timers = trackTimers();
+    try {
+      const server = await startTestServer();
+      const res = await server.gql(SIGN_UP, { email: uniqueEmail(), password: 'long enough password', name: 'Timers' });
+      expect(res.errors).toBeUndefined();
+      await server.close();
+      expect(timers.pending()).toEqual([]);
+    } finally {
+      timers.restore();
+    }
+  });
 });
+
+/**
+ * Records the timers started through the global functions until `restore`; `pending` lists those
+ * that would still run: intervals not cleared, timeouts neither fired nor cleared (each with the
+ * first frame of the code that started it).
+ */
+function trackTimers(): { pending(): string[]; restore(): void } {
+  const original = { setTimeout, setInterval, clearTimeout, clearInterval };
+  const live = new Map<unknown, string>();
+  const where = (kind: string, ms: unknown) =>
+    `${kind} ${String(ms)} ms ${
+      (new Error().stack ?? '')
+        .split('\n')
+        .slice(1)
+        .find((line) => !line.includes('trackTimers') && !line.includes(__filename))
+        ?.trim() ?? '?'
+    }`;
+  const clear = (timer: unknown) => {
+    live.delete(timer);
+  };
+  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = original.setTimeout(
+      (...callArgs: unknown[]) => {
+        live.delete(timer);
+        callback(...callArgs);
+      },
+      ms,
+      ...args,
+    );
+    live.set(timer, where('setTimeout', ms));
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.setInterval = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = original.setInterval(callback, ms, ...args);
+    live.set(timer, where('setInterval', ms));
+    return timer;
+  }) as typeof setInterval;
+  globalThis.clearTimeout = ((timer?: Parameters<typeof clearTimeout>[0]) => {
+    clear(timer);
+    original.clearTimeout(timer);
+  }) as typeof clearTimeout;
+  globalThis.clearInterval = ((timer?: Parameters<typeof clearInterval>[0]) => {
+    clear(timer);
+    original.clearInterval(timer);
+  }) as typeof clearInterval;
+  return {
+    pending: () => [...live.values()],
+    restore: () => Object.assign(globalThis, original),
+  };
+}
 
 describe('pnpm start on the embedded PostgreSQL', () => {
   const main = join(__dirname, '..', 'dist', 'src', 'main.js');

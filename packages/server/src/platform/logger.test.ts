@@ -2,7 +2,14 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { QueryFailedError } from 'typeorm';
-import { PRETTY_OPTIONS, addLogBindings, createLogger, lazyChildLoggerFactory, serializeRequest } from './logger';
+import {
+  PRETTY_OPTIONS,
+  addLogBindings,
+  createLogger,
+  lazyChildLoggerFactory,
+  serializeRequest,
+  stopLogger,
+} from './logger';
 
 function memoryLogger(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -171,5 +178,20 @@ describe('the development terminal', () => {
     // The debug line's request object stays on its line too.
     const incoming = pretty({ ...line, msg: 'incoming request', req: { method: 'POST', url: '/graphql' } });
     expect(incoming.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the stdout logger', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('flushes on a timer until stopLogger, which leaves nothing running', () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const logger = createLogger({ logLevel: 'silent', production: true });
+    expect(jest.getTimerCount()).toBe(1);
+    stopLogger(logger);
+    expect(jest.getTimerCount()).toBe(0);
+    // Once more is nothing; the logger still takes lines.
+    stopLogger(logger);
+    logger.info('after stop');
   });
 });

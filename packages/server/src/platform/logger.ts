@@ -74,7 +74,27 @@ export function createLogger(
     ...(pretty ? { transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } } : {}),
   };
   if (destination) return pino(options, destination);
-  return pretty ? pino(options) : pino(options, stdoutDestination());
+  if (pretty) return pino(options);
+  const { stream, stopFlushing } = stdoutDestination();
+  const logger = pino(options, stream);
+  flushTimers.set(logger, stopFlushing);
+  return logger;
+}
+
+/** How to stop the flush timer of each logger that createLogger made on stdout. */
+const flushTimers = new WeakMap<Logger, () => void>();
+
+/**
+ * Writes what a logger from createLogger still holds and stops its flush timer: for whoever made
+ * the logger and is done with it (a Tally closing the one it made). Without that, the timer,
+ * which never ends on its own, keeps the logger, and whatever its process made it in, in memory.
+ * The logger still works: its lines are then written in blocks, and what is left at exit.
+ */
+export function stopLogger(logger: Logger): void {
+  const stopFlushing = flushTimers.get(logger);
+  if (!stopFlushing) return;
+  flushTimers.delete(logger);
+  stopFlushing();
 }
 
 /** How much a production log buffers before it writes, and how long a line may wait at most. */
@@ -89,13 +109,20 @@ const STDOUT_FLUSH_MS = 1000;
  * still show within a second. pino flushes what is left, synchronously, when the process exits
  * (a stop, process.exit, an uncaught error).
  */
-function stdoutDestination(): DestinationStream {
+function stdoutDestination(): { stream: DestinationStream; stopFlushing: () => void } {
   const out = pino.destination({ sync: false, minLength: STDOUT_BLOCK_BYTES, maxWrite: STDOUT_MAX_WRITE_BYTES });
-  setInterval(() => {
-    // sonic-boom throws once destroyed (closed at exit); its typings do not list the flag.
+  // sonic-boom throws once destroyed (closed at exit); its typings do not list the flag.
+  const flush = () => {
     if (Reflect.get(out, 'destroyed') !== true) out.flush();
-  }, STDOUT_FLUSH_MS).unref();
-  return out;
+  };
+  const timer = setInterval(flush, STDOUT_FLUSH_MS).unref();
+  return {
+    stream: out,
+    stopFlushing: () => {
+      clearInterval(timer);
+      flush();
+    },
+  };
 }
 
 type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

@@ -37,7 +37,7 @@ interface Local {
  * flush interval when a request is decided: a key new to this instance in a window, or one whose
  * total is older (another instance may have taken points meanwhile), is read first, once for all
  * requests waiting on it. Across N instances a key can therefore go over by at most what the
- * other instances accept within one flush interval; on one instance it is exact. The rows share `rate_limits` with rate-limiter-flexible, whose clean-up deletes them
+ * other instances accept within one flush interval; on one instance it is exact. The rows share `rate_limits` with rate-limiter-flexible's, and RateLimitCleanup deletes them
  * once expired.
  */
 export class BatchedRateLimit {
