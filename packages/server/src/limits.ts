@@ -5,7 +5,7 @@ import type { PasswordResetLimits } from './modules/accounts/password-reset.serv
 import type { InvitationLimits } from './modules/invitations/invitation.service';
 import type { Config } from './platform/config';
 import { BatchedRateLimit } from './platform/rate-limits/batched-rate-limit';
-import { RateLimit, RateLimitCleanup } from './platform/rate-limits/rate-limit';
+import { RateLimit } from './platform/rate-limits/rate-limit';
 
 /**
  * Every rate limit Tally applies, built from the settings (README, "Configuration"). Counts live
@@ -24,16 +24,11 @@ export interface Limits {
   passwordResets: PasswordResetLimits;
   /** Account page changes (name, email, password, deletion) per user. */
   accountChanges: RateLimit;
-  /** Shares the batched counts one last time, and stops deleting expired counters. */
+  /** Shares the batched counts one last time. */
   close(): Promise<void>;
 }
 
 export function createLimits(pool: Pool, config: Config, logger: Logger): Limits {
-  // Expired counters of every limit (LoginLimiter's too: they share the table).
-  const cleanup = new RateLimitCleanup(pool, (error) =>
-    logger.warn({ err: error }, 'could not delete expired rate limit counters'),
-  );
-  cleanup.start();
   const ingest = new BatchedRateLimit(
     pool,
     {
@@ -82,7 +77,7 @@ export function createLimits(pool: Pool, config: Config, logger: Logger): Limits
       refusal: 'Too many account changes. Try again in an hour.',
     }),
     async close() {
-      await Promise.all([ingest.close(), analytics.close(), cleanup.stop()]);
+      await Promise.all([ingest.close(), analytics.close()]);
     },
   };
 }

@@ -33,6 +33,7 @@ import type { KeyLimitSettings } from './modules/api-keys/api-key-limits';
 import { defineApiKeyExpiryWarnings } from './modules/api-keys/api-key-expiry-warnings';
 import { AuditService } from './modules/audit/audit.service';
 import { defineRefreshTokenPurge } from './modules/accounts/refresh-token-purge.job';
+import { defineRateLimitPurge } from './platform/rate-limits/rate-limit-purge.job';
 import { JobQueue, type JobQueueOptions } from './platform/jobs/job-queue';
 import { defineMailJobs } from './platform/mail/mail-send.job';
 import { dashboardOperationNames } from './platform/metrics/dashboard-operations';
@@ -322,6 +323,7 @@ export async function createTally(config: Config, options: TallyOptions = {}): P
     });
     defineEmailChangeEmail(jobs, { db, mailer, sealer: emailChangeSealer, publicUrl: config.publicUrl });
     await defineRefreshTokenPurge(jobs, db, logger);
+    await defineRateLimitPurge(jobs, db, logger);
     await defineApiKeyUsagePurge(jobs, db, (deleted, done) =>
       logger.info({ deleted, done }, 'purged API key usage older than 90 days'),
     );

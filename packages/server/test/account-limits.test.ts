@@ -2,11 +2,11 @@ import { verify } from '@node-rs/argon2';
 import { Pool } from 'pg';
 import { accountKey } from '../src/modules/accounts/login-limiter';
 import type { AppError } from '../src/platform/errors';
-import { RateLimit, RateLimitCleanup } from '../src/platform/rate-limits/rate-limit';
+import { RateLimit } from '../src/platform/rate-limits/rate-limit';
 import { pointsTaken } from './drivers/rate-limits';
 import { gqlFrom, newClientAddress } from './client-address';
 import { SIGN_UP, createUser, uniqueEmail } from './factories';
-import { codeOf, startTestServer, waitFor, type GqlOptions, type GqlResponse, type TestServer } from './harness';
+import { codeOf, startTestServer, type GqlOptions, type GqlResponse, type TestServer } from './harness';
 
 // Every argon2 verification is counted: the limits must hold *before* the password check.
 jest.mock('@node-rs/argon2', () => {
@@ -191,53 +191,6 @@ describe('RateLimit (the consume-first helper)', () => {
     await limit.consume('k');
     await limit.consume('k');
     await expect(limit.consume('k')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-  });
-
-  async function keysOf(name: string): Promise<string[]> {
-    const { rows } = await pool.query<{ key: string }>('SELECT key FROM rate_limits WHERE key LIKE $1 ORDER BY key', [
-      `${name}:%`,
-    ]);
-    return rows.map((row) => row.key);
-  }
-
-  it('deletes the counters that expired over an hour ago (RateLimitCleanup), and only those', async () => {
-    const name = `cleanup_${Date.now()}`;
-    const now = Date.now();
-    const minute = 60_000;
-    await pool.query(
-      `INSERT INTO rate_limits (key, points, expire) VALUES ($1, 1, $2), ($3, 1, $4), ($5, 1, $6), ($7, 1, NULL)`,
-      [
-        `${name}:old`,
-        now - 61 * minute,
-        `${name}:recent`,
-        now - 59 * minute,
-        `${name}:live`,
-        now + minute,
-        `${name}:open`,
-      ],
-    );
-    const cleanup = new RateLimitCleanup(pool, (error) => {
-      throw error;
-    });
-    expect(await cleanup.deleteExpired()).toBeGreaterThanOrEqual(1);
-    expect(await keysOf(name)).toEqual([`${name}:live`, `${name}:open`, `${name}:recent`]);
-  });
-
-  it('deletes them on its timer once started, until stopped', async () => {
-    const name = `cleanup_timer_${Date.now()}`;
-    await pool.query(`INSERT INTO rate_limits (key, points, expire) VALUES ($1, 1, $2)`, [
-      `${name}:old`,
-      Date.now() - 2 * 60 * 60_000,
-    ]);
-    const errors: unknown[] = [];
-    const cleanup = new RateLimitCleanup(pool, (error) => errors.push(error), 20);
-    cleanup.start();
-    try {
-      await waitFor(async () => (await keysOf(name)).length === 0, 10_000, 'the expired counter deleted');
-    } finally {
-      await cleanup.stop();
-    }
-    expect(errors).toEqual([]);
   });
 });
 

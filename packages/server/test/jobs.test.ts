@@ -11,6 +11,11 @@ import {
   purgeExpiredRefreshTokens,
 } from '../src/modules/accounts/refresh-token-purge.job';
 import { purgeWorkspaceRows } from '../src/platform/jobs/batched-delete';
+import {
+  PURGE_RATE_LIMITS_CRON,
+  PURGE_RATE_LIMITS_JOB,
+  purgeExpiredRateLimits,
+} from '../src/platform/rate-limits/rate-limit-purge.job';
 import type { JobQueue, JobQueueOptions } from '../src/platform/jobs/job-queue';
 import { type Tally, createTally } from '../src/server';
 import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
@@ -334,6 +339,40 @@ describe('purges', () => {
       expect(
         await tally.db.query(`SELECT name, cron FROM pgboss.schedule WHERE name = $1`, [PURGE_REFRESH_TOKENS_JOB]),
       ).toEqual([{ name: PURGE_REFRESH_TOKENS_JOB, cron: PURGE_REFRESH_TOKENS_CRON }]);
+    } finally {
+      await tally.close();
+    }
+  });
+
+  it('deletes rate limit counters an hour after they expired, and only those, also as its scheduled job', async () => {
+    const tally = await startTally();
+    try {
+      const name = `purge_${randomUUID().slice(0, 8)}`;
+      const minute = 60_000;
+      const insert = (key: string, expire: number | null) =>
+        tally.db.query(`INSERT INTO rate_limits (key, points, expire) VALUES ($1, 1, $2)`, [`${name}:${key}`, expire]);
+      const now = Date.now();
+      for (let i = 0; i < 3; i += 1) await insert(`old${i}`, now - 61 * minute);
+      await insert('recent', now - 59 * minute);
+      await insert('live', now + minute);
+      await insert('open', null);
+      const left = async () =>
+        (await tally.db.query(`SELECT key FROM rate_limits WHERE key LIKE $1 ORDER BY key`, [`${name}:%`])).map(
+          (row: { key: string }) => row.key,
+        );
+      const purged = await purgeExpiredRateLimits(tally.db, { batchSize: 2 }, now);
+      expect(purged.done).toBe(true);
+      expect(purged.deleted).toBeGreaterThanOrEqual(3);
+      expect(await left()).toEqual([`${name}:live`, `${name}:open`, `${name}:recent`]);
+
+      // The scheduled job does the same, every five minutes.
+      await insert('old-again', Date.now() - 2 * 60 * minute);
+      await tally.jobs.send(PURGE_RATE_LIMITS_JOB, {});
+      await drainJobs(tally, PURGE_RATE_LIMITS_JOB);
+      expect(await left()).toEqual([`${name}:live`, `${name}:open`, `${name}:recent`]);
+      expect(
+        await tally.db.query(`SELECT name, cron FROM pgboss.schedule WHERE name = $1`, [PURGE_RATE_LIMITS_JOB]),
+      ).toEqual([{ name: PURGE_RATE_LIMITS_JOB, cron: PURGE_RATE_LIMITS_CRON }]);
     } finally {
       await tally.close();
     }

@@ -37,8 +37,8 @@ interface Local {
  * flush interval when a request is decided: a key new to this instance in a window, or one whose
  * total is older (another instance may have taken points meanwhile), is read first, once for all
  * requests waiting on it. Across N instances a key can therefore go over by at most what the
- * other instances accept within one flush interval; on one instance it is exact. The rows share `rate_limits` with rate-limiter-flexible's, and RateLimitCleanup deletes them
- * once expired.
+ * other instances accept within one flush interval; on one instance it is exact. The rows share `rate_limits` with rate-limiter-flexible's, and a purge job deletes them once
+ * expired (rate-limit-purge.job.ts).
  */
 export class BatchedRateLimit {
   private readonly local = new Map<string, Local>();

@@ -45,8 +45,8 @@ export class RateLimit {
       keyPrefix: options.name,
       points: options.points,
       duration: options.windowSeconds,
-      // Expired counters are deleted by one RateLimitCleanup per Tally (below), not by a timer of
-      // each counter's that nothing can stop.
+      // Expired counters are deleted by a job on the durable queue (rate-limit-purge.job.ts), not
+      // by a timer of each counter's that nothing can stop.
       clearExpiredByTimeout: false,
       // Blocks in memory once a consume has gone over the limit (points + 1), for the rest of
       // the window. Never at `points` itself: a refund may still give that point back.
@@ -92,54 +92,6 @@ export class RateLimit {
   /** Forgets `key`'s counter. */
   async reset(key: string): Promise<void> {
     await this.counter.delete(key);
-  }
-}
-
-/** How often RateLimitCleanup deletes, and how long after they expired (rate-limiter-flexible's own numbers). */
-const CLEANUP_EVERY_MS = 5 * 60_000;
-const CLEANUP_AFTER_MS = 60 * 60_000;
-
-/**
- * Deletes the counters in `rate_limits` that expired more than an hour ago, every five minutes,
- * until `stop`: what rate-limiter-flexible's PostgreSQL store does on its own, but once per Tally
- * rather than once per counter (a dozen timers sending the same DELETE), and stopped when Tally
- * closes. The library's timers have no stop: they outlived a closed Tally, kept sending to its
- * ended pool, and kept the pool and all it reaches in memory. Every counter is in this table
- * (BatchedRateLimit's rows too).
- */
-export class RateLimitCleanup {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
-  constructor(
-    private readonly pool: Pool,
-    private readonly onError: (error: unknown) => void,
-    private readonly everyMs = CLEANUP_EVERY_MS,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.deleteExpired()
-        .then(() => undefined, this.onError)
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.everyMs);
-    this.timer.unref();
-  }
-
-  /** Deletes now what expired more than `afterMs` ago; resolves with how many counters that was. */
-  async deleteExpired(afterMs = CLEANUP_AFTER_MS): Promise<number> {
-    const result = await this.pool.query(`DELETE FROM ${TABLE} WHERE expire < $1`, [Date.now() - afterMs]);
-    return result.rowCount ?? 0;
-  }
-
-  /** No more deletes; waits for one under way. */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
   }
 }
 
