@@ -528,13 +528,16 @@ describe('lastUsedAt', () => {
     const writes = watchLastUsedWrites(tally);
     try {
       const key = await createKey(server, owner, teamId);
+      // The write is off the request's path: it may land a moment after the answer.
       for (let i = 0; i < 5; i += 1) await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
+      await waitFor(async () => writes.count >= 1, 5_000, 'the first lastUsedAt write');
       expect(writes.count).toBe(1);
       clock.advance(59_000);
       await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
       expect(writes.count).toBe(1);
       clock.advance(1_001);
       await gqlRequest(url, OWN_WORKSPACE, {}, { token: key.secret });
+      await waitFor(async () => writes.count >= 2, 5_000, 'the write a minute later');
       expect(writes.count).toBe(2);
     } finally {
       writes.stop();
