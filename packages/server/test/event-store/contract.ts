@@ -178,6 +178,25 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       );
     });
 
+    it('`ranked`, when a store calls it, hears the names of the rows it answers, once, before the answer', async () => {
+      const filtered = q(start, end, [{ names: ['read_file', 'run_tests', '/overview', 'plan_upgraded'] }]);
+      for (const [query, limit] of [
+        ...ranges().map((r) => [r, 100] as const),
+        [q(start, end), 3] as const,
+        [filtered, 2] as const,
+      ]) {
+        const heard: string[][] = [];
+        let answered = false;
+        const rows = await store.toolsUsage(query, limit, undefined, (names) => {
+          heard.push([...names].sort());
+          if (answered) throw new Error('ranked was called after the answer');
+        });
+        answered = true;
+        expect(heard.length).toBeLessThanOrEqual(1);
+        if (heard[0]) expect(heard[0]).toEqual([...new Set(rows.map((row) => row.name))].sort());
+      }
+    });
+
     it('the same answers after the upkeep runs (settle)', async () => {
       await store.settle();
       for (const query of ranges().slice(0, 2)) {

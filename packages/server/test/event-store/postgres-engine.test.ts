@@ -484,6 +484,22 @@ describe('group commit: batches that arrive together share one commit', () => {
     expect(await usage()).toMatchObject({ count: 5, sessions: 1 });
   });
 
+  it('toolsUsage names the rows it will answer (ranked) before it reads their durations', async () => {
+    await store().writeBatch(team.teamId, batchOf([4], { name: 'ranked-early' }));
+    const range = {
+      workspaceId: team.teamId,
+      from: new Date(Date.now() - 3 * HOUR),
+      to: new Date(Date.now() + HOUR),
+      filters: [],
+    };
+    const heard: string[][] = [];
+    const rows = await store().toolsUsage(range, 100, undefined, (names) => heard.push([...names]));
+    // This store knows the names after its counting statement: the comparison starts there.
+    expect(heard).toHaveLength(1);
+    expect(rows.map((row) => row.name)).toContain('ranked-early');
+    expect(new Set(heard[0])).toEqual(new Set(rows.map((row) => row.name)));
+  });
+
   it('a batch PostgreSQL refuses fails alone: the others of its group are stored', async () => {
     const first = alone();
     const good = [batchOf([2]), batchOf([3]), batchOf([1])];

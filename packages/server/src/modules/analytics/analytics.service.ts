@@ -124,19 +124,18 @@ export class AnalyticsService {
   ): Promise<UsageRow[]> {
     const size = pageSize(limit, USAGE_LIMIT);
     await reads?.count();
-    const rows = await this.store.toolsUsage(analytics.query, size, reads?.gate);
-    let previousRows: UsageData[] = [];
-    if (compare === CompareTo.PREVIOUS_PERIOD && rows.length > 0) {
-      await reads?.count();
-      // The names shown, in the previous period: a names filter keeps the rollups answering.
-      const names = [...new Set(rows.map((row) => row.name))];
-      const previous = previousPeriod(analytics.query);
-      previousRows = await this.store.toolsUsage(
-        { ...previous, filters: [...previous.filters, { names }] },
-        names.length * 10,
-        reads?.gate,
-      );
-    }
+    // The previous period's read of the names shown starts as soon as the store knows them (while
+    // it reads their durations), or else once the rows are here.
+    let previousRead: Promise<UsageData[]> | null = null;
+    const readPrevious = (names: readonly string[]) => {
+      if (compare !== CompareTo.PREVIOUS_PERIOD || previousRead || names.length === 0) return;
+      previousRead = this.previousUsage(analytics.query, names, reads);
+      // Awaited below; until then a failure must not count as unhandled.
+      previousRead.catch(() => undefined);
+    };
+    const rows = await this.store.toolsUsage(analytics.query, size, reads?.gate, readPrevious);
+    readPrevious([...new Set(rows.map((row) => row.name))]);
+    const previousRows: UsageData[] = previousRead ? await previousRead : [];
     const previous = new Map(previousRows.map((row) => [`${row.name}\u0000${row.type}`, row]));
     return rows.map((row) => {
       const before = previous.get(`${row.name}\u0000${row.type}`);
@@ -153,6 +152,21 @@ export class AnalyticsService {
         previousP95DurationMs: before ? before.p95DurationMs : null,
       };
     });
+  }
+
+  /** `names` (each with any type) in the period before `query`'s; a names filter keeps the rollups answering. */
+  private async previousUsage(
+    query: AnalyticsQuery,
+    names: readonly string[],
+    reads: AnalyticsReads | undefined,
+  ): Promise<UsageData[]> {
+    await reads?.count();
+    const previous = previousPeriod(query);
+    return this.store.toolsUsage(
+      { ...previous, filters: [...previous.filters, { names: [...names] }] },
+      names.length * 10,
+      reads?.gate,
+    );
   }
 
   /** The top values of one property or session attribute over the range and filters. */

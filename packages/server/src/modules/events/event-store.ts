@@ -36,7 +36,18 @@ export interface EventStore {
   // The analytics reads: each statement they run goes through `gate` when given (one request's
   // limiter, analytics-reads.ts), and one that runs too long ends in BAD_USER_INPUT.
   overview(query: AnalyticsQuery, interval: Interval, gate?: ReadGate): Promise<OverviewData>;
-  toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]>;
+  /**
+   * Per name and type, the busiest `limit`. `ranked`, when given, may be called once with the names
+   * of the rows the answer will hold as soon as the store knows them, before it reads their
+   * durations: a caller comparing with another period starts that period's read then, not after
+   * this one. A store that learns them only with the answer need not call it.
+   */
+  toolsUsage(
+    query: AnalyticsQuery,
+    limit: number,
+    gate?: ReadGate,
+    ranked?: (names: readonly string[]) => void,
+  ): Promise<UsageData[]>;
   /**
    * The matching events of the range grouped by one value: an event property's text, or a session
    * attribute's text of the event's session (as the session is now), each as PostgreSQL's `->>`

@@ -43,24 +43,12 @@ export async function overview(
       )
     : null;
 
-  const ep = new SqlParams(ws, unit);
   const rawEvents =
     split.raw.length === 0
       ? null
-      : // Only the ragged hours when the rollups answer the rest (AnalyticsSql.readByIndex).
-        (split.rolled ? sql.readByIndex.bind(sql) : sql.read.bind(sql))<{
-          bucket: Date;
-          events: string;
-          errors: string;
-        }>(
-          gate,
-          `SELECT date_trunc($2, e.ts, 'UTC') AS bucket, count(*) AS events,
-                    count(*) FILTER (WHERE e.status = 'error') AS errors
-               FROM ${eventsIn(split.raw, ep)} AS e
-              WHERE ${eventCondition(query.filters, ep, 'e')}
-              GROUP BY 1`,
-          ep.values,
-        );
+      : split.rolled
+        ? raggedHourEvents(sql, ws, split.raw, unit, gate)
+        : rawEventsByBucket(sql, query, unit, gate);
 
   const sp = new SqlParams(ws, unit);
   const sessionsWhere = (params: SqlParams, ranges: readonly TimeRange[]) =>
@@ -112,6 +100,59 @@ export async function overview(
     users: toNumber(u.rows[0]?.users),
     avgSessionDurationMs: sessions > 0 ? duration / sessions : null,
     series: [...points.values()].sort((a, b) => a.at.getTime() - b.at.getTime()),
+  };
+}
+
+/** Events and errors per bucket from raw rows alone: a filtered range, or one without a whole hour. */
+function rawEventsByBucket(
+  sql: AnalyticsSql,
+  query: AnalyticsQuery,
+  unit: 'hour' | 'day',
+  gate: ReadGate | undefined,
+): Promise<{ rows: Array<{ bucket: Date; events: string; errors: string }> }> {
+  const p = new SqlParams(query.workspaceId, unit);
+  return sql.read(
+    gate,
+    `SELECT date_trunc($2, e.ts, 'UTC') AS bucket, count(*) AS events,
+              count(*) FILTER (WHERE e.status = 'error') AS errors
+         FROM ${eventsIn([query], p)} AS e
+        WHERE ${eventCondition(query.filters, p, 'e')}
+        GROUP BY 1`,
+    p.values,
+  );
+}
+
+/**
+ * The events and errors of an unfiltered range's ragged ends, each inside one hour (splitByHours)
+ * and so inside one bucket of either unit: a count per end, its bucket known beforehand. Grouping
+ * the rows by `date_trunc(…, 'UTC')` instead converted every row's time zone, most of the
+ * statement's time (8.7 against 2.7 ms for the 10 k rows of an hour in 10 M events). Read by index
+ * (AnalyticsSql.readByIndex).
+ */
+async function raggedHourEvents(
+  sql: AnalyticsSql,
+  workspaceId: string,
+  ragged: readonly TimeRange[],
+  unit: 'hour' | 'day',
+  gate: ReadGate | undefined,
+): Promise<{ rows: Array<{ bucket: Date; events: string; errors: string }> }> {
+  const p = new SqlParams(workspaceId);
+  const parts = ragged.map(
+    (r, i) =>
+      `SELECT ${i} AS part, count(*) AS events, count(*) FILTER (WHERE status = 'error') AS errors
+         FROM events WHERE workspace_id = $1 AND ts >= ${p.add(r.from, 'timestamptz')} AND ts < ${p.add(r.to, 'timestamptz')}`,
+  );
+  const { rows } = await sql.readByIndex<{ part: number; events: string; errors: string }>(
+    gate,
+    parts.join(' UNION ALL '),
+    p.values,
+  );
+  const step = unit === 'hour' ? HOUR_MS : DAY_MS;
+  return {
+    rows: rows.flatMap(({ part, events, errors }) => {
+      const range = ragged[part];
+      return range ? [{ bucket: new Date(Math.floor(range.from.getTime() / step) * step), events, errors }] : [];
+    }),
   };
 }
 

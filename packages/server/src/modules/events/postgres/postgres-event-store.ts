@@ -77,8 +77,13 @@ export class PostgresEventStore implements EventStore {
     return overview(this.sql, query, interval, gate);
   }
 
-  toolsUsage(query: AnalyticsQuery, limit: number, gate?: ReadGate): Promise<UsageData[]> {
-    return toolsUsage(this.sql, query, limit, gate);
+  toolsUsage(
+    query: AnalyticsQuery,
+    limit: number,
+    gate?: ReadGate,
+    ranked?: (names: readonly string[]) => void,
+  ): Promise<UsageData[]> {
+    return toolsUsage(this.sql, query, limit, gate, ranked);
   }
 
   breakdown(query: AnalyticsQuery, by: BreakdownKey, limit: number, gate?: ReadGate): Promise<BreakdownData[]> {

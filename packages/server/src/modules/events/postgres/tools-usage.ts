@@ -16,13 +16,15 @@ import { type Split, eventsIn, inRanges, rollupParts, splitByHours } from './ran
  * 1. One statement adds up every name's counts from all parts of the range and ranks them in SQL:
  *    only the `limit` busiest (ties at the cut included) come back.
  * 2. The duration histograms of those names alone (the ones with durations): one statement for
- *    the blocks, one for the ragged ends, side by side.
+ *    the blocks, one for the ragged ends, side by side. Between the two, `ranked` hears the names
+ *    (a comparison's previous period is read beside these histograms).
  */
 export async function toolsUsage(
   sql: AnalyticsSql,
   query: AnalyticsQuery,
   limit: number,
   gate?: ReadGate,
+  ranked?: (names: readonly string[]) => void,
 ): Promise<UsageData[]> {
   const ws = query.workspaceId;
   const split: Split = rollupsCanAnswer(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
@@ -109,6 +111,7 @@ export async function toolsUsage(
         b.data.count - a.data.count || a.data.name.localeCompare(b.data.name) || a.data.type.localeCompare(b.data.type),
     )
     .slice(0, limit);
+  ranked?.([...new Set(shown.map((e) => e.data.name))]);
 
   // Otherwise the histograms of the names shown with durations alone.
   const histograms = known ?? (await histogramsOf(shown.filter((e) => e.durationCount > 0).map((e) => e.data.name)));
