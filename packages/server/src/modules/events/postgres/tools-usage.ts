@@ -1,5 +1,5 @@
 import { HISTOGRAM_BUCKETS, quantileFromHistogram } from '../duration-histogram';
-import type { AnalyticsQuery, ReadGate, UsageData } from '../event-store';
+import type { AnalyticsQuery, ReadGate, TimeRange, UsageData } from '../event-store';
 import { rollupsCanAnswer } from '../query';
 import { SqlParams, eventCondition, nameIn, nameTypeCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
@@ -14,10 +14,12 @@ import { type Split, eventsIn, inRanges, rollupParts, splitByHours } from './ran
  * for the histograms of the rows it shows only:
  *
  * 1. One statement adds up every name's counts from all parts of the range and ranks them in SQL:
- *    only the `limit` busiest (ties at the cut included) come back.
- * 2. The duration histograms of those names alone (the ones with durations): one statement for
- *    the blocks, one for the ragged ends, side by side. Between the two, `ranked` hears the names
- *    (a comparison's previous period is read beside these histograms).
+ *    only the `limit` busiest (ties at the cut included) come back. It reads the raw rows once,
+ *    by name, type and duration bucket: the rows ranked carry their raw histograms with them.
+ * 2. The whole hours' duration histograms of those names alone (the ones with durations), from
+ *    the rollup blocks. Between the two, `ranked` hears the names (a comparison's previous period
+ *    is read beside these histograms). Names known beforehand (a names filter no longer than the
+ *    limit) have this step beside the first.
  */
 export async function toolsUsage(
   sql: AnalyticsSql,
@@ -37,10 +39,22 @@ export async function toolsUsage(
     const named = nameTypeCondition(query.filters, p, 'r');
     parts.push(...rollupParts(p, split.rolled, counts, named, { columns: counts, where: named }));
   }
+  // The raw rows (a filtered range, or the ragged ends of another) are read once, by name, type
+  // and duration bucket: their counts go into the ranking, their histograms come back with the
+  // rows ranked (as text, HistogramRow's sparse form), not from a second read of the same rows.
+  const raw =
+    split.raw.length === 0
+      ? null
+      : `raw AS MATERIALIZED (
+           SELECT e.name, e.type, e.duration_bucket AS bucket, count(*) AS events,
+                  count(*) FILTER (WHERE e.status = 'error') AS errors, sum(e.duration_ms) AS dsum,
+                  count(e.duration_ms) AS dcount
+             FROM ${eventsIn(split.raw, p)} AS e WHERE ${eventCondition(query.filters, p, 'e')} GROUP BY 1, 2, 3),
+         raw_histograms AS (
+           SELECT name, type, string_agg(bucket::text, ',') AS buckets, string_agg(events::text, ',') AS counts
+             FROM raw WHERE bucket IS NOT NULL GROUP BY 1, 2)`;
   if (split.raw.length > 0) {
-    parts.push(`SELECT e.name, e.type, count(*) AS events, count(*) FILTER (WHERE e.status = 'error') AS errors,
-              sum(e.duration_ms) AS dsum, count(e.duration_ms) AS dcount, 0 AS sessions
-         FROM ${eventsIn(split.raw, p)} AS e WHERE ${eventCondition(query.filters, p, 'e')} GROUP BY 1, 2`);
+    parts.push(`SELECT name, type, sum(events), sum(errors), sum(dsum), sum(dcount), 0 FROM raw GROUP BY 1, 2`);
     // A session counts for a name in the range where it first used that name.
     parts.push(
       split.rolled
@@ -60,17 +74,13 @@ export async function toolsUsage(
   const read = split.rolled ? sql.readByIndex.bind(sql) : sql.read.bind(sql);
   const histogramsOf = async (names: readonly string[]): Promise<Map<string, number[]>> => {
     const summed = new Map<string, number[]>();
-    if (names.length === 0) return summed;
-    const parts = await Promise.all(
-      histogramStatements(query, split, names).map(({ text, values }) => read<HistogramRow>(gate, text, values)),
-    );
-    for (const part of parts) {
-      for (const { name, type, dense, buckets, counts } of part.rows) {
-        const key = `${name}\u0000${type}`;
-        let histogram = summed.get(key);
-        if (!histogram) summed.set(key, (histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0)));
-        addHistogram(histogram, dense, buckets, counts);
-      }
+    if (names.length === 0 || !split.rolled) return summed;
+    const { text, values } = rolledHistograms(ws, split.rolled, names);
+    for (const { name, type, dense, buckets, counts } of (await read<HistogramRow>(gate, text, values)).rows) {
+      const key = `${name}\u0000${type}`;
+      let histogram = summed.get(key);
+      if (!histogram) summed.set(key, (histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0)));
+      addHistogram(histogram, dense, buckets, counts);
     }
     return summed;
   };
@@ -79,15 +89,19 @@ export async function toolsUsage(
   const named = namesOf(query.filters);
   const early = named !== null && named.length <= limit ? histogramsOf(named) : null;
   const [{ rows: counted }, known] = await Promise.all([
-    read<Counts & { sessions: string }>(
+    read<Counts & { sessions: string; raw_buckets: string | null; raw_counts: string | null }>(
       gate,
-      `SELECT name, type, events, errors, dsum, dcount, sessions FROM (
-         SELECT t.name, t.type, sum(t.events) AS events, sum(t.errors) AS errors, sum(t.dsum) AS dsum,
-                sum(t.dcount) AS dcount, sum(t.sessions) AS sessions,
-                rank() OVER (ORDER BY sum(t.events) DESC) AS place
-           FROM (${parts.join('\n UNION ALL ')}) AS t (name, type, events, errors, dsum, dcount, sessions)
-          GROUP BY 1, 2 HAVING sum(t.events) > 0
-       ) AS ranked WHERE place <= ${p.add(limit, 'int')}`,
+      `${raw ? `WITH ${raw}\n` : ''}SELECT ranked.name, ranked.type, events, errors, dsum, dcount, sessions,
+              ${raw ? 'h.buckets' : 'NULL::text'} AS raw_buckets, ${raw ? 'h.counts' : 'NULL::text'} AS raw_counts
+         FROM (
+           SELECT t.name, t.type, sum(t.events) AS events, sum(t.errors) AS errors, sum(t.dsum) AS dsum,
+                  sum(t.dcount) AS dcount, sum(t.sessions) AS sessions,
+                  rank() OVER (ORDER BY sum(t.events) DESC) AS place
+             FROM (${parts.join('\n UNION ALL ')}) AS t (name, type, events, errors, dsum, dcount, sessions)
+            GROUP BY 1, 2 HAVING sum(t.events) > 0
+         ) AS ranked
+         ${raw ? 'LEFT JOIN raw_histograms h ON h.name = ranked.name AND h.type = ranked.type' : ''}
+        WHERE place <= ${p.add(limit, 'int')}`,
       p.values,
     ),
     early,
@@ -105,6 +119,8 @@ export async function toolsUsage(
       },
       durationSum: toNumber(row.dsum),
       durationCount: toNumber(row.dcount),
+      rawBuckets: row.raw_buckets,
+      rawCounts: row.raw_counts,
     }))
     .sort(
       (a, b) =>
@@ -113,8 +129,16 @@ export async function toolsUsage(
     .slice(0, limit);
   ranked?.([...new Set(shown.map((e) => e.data.name))]);
 
-  // Otherwise the histograms of the names shown with durations alone.
+  // Otherwise the whole hours' histograms of the names shown with durations alone; the raw rows'
+  // came with the counts.
   const histograms = known ?? (await histogramsOf(shown.filter((e) => e.durationCount > 0).map((e) => e.data.name)));
+  for (const e of shown) {
+    if (!e.rawBuckets || !e.rawCounts) continue;
+    const key = `${e.data.name}\u0000${e.data.type}`;
+    let histogram = histograms.get(key);
+    if (!histogram) histograms.set(key, (histogram = new Array<number>(HISTOGRAM_BUCKETS).fill(0)));
+    addHistogram(histogram, null, e.rawBuckets, e.rawCounts);
+  }
   return shown.map((e) => {
     const histogram = e.durationCount > 0 ? histograms.get(`${e.data.name}\u0000${e.data.type}`) : undefined;
     return {
@@ -159,46 +183,27 @@ function addHistogram(histogram: number[], dense: string | null, buckets: string
 }
 
 /**
- * The statements that add up the duration histograms of `names` over the range: one for the
- * whole hours (a row per name and aligned block, rollupParts, plus the deltas not folded yet,
- * whose histograms are sparse), one for the ragged ends from raw rows.
+ * The statement that adds up the whole hours' duration histograms of `names`: a row per name and
+ * aligned block (rollupParts), dense from the rollups and sparse (bucket numbers and counts) from
+ * the deltas not folded yet, added up by the caller. By name alone; the caller drops a type not
+ * asked for. The ragged ends' histograms come with the counts.
  */
-function histogramStatements(
-  query: AnalyticsQuery,
-  split: Split,
+function rolledHistograms(
+  workspaceId: string,
+  rolled: TimeRange,
   names: readonly string[],
-): Array<{ text: string; values: unknown[] }> {
-  const ws = query.workspaceId;
-  const statements: Array<{ text: string; values: unknown[] }> = [];
-  // By name alone; the caller drops a type not asked for.
-  const chosen = (p: SqlParams, alias: string) => nameIn(alias, [...new Set(names)], p);
-  if (split.rolled) {
-    const hp = new SqlParams(ws);
-    const named = chosen(hp, 'r');
-    // Dense histograms from the rollups, sparse ones (bucket numbers and counts) from the deltas:
-    // a row per name and block, added up by the caller.
-    const parts = rollupParts(
-      hp,
-      split.rolled,
-      `r.name, r.type, array_to_string(r.duration_histogram, ',') AS dense, NULL::text AS buckets, NULL::text AS counts`,
-      `r.duration_count > 0 AND ${named}`,
-      {
-        columns: `r.name, r.type, NULL::text, array_to_string(r.buckets, ','), array_to_string(r.bucket_counts, ',')`,
-        where: `r.buckets IS NOT NULL AND ${named}`,
-      },
-    );
-    statements.push({ text: parts.join('\n UNION ALL '), values: hp.values });
-  }
-  if (split.raw.length > 0) {
-    const rp = new SqlParams(ws);
-    statements.push({
-      text: `SELECT e.name, e.type, NULL::text AS dense, e.duration_bucket::text AS buckets, count(*)::text AS counts
-               FROM ${eventsIn(split.raw, rp)} AS e
-              WHERE ${eventCondition(query.filters, rp, 'e')}
-                AND ${chosen(rp, 'e')} AND e.duration_bucket IS NOT NULL
-              GROUP BY 1, 2, e.duration_bucket`,
-      values: rp.values,
-    });
-  }
-  return statements;
+): { text: string; values: unknown[] } {
+  const p = new SqlParams(workspaceId);
+  const named = nameIn('r', [...new Set(names)], p);
+  const parts = rollupParts(
+    p,
+    rolled,
+    `r.name, r.type, array_to_string(r.duration_histogram, ',') AS dense, NULL::text AS buckets, NULL::text AS counts`,
+    `r.duration_count > 0 AND ${named}`,
+    {
+      columns: `r.name, r.type, NULL::text, array_to_string(r.buckets, ','), array_to_string(r.bucket_counts, ',')`,
+      where: `r.buckets IS NOT NULL AND ${named}`,
+    },
+  );
+  return { text: parts.join('\n UNION ALL '), values: p.values };
 }
