@@ -162,23 +162,56 @@ function namesOf(filters: AnalyticsQuery['filters']): string[] | null {
 
 /**
  * A row of a histogram statement: a dense histogram (every bucket's count), or bucket numbers and
- * their counts — each as comma-separated text, which Node splits several times faster than
- * PostgreSQL unnests and adds up the arrays (or node-pg parses them).
+ * their counts — each as comma-separated text, which Node reads several times faster than
+ * PostgreSQL unnests and adds up the arrays (or node-pg parses them, in text or binary).
  */
 type HistogramRow = { name: string; type: string; dense: string | null; buckets: string | null; counts: string | null };
 
 function addHistogram(histogram: number[], dense: string | null, buckets: string | null, counts: string | null): void {
-  if (dense) {
-    const values = dense.split(',');
-    for (let i = 0; i < values.length; i += 1) histogram[i] = (histogram[i] ?? 0) + Number(values[i]);
+  if (dense) addDense(histogram, dense);
+  if (buckets && counts) addSparse(histogram, buckets, counts);
+}
+
+// The two parsers below read the digits in place: a dashboard's request adds up some 3,000 dense
+// rows of 96 counts, and split(',') with Number() made a string of each count (5 ms and most of
+// the request's garbage at 10 M events). Every value is a non-negative integer (int4 or int2).
+const COMMA = 44;
+const ZERO = 48;
+
+/** Adds comma-separated counts, the i-th to bucket i. */
+function addDense(histogram: number[], text: string): void {
+  let bucket = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === COMMA) {
+      if (value > 0) histogram[bucket] = (histogram[bucket] ?? 0) + value;
+      bucket += 1;
+      value = 0;
+    } else value = value * 10 + c - ZERO;
   }
-  if (buckets && counts) {
-    const at = buckets.split(',');
-    const n = counts.split(',');
-    for (let i = 0; i < at.length; i += 1) {
-      const bucket = Number(at[i]);
-      histogram[bucket] = (histogram[bucket] ?? 0) + Number(n[i]);
+  if (value > 0) histogram[bucket] = (histogram[bucket] ?? 0) + value;
+}
+
+/** Adds the i-th of comma-separated `counts` to the bucket that is the i-th of `buckets`. */
+function addSparse(histogram: number[], buckets: string, counts: string): void {
+  let at = 0;
+  let bucket = 0;
+  for (let i = 0; i <= buckets.length; i += 1) {
+    const c = i < buckets.length ? buckets.charCodeAt(i) : COMMA;
+    if (c !== COMMA) {
+      bucket = bucket * 10 + c - ZERO;
+      continue;
     }
+    let value = 0;
+    for (; at < counts.length; at += 1) {
+      const d = counts.charCodeAt(at);
+      if (d === COMMA) break;
+      value = value * 10 + d - ZERO;
+    }
+    at += 1;
+    histogram[bucket] = (histogram[bucket] ?? 0) + value;
+    bucket = 0;
   }
 }
 
