@@ -17,6 +17,7 @@ import { ApiKeyPolicies1763900000015 } from './migrations/1763900000015-api-key-
 import { AccountChanges1763900000020 } from './migrations/1763900000020-account-changes';
 import { ApiKeyUsage1763900000021 } from './migrations/1763900000021-api-key-usage';
 import { ApiKeyExpiryNotices1763900000022 } from './migrations/1763900000022-api-key-expiry-notices';
+import { HistogramText1763900000023 } from './migrations/1763900000023-histogram-text';
 
 export const MIGRATIONS = [
   Init1763900000000,
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   AccountChanges1763900000020,
   ApiKeyUsage1763900000021,
   ApiKeyExpiryNotices1763900000022,
+  HistogramText1763900000023,
 ];
 
 /**

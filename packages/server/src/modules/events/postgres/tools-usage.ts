@@ -231,7 +231,7 @@ function rolledHistograms(
   const parts = rollupParts(
     p,
     rolled,
-    `r.name, r.type, array_to_string(r.duration_histogram, ',') AS dense, NULL::text AS buckets, NULL::text AS counts`,
+    `r.name, r.type, r.duration_histogram_text AS dense, NULL::text AS buckets, NULL::text AS counts`,
     `r.duration_count > 0 AND ${named}`,
     {
       columns: `r.name, r.type, NULL::text, array_to_string(r.buckets, ','), array_to_string(r.bucket_counts, ',')`,
