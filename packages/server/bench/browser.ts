@@ -162,6 +162,10 @@ async function coldLoad(
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    // BENCH_WEB_TRACE=<file>: a Chromium performance trace (the last load's) for DevTools' Performance panel.
+    if (process.env.BENCH_WEB_TRACE) {
+      await browser.startTracing(page, { path: process.env.BENCH_WEB_TRACE, screenshots: false });
+    }
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
@@ -190,6 +194,7 @@ async function coldLoad(
       const { profile } = await cdp.send('Profiler.stop');
       writeFileSync(process.env.BENCH_WEB_PROFILE, JSON.stringify(profile));
     }
+    if (process.env.BENCH_WEB_TRACE) await browser.stopTracing();
     const scripts = timings.resources.filter((r) => r.name.endsWith('.js'));
     return {
       chartMs: timings.chartMs,
