@@ -5,6 +5,22 @@
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
+/**
+ * The formatter of one set of date options, made once: `toLocaleString(locale, options)` builds
+ * a new Intl.DateTimeFormat at every call, a cost that a chart's axis (a label per bucket) and
+ * every re-render paid again.
+ */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function formatDateWith(date: Date, options: Intl.DateTimeFormatOptions): string {
+  const key = JSON.stringify(options);
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', options);
+    dateFormats.set(key, format);
+  }
+  return format.format(date);
+}
+
 /** A count: 1,611. */
 export function formatCount(value: number): string {
   return integer.format(value);
@@ -67,31 +83,25 @@ export function formatChange(
 export function formatBucket(iso: string, hourly: boolean): string {
   const date = new Date(iso);
   return hourly
-    ? date.toLocaleString('en-US', { month: 'short', day: 'numeric', hour: 'numeric' })
-    : date.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+    ? formatDateWith(date, { month: 'short', day: 'numeric', hour: 'numeric' })
+    : formatDateWith(date, { month: 'short', day: 'numeric' });
 }
 
 /** A bucket in full, for a tooltip: Sat, Dec 5, 2026, 3 PM or Sat, Dec 5, 2026. */
 export function formatBucketLong(iso: string, hourly: boolean): string {
   const date = new Date(iso);
   return hourly
-    ? date.toLocaleString('en-US', {
-        weekday: 'short',
-        month: 'short',
-        day: 'numeric',
-        year: 'numeric',
-        hour: 'numeric',
-      })
-    : date.toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' });
+    ? formatDateWith(date, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric' })
+    : formatDateWith(date, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' });
 }
 
 /** A range of whole days, both included: Dec 1 – Dec 5, 2026 (one day: Dec 5, 2026). */
 export function formatDayRange(first: Date, last: Date): string {
   const full: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric', year: 'numeric' };
-  if (first.toDateString() === last.toDateString()) return first.toLocaleDateString('en-US', full);
+  if (first.toDateString() === last.toDateString()) return formatDateWith(first, full);
   const sameYear = first.getFullYear() === last.getFullYear();
-  const start = first.toLocaleDateString('en-US', sameYear ? { month: 'short', day: 'numeric' } : full);
-  return `${start} – ${last.toLocaleDateString('en-US', full)}`;
+  const start = formatDateWith(first, sameYear ? { month: 'short', day: 'numeric' } : full);
+  return `${start} – ${formatDateWith(last, full)}`;
 }
 
 /**
@@ -104,5 +114,5 @@ export function formatPeriod(period: { from: number; to: number }): string {
   const midnight = (date: Date) => date.getHours() === 0 && date.getMinutes() === 0 && date.getSeconds() === 0;
   if (midnight(from) && midnight(to)) return formatDayRange(from, new Date(period.to - 1));
   const withTime: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' };
-  return `${from.toLocaleString('en-US', withTime)} – ${to.toLocaleString('en-US', withTime)}`;
+  return `${formatDateWith(from, withTime)} – ${formatDateWith(to, withTime)}`;
 }
