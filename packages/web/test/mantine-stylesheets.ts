@@ -80,20 +80,9 @@ function packageDir(name: string, fromDir: string): string {
   }
 }
 
-/** The package a file of node_modules belongs to: [name, folder]. */
-function packageOf(file: string): [string, string] {
-  for (let dir = dirname(file); dirname(dir) !== dir; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
-      if (name) return [name, dir];
-    }
-  }
-  throw new Error(`${file} is in no package`);
-}
-
 /** `import { a, b as c } from "x"` / `export { a } from "x"` / `import "x"` of an ES module. */
-const MODULE_IMPORT = /(?:^|\n)\s*(?:import|export)\s*(?:(\{[^}]*\}|[\w$]+|\*\s+as\s+[\w$]+)\s*from\s*)?["']([^"']+)["']/g;
+const MODULE_IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s*(?:(\{[^}]*\}|[\w$]+|\*\s+as\s+[\w$]+)\s*from\s*)?["']([^"']+)["']/g;
 
 function namedList(list: string): Array<[string, string]> {
   return list
@@ -258,7 +247,8 @@ export function mantineStylesheetReport(): StylesheetReport {
   const styledElsewhere = new Set<string>();
   for (const dir of readdirSync(join(coreDir, '..'))) {
     const styles = join(coreDir, '..', dir, 'styles.css');
-    if (dir !== 'core' && existsSync(styles)) for (const name of classesIn(readFileSync(styles, 'utf8'))) styledElsewhere.add(name);
+    if (dir !== 'core' && existsSync(styles))
+      for (const name of classesIn(readFileSync(styles, 'utf8'))) styledElsewhere.add(name);
   }
   const missing = new Map<string, string>();
   const unplaced: string[] = [];

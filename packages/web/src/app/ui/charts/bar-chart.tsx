@@ -6,15 +6,7 @@ import { scaleBand, scaleLinear } from '@visx/scale';
 import type { KeyboardEvent, PointerEvent, ReactNode } from 'react';
 import { useContainerWidth } from '../use-container-width';
 import { CHART_FONT_PX, CHAR_PX, integerTicks, labelWidth, spacedTicks } from './chart-layout';
-import {
-  AxisTickLabel,
-  CHART_LINE,
-  ChartLegend,
-  ChartTooltip,
-  DefaultTooltip,
-  chartColor,
-  useActivePoint,
-} from './chart-parts';
+import { AxisTickLabel, CHART_LINE, ChartFrame, DefaultTooltip, chartColor, useActivePoint } from './chart-parts';
 
 export interface BarSeries<Row> {
   key: string;
@@ -149,156 +141,148 @@ export function BarChart<Row>({
   };
 
   return (
-    <div ref={ref} style={{ position: 'relative' }}>
-      {measured === null ? (
-        <div style={{ height: svgHeight }} />
-      ) : (
-        <svg
-          width={width}
-          height={svgHeight}
-          role="application"
-          aria-label={label}
-          style={{ display: 'block', overflow: 'visible' }}
-          {...keyboard}
-          onKeyDown={onKeyDown}
-          onPointerLeave={leave}
-        >
-          <Group left={marginLeft} top={8} aria-hidden="true">
-            <g className="tally-chart-grid">
-              {rows ? (
-                <GridColumns
-                  scale={values.scale}
-                  tickValues={values.ticks}
-                  height={height}
-                  stroke={CHART_LINE}
-                  strokeDasharray="5 5"
-                />
-              ) : (
-                <GridRows
-                  scale={values.scale}
-                  tickValues={values.ticks}
-                  width={plotWidth}
-                  stroke={CHART_LINE}
-                  strokeDasharray="5 5"
-                />
-              )}
-            </g>
-            {data.map((row, index) => {
-              let base = 0;
-              const start = bandStart(index);
-              return (
-                <g
-                  key={index}
-                  onPointerMove={onPointer(index)}
-                  onPointerDown={onPointer(index)}
-                  onClick={onSelect ? () => onSelect(index) : undefined}
-                  style={onSelect ? { cursor: 'pointer' } : undefined}
-                >
-                  {/* The bar's whole band answers the pointer, and is shaded while it is active. */}
-                  <rect
-                    x={rows ? 0 : start - (step - band.bandwidth()) / 2}
-                    y={rows ? start - (step - band.bandwidth()) / 2 : 0}
-                    width={rows ? plotWidth + marginRight : step}
-                    height={rows ? step : height}
-                    fill={chartColor('gray.6')}
-                    fillOpacity={active?.index === index ? 0.12 : 0}
-                  />
-                  {series.map((s) => {
-                    const value = s.value(row);
-                    const from = values.scale(base);
-                    base += value;
-                    const to = values.scale(base);
-                    return value > 0 ? (
-                      <rect
-                        key={s.key}
-                        className="tally-chart-bar"
-                        x={rows ? from : start}
-                        y={rows ? start : to}
-                        width={rows ? to - from : band.bandwidth()}
-                        height={rows ? band.bandwidth() : from - to}
-                        fill={chartColor(s.color)}
-                      />
-                    ) : null;
-                  })}
-                  {rows && barLabel ? (
-                    // One line right of the bar, whatever the bar's length (a phone's bars are short).
-                    <text
-                      x={values.scale(totals[index] ?? 0) + 6}
-                      y={start + band.bandwidth() / 2}
-                      dominantBaseline="central"
-                      fontSize={CHART_FONT_PX}
-                      fill="var(--mantine-color-text)"
-                    >
-                      {barLabel(row)}
-                    </text>
-                  ) : null}
-                </g>
-              );
-            })}
+    <ChartFrame
+      containerRef={ref}
+      measured={measured}
+      height={svgHeight}
+      label={label}
+      keyboard={{ ...keyboard, onKeyDown }}
+      onPointerLeave={leave}
+      active={active}
+      tooltip={tooltip ?? defaultTooltip}
+      legend={legend ? series.map((s) => ({ label: s.label, color: s.color })) : null}
+      plot={() => (
+        <Group left={marginLeft} top={8} aria-hidden="true">
+          <g className="tally-chart-grid">
             {rows ? (
-              <>
-                {data.map((row, index) => {
-                  const name = category(row);
-                  const shown = truncate(name, marginLeft - 12);
-                  return (
-                    <text
-                      key={index}
-                      x={-8}
-                      y={bandStart(index) + band.bandwidth() / 2}
-                      textAnchor="end"
-                      dominantBaseline="central"
-                      fontSize={CHART_FONT_PX}
-                      fill="var(--mantine-color-text)"
-                    >
-                      {shown !== name ? <title>{name}</title> : null}
-                      {shown}
-                    </text>
-                  );
-                })}
-                <AxisBottom
-                  axisClassName="tally-chart-x-axis"
-                  top={height}
-                  scale={values.scale}
-                  tickValues={values.ticks}
-                  tickFormat={(value) => format(Number(value))}
-                  tickComponent={AxisTickLabel}
-                  tickLength={TICK_PX}
-                  hideTicks
-                  hideAxisLine
-                />
-              </>
+              <GridColumns
+                scale={values.scale}
+                tickValues={values.ticks}
+                height={height}
+                stroke={CHART_LINE}
+                strokeDasharray="5 5"
+              />
             ) : (
-              <>
-                <AxisLeft
-                  axisClassName="tally-chart-y-axis"
-                  scale={values.scale}
-                  tickValues={values.ticks}
-                  tickFormat={(value) => format(Number(value))}
-                  tickComponent={AxisTickLabel}
-                  tickLength={TICK_PX}
-                  tickStroke={CHART_LINE}
-                  hideAxisLine
-                />
-                <AxisBottom
-                  axisClassName="tally-chart-x-axis"
-                  top={height}
-                  scale={band}
-                  tickValues={categoryTicks}
-                  tickFormat={(value) => names[Number(value)] ?? ''}
-                  tickComponent={AxisTickLabel}
-                  tickLength={TICK_PX}
-                  hideTicks
-                  hideAxisLine
-                />
-              </>
+              <GridRows
+                scale={values.scale}
+                tickValues={values.ticks}
+                width={plotWidth}
+                stroke={CHART_LINE}
+                strokeDasharray="5 5"
+              />
             )}
-          </Group>
-        </svg>
+          </g>
+          {data.map((row, index) => {
+            let base = 0;
+            const start = bandStart(index);
+            return (
+              <g
+                key={index}
+                onPointerMove={onPointer(index)}
+                onPointerDown={onPointer(index)}
+                onClick={onSelect ? () => onSelect(index) : undefined}
+                style={onSelect ? { cursor: 'pointer' } : undefined}
+              >
+                {/* The bar's whole band answers the pointer, and is shaded while it is active. */}
+                <rect
+                  x={rows ? 0 : start - (step - band.bandwidth()) / 2}
+                  y={rows ? start - (step - band.bandwidth()) / 2 : 0}
+                  width={rows ? plotWidth + marginRight : step}
+                  height={rows ? step : height}
+                  fill={chartColor('gray.6')}
+                  fillOpacity={active?.index === index ? 0.12 : 0}
+                />
+                {series.map((s) => {
+                  const value = s.value(row);
+                  const from = values.scale(base);
+                  base += value;
+                  const to = values.scale(base);
+                  return value > 0 ? (
+                    <rect
+                      key={s.key}
+                      className="tally-chart-bar"
+                      x={rows ? from : start}
+                      y={rows ? start : to}
+                      width={rows ? to - from : band.bandwidth()}
+                      height={rows ? band.bandwidth() : from - to}
+                      fill={chartColor(s.color)}
+                    />
+                  ) : null;
+                })}
+                {rows && barLabel ? (
+                  // One line right of the bar, whatever the bar's length (a phone's bars are short).
+                  <text
+                    x={values.scale(totals[index] ?? 0) + 6}
+                    y={start + band.bandwidth() / 2}
+                    dominantBaseline="central"
+                    fontSize={CHART_FONT_PX}
+                    fill="var(--mantine-color-text)"
+                  >
+                    {barLabel(row)}
+                  </text>
+                ) : null}
+              </g>
+            );
+          })}
+          {rows ? (
+            <>
+              {data.map((row, index) => {
+                const name = category(row);
+                const shown = truncate(name, marginLeft - 12);
+                return (
+                  <text
+                    key={index}
+                    x={-8}
+                    y={bandStart(index) + band.bandwidth() / 2}
+                    textAnchor="end"
+                    dominantBaseline="central"
+                    fontSize={CHART_FONT_PX}
+                    fill="var(--mantine-color-text)"
+                  >
+                    {shown !== name ? <title>{name}</title> : null}
+                    {shown}
+                  </text>
+                );
+              })}
+              <AxisBottom
+                axisClassName="tally-chart-x-axis"
+                top={height}
+                scale={values.scale}
+                tickValues={values.ticks}
+                tickFormat={(value) => format(Number(value))}
+                tickComponent={AxisTickLabel}
+                tickLength={TICK_PX}
+                hideTicks
+                hideAxisLine
+              />
+            </>
+          ) : (
+            <>
+              <AxisLeft
+                axisClassName="tally-chart-y-axis"
+                scale={values.scale}
+                tickValues={values.ticks}
+                tickFormat={(value) => format(Number(value))}
+                tickComponent={AxisTickLabel}
+                tickLength={TICK_PX}
+                tickStroke={CHART_LINE}
+                hideAxisLine
+              />
+              <AxisBottom
+                axisClassName="tally-chart-x-axis"
+                top={height}
+                scale={band}
+                tickValues={categoryTicks}
+                tickFormat={(value) => names[Number(value)] ?? ''}
+                tickComponent={AxisTickLabel}
+                tickLength={TICK_PX}
+                hideTicks
+                hideAxisLine
+              />
+            </>
+          )}
+        </Group>
       )}
-      <ChartTooltip active={active} width={width} height={svgHeight}>
-        {active ? (tooltip ?? defaultTooltip)(active.index) : null}
-      </ChartTooltip>
-      {legend ? <ChartLegend items={series.map((s) => ({ label: s.label, color: s.color }))} /> : null}
-    </div>
+    />
   );
 }

@@ -1,13 +1,13 @@
 import { Box, Group, Paper, Text } from '@mantine/core';
 import type { TickRendererProps } from '@visx/axis';
-import { type KeyboardEvent, type ReactNode, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, type RefObject, useState } from 'react';
 import { CHART_FONT_PX } from './chart-layout';
 
 /**
- * The pieces the dashboard's charts share (time-series-chart.tsx, bar-chart.tsx): colours from
- * Mantine's theme variables (so dark mode and the theme's contrast fixes apply), tick labels as
- * plain SVG text, a legend, a tooltip that follows the pointer or the arrow keys. Where labels go
- * is in chart-layout.ts.
+ * The pieces the dashboard's charts share (time-series-chart.tsx, bar-chart.tsx): the frame
+ * around a chart's drawing (ChartFrame), colours from Mantine's theme variables (so dark mode and
+ * the theme's contrast fixes apply), tick labels as plain SVG text, a legend, a tooltip that
+ * follows the pointer or the arrow keys. Where labels go is in chart-layout.ts.
  *
  * Stable class names for tests and the bench (`tally-chart-*`): `-area` (an area's fill),
  * `-line` (a series' line), `-y-axis`, `-grid` (the plot's grid, its box is the plot),
@@ -199,6 +199,74 @@ export function ChartTooltip({
       style={{ position: 'absolute', zIndex: 2, pointerEvents: 'none', ...style }}
     >
       {active ? children : null}
+    </div>
+  );
+}
+
+/** The props useActivePoint gives the focusable chart, with a chart's own key handler if it has one. */
+export interface ChartKeyboard {
+  tabIndex: number;
+  onKeyDown: (event: KeyboardEvent) => void;
+  onBlur: () => void;
+}
+
+/**
+ * What every chart is drawn in: a container as wide as its parent (measured with
+ * useContainerWidth), holding until it is measured a placeholder of the chart's height and then
+ * the focusable SVG (`role="application"`, named by `label`, its keys from useActivePoint), the
+ * tooltip of the active point over it, and the legend under it. `plot` draws the SVG's content,
+ * only once the width is known.
+ */
+export function ChartFrame({
+  containerRef,
+  measured,
+  height,
+  label,
+  keyboard,
+  onPointerLeave,
+  active,
+  tooltip,
+  legend,
+  plot,
+}: {
+  containerRef: RefObject<HTMLDivElement | null>;
+  /** The container's width; null until measured. */
+  measured: number | null;
+  /** The SVG's height: the plot, its axes and labels. */
+  height: number;
+  label: string;
+  keyboard: ChartKeyboard;
+  /** The pointer left the whole chart (a chart may follow the pointer on its plot alone instead). */
+  onPointerLeave?: () => void;
+  active: ActivePoint | null;
+  /** The tooltip of point `index`. */
+  tooltip: (index: number) => ReactNode;
+  /** The legend's items; none without. */
+  legend: readonly LegendItem[] | null;
+  plot: () => ReactNode;
+}) {
+  const width = measured ?? 0;
+  return (
+    <div ref={containerRef} style={{ position: 'relative' }}>
+      {measured === null ? (
+        <div style={{ height }} />
+      ) : (
+        <svg
+          width={width}
+          height={height}
+          role="application"
+          aria-label={label}
+          style={{ display: 'block', overflow: 'visible' }}
+          {...keyboard}
+          onPointerLeave={onPointerLeave}
+        >
+          {plot()}
+        </svg>
+      )}
+      <ChartTooltip active={active} width={width} height={height}>
+        {active ? tooltip(active.index) : null}
+      </ChartTooltip>
+      {legend ? <ChartLegend items={legend} /> : null}
     </div>
   );
 }

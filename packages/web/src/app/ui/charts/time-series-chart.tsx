@@ -12,8 +12,7 @@ import {
   AxisTickLabel,
   CHART_LINE,
   CHART_TEXT,
-  ChartLegend,
-  ChartTooltip,
+  ChartFrame,
   DefaultTooltip,
   chartColor,
   useActivePoint,
@@ -192,18 +191,17 @@ export function TimeSeriesChart<Row>({
     });
 
   return (
-    <div ref={ref} style={{ position: 'relative' }}>
-      {measured === null ? (
-        <div style={{ height: svgHeight }} />
-      ) : (
-        <svg
-          width={width}
-          height={svgHeight}
-          role="application"
-          aria-label={label}
-          style={{ display: 'block', overflow: 'visible' }}
-          {...keyboard}
-        >
+    <ChartFrame
+      containerRef={ref}
+      measured={measured}
+      height={svgHeight}
+      label={label}
+      keyboard={keyboard}
+      active={active}
+      tooltip={tooltip ?? defaultTooltip}
+      legend={legend ? series.map((s) => ({ label: s.label, color: s.color, dashed: s.dashed === true })) : null}
+      plot={() => (
+        <>
           <Group left={marginLeft} top={marginTop} aria-hidden="true">
             <g className="tally-chart-grid">
               <GridRows
@@ -389,14 +387,8 @@ export function TimeSeriesChart<Row>({
             onPointerDown={onPointer}
             onPointerLeave={leave}
           />
-        </svg>
+        </>
       )}
-      <ChartTooltip active={active} width={width} height={svgHeight}>
-        {active ? (tooltip ?? defaultTooltip)(active.index) : null}
-      </ChartTooltip>
-      {legend ? (
-        <ChartLegend items={series.map((s) => ({ label: s.label, color: s.color, dashed: s.dashed === true }))} />
-      ) : null}
-    </div>
+    />
   );
 }
