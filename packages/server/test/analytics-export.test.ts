@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { type Socket, connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError, loadConfig } from '../src/platform/config';
 import { createRoleTeam, createUser, type RoleTeam, type TestUser, createKeySecret } from './factories';
 import { type TestServer, startTestServer, waitFor } from './harness';
@@ -469,6 +470,8 @@ async function exportAs(
 }
 
 describe('an export always gives its slot and its database connection back', () => {
+  /** The bound of each wait below. */
+  const WAIT_MS = 15_000;
   const BULK = dayRange('2026-04-06T00:00:00Z');
   /** The five events of the filter tests. */
   const SMALL = dayRange('2026-04-03T00:00:00Z');
@@ -491,31 +494,41 @@ describe('an export always gives its slot and its database connection back', () 
     await goodExport('ndjson');
   });
 
-  it('a COPY that fails mid-stream (six times, both formats) frees its slot and connection', async () => {
-    for (const format of ['ndjson', 'ndjson', 'ndjson', 'ndjson', 'csv', 'csv']) {
-      const response = await fetch(exportUrl({ ...BULK, format }), {
-        headers: { authorization: `Bearer ${editorKey}` },
-      });
-      expect(response.status).toBe(200);
-      const reader = response.body?.getReader();
-      if (!reader) throw new Error('no body');
-      expect((await reader.read()).value?.length).toBeGreaterThan(0);
-      // The COPY is blocked on the unread socket; cancelling it makes the COPY fail.
-      await waitFor(async () => (await copyBackends(server)) === 1, 30_000, 'the COPY runs');
-      await breakExportReads(server);
-      // The response is cut (no clean end), not completed.
-      await expect(
-        (async () => {
-          for (;;) if ((await reader.read()).done) return 'complete';
-        })(),
-      ).rejects.toThrow();
-      await waitFor(() => slots(server) === 0, 30_000, 'the slot is free');
-      await waitFor(async () => (await copyBackends(server)) === 0, 30_000, 'the connection is closed');
-    }
-    expect(slots(server, team.teamId)).toBe(0);
-    await goodExport('ndjson');
-    await goodExport('csv');
-  });
+  it(
+    'a COPY that fails mid-stream (six times, both formats) frees its slot and connection',
+    async () => {
+      for (const format of ['ndjson', 'ndjson', 'ndjson', 'ndjson', 'csv', 'csv']) {
+        const response = await fetch(exportUrl({ ...BULK, format }), {
+          headers: { authorization: `Bearer ${editorKey}` },
+        });
+        expect(response.status).toBe(200);
+        const reader = response.body?.getReader();
+        if (!reader) throw new Error('no body');
+        expect((await reader.read()).value?.length).toBeGreaterThan(0);
+        // The COPY is blocked on the unread socket; cancelling it makes the COPY fail.
+        await waitFor(async () => (await copyBackends(server)) === 1, WAIT_MS, 'the COPY runs');
+        await breakExportReads(server);
+        // The response is cut (no clean end), not completed, and not left hanging.
+        const bound = new AbortController();
+        const outcome = await Promise.race([
+          (async () => {
+            for (;;) if ((await reader.read()).done) return 'complete';
+          })().catch(() => 'cut'),
+          delay(WAIT_MS, 'stuck', { signal: bound.signal }),
+        ]);
+        bound.abort();
+        expect(outcome).toBe('cut');
+        await waitFor(() => slots(server) === 0, WAIT_MS, 'the slot is free');
+        await waitFor(async () => (await copyBackends(server)) === 0, WAIT_MS, 'the connection is closed');
+      }
+      expect(slots(server, team.teamId)).toBe(0);
+      await goodExport('ndjson');
+      await goodExport('csv');
+    },
+    // Each wait is bounded well inside the test's own time, so that a stuck one names itself (a
+    // run on a busy machine once ran out of the default 30 s without saying where).
+    6 * WAIT_MS,
+  );
 
   it.each(['csv', 'ndjson'])(
     'a %s COPY that fails before its first byte answers JSON, not the file (no Fastify error leaks)',

@@ -101,13 +101,19 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
     to,
     filters,
   });
-  /** Ranges: the whole month, one ragged (not hour-aligned) week, one day, ten minutes. */
+  /**
+   * Ranges: the whole month, two ragged (not hour-aligned) weeks, one day, ten minutes. The first
+   * week's ends lie late and early in their hours, the second's early and late: a store that may
+   * read a ragged end as its whole hour less the rest (PostgreSQL, splitAroundHours) does so on
+   * the first and reads the ends themselves on the second.
+   */
   const ranges = () => [
     q(start, end),
     q(
       new Date(start.getTime() + 3 * DAY_MS + 17 * 60_000 + 123),
       new Date(start.getTime() + 10 * DAY_MS + 41 * 60_000),
     ),
+    q(new Date(start.getTime() + 2 * DAY_MS + 43 * 60_000), new Date(start.getTime() + 9 * DAY_MS + 11 * 60_000 + 7)),
     q(new Date(end.getTime() - 2 * DAY_MS), new Date(end.getTime() - DAY_MS)),
     q(new Date(end.getTime() - 5 * DAY_MS), new Date(end.getTime() - 5 * DAY_MS + 10 * 60_000)),
   ];
@@ -202,6 +208,50 @@ export function runEventStoreContract(makeStore: () => Promise<StoreUnderTest>):
       for (const query of ranges().slice(0, 2)) {
         await sameOverview(query, Interval.HOUR);
         await sameUsage(query);
+      }
+    });
+  });
+
+  describe('ragged ends in busy hours', () => {
+    // 360 events over three whole hours a day ago, a few seconds apart: four names, errors,
+    // durations (some missing), 23 sessions across the hours, half of them folded (settle).
+    let busy: string;
+    const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 30 * HOUR_MS;
+    beforeAll(async () => {
+      busy = await engine.newWorkspace();
+      const events = Array.from({ length: 360 }, (_, i): EventInput => ({
+        ...plainEvent(new Date(hour + ((i * 997_000) % (3 * HOUR_MS))), `busy-${i % 23}`),
+        name: ['read_file', 'run_tests', 'search', 'edit'][i % 4] ?? 'x',
+        type: i % 5 === 0 ? 'tool' : 'custom',
+        status: i % 7 === 0 ? 'error' : 'ok',
+        durationMs: i % 6 === 0 ? null : ((i * 37) % 5000) + 0.5,
+        userId: `user-${i % 11}`,
+      }));
+      await write(busy, { events: events.slice(0, 180), sessions: [] });
+      await store.settle();
+      await write(busy, { events: events.slice(180), sessions: [] });
+    });
+
+    it('ends early or late in their hours (read as they are, or as the hour less the rest) agree', async () => {
+      // Minutes into the first hour and into the third: [7, 53] has both ends short of their
+      // hour's far side, [53, 7] both near it, the others one of each.
+      for (const [a, b] of [
+        [7, 53],
+        [53, 7],
+        [30, 30],
+        [1, 59],
+        [59, 1],
+      ] as const) {
+        const query: AnalyticsQuery = {
+          workspaceId: busy,
+          from: new Date(hour + a * 60_000 + 311),
+          to: new Date(hour + 2 * HOUR_MS + b * 60_000 + 13),
+          filters: [],
+        };
+        for (const interval of [Interval.HOUR, Interval.DAY]) await sameOverview(query, interval);
+        const rows = await sameUsage(query);
+        expect(rows).toHaveLength(8); // four names, each as 'tool' and 'custom'
+        await sameUsage({ ...query, filters: [{ names: ['search', 'edit'] }] });
       }
     });
   });

@@ -33,6 +33,46 @@ export function splitByHours(range: TimeRange): Split {
   return { rolled: { from: new Date(start), to: new Date(end) }, raw };
 }
 
+/**
+ * A range cut at whole hours where a ragged end may instead be its whole hour, from the rollups,
+ * less the part of that hour outside the range (`less`, read raw and taken away): whichever of the
+ * two holds less time up to `now` (the events raw rows would have to be read for). At the newest
+ * end that part is mostly the future, so an hour's events, read raw on every dashboard request,
+ * become none; at the other end at most half an hour is read. The counts are sums, so either way
+ * gives the same answer (each hour's rollups hold exactly its events, in the same snapshot); only
+ * what the statement reads differs. Not for distinct counts: those cannot be taken away.
+ */
+export interface SignedSplit extends Split {
+  less: TimeRange[];
+}
+
+export function splitAroundHours(range: TimeRange, now: number): SignedSplit {
+  const split = splitByHours(range);
+  const { rolled } = split;
+  if (!rolled) return { ...split, less: [] };
+  /** How much of `r` lies before `now`: what reading it raw costs. */
+  const cost = (from: number, to: number) => Math.max(0, Math.min(to, now) - from);
+  const from = range.from.getTime();
+  const to = range.to.getTime();
+  let start = rolled.from.getTime();
+  let end = rolled.to.getTime();
+  const raw: TimeRange[] = [];
+  const less: TimeRange[] = [];
+  if (from < start) {
+    if (cost(start - HOUR_MS, from) < cost(from, start)) {
+      start -= HOUR_MS;
+      less.push({ from: new Date(start), to: range.from });
+    } else raw.push({ from: range.from, to: new Date(start) });
+  }
+  if (end < to) {
+    if (cost(to, end + HOUR_MS) < cost(end, to)) {
+      less.push({ from: range.to, to: new Date(end + HOUR_MS) });
+      end += HOUR_MS;
+    } else raw.push({ from: new Date(end), to: range.to });
+  }
+  return { rolled: { from: new Date(start), to: new Date(end) }, raw, less };
+}
+
 /** Whole UTC days of an hour-aligned range, and the hours before and after them. */
 export function splitByDays(range: TimeRange): { daily: TimeRange | null; hourly: TimeRange[] } {
   const start = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;

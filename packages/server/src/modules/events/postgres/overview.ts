@@ -7,20 +7,22 @@ import {
   DAY_MS,
   HOUR_MS,
   HOUR_ROLLUPS,
-  type Split,
+  type SignedSplit,
   eventsIn,
   inRanges,
   monthMasks,
+  signOf,
+  splitAroundHours,
   splitByDays,
-  splitByHours,
 } from './ranges';
 
 const SESSION_DURATION_MS = `(extract(epoch FROM s.ended_at - s.started_at) * 1000)`;
 
 /**
  * Totals and a series of a range. Unfiltered, the whole hours come from the workspace's hourly
- * totals (and the deltas not folded yet) and only the ragged ends from raw rows; filtered, all
- * from raw rows.
+ * totals (and the deltas not folded yet) and only the ragged ends from raw rows — or a ragged
+ * end's whole hour less the rest of that hour, when that is less to read (splitAroundHours);
+ * filtered, all from raw rows.
  */
 export async function overview(
   sql: AnalyticsSql,
@@ -29,7 +31,10 @@ export async function overview(
   gate?: ReadGate,
 ): Promise<OverviewData> {
   const unit = interval === Interval.HOUR ? 'hour' : 'day';
-  const split: Split = isEmptyFilter(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
+  const split: SignedSplit = isEmptyFilter(query.filters)
+    ? splitAroundHours(query, Date.now())
+    : { rolled: null, raw: [query], less: [] };
+  const ragged = [...split.raw, ...split.less];
   const ws = query.workspaceId;
 
   // Unfiltered: the workspace's hourly totals (one row an hour, however many names there are).
@@ -44,23 +49,25 @@ export async function overview(
     : null;
 
   const rawEvents =
-    split.raw.length === 0
+    ragged.length === 0
       ? null
       : split.rolled
-        ? raggedHourEvents(sql, ws, split.raw, unit, gate)
+        ? raggedHourEvents(sql, ws, split, unit, gate)
         : rawEventsByBucket(sql, query, unit, gate);
 
   const sp = new SqlParams(ws, unit);
   const sessionsWhere = (params: SqlParams, ranges: readonly TimeRange[]) =>
     `s.workspace_id = $1 AND ${inRanges('s.started_at', ranges, params)}${matchingEvent(query, params)}`;
+  // Sessions started in the parts of the rollups' hours outside the range are taken away.
+  const sign = signOf('s.started_at', split.less, sp);
   const rawSessions =
-    split.raw.length === 0
+    ragged.length === 0
       ? null
       : sql.read<{ bucket: Date; sessions: string; duration: string | null }>(
           gate,
-          `SELECT date_trunc($2, s.started_at, 'UTC') AS bucket, count(*) AS sessions,
-                    sum(${SESSION_DURATION_MS}) AS duration
-               FROM sessions s WHERE ${sessionsWhere(sp, split.raw)} GROUP BY 1`,
+          `SELECT date_trunc($2, s.started_at, 'UTC') AS bucket, sum(${sign}) AS sessions,
+                    sum(${sign} * ${SESSION_DURATION_MS}) AS duration
+               FROM sessions s WHERE ${sessionsWhere(sp, ragged)} GROUP BY 1`,
           sp.values,
         );
   const users = distinctUsers(sql, query, sessionsWhere, gate);
@@ -124,7 +131,8 @@ function rawEventsByBucket(
 
 /**
  * The events and errors of an unfiltered range's ragged ends, each inside one hour (splitByHours)
- * and so inside one bucket of either unit: a count per end, its bucket known beforehand. Grouping
+ * and so inside one bucket of either unit: a count per end, its bucket known beforehand; those of
+ * `less` (the rest of a rollup hour that stands for a ragged end) negative. Grouping
  * the rows by `date_trunc(…, 'UTC')` instead converted every row's time zone, most of the
  * statement's time (8.7 against 2.7 ms for the 10 k rows of an hour in 10 M events). Read by index
  * (AnalyticsSql.readByIndex).
@@ -132,11 +140,12 @@ function rawEventsByBucket(
 async function raggedHourEvents(
   sql: AnalyticsSql,
   workspaceId: string,
-  ragged: readonly TimeRange[],
+  split: SignedSplit,
   unit: 'hour' | 'day',
   gate: ReadGate | undefined,
-): Promise<{ rows: Array<{ bucket: Date; events: string; errors: string }> }> {
+): Promise<{ rows: Array<{ bucket: Date; events: number; errors: number }> }> {
   const p = new SqlParams(workspaceId);
+  const ragged = [...split.raw, ...split.less];
   const parts = ragged.map(
     (r, i) =>
       `SELECT ${i} AS part, count(*) AS events, count(*) FILTER (WHERE status = 'error') AS errors
@@ -151,7 +160,16 @@ async function raggedHourEvents(
   return {
     rows: rows.flatMap(({ part, events, errors }) => {
       const range = ragged[part];
-      return range ? [{ bucket: new Date(Math.floor(range.from.getTime() / step) * step), events, errors }] : [];
+      const sign = part < split.raw.length ? 1 : -1;
+      return range
+        ? [
+            {
+              bucket: new Date(Math.floor(range.from.getTime() / step) * step),
+              events: sign * toNumber(events),
+              errors: sign * toNumber(errors),
+            },
+          ]
+        : [];
     }),
   };
 }

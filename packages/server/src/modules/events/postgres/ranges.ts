@@ -1,9 +1,17 @@
 import type { TimeRange } from '../event-store';
 import type { SqlParams } from './filter-sql';
 
-import { DAY_MS, HOUR_MS, type Split, splitByDays, splitByHours } from '../time-range';
+import {
+  DAY_MS,
+  HOUR_MS,
+  type SignedSplit,
+  type Split,
+  splitAroundHours,
+  splitByDays,
+  splitByHours,
+} from '../time-range';
 
-export { DAY_MS, HOUR_MS, type Split, splitByDays, splitByHours };
+export { DAY_MS, HOUR_MS, type SignedSplit, type Split, splitAroundHours, splitByDays, splitByHours };
 
 /**
  * The months (first day, `YYYY-MM-DD`) a day-aligned range touches, each with the mask of its
@@ -51,6 +59,26 @@ export function eventsIn(ranges: readonly TimeRange[], params: SqlParams): strin
         `SELECT * FROM events WHERE workspace_id = $1 AND ts >= ${params.add(r.from, 'timestamptz')} AND ts < ${params.add(r.to, 'timestamptz')}`,
     )
     .join(' UNION ALL ')})`;
+}
+
+/**
+ * eventsIn for a SignedSplit's raw parts: the events of `raw` with `sign` 1 and those of `less`
+ * (to be taken away from the rollups' hours) with `sign` -1.
+ */
+export function signedEventsIn(raw: readonly TimeRange[], less: readonly TimeRange[], params: SqlParams): string {
+  const branches = [...raw.map((r) => ({ r, sign: 1 })), ...less.map((r) => ({ r, sign: -1 }))];
+  if (branches.length === 0) return '(SELECT *, 1 AS sign FROM events WHERE FALSE)';
+  return `(${branches
+    .map(
+      ({ r, sign }) =>
+        `SELECT *, ${sign} AS sign FROM events WHERE workspace_id = $1 AND ts >= ${params.add(r.from, 'timestamptz')} AND ts < ${params.add(r.to, 'timestamptz')}`,
+    )
+    .join(' UNION ALL ')})`;
+}
+
+/** 1, or -1 where `column` lies within any of `less` (for rows chosen from raw and less ranges). */
+export function signOf(column: string, less: readonly TimeRange[], params: SqlParams): string {
+  return less.length === 0 ? '1' : `CASE WHEN ${inRanges(column, less, params)} THEN -1 ELSE 1 END`;
 }
 
 /**

@@ -3,14 +3,15 @@ import type { AnalyticsQuery, ReadGate, TimeRange, UsageData } from '../event-st
 import { rollupsCanAnswer } from '../query';
 import { SqlParams, eventCondition, nameIn, nameTypeCondition } from './filter-sql';
 import { type AnalyticsSql, toNumber } from './read-pool';
-import { type Split, eventsIn, inRanges, rollupParts, splitByHours } from './ranges';
+import { type SignedSplit, eventsIn, inRanges, rollupParts, signOf, signedEventsIn, splitAroundHours } from './ranges';
 
 /**
  * Per event name and type: count, first-use sessions, errors, average and p95 duration (from the
  * log-scale histogram, duration-histogram.ts). Name/type filters (or none) are answered from the
  * rollups for whole hours — a row per name and aligned block of 1 hour to 32 days (ranges.ts,
- * rollupBlocks: at most 15 per name for any 30 days) — and the ragged ends from raw rows; user
- * and property filters from raw rows. Two steps, so that a product with hundreds of names pays
+ * rollupBlocks: at most 15 per name for any 30 days) — and the ragged ends from raw rows, or as
+ * their whole hour less the rest of it when that is less to read (splitAroundHours); user and
+ * property filters from raw rows. Two steps, so that a product with hundreds of names pays
  * for the histograms of the rows it shows only:
  *
  * 1. One statement adds up every name's counts from all parts of the range and ranks them in SQL:
@@ -29,7 +30,10 @@ export async function toolsUsage(
   ranked?: (names: readonly string[]) => void,
 ): Promise<UsageData[]> {
   const ws = query.workspaceId;
-  const split: Split = rollupsCanAnswer(query.filters) ? splitByHours(query) : { rolled: null, raw: [query] };
+  const split: SignedSplit = rollupsCanAnswer(query.filters)
+    ? splitAroundHours(query, Date.now())
+    : { rolled: null, raw: [query], less: [] };
+  const ragged = [...split.raw, ...split.less];
   type Counts = { name: string; type: string; events: string; errors: string; dsum: number | null; dcount: string };
 
   const p = new SqlParams(ws);
@@ -42,25 +46,26 @@ export async function toolsUsage(
   // The raw rows (a filtered range, or the ragged ends of another) are read once, by name, type
   // and duration bucket: their counts go into the ranking, their histograms come back with the
   // rows ranked (as text, HistogramRow's sparse form), not from a second read of the same rows.
+  // Rows of `less` (the rest of a rollup hour that stands for a ragged end) count negative.
   const raw =
-    split.raw.length === 0
+    ragged.length === 0
       ? null
       : `raw AS MATERIALIZED (
-           SELECT e.name, e.type, e.duration_bucket AS bucket, count(*) AS events,
-                  count(*) FILTER (WHERE e.status = 'error') AS errors, sum(e.duration_ms) AS dsum,
-                  count(e.duration_ms) AS dcount
-             FROM ${eventsIn(split.raw, p)} AS e WHERE ${eventCondition(query.filters, p, 'e')} GROUP BY 1, 2, 3),
+           SELECT e.name, e.type, e.duration_bucket AS bucket, sum(e.sign) AS events,
+                  COALESCE(sum(e.sign) FILTER (WHERE e.status = 'error'), 0) AS errors,
+                  sum(e.sign * e.duration_ms) AS dsum, COALESCE(sum(e.sign) FILTER (WHERE e.duration_ms IS NOT NULL), 0) AS dcount
+             FROM ${signedEventsIn(split.raw, split.less, p)} AS e WHERE ${eventCondition(query.filters, p, 'e')} GROUP BY 1, 2, 3),
          raw_histograms AS (
            SELECT name, type, string_agg(bucket::text, ',') AS buckets, string_agg(events::text, ',') AS counts
-             FROM raw WHERE bucket IS NOT NULL GROUP BY 1, 2)`;
-  if (split.raw.length > 0) {
+             FROM raw WHERE bucket IS NOT NULL AND events <> 0 GROUP BY 1, 2)`;
+  if (ragged.length > 0) {
     parts.push(`SELECT name, type, sum(events), sum(errors), sum(dsum), sum(dcount), 0 FROM raw GROUP BY 1, 2`);
     // A session counts for a name in the range where it first used that name.
     parts.push(
       split.rolled
         ? // The ragged ends of an unfiltered (or name/type-filtered) range.
-          `SELECT x.name, x.type, 0, 0, 0, 0, count(*) FROM event_name_sessions x
-            WHERE x.workspace_id = $1 AND ${inRanges('x.first_at', split.raw, p)}
+          `SELECT x.name, x.type, 0, 0, 0, 0, sum(${signOf('x.first_at', split.less, p)}) FROM event_name_sessions x
+            WHERE x.workspace_id = $1 AND ${inRanges('x.first_at', ragged, p)}
               AND ${nameTypeCondition(query.filters, p, 'x')} GROUP BY 1, 2`
         : `SELECT e.name, e.type, 0, 0, 0, 0, count(DISTINCT e.session_id)
              FROM ${eventsIn(split.raw, p)} AS e JOIN event_name_sessions x
@@ -174,8 +179,10 @@ function addHistogram(histogram: number[], dense: string | null, buckets: string
 
 // The two parsers below read the digits in place: a dashboard's request adds up some 3,000 dense
 // rows of 96 counts, and split(',') with Number() made a string of each count (5 ms and most of
-// the request's garbage at 10 M events). Every value is a non-negative integer (int4 or int2).
+// the request's garbage at 10 M events). Every value is an integer (int4 or int2), negative only
+// in a sparse row's counts (the raw rows taken away from a rollup hour, splitAroundHours).
 const COMMA = 44;
+const MINUS = 45;
 const ZERO = 48;
 
 /** Adds comma-separated counts, the i-th to bucket i. */
@@ -193,7 +200,7 @@ function addDense(histogram: number[], text: string): void {
   if (value > 0) histogram[bucket] = (histogram[bucket] ?? 0) + value;
 }
 
-/** Adds the i-th of comma-separated `counts` to the bucket that is the i-th of `buckets`. */
+/** Adds the i-th of comma-separated `counts` (negative ones too) to the bucket that is the i-th of `buckets`. */
 function addSparse(histogram: number[], buckets: string, counts: string): void {
   let at = 0;
   let bucket = 0;
@@ -204,13 +211,15 @@ function addSparse(histogram: number[], buckets: string, counts: string): void {
       continue;
     }
     let value = 0;
+    let sign = 1;
     for (; at < counts.length; at += 1) {
       const d = counts.charCodeAt(at);
       if (d === COMMA) break;
-      value = value * 10 + d - ZERO;
+      if (d === MINUS) sign = -1;
+      else value = value * 10 + d - ZERO;
     }
     at += 1;
-    histogram[bucket] = (histogram[bucket] ?? 0) + value;
+    histogram[bucket] = (histogram[bucket] ?? 0) + sign * value;
     bucket = 0;
   }
 }
