@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Client, Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createLogger } from '../src/platform/logger';
 import {
@@ -17,6 +18,7 @@ import {
   purgeExpiredRateLimits,
 } from '../src/platform/rate-limits/rate-limit-purge.job';
 import type { JobQueue, JobQueueOptions } from '../src/platform/jobs/job-queue';
+import { Leases } from '../src/platform/jobs/leases';
 import { type Tally, createTally } from '../src/server';
 import { FAST_JOBS, createTestDatabase, testConfig } from './harness';
 import { drainJobs } from './drivers/jobs';
@@ -430,6 +432,52 @@ describe('purges', () => {
       );
     } finally {
       await tally.close();
+    }
+  });
+});
+
+describe('job leases', () => {
+  it('jobs starting and ending at once take and drop their leases one statement at a time, each held meanwhile', async () => {
+    const pool = new Pool({ connectionString: database.url });
+    const leases = new Leases(
+      database.url,
+      pool,
+      createLogger({ logLevel: 'warn', production: true }),
+      { runningIds: () => [], isRunning: () => false, wake: () => undefined },
+      60,
+    );
+    // The lease connection's statements: how many were sent while another still ran.
+    const original = Client.prototype.query;
+    let running = 0;
+    let most = 0;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const result = Reflect.apply(original, this, args) as unknown;
+      const params = Reflect.get(this, 'connectionParameters') as { application_name?: string } | undefined;
+      if (params?.application_name !== 'tally-job-leases' || !(result instanceof Promise)) return result as never;
+      running += 1;
+      most = Math.max(most, running);
+      return result.finally(() => (running -= 1)) as never;
+    });
+    const held = async () =>
+      Number(
+        (
+          await pool.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'advisory' AND a.application_name = 'tally-job-leases'`,
+          )
+        ).rows[0]?.n,
+      );
+    try {
+      const ids = Array.from({ length: 20 }, () => randomUUID());
+      expect(await Promise.all(ids.map((id) => leases.take(id)))).toEqual(ids.map(() => true));
+      expect(await held()).toBe(20);
+      expect(await Promise.all(ids.map((id) => leases.drop(id)))).toEqual(ids.map(() => true));
+      expect(await held()).toBe(0);
+      expect(most).toBe(1);
+    } finally {
+      spy.mockRestore();
+      await leases.close();
+      await pool.end();
     }
   });
 });

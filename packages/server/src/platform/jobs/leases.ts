@@ -35,6 +35,8 @@ type Phase = 'new' | 'started' | 'stopping' | 'stopped';
 export class Leases {
   private client: Client | null = null;
   private connecting: Promise<Client | null> | undefined;
+  /** The lease statements asked for, run one after another (see `query`). */
+  private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private reclaiming = false;
   private phase: Phase = 'new';
@@ -121,7 +123,19 @@ export class Leases {
     return this.connecting;
   }
 
-  private async query(sql: string, id: string): Promise<boolean> {
+  /**
+   * One lease statement. Jobs start and end on several workers at once and their locks belong to
+   * one connection's session, so their statements wait their turn here, in the order asked:
+   * node-pg queueing a query sent while another runs is deprecated (gone in pg 9).
+   */
+  private query(sql: string, id: string): Promise<boolean> {
+    const result = this.queue.then(() => this.runQuery(sql, id));
+    this.queue = result;
+    return result;
+  }
+
+  /** Never rejects: a lease that could not be taken or dropped is logged, and the job goes on. */
+  private async runQuery(sql: string, id: string): Promise<boolean> {
     try {
       const client = await this.connection();
       const { rows } = client ? await client.query<{ ok: boolean }>(sql, [LEASE_LOCK_CLASS, id]) : { rows: [] };
