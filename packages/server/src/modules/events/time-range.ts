@@ -50,7 +50,7 @@ export function splitAroundHours(range: TimeRange, now: number): SignedSplit {
   const split = splitByHours(range);
   const { rolled } = split;
   if (!rolled) return { ...split, less: [] };
-  /** How much of `r` lies before `now`: what reading it raw costs. */
+  /** How much of from–to lies before `now`: what reading it raw costs. */
   const cost = (from: number, to: number) => Math.max(0, Math.min(to, now) - from);
   const from = range.from.getTime();
   const to = range.to.getTime();
